@@ -1,0 +1,6 @@
+// The registry of subcommands; each file adds its command here and nowhere else.
+import ArgumentParser
+
+extension QBench {
+    static let allSubcommands: [ParsableCommand.Type] = [Probe.self]
+}

@@ -1,0 +1,141 @@
+// The device profile: what `qbench probe` reports and what every report carries under `device`.
+// Persisted value types only; the probes that fill them live beside this file.
+
+/// Everything the suite knows about one device. Encoded with `QBJSON` (snake_case keys).
+public struct DeviceProfile: Codable, Sendable, Equatable {
+    public static let schema = "qbench.device/1"
+    public var schema: String = DeviceProfile.schema
+    /// Stable fingerprint from hardware facts only (not hostname, not free memory).
+    public var id: String
+    /// `live` when read from this machine, `fixture` when replayed from captured files.
+    public var source: String
+    public var cpu: CPUInfo
+    public var topology: Topology
+    public var numa: NUMAInfo
+    public var memory: MemoryInfo
+    public var os: OSInfo
+    public var toolchain: Toolchain
+
+    public init(id: String, source: String, cpu: CPUInfo, topology: Topology, numa: NUMAInfo,
+                memory: MemoryInfo, os: OSInfo, toolchain: Toolchain) {
+        self.id = id; self.source = source; self.cpu = cpu; self.topology = topology; self.numa = numa
+        self.memory = memory; self.os = os; self.toolchain = toolchain
+    }
+
+    /// True when the CPU reports the feature and the OS enables it.
+    public func has(_ feature: CPUFeature) -> Bool { cpu.features.contains(feature) }
+}
+
+public struct CPUInfo: Codable, Sendable, Equatable {
+    public var vendor: String
+    public var model: String
+    /// `x86_64` or `aarch64`.
+    public var arch: String
+    public var family: Int?
+    public var modelNumber: Int?
+    public var stepping: Int?
+    public var microcode: String?
+    public var hypervisor: String?
+    /// Usable features: reported by the CPU and enabled by the OS. Sorted in canonical order.
+    public var features: [CPUFeature]
+    /// Reported by the CPU but not usable, each with the reason.
+    public var unusableFeatures: [UnusableFeature]
+    /// XCR0 as hex (x86), and where it came from (`xgetbv`, `fixture-leaf-0xd`, `override`).
+    public var xcr0: String?
+    public var xcr0Source: String?
+    /// SVE vector length in bits (ARM), when SVE is usable.
+    public var sveVectorBits: Int?
+
+    public init(vendor: String, model: String, arch: String, family: Int? = nil, modelNumber: Int? = nil,
+                stepping: Int? = nil, microcode: String? = nil, hypervisor: String? = nil,
+                features: [CPUFeature], unusableFeatures: [UnusableFeature], xcr0: String? = nil,
+                xcr0Source: String? = nil, sveVectorBits: Int? = nil) {
+        self.vendor = vendor; self.model = model; self.arch = arch; self.family = family
+        self.modelNumber = modelNumber; self.stepping = stepping; self.microcode = microcode
+        self.hypervisor = hypervisor; self.features = features; self.unusableFeatures = unusableFeatures
+        self.xcr0 = xcr0; self.xcr0Source = xcr0Source; self.sveVectorBits = sveVectorBits
+    }
+}
+
+public struct Topology: Codable, Sendable, Equatable {
+    public var packages: Int
+    public var dies: Int
+    public var numaNodes: Int
+    public var cores: Int
+    public var pus: Int
+    /// Hardware threads per core (1 when SMT is off or absent).
+    public var threadsPerCore: Int
+    public var caches: [CacheLevel]
+    public var cpuKinds: [CPUKind]
+    public init(packages: Int, dies: Int, numaNodes: Int, cores: Int, pus: Int, threadsPerCore: Int,
+                caches: [CacheLevel], cpuKinds: [CPUKind]) {
+        self.packages = packages; self.dies = dies; self.numaNodes = numaNodes; self.cores = cores
+        self.pus = pus; self.threadsPerCore = threadsPerCore; self.caches = caches; self.cpuKinds = cpuKinds
+    }
+}
+
+/// One cache level as hwloc reports it, aggregated over instances.
+public struct CacheLevel: Codable, Sendable, Equatable {
+    public var level: Int
+    /// `data`, `instruction` or `unified`.
+    public var type: String
+    public var sizeBytes: Int
+    public var lineBytes: Int
+    /// Number of instances of this cache in the machine.
+    public var count: Int
+    /// Cores sharing one instance.
+    public var coresSharing: Int
+    public init(level: Int, type: String, sizeBytes: Int, lineBytes: Int, count: Int, coresSharing: Int) {
+        self.level = level; self.type = type; self.sizeBytes = sizeBytes; self.lineBytes = lineBytes
+        self.count = count; self.coresSharing = coresSharing
+    }
+}
+
+/// A hybrid CPU kind (hwloc cpukinds): efficiency rank 0 is the least efficient-per-watt... as hwloc ranks them.
+public struct CPUKind: Codable, Sendable, Equatable {
+    /// hwloc efficiency rank (higher = more performant), or -1 when hwloc does not know.
+    public var efficiency: Int
+    /// hwloc infos for the kind (CoreType, FrequencyMaxMHz, LinuxCapacity, ...).
+    public var infos: [String: String]
+    public var cores: Int
+    public var pus: [Int]
+    public init(efficiency: Int, infos: [String: String], cores: Int, pus: [Int]) {
+        self.efficiency = efficiency; self.infos = infos; self.cores = cores; self.pus = pus
+    }
+}
+
+public struct NUMAInfo: Codable, Sendable, Equatable {
+    public var nodes: Int
+    /// SLIT distances, row per node (10 = local).
+    public var distances: [[Int]]
+    public var memoryBytes: [UInt64]
+    /// `libnuma` (live) or `hwloc` (fixture topology).
+    public var source: String
+    public init(nodes: Int, distances: [[Int]], memoryBytes: [UInt64], source: String) {
+        self.nodes = nodes; self.distances = distances; self.memoryBytes = memoryBytes; self.source = source
+    }
+}
+
+public struct MemoryInfo: Codable, Sendable, Equatable {
+    public var totalBytes: UInt64
+    /// /sys/kernel/mm/transparent_hugepage/enabled selection (`always`, `madvise`, `never`), when known.
+    public var transparentHugepages: String?
+    public init(totalBytes: UInt64, transparentHugepages: String?) {
+        self.totalBytes = totalBytes; self.transparentHugepages = transparentHugepages
+    }
+}
+
+public struct OSInfo: Codable, Sendable, Equatable {
+    public var name: String
+    public var kernel: String
+    public var frequencyGovernor: String?
+    public init(name: String, kernel: String, frequencyGovernor: String?) {
+        self.name = name; self.kernel = kernel; self.frequencyGovernor = frequencyGovernor
+    }
+}
+
+public struct Toolchain: Codable, Sendable, Equatable {
+    public var swift: String
+    public var cCompiler: String
+    public init(swift: String, cCompiler: String) { self.swift = swift; self.cCompiler = cCompiler }
+}

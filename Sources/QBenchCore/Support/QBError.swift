@@ -1,0 +1,22 @@
+// User-facing errors: one line each, naming the file or flag and what was expected.
+
+/// An error a user can act on. `description` is the whole message, printed as one line on stderr.
+public enum QBError: Error, CustomStringConvertible, Equatable {
+    /// A file could not be read or written.
+    case io(path: String, message: String)
+    /// A file was read but its content is not what was expected.
+    case badInput(path: String, message: String)
+    /// A command-line value is not acceptable.
+    case badOption(flag: String, message: String)
+    /// Anything else, already phrased for the user.
+    case other(String)
+
+    public var description: String {
+        switch self {
+        case let .io(path, message): return "\(path): \(message)"
+        case let .badInput(path, message): return "\(path): \(message)"
+        case let .badOption(flag, message): return "\(flag): \(message)"
+        case let .other(message): return message
+        }
+    }
+}

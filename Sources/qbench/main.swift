@@ -1,0 +1,3 @@
+import QBenchCLI
+
+QBench.main()
