@@ -1,0 +1,58 @@
+// Runs the built `qbench` executable as a child process, optionally under an emulator, and captures its output.
+import Foundation
+import XCTest
+
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum QBenchBinary {
+    /// The `qbench` built next to the test bundle.
+    static var url: URL {
+        if let env = ProcessInfo.processInfo.environment["QBENCH_BIN"], !env.isEmpty { return URL(fileURLWithPath: env) }
+        return Bundle.main.bundleURL.appendingPathComponent("qbench")
+    }
+
+    static func require() throws -> URL {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: url.path),
+                          "qbench binary not built at \(url.path) (run swift build first)")
+        return url
+    }
+
+    /// Runs `qbench args`, or `wrapper... qbench args` when a wrapper (e.g. qemu-x86_64 -cpu Haswell) is given.
+    static func run(_ args: [String], wrapper: [String] = [], timeout: TimeInterval = 300) throws -> CommandResult {
+        let bin = try require()
+        return try runProcess(wrapper.isEmpty ? bin.path : wrapper[0],
+                              (wrapper.isEmpty ? [] : Array(wrapper.dropFirst()) + [bin.path]) + args, timeout: timeout)
+    }
+}
+
+/// Finds an executable on PATH.
+func which(_ name: String) -> String? {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+        let p = "\(dir)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: p) { return p }
+    }
+    return nil
+}
+
+func runProcess(_ exe: String, _ args: [String], timeout: TimeInterval = 300) throws -> CommandResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: exe.hasPrefix("/") ? exe : (which(exe) ?? exe))
+    p.arguments = args
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
+    var outData = Data(), errData = Data()
+    let group = DispatchGroup()
+    group.enter(); DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    group.enter(); DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    if group.wait(timeout: .now() + timeout) == .timedOut { p.terminate() }
+    p.waitUntilExit()
+    return CommandResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
