@@ -1,0 +1,66 @@
+// Kernel ABI shared by every variant (scalar reference, x86, ARM) and by the Swift registry.
+// Weight layouts are documented in docs/layouts.md; the q* formats are ggml's blocks, byte for byte.
+#ifndef QBENCH_KERNELS_H
+#define QBENCH_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- ggml-compatible blocks (fp16 stored as raw IEEE binary16 bits) ---- */
+#define QB_QK 32
+typedef struct { uint16_t d; int8_t qs[32]; } qb_block_q8_0;            /* 34 bytes: x = d*q */
+typedef struct { uint16_t d; uint16_t s; int8_t qs[32]; } qb_block_q8_1; /* 36 bytes: s = d*sum(q) */
+typedef struct { uint16_t d; uint8_t qs[16]; } qb_block_q4_0;           /* 18 bytes: x = d*((nib)-8); byte j: elem j low, j+16 high */
+typedef struct { uint16_t d; uint16_t m; uint8_t qs[16]; } qb_block_q4_1; /* 20 bytes: x = d*nib + m */
+
+/// Arguments of a matrix kernel: Y[n][m] = sum_k W[m][k] * X[n][k] for rows m in [m0, m1).
+/// `w` holds the weights in the format's layout (row-major by output row m; see docs/layouts.md), with the
+/// planar side arrays where the format has them. `x` holds the N activation rows already converted by the
+/// format's activation routine (`quantize_row`), `x_scales`/`x_sums` its per-row or per-block side data.
+typedef struct qb_mat_args {
+    const void *w;            /* weights */
+    const float *w_scales;    /* i8_pc: [M]; i4_gN/u4_gN: [M][K/N]; NULL for ggml blocks and floats */
+    const uint8_t *w_zeros;   /* u4_gN: zero points [M][K/N]; else NULL */
+    const void *x;            /* activations in the activation format, N rows, row stride x_stride bytes */
+    const float *x_scales;    /* per-token int8: [N]; else NULL */
+    const int32_t *x_sums;    /* per-token int8 with u4 weights: per-group sums of q [N][K/G]; else NULL */
+    float *y;                 /* output [N][ldy] */
+    int M, K, N;              /* output rows, reduction length, activation rows */
+    int group;                /* group size for i4_gN/u4_gN, 0 otherwise */
+    size_t w_stride;          /* bytes per weight row */
+    size_t x_stride;          /* bytes per activation row */
+    size_t ldy;               /* floats per output row */
+} qb_mat_args;
+
+/// A gemv/gemm kernel for output rows [m0, m1). Threads call it on disjoint row ranges.
+typedef void (*qb_mat_fn)(const qb_mat_args *a, int m0, int m1);
+
+/// Converts one f32 activation row of length K into the activation format at `out`.
+/// `scale` receives the per-token scale for per-token int8 formats (unused otherwise, may be NULL);
+/// `sums` receives per-group sums of the quantized values when `group` > 0 (may be NULL).
+typedef void (*qb_quant_fn)(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
+
+/// One registered kernel variant. The registry lists every variant built into this binary, with the
+/// CPU features (canonical names, comma separated) it requires; dispatch never runs one the device lacks.
+typedef struct qb_kernel_entry {
+    const char *op;         /* "gemv" | "gemm" | "quantize_row" */
+    const char *wfmt;       /* weight format: q8_0 q4_0 q4_1 i8_pc i4_g32 u4_g32 f16 bf16 f32 (activation format for quantize_row) */
+    const char *afmt;       /* activation format: q8_0 q8_1 i8_pt (per-token int8) f32 bf16 */
+    const char *variant;    /* scalar avx2 avx512 avx512_vnni avx_vnni avx512_bf16 avx512_fp16 amx neon neon_dotprod neon_i8mm neon_fp16 neon_bf16 sve */
+    const char *requires;   /* e.g. "avx512f,avx512bw,avx512vl,avx512_vnni"; "" for scalar */
+    const char *repack;     /* "" when weights are used as stored, else a short note on the load-time repack */
+    qb_mat_fn mat;          /* for gemv/gemm */
+    qb_quant_fn quant;      /* for quantize_row */
+} qb_kernel_entry;
+
+/// The registry: `*count` entries, valid for the life of the process.
+const qb_kernel_entry *qb_kernel_registry(int *count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
