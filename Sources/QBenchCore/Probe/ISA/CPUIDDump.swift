@@ -44,7 +44,8 @@ public struct CPUIDDump: Equatable, Sendable {
     public static func parse(_ text: String, path: String) throws -> CPUIDDump {
         var entries: [CPUIDEntry] = []
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }) {
+            // isNewline also matches "\r\n", which Swift treats as one Character, so CRLF dumps parse too.
             lineNumber += 1
             var line = Substring(rawLine)
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
