@@ -3,7 +3,8 @@
 // the list. Ordering encodes which instruction path is expected to be fastest for that family.
 
 /// A family of weight formats that share an inner-product instruction path.
-public enum FormatFamily: String, CaseIterable, Codable, Sendable, Comparable {
+/// `CodingKeyRepresentable` makes `[FormatFamily: ...]` encode as a JSON object keyed by the raw name.
+public enum FormatFamily: String, CaseIterable, Codable, CodingKeyRepresentable, Sendable, Comparable {
     case int8, int4, fp16, bf16, f32
 
     public static func < (a: FormatFamily, b: FormatFamily) -> Bool {

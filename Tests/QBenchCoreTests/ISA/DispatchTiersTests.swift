@@ -111,3 +111,14 @@ final class DispatchTiersTests: XCTestCase {
         XCTAssertEqual(DispatchTiers.variants(features: [.asimd, .asimddp], arch: .x86_64)[.int8], ["scalar"])
     }
 }
+
+extension DispatchTiersTests {
+    func testTiers_encodeAsObjectKeyedByFamily() throws {
+        let tiers = DispatchTiers.tiers(features: [.avx, .avx2, .fma, .f16c], arch: .x86_64)
+        let json = String(decoding: try QBJSON.encode(tiers), as: UTF8.self)
+        XCTAssertTrue(json.contains("\"int8\" : ["), json)
+        XCTAssertTrue(json.contains("\"variant\" : \"avx2\""), json)
+        XCTAssertTrue(json.contains("\"requires\" : ["), json)
+        XCTAssertEqual(try QBJSON.decoder().decode([FormatFamily: [DispatchTier]].self, from: try QBJSON.encode(tiers)), tiers)
+    }
+}
