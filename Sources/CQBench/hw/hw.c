@@ -103,6 +103,21 @@ int qb_hw_sysctl_int64(const char *name, int64_t *out) {
 #endif
 }
 
+int qb_hw_sysctl_string(const char *name, char *buf, unsigned long cap) {
+    if (cap == 0) return 0;
+#if defined(__APPLE__)
+    size_t len = (size_t)cap;
+    if (sysctlbyname(name, buf, &len, NULL, 0) != 0) { buf[0] = 0; return 0; }
+    if (len >= cap) len = cap - 1; /* the value may arrive without a terminator when it fills the buffer */
+    buf[len] = 0;
+    return 1;
+#else
+    (void)name;
+    buf[0] = 0;
+    return 0;
+#endif
+}
+
 uint64_t qb_hw_now_ns(void) {
     struct timespec ts;
 #if defined(CLOCK_MONOTONIC_RAW)

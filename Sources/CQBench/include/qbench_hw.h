@@ -31,6 +31,10 @@ int qb_hw_sve_vector_length_bytes(void);
 /// sysctlbyname(name) as a 64-bit integer on Darwin. Returns 1 on success, 0 otherwise.
 int qb_hw_sysctl_int64(const char *name, int64_t *out);
 
+/// sysctlbyname(name) as a NUL-terminated string on Darwin (e.g. machdep.cpu.brand_string).
+/// Returns 1 on success (truncating to cap-1 bytes), 0 otherwise.
+int qb_hw_sysctl_string(const char *name, char *buf, unsigned long cap);
+
 /// Monotonic clock in nanoseconds (CLOCK_MONOTONIC_RAW where available).
 uint64_t qb_hw_now_ns(void);
 
