@@ -109,10 +109,14 @@ public struct NUMAInfo: Codable, Sendable, Equatable {
     /// SLIT distances, row per node (10 = local).
     public var distances: [[Int]]
     public var memoryBytes: [UInt64]
-    /// `libnuma` (live) or `hwloc` (fixture topology).
+    /// `libnuma` (live) or `hwloc` (fixture topology); with `-assumed-distances` appended when the source had no
+    /// distance table and 10 (local) / 20 (remote) were assumed.
     public var source: String
-    public init(nodes: Int, distances: [[Int]], memoryBytes: [UInt64], source: String) {
+    /// OS node numbers (Linux `nodeN`), in the order of `distances` and `memory_bytes`; they may have holes.
+    public var osIndexes: [Int]?
+    public init(nodes: Int, distances: [[Int]], memoryBytes: [UInt64], source: String, osIndexes: [Int]? = nil) {
         self.nodes = nodes; self.distances = distances; self.memoryBytes = memoryBytes; self.source = source
+        self.osIndexes = osIndexes
     }
 }
 
