@@ -59,11 +59,12 @@ public struct CPUInfo: Codable, Sendable, Equatable {
 
 public struct Topology: Codable, Sendable, Equatable {
     public var packages: Int
+    /// Die objects hwloc reports, or `packages` when it reports none (one die per package).
     public var dies: Int
     public var numaNodes: Int
     public var cores: Int
     public var pus: Int
-    /// Hardware threads per core (1 when SMT is off or absent).
+    /// Hardware threads per core (1 when SMT is off or absent); the largest core's count on hybrid parts.
     public var threadsPerCore: Int
     public var caches: [CacheLevel]
     public var cpuKinds: [CPUKind]
@@ -74,7 +75,8 @@ public struct Topology: Codable, Sendable, Equatable {
     }
 }
 
-/// One cache level as hwloc reports it, aggregated over instances.
+/// One cache level as hwloc reports it, aggregated over instances. A level whose instances differ (hybrid
+/// parts: P-core L2 vs E-cluster L2) has one entry per distinct (size, line, cores sharing).
 public struct CacheLevel: Codable, Sendable, Equatable {
     public var level: Int
     /// `data`, `instruction` or `unified`.
@@ -91,13 +93,17 @@ public struct CacheLevel: Codable, Sendable, Equatable {
     }
 }
 
-/// A hybrid CPU kind (hwloc cpukinds): efficiency rank 0 is the least efficient-per-watt... as hwloc ranks them.
+/// A kind of identical cores (hwloc cpukinds), listed in hwloc's order: lowest performance (most
+/// energy-efficient, e.g. E-cores) first.
 public struct CPUKind: Codable, Sendable, Equatable {
-    /// hwloc efficiency rank (higher = more performant), or -1 when hwloc does not know.
+    /// hwloc efficiency rank: 0 for the least performant kind, higher = greater intrinsic performance;
+    /// -1 when hwloc cannot rank the kinds (they are then in no particular order).
     public var efficiency: Int
     /// hwloc infos for the kind (CoreType, FrequencyMaxMHz, LinuxCapacity, ...).
     public var infos: [String: String]
+    /// Cores whose PUs all belong to this kind.
     public var cores: Int
+    /// OS indexes (Linux CPU numbers) of the kind's PUs, ascending.
     public var pus: [Int]
     public init(efficiency: Int, infos: [String: String], cores: Int, pus: [Int]) {
         self.efficiency = efficiency; self.infos = infos; self.cores = cores; self.pus = pus
@@ -109,10 +115,14 @@ public struct NUMAInfo: Codable, Sendable, Equatable {
     /// SLIT distances, row per node (10 = local).
     public var distances: [[Int]]
     public var memoryBytes: [UInt64]
-    /// `libnuma` (live) or `hwloc` (fixture topology).
+    /// `libnuma` (live) or `hwloc` (fixture topology); with `-assumed-distances` appended when the source had no
+    /// distance table and 10 (local) / 20 (remote) were assumed.
     public var source: String
-    public init(nodes: Int, distances: [[Int]], memoryBytes: [UInt64], source: String) {
+    /// OS node numbers (Linux `nodeN`), in the order of `distances` and `memory_bytes`; they may have holes.
+    public var osIndexes: [Int]?
+    public init(nodes: Int, distances: [[Int]], memoryBytes: [UInt64], source: String, osIndexes: [Int]? = nil) {
         self.nodes = nodes; self.distances = distances; self.memoryBytes = memoryBytes; self.source = source
+        self.osIndexes = osIndexes
     }
 }
 

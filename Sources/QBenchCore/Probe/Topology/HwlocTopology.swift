@@ -1,0 +1,188 @@
+// The one seam to hwloc: owns a loaded hwloc topology (this machine, or an exported XML file) and answers
+// low-level questions about its objects. Summaries (`Topology`, `NUMAInfo`) are built from it in sibling files.
+import CHwloc
+import Foundation
+
+/// A loaded hwloc topology. The handle is destroyed when the object goes away.
+///
+/// hwloc documents a loaded topology as safe for concurrent read-only use (consultation, binding, allocation),
+/// and this class never modifies the topology after `load`, hence `@unchecked Sendable`.
+public final class HwlocTopology: @unchecked Sendable {
+    /// Where the topology came from.
+    public enum Origin: Equatable, Sendable {
+        /// Discovered from this machine by hwloc's OS backends.
+        case live
+        /// Imported from an hwloc XML export (a topology of some other machine; binding is a no-op).
+        case xml(path: String)
+    }
+
+    public let origin: Origin
+    let handle: hwloc_topology_t
+
+    private init(handle: hwloc_topology_t, origin: Origin) {
+        self.handle = handle
+        self.origin = origin
+    }
+
+    deinit { hwloc_topology_destroy(handle) }
+
+    /// Discovers this machine's topology.
+    ///
+    /// - Throws: `QBError.other` when hwloc cannot discover the machine (never expected on Linux).
+    public static func live() throws -> HwlocTopology {
+        var topo: hwloc_topology_t?
+        guard hwloc_topology_init(&topo) == 0, let t = topo else {
+            throw QBError.other("hwloc: cannot initialise a topology (\(String(cString: strerror(errno))))")
+        }
+        keepInstructionCaches(t)
+        guard hwloc_topology_load(t) == 0 else {
+            let reason = String(cString: strerror(errno))
+            hwloc_topology_destroy(t)
+            throw QBError.other("hwloc: cannot discover this machine's topology (\(reason))")
+        }
+        let result = HwlocTopology(handle: t, origin: .live)
+        guard result.count(HWLOC_OBJ_PU) > 0 else {
+            throw QBError.other("hwloc: discovered a topology without processing units")
+        }
+        return result
+    }
+
+    /// Loads a topology exported by hwloc (`lstopo file.xml`, XML format 2.0 or 1.x).
+    ///
+    /// hwloc's XML parsers stay silent unless `HWLOC_XML_VERBOSE` is set, so the thrown error is the only message.
+    /// - Parameter path: the XML file.
+    /// - Throws: `QBError.badInput(path:message:)` when the file is missing, unreadable, not an hwloc XML export,
+    ///   or describes no processing units.
+    public static func load(xmlPath path: String) throws -> HwlocTopology {
+        try checkReadableFile(path)
+        var topo: hwloc_topology_t?
+        guard hwloc_topology_init(&topo) == 0, let t = topo else {
+            throw QBError.other("hwloc: cannot initialise a topology (\(String(cString: strerror(errno))))")
+        }
+        keepInstructionCaches(t)
+        // libxml2 rejects malformed files here; the minimal parser only at load time. Both are the same to a user.
+        let invalid = "not a valid hwloc XML topology (expected a file written by lstopo or hwloc_topology_export_xml)"
+        guard hwloc_topology_set_xml(t, path) == 0 else {
+            hwloc_topology_destroy(t)
+            throw QBError.badInput(path: path, message: invalid)
+        }
+        guard hwloc_topology_load(t) == 0 else {
+            hwloc_topology_destroy(t)
+            throw QBError.badInput(path: path, message: invalid)
+        }
+        let result = HwlocTopology(handle: t, origin: .xml(path: path))
+        guard result.count(HWLOC_OBJ_PU) > 0, result.count(HWLOC_OBJ_CORE) > 0 else {
+            throw QBError.badInput(path: path, message: "hwloc topology has no cores or processing units")
+        }
+        return result
+    }
+
+    /// hwloc drops instruction caches by default (only its tools turn them on); the profile reports L1i.
+    private static func keepInstructionCaches(_ t: hwloc_topology_t) {
+        _ = hwloc_topology_set_icache_types_filter(t, HWLOC_TYPE_FILTER_KEEP_ALL)
+    }
+
+    /// Gives a clear error for the cases hwloc would report only as EINVAL.
+    private static func checkReadableFile(_ path: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw QBError.badInput(path: path, message: "no such file (expected an hwloc XML topology)")
+        }
+        if isDir.boolValue {
+            throw QBError.badInput(path: path, message: "is a directory (expected an hwloc XML topology file)")
+        }
+        guard let fh = FileHandle(forReadingAtPath: path) else {
+            throw QBError.badInput(path: path, message: "cannot be read (check permissions)")
+        }
+        defer { try? fh.close() }
+        let head = (try? fh.read(upToCount: 1)) ?? nil
+        guard let head, !head.isEmpty else {
+            throw QBError.badInput(path: path, message: "is empty (expected an hwloc XML topology)")
+        }
+    }
+
+    /// True when the topology describes the machine this process runs on, so binding and NUMA allocation act.
+    public var isThisSystem: Bool { hwloc_topology_is_thissystem(handle) != 0 }
+
+    // MARK: Objects
+
+    /// Number of objects of a type (0 when the type is absent; summed when it appears at several depths).
+    func count(_ type: hwloc_obj_type_t) -> Int {
+        let depth = hwloc_get_type_depth(handle, type)
+        if depth == HWLOC_TYPE_DEPTH_UNKNOWN.rawValue { return 0 }
+        if depth == HWLOC_TYPE_DEPTH_MULTIPLE.rawValue { return objects(type).count }
+        return Int(hwloc_get_nbobjs_by_depth(handle, depth))
+    }
+
+    /// All objects of a type in logical order (for types at several depths, e.g. Group, depth by depth).
+    func objects(_ type: hwloc_obj_type_t) -> [hwloc_obj_t] {
+        let depth = hwloc_get_type_depth(handle, type)
+        if depth == HWLOC_TYPE_DEPTH_UNKNOWN.rawValue { return [] }
+        let depths: [Int32]
+        if depth == HWLOC_TYPE_DEPTH_MULTIPLE.rawValue {
+            depths = (0..<hwloc_topology_get_depth(handle)).filter { hwloc_get_depth_type(handle, $0) == type }
+        } else {
+            depths = [depth]
+        }
+        var out: [hwloc_obj_t] = []
+        for d in depths {
+            let n = hwloc_get_nbobjs_by_depth(handle, d)
+            for i in 0..<n {
+                if let o = hwloc_get_obj_by_depth(handle, d, i) { out.append(o) }
+            }
+        }
+        return out
+    }
+
+    /// The root (Machine) object.
+    var root: hwloc_obj_t { hwloc_get_root_obj(handle) }
+
+    /// Number of objects of `type` whose cpuset lies inside `set` (e.g. cores under one cache).
+    func count(_ type: hwloc_obj_type_t, inside set: hwloc_const_cpuset_t?) -> Int {
+        guard let set else { return 0 }
+        return Int(hwloc_get_nbobjs_inside_cpuset_by_type(handle, set, type))
+    }
+
+    /// The (name, value) info pairs hwloc attached to an object, in hwloc's order.
+    func infos(of obj: hwloc_obj_t) -> [(name: String, value: String)] {
+        HwlocTopology.infoPairs(obj.pointee.infos, Int(obj.pointee.infos_count))
+    }
+
+    static func infoPairs(_ infos: UnsafeMutablePointer<hwloc_info_s>?, _ n: Int) -> [(name: String, value: String)] {
+        guard let infos, n > 0 else { return [] }
+        var out: [(name: String, value: String)] = []
+        for i in 0..<n {
+            guard let name = infos[i].name, let value = infos[i].value else { continue }
+            out.append((String(cString: name), String(cString: value)))
+        }
+        return out
+    }
+
+    /// hwloc info attributes of the root object (`Architecture`, `OSName`, `OSRelease`, `Backend`, ...).
+    public var machineInfos: [String: String] {
+        Dictionary(infos(of: root).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The first value of an info attribute found on the packages (then the root), e.g. `CPUModel`, `CPUVendor`.
+    public func packageInfo(_ name: String) -> String? {
+        for pkg in objects(HWLOC_OBJ_PACKAGE) {
+            if let v = infos(of: pkg).first(where: { $0.name == name })?.value { return v }
+        }
+        return infos(of: root).first(where: { $0.name == name })?.value
+    }
+
+    /// Total memory hwloc found under the root (sum of NUMA nodes' local memory); 0 when the source did not say.
+    public var totalMemoryBytes: UInt64 { root.pointee.total_memory }
+
+    /// OS indexes of the bits set in a bitmap, ascending.
+    static func indexes(of set: hwloc_const_bitmap_t?) -> [Int] {
+        guard let set else { return [] }
+        var out: [Int] = []
+        var i = hwloc_bitmap_first(set)
+        while i >= 0 {
+            out.append(Int(i))
+            i = hwloc_bitmap_next(set, i)
+        }
+        return out
+    }
+}
