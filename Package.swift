@@ -31,7 +31,8 @@ let package = Package(
                 dependencies: ["QBenchCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 path: "Sources/QBenchCLI"),
         .executableTarget(name: "qbench", dependencies: ["QBenchCLI"], path: "Sources/qbench"),
-        .testTarget(name: "QBenchCoreTests", dependencies: ["QBenchCore", "CQBench"], path: "Tests/QBenchCoreTests"),
+        .testTarget(name: "QBenchCoreTests", dependencies: ["QBenchCore", "CQBench"], path: "Tests/QBenchCoreTests",
+                    exclude: ["Topology/Fixtures"]),
         .testTarget(name: "QBenchCLITests", dependencies: ["QBenchCLI", "QBenchCore"], path: "Tests/QBenchCLITests"),
     ],
     swiftLanguageModes: [.v5]
