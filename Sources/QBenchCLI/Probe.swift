@@ -6,14 +6,47 @@ import QBenchCore
 extension QBench {
     struct Probe: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the CPU features, topology, NUMA layout and kernel dispatch of this device."
+            abstract: "Show the CPU features, topology, NUMA layout and kernel dispatch of this device.",
+            discussion: """
+            A feature counts as usable only when the CPU reports it and the OS enables its state (x86: OSXSAVE and \
+            XCR0, AMX also the Linux permission request; ARM: HWCAP). Fixture flags answer "what would that device \
+            get" without reading this machine.
+
+            Examples:
+              qbench probe
+              qbench probe --json > device.json
+              qbench probe --cpuid-dump ../shared/fixtures/cpuid/Intel-SapphireRapids-2xXeonMax9460 \\
+                           --topology-xml ../shared/fixtures/hwloc-xml/Intel-SapphireRapids-2xXeonMax9460.xml
+              qbench probe --cpuid-dump fixtures/cpuid/AMD-19h-Zen4-2xEpyc-9654 --xcr0 0x7   # an OS without AVX-512 state
+            """
         )
 
-        @Flag(help: "Print the device profile as JSON.")
+        @Flag(help: "Print the probe as JSON (schema qbench.probe/1, documented in docs/probe.md).")
         var json = false
 
+        @Option(name: .customLong("topology-xml"), help: ArgumentHelp("Replay an hwloc XML topology export instead of this machine.", valueName: "file"))
+        var topologyXML: String?
+
+        @Option(name: .customLong("cpuid-dump"), help: ArgumentHelp("Replay a hwloc-gather-cpuid dump: a pu* file, or a folder (its pu0).", valueName: "file|dir"))
+        var cpuidDump: String?
+
+        @Option(help: ArgumentHelp("Model an OS that enables only this XCR0 state (hex, e.g. 0x7 = no AVX-512 state).", valueName: "hex"))
+        var xcr0: String?
+
         func run() throws {
-            print("probe: not implemented yet")
+            try reportingUserErrors {
+                let options = ProbeOptions(
+                    topologyXML: topologyXML.map { URL(fileURLWithPath: $0) },
+                    cpuidDump: cpuidDump.map { URL(fileURLWithPath: $0) },
+                    xcr0: try xcr0.map { try XCR0Option.parse($0) })
+                let report = try DeviceProbe.probe(options)
+                if json {
+                    FileHandle.standardOutput.write(try QBJSON.encode(report))
+                    print("")
+                } else {
+                    print(ProbeSummary.render(report), terminator: "")
+                }
+            }
         }
     }
 }

@@ -15,11 +15,13 @@ public struct DeviceProfile: Codable, Sendable, Equatable {
     public var memory: MemoryInfo
     public var os: OSInfo
     public var toolchain: Toolchain
+    /// What the profile could not know and why (e.g. a fixture without a CPUID dump has no feature list).
+    public var notes: [String] = []
 
     public init(id: String, source: String, cpu: CPUInfo, topology: Topology, numa: NUMAInfo,
-                memory: MemoryInfo, os: OSInfo, toolchain: Toolchain) {
+                memory: MemoryInfo, os: OSInfo, toolchain: Toolchain, notes: [String] = []) {
         self.id = id; self.source = source; self.cpu = cpu; self.topology = topology; self.numa = numa
-        self.memory = memory; self.os = os; self.toolchain = toolchain
+        self.memory = memory; self.os = os; self.toolchain = toolchain; self.notes = notes
     }
 
     /// True when the CPU reports the feature and the OS enables it.
