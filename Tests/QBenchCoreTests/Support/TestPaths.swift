@@ -7,12 +7,15 @@ enum TestPaths {
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `../shared/fixtures` relative to the package root, or `$QBENCH_FIXTURES`.
+    /// `$QBENCH_FIXTURES`, else `../shared/fixtures` relative to the package root, else the copy vendored in
+    /// Tests/Fixtures/real-machines (so a clone on a machine without the shared folder still replays them).
     static var fixtures: URL {
         if let env = ProcessInfo.processInfo.environment["QBENCH_FIXTURES"], !env.isEmpty {
             return URL(fileURLWithPath: env)
         }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+        let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+        if FileManager.default.fileExists(atPath: shared.path) { return shared }
+        return packageRoot.appendingPathComponent("Tests/Fixtures/real-machines")
     }
 
     /// Skips the test with a clear reason when the fixtures folder (or a sub-path of it) is absent.
