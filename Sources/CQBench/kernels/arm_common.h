@@ -11,7 +11,8 @@
 #include "qbench_kernels.h"
 
 // The integer contract (docs/layouts.md) is bit-exact only if `acc + isum*d` is two roundings, never an
-// FMA; clang contracts within a statement by default (-ffp-contract=on) and gcc everywhere, so say no.
+// FMA. clang contracts within a statement by default (-ffp-contract=on), which the pragma turns off per
+// file; gcc contracts everywhere and ignores the pragma, so gcc builds must pass -ffp-contract=off.
 #if defined(__clang__)
 #define QB_ARM_NO_CONTRACT _Pragma("STDC FP_CONTRACT OFF")
 #elif defined(__GNUC__)

@@ -1,5 +1,6 @@
 // Every AArch64 kernel variant built into this binary, with the CPU features (canonical names from
-// PRODUCT.md) each needs. The shared registry (qb_kernel_registry) appends these on aarch64 builds.
+// PRODUCT.md) each needs. Meant to be appended by the shared qb_kernel_registry() on aarch64 builds.
+// quantize_row entries name the activation format in both wfmt and afmt.
 // Weights are used as stored by every entry here (repack ""). Integer entries are bit-exact with the
 // scalar reference; float entries (f32/f16/bf16 weights) reorder the f32 sum and are verified with a
 // tolerance: f32 FMA ~1e-6, neon_fp16 (fp16 products and partial sums) ~1e-2, neon_bf16 (bfdot/bfmmla
