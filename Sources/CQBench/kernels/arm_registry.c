@@ -1,0 +1,62 @@
+// Every AArch64 kernel variant built into this binary, with the CPU features (canonical names from
+// PRODUCT.md) each needs. Meant to be appended by the shared qb_kernel_registry() on aarch64 builds.
+// quantize_row entries name the activation format in both wfmt and afmt.
+// Weights are used as stored by every entry here (repack ""). Integer entries are bit-exact with the
+// scalar reference; float entries (f32/f16/bf16 weights) reorder the f32 sum and are verified with a
+// tolerance: f32 FMA ~1e-6, neon_fp16 (fp16 products and partial sums) ~1e-2, neon_bf16 (bfdot/bfmmla
+// internal rounding) ~1e-5, all relative to sum|w*x|.
+#if defined(__aarch64__)
+#include "arm_common.h"
+
+#define REQ_NEON "asimd"
+#define REQ_DOTPROD "asimd,asimddp"
+#define REQ_I8MM "asimd,i8mm"
+#define REQ_FP16 "asimd,fphp,asimdhp"
+#define REQ_BF16 "asimd,bf16"
+#define REQ_SVE "asimd,sve"
+
+#define MAT(op, w, x, v, req) {#op, #w, #x, #v, req, "", qb_##op##_##w##_##x##_##v, NULL}
+#define QUANT(f, v, req) {"quantize_row", #f, #f, #v, req, "", NULL, qb_quantize_row_##f##_##v}
+
+#define INT_SET(op, v, req)                       \
+    MAT(op, q8_0, q8_0, v, req),                  \
+    MAT(op, q4_0, q8_0, v, req),                  \
+    MAT(op, q4_1, q8_1, v, req),                  \
+    MAT(op, i8_pc, i8_pt, v, req),                \
+    MAT(op, i4_g32, i8_pt, v, req),               \
+    MAT(op, u4_g32, i8_pt, v, req)
+
+const qb_kernel_entry qb_arm_kernel_entries[] = {
+    INT_SET(gemv, neon, REQ_NEON),
+    INT_SET(gemm, neon, REQ_NEON),
+    MAT(gemv, f32, f32, neon, REQ_NEON),
+    MAT(gemm, f32, f32, neon, REQ_NEON),
+    MAT(gemv, f16, f32, neon, REQ_NEON),
+    MAT(gemm, f16, f32, neon, REQ_NEON),
+    MAT(gemv, bf16, f32, neon, REQ_NEON),
+    MAT(gemm, bf16, f32, neon, REQ_NEON),
+    MAT(gemv, bf16, bf16, neon, REQ_NEON),
+    MAT(gemm, bf16, bf16, neon, REQ_NEON),
+    QUANT(q8_0, neon, REQ_NEON),
+    QUANT(q8_1, neon, REQ_NEON),
+    QUANT(i8_pt, neon, REQ_NEON),
+    QUANT(bf16, neon, REQ_NEON),
+
+    INT_SET(gemv, neon_dotprod, REQ_DOTPROD),
+    INT_SET(gemm, neon_dotprod, REQ_DOTPROD),
+
+    INT_SET(gemm, neon_i8mm, REQ_I8MM),
+
+    MAT(gemv, f16, f32, neon_fp16, REQ_FP16),
+    MAT(gemm, f16, f32, neon_fp16, REQ_FP16),
+
+    MAT(gemv, bf16, bf16, neon_bf16, REQ_BF16),
+    MAT(gemm, bf16, bf16, neon_bf16, REQ_BF16),
+    QUANT(bf16, neon_bf16, REQ_BF16),
+
+    INT_SET(gemv, sve, REQ_SVE),
+    INT_SET(gemm, sve, REQ_SVE),
+};
+
+const int qb_arm_kernel_entry_count = (int)(sizeof(qb_arm_kernel_entries) / sizeof(qb_arm_kernel_entries[0]));
+#endif

@@ -1,0 +1,30 @@
+// A deliberately plain scalar reference for the ARM kernel test driver, written from docs/layouts.md
+// (not from the shared scalar.c, so the two can be cross-checked). No SIMD, no reordering: one output at
+// a time, blocks in increasing k, and `acc += (float)isum * (dw*dx)` as two roundings (no FMA).
+#ifndef QB_TEST_REF_H
+#define QB_TEST_REF_H
+#include <stdint.h>
+#include "qbench_kernels.h"
+
+float ref_f16_to_f32(uint16_t h);
+uint16_t ref_f32_to_f16(float f);
+float ref_bf16_to_f32(uint16_t h);
+uint16_t ref_f32_to_bf16(float f);
+
+void ref_quantize_q8_0(const float *x, void *out, int K);
+void ref_quantize_q8_1(const float *x, void *out, int K);
+void ref_quantize_i8_pt(const float *x, int8_t *q, float *scale, int32_t *sums, int group, int K);
+void ref_quantize_bf16(const float *x, uint16_t *out, int K);
+
+void ref_mat_q8_0(const qb_mat_args *a, int m0, int m1);  /* q8_0 weights, q8_0 activations */
+void ref_mat_q4_0(const qb_mat_args *a, int m0, int m1);  /* q4_0 weights, q8_0 activations */
+void ref_mat_q4_1(const qb_mat_args *a, int m0, int m1);  /* q4_1 weights, q8_1 activations */
+void ref_mat_i8_pc(const qb_mat_args *a, int m0, int m1); /* i8_pc weights, i8_pt activations */
+void ref_mat_i4_g(const qb_mat_args *a, int m0, int m1);  /* i4_gN weights (N = a->group), i8_pt */
+void ref_mat_u4_g(const qb_mat_args *a, int m0, int m1);  /* u4_gN weights, i8_pt (+ x_sums unused) */
+
+/// Float weights/activations: kinds 0 f32, 1 f16, 2 bf16. Also writes sum_k |w*x| per output into
+/// `abs_out` (same layout as y) when non-NULL, the scale for float tolerances.
+enum { REF_F32 = 0, REF_F16 = 1, REF_BF16 = 2 };
+void ref_mat_float(int wkind, int xkind, const qb_mat_args *a, int m0, int m1, float *abs_out);
+#endif
