@@ -22,7 +22,7 @@ let package = Package(
         // Low-level hardware reads (cpuid, xgetbv, getauxval, sysctl, arch_prctl) and the SIMD kernels.
         // Each kernel is compiled with __attribute__((target(...))) so one binary carries every variant.
         .target(name: "CQBench", path: "Sources/CQBench",
-                cSettings: [.unsafeFlags(["-O3", "-fno-strict-aliasing"])]),
+                cSettings: [.unsafeFlags(["-O3", "-fno-strict-aliasing", "-ffp-contract=off"])]),
         .target(name: "QBenchCore",
                 dependencies: ["CQBench", "CHwloc", "CNuma", .product(name: "Yams", package: "Yams")],
                 path: "Sources/QBenchCore",
