@@ -33,7 +33,7 @@ public struct PerfPowerPMU: Sendable, Equatable {
         var events: [PerfPowerEvent] = []
         for f in files where f.hasPrefix("energy-") && !f.contains(".") {
             guard let spec = try? sysfs.read("\(base)/events/\(f)"), let config = parseEventConfig(spec) else { continue }
-            let scale = (try? sysfs.read("\(base)/events/\(f).scale")).flatMap(Double.init) ?? 1
+            let scale = (try? sysfs.read("\(base)/events/\(f).scale")).flatMap { Double($0) } ?? 1
             let unit = (try? sysfs.read("\(base)/events/\(f).unit")) ?? "?"
             events.append(PerfPowerEvent(name: f, config: config, scale: scale, unit: unit))
         }
