@@ -157,6 +157,7 @@ public enum YAMLDocument {
         case "Double", "Float": return "a number"
         case "String": return "a string"
         case "Bool": return "true or false"
+        case "Scalar": return "a single value"
         case _ where name.hasPrefix("Array") || name == "Sequence": return "a list"
         case _ where name.hasPrefix("Dictionary") || name == "Mapping": return "a mapping"
         default: return name
