@@ -75,7 +75,7 @@ public struct DirectorySysfs: SysfsReader {
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)
         while out.count < 1 << 20 {
-            let n = buf.withUnsafeMutableBytes { Foundation_read(fd, $0.baseAddress, $0.count) }
+            let n = buf.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 let e = errno
                 if e == EINTR { continue }
@@ -103,9 +103,9 @@ public struct DirectorySysfs: SysfsReader {
 }
 
 #if canImport(Glibc)
-private let Foundation_read = Glibc.read
+private let posixRead = Glibc.read
 #else
-private let Foundation_read = Darwin.read
+private let posixRead = Darwin.read
 #endif
 
 extension String {

@@ -31,7 +31,7 @@ public final class ProgressReporter: @unchecked Sendable {
 
     public static func writeStderr(_ s: String) {
         var bytes = Array(s.utf8)
-        _ = bytes.withUnsafeMutableBytes { Glibc_or_Darwin_write(2, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeMutableBytes { posixWrite(2, $0.baseAddress, $0.count) }
     }
 
     /// Starts a phase of `total` items (e.g. "verify", 40).
@@ -87,7 +87,7 @@ public final class ProgressReporter: @unchecked Sendable {
 }
 
 #if canImport(Glibc)
-private let Glibc_or_Darwin_write = Glibc.write
+private let posixWrite = Glibc.write
 #else
-private let Glibc_or_Darwin_write = Darwin.write
+private let posixWrite = Darwin.write
 #endif

@@ -107,18 +107,22 @@ public struct ModelProfile: Codable, Sendable, Equatable {
                          ("heads", heads), ("kv_heads", kvHeads), ("vocab_size", vocabSize)] where v <= 0 {
             out.append((key, "must be positive, found \(v)"))
         }
-        for (key, v) in [("hidden_size", hiddenSize), ("intermediate_size", intermediateSize), ("vocab_size", vocabSize)]
-            where v > 1 << 24 {
-            out.append((key, "\(v) is implausibly large (limit \(1 << 24))"))
-        }
-        if layers > 4096 { out.append(("layers", "\(layers) is implausibly large (limit 4096)")) }
-        if heads > 0 && kvHeads > 0 && heads % kvHeads != 0 {
-            out.append(("kv_heads", "\(kvHeads) must divide heads (\(heads))"))
+        // Upper bounds keep every shape product (n x k x layers, summed) far inside Int64.
+        for (key, v, limit) in [("hidden_size", hiddenSize, 1 << 20), ("intermediate_size", intermediateSize, 1 << 20),
+                                ("vocab_size", vocabSize, 1 << 24), ("layers", layers, 4096),
+                                ("heads", heads, 1 << 16), ("kv_heads", kvHeads, 1 << 16)] where v > limit {
+            out.append((key, "\(v) is implausibly large (limit \(limit))"))
         }
         if let h = headDim {
             if h <= 0 || h > 1 << 16 { out.append(("head_dim", "must be in 1...65536, found \(h)")) }
         } else if heads > 0 && hiddenSize % heads != 0 {
             out.append(("head_dim", "missing, and hidden_size \(hiddenSize) is not a multiple of heads \(heads): give head_dim"))
+        }
+        if out.isEmpty && heads * resolvedHeadDim > 1 << 20 {
+            out.append(("head_dim", "heads x head_dim = \(heads * resolvedHeadDim) is implausibly large (limit \(1 << 20))"))
+        }
+        if heads > 0 && kvHeads > 0 && heads % kvHeads != 0 {
+            out.append(("kv_heads", "\(kvHeads) must divide heads (\(heads))"))
         }
         return out
     }

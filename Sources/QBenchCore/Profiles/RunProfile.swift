@@ -179,6 +179,7 @@ public struct RunProfile: Codable, Sendable, Equatable {
         for (i, t) in threads.enumerated() {
             if case .count(let n) = t, n < 1 || n > 4096 { out.append(("threads[\(i)]", "must be in 1...4096, found \(n)")) }
         }
+        if let c = cacheStates, c.isEmpty { out.append(("cache_states", "must list cold, warm or both when present")) }
         out += timing.problems(prefix: "timing")
         if let q = quick { out += q.problems(prefix: "quick") }
         for (key, v) in [("gate.max_throughput_regression", gate.maxThroughputRegression),

@@ -204,6 +204,16 @@ final class ProfileErrorTests: XCTestCase {
             .contains("threads[1]: expected a thread count, \"cores\" or \"pus\", found \"all\""))
     }
 
+    func testAbsurdSizes_areRejectedBeforeAnyShapeIsComputed() {
+        XCTAssertEqual(message(good.replacingOccurrences(of: "hidden_size: 64", with: "hidden_size: 9999999999")),
+                       "p.yaml: line 20: models[0].hidden_size: 9999999999 is implausibly large (limit 1048576)")
+        let wide = good.replacingOccurrences(of: "    heads: 4", with: "    heads: 64")
+            .replacingOccurrences(of: "kv_heads: 2", with: "kv_heads: 2\n    head_dim: 65536")
+        XCTAssertEqual(message(wide), "p.yaml: line 25: models[0].head_dim: heads x head_dim = 4194304 is implausibly large (limit 1048576)")
+        XCTAssertTrue(message(good.replacingOccurrences(of: "layers: 2", with: "layers: 99999999999999999999999"))
+            .contains("models[0].layers: expected an integer"))
+    }
+
     func testEmptyAndNonMappingDocuments() {
         XCTAssertEqual(message(""), "p.yaml: empty document: expected a YAML mapping")
         let list = message("- a\n- b\n")
