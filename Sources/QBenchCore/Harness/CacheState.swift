@@ -53,3 +53,23 @@ public struct ColdBufferRotation: Sendable, Equatable {
         return i
     }
 }
+
+/// Copies of a benchmark's operands for cold measurements, handed out round-robin.
+///
+/// `make(i)` builds copy `i` (allocate and fill the weights and activations); build them all before sampling so
+/// allocation is not timed. In the sampled body call `next()` and run the kernel on what it returns.
+public struct ColdBuffers<Operands> {
+    public private(set) var rotation: ColdBufferRotation
+    public let copies: [Operands]
+
+    /// - Throws: what `ColdBufferRotation.init` or `make` throws.
+    public init(workingSetBytes: Int, lastLevelCacheBytes: Int, factor: Int = 2, maxTotalBytes: Int = 4 << 30,
+                make: (Int) throws -> Operands) throws {
+        rotation = try ColdBufferRotation(workingSetBytes: workingSetBytes, lastLevelCacheBytes: lastLevelCacheBytes,
+                                          factor: factor, maxTotalBytes: maxTotalBytes)
+        copies = try (0..<rotation.copies).map(make)
+    }
+
+    /// The operands for the next iteration.
+    public mutating func next() -> Operands { copies[rotation.next()] }
+}

@@ -63,11 +63,17 @@ public struct SampleRun: Codable, Sendable, Equatable {
     public var cacheState: CacheState
     public var summary: SampleSummary?
     public var warnings: [MeasurementWarning]
+    /// Energy over the sampling phase (warm-up excluded), when a meter was given.
+    public var energy: EnergyMeasurement?
+    /// Why the meter could not be read, when it was given but failed.
+    public var energyError: String?
+
     public init(samplesNs: [UInt64], warmupNs: [UInt64], iterationsPerSample: Int, measuredNs: UInt64,
-                stopReason: StopReason, cacheState: CacheState, summary: SampleSummary?, warnings: [MeasurementWarning]) {
+                stopReason: StopReason, cacheState: CacheState, summary: SampleSummary?, warnings: [MeasurementWarning],
+                energy: EnergyMeasurement? = nil, energyError: String? = nil) {
         self.samplesNs = samplesNs; self.warmupNs = warmupNs; self.iterationsPerSample = iterationsPerSample
         self.measuredNs = measuredNs; self.stopReason = stopReason; self.cacheState = cacheState
-        self.summary = summary; self.warnings = warnings
+        self.summary = summary; self.warnings = warnings; self.energy = energy; self.energyError = energyError
     }
 }
 
@@ -103,9 +109,11 @@ public struct Sampler: Sendable {
     ///   - cacheState: recorded with the samples; for `.cold` the body must rotate buffers itself
     ///     (`ColdBufferRotation`), the sampler only labels.
     ///   - iterationsPerSample: calls per timed sample; the stored sample is the batch time divided by this.
+    ///   - energyMeter: read after warm-up and after the last sample; the measurement covers every timed call.
+    ///     A meter that fails to read leaves `energy` nil and says why in `energyError` (sampling goes on).
     ///   - body: one call of the code under test.
     /// - Throws: whatever `body` throws (sampling stops at the first error).
-    public func run(cacheState: CacheState = .warm, iterationsPerSample: Int = 1,
+    public func run(cacheState: CacheState = .warm, iterationsPerSample: Int = 1, energyMeter: (any EnergyMeter)? = nil,
                     _ body: () throws -> Void) rethrows -> SampleRun {
         let inner = max(iterationsPerSample, 1)
         var warmups: [UInt64] = []
@@ -114,6 +122,11 @@ public struct Sampler: Sendable {
             let t0 = clock.nowNs()
             try body()
             warmups.append(clock.nowNs() &- t0)
+        }
+        var energyError: String?
+        var energyStart: EnergyReading?
+        if let m = energyMeter {
+            do { energyStart = try m.read() } catch { energyError = "\(m.source.rawValue): \(error)" }
         }
         var samples: [UInt64] = []
         samples.reserveCapacity(min(max(limits.minSamples, 16), 4096))
@@ -130,11 +143,18 @@ public struct Sampler: Sendable {
             samples.append(dt / UInt64(inner))
             measured = measured.addingReportingOverflow(dt).overflow ? .max : measured + dt
         }
+        var energy: EnergyMeasurement?
+        if let m = energyMeter, let start = energyStart {
+            do {
+                energy = m.measurement(from: start, to: try m.read(), calls: samples.count * inner)
+            } catch { energyError = "\(m.source.rawValue): \(error)" }
+        }
         let summary = Statistics.summarize(samples)
         let warnings = Sampler.warnings(samples: samples, summary: summary, iterationsPerSample: inner,
                                         resolution: resolution, stop: stop, limits: limits)
         return SampleRun(samplesNs: samples, warmupNs: warmups, iterationsPerSample: inner, measuredNs: measured,
-                         stopReason: stop, cacheState: cacheState, summary: summary, warnings: warnings)
+                         stopReason: stop, cacheState: cacheState, summary: summary, warnings: warnings,
+                         energy: energy, energyError: energyError)
     }
 
     /// The warnings for a finished run (pure, so tests feed samples directly).

@@ -103,7 +103,8 @@ public struct ResultRow: Codable, Sendable, Equatable {
     ///
     /// - Parameters:
     ///   - ceilings: measured (peak GOP/s, bandwidth GB/s) for this format family and thread count, if known.
-    ///   - energy: the measurement over the sampling phase; its `calls` must count every timed call.
+    ///   - energy: the measurement over the sampling phase (its `calls` must count every timed call);
+    ///     defaults to the one the sampler took (`run.energy`).
     public static func make(op: String, weightFormat: String, activationFormat: String, variant: String,
                             shape: MatmulShape, threads: Int, run: SampleRun, bytesPerCall: Double, opsPerCall: Double,
                             ceilings: (peakGopPerS: Double, bandwidthGbPerS: Double)? = nil,
@@ -124,7 +125,7 @@ public struct ResultRow: Codable, Sendable, Equatable {
             bytesPerCall: bytesPerCall, opsPerCall: opsPerCall,
             throughput: Throughput.make(bytesPerCall: bytesPerCall, opsPerCall: opsPerCall, medianNs: s.medianNs),
             roofline: roof,
-            energy: energy.map { ResultEnergy.make($0, bytesPerCall: bytesPerCall, opsPerCall: opsPerCall) },
+            energy: (energy ?? run.energy).map { ResultEnergy.make($0, bytesPerCall: bytesPerCall, opsPerCall: opsPerCall) },
             validity: Validity.evaluate(run, limits: limits), warnings: run.warnings)
     }
 }

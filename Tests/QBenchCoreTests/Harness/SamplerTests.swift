@@ -238,3 +238,54 @@ final class InterruptFlagTests: XCTestCase {
         XCTAssertFalse(flag.isRaised)
     }
 }
+
+final class SamplerEnergyTests: XCTestCase {
+    func testSampler_measuresEnergyOverTheTimedCallsOnly() throws {
+        let clock = ManualClock()
+        // A modeled meter whose CPU time follows the manual clock: joules = seconds x 2 W.
+        let meter = ModeledEnergyMeter(wattsPerThread: 2, basis: "test", cpuTimeNs: { clock.nowNs() }, clock: clock)
+        let limits = SamplingLimits(warmupIterations: 5, minTimeNs: 10_000_000, minSamples: 10, maxTimeNs: 1_000_000_000)
+        let run = Sampler(limits: limits, clock: clock, resolution: ClockResolution(resolutionNs: 1, readOverheadNs: 1))
+            .run(iterationsPerSample: 2, energyMeter: meter) { clock.advance(500_000) }
+        let e = try XCTUnwrap(run.energy)
+        XCTAssertEqual(run.samplesNs.count, 10)
+        XCTAssertEqual(e.calls, 20)
+        // 20 timed calls x 0.5 ms = 10 ms at 2 W = 20 mJ; the 5 warm-up calls are not counted.
+        XCTAssertEqual(e.joules, 0.020, accuracy: 1e-12)
+        XCTAssertEqual(e.seconds, 0.010, accuracy: 1e-12)
+        let row = ResultRow.make(op: "gemv", weightFormat: "f32", activationFormat: "f32", variant: "scalar",
+                                 shape: MatmulShape(m: 1, n: 8, k: 8), threads: 1, run: run, bytesPerCall: 1e6,
+                                 opsPerCall: 128, limits: ValidityLimits(minSamples: 10, minTotalNs: 10_000_000, maxNoise: 0.1))
+        XCTAssertEqual(row.energy?.joules ?? 0, 0.001, accuracy: 1e-12)
+        XCTAssertEqual(row.energy?.watts ?? 0, 2, accuracy: 1e-9)
+        XCTAssertEqual(row.energy?.joulesPerGb ?? 0, 1, accuracy: 1e-9)
+    }
+
+    func testSampler_unreadableMeterIsRecordedNotFatal() {
+        struct Broken: EnergyMeter {
+            var source: EnergySource { .rapl }
+            var detail: String { "broken" }
+            func read() throws -> EnergyReading { throw SysfsError.permissionDenied(path: "/sys/x/energy_uj") }
+            func joules(from: EnergyReading, to: EnergyReading) -> Double { 0 }
+        }
+        let clock = ManualClock()
+        let run = Sampler(limits: SamplingLimits(warmupIterations: 0, minTimeNs: 0, minSamples: 3), clock: clock,
+                          resolution: ClockResolution(resolutionNs: 1, readOverheadNs: 1))
+            .run(energyMeter: Broken()) { clock.advance(1_000) }
+        XCTAssertEqual(run.samplesNs.count, 3)
+        XCTAssertNil(run.energy)
+        XCTAssertEqual(run.energyError, "rapl: /sys/x/energy_uj: permission denied")
+    }
+}
+
+final class ColdBuffersTests: XCTestCase {
+    func testColdBuffers_buildsEveryCopyUpFrontAndRotates() throws {
+        var built: [Int] = []
+        var pool = try ColdBuffers(workingSetBytes: 4 << 20, lastLevelCacheBytes: 8 << 20) { i -> [UInt8] in
+            built.append(i); return [UInt8(i)]
+        }
+        // (copies - 1) x 4 MiB >= 16 MiB -> 5 copies
+        XCTAssertEqual(built, [0, 1, 2, 3, 4])
+        XCTAssertEqual((0..<6).map { _ in pool.next()[0] }, [0, 1, 2, 3, 4, 0])
+    }
+}
