@@ -47,7 +47,8 @@ public final class InterruptFlag: @unchecked Sendable {
             action.sa_flags = Int32(bitPattern: UInt32(SA_RESETHAND))
             var previous = sigaction()
             sigaction(sig, &action, &previous)
-            InterruptFlag.previous[sig] = previous
+            // A second install must not record our own handler as the one to restore.
+            if InterruptFlag.previous[sig] == nil { InterruptFlag.previous[sig] = previous }
         }
     }
 

@@ -1,13 +1,15 @@
 // A progress line on stderr for interactive runs: phase, item n/N and an ETA. Silent when stderr is not a
 // terminal (CI logs, redirects), so machine output and logs stay clean.
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// Draws "[phase] n/N item  ETA 1m05s" on one terminal line, redrawn in place.
+/// Draws "[phase] n/N item  ETA 1m05s" on one terminal line, redrawn in place. Calls may come from any thread.
 public final class ProgressReporter: @unchecked Sendable {
+    private let lock = NSLock()
     /// False when stderr is not a TTY: every call is then a no-op.
     public let isEnabled: Bool
     private let write: (String) -> Void
@@ -36,18 +38,21 @@ public final class ProgressReporter: @unchecked Sendable {
 
     /// Starts a phase of `total` items (e.g. "verify", 40).
     public func begin(phase: String, total: Int) {
+        lock.lock(); defer { lock.unlock() }
         self.phase = phase; self.total = max(total, 0); done = 0; phaseStartNs = clock.nowNs()
         draw(item: "")
     }
 
     /// Marks one more item as started and shows it.
     public func step(_ item: String) {
+        lock.lock(); defer { lock.unlock() }
         draw(item: item)
         done += 1
     }
 
     /// Clears the line (call before printing anything else, and at the end).
     public func finish() {
+        lock.lock(); defer { lock.unlock() }
         guard isEnabled, drewLine else { return }
         write("\r\u{1B}[2K")
         drewLine = false
