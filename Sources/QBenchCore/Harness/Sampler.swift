@@ -1,0 +1,190 @@
+// The sampler: warm-up, then repeat until both a minimum time and a minimum sample count are met
+// (package-benchmark / google-benchmark style), bounded by a maximum time. Every sample is kept.
+
+/// When to stop sampling.
+public struct SamplingLimits: Codable, Sendable, Equatable {
+    /// Untimed runs before sampling (page faults, frequency ramp, cache fill for warm runs).
+    public var warmupIterations: Int
+    /// Sampling continues until at least this much time has been spent in samples...
+    public var minTimeNs: UInt64
+    /// ...and at least this many samples exist.
+    public var minSamples: Int
+    /// Hard stop: sampling ends here even if the minimums are not met (then `Validity` says why).
+    public var maxTimeNs: UInt64
+    /// Hard stop on count, to bound memory for very fast kernels.
+    public var maxSamples: Int
+
+    /// Defaults: 3 warm-up runs, >= 10 samples and >= 100 ms, at most 5 s or 100 000 samples.
+    public init(warmupIterations: Int = 3, minTimeNs: UInt64 = 100_000_000, minSamples: Int = 10,
+                maxTimeNs: UInt64 = 5_000_000_000, maxSamples: Int = 100_000) {
+        self.warmupIterations = warmupIterations; self.minTimeNs = minTimeNs; self.minSamples = minSamples
+        self.maxTimeNs = maxTimeNs; self.maxSamples = maxSamples
+    }
+}
+
+/// Why sampling ended.
+public enum StopReason: String, Codable, Sendable {
+    /// Both minimums met.
+    case satisfied
+    /// `maxTimeNs` reached first.
+    case maxTime = "max_time"
+    /// `maxSamples` reached first.
+    case maxSamples = "max_samples"
+    /// The interrupt flag was raised (SIGINT).
+    case interrupted
+}
+
+/// A remark about a measurement that does not by itself make the run invalid.
+public struct MeasurementWarning: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        /// The first sample is an outlier: warm-up was too short.
+        case firstSampleOutlier = "first_sample_outlier"
+        /// A sample is shorter than the measured timer resolution: it carries no information.
+        case belowTimerResolution = "below_timer_resolution"
+        /// Samples shorter than 100 timer steps: quantisation error above 1 %.
+        case nearTimerResolution = "near_timer_resolution"
+        /// Sampling stopped at the time or count cap before the minimums were met.
+        case stoppedEarly = "stopped_early"
+    }
+    public var kind: Kind
+    public var message: String
+    public init(kind: Kind, message: String) { self.kind = kind; self.message = message }
+}
+
+/// Every sample of one benchmark, its summary and what happened while measuring.
+public struct SampleRun: Codable, Sendable, Equatable {
+    /// Nanoseconds per sample, in measurement order. One sample = `iterationsPerSample` calls, divided out.
+    public var samplesNs: [UInt64]
+    public var warmupNs: [UInt64]
+    public var iterationsPerSample: Int
+    /// Sum of the (undivided) sample batch times: the time `minTimeNs` is compared against.
+    public var measuredNs: UInt64
+    public var stopReason: StopReason
+    public var cacheState: CacheState
+    public var summary: SampleSummary?
+    public var warnings: [MeasurementWarning]
+    /// Energy over the sampling phase (warm-up excluded), when a meter was given.
+    public var energy: EnergyMeasurement?
+    /// Why the meter could not be read, when it was given but failed.
+    public var energyError: String?
+
+    public init(samplesNs: [UInt64], warmupNs: [UInt64], iterationsPerSample: Int, measuredNs: UInt64,
+                stopReason: StopReason, cacheState: CacheState, summary: SampleSummary?, warnings: [MeasurementWarning],
+                energy: EnergyMeasurement? = nil, energyError: String? = nil) {
+        self.samplesNs = samplesNs; self.warmupNs = warmupNs; self.iterationsPerSample = iterationsPerSample
+        self.measuredNs = measuredNs; self.stopReason = stopReason; self.cacheState = cacheState
+        self.summary = summary; self.warnings = warnings; self.energy = energy; self.energyError = energyError
+    }
+}
+
+/// Runs a closure under `SamplingLimits` and keeps every sample.
+public struct Sampler: Sendable {
+    public var limits: SamplingLimits
+    public var clock: any BenchClock
+    /// Measured once per process by the caller (`ClockResolution.measure()`); used only for warnings.
+    public var resolution: ClockResolution
+    /// Checked between samples; a raised flag stops sampling cleanly (`StopReason.interrupted`).
+    public var interrupt: InterruptFlag?
+
+    public init(limits: SamplingLimits = SamplingLimits(), clock: any BenchClock = MonotonicClock(),
+                resolution: ClockResolution, interrupt: InterruptFlag? = nil) {
+        self.limits = limits; self.clock = clock; self.resolution = resolution; self.interrupt = interrupt
+    }
+
+    /// How many calls to batch into one sample so that a sample lasts at least `1000` timer steps
+    /// (google-benchmark grows its iteration count the same way). `singleCallNs` is one warm-up call.
+    public static func suggestedIterationsPerSample(singleCallNs: UInt64, resolution: ClockResolution,
+                                                    stepsPerSample: UInt64 = 1000) -> Int {
+        let res = resolution.resolutionNs == .max ? 1_000 : max(resolution.resolutionNs, 1)
+        let (target, overflow) = res.multipliedReportingOverflow(by: stepsPerSample)
+        if overflow { return 1 }
+        guard singleCallNs < target else { return 1 }
+        let n = (target + max(singleCallNs, 1) - 1) / max(singleCallNs, 1)
+        return Int(min(n, 1 << 20))
+    }
+
+    /// Warm-up, then samples until both minimums are met or a cap is hit.
+    ///
+    /// - Parameters:
+    ///   - cacheState: recorded with the samples; for `.cold` the body must rotate buffers itself
+    ///     (`ColdBufferRotation`), the sampler only labels.
+    ///   - iterationsPerSample: calls per timed sample; the stored sample is the batch time divided by this.
+    ///   - energyMeter: read after warm-up and after the last sample; the measurement covers every timed call.
+    ///     A meter that fails to read leaves `energy` nil and says why in `energyError` (sampling goes on).
+    ///   - body: one call of the code under test.
+    /// - Throws: whatever `body` throws (sampling stops at the first error).
+    public func run(cacheState: CacheState = .warm, iterationsPerSample: Int = 1, energyMeter: (any EnergyMeter)? = nil,
+                    _ body: () throws -> Void) rethrows -> SampleRun {
+        let inner = max(iterationsPerSample, 1)
+        var warmups: [UInt64] = []
+        for _ in 0..<max(limits.warmupIterations, 0) {
+            if interrupt?.isRaised == true { break }
+            let t0 = clock.nowNs()
+            try body()
+            warmups.append(clock.nowNs() &- t0)
+        }
+        var energyError: String?
+        var energyStart: EnergyReading?
+        if let m = energyMeter {
+            do { energyStart = try m.read() } catch { energyError = "\(m.source.rawValue): \(error)" }
+        }
+        var samples: [UInt64] = []
+        samples.reserveCapacity(min(max(limits.minSamples, 16), 4096))
+        var measured: UInt64 = 0
+        var stop = StopReason.satisfied
+        while true {
+            if interrupt?.isRaised == true { stop = .interrupted; break }
+            if measured >= limits.minTimeNs && samples.count >= limits.minSamples { stop = .satisfied; break }
+            if measured >= limits.maxTimeNs { stop = .maxTime; break }
+            if samples.count >= limits.maxSamples { stop = .maxSamples; break }
+            let t0 = clock.nowNs()
+            for _ in 0..<inner { try body() }
+            let dt = clock.nowNs() &- t0
+            samples.append(dt / UInt64(inner))
+            measured = measured.addingReportingOverflow(dt).overflow ? .max : measured + dt
+        }
+        var energy: EnergyMeasurement?
+        if let m = energyMeter, let start = energyStart {
+            do {
+                energy = m.measurement(from: start, to: try m.read(), calls: samples.count * inner)
+            } catch { energyError = "\(m.source.rawValue): \(error)" }
+        }
+        let summary = Statistics.summarize(samples)
+        let warnings = Sampler.warnings(samples: samples, summary: summary, iterationsPerSample: inner,
+                                        resolution: resolution, stop: stop, limits: limits)
+        return SampleRun(samplesNs: samples, warmupNs: warmups, iterationsPerSample: inner, measuredNs: measured,
+                         stopReason: stop, cacheState: cacheState, summary: summary, warnings: warnings,
+                         energy: energy, energyError: energyError)
+    }
+
+    /// The warnings for a finished run (pure, so tests feed samples directly).
+    public static func warnings(samples: [UInt64], summary: SampleSummary?, iterationsPerSample: Int,
+                                resolution: ClockResolution, stop: StopReason,
+                                limits: SamplingLimits) -> [MeasurementWarning] {
+        var out: [MeasurementWarning] = []
+        if let s = summary, s.outliers.first == 0, s.count >= 3 {
+            out.append(MeasurementWarning(kind: .firstSampleOutlier,
+                message: "first sample (\(samples[0]) ns) is an outlier against median \(Int(s.medianNs)) ns: warm-up too short"))
+        }
+        // Compare the timed batch, not the divided per-call figure, with the clock's step.
+        let res = resolution.resolutionNs
+        let batches = samples.map { $0.multipliedReportingOverflow(by: UInt64(iterationsPerSample)).partialValue }
+        let below = batches.filter { $0 < res }.count
+        if below > 0 {
+            out.append(MeasurementWarning(kind: .belowTimerResolution,
+                message: "\(below) of \(samples.count) samples are shorter than the timer resolution (\(res == .max ? "unmeasurable" : "\(res) ns"))"))
+        } else if res != .max {
+            let (near100, o) = res.multipliedReportingOverflow(by: 100)
+            let near = o ? batches.count : batches.filter { $0 < near100 }.count
+            if near > 0 {
+                out.append(MeasurementWarning(kind: .nearTimerResolution,
+                    message: "\(near) of \(samples.count) samples are shorter than 100 timer steps (\(res) ns each): quantisation error above 1 %"))
+            }
+        }
+        if stop == .maxTime || stop == .maxSamples {
+            out.append(MeasurementWarning(kind: .stoppedEarly,
+                message: "sampling stopped at the \(stop == .maxTime ? "time" : "sample") cap with \(samples.count) samples"))
+        }
+        return out
+    }
+}

@@ -1,0 +1,199 @@
+// A run profile: what `qbench run` measures (formats, ops, threads, models), how long (timing limits) and what
+// the gate tolerates. Read from YAML (profiles/*.yaml, or the embedded default).
+
+/// A thread count: a number, or `cores` / `pus` resolved against the device.
+public enum ThreadCount: Codable, Sendable, Equatable, CustomStringConvertible {
+    case count(Int)
+    /// One thread per physical core.
+    case cores
+    /// One thread per hardware thread (SMT siblings included).
+    case pus
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let n = try? c.decode(Int.self) { self = .count(n); return }
+        let s = try c.decode(String.self)
+        switch s {
+        case "cores": self = .cores
+        case "pus": self = .pus
+        default:
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "expected a thread count, \"cores\" or \"pus\", found \"\(s)\""))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .count(let n): try c.encode(n)
+        case .cores: try c.encode("cores")
+        case .pus: try c.encode("pus")
+        }
+    }
+
+    /// The number of threads on a device with `cores` cores and `pus` hardware threads (at least 1).
+    public func resolve(cores: Int, pus: Int) -> Int {
+        switch self {
+        case .count(let n): return max(n, 1)
+        case .cores: return max(cores, 1)
+        case .pus: return max(pus, 1)
+        }
+    }
+
+    public var description: String {
+        switch self { case .count(let n): return "\(n)"; case .cores: return "cores"; case .pus: return "pus" }
+    }
+}
+
+/// Sampling and validity limits in a profile's units (milliseconds).
+public struct TimingProfile: Codable, Sendable, Equatable {
+    public var warmupIterations: Int
+    public var minTimeMs: Double
+    public var minSamples: Int
+    public var maxTimeMs: Double
+    /// Largest MAD / median for a valid result.
+    public var maxNoise: Double
+
+    public init(warmupIterations: Int, minTimeMs: Double, minSamples: Int, maxTimeMs: Double, maxNoise: Double) {
+        self.warmupIterations = warmupIterations; self.minTimeMs = minTimeMs; self.minSamples = minSamples
+        self.maxTimeMs = maxTimeMs; self.maxNoise = maxNoise
+    }
+
+    static func ns(_ ms: Double) -> UInt64 {
+        guard ms.isFinite, ms > 0 else { return 0 }
+        return ms >= 1e10 ? UInt64(1e16) : UInt64(ms * 1e6)
+    }
+
+    public var samplingLimits: SamplingLimits {
+        SamplingLimits(warmupIterations: warmupIterations, minTimeNs: TimingProfile.ns(minTimeMs),
+                       minSamples: minSamples, maxTimeNs: TimingProfile.ns(maxTimeMs))
+    }
+
+    public var validityLimits: ValidityLimits {
+        ValidityLimits(minSamples: minSamples, minTotalNs: TimingProfile.ns(minTimeMs), maxNoise: maxNoise)
+    }
+
+    func problems(prefix: String) -> [(key: String, message: String)] {
+        var out: [(String, String)] = []
+        if warmupIterations < 0 { out.append(("\(prefix).warmup_iterations", "must be 0 or more, found \(warmupIterations)")) }
+        if minSamples < 1 { out.append(("\(prefix).min_samples", "must be at least 1, found \(minSamples)")) }
+        if !(minTimeMs >= 0) { out.append(("\(prefix).min_time_ms", "must be 0 or more, found \(minTimeMs)")) }
+        if !(maxTimeMs > 0) { out.append(("\(prefix).max_time_ms", "must be positive, found \(maxTimeMs)")) }
+        if maxTimeMs < minTimeMs { out.append(("\(prefix).max_time_ms", "\(maxTimeMs) is below min_time_ms \(minTimeMs)")) }
+        if !(maxNoise > 0) { out.append(("\(prefix).max_noise", "must be a positive fraction, found \(maxNoise)")) }
+        return out
+    }
+}
+
+/// What `qbench gate` tolerates before failing a candidate against a baseline (fractions, not percent).
+public struct GateThresholds: Codable, Sendable, Equatable {
+    /// Largest accepted throughput loss (0.05 = 5 % slower), beyond noise.
+    public var maxThroughputRegression: Double
+    /// Largest accepted increase in joules per call or per token.
+    public var maxEnergyRegression: Double
+    /// Largest accepted SQNR drop in dB.
+    public var maxSqnrDropDb: Double
+    /// Significance level of the comparison test (e.g. 0.01).
+    public var significance: Double
+
+    public init(maxThroughputRegression: Double, maxEnergyRegression: Double, maxSqnrDropDb: Double, significance: Double) {
+        self.maxThroughputRegression = maxThroughputRegression; self.maxEnergyRegression = maxEnergyRegression
+        self.maxSqnrDropDb = maxSqnrDropDb; self.significance = significance
+    }
+}
+
+public struct RunProfile: Codable, Sendable, Equatable {
+    public var name: String
+    public var description: String
+    /// Weight formats (PRODUCT.md names: q4_0, i4_g32, ...).
+    public var formats: [String]
+    /// dot, gemv, gemm, quantize_row.
+    public var ops: [String]
+    public var threads: [ThreadCount]
+    /// Cache states to measure; warm when absent.
+    public var cacheStates: [CacheState]?
+    public var timing: TimingProfile
+    /// Shorter limits for `--quick`; `timing` when absent.
+    public var quick: TimingProfile?
+    public var gate: GateThresholds
+    /// Prompt length for prefill shapes and estimates.
+    public var promptLength: Int
+    public var models: [ModelProfile]
+
+    public init(name: String, description: String, formats: [String], ops: [String], threads: [ThreadCount],
+                cacheStates: [CacheState]? = nil, timing: TimingProfile, quick: TimingProfile? = nil,
+                gate: GateThresholds, promptLength: Int, models: [ModelProfile]) {
+        self.name = name; self.description = description; self.formats = formats; self.ops = ops
+        self.threads = threads; self.cacheStates = cacheStates; self.timing = timing; self.quick = quick
+        self.gate = gate; self.promptLength = promptLength; self.models = models
+    }
+
+    /// PRODUCT.md's weight formats.
+    public static let knownFormats: [String] = [
+        "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q4_k", "q6_k", "i8_pc",
+        "i4_g32", "i4_g64", "i4_g128", "u4_g32", "u4_g64", "u4_g128", "fp8_e4m3", "fp8_e5m2", "mxfp4",
+    ]
+    /// PRODUCT.md's ops.
+    public static let knownOps: [String] = ["dot", "gemv", "gemm", "quantize_row"]
+
+    /// The timing to use for a normal or a `--quick` run.
+    public func timing(quick isQuick: Bool) -> TimingProfile { isQuick ? (quick ?? timing) : timing }
+
+    public var resolvedCacheStates: [CacheState] { cacheStates ?? [.warm] }
+
+    /// Every projection shape the profile's models need for the profile's ops (decode gemv, prefill gemm),
+    /// per model, in model order.
+    public func projectionShapes() -> [ProjectionShape] {
+        models.flatMap { m -> [ProjectionShape] in
+            var out: [ProjectionShape] = []
+            if ops.contains("gemv") { out += m.decodeShapes() }
+            if ops.contains("gemm") { out += m.prefillShapes(promptLength: promptLength).filter { $0.op == "gemm" } }
+            return out
+        }
+    }
+
+    /// Distinct (op, shape) pairs to benchmark: shared shapes (gate and up, q and o when square, the same model
+    /// twice) are measured once.
+    public func distinctShapes() -> [(op: String, shape: MatmulShape)] {
+        var seen = Set<String>()
+        var out: [(String, MatmulShape)] = []
+        for s in projectionShapes() where seen.insert("\(s.op)/\(s.shape)").inserted {
+            out.append((s.op, s.shape))
+        }
+        return out
+    }
+
+    /// Problems with the values (the YAML decoded, but the numbers or names are not usable), key path + message.
+    public func problems() -> [(key: String, message: String)] {
+        var out: [(String, String)] = []
+        if name.isEmpty { out.append(("name", "must not be empty")) }
+        if formats.isEmpty { out.append(("formats", "must list at least one format")) }
+        for (i, f) in formats.enumerated() where !RunProfile.knownFormats.contains(f) {
+            out.append(("formats[\(i)]", "unknown format \"\(f)\" (known: \(RunProfile.knownFormats.joined(separator: ", ")))"))
+        }
+        if ops.isEmpty { out.append(("ops", "must list at least one op")) }
+        for (i, o) in ops.enumerated() where !RunProfile.knownOps.contains(o) {
+            out.append(("ops[\(i)]", "unknown op \"\(o)\" (known: \(RunProfile.knownOps.joined(separator: ", ")))"))
+        }
+        if threads.isEmpty { out.append(("threads", "must list at least one thread count")) }
+        for (i, t) in threads.enumerated() {
+            if case .count(let n) = t, n < 1 || n > 4096 { out.append(("threads[\(i)]", "must be in 1...4096, found \(n)")) }
+        }
+        if let c = cacheStates, c.isEmpty { out.append(("cache_states", "must list cold, warm or both when present")) }
+        out += timing.problems(prefix: "timing")
+        if let q = quick { out += q.problems(prefix: "quick") }
+        for (key, v) in [("gate.max_throughput_regression", gate.maxThroughputRegression),
+                         ("gate.max_energy_regression", gate.maxEnergyRegression),
+                         ("gate.max_sqnr_drop_db", gate.maxSqnrDropDb)] where !(v >= 0) {
+            out.append((key, "must be 0 or more, found \(v)"))
+        }
+        if !(gate.significance > 0 && gate.significance < 1) {
+            out.append(("gate.significance", "must be between 0 and 1, found \(gate.significance)"))
+        }
+        if promptLength < 1 || promptLength > 1 << 20 { out.append(("prompt_length", "must be in 1...1048576, found \(promptLength)")) }
+        for (i, m) in models.enumerated() {
+            out += m.problems().map { ("models[\(i)].\($0.key)", $0.message) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,131 @@
+// Benchmark result rows: every sample, the robust summary, throughput, roofline position, energy, validity.
+
+/// Bytes and operations per second of one call at the median time.
+public struct Throughput: Codable, Sendable, Equatable {
+    /// 10^9 bytes per second (weights + activations in + results out of one call / median time).
+    public var gbPerS: Double
+    /// 10^9 operations per second (multiply and add counted separately).
+    public var gopPerS: Double
+    public init(gbPerS: Double, gopPerS: Double) { self.gbPerS = gbPerS; self.gopPerS = gopPerS }
+
+    /// Pure: bytes/ns is GB/s, ops/ns is GOP/s.
+    public static func make(bytesPerCall: Double, opsPerCall: Double, medianNs: Double) -> Throughput {
+        guard medianNs > 0 else { return Throughput(gbPerS: 0, gopPerS: 0) }
+        return Throughput(gbPerS: bytesPerCall / medianNs, gopPerS: opsPerCall / medianNs)
+    }
+}
+
+/// Which roofline ceiling limits a kernel at its arithmetic intensity.
+public enum RooflineBound: String, Codable, Sendable {
+    case memory, compute
+}
+
+/// A result's place under the device's measured roofline.
+public struct RooflinePoint: Codable, Sendable, Equatable {
+    public var bound: RooflineBound
+    /// Achieved / attainable GOP/s, where attainable = min(peak, intensity x bandwidth).
+    public var fraction: Double
+    /// Operations per byte moved.
+    public var arithmeticIntensity: Double
+    public init(bound: RooflineBound, fraction: Double, arithmeticIntensity: Double) {
+        self.bound = bound; self.fraction = fraction; self.arithmeticIntensity = arithmeticIntensity
+    }
+
+    /// Classic roofline (Williams, Waterman, Patterson 2009) against measured ceilings (pure).
+    /// - Returns: nil when a ceiling or the traffic is not positive.
+    public static func classify(opsPerCall: Double, bytesPerCall: Double, medianNs: Double,
+                                peakGopPerS: Double, bandwidthGbPerS: Double) -> RooflinePoint? {
+        guard opsPerCall > 0, bytesPerCall > 0, medianNs > 0, peakGopPerS > 0, bandwidthGbPerS > 0 else { return nil }
+        let ai = opsPerCall / bytesPerCall
+        let memoryCeiling = ai * bandwidthGbPerS
+        let attainable = min(peakGopPerS, memoryCeiling)
+        let achieved = opsPerCall / medianNs
+        return RooflinePoint(bound: memoryCeiling < peakGopPerS ? .memory : .compute,
+                             fraction: achieved / attainable, arithmeticIntensity: ai)
+    }
+}
+
+/// Stable comparison keys: op/format/shape/threads/variant (+ "/cold" for cold-cache results).
+public enum ResultKey {
+    /// e.g. "gemv/q4_0/1x4096x4096/t8/avx512_vnni".
+    public static func make(op: String, weightFormat: String, shape: MatmulShape, threads: Int, variant: String,
+                            cacheState: CacheState = .warm) -> String {
+        "\(op)/\(weightFormat)/\(shape)/t\(threads)/\(variant)" + (cacheState == .cold ? "/cold" : "")
+    }
+}
+
+public struct ResultRow: Codable, Sendable, Equatable {
+    public var key: String
+    public var op: String
+    public var weightFormat: String
+    public var activationFormat: String
+    public var variant: String
+    public var shape: MatmulShape
+    public var threads: Int
+    public var cacheState: CacheState
+    /// Every sample, ns per call, in measurement order.
+    public var samplesNs: [UInt64]
+    public var iterationsPerSample: Int
+    public var medianNs: Double
+    public var madNs: Double
+    public var p10Ns: Double
+    public var p90Ns: Double
+    public var minNs: Double
+    public var maxNs: Double
+    public var meanNs: Double
+    /// Indices into `samples_ns` flagged by the modified z-score.
+    public var outliers: [Int]
+    public var bytesPerCall: Double
+    public var opsPerCall: Double
+    public var throughput: Throughput
+    /// Absent when the roofline was not measured.
+    public var roofline: RooflinePoint?
+    /// Absent when energy was not measured for this result.
+    public var energy: ResultEnergy?
+    public var validity: Validity
+    public var warnings: [MeasurementWarning]
+
+    public init(key: String, op: String, weightFormat: String, activationFormat: String, variant: String,
+                shape: MatmulShape, threads: Int, cacheState: CacheState, samplesNs: [UInt64], iterationsPerSample: Int,
+                medianNs: Double, madNs: Double, p10Ns: Double, p90Ns: Double, minNs: Double, maxNs: Double,
+                meanNs: Double, outliers: [Int], bytesPerCall: Double, opsPerCall: Double, throughput: Throughput,
+                roofline: RooflinePoint?, energy: ResultEnergy?, validity: Validity, warnings: [MeasurementWarning]) {
+        self.key = key; self.op = op; self.weightFormat = weightFormat; self.activationFormat = activationFormat
+        self.variant = variant; self.shape = shape; self.threads = threads; self.cacheState = cacheState
+        self.samplesNs = samplesNs; self.iterationsPerSample = iterationsPerSample; self.medianNs = medianNs
+        self.madNs = madNs; self.p10Ns = p10Ns; self.p90Ns = p90Ns; self.minNs = minNs; self.maxNs = maxNs
+        self.meanNs = meanNs; self.outliers = outliers; self.bytesPerCall = bytesPerCall; self.opsPerCall = opsPerCall
+        self.throughput = throughput; self.roofline = roofline; self.energy = energy; self.validity = validity
+        self.warnings = warnings
+    }
+
+    /// Builds a row from a sampler run (pure apart from its inputs).
+    ///
+    /// - Parameters:
+    ///   - ceilings: measured (peak GOP/s, bandwidth GB/s) for this format family and thread count, if known.
+    ///   - energy: the measurement over the sampling phase (its `calls` must count every timed call);
+    ///     defaults to the one the sampler took (`run.energy`).
+    public static func make(op: String, weightFormat: String, activationFormat: String, variant: String,
+                            shape: MatmulShape, threads: Int, run: SampleRun, bytesPerCall: Double, opsPerCall: Double,
+                            ceilings: (peakGopPerS: Double, bandwidthGbPerS: Double)? = nil,
+                            energy: EnergyMeasurement? = nil, limits: ValidityLimits) -> ResultRow {
+        let s = run.summary ?? SampleSummary(count: 0, medianNs: 0, madNs: 0, p10Ns: 0, p90Ns: 0, minNs: 0, maxNs: 0,
+                                             meanNs: 0, outliers: [], noise: 0)
+        let roof = ceilings.flatMap {
+            RooflinePoint.classify(opsPerCall: opsPerCall, bytesPerCall: bytesPerCall, medianNs: s.medianNs,
+                                   peakGopPerS: $0.peakGopPerS, bandwidthGbPerS: $0.bandwidthGbPerS)
+        }
+        return ResultRow(
+            key: ResultKey.make(op: op, weightFormat: weightFormat, shape: shape, threads: threads, variant: variant,
+                                cacheState: run.cacheState),
+            op: op, weightFormat: weightFormat, activationFormat: activationFormat, variant: variant, shape: shape,
+            threads: threads, cacheState: run.cacheState, samplesNs: run.samplesNs,
+            iterationsPerSample: run.iterationsPerSample, medianNs: s.medianNs, madNs: s.madNs, p10Ns: s.p10Ns,
+            p90Ns: s.p90Ns, minNs: s.minNs, maxNs: s.maxNs, meanNs: s.meanNs, outliers: s.outliers,
+            bytesPerCall: bytesPerCall, opsPerCall: opsPerCall,
+            throughput: Throughput.make(bytesPerCall: bytesPerCall, opsPerCall: opsPerCall, medianNs: s.medianNs),
+            roofline: roof,
+            energy: (energy ?? run.energy).map { ResultEnergy.make($0, bytesPerCall: bytesPerCall, opsPerCall: opsPerCall) },
+            validity: Validity.evaluate(run, limits: limits), warnings: run.warnings)
+    }
+}

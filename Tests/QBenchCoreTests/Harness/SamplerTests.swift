@@ -1,0 +1,291 @@
+import XCTest
+@testable import QBenchCore
+
+final class SamplerTests: XCTestCase {
+    let fineClock = ClockResolution(resolutionNs: 1, readOverheadNs: 20)
+
+    func testSampler_runsUntilBothMinimumTimeAndSamplesAreMet() {
+        let clock = ManualClock()
+        let limits = SamplingLimits(warmupIterations: 3, minTimeNs: 100_000_000, minSamples: 10, maxTimeNs: 5_000_000_000)
+        var calls = 0
+        let run = Sampler(limits: limits, clock: clock, resolution: fineClock).run { calls += 1; clock.advance(1_000_000) }
+        // 1 ms per call: the 100 ms minimum needs 100 samples (more than the 10-sample minimum).
+        XCTAssertEqual(run.samplesNs.count, 100)
+        XCTAssertEqual(run.warmupNs.count, 3)
+        XCTAssertEqual(calls, 103)
+        XCTAssertTrue(run.samplesNs.allSatisfy { $0 == 1_000_000 })
+        XCTAssertEqual(run.measuredNs, 100_000_000)
+        XCTAssertEqual(run.stopReason, .satisfied)
+        XCTAssertEqual(run.summary?.medianNs, 1_000_000)
+        XCTAssertTrue(run.warnings.isEmpty, "\(run.warnings)")
+    }
+
+    func testSampler_slowBodyStillCollectsMinimumSamples() {
+        let clock = ManualClock()
+        let run = Sampler(limits: SamplingLimits(), clock: clock, resolution: fineClock).run { clock.advance(50_000_000) }
+        XCTAssertEqual(run.samplesNs.count, 10, "defaults must give at least 10 samples")
+        XCTAssertEqual(run.stopReason, .satisfied)
+    }
+
+    func testSampler_stopsAtMaxTimeAndTheRunIsInvalid() {
+        let clock = ManualClock()
+        let limits = SamplingLimits(warmupIterations: 0, minTimeNs: 100_000_000, minSamples: 10, maxTimeNs: 3_000_000_000)
+        let run = Sampler(limits: limits, clock: clock, resolution: fineClock).run { clock.advance(1_000_000_000) }
+        XCTAssertEqual(run.samplesNs.count, 3)
+        XCTAssertEqual(run.stopReason, .maxTime)
+        XCTAssertTrue(run.warnings.contains { $0.kind == .stoppedEarly })
+        let v = Validity.evaluate(run, limits: ValidityLimits(minSamples: 10, minTotalNs: 100_000_000, maxNoise: 0.1))
+        XCTAssertFalse(v.valid)
+        XCTAssertEqual(v.reasons, ["too few samples: 3 < 10"])
+    }
+
+    func testSampler_stopsCleanlyWhenInterrupted() {
+        let clock = ManualClock()
+        let flag = InterruptFlag()
+        var n = 0
+        let run = Sampler(limits: SamplingLimits(warmupIterations: 0), clock: clock, resolution: fineClock, interrupt: flag).run {
+            n += 1
+            clock.advance(1_000_000)
+            if n == 5 { flag.raise() }
+        }
+        XCTAssertEqual(run.samplesNs.count, 5)
+        XCTAssertEqual(run.stopReason, .interrupted)
+        XCTAssertTrue(Validity.evaluate(run, limits: ValidityLimits()).reasons.contains("interrupted before the minimums were met"))
+    }
+
+    func testSampler_batchesIterationsAndDividesThemOut() {
+        let clock = ManualClock()
+        let limits = SamplingLimits(warmupIterations: 1, minTimeNs: 40_000, minSamples: 10, maxTimeNs: 1_000_000_000)
+        var calls = 0
+        let run = Sampler(limits: limits, clock: clock, resolution: fineClock).run(iterationsPerSample: 4) {
+            calls += 1; clock.advance(1_000)
+        }
+        XCTAssertEqual(run.iterationsPerSample, 4)
+        XCTAssertEqual(run.samplesNs.count, 10)
+        XCTAssertTrue(run.samplesNs.allSatisfy { $0 == 1_000 })
+        XCTAssertEqual(calls, 1 + 40)
+    }
+
+    func testSampler_rethrowsTheBodysError() {
+        struct Boom: Error {}
+        let clock = ManualClock()
+        XCTAssertThrowsError(try Sampler(limits: SamplingLimits(warmupIterations: 0), clock: clock, resolution: fineClock).run {
+            clock.advance(1); throw Boom()
+        }) { XCTAssertTrue($0 is Boom) }
+    }
+
+    func testWarnings_firstSampleOutlierMeansWarmupWasTooShort() {
+        let samples: [UInt64] = [500, 100, 101, 99, 100, 102, 98, 100, 101, 99]
+        let w = Sampler.warnings(samples: samples, summary: Statistics.summarize(samples), iterationsPerSample: 1,
+                                 resolution: fineClock, stop: .satisfied, limits: SamplingLimits())
+        XCTAssertEqual(w.map(\.kind), [.firstSampleOutlier, .nearTimerResolution])
+    }
+
+    func testWarnings_samplesUnderTheTimerResolution() {
+        let res = ClockResolution(resolutionNs: 50, readOverheadNs: 30)
+        let samples: [UInt64] = [40, 0, 60, 55, 45, 70, 52, 48, 51, 49]
+        let w = Sampler.warnings(samples: samples, summary: Statistics.summarize(samples), iterationsPerSample: 1,
+                                 resolution: res, stop: .satisfied, limits: SamplingLimits())
+        let below = try? XCTUnwrap(w.first { $0.kind == .belowTimerResolution })
+        XCTAssertEqual(below?.message, "5 of 10 samples are shorter than the timer resolution (50 ns)")
+        // The same per-call times in batches of 1000 calls are long enough.
+        let batched = Sampler.warnings(samples: samples.map { $0 + 10 }, summary: nil, iterationsPerSample: 1000,
+                                       resolution: res, stop: .satisfied, limits: SamplingLimits())
+        XCTAssertTrue(batched.isEmpty, "\(batched)")
+    }
+
+    func testSuggestedIterations_growsShortCallsToAThousandTimerSteps() {
+        let res = ClockResolution(resolutionNs: 20, readOverheadNs: 20)
+        XCTAssertEqual(Sampler.suggestedIterationsPerSample(singleCallNs: 100, resolution: res), 200)
+        XCTAssertEqual(Sampler.suggestedIterationsPerSample(singleCallNs: 50_000, resolution: res), 1)
+        XCTAssertEqual(Sampler.suggestedIterationsPerSample(singleCallNs: 0, resolution: res), 20_000)
+    }
+
+    func testClockResolution_measuresTheStepOfAScriptedClock() {
+        let r = ClockResolution.measure(ManualClock(stepPerRead: 100), trials: 10)
+        XCTAssertEqual(r.resolutionNs, 100)
+        XCTAssertEqual(r.readOverheadNs, 100)
+    }
+
+    func testClockResolution_liveClockIsFinerThanAMillisecond() {
+        let r = ClockResolution.measure(trials: 100)
+        print("live clock: resolution \(r.resolutionNs) ns, read overhead \(r.readOverheadNs) ns (noisy shared VM)")
+        XCTAssertGreaterThan(r.resolutionNs, 0)
+        XCTAssertLessThan(r.resolutionNs, 1_000_000)
+    }
+
+    func testSampler_liveClockMeasuresRealWork() {
+        let res = ClockResolution.measure(trials: 50)
+        let limits = SamplingLimits(warmupIterations: 2, minTimeNs: 5_000_000, minSamples: 10, maxTimeNs: 1_000_000_000)
+        var sink = 0.0
+        let run = Sampler(limits: limits, resolution: res).run {
+            for i in 0..<20_000 { sink += Double(i).squareRoot() }
+        }
+        XCTAssertGreaterThanOrEqual(run.samplesNs.count, 10)
+        XCTAssertGreaterThanOrEqual(run.measuredNs, 5_000_000)
+        XCTAssertGreaterThan(run.summary?.medianNs ?? 0, 0)
+        XCTAssertGreaterThan(sink, 0)
+    }
+}
+
+final class ValidityTests: XCTestCase {
+    func run(_ samples: [UInt64], measured: UInt64, stop: StopReason = .satisfied) -> SampleRun {
+        SampleRun(samplesNs: samples, warmupNs: [], iterationsPerSample: 1, measuredNs: measured, stopReason: stop,
+                  cacheState: .warm, summary: Statistics.summarize(samples), warnings: [])
+    }
+
+    func testValidity_validWhenAllLimitsMet() {
+        let v = Validity.evaluate(run(Array(repeating: 1_000_000, count: 12), measured: 120_000_000), limits: ValidityLimits())
+        XCTAssertEqual(v, .ok)
+    }
+
+    func testValidity_listsEveryReason() {
+        // median 100, MAD 50 -> noise 50 %
+        let v = Validity.evaluate(run([50, 100, 150, 100, 200], measured: 600), limits: ValidityLimits(minSamples: 10, minTotalNs: 100_000_000, maxNoise: 0.1))
+        XCTAssertFalse(v.valid)
+        XCTAssertEqual(v.reasons, ["too few samples: 5 < 10", "too short: 600 ns measured < 100.00 ms minimum",
+                                   "too noisy: MAD/median 50.00 % > 10.00 % limit"])
+    }
+
+    func testValidity_combinePrefixesReasonsWithTheirKeys() {
+        let bad = Validity(valid: false, reasons: ["too few samples: 3 < 10"])
+        let all = Validity.combine([("gemv/q4_0/1x64x64/t1/scalar", .ok), ("gemv/q8_0/1x64x64/t1/avx2", bad)])
+        XCTAssertFalse(all.valid)
+        XCTAssertEqual(all.reasons, ["gemv/q8_0/1x64x64/t1/avx2: too few samples: 3 < 10"])
+        XCTAssertEqual(Validity.combine([("a", .ok)]), .ok)
+    }
+}
+
+final class CacheStateTests: XCTestCase {
+    func testColdRotation_poolExceedsTwiceTheLLCBetweenReuses() throws {
+        var r = try ColdBufferRotation(workingSetBytes: 1 << 20, lastLevelCacheBytes: 32 << 20)
+        // (copies - 1) * 1 MiB >= 64 MiB -> 65 copies
+        XCTAssertEqual(r.copies, 65)
+        XCTAssertGreaterThanOrEqual((r.copies - 1) * r.workingSetBytes, 2 * r.lastLevelCacheBytes)
+        let order = (0..<67).map { _ in r.next() }
+        XCTAssertEqual(Array(order.prefix(3)), [0, 1, 2])
+        XCTAssertEqual(order[64], 64)
+        XCTAssertEqual(order[65], 0)
+    }
+
+    func testColdRotation_workingSetLargerThanLLCStillAlternates() throws {
+        let r = try ColdBufferRotation(workingSetBytes: 100 << 20, lastLevelCacheBytes: 32 << 20)
+        XCTAssertEqual(r.copies, 2)
+    }
+
+    func testColdRotation_rejectsBadSizesAndOversizedPools() {
+        XCTAssertThrowsError(try ColdBufferRotation(workingSetBytes: 0, lastLevelCacheBytes: 1 << 20))
+        XCTAssertThrowsError(try ColdBufferRotation(workingSetBytes: 64, lastLevelCacheBytes: 1 << 30, maxTotalBytes: 1 << 30)) {
+            XCTAssertTrue("\($0)".contains("budget"), "\($0)")
+        }
+        XCTAssertThrowsError(try ColdBufferRotation(workingSetBytes: 1, lastLevelCacheBytes: Int.max))
+    }
+}
+
+final class ProgressReporterTests: XCTestCase {
+    func testLine_showsPhaseItemAndETA() {
+        // 2 items done in 4 s -> 2 s each, 8 left -> 16 s
+        XCTAssertEqual(ProgressReporter.line(phase: "verify", index: 3, total: 10, item: "gemv q4_0 avx2", completed: 2,
+                                             elapsedNs: 4_000_000_000),
+                       "[verify] 3/10 gemv q4_0 avx2  ETA 16s")
+        XCTAssertEqual(ProgressReporter.line(phase: "bench", index: 1, total: 5, item: "", completed: 0, elapsedNs: 0),
+                       "[bench] 1/5")
+    }
+
+    func testFormatDuration() {
+        XCTAssertEqual(ProgressReporter.formatDuration(seconds: 45), "45s")
+        XCTAssertEqual(ProgressReporter.formatDuration(seconds: 187), "3m07s")
+        XCTAssertEqual(ProgressReporter.formatDuration(seconds: 3720), "1h02m")
+        XCTAssertEqual(ProgressReporter.formatDuration(seconds: .nan), "?")
+    }
+
+    func testReporter_isSilentWhenNotATerminal() {
+        var out: [String] = []
+        let p = ProgressReporter(isEnabled: false, clock: ManualClock()) { out.append($0) }
+        p.begin(phase: "bench", total: 3); p.step("a"); p.finish()
+        XCTAssertTrue(out.isEmpty)
+    }
+
+    func testReporter_redrawsOneLineWhenEnabled() {
+        var out: [String] = []
+        let clock = ManualClock()
+        let p = ProgressReporter(isEnabled: true, clock: clock) { out.append($0) }
+        p.begin(phase: "bench", total: 3)
+        p.step("a")
+        clock.advance(1_000_000_000)
+        p.step("b")
+        p.finish()
+        XCTAssertEqual(out, ["\r\u{1B}[2K[bench] 1/3", "\r\u{1B}[2K[bench] 1/3 a", "\r\u{1B}[2K[bench] 2/3 b  ETA 2s", "\r\u{1B}[2K"])
+    }
+
+    func testStderrIsNotATerminalUnderTheTestRunner() throws {
+        try XCTSkipIf(ProgressReporter.stderrIsTerminal, "stderr is a terminal in this session")
+        XCTAssertFalse(ProgressReporter().isEnabled)
+    }
+}
+
+final class InterruptFlagTests: XCTestCase {
+    func testSIGINT_raisesTheFlagInsteadOfKillingTheProcess() throws {
+        let flag = InterruptFlag()
+        flag.installHandler()
+        defer { flag.uninstallHandler() }
+        XCTAssertFalse(flag.isRaised)
+        kill(getpid(), SIGINT)
+        let deadline = Date().addingTimeInterval(2)
+        while !flag.isRaised && Date() < deadline { usleep(1_000) }
+        XCTAssertTrue(flag.isRaised)
+        flag.reset()
+        XCTAssertFalse(flag.isRaised)
+    }
+}
+
+final class SamplerEnergyTests: XCTestCase {
+    func testSampler_measuresEnergyOverTheTimedCallsOnly() throws {
+        let clock = ManualClock()
+        // A modeled meter whose CPU time follows the manual clock: joules = seconds x 2 W.
+        let meter = ModeledEnergyMeter(wattsPerThread: 2, basis: "test", cpuTimeNs: { clock.nowNs() }, clock: clock)
+        let limits = SamplingLimits(warmupIterations: 5, minTimeNs: 10_000_000, minSamples: 10, maxTimeNs: 1_000_000_000)
+        let run = Sampler(limits: limits, clock: clock, resolution: ClockResolution(resolutionNs: 1, readOverheadNs: 1))
+            .run(iterationsPerSample: 2, energyMeter: meter) { clock.advance(500_000) }
+        let e = try XCTUnwrap(run.energy)
+        XCTAssertEqual(run.samplesNs.count, 10)
+        XCTAssertEqual(e.calls, 20)
+        // 20 timed calls x 0.5 ms = 10 ms at 2 W = 20 mJ; the 5 warm-up calls are not counted.
+        XCTAssertEqual(e.joules, 0.020, accuracy: 1e-12)
+        XCTAssertEqual(e.seconds, 0.010, accuracy: 1e-12)
+        let row = ResultRow.make(op: "gemv", weightFormat: "f32", activationFormat: "f32", variant: "scalar",
+                                 shape: MatmulShape(m: 1, n: 8, k: 8), threads: 1, run: run, bytesPerCall: 1e6,
+                                 opsPerCall: 128, limits: ValidityLimits(minSamples: 10, minTotalNs: 10_000_000, maxNoise: 0.1))
+        XCTAssertEqual(row.energy?.joules ?? 0, 0.001, accuracy: 1e-12)
+        XCTAssertEqual(row.energy?.watts ?? 0, 2, accuracy: 1e-9)
+        XCTAssertEqual(row.energy?.joulesPerGb ?? 0, 1, accuracy: 1e-9)
+    }
+
+    func testSampler_unreadableMeterIsRecordedNotFatal() {
+        struct Broken: EnergyMeter {
+            var source: EnergySource { .rapl }
+            var detail: String { "broken" }
+            func read() throws -> EnergyReading { throw SysfsError.permissionDenied(path: "/sys/x/energy_uj") }
+            func joules(from: EnergyReading, to: EnergyReading) -> Double { 0 }
+        }
+        let clock = ManualClock()
+        let run = Sampler(limits: SamplingLimits(warmupIterations: 0, minTimeNs: 0, minSamples: 3), clock: clock,
+                          resolution: ClockResolution(resolutionNs: 1, readOverheadNs: 1))
+            .run(energyMeter: Broken()) { clock.advance(1_000) }
+        XCTAssertEqual(run.samplesNs.count, 3)
+        XCTAssertNil(run.energy)
+        XCTAssertEqual(run.energyError, "rapl: /sys/x/energy_uj: permission denied")
+    }
+}
+
+final class ColdBuffersTests: XCTestCase {
+    func testColdBuffers_buildsEveryCopyUpFrontAndRotates() throws {
+        var built: [Int] = []
+        var pool = try ColdBuffers(workingSetBytes: 4 << 20, lastLevelCacheBytes: 8 << 20) { i -> [UInt8] in
+            built.append(i); return [UInt8(i)]
+        }
+        // (copies - 1) x 4 MiB >= 16 MiB -> 5 copies
+        XCTAssertEqual(built, [0, 1, 2, 3, 4])
+        XCTAssertEqual((0..<6).map { _ in pool.next()[0] }, [0, 1, 2, 3, 4, 0])
+    }
+}
