@@ -32,7 +32,7 @@ let package = Package(
                 path: "Sources/QBenchCLI"),
         .executableTarget(name: "qbench", dependencies: ["QBenchCLI"], path: "Sources/qbench"),
         .testTarget(name: "QBenchCoreTests", dependencies: ["QBenchCore", "CQBench"], path: "Tests/QBenchCoreTests",
-                    exclude: ["Topology/Fixtures"]),
+                    exclude: ["Topology/Fixtures", "Harness/Fixtures"]),
         .testTarget(name: "QBenchCLITests", dependencies: ["QBenchCLI", "QBenchCore"], path: "Tests/QBenchCLITests"),
     ],
     swiftLanguageModes: [.v5]
