@@ -1,0 +1,253 @@
+// ggml's 32-element block formats (q8_0, q8_1, q4_0, q4_1, q5_0, mxfp4): reference quantizers that
+// produce the same bytes as ggml's `quantize_row_*_ref` and gguf.quants, and dequantizers that
+// produce the same floats. The arithmetic follows ggml's C expression by expression (f32, no fused
+// multiply-add; Swift never contracts), including the reciprocal `id = 1/d` and fp16 rounding of d.
+
+/// Reference (scalar-truth) row routines for ggml's block formats. `x` holds `nBlocks * 32` floats,
+/// `y` `nBlocks * typeSize` bytes; pointers need no alignment.
+public enum GGMLRef {
+    public static let qk = 32
+
+    @inline(__always)
+    static func storeF16(_ v: Float, _ p: UnsafeMutableRawPointer, _ offset: Int) {
+        p.storeBytes(of: FloatBits.f16(v).littleEndian, toByteOffset: offset, as: UInt16.self)
+    }
+
+    @inline(__always)
+    static func loadF16(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
+        FloatBits.f32(f16: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+    }
+
+    // MARK: q8_0 {f16 d; i8 qs[32]}
+
+    public static func quantizeQ8_0(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
+        var x = x, y = y
+        for _ in 0..<nBlocks {
+            var amax: Float = 0
+            for j in 0..<32 { let a = abs(x[j]); amax = amax > a ? amax : a }  // C MAX(amax, fabsf(v))
+            let d = amax / 127
+            let id: Float = d != 0 ? 1 / d : 0
+            storeF16(d, y, 0)
+            let qs = (y + 2).assumingMemoryBound(to: Int8.self)
+            for j in 0..<32 {
+                qs[j] = Int8(truncatingIfNeeded: Rounding.roundHalfAway(x[j] * id))
+            }
+            x += 32; y += 34
+        }
+    }
+
+    public static func dequantizeQ8_0(_ y: UnsafeRawPointer, _ x: UnsafeMutablePointer<Float>, nBlocks: Int) {
+        var x = x, y = y
+        for _ in 0..<nBlocks {
+            let d = loadF16(y, 0)
+            let qs = (y + 2).assumingMemoryBound(to: Int8.self)
+            for j in 0..<32 { x[j] = Float(qs[j]) * d }
+            x += 32; y += 34
+        }
+    }
+
+    // MARK: q8_1 {f16 d; f16 s; i8 qs[32]}, s = d * sum(qs) (activations for q4_1)
+
+    public static func quantizeQ8_1(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
+        var x = x, y = y
+        for _ in 0..<nBlocks {
+            var amax: Float = 0
+            for j in 0..<32 { let a = abs(x[j]); amax = amax > a ? amax : a }
+            let d = amax / 127
+            let id: Float = d != 0 ? 1 / d : 0
+            storeF16(d, y, 0)
+            let qs = (y + 4).assumingMemoryBound(to: Int8.self)
+            var sum: Int32 = 0
+            for j in 0..<32 {
+                let q = Int8(truncatingIfNeeded: Rounding.roundHalfAway(x[j] * id))
+                qs[j] = q
+                sum &+= Int32(q)
+            }
+            storeF16(Float(sum) * d, y, 2)
+            x += 32; y += 36
+        }
+    }
+
+    public static func dequantizeQ8_1(_ y: UnsafeRawPointer, _ x: UnsafeMutablePointer<Float>, nBlocks: Int) {
+        var x = x, y = y
+        for _ in 0..<nBlocks {
+            let d = loadF16(y, 0)
+            let qs = (y + 4).assumingMemoryBound(to: Int8.self)
+            for j in 0..<32 { x[j] = Float(qs[j]) * d }
+            x += 32; y += 36
+        }
+    }
+
+    // MARK: q4_0 {f16 d; u8 qs[16]}: byte j = elem j (low nibble) | elem j+16 (high nibble)
+
+    public static func quantizeQ4_0(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
+        var x = x, y = y
+        for _ in 0..<nBlocks {
+            // The signed value of largest magnitude (first one on ties) sets d = max / -8, so it maps to -8.
+            var amax: Float = 0, vmax: Float = 0
+            for j in 0..<32 {
+                let v = x[j], a = abs(v)
+                if amax < a { amax = a; vmax = v }
+            }
+            let d = vmax / -8
+            let id: Float = d != 0 ? 1 / d : 0
+            storeF16(d, y, 0)
+            let qs = (y + 2).assumingMemoryBound(to: UInt8.self)
+            for j in 0..<16 {
+                let q0 = Rounding.clamp(Rounding.truncNonNegative(x[j] * id + 8.5), 0, 15)
+                let q1 = Rounding.clamp(Rounding.truncNonNegative(x[j + 16] * id + 8.5), 0, 15)
+                qs[j] = UInt8(truncatingIfNeeded: q0 | (q1 << 4))
+            }
+            x += 32; y += 18
+        }
+    }
+
+    public static func dequantizeQ4_0(_ y: UnsafeRawPointer, _ x: UnsafeMutablePointer<Float>, nBlocks: Int) {
+        var x = x, y = y
+        for _ in 0..<nBlocks {
+            let d = loadF16(y, 0)
+            let qs = (y + 2).assumingMemoryBound(to: UInt8.self)
+            for j in 0..<16 {
+                x[j] = Float(Int32(qs[j] & 0x0F) - 8) * d
+                x[j + 16] = Float(Int32(qs[j] >> 4) - 8) * d
+            }
+            x += 32; y += 18
+        }
+    }
+
+    // MARK: q4_1 {f16 d; f16 m; u8 qs[16]}: x = d*q + m
+
+    public static func quantizeQ4_1(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
+        var x = x, y = y
+        for _ in 0..<nBlocks {
+            var lo = Float.greatestFiniteMagnitude, hi = -Float.greatestFiniteMagnitude
+            for j in 0..<32 {
+                let v = x[j]
+                if v < lo { lo = v }
+                if v > hi { hi = v }
+            }
+            let d = (hi - lo) / 15
+            let id: Float = d != 0 ? 1 / d : 0
+            storeF16(d, y, 0)
+            storeF16(lo, y, 2)
+            let qs = (y + 4).assumingMemoryBound(to: UInt8.self)
+            for j in 0..<16 {
+                let q0 = Rounding.clamp(Rounding.truncNonNegative((x[j] - lo) * id + 0.5), 0, 15)
+                let q1 = Rounding.clamp(Rounding.truncNonNegative((x[j + 16] - lo) * id + 0.5), 0, 15)
+                qs[j] = UInt8(truncatingIfNeeded: q0 | (q1 << 4))
+            }
+            x += 32; y += 20
+        }
+    }
+
+    public static func dequantizeQ4_1(_ y: UnsafeRawPointer, _ x: UnsafeMutablePointer<Float>, nBlocks: Int) {
+        var x = x, y = y
+        for _ in 0..<nBlocks {
+            let d = loadF16(y, 0), m = loadF16(y, 2)
+            let qs = (y + 4).assumingMemoryBound(to: UInt8.self)
+            for j in 0..<16 {
+                x[j] = d * Float(qs[j] & 0x0F) + m
+                x[j + 16] = d * Float(qs[j] >> 4) + m
+            }
+            x += 32; y += 20
+        }
+    }
+
+    // MARK: q5_0 {f16 d; u8 qh[4]; u8 qs[16]}: 5-bit q = low nibble | (bit j of qh) << 4, x = d*(q-16)
+
+    public static func quantizeQ5_0(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
+        var x = x, y = y
+        for _ in 0..<nBlocks {
+            var amax: Float = 0, vmax: Float = 0
+            for j in 0..<32 {
+                let v = x[j], a = abs(v)
+                if amax < a { amax = a; vmax = v }
+            }
+            let d = vmax / -16
+            let id: Float = d != 0 ? 1 / d : 0
+            storeF16(d, y, 0)
+            let qs = (y + 6).assumingMemoryBound(to: UInt8.self)
+            var qh: UInt32 = 0
+            for j in 0..<16 {
+                let q0 = UInt32(Rounding.clamp(Rounding.truncNonNegative(x[j] * id + 16.5), 0, 31))
+                let q1 = UInt32(Rounding.clamp(Rounding.truncNonNegative(x[j + 16] * id + 16.5), 0, 31))
+                qs[j] = UInt8(truncatingIfNeeded: (q0 & 0x0F) | ((q1 & 0x0F) << 4))
+                qh |= ((q0 & 0x10) >> 4) << UInt32(j)
+                qh |= ((q1 & 0x10) >> 4) << UInt32(j + 16)
+            }
+            y.storeBytes(of: qh.littleEndian, toByteOffset: 2, as: UInt32.self)
+            x += 32; y += 22
+        }
+    }
+
+    public static func dequantizeQ5_0(_ y: UnsafeRawPointer, _ x: UnsafeMutablePointer<Float>, nBlocks: Int) {
+        var x = x, y = y
+        for _ in 0..<nBlocks {
+            let d = loadF16(y, 0)
+            let qh = UInt32(littleEndian: y.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
+            let qs = (y + 6).assumingMemoryBound(to: UInt8.self)
+            for j in 0..<16 {
+                let h0 = Int32((qh >> UInt32(j)) & 1) << 4
+                let h1 = Int32((qh >> UInt32(j + 16)) & 1) << 4
+                x[j] = d * Float((Int32(qs[j] & 0x0F) | h0) - 16)
+                x[j + 16] = d * Float((Int32(qs[j] >> 4) | h1) - 16)
+            }
+            x += 32; y += 22
+        }
+    }
+
+    // MARK: mxfp4 {u8 e (E8M0); u8 qs[16] (E2M1 codes, q4_0 nibble order)} — OCP MX, see MXFP4.swift
+
+    /// Quantizes per the OCP MX v1.0 spec: shared scale X = 2^(floor(log2(amax)) - 2) as E8M0,
+    /// elements E2M1(x / X) rounded to nearest even and saturated to ±6.
+    /// Differs from ggml's `quantize_row_mxfp4_ref` only on exact ties between two E2M1 values
+    /// (ggml keeps the smaller magnitude, e.g. 0.75 -> 0.5; the spec rounds to even -> 1.0) and when
+    /// f32 `log2f` rounds amax just below a power of two up to it; the dequantized values agree.
+    public static func quantizeMXFP4(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
+        var x = x, y = y
+        for _ in 0..<nBlocks {
+            var amax: Float = 0
+            var finite = true
+            for j in 0..<32 {
+                let a = abs(x[j])
+                if !(a <= Float.greatestFiniteMagnitude) { finite = false }
+                if amax < a { amax = a }
+            }
+            let qs = (y + 1).assumingMemoryBound(to: UInt8.self)
+            if !finite {
+                // A non-finite element makes the whole block NaN (E8M0 0xFF), as the spec prescribes for NaN.
+                y.storeBytes(of: E8M0.nanCode, as: UInt8.self)
+                for j in 0..<16 { qs[j] = 0 }
+                x += 32; y += 17
+                continue
+            }
+            // floor(log2(amax)) exactly, from the exponent (also right for f32 subnormals); all-zero -> e = 0 as ggml.
+            var e: Int = 0
+            if amax > 0 {
+                e = Int(amax.exponent) - 2 + 127
+                if e < 0 { e = 0 }           // below E8M0's range: use the smallest scale 2^-127
+            }
+            y.storeBytes(of: UInt8(e), as: UInt8.self)
+            let inv = Float(sign: .plus, exponent: 127 - e, significand: 1)   // 1/X, exact power of two
+            for j in 0..<16 {
+                let c0 = FP4E2M1.encode(x[j] * inv)
+                let c1 = FP4E2M1.encode(x[j + 16] * inv)
+                qs[j] = c0 | (c1 << 4)
+            }
+            x += 32; y += 17
+        }
+    }
+
+    public static func dequantizeMXFP4(_ y: UnsafeRawPointer, _ x: UnsafeMutablePointer<Float>, nBlocks: Int) {
+        var x = x, y = y
+        for _ in 0..<nBlocks {
+            let dh = E8M0.decodeHalf(y.load(as: UInt8.self))
+            let qs = (y + 1).assumingMemoryBound(to: UInt8.self)
+            for j in 0..<16 {
+                x[j] = Float(FP4E2M1.doubled[Int(qs[j] & 0x0F)]) * dh
+                x[j + 16] = Float(FP4E2M1.doubled[Int(qs[j] >> 4)]) * dh
+            }
+            x += 32; y += 17
+        }
+    }
+}
