@@ -13,6 +13,31 @@ public enum GGMLRef {
         p.storeBytes(of: FloatBits.f16(v).littleEndian, toByteOffset: offset, as: UInt16.self)
     }
 
+    /// max |x[j]| over a 32-element block. Four independent chains keep the loop from waiting on one
+    /// dependency chain; max is exact and order-free for non-NaN input, so this is ggml's value.
+    @inline(__always)
+    static func absMax32(_ x: UnsafePointer<Float>) -> Float {
+        var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
+        for j in stride(from: 0, to: 32, by: 4) {
+            let a0 = abs(x[j]), a1 = abs(x[j + 1]), a2 = abs(x[j + 2]), a3 = abs(x[j + 3])
+            m0 = m0 > a0 ? m0 : a0; m1 = m1 > a1 ? m1 : a1
+            m2 = m2 > a2 ? m2 : a2; m3 = m3 > a3 ? m3 : a3
+        }
+        let a = m0 > m1 ? m0 : m1, b = m2 > m3 ? m2 : m3
+        return a > b ? a : b
+    }
+
+    /// The signed value of largest magnitude in a 32-element block, the first one on ties (what
+    /// ggml's strict `if (amax < fabsf(v))` scan keeps); +0 for an all-zero block, as in ggml.
+    @inline(__always)
+    static func signedAbsMax32(_ x: UnsafePointer<Float>) -> Float {
+        let amax = absMax32(x)
+        if amax > 0 {
+            for j in 0..<32 where abs(x[j]) == amax { return x[j] }
+        }
+        return 0
+    }
+
     @inline(__always)
     static func loadF16(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
         FloatBits.f32(f16: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
@@ -23,9 +48,7 @@ public enum GGMLRef {
     public static func quantizeQ8_0(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
         var x = x, y = y
         for _ in 0..<nBlocks {
-            var amax: Float = 0
-            for j in 0..<32 { let a = abs(x[j]); amax = amax > a ? amax : a }  // C MAX(amax, fabsf(v))
-            let d = amax / 127
+            let d = absMax32(x) / 127
             let id: Float = d != 0 ? 1 / d : 0
             storeF16(d, y, 0)
             let qs = (y + 2).assumingMemoryBound(to: Int8.self)
@@ -51,9 +74,7 @@ public enum GGMLRef {
     public static func quantizeQ8_1(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
         var x = x, y = y
         for _ in 0..<nBlocks {
-            var amax: Float = 0
-            for j in 0..<32 { let a = abs(x[j]); amax = amax > a ? amax : a }
-            let d = amax / 127
+            let d = absMax32(x) / 127
             let id: Float = d != 0 ? 1 / d : 0
             storeF16(d, y, 0)
             let qs = (y + 4).assumingMemoryBound(to: Int8.self)
@@ -83,13 +104,8 @@ public enum GGMLRef {
     public static func quantizeQ4_0(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
         var x = x, y = y
         for _ in 0..<nBlocks {
-            // The signed value of largest magnitude (first one on ties) sets d = max / -8, so it maps to -8.
-            var amax: Float = 0, vmax: Float = 0
-            for j in 0..<32 {
-                let v = x[j], a = abs(v)
-                if amax < a { amax = a; vmax = v }
-            }
-            let d = vmax / -8
+            // The signed value of largest magnitude sets d = max / -8, so that it maps to -8.
+            let d = signedAbsMax32(x) / -8
             let id: Float = d != 0 ? 1 / d : 0
             storeF16(d, y, 0)
             let qs = (y + 2).assumingMemoryBound(to: UInt8.self)
@@ -158,12 +174,7 @@ public enum GGMLRef {
     public static func quantizeQ5_0(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
         var x = x, y = y
         for _ in 0..<nBlocks {
-            var amax: Float = 0, vmax: Float = 0
-            for j in 0..<32 {
-                let v = x[j], a = abs(v)
-                if amax < a { amax = a; vmax = v }
-            }
-            let d = vmax / -16
+            let d = signedAbsMax32(x) / -16
             let id: Float = d != 0 ? 1 / d : 0
             storeF16(d, y, 0)
             let qs = (y + 6).assumingMemoryBound(to: UInt8.self)
@@ -202,7 +213,8 @@ public enum GGMLRef {
     /// elements E2M1(x / X) rounded to nearest even and saturated to ±6.
     /// Differs from ggml's `quantize_row_mxfp4_ref` only on exact ties between two E2M1 values
     /// (ggml keeps the smaller magnitude, e.g. 0.75 -> 0.5; the spec rounds to even -> 1.0) and when
-    /// f32 `log2f` rounds amax just below a power of two up to it; the dequantized values agree.
+    /// f32 `log2f` rounds amax just below a power of two up to it. A value that rounds to zero is
+    /// stored as +0 whatever its sign (as ggml; the spec's conversion would keep -0, same value).
     public static func quantizeMXFP4(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
         var x = x, y = y
         for _ in 0..<nBlocks {
@@ -230,8 +242,11 @@ public enum GGMLRef {
             y.storeBytes(of: UInt8(e), as: UInt8.self)
             let inv = Float(sign: .plus, exponent: 127 - e, significand: 1)   // 1/X, exact power of two
             for j in 0..<16 {
-                let c0 = FP4E2M1.encode(x[j] * inv)
-                let c1 = FP4E2M1.encode(x[j + 16] * inv)
+                // Zero is stored as +0 (code 0), never -0 (code 8): the value is the same and the
+                // bytes then match ggml's, which picks the first of two equally near codes.
+                var c0 = FP4E2M1.encode(x[j] * inv), c1 = FP4E2M1.encode(x[j + 16] * inv)
+                if c0 == 8 { c0 = 0 }
+                if c1 == 8 { c1 = 0 }
                 qs[j] = c0 | (c1 << 4)
             }
             x += 32; y += 17
