@@ -25,7 +25,8 @@ public enum ActivationFormat: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    var blockBytes: Int {
+    /// Bytes of one block in the activation row.
+    public var blockBytes: Int {
         switch self {
         case .f32: return 4
         case .bf16: return 2

@@ -38,6 +38,13 @@ public enum GGMLRef {
         return 0
     }
 
+    /// The first +0 or -0 of a block that contains a zero.
+    @inline(__always)
+    static func firstZero32(_ x: UnsafePointer<Float>) -> Float {
+        for j in 0..<32 where x[j] == 0 { return x[j] }
+        return 0
+    }
+
     @inline(__always)
     static func loadF16(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
         FloatBits.f32(f16: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
@@ -136,12 +143,19 @@ public enum GGMLRef {
     public static func quantizeQ4_1(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
         var x = x, y = y
         for _ in 0..<nBlocks {
-            var lo = Float.greatestFiniteMagnitude, hi = -Float.greatestFiniteMagnitude
-            for j in 0..<32 {
-                let v = x[j]
-                if v < lo { lo = v }
-                if v > hi { hi = v }
+            // min and max in four independent chains (exact and order-free for non-NaN input).
+            var l0 = Float.greatestFiniteMagnitude, l1 = l0, l2 = l0, l3 = l0
+            var h0 = -Float.greatestFiniteMagnitude, h1 = h0, h2 = h0, h3 = h0
+            for j in stride(from: 0, to: 32, by: 4) {
+                let v0 = x[j], v1 = x[j + 1], v2 = x[j + 2], v3 = x[j + 3]
+                l0 = v0 < l0 ? v0 : l0; l1 = v1 < l1 ? v1 : l1; l2 = v2 < l2 ? v2 : l2; l3 = v3 < l3 ? v3 : l3
+                h0 = v0 > h0 ? v0 : h0; h1 = v1 > h1 ? v1 : h1; h2 = v2 > h2 ? v2 : h2; h3 = v3 > h3 ? v3 : h3
             }
+            let la = l0 < l1 ? l0 : l1, lb = l2 < l3 ? l2 : l3, ha = h0 > h1 ? h0 : h1, hb = h2 > h3 ? h2 : h3
+            var lo = la < lb ? la : lb, hi = ha > hb ? ha : hb
+            // ggml's in-order scan keeps the first zero it meets; with chains either zero could win.
+            if lo == 0 { lo = firstZero32(x) }
+            if hi == 0 { hi = firstZero32(x) }
             let d = (hi - lo) / 15
             let id: Float = d != 0 ? 1 / d : 0
             storeF16(d, y, 0)

@@ -33,8 +33,9 @@ public enum WeightFormat: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// Bytes of one block of `blockSize` elements in the packed data array (side arrays excluded).
-    var blockBytes: Int {
+    /// Bytes of one block of `blockSize` elements in the packed data array (side arrays excluded);
+    /// for the ggml formats this is ggml's type size (GGML_QUANT_SIZES).
+    public var blockBytes: Int {
         switch self {
         case .f32: return 4
         case .f16, .bf16: return 2

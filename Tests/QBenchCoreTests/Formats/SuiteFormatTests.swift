@@ -240,6 +240,15 @@ final class SuiteFormatTests: XCTestCase {
         XCTAssertEqual(q.data[1], 0x80)
     }
 
+    func testQ4_1_signedZeroMinimumIsTheFirstZeroLikeGGML() throws {
+        // Positive block with +0 before -0: ggml's scan keeps +0 as the min (m = 0x0000).
+        var x = (0..<32).map { Float($0 + 1) }
+        x[0] = 0; x[1] = -0.0
+        XCTAssertEqual(Array(try WeightFormat.q4_1.quantize(x, rows: 1, k: 32).data[2...3]), [0x00, 0x00])
+        x[0] = -0.0; x[1] = 0
+        XCTAssertEqual(Array(try WeightFormat.q4_1.quantize(x, rows: 1, k: 32).data[2...3]), [0x00, 0x80])
+    }
+
     // MARK: activations
 
     func testActivations_q8_0MatchesWeightQ8_0AndQ8_1CarriesScaledSum() throws {
