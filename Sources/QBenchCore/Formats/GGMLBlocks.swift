@@ -3,8 +3,9 @@
 // produce the same floats. The arithmetic follows ggml's C expression by expression (f32, no fused
 // multiply-add; Swift never contracts), including the reciprocal `id = 1/d` and fp16 rounding of d.
 
-/// Reference (scalar-truth) row routines for ggml's block formats. `x` holds `nBlocks * 32` floats,
-/// `y` `nBlocks * typeSize` bytes; pointers need no alignment.
+/// Reference (scalar-truth) row routines for ggml's block formats. `x` holds `nBlocks * 32` floats
+/// (`nBlocks * 256` for the k-quants), `y` `nBlocks * blockBytes` bytes; pointers need no alignment.
+/// NaN or infinite input gives meaningless codes but never traps; `WeightFormat.quantize` rejects it.
 public enum GGMLRef {
     public static let qk = 32
 
