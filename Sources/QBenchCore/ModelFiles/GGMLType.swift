@@ -1,6 +1,8 @@
 // The ggml tensor type ids that GGUF files store, with the block geometry needed to size a tensor's bytes.
 // Ids and sizes follow ggml.h's `enum ggml_type` and gguf-py's GGML_QUANT_SIZES (gguf 0.19.0); ids 4, 5 and
-// 31-33, 36-38 were removed from ggml and are refused as unknown.
+// 31-33, 36-38 were removed from ggml and are refused as unknown. One deliberate difference: Q8_1 is 36 bytes
+// per block, as ggml-common.h asserts (two fp16 halves + 32 quants); gguf-py still lists the older 40-byte
+// float layout. Q8_1 is an activation format that converters never store in GGUF files.
 
 /// A ggml tensor element type, as stored in a GGUF tensor info.
 ///
@@ -86,7 +88,7 @@ public enum GGMLType: UInt32, CaseIterable, Sendable, Codable {
         case .q5_0: return ("Q5_0", 32, 2 + 4 + 16)
         case .q5_1: return ("Q5_1", 32, 2 + 2 + 4 + 16)
         case .q8_0: return ("Q8_0", 32, 2 + 32)
-        case .q8_1: return ("Q8_1", 32, 4 + 4 + 32)
+        case .q8_1: return ("Q8_1", 32, 2 + 2 + 32)
         case .q2_k: return ("Q2_K", qkK, 2 + 2 + qkK / 16 + qkK / 4)
         case .q3_k: return ("Q3_K", qkK, 2 + qkK / 4 + qkK / 8 + 12)
         case .q4_k: return ("Q4_K", qkK, 2 + 2 + qkK / 2 + 12)
