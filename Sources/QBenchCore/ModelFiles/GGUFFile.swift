@@ -104,10 +104,10 @@ public struct GGUFFile: Sendable {
         for i in 0 ..< kvCount {
             let key = try r.readString("metadata key \(i)")
             guard seenKeys.insert(key).inserted else {
-                throw ModelFileProblem("duplicate metadata key '\(key)'")
+                throw ModelFileProblem("duplicate metadata key \(quoted(key))")
             }
-            let type = try GGUFValueCodec.readType(&r, "type of metadata '\(key)'")
-            let value = try GGUFValueCodec.readValue(type, &r, file: file, what: "metadata '\(key)'")
+            let type = try GGUFValueCodec.readType(&r, "type of metadata \(quoted(key))")
+            let value = try GGUFValueCodec.readValue(type, &r, file: file, what: "metadata \(quoted(key))")
             entries.append(.init(key: key, value: value))
         }
         let metadata = GGUFMetadata(entries: entries)
@@ -131,44 +131,44 @@ public struct GGUFFile: Sendable {
         var tensorIndex: [String: Int] = [:]
         for i in 0 ..< tensorCount {
             let name = try r.readString("tensor \(i) name")
-            guard tensorIndex[name] == nil else { throw ModelFileProblem("duplicate tensor name '\(name)'") }
+            guard tensorIndex[name] == nil else { throw ModelFileProblem("duplicate tensor name \(quoted(name))") }
             tensorIndex[name] = i
-            let nDims = try r.read(UInt32.self, "tensor '\(name)' dimension count")
+            let nDims = try r.read(UInt32.self, "tensor \(quoted(name)) dimension count")
             guard nDims <= maxDimensions else {
-                throw ModelFileProblem("tensor '\(name)' has \(nDims) dimensions; GGUF allows at most \(maxDimensions)")
+                throw ModelFileProblem("tensor \(quoted(name)) has \(nDims) dimensions; GGUF allows at most \(maxDimensions)")
             }
             var shape: [Int] = []
             shape.reserveCapacity(Int(nDims))
             for d in 0 ..< Int(nDims) {
-                let ne = try r.read(UInt64.self, "tensor '\(name)' dimension \(d)")
+                let ne = try r.read(UInt64.self, "tensor \(quoted(name)) dimension \(d)")
                 // ggml stores ne as int64: anything above Int64.max is a negative dimension.
                 guard let n = Int(exactly: ne), n >= 0 else {
-                    throw ModelFileProblem("tensor '\(name)' dimension \(d) is \(ne), not a valid size")
+                    throw ModelFileProblem("tensor \(quoted(name)) dimension \(d) is \(ne), not a valid size")
                 }
                 shape.append(n)
             }
-            let elementCount = try CheckedSize.product(shape, "tensor '\(name)' element count \(shape)")
-            let rows = try CheckedSize.product(Array(shape.dropFirst()), "tensor '\(name)' row count")
+            let elementCount = try CheckedSize.product(shape, "tensor \(quoted(name)) element count \(shape)")
+            let rows = try CheckedSize.product(Array(shape.dropFirst()), "tensor \(quoted(name)) row count")
             let typeAt = r.offset
-            let rawType = try r.read(UInt32.self, "tensor '\(name)' type")
+            let rawType = try r.read(UInt32.self, "tensor \(quoted(name)) type")
             guard let type = GGMLType(rawValue: rawType) else {
-                throw ModelFileProblem("tensor '\(name)' has unknown ggml type id \(rawType) at offset \(typeAt)")
+                throw ModelFileProblem("tensor \(quoted(name)) has unknown ggml type id \(rawType) at offset \(typeAt)")
             }
             let rowLength = shape.first ?? 1
             guard rowLength % type.blockSize == 0 else {
-                throw ModelFileProblem("tensor '\(name)' of type \(type.name) has rows of \(rowLength) elements, "
+                throw ModelFileProblem("tensor \(quoted(name)) of type \(type.name) has rows of \(rowLength) elements, "
                     + "not a multiple of its block size \(type.blockSize)")
             }
             let rowBytes = try CheckedSize.multiply(rowLength / type.blockSize, type.typeSize,
-                                                    "tensor '\(name)' row size")
-            let byteCount = try CheckedSize.multiply(rowBytes, rows, "tensor '\(name)' byte size for shape \(shape)")
+                                                    "tensor \(quoted(name)) row size")
+            let byteCount = try CheckedSize.multiply(rowBytes, rows, "tensor \(quoted(name)) byte size for shape \(shape)")
             let offsetAt = r.offset
-            let rawOffset = try r.read(UInt64.self, "tensor '\(name)' offset")
+            let rawOffset = try r.read(UInt64.self, "tensor \(quoted(name)) offset")
             guard let offset = Int(exactly: rawOffset) else {
-                throw ModelFileProblem("tensor '\(name)' offset \(rawOffset) at \(offsetAt) is past the end of the file")
+                throw ModelFileProblem("tensor \(quoted(name)) offset \(rawOffset) at \(offsetAt) is past the end of the file")
             }
             guard offset % alignment == 0 else {
-                throw ModelFileProblem("tensor '\(name)' offset \(offset) is not a multiple of the alignment \(alignment)")
+                throw ModelFileProblem("tensor \(quoted(name)) offset \(offset) is not a multiple of the alignment \(alignment)")
             }
             infos.append(Info(name: name, shape: shape, type: type, offset: offset, byteCount: byteCount,
                               elementCount: elementCount, rows: rows))
@@ -182,10 +182,10 @@ public struct GGUFFile: Sendable {
         var tensors: [GGUFTensor] = []
         tensors.reserveCapacity(infos.count)
         for info in infos {
-            let start = try CheckedSize.add(dataOffset, info.offset, "tensor '\(info.name)' start")
-            let end = try CheckedSize.add(start, info.byteCount, "tensor '\(info.name)' end")
+            let start = try CheckedSize.add(dataOffset, info.offset, "tensor \(quoted(info.name)) start")
+            let end = try CheckedSize.add(start, info.byteCount, "tensor \(quoted(info.name)) end")
             guard end <= file.count else {
-                throw ModelFileProblem("tensor '\(info.name)' (\(info.type.name) \(info.shape), \(info.byteCount) "
+                throw ModelFileProblem("tensor \(quoted(info.name)) (\(info.type.name) \(info.shape), \(info.byteCount) "
                     + "bytes at data offset \(info.offset)) ends at \(end), past the end of the file (\(file.count))")
             }
             tensors.append(GGUFTensor(name: info.name, shape: info.shape, type: info.type,
@@ -196,8 +196,8 @@ public struct GGUFFile: Sendable {
         // Empty tensors occupy no bytes and cannot overlap anything.
         let placed = tensors.filter { !$0.byteRange.isEmpty }.sorted { $0.byteRange.lowerBound < $1.byteRange.lowerBound }
         for (a, b) in zip(placed, placed.dropFirst()) where b.byteRange.lowerBound < a.byteRange.upperBound {
-            throw ModelFileProblem("tensors '\(a.name)' (bytes \(a.byteRange.lowerBound)..<\(a.byteRange.upperBound)) "
-                + "and '\(b.name)' (bytes \(b.byteRange.lowerBound)..<\(b.byteRange.upperBound)) overlap")
+            throw ModelFileProblem("tensors \(quoted(a.name)) (bytes \(a.byteRange.lowerBound)..<\(a.byteRange.upperBound)) "
+                + "and \(quoted(b.name)) (bytes \(b.byteRange.lowerBound)..<\(b.byteRange.upperBound)) overlap")
         }
         return GGUFFile(path: file.path, version: version, metadata: metadata, tensors: tensors,
                         alignment: alignment, dataOffset: dataOffset, file: file, tensorIndex: tensorIndex)

@@ -39,7 +39,7 @@ extension GGUFFile {
             guard let v = archInt(suffix), v > 0 else {
                 let found = metadata["\(arch).\(suffix)"].map { "\($0.type) \($0)" } ?? "nothing"
                 throw QBError.badInput(path: path,
-                                       message: "GGUF metadata '\(arch).\(suffix)' should be a positive integer, found \(found)")
+                                       message: "GGUF metadata \(quoted("\(arch).\(suffix)")) should be a positive integer, found \(found)")
             }
             return v
         }

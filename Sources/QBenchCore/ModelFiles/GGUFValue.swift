@@ -116,7 +116,7 @@ public enum GGUFValue: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .string(s): return "\"\(s)\""
+        case let .string(s): return quoted(s, "\"")
         case let .array(a): return "[\(a.elementType) x \(a.count)]"
         case let .bool(b): return "\(b)"
         case let .float32(v): return "\(v)"

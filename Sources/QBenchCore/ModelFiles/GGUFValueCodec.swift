@@ -93,7 +93,7 @@ enum GGUFValueCodec {
         for i in 0 ..< count {
             let inner = try readType(&r, "\(what()) element \(i) array type")
             let n = try r.readLength("\(what()) element \(i) array count")
-            try skipElements(inner, count: n, &r, depth: depth + 1, what: "\(what()) element \(i)")
+            try skipElements(inner, count: n, &r, depth: depth + 1, what: what())
         }
     }
 
@@ -140,7 +140,7 @@ enum GGUFValueCodec {
             append(UInt64(a.count), to: &out)
             for element in a.values {
                 guard element.type == a.elementType else {
-                    throw QBError.other("GGUF writer: metadata '\(key)' is an array of \(a.elementType) "
+                    throw QBError.other("GGUF writer: metadata \(quoted(key)) is an array of \(a.elementType) "
                         + "holding a \(element.type) element")
                 }
                 try appendPayload(element, to: &out, key: key)

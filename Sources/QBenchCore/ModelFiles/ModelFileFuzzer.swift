@@ -119,6 +119,7 @@ struct ModelFileFuzzer {
             if path != name { return .failed("error names '\(path)', not the input") }
             if message.contains(where: \.isNewline) { return .failed("multi-line message: \(message)") }
             if message.isEmpty { return .failed("empty message") }
+            if message.count > 1000 { return .failed("message of \(message.count) characters") }
             return .rejected
         } catch {
             return .failed("unexpected error type: \(error)")

@@ -136,7 +136,7 @@ public struct SafetensorsFile: Sendable {
         guard header.first == UInt8(ascii: "{") else {
             throw ModelFileProblem("header does not start with '{'")
         }
-        try checkJSONDepth(header)
+        try checkJSONStructure(header)
         let dataOffset = 8 + headerLength
         let dataLength = file.count - dataOffset
 
@@ -152,21 +152,21 @@ public struct SafetensorsFile: Sendable {
         var tensors: [SafetensorsTensor] = []
         tensors.reserveCapacity(raw.entries.count)
         for e in raw.entries {
-            let elements = try CheckedSize.product(e.shape, "tensor '\(e.name)' element count \(e.shape)")
-            let expected = try CheckedSize.multiply(elements, e.dtype.byteSize, "tensor '\(e.name)' byte size")
+            let elements = try CheckedSize.product(e.shape, "tensor \(quoted(e.name)) element count \(e.shape)")
+            let expected = try CheckedSize.multiply(elements, e.dtype.byteSize, "tensor \(quoted(e.name)) byte size")
             let (begin, end) = (e.offsets[0], e.offsets[1])
             guard begin <= end else {
-                throw ModelFileProblem("tensor '\(e.name)' data_offsets [\(begin), \(end)] end before they begin")
+                throw ModelFileProblem("tensor \(quoted(e.name)) data_offsets [\(begin), \(end)] end before they begin")
             }
             guard end <= dataLength else {
-                throw ModelFileProblem("tensor '\(e.name)' data_offsets [\(begin), \(end)] run past the end of "
+                throw ModelFileProblem("tensor \(quoted(e.name)) data_offsets [\(begin), \(end)] run past the end of "
                     + "the data section (\(dataLength) bytes)")
             }
             guard end - begin == expected else {
-                throw ModelFileProblem("tensor '\(e.name)' is \(e.dtype.rawValue) \(e.shape) = \(expected) bytes "
+                throw ModelFileProblem("tensor \(quoted(e.name)) is \(e.dtype.rawValue) \(e.shape) = \(expected) bytes "
                     + "but its data_offsets [\(begin), \(end)] span \(end - begin)")
             }
-            let rows = try CheckedSize.product(Array(e.shape.dropLast()), "tensor '\(e.name)' rows")
+            let rows = try CheckedSize.product(Array(e.shape.dropLast()), "tensor \(quoted(e.name)) rows")
             tensors.append(SafetensorsTensor(
                 name: e.name, dtype: e.dtype, shape: e.shape, dataOffsets: begin ..< end,
                 byteRange: dataOffset + begin ..< dataOffset + end, elementCount: elements, rows: rows, file: file))
@@ -176,8 +176,8 @@ public struct SafetensorsFile: Sendable {
         for t in tensors {
             if t.dataOffsets.lowerBound < covered {
                 let prev = tensors.last { $0.dataOffsets.upperBound == covered }?.name ?? "?"
-                throw ModelFileProblem("tensor '\(t.name)' data_offsets [\(t.dataOffsets.lowerBound), "
-                    + "\(t.dataOffsets.upperBound)] overlap tensor '\(prev)' (which ends at \(covered))")
+                throw ModelFileProblem("tensor \(quoted(t.name)) data_offsets [\(t.dataOffsets.lowerBound), "
+                    + "\(t.dataOffsets.upperBound)] overlap tensor \(quoted(prev)) (which ends at \(covered))")
             }
             if t.dataOffsets.lowerBound > covered {
                 throw ModelFileProblem("data bytes \(covered)..<\(t.dataOffsets.lowerBound) belong to no tensor "
@@ -195,25 +195,47 @@ public struct SafetensorsFile: Sendable {
                                metadata: raw.metadata, tensors: tensors, file: file, tensorIndex: index)
     }
 
-    /// Refuses JSON nested deeper than `maxJSONDepth` with one linear scan, so no recursive parser is handed
-    /// a nesting bomb.
-    static func checkJSONDepth(_ json: UnsafeRawBufferPointer) throws {
+    /// One linear scan before the JSON parser runs: refuses nesting deeper than `maxJSONDepth` (so no
+    /// recursive parser is handed a nesting bomb) and repeated top-level keys (which a JSON decoder would
+    /// silently collapse into one tensor).
+    static func checkJSONStructure(_ json: UnsafeRawBufferPointer) throws {
         var depth = 0
         var inString = false
         var escaped = false
+        var expectKey = false
+        var keyStart: Int?
+        var keys = Set<[UInt8]>()
         for (i, c) in json.enumerated() {
             if inString {
-                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if c == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if c == UInt8(ascii: "\"") {
+                    inString = false
+                    if let start = keyStart {
+                        let key = Array(json[start ..< i])
+                        guard keys.insert(key).inserted else {
+                            throw ModelFileProblem("duplicate tensor name \(quoted(String(decoding: key, as: UTF8.self))) in the header")
+                        }
+                        keyStart = nil
+                    }
+                }
                 continue
             }
             switch c {
-            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "\""):
+                inString = true
+                if depth == 1, expectKey { keyStart = i + 1 }
+                expectKey = false
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 depth += 1
+                expectKey = depth == 1
                 if depth > maxJSONDepth {
                     throw ModelFileProblem("header JSON nests deeper than \(maxJSONDepth) levels at byte \(8 + i)")
                 }
             case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: ","): expectKey = depth == 1
             default: break
             }
         }
@@ -262,27 +284,27 @@ private struct RawHeader: Decodable {
                 continue
             }
             guard let entry = try? root.nestedContainer(keyedBy: DynamicKey.self, forKey: key) else {
-                throw ModelFileProblem("tensor '\(name)' must be an object with dtype, shape and data_offsets")
+                throw ModelFileProblem("tensor \(quoted(name)) must be an object with dtype, shape and data_offsets")
             }
             let dtypeKey = DynamicKey(stringValue: "dtype")
             guard let dtypeName = try? entry.decode(String.self, forKey: dtypeKey) else {
-                throw ModelFileProblem("tensor '\(name)' has no string 'dtype'")
+                throw ModelFileProblem("tensor \(quoted(name)) has no string 'dtype'")
             }
             guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
-                throw ModelFileProblem("tensor '\(name)' has dtype '\(dtypeName)'; supported: F32 F16 BF16 I8 U8 "
+                throw ModelFileProblem("tensor \(quoted(name)) has dtype \(quoted(dtypeName)); supported: F32 F16 BF16 I8 U8 "
                     + "(and F64 I32 I64, flagged)")
             }
             guard let shape = try? entry.decode([Int64].self, forKey: DynamicKey(stringValue: "shape")),
                   shape.allSatisfy({ $0 >= 0 }) else {
-                throw ModelFileProblem("tensor '\(name)' 'shape' must be an array of non-negative integers")
+                throw ModelFileProblem("tensor \(quoted(name)) 'shape' must be an array of non-negative integers")
             }
             guard shape.count <= SafetensorsFile.maxDimensions else {
-                throw ModelFileProblem("tensor '\(name)' has \(shape.count) dimensions; at most "
+                throw ModelFileProblem("tensor \(quoted(name)) has \(shape.count) dimensions; at most "
                     + "\(SafetensorsFile.maxDimensions) are accepted")
             }
             guard let offsets = try? entry.decode([Int64].self, forKey: DynamicKey(stringValue: "data_offsets")),
                   offsets.count == 2, offsets.allSatisfy({ $0 >= 0 }) else {
-                throw ModelFileProblem("tensor '\(name)' 'data_offsets' must be two non-negative integers [begin, end]")
+                throw ModelFileProblem("tensor \(quoted(name)) 'data_offsets' must be two non-negative integers [begin, end]")
             }
             entries.append(RawEntry(name: name, dtype: dtype, shape: shape.map { Int($0) },
                                     offsets: offsets.map { Int($0) }))

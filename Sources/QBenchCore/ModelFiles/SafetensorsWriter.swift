@@ -22,13 +22,13 @@ public struct SafetensorsWriter {
     ///   does not match `shape` and `dtype`.
     public mutating func addTensor(name: String, dtype: SafetensorsDType, shape: [Int], bytes: Data) throws {
         guard name != "__metadata__", !tensors.contains(where: { $0.name == name }) else {
-            throw QBError.other("safetensors writer: duplicate or reserved tensor name '\(name)'")
+            throw QBError.other("safetensors writer: duplicate or reserved tensor name \(quoted(name))")
         }
         guard shape.allSatisfy({ $0 >= 0 }),
               let elements = try? CheckedSize.product(shape, "elements"),
               let expected = try? CheckedSize.multiply(elements, dtype.byteSize, "bytes"),
               expected == bytes.count else {
-            throw QBError.other("safetensors writer: tensor '\(name)' \(dtype.rawValue) \(shape) does not match "
+            throw QBError.other("safetensors writer: tensor \(quoted(name)) \(dtype.rawValue) \(shape) does not match "
                 + "its \(bytes.count) bytes")
         }
         tensors.append(Tensor(name: name, dtype: dtype, shape: shape, bytes: bytes))
