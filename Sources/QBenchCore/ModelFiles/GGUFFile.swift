@@ -14,6 +14,9 @@ public struct GGUFFile: Sendable {
     public static let defaultAlignment = 32
     /// ggml's GGML_MAX_DIMS: a tensor has at most four dimensions.
     public static let maxDimensions = 4
+    /// Longest metadata key or tensor name accepted (ggml itself stops tensor names at 63 bytes); keeps a
+    /// hostile multi-gigabyte "name" from being copied into memory.
+    public static let maxNameBytes = 65_535
 
     public let path: String
     public let version: UInt32
@@ -99,10 +102,12 @@ public struct GGUFFile: Sendable {
                 + "\(r.remaining) bytes left, room for at most \(r.remaining / 13)")
         }
         var entries: [GGUFMetadata.Entry] = []
-        entries.reserveCapacity(kvCount)
+        // Reserve for at most 64Ki up front: the count is bounded by the file size, but the entries take more
+        // memory than their encoding, so a lying count in a large file must not turn into a huge reservation.
+        entries.reserveCapacity(min(kvCount, 1 << 16))
         var seenKeys = Set<String>()
         for i in 0 ..< kvCount {
-            let key = try r.readString("metadata key \(i)")
+            let key = try readName(&r, "metadata key \(i)")
             guard seenKeys.insert(key).inserted else {
                 throw ModelFileProblem("duplicate metadata key \(quoted(key))")
             }
@@ -127,10 +132,10 @@ public struct GGUFFile: Sendable {
             let rows: Int
         }
         var infos: [Info] = []
-        infos.reserveCapacity(tensorCount)
+        infos.reserveCapacity(min(tensorCount, 1 << 16))
         var tensorIndex: [String: Int] = [:]
         for i in 0 ..< tensorCount {
-            let name = try r.readString("tensor \(i) name")
+            let name = try readName(&r, "tensor \(i) name")
             guard tensorIndex[name] == nil else { throw ModelFileProblem("duplicate tensor name \(quoted(name))") }
             tensorIndex[name] = i
             let nDims = try r.read(UInt32.self, "tensor \(quoted(name)) dimension count")
@@ -180,7 +185,7 @@ public struct GGUFFile: Sendable {
                 + "but the file ends at \(file.count)")
         }
         var tensors: [GGUFTensor] = []
-        tensors.reserveCapacity(infos.count)
+        tensors.reserveCapacity(infos.count)  // real entries, already parsed
         for info in infos {
             let start = try CheckedSize.add(dataOffset, info.offset, "tensor \(quoted(info.name)) start")
             let end = try CheckedSize.add(start, info.byteCount, "tensor \(quoted(info.name)) end")
@@ -201,6 +206,17 @@ public struct GGUFFile: Sendable {
         }
         return GGUFFile(path: file.path, version: version, metadata: metadata, tensors: tensors,
                         alignment: alignment, dataOffset: dataOffset, file: file, tensorIndex: tensorIndex)
+    }
+
+    private static func readName(_ r: inout ByteReader, _ what: String) throws -> String {
+        let at = r.offset
+        var peek = r
+        let n = try peek.readLength("\(what) length")
+        guard n <= maxNameBytes else {
+            throw ModelFileProblem("\(what) at offset \(at) is \(n) bytes long; names longer than \(maxNameBytes) bytes "
+                + "are refused")
+        }
+        return try r.readString(what)
     }
 
     private static func readAlignment(_ metadata: GGUFMetadata) throws -> Int {

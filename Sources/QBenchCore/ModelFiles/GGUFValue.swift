@@ -175,7 +175,8 @@ public struct GGUFArray: Sendable, Equatable {
         storage = .mapped(file, range)
     }
 
-    /// All elements, decoded.
+    /// All elements, decoded. This allocates one `GGUFValue` per element (a 1 GB uint8 array becomes tens of
+    /// GB); read `count` first when the array may be large.
     public var values: [GGUFValue] {
         switch storage {
         case let .values(v):

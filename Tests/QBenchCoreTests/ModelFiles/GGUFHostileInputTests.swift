@@ -83,6 +83,12 @@ final class GGUFHostileInputTests: XCTestCase {
         T.assertGGUFRejects(v.bytes, "metadata 'general.name'", "claims 4611686018427387904 bytes")
     }
 
+    func testOverlongNames() {
+        var r = RawBytes.ggufHeader(tensors: 0, kvs: 1)
+        r.str(String(repeating: "k", count: 70_000)); r.u32(0); r.u8(1)
+        T.assertGGUFRejects(r.bytes, "metadata key 0 at offset 24 is 70000 bytes long", "refused")
+    }
+
     func testOffsetPastTheEnd() {
         T.assertGGUFRejects(oneTensorFile(offset: 1 << 20), "tensor 'w'", "past the end of the file")
         T.assertGGUFRejects(oneTensorFile(offset: UInt64.max - 31), "tensor 'w' offset", "past the end of the file")
