@@ -33,12 +33,12 @@ public struct GGUFWriter {
     ///   `general.alignment` so readers find the tensors.
     /// - Throws: `QBError.other` when `alignment` is not a power of two.
     public init(alignment: Int = GGUFFile.defaultAlignment) throws {
-        guard alignment > 0, alignment & (alignment - 1) == 0 else {
-            throw QBError.other("GGUF writer: alignment \(alignment) is not a power of two")
+        guard alignment > 0, alignment <= 1 << 30, alignment & (alignment - 1) == 0 else {
+            throw QBError.other("GGUF writer: alignment \(alignment) is not a power of two up to 2^30")
         }
         self.alignment = alignment
         if alignment != GGUFFile.defaultAlignment {
-            try add("general.alignment", .uint32(UInt32(clamping: alignment)))
+            try add("general.alignment", .uint32(UInt32(alignment)))
         }
     }
 

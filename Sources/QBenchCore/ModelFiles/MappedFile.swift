@@ -50,8 +50,10 @@ public final class MappedFile: @unchecked Sendable {
         guard fstat(fd, &st) == 0 else {
             throw QBError.io(path: path, message: "cannot stat: \(String(cString: strerror(errno)))")
         }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            let kind = (st.st_mode & S_IFMT) == S_IFDIR ? "a directory" : "not a regular file"
+        // UInt32 on both sides: mode_t and the S_IF* constants have different widths on Linux and Darwin.
+        let format = UInt32(st.st_mode) & UInt32(S_IFMT)
+        guard format == UInt32(S_IFREG) else {
+            let kind = format == UInt32(S_IFDIR) ? "a directory" : "not a regular file"
             throw QBError.io(path: path, message: "is \(kind); expected a model file")
         }
         guard st.st_size > 0 else {

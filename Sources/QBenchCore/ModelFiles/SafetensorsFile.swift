@@ -274,7 +274,8 @@ private struct RawHeader: Decodable {
 
     init(from decoder: Decoder) throws {
         let root = try decoder.container(keyedBy: DynamicKey.self)
-        for key in root.allKeys {
+        // Sorted so that a header with several problems always reports the same one first.
+        for key in root.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
             let name = key.stringValue
             if name == "__metadata__" {
                 guard let m = try? root.decode([String: String].self, forKey: key) else {
