@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Fuzzes the GGUF and safetensors readers: >= 100,000 seeded mutations (QBENCH_FUZZ_ITERATIONS) in an
+# optimized build with AddressSanitizer, so a read past a buffer aborts instead of passing silently.
+# QBENCH_LIBFUZZER_SECONDS=N also builds the libFuzzer harness (swiftc -sanitize=fuzzer,address) and runs it
+# for N seconds from the seed corpus. Build products go to .build/fuzz.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out="$root/.build/fuzz"
+mkdir -p "$out"
+if ! command -v swiftc >/dev/null 2>&1; then
+  echo "fuzz-readers: skipped, swiftc not on PATH" >&2
+  exit 0
+fi
+srcs=("$root"/Sources/QBenchCore/ModelFiles/*.swift
+      "$root/Sources/QBenchCore/Support/QBError.swift"
+      "$root/Sources/QBenchCore/Support/AtomicFile.swift")
+
+echo "fuzz-readers: building (swiftc -O -sanitize=address)"
+swiftc -O -sanitize=address -module-name QBenchFuzz "${srcs[@]}" "$root/Fuzz/FuzzReaders/main.swift" \
+  -o "$out/fuzz-readers" 2> "$out/build.log" || { cat "$out/build.log" >&2; exit 1; }
+"$out/fuzz-readers" "${QBENCH_FUZZ_ITERATIONS:-100000}" "${QBENCH_FUZZ_SEED:-0x5EED0001}"
+
+if [ -n "${QBENCH_LIBFUZZER_SECONDS:-}" ]; then
+  echo "fuzz-readers: building the libFuzzer harness (swiftc -sanitize=fuzzer,address)"
+  swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name QBenchFuzz "${srcs[@]}" \
+    "$root/Fuzz/LibFuzzer/Harness.swift" -o "$out/libfuzzer-readers" 2> "$out/libfuzzer-build.log" \
+    || { cat "$out/libfuzzer-build.log" >&2; exit 1; }
+  corpus="$out/corpus"
+  mkdir -p "$corpus"
+  "$out/fuzz-readers" --write-seeds "$corpus"
+  (cd "$out" && ./libfuzzer-readers -max_total_time="$QBENCH_LIBFUZZER_SECONDS" -max_len=65536 \
+     -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "$corpus") 2>&1 | tail -n 15
+fi
