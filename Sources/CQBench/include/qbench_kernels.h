@@ -80,6 +80,33 @@ const qb_kernel_entry *qb_kernel_registry(int *count);
  * w_zeros, M, K, group, w_stride) into a 64-byte aligned buffer of repack_size(M, K, group) bytes; the kernel is
  * then called with w = that buffer (w_scales/w_zeros/w_stride are ignored: the layouts carry their side data). */
 
+/* ---- Crash isolation (kernels/canary.c) ---- */
+
+/// How a canary child ended.
+typedef enum { QB_CANARY_OK = 0, QB_CANARY_SIGNALED = 1, QB_CANARY_TIMEOUT = 2, QB_CANARY_EXITED = 3,
+               QB_CANARY_NOT_RUN = 4 } qb_canary_outcome;
+
+typedef struct qb_canary_result {
+    int outcome;       /* qb_canary_outcome */
+    int signal;        /* the terminating signal when SIGNALED (SIGILL, SIGSEGV, ...) */
+    int exit_code;     /* the child's status when EXITED with a non-zero code */
+    double elapsed_ms; /* wall time from fork to reap */
+    int error;         /* errno when NOT_RUN (fork or allocation failed) */
+} qb_canary_result;
+
+/// Runs `e` once in a forked child on small inputs prepared (and repacked) in the parent before the fork,
+/// so the child only computes and `_exit(0)`s. The parent waits at most `timeout_ms`, then SIGKILLs.
+/// `group` is the i4_gN/u4_gN group size (0 otherwise). Never consults CPU features: callers decide
+/// whether running is allowed (tests use that to provoke SIGILL). Returns `out->outcome`. POSIX only;
+/// elsewhere it reports NOT_RUN.
+int qb_canary_run(const qb_kernel_entry *e, int group, int timeout_ms, qb_canary_result *out);
+
+/// Test kernels with known misbehaviour, for the canary's own tests: an endless loop, a SIGSEGV, and an
+/// illegal instruction (ud2 on x86, udf on aarch64).
+void qb_canary_test_spin(const qb_mat_args *a, int m0, int m1);
+void qb_canary_test_segv(const qb_mat_args *a, int m0, int m1);
+void qb_canary_test_sigill(const qb_mat_args *a, int m0, int m1);
+
 #ifdef __cplusplus
 }
 #endif

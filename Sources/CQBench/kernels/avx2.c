@@ -29,5 +29,10 @@ QB_INLINE qvi qv_dot_big(qvi acc, qvi wu, qvi x) {
 
 #include "x86_int_template.h"
 
+#define QB_FGEMV_MV 4
+#define QB_FGEMM_MV 2
+#define QB_FGEMM_NR 6
+#include "x86_float_template.h"
+
 #pragma clang attribute pop
 #endif

@@ -57,6 +57,21 @@ QB_INT_PROTOS(gemv, avx512)
 QB_INT_PROTOS(gemm, avx512)
 QB_INT_PROTOS(gemv, avx2)
 QB_INT_PROTOS(gemm, avx2)
+QB_FLOAT_PROTOS(gemv, avx2)
+QB_FLOAT_PROTOS(gemm, avx2)
+QB_FLOAT_PROTOS(gemv, avx512)
+QB_FLOAT_PROTOS(gemm, avx512)
+QB_MAT_PROTO(gemv, bf16, bf16, avx512_bf16)
+QB_MAT_PROTO(gemm, bf16, bf16, avx512_bf16)
+QB_MAT_PROTO(gemv, f16, f32, avx512_fp16)
+QB_MAT_PROTO(gemm, f16, f32, avx512_fp16)
+QB_MAT_PROTO(gemm, i8_pc, i8_pt, amx)
+QB_MAT_PROTO(gemm, q8_0, q8_0, amx)
+QB_MAT_PROTO(gemm, bf16, bf16, amx)
 #endif
+/* AMX tiling over the plain-C tile emulator (amx_emul.c): test hooks, any architecture */
+QB_MAT_PROTO(gemm, i8_pc, i8_pt, amx_emulated)
+QB_MAT_PROTO(gemm, q8_0, q8_0, amx_emulated)
+QB_MAT_PROTO(gemm, bf16, bf16, amx_emulated)
 
 #endif

@@ -11,11 +11,7 @@
 // in increasing k, never reassociated, so every entry here is bit-exact with scalar.
 #include <stdlib.h>
 
-#define QB_PASTE_(a, b) a##b
-#define QB_PASTE(a, b) QB_PASTE_(a, b)
-#define QB_EXPORT(name) QB_PASTE(name, QB_VARIANT)
-
-#define QV_HALVES (16 / QV_L)
+#include "x86_template_common.h"
 /* What qv_dot_big adds per unit of x beyond w*x: 128 when it multiplies the stored u8 w' = w + 128 directly
    (VNNI), 0 when it undoes the offset first (the vpmaddubsw paths). The accumulator start cancels it. */
 #ifndef QB_BIG_OFFSET
@@ -177,69 +173,8 @@ QB_INLINE void qb_block_tile(const qb_mat_args *a, const qb_x16_geom *G, const i
         for (int j = 0; j < NR; j++) qv_maskstore_f(yp[j] + vv[i].row0, vv[i].mask, facc[i][j]);
 }
 
-/* Stamp a tile for every (MV, NR) the drivers can ask for, so the compiler sees constants everywhere.
-   QB_CASES_NR(CASE, mv) expands to `case k: CASE(mv, k); break;` for k = 2..QB_GEMM_NR. */
-#define QB_C(k, CASE, mv) case k: CASE(mv, k); break;
-#if QB_GEMM_NR >= 2
-#define QB_C2(CASE, mv) QB_C(2, CASE, mv)
-#else
-#define QB_C2(CASE, mv)
-#endif
-#if QB_GEMM_NR >= 3
-#define QB_C3(CASE, mv) QB_C(3, CASE, mv)
-#else
-#define QB_C3(CASE, mv)
-#endif
-#if QB_GEMM_NR >= 4
-#define QB_C4(CASE, mv) QB_C(4, CASE, mv)
-#else
-#define QB_C4(CASE, mv)
-#endif
-#if QB_GEMM_NR >= 5
-#define QB_C5(CASE, mv) QB_C(5, CASE, mv)
-#else
-#define QB_C5(CASE, mv)
-#endif
-#if QB_GEMM_NR >= 6
-#define QB_C6(CASE, mv) QB_C(6, CASE, mv)
-#else
-#define QB_C6(CASE, mv)
-#endif
-#if QB_GEMM_NR >= 7
-#define QB_C7(CASE, mv) QB_C(7, CASE, mv)
-#else
-#define QB_C7(CASE, mv)
-#endif
-#if QB_GEMM_NR >= 8
-#define QB_C8(CASE, mv) QB_C(8, CASE, mv)
-#else
-#define QB_C8(CASE, mv)
-#endif
-#if QB_GEMM_NR > 8
-#error "QB_GEMM_NR above 8 needs more cases"
-#endif
-#define QB_CASES_NR(CASE, mv) QB_C2(CASE, mv) QB_C3(CASE, mv) QB_C4(CASE, mv) QB_C5(CASE, mv) \
-                              QB_C6(CASE, mv) QB_C7(CASE, mv) QB_C8(CASE, mv)
-/* mv = 1..QB_MAXMV with one activation row (gemv and the last rows of gemm) */
-#define QB_CASES_MV1(CASE)                                                                                  \
-    switch (mv) {                                                                                           \
-    case 1: CASE(1, 1); break;                                                                              \
-    case 2: if (QB_MAXMV >= 2) CASE(QB_MAXMV >= 2 ? 2 : 1, 1); break;                                       \
-    case 3: if (QB_MAXMV >= 3) CASE(QB_MAXMV >= 3 ? 3 : 1, 1); break;                                       \
-    case 4: if (QB_MAXMV >= 4) CASE(QB_MAXMV >= 4 ? 4 : 1, 1); break;                                       \
-    default: break;                                                                                         \
-    }
-/* mv = 1..QB_GEMM_MV with nr = 2..QB_GEMM_NR */
-#define QB_CASES_GEMM(CASE)                                                                                 \
-    switch (mv) {                                                                                           \
-    case 1: switch (nr) { QB_CASES_NR(CASE, 1) default: break; } break;                                     \
-    case 2: if (QB_GEMM_MV >= 2) { switch (nr) { QB_CASES_NR(CASE, (QB_GEMM_MV >= 2 ? 2 : 1)) default: break; } } break; \
-    case 3: if (QB_GEMM_MV >= 3) { switch (nr) { QB_CASES_NR(CASE, (QB_GEMM_MV >= 3 ? 3 : 1)) default: break; } } break; \
-    case 4: if (QB_GEMM_MV >= 4) { switch (nr) { QB_CASES_NR(CASE, (QB_GEMM_MV >= 4 ? 4 : 1)) default: break; } } break; \
-    default: break;                                                                                         \
-    }
-#if QB_MAXMV > 4
-#error "row-vector tiles above 4 need more cases"
+#if QB_MAXMV > 4 || QB_GEMM_NR > 12
+#error "tile sizes above 4 row vectors or 12 activation rows need more cases"
 #endif
 
 #define QB_TILE_CASE(mvc, nrc) qb_block_tile(a, G, fmt, mvc, nrc, vv, xp, yp, side, side_stride, g0, g1, first)
@@ -247,8 +182,8 @@ QB_INLINE void qb_block_tile(const qb_mat_args *a, const qb_x16_geom *G, const i
 QB_INLINE void qb_block_tile_dispatch(const qb_mat_args *a, const qb_x16_geom *G, const int fmt, int mv, int nr,
                                       const qb_vrow *vv, const uint8_t *const *xp, float *const *yp,
                                       const qb_side *side, int side_stride, int g0, int g1, int first) {
-    if (nr == 1) { QB_CASES_MV1(QB_TILE_CASE) }
-    else { QB_CASES_GEMM(QB_TILE_CASE) }
+    if (nr == 1) { QB_SW_MV1(QB_TILE_CASE, QB_MAXMV) }
+    else { QB_SW_MV_NR(QB_TILE_CASE, QB_GEMM_MV, QB_GEMM_NR) }
 }
 
 /* ------------------------------------------------------------------ block formats: drivers */
@@ -363,8 +298,8 @@ QB_INLINE void qb_i8_tile(const qb_mat_args *a, const int MV, const int NR, cons
 
 QB_INLINE void qb_i8_tile_dispatch(const qb_mat_args *a, int mv, int nr, const qb_vrow *vv, const uint8_t *const *xp,
                                    float *const *yp, const int32_t *comp, const float *sx, int q0, int q1, int first, int last) {
-    if (nr == 1) { QB_CASES_MV1(QB_I8_CASE) }
-    else { QB_CASES_GEMM(QB_I8_CASE) }
+    if (nr == 1) { QB_SW_MV1(QB_I8_CASE, QB_MAXMV) }
+    else { QB_SW_MV_NR(QB_I8_CASE, QB_GEMM_MV, QB_GEMM_NR) }
 }
 
 QB_INLINE void qb_i8_prepare(const qb_mat_args *a, int n, int32_t *comp, float *sx) {

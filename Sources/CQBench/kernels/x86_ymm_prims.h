@@ -33,4 +33,6 @@ QB_INLINE void qv_maskstore_f(float *p, qvm m, qvf v) { _mm256_maskstore_ps(p, m
 QB_INLINE qvi qv_castf_i(qvf v) { return _mm256_castps_si256(v); }
 QB_INLINE qvf qv_casti_f(qvi v) { return _mm256_castsi256_ps(v); }
 
+QB_INLINE qvi qv_slli32_16(qvi a) { return _mm256_slli_epi32(a, 16); }
+
 #endif

@@ -30,4 +30,6 @@ QB_INLINE void qv_maskstore_f(float *p, qvm m, qvf v) { _mm512_mask_storeu_ps(p,
 QB_INLINE qvi qv_castf_i(qvf v) { return _mm512_castps_si512(v); }
 QB_INLINE qvf qv_casti_f(qvi v) { return _mm512_castsi512_ps(v); }
 
+QB_INLINE qvi qv_slli32_16(qvi a) { return _mm512_slli_epi32(a, 16); }
+
 #endif
