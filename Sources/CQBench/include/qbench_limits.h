@@ -26,7 +26,8 @@ typedef struct qb_peak_kernel {
 const qb_peak_kernel *qb_peak_kernels(int *count);
 
 /// A read-bandwidth loop: reads `bytes` (a multiple of 256, 64-byte aligned) from `buf` `passes` times and
-/// returns a checksum of what it read (also written to a volatile sink).
+/// returns the wrapping sum of every 64-bit word it read (also written to a volatile sink), so a caller can
+/// check that the whole buffer was read.
 typedef struct qb_read_kernel {
     const char *variant;     /* sse2 | avx2 | avx512 | neon | scalar */
     const char *requires;

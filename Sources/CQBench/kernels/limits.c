@@ -201,8 +201,8 @@ QB_T("sse2") static uint64_t read_sse2(const void *buf, size_t bytes, size_t pas
     s[0] = _mm_add_epi64(_mm_add_epi64(s[0], s[1]), _mm_add_epi64(s[2], s[3]));
     uint64_t r[2];
     memcpy(r, &s[0], 16);
-    qb_sink_u64(r[0] ^ r[1]);
-    return r[0] ^ r[1];
+    qb_sink_u64(r[0] + r[1]);
+    return r[0] + r[1];
 }
 
 QB_T(QB_AVX2) static uint64_t read_avx2(const void *buf, size_t bytes, size_t passes) {
@@ -213,8 +213,8 @@ QB_T(QB_AVX2) static uint64_t read_avx2(const void *buf, size_t bytes, size_t pa
     s[0] = _mm256_add_epi64(_mm256_add_epi64(s[0], s[1]), _mm256_add_epi64(s[2], s[3]));
     uint64_t r[4];
     memcpy(r, &s[0], 32);
-    qb_sink_u64(r[0] ^ r[1] ^ r[2] ^ r[3]);
-    return r[0] ^ r[1] ^ r[2] ^ r[3];
+    qb_sink_u64(r[0] + r[1] + r[2] + r[3]);
+    return r[0] + r[1] + r[2] + r[3];
 }
 
 QB_T(QB_AVX512) static uint64_t read_avx512(const void *buf, size_t bytes, size_t passes) {
@@ -304,7 +304,7 @@ static uint64_t read_neon(const void *buf, size_t bytes, size_t passes) {
         for (const uint8_t *q = (const uint8_t *)buf, *e = q + bytes; q < e; q += 256)
             for (int j = 0; j < 16; j++) s[j & 3] = vaddq_u64(s[j & 3], vld1q_u64((const uint64_t *)(q + 16 * j)));
     s[0] = vaddq_u64(vaddq_u64(s[0], s[1]), vaddq_u64(s[2], s[3]));
-    const uint64_t r = vgetq_lane_u64(s[0], 0) ^ vgetq_lane_u64(s[0], 1);
+    const uint64_t r = vgetq_lane_u64(s[0], 0) + vgetq_lane_u64(s[0], 1);
     qb_sink_u64(r);
     return r;
 }
