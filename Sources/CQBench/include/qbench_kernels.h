@@ -107,6 +107,17 @@ void qb_canary_test_spin(const qb_mat_args *a, int m0, int m1);
 void qb_canary_test_segv(const qb_mat_args *a, int m0, int m1);
 void qb_canary_test_sigill(const qb_mat_args *a, int m0, int m1);
 
+/* ---- Reference routines and test hooks callable from Swift ---- */
+void qb_quantize_row_q8_0_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
+void qb_quantize_row_q8_1_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
+void qb_quantize_row_i8_pt_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
+void qb_quantize_row_bf16_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
+/// The AMX kernels run over a plain-C emulation of the tile registers (kernels/amx_emul.c), so their tiling,
+/// packing and epilogue are verifiable on machines without AMX. Same contract as the registry entries.
+void qb_gemm_i8_pc_i8_pt_amx_emulated(const qb_mat_args *a, int m0, int m1);
+void qb_gemm_q8_0_q8_0_amx_emulated(const qb_mat_args *a, int m0, int m1);
+void qb_gemm_bf16_bf16_amx_emulated(const qb_mat_args *a, int m0, int m1);
+
 #ifdef __cplusplus
 }
 #endif

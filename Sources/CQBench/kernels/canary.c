@@ -12,6 +12,7 @@
 #include "qbench_kernels.h"
 
 #if defined(__unix__) || defined(__APPLE__)
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,6 +102,18 @@ int qb_canary_run(const qb_kernel_entry *e, int group, int timeout_ms, qb_canary
         if (pid < 0) {
             out->error = errno;
         } else if (pid == 0) {
+            /* The parent's crash handlers (the Swift runtime's backtracer, XCTest's) must not run here: they
+               can turn a fault into a clean exit. Default dispositions make the child die by the signal. */
+            static const int crash_signals[] = {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGTRAP, SIGSYS};
+            sigset_t unblock;
+            sigemptyset(&unblock);
+            for (size_t i = 0; i < sizeof(crash_signals) / sizeof(crash_signals[0]); i++) {
+                signal(crash_signals[i], SIG_DFL);
+                sigaddset(&unblock, crash_signals[i]);
+            }
+            sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+            const struct rlimit no_core = {0, 0}; /* an expected crash should not leave a core file */
+            setrlimit(RLIMIT_CORE, &no_core);
             if (e->mat) e->mat(&a, 0, M);
             if (e->quant) e->quant(xq, x, xs, xsum, group, K);
             _exit(0);
