@@ -48,6 +48,16 @@ QB_INLINE qb_h_vrow qb_h_vrow_at(const qb_mat_args *a, const qb_x16_geom *G, int
     return v;
 }
 
+#define QB_H_STEP(p, c)                                                                                    \
+    do {                                                                                                   \
+        __m512h w_[QB_FP16_MV];                                                                            \
+        for (int i = 0; i < MV; i++) w_[i] = _mm512_castsi512_ph(_mm512_loadu_si512(vv[i].data + (size_t)(p) * 64)); \
+        for (int j = 0; j < NR; j++) {                                                                     \
+            const __m512h x_ = _mm512_castsi512_ph(_mm512_set1_epi32((int32_t)xs[j][(p) - pbase]));         \
+            for (int i = 0; i < MV; i++) h[i][j][c] = _mm512_fmadd_ph(w_[i], x_, h[i][j][c]);               \
+        }                                                                                                  \
+    } while (0)
+
 /// MV units x NR activation rows over pairs [p0, p1) of a staged chunk (xs[j] indexed from the chunk start).
 QB_INLINE void qb_fp16_tile(const int MV, const int NR, const qb_h_vrow *vv, const uint32_t *const *xs,
                             float *const *yp, int p0, int p1, int pbase, int first) {
@@ -59,14 +69,11 @@ QB_INLINE void qb_fp16_tile(const int MV, const int NR, const qb_h_vrow *vv, con
         __m512h h[QB_FP16_MV][QB_FP16_NR][2];
         for (int i = 0; i < MV; i++)
             for (int j = 0; j < NR; j++) { h[i][j][0] = _mm512_setzero_ph(); h[i][j][1] = _mm512_setzero_ph(); }
-        for (int p = f0; p < f1; p++) {
-            const int c = NR == 1 ? (p & 1) : 0; /* gemv: two chains per unit to cover latency */
-            __m512h w[QB_FP16_MV];
-            for (int i = 0; i < MV; i++) w[i] = _mm512_castsi512_ph(_mm512_loadu_si512(vv[i].data + (size_t)p * 64));
-            for (int j = 0; j < NR; j++) {
-                const __m512h x = _mm512_castsi512_ph(_mm512_set1_epi32((int32_t)xs[j][p - pbase]));
-                for (int i = 0; i < MV; i++) h[i][j][c] = _mm512_fmadd_ph(w[i], x, h[i][j][c]);
-            }
+        for (int p = f0; p < f1; p += 2) { /* unrolled by two: constant chain indices keep h in registers */
+            if (NR == 1)
+                for (int i = 0; i < MV; i++) _mm_prefetch((const char *)vv[i].data + (size_t)p * 64 + 1024, _MM_HINT_T0);
+            QB_H_STEP(p, 0);
+            if (p + 1 < f1) QB_H_STEP(p + 1, (NR == 1 ? 1 : 0));
         }
         for (int i = 0; i < MV; i++)
             for (int j = 0; j < NR; j++) {

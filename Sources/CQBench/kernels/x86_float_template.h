@@ -46,6 +46,60 @@ QB_INLINE qvf qb_fw(int fmt, const qb_fvrow *v, int k) {
 QB_INLINE qvf qb_bf_even(qvi w) { return qv_casti_f(qv_slli32_16(w)); }
 QB_INLINE qvf qb_bf_odd(qvi w) { return qv_casti_f(qv_and(w, qv_set1_i32((int32_t)0xFFFF0000u))); }
 
+/* One k (f16/f32) or k pair (bf16) of a tile into accumulator chain `c` (a constant). */
+#define QB_FLOAT_STEP(k, c)                                                                        \
+    do {                                                                                           \
+        qvf w_[QB_FMAXMV];                                                                         \
+        for (int i = 0; i < MV; i++) w_[i] = qb_fw(fmt, &vv[i], (k));                               \
+        for (int j = 0; j < NR; j++) {                                                             \
+            const qvf x_ = qv_set1_ps(xf[j][(k)]);                                                 \
+            for (int i = 0; i < MV; i++) acc[i][j][c] = qv_fma(w_[i], x_, acc[i][j][c]);             \
+        }                                                                                          \
+    } while (0)
+#if defined(QB_BF16_DOT)
+#define QB_BF16_DOT_STEP(p, c)                                                                     \
+    if (xkind == QB_FX_BF16) {                                                                     \
+        for (int j = 0; j < NR; j++) {                                                             \
+            qvi x2_;                                                                               \
+            if (2 * (p) + 1 < a->K) x2_ = qv_bcast4(xb[j] + 2 * (p));                              \
+            else { const uint32_t t_ = xb[j][2 * (p)]; x2_ = qv_set1_i32((int32_t)t_); }           \
+            for (int i = 0; i < MV; i++) acc[i][j][c] = qv_dot_bf16(acc[i][j][c], w_[i], x2_);      \
+        }                                                                                          \
+        break;                                                                                     \
+    }
+#else
+/* bf16 activations read in place: the broadcast pair widened to (even, odd) f32 with two integer ops, shared
+   by every row vector of the step (gemv; gemm stages them once per chunk instead). */
+#define QB_BF16_DOT_STEP(p, c)                                                                     \
+    if (xkind == QB_FX_BF16) {                                                                     \
+        for (int j = 0; j < NR; j++) {                                                             \
+            qvi x2_;                                                                               \
+            if (2 * (p) + 1 < a->K) x2_ = qv_bcast4(xb[j] + 2 * (p));                              \
+            else { const uint32_t t_ = xb[j][2 * (p)]; x2_ = qv_set1_i32((int32_t)t_); }           \
+            const qvf xe_ = qb_bf_even(x2_), xo_ = qb_bf_odd(x2_);                                 \
+            for (int i = 0; i < MV; i++) {                                                         \
+                acc[i][j][c] = qv_fma(qb_bf_even(w_[i]), xe_, acc[i][j][c]);                       \
+                acc[i][j][c] = qv_fma(qb_bf_odd(w_[i]), xo_, acc[i][j][c]);                        \
+            }                                                                                      \
+        }                                                                                          \
+        break;                                                                                     \
+    }
+#endif
+#define QB_BF16_STEP(p, c)                                                                         \
+    do {                                                                                           \
+        qvi w_[QB_FMAXMV];                                                                         \
+        for (int i = 0; i < MV; i++) w_[i] = qv_loadw(vv[i].data + (size_t)(p) * 64);              \
+        QB_BF16_DOT_STEP(p, c)                                                                     \
+        for (int j = 0; j < NR; j++) {                                                             \
+            const qvf xe_ = qv_set1_ps(xf[j][2 * (p)]);                                            \
+            const qvf xo_ = qv_set1_ps(2 * (p) + 1 < a->K ? xf[j][2 * (p) + 1] : 0.0f);            \
+            for (int i = 0; i < MV; i++) {                                                         \
+                acc[i][j][c] = qv_fma(qb_bf_even(w_[i]), xe_, acc[i][j][c]);                       \
+                acc[i][j][c] = qv_fma(qb_bf_odd(w_[i]), xo_, acc[i][j][c]);                        \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
 /// One register tile over k in [k0, k1): MV row vectors x NR activation rows. `xf[j]` are f32 activations
 /// indexed by absolute k (staged), or bf16 rows when xkind is QB_FX_BF16 (vdpbf16ps only).
 QB_INLINE void qb_ftile(const qb_mat_args *a, const int fmt, const int xkind, const int MV, const int NR,
@@ -60,42 +114,25 @@ QB_INLINE void qb_ftile(const qb_mat_args *a, const int fmt, const int xkind, co
             acc[i][j][0] = first ? qv_zero_ps() : qv_maskload_f(yp[j] + vv[i].row0, vv[i].mask);
             acc[i][j][1] = qv_zero_ps();
         }
+    /* Steps are unrolled by two with constant chain indices (1 only in gemv) so accumulators stay in registers. */
+    const int c1 = chains == 2 ? 1 : 0;
     if (fmt == QB_F_BF16) {
         const int p0 = k0 / 2, p1 = (k1 + 1) / 2; /* k0 is even; the last pair may be half outside K */
-        for (int p = p0; p < p1; p++) {
-            const int c = chains == 2 ? (p & 1) : 0;
-            qvi w[QB_FMAXMV];
-            for (int i = 0; i < MV; i++) w[i] = qv_loadw(vv[i].data + (size_t)p * 64);
-#if defined(QB_BF16_DOT)
-            if (xkind == QB_FX_BF16) {
-                for (int j = 0; j < NR; j++) {
-                    qvi x2;
-                    if (2 * p + 1 < a->K) x2 = qv_bcast4(xb[j] + 2 * p);
-                    else { const uint32_t t = xb[j][2 * p]; x2 = qv_set1_i32((int32_t)t); }
-                    for (int i = 0; i < MV; i++) acc[i][j][c] = qv_dot_bf16(acc[i][j][c], w[i], x2);
-                }
-                continue;
-            }
-#endif
-            (void)xb;
-            for (int j = 0; j < NR; j++) {
-                const qvf xe = qv_set1_ps(xf[j][2 * p]);
-                const qvf xo = qv_set1_ps(2 * p + 1 < a->K ? xf[j][2 * p + 1] : 0.0f);
-                for (int i = 0; i < MV; i++) {
-                    acc[i][j][c] = qv_fma(qb_bf_even(w[i]), xe, acc[i][j][c]);
-                    acc[i][j][c] = qv_fma(qb_bf_odd(w[i]), xo, acc[i][j][c]);
-                }
-            }
+        for (int p = p0; p < p1; p += 2) {
+            if (NR == 1)
+                for (int i = 0; i < MV; i++) _mm_prefetch((const char *)vv[i].data + (size_t)p * 64 + 1024, _MM_HINT_T0);
+            QB_BF16_STEP(p, 0);
+            if (p + 1 < p1) QB_BF16_STEP(p + 1, c1);
         }
     } else {
-        for (int k = k0; k < k1; k++) {
-            const int c = chains == 2 ? (k & 1) : 0;
-            qvf w[QB_FMAXMV];
-            for (int i = 0; i < MV; i++) w[i] = qb_fw(fmt, &vv[i], k);
-            for (int j = 0; j < NR; j++) {
-                const qvf x = qv_set1_ps(xf[j][k]);
-                for (int i = 0; i < MV; i++) acc[i][j][c] = qv_fma(w[i], x, acc[i][j][c]);
-            }
+        for (int k = k0; k < k1; k += 2) {
+            if (NR == 1)
+                for (int i = 0; i < MV; i++) {
+                    _mm_prefetch((const char *)vv[i].data + (size_t)k * qb_fstep(fmt) + 1024, _MM_HINT_T0);
+                    if (fmt == QB_F_F32) _mm_prefetch((const char *)vv[i].data + (size_t)k * 64 + 1088, _MM_HINT_T0);
+                }
+            QB_FLOAT_STEP(k, 0);
+            if (k + 1 < k1) QB_FLOAT_STEP(k + 1, c1);
         }
     }
     (void)xkind;
@@ -138,20 +175,18 @@ QB_INLINE void qb_float_gemv(const qb_mat_args *a, int m0, int m1, const int fmt
     qb_x16_geom G;
     if (m1 <= m0) return;
     if (!qb_x16_geometry(fmt, a->M, a->K, a->group, &G)) { qb_fill_nan(a, m0, m1); return; }
-#if defined(QB_BF16_DOT)
-    const int xkind = afmt_bf16 ? QB_FX_BF16 : QB_FX_F32;
-#else
-    const int xkind = QB_FX_F32;
-#endif
+    const int xkind = afmt_bf16 ? QB_FX_BF16 : QB_FX_F32; /* gemv reads bf16 activations in place */
     float buf[QB_FGEMV_KC];
     const int vr0 = m0 / QV_L, vr1 = (qb_imin(m1, a->M) + QV_L - 1) / QV_L;
     for (int n = 0; n < a->N; n++) {
         float *yp[1] = {a->y + (size_t)n * a->ldy};
         const uint16_t *xb[1] = {(const uint16_t *)((const uint8_t *)a->x + (size_t)n * a->x_stride)};
-        for (int k0 = 0; k0 < a->K; k0 += QB_FGEMV_KC) {
-            const int k1 = qb_imin(a->K, k0 + QB_FGEMV_KC);
+        /* Only bf16 activations staged as f32 need chunks (the stack buffer); otherwise stream each row whole. */
+        const int stage = afmt_bf16 && xkind == QB_FX_F32, kc = stage ? QB_FGEMV_KC : qb_imax(1, a->K);
+        for (int k0 = 0; k0 < a->K; k0 += kc) {
+            const int k1 = qb_imin(a->K, k0 + kc);
             const float *xf[1];
-            qb_fstage(a, afmt_bf16 && xkind == QB_FX_F32, n, 1, k0, k1, QB_FGEMV_KC, buf, xf);
+            qb_fstage(a, stage, n, 1, k0, k1, QB_FGEMV_KC, buf, xf);
             for (int vr = vr0; vr < vr1; vr += QB_FGEMV_MV) {
                 const int mv = qb_imin(QB_FGEMV_MV, vr1 - vr);
                 qb_fvrow vv[QB_FMAXMV];
