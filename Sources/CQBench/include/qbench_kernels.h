@@ -55,10 +55,68 @@ typedef struct qb_kernel_entry {
     const char *repack;     /* "" when weights are used as stored, else a short note on the load-time repack */
     qb_mat_fn mat;          /* for gemv/gemm */
     qb_quant_fn quant;      /* for quantize_row */
+    /* ---- additions (v2). Entries that leave these zero keep the v1 meaning: weights used as stored,
+       any row split, integer entries bit-exact and float entries within the default NMSE bound. ---- */
+    size_t (*repack_size)(int M, int K, int group); /* bytes the repacked weights need, 0 = shape not accepted */
+    void (*repack_fn)(const struct qb_mat_args *src, void *dst); /* NULL: weights used as stored */
+    int row_align;          /* thread row ranges [m0, m1) are fastest when m0 is a multiple of this (0 = 1) */
+    const char *tolerance;  /* NULL/"" = default (integer: "exact", float: "nmse<=5e-4"); else e.g. "nmse<=1e-3" */
 } qb_kernel_entry;
 
 /// The registry: `*count` entries, valid for the life of the process.
 const qb_kernel_entry *qb_kernel_registry(int *count);
+
+/* ---- Numeric contract (binding for every variant; see docs/layouts.md and docs/kernels.md) ----
+ * Integer paths: exact int32 sum per 32-element block (summed over the group for i4_gN/u4_gN, over the whole
+ * row for i8_pc), then, per block in increasing k and in f32 without fused multiply-add:
+ *     acc = acc + (float)isum * (d_w * d_x)                  (q8_0, q4_0, i4_gN, u4_gN, i8_pc; acc starts at 0)
+ *     acc = acc + ((float)isum * (d_w * d_x) + m_w * s_x)    (q4_1 with q8_1 activations, ggml's order)
+ * u4_gN: isum = sum q*x - z * sum x (exact int32). Kernels given a shape their format cannot hold (K not a
+ * multiple of the block/group) write NaN to their outputs instead of guessing.
+ * Activation rows read by a kernel are never read past K elements (K rounded up to the activation block). */
+
+/* ---- Repacked weight layouts (x86 SIMD entries; docs/kernels.md) ----
+ * Entries with repack_fn != NULL take weights produced by repack_fn from the stored layout (src->w, w_scales,
+ * w_zeros, M, K, group, w_stride) into a 64-byte aligned buffer of repack_size(M, K, group) bytes; the kernel is
+ * then called with w = that buffer (w_scales/w_zeros/w_stride are ignored: the layouts carry their side data). */
+
+/* ---- Crash isolation (kernels/canary.c) ---- */
+
+/// How a canary child ended.
+typedef enum { QB_CANARY_OK = 0, QB_CANARY_SIGNALED = 1, QB_CANARY_TIMEOUT = 2, QB_CANARY_EXITED = 3,
+               QB_CANARY_NOT_RUN = 4 } qb_canary_outcome;
+
+typedef struct qb_canary_result {
+    int outcome;       /* qb_canary_outcome */
+    int signal;        /* the terminating signal when SIGNALED (SIGILL, SIGSEGV, ...) */
+    int exit_code;     /* the child's status when EXITED with a non-zero code */
+    double elapsed_ms; /* wall time from fork to reap */
+    int error;         /* errno when NOT_RUN (fork or allocation failed) */
+} qb_canary_result;
+
+/// Runs `e` once in a forked child on small inputs prepared (and repacked) in the parent before the fork,
+/// so the child only computes and `_exit(0)`s. The parent waits at most `timeout_ms`, then SIGKILLs.
+/// `group` is the i4_gN/u4_gN group size (0 otherwise). Never consults CPU features: callers decide
+/// whether running is allowed (tests use that to provoke SIGILL). Returns `out->outcome`. POSIX only;
+/// elsewhere it reports NOT_RUN.
+int qb_canary_run(const qb_kernel_entry *e, int group, int timeout_ms, qb_canary_result *out);
+
+/// Test kernels with known misbehaviour, for the canary's own tests: an endless loop, a SIGSEGV, and an
+/// illegal instruction (ud2 on x86, udf on aarch64).
+void qb_canary_test_spin(const qb_mat_args *a, int m0, int m1);
+void qb_canary_test_segv(const qb_mat_args *a, int m0, int m1);
+void qb_canary_test_sigill(const qb_mat_args *a, int m0, int m1);
+
+/* ---- Reference routines and test hooks callable from Swift ---- */
+void qb_quantize_row_q8_0_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
+void qb_quantize_row_q8_1_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
+void qb_quantize_row_i8_pt_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
+void qb_quantize_row_bf16_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
+/// The AMX kernels run over a plain-C emulation of the tile registers (kernels/amx_emul.c), so their tiling,
+/// packing and epilogue are verifiable on machines without AMX. Same contract as the registry entries.
+void qb_gemm_i8_pc_i8_pt_amx_emulated(const qb_mat_args *a, int m0, int m1);
+void qb_gemm_q8_0_q8_0_amx_emulated(const qb_mat_args *a, int m0, int m1);
+void qb_gemm_bf16_bf16_amx_emulated(const qb_mat_args *a, int m0, int m1);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,97 @@
+// Load-time repacking into the x16 layouts (qb_x16.h). Plain C: it runs once per weight matrix, and
+// keeping it target-neutral lets every x86 variant (and the tests) share one implementation.
+#include <stdlib.h>
+
+#include "qb_protos.h"
+#include "qb_x16.h"
+
+static size_t qb_x16_size(int fmt, int M, int K, int group) {
+    qb_x16_geom g;
+    if (!qb_x16_geometry(fmt, M, K, group, &g)) return 0;
+    return (size_t)g.units * g.chunk;
+}
+
+/// Copies the stored q4 bytes of one 32-element block (16 bytes) of row r into unit-local vector order.
+static void qb_put_nibbles(uint8_t *dst, int r, const uint8_t *qs16) {
+    for (int v = 0; v < 4; v++) memcpy(dst + v * 64 + r * 4, qs16 + v * 4, 4);
+}
+
+static void qb_x16_repack(int fmt, const qb_mat_args *s, void *dstv) {
+    qb_x16_geom g;
+    if (!qb_x16_geometry(fmt, s->M, s->K, s->group, &g)) return;
+    uint8_t *dst = (uint8_t *)dstv;
+    memset(dst, 0, (size_t)g.units * g.chunk);
+    const int K = s->K;
+    for (int u = 0; u < g.units; u++) {
+        uint8_t *c = dst + (size_t)u * g.chunk;
+        uint8_t *data = c + g.data_off;
+        /* int8 data of padded rows must still mean w = 0, which is 0x80 after the xor. */
+        if (fmt == QB_F_Q8_0 || fmt == QB_F_I8_PC) memset(data, 0x80, g.chunk - g.data_off);
+        for (int r = 0; r < 16; r++) {
+            const int m = u * 16 + r;
+            if (m >= s->M) break;
+            const uint8_t *w = (const uint8_t *)s->w + (size_t)m * s->w_stride;
+            switch (fmt) {
+            case QB_F_Q8_0:
+                for (int b = 0; b < g.ngroups; b++) {
+                    const qb_block_q8_0 *blk = (const qb_block_q8_0 *)w + b;
+                    memcpy(c + (size_t)b * 32 + r * 2, &blk->d, 2);
+                    for (int q = 0; q < 8; q++)
+                        for (int j = 0; j < 4; j++)
+                            data[(size_t)b * 512 + q * 64 + r * 4 + j] = (uint8_t)blk->qs[q * 4 + j] ^ 0x80u;
+                }
+                break;
+            case QB_F_Q4_0:
+                for (int b = 0; b < g.ngroups; b++) {
+                    const qb_block_q4_0 *blk = (const qb_block_q4_0 *)w + b;
+                    memcpy(c + (size_t)b * 32 + r * 2, &blk->d, 2);
+                    qb_put_nibbles(data + (size_t)b * 256, r, blk->qs);
+                }
+                break;
+            case QB_F_Q4_1:
+                for (int b = 0; b < g.ngroups; b++) {
+                    const qb_block_q4_1 *blk = (const qb_block_q4_1 *)w + b;
+                    memcpy(c + (size_t)b * 64 + r * 2, &blk->d, 2);
+                    memcpy(c + (size_t)b * 64 + 32 + r * 2, &blk->m, 2);
+                    qb_put_nibbles(data + (size_t)b * 256, r, blk->qs);
+                }
+                break;
+            case QB_F_I8_PC:
+                memcpy(c + r * 4, &s->w_scales[m], 4);
+                for (int k = 0; k < K; k++)
+                    data[(size_t)(k / 4) * 64 + r * 4 + (k % 4)] = w[k] ^ 0x80u;
+                break;
+            case QB_F_I4: case QB_F_U4:
+                for (int gi = 0; gi < g.ngroups; gi++) {
+                    memcpy(c + (size_t)gi * 64 + r * 4, &s->w_scales[(size_t)m * g.ngroups + gi], 4);
+                    if (fmt == QB_F_U4) c[g.zero_off + (size_t)gi * 16 + r] = s->w_zeros[(size_t)m * g.ngroups + gi];
+                }
+                for (int b = 0; b < K / QB_QK; b++) qb_put_nibbles(data + (size_t)b * 256, r, w + (size_t)b * 16);
+                break;
+            case QB_F_F16:
+                for (int k = 0; k < K; k++) memcpy(data + (size_t)k * 32 + r * 2, w + (size_t)k * 2, 2);
+                break;
+            case QB_F_BF16:
+                for (int k = 0; k < K; k++) memcpy(data + (size_t)(k / 2) * 64 + r * 4 + (k % 2) * 2, w + (size_t)k * 2, 2);
+                break;
+            case QB_F_F32:
+                for (int k = 0; k < K; k++) memcpy(data + (size_t)k * 64 + r * 4, w + (size_t)k * 4, 4);
+                break;
+            }
+        }
+    }
+}
+
+#define QB_X16_PAIR(name, fmt)                                                                        \
+    size_t qb_x16_size_##name(int M, int K, int group) { return qb_x16_size(fmt, M, K, group); }      \
+    void qb_x16_repack_##name(const qb_mat_args *s, void *dst) { qb_x16_repack(fmt, s, dst); }
+
+QB_X16_PAIR(q8_0, QB_F_Q8_0)
+QB_X16_PAIR(q4_0, QB_F_Q4_0)
+QB_X16_PAIR(q4_1, QB_F_Q4_1)
+QB_X16_PAIR(i8_pc, QB_F_I8_PC)
+QB_X16_PAIR(i4_gN, QB_F_I4)
+QB_X16_PAIR(u4_gN, QB_F_U4)
+QB_X16_PAIR(f16, QB_F_F16)
+QB_X16_PAIR(bf16, QB_F_BF16)
+QB_X16_PAIR(f32, QB_F_F32)

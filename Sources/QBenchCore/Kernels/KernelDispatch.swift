@@ -1,0 +1,138 @@
+// Dispatch as a pure function: (device features, registry, limits) -> plan. "What would that device get" is
+// therefore a unit test over a synthetic feature set, and `qbench probe` answers it for fixtures too.
+
+/// Limits a user puts on dispatch (`--max-isa`, `--variants`).
+public struct DispatchLimits: Codable, Sendable, Equatable {
+    /// Highest variant level allowed (see `KernelDispatch.levels`), nil for no cap.
+    public var maxISA: String?
+    /// Only these variants (scalar is always kept as the last resort), nil for all.
+    public var allowedVariants: [String]?
+    /// SVE vector length; SVE variants rank above NEON only when wider than 128 bits.
+    public var sveVectorBits: Int?
+
+    public init(maxISA: String? = nil, allowedVariants: [String]? = nil, sveVectorBits: Int? = nil) {
+        self.maxISA = maxISA; self.allowedVariants = allowedVariants; self.sveVectorBits = sveVectorBits
+    }
+}
+
+/// Why a registered variant is not in a plan row's chosen/fallback list.
+public struct DispatchExclusion: Codable, Sendable, Equatable {
+    public var variant: String
+    /// `missing_features` or `limit`.
+    public var reason: String
+    /// The missing features (reason `missing_features`) or the limit that excluded it (`--max-isa avx2`).
+    public var detail: [String]
+}
+
+/// The plan for one (op, weight format, activation format).
+public struct DispatchRow: Codable, Sendable, Equatable {
+    public var op: String
+    public var weightFormat: String
+    public var activationFormat: String
+    /// The variant to run, nil when none qualifies (impossible while a scalar entry exists).
+    public var chosen: String?
+    /// Variants to try next, best first, ending with scalar.
+    public var fallbacks: [String]
+    public var excluded: [DispatchExclusion]
+}
+
+public struct DispatchPlan: Codable, Sendable, Equatable {
+    public var arch: String
+    public var rows: [DispatchRow]
+
+    /// The row for a triple.
+    public func row(op: String, weightFormat: String, activationFormat: String) -> DispatchRow? {
+        rows.first { $0.op == op && $0.weightFormat == weightFormat && $0.activationFormat == activationFormat }
+    }
+    /// The chosen variant for an (op, weight format), whatever the activation format.
+    public func chosen(op: String, weightFormat: String) -> String? {
+        rows.first { $0.op == op && $0.weightFormat == weightFormat }?.chosen
+    }
+}
+
+public enum KernelDispatch {
+    /// Variant levels per architecture, lowest first: `--max-isa V` allows V and everything before it.
+    public static let x86Levels = ["scalar", "avx2", "avx_vnni", "avx512", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx"]
+    public static let armLevels = ["scalar", "neon", "neon_dotprod", "neon_fp16", "neon_bf16", "neon_i8mm", "sve", "sve2"]
+
+    /// Level list for an architecture name (`x86_64`, `aarch64`); other architectures only have scalar.
+    public static func levels(arch: String) -> [String] {
+        switch arch {
+        case "x86_64": return x86Levels
+        case "aarch64", "arm64": return armLevels
+        default: return ["scalar"]
+        }
+    }
+
+    /// Preference among qualifying variants, best first. Higher levels are wider or more specialised, so they
+    /// win, except that SVE at 128 bits is no faster than NEON's dot-product instructions.
+    public static func preference(arch: String, sveVectorBits: Int?) -> [String] {
+        var order = Array(levels(arch: arch).reversed())
+        if order.contains("sve"), (sveVectorBits ?? 0) <= 128 {
+            order.removeAll { $0 == "sve" || $0 == "sve2" }
+            let at = order.firstIndex(of: "neon") ?? order.count
+            order.insert(contentsOf: ["sve2", "sve"], at: at)
+        }
+        return order
+    }
+
+    /// Checks a user's limits against the architecture's variant names.
+    /// - Throws: `QBError.badOption` naming `--max-isa` or `--variants` and the accepted names.
+    public static func validate(_ limits: DispatchLimits, arch: String) throws {
+        let known = levels(arch: arch)
+        if let m = limits.maxISA, !known.contains(m) {
+            throw QBError.badOption(flag: "--max-isa", message: "'\(m)' is not a \(arch) kernel variant; expected one of \(known.joined(separator: ", "))")
+        }
+        for v in limits.allowedVariants ?? [] where !known.contains(v) {
+            throw QBError.badOption(flag: "--variants", message: "'\(v)' is not a \(arch) kernel variant; expected one of \(known.joined(separator: ", "))")
+        }
+    }
+
+    /// The plan: for every (op, weight, activation) in the registry, the best qualifying variant and the
+    /// ordered fallbacks. A variant qualifies when every feature it requires is in `features` and the
+    /// limits allow it. Pure: no hardware is read and nothing runs.
+    public static func plan(features: Set<CPUFeature>, arch: String, registry: KernelRegistry,
+                            limits: DispatchLimits = DispatchLimits()) -> DispatchPlan {
+        let lv = levels(arch: arch)
+        let pref = preference(arch: arch, sveVectorBits: limits.sveVectorBits)
+        let cap = limits.maxISA.flatMap { lv.firstIndex(of: $0) }
+        var rows: [DispatchRow] = []
+        for t in registry.triples {
+            let candidates = registry.variants.filter {
+                $0.op == t.op && $0.weightFormat == t.weightFormat && $0.activationFormat == t.activationFormat
+            }
+            var ok: [String] = []
+            var excluded: [DispatchExclusion] = []
+            for c in candidates {
+                if c.variant != "scalar" {
+                    if let cap, let l = lv.firstIndex(of: c.variant), l > cap {
+                        excluded.append(.init(variant: c.variant, reason: "limit", detail: ["--max-isa \(limits.maxISA!)"]))
+                        continue
+                    }
+                    if let allowed = limits.allowedVariants, !allowed.contains(c.variant) {
+                        excluded.append(.init(variant: c.variant, reason: "limit", detail: ["--variants"]))
+                        continue
+                    }
+                }
+                let miss = c.missing(from: features)
+                if !miss.isEmpty {
+                    excluded.append(.init(variant: c.variant, reason: "missing_features", detail: miss))
+                    continue
+                }
+                ok.append(c.variant)
+            }
+            ok.sort { (pref.firstIndex(of: $0) ?? Int.max) < (pref.firstIndex(of: $1) ?? Int.max) }
+            rows.append(DispatchRow(op: t.op, weightFormat: t.weightFormat, activationFormat: t.activationFormat,
+                                    chosen: ok.first, fallbacks: Array(ok.dropFirst()), excluded: excluded))
+        }
+        return DispatchPlan(arch: arch, rows: rows)
+    }
+
+    /// The plan for a device profile.
+    public static func plan(device: DeviceProfile, registry: KernelRegistry = .builtIn,
+                            limits: DispatchLimits = DispatchLimits()) -> DispatchPlan {
+        var l = limits
+        if l.sveVectorBits == nil { l.sveVectorBits = device.cpu.sveVectorBits }
+        return plan(features: Set(device.cpu.features), arch: device.cpu.arch, registry: registry, limits: l)
+    }
+}

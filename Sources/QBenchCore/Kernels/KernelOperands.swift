@@ -1,0 +1,267 @@
+// Operands of a matrix kernel in the stored layouts (docs/layouts.md), and a variant prepared to run on them:
+// weights repacked once when the variant asks for it, outputs allocated, rows split over a thread pool.
+import CQBench
+import Foundation
+
+/// Zeroed, 64-byte aligned memory owned by Swift (kernels stream from it; repacked layouts want the alignment).
+public final class AlignedBuffer: @unchecked Sendable {
+    public let pointer: UnsafeMutableRawPointer
+    public let count: Int
+
+    /// - Throws: `QBError.other` when the allocation fails (sizes come from shapes a user can choose).
+    public init(count: Int) throws {
+        var p: UnsafeMutableRawPointer?
+        let bytes = max(64, (count + 63) / 64 * 64)
+        guard posix_memalign(&p, 64, bytes) == 0, let p else {
+            throw QBError.other("could not allocate \(count) bytes for kernel operands")
+        }
+        memset(p, 0, bytes)
+        pointer = p
+        self.count = count
+    }
+    deinit { free(pointer) }
+}
+
+/// Deterministic pseudo-random numbers (xorshift64*), so a failing shape can be replayed from its seed.
+public struct KernelRNG: Sendable {
+    private var s: UInt64
+    public init(seed: UInt64) { s = seed == 0 ? 0x9E3779B97F4A7C15 : seed }
+    public mutating func next() -> UInt64 {
+        s ^= s >> 12; s ^= s << 25; s ^= s >> 27
+        return s &* 2685821657736338717
+    }
+    /// Uniform in [lo, hi).
+    public mutating func float(_ lo: Float, _ hi: Float) -> Float {
+        lo + (hi - lo) * Float(next() >> 40) / Float(1 << 24)
+    }
+    public mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next() >> 56) }
+}
+
+/// f32 to bf16 bits, round to nearest even (as the C reference and ggml convert).
+@inline(__always) func kernelBF16(_ f: Float) -> UInt16 {
+    let u = f.bitPattern
+    if u & 0x7fff_ffff > 0x7f80_0000 { return UInt16(truncatingIfNeeded: (u >> 16) | 64) }
+    return UInt16(truncatingIfNeeded: (u &+ 0x7fff &+ ((u >> 16) & 1)) >> 16)
+}
+
+/// Bytes per stored weight row, activation row and the shape rules of a format pair.
+public enum KernelLayout {
+    /// Bytes per stored weight row; nil when K does not fit the format.
+    public static func weightRowBytes(_ fmt: String, K: Int) -> Int? {
+        let g = KernelFormats.group(of: fmt)
+        switch fmt {
+        case "q8_0": return K % 32 == 0 ? K / 32 * 34 : nil
+        case "q4_0": return K % 32 == 0 ? K / 32 * 18 : nil
+        case "q4_1": return K % 32 == 0 ? K / 32 * 20 : nil
+        case "i8_pc": return K
+        case "f32": return K * 4
+        case "f16", "bf16": return K * 2
+        default: return g > 0 && g % 32 == 0 && K % g == 0 ? K / 2 : nil
+        }
+    }
+    /// Bytes per activation row; nil when K does not fit.
+    public static func activationRowBytes(_ fmt: String, K: Int) -> Int? {
+        switch fmt {
+        case "q8_0": return K % 32 == 0 ? K / 32 * 34 : nil
+        case "q8_1": return K % 32 == 0 ? K / 32 * 36 : nil
+        case "i8_pt": return K
+        case "bf16": return K * 2
+        case "f32": return K * 4
+        default: return nil
+        }
+    }
+}
+
+/// Inputs of one matrix kernel call: M x K weights, N activation rows, in the stored layouts.
+public final class KernelOperands: @unchecked Sendable {
+    public let weightFormat: String
+    public let activationFormat: String
+    public let M: Int, K: Int, N: Int, group: Int
+    public let weights: AlignedBuffer
+    public let weightStride: Int
+    public let weightScales: [Float]
+    public let weightZeros: [UInt8]
+    public let activations: AlignedBuffer
+    public let activationStride: Int
+    public let activationScales: [Float]
+    public let activationSums: [Int32]
+    /// The f32 activations the encoded ones came from (N x K).
+    public let activationFloats: [Float]
+
+    /// Random weights (valid scales, arbitrary quants including the extremes) and activations encoded with
+    /// the scalar `quantize_row` of the activation format.
+    /// - Throws: `QBError.other` when the shape does not fit the formats or the registry lacks the encoder.
+    public init(weightFormat: String, activationFormat: String, M: Int, K: Int, N: Int, seed: UInt64,
+                registry: KernelRegistry = .builtIn) throws {
+        guard M > 0, N > 0, K > 0, let wrow = KernelLayout.weightRowBytes(weightFormat, K: K),
+              let xrow = KernelLayout.activationRowBytes(activationFormat, K: K) else {
+            throw QBError.other("shape M=\(M) K=\(K) N=\(N) does not fit \(weightFormat) x \(activationFormat)")
+        }
+        self.weightFormat = weightFormat; self.activationFormat = activationFormat
+        self.M = M; self.K = K; self.N = N
+        group = KernelFormats.group(of: weightFormat)
+        var rng = KernelRNG(seed: seed)
+        weightStride = wrow
+        weights = try AlignedBuffer(count: wrow * M)
+        let w = weights.pointer.assumingMemoryBound(to: UInt8.self)
+        for i in 0..<(wrow * M) { w[i] = rng.byte() }
+        let group = KernelFormats.group(of: weightFormat)
+        let ng = group > 0 ? K / group : 1
+        var ws = [Float](repeating: 0, count: weightFormat == "i8_pc" ? M : (group > 0 ? M * ng : 0))
+        var wz = [UInt8](repeating: 0, count: weightFormat.hasPrefix("u4_g") ? M * ng : 0)
+        for i in ws.indices { ws[i] = rng.float(0.001, 0.05) }
+        for i in wz.indices { wz[i] = UInt8(rng.next() % 16) }
+        func put16(_ v: UInt16, _ off: Int) { w[off] = UInt8(v & 0xff); w[off + 1] = UInt8(v >> 8) }
+        for m in 0..<M {
+            let row = m * wrow
+            switch weightFormat {
+            case "q8_0": for b in 0..<(K / 32) { put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * 34) }
+            case "q4_0": for b in 0..<(K / 32) { put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * 18) }
+            case "q4_1":
+                for b in 0..<(K / 32) {
+                    put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * 20)
+                    put16(Float16(rng.float(-0.2, 0.0)).bitPattern, row + b * 20 + 2)
+                }
+            case "f32":
+                for k in 0..<K { let v = rng.float(-1, 1).bitPattern; for j in 0..<4 { w[row + 4 * k + j] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(j))) } }
+            case "f16": for k in 0..<K { put16(Float16(rng.float(-1, 1)).bitPattern, row + 2 * k) }
+            case "bf16": for k in 0..<K { put16(kernelBF16(rng.float(-1, 1)), row + 2 * k) }
+            default: break
+            }
+        }
+        weightScales = ws
+        weightZeros = wz
+
+        var xf = [Float](repeating: 0, count: N * K)
+        for i in xf.indices { xf[i] = rng.float(-2, 2) }
+        // a few outliers, as real activations have
+        for n in 0..<N { xf[n * K + Int(rng.next() % UInt64(K))] = rng.float(-20, 20) }
+        activationFloats = xf
+        activationStride = xrow
+        let act = try AlignedBuffer(count: xrow * N)
+        activations = act
+        var xs = [Float](repeating: 0, count: N)
+        var xsum = [Int32](repeating: 0, count: group > 0 ? N * ng : 0)
+        if activationFormat == "f32" {
+            xf.withUnsafeBytes { act.pointer.copyMemory(from: $0.baseAddress!, byteCount: N * K * 4) }
+        } else {
+            guard let q = registry.variants.firstIndex(where: {
+                $0.op == "quantize_row" && $0.weightFormat == activationFormat && $0.variant == "scalar"
+            }), let e = registry.entry(registry.variants[q]), let fn = e.pointee.quant else {
+                throw QBError.other("no scalar quantize_row for \(activationFormat) in this binary")
+            }
+            xf.withUnsafeBufferPointer { src in
+                xs.withUnsafeMutableBufferPointer { sp in
+                    xsum.withUnsafeMutableBufferPointer { sums in
+                        for n in 0..<N {
+                            fn(src.baseAddress! + n * K, act.pointer + n * xrow, sp.baseAddress! + n,
+                               group > 0 ? sums.baseAddress! + n * ng : nil, Int32(group), Int32(K))
+                        }
+                    }
+                }
+            }
+        }
+        activationScales = xs
+        activationSums = xsum
+    }
+}
+
+/// A variant bound to operands: weights repacked (once) when the variant wants it, outputs allocated.
+public final class PreparedKernel: @unchecked Sendable {
+    public let variant: KernelVariant
+    public let operands: KernelOperands
+    private let entry: UnsafePointer<qb_kernel_entry>
+    private let packed: AlignedBuffer?
+    public let output: AlignedBuffer
+    /// Output row stride in floats (> M on purpose in verification, to catch writes past a row).
+    public let ldy: Int
+
+    /// Bytes of weights the kernel reads per call (the repacked size when repacked).
+    public let weightBytes: Int
+
+    /// - Throws: `QBError.other` when the variant is not in this binary or refuses the shape.
+    public init(variant: KernelVariant, operands: KernelOperands, registry: KernelRegistry = .builtIn, ldyPad: Int = 0) throws {
+        guard variant.op != "quantize_row", let e = registry.entry(variant), e.pointee.mat != nil else {
+            throw QBError.other("\(variant.key) is not a matrix kernel of this binary")
+        }
+        self.variant = variant
+        self.operands = operands
+        entry = e
+        let ldy = operands.M + max(0, ldyPad)
+        self.ldy = ldy
+        let out = try AlignedBuffer(count: ldy * operands.N * 4)
+        output = out
+        if let rfn = e.pointee.repack_fn, let rsz = e.pointee.repack_size {
+            let size = rsz(Int32(operands.M), Int32(operands.K), Int32(operands.group))
+            guard size > 0 else { throw QBError.other("\(variant.key) cannot repack M=\(operands.M) K=\(operands.K)") }
+            let buf = try AlignedBuffer(count: Int(size))
+            Self.withArgs(operands, weights: operands.weights.pointer, output: out, ldy: ldy) { a in rfn(a, buf.pointer) }
+            packed = buf
+            weightBytes = Int(size)
+        } else {
+            packed = nil
+            weightBytes = operands.weightStride * operands.M + operands.weightScales.count * 4 + operands.weightZeros.count
+        }
+    }
+
+    private static func withArgs<R>(_ operands: KernelOperands, weights: UnsafeRawPointer, output: AlignedBuffer, ldy: Int,
+                                    _ body: (UnsafePointer<qb_mat_args>) -> R) -> R {
+        operands.weightScales.withUnsafeBufferPointer { ws in
+            operands.weightZeros.withUnsafeBufferPointer { wz in
+                operands.activationScales.withUnsafeBufferPointer { xs in
+                    operands.activationSums.withUnsafeBufferPointer { xsum in
+                        var a = qb_mat_args()
+                        a.w = weights
+                        a.w_scales = ws.isEmpty ? nil : ws.baseAddress
+                        a.w_zeros = wz.isEmpty ? nil : wz.baseAddress
+                        a.x = UnsafeRawPointer(operands.activations.pointer)
+                        a.x_scales = xs.isEmpty ? nil : xs.baseAddress
+                        a.x_sums = xsum.isEmpty ? nil : xsum.baseAddress
+                        a.y = output.pointer.assumingMemoryBound(to: Float.self)
+                        a.M = Int32(operands.M); a.K = Int32(operands.K); a.N = Int32(operands.N)
+                        a.group = Int32(operands.group)
+                        a.w_stride = operands.weightStride
+                        a.x_stride = operands.activationStride
+                        a.ldy = ldy
+                        return withUnsafePointer(to: &a) { body($0) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs the kernel for output rows [m0, m1) on the calling thread.
+    public func run(rows: Range<Int>) {
+        guard let fn = entry.pointee.mat, !rows.isEmpty else { return }
+        let w = packed.map { UnsafeRawPointer($0.pointer) } ?? UnsafeRawPointer(operands.weights.pointer)
+        Self.withArgs(operands, weights: w, output: output, ldy: ldy) { a in
+            fn(a, Int32(rows.lowerBound), Int32(rows.upperBound))
+        }
+    }
+
+    /// Runs every row, split over the pool at the variant's row alignment.
+    public func run(pool: KernelThreadPool) {
+        pool.parallelRows(operands.M, align: variant.rowAlign) { m0, m1 in run(rows: m0..<m1) }
+    }
+
+    /// The outputs, N rows of M (the padding of ldy dropped).
+    public var y: [Float] {
+        let p = output.pointer.assumingMemoryBound(to: Float.self)
+        var out = [Float](repeating: 0, count: operands.M * operands.N)
+        for n in 0..<operands.N { for m in 0..<operands.M { out[n * operands.M + m] = p[n * ldy + m] } }
+        return out
+    }
+
+    /// Fills the outputs (padding included) with a bit pattern, so a kernel that skips an output is caught.
+    public func poisonOutput(_ bits: UInt32 = 0x7fc0_dead) {
+        let p = output.pointer.assumingMemoryBound(to: UInt32.self)
+        for i in 0..<(ldy * operands.N) { p[i] = bits }
+    }
+
+    /// Whether the padding between rows (columns M..<ldy) still holds `bits`: kernels must not write there.
+    public func paddingIntact(_ bits: UInt32 = 0x7fc0_dead) -> Bool {
+        let p = output.pointer.assumingMemoryBound(to: UInt32.self)
+        for n in 0..<operands.N { for m in operands.M..<ldy where p[n * ldy + m] != bits { return false } }
+        return true
+    }
+}

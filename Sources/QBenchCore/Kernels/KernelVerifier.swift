@@ -1,0 +1,227 @@
+// Verification: a variant is trusted only after (1) its features are present, (2) a canary ran it in a child
+// process without crashing, (3) its outputs match scalar on shapes with ragged edges: bit-exact for integer
+// paths, within the entry's NMSE bound (default 5e-4, test-backend-ops' bound) for float paths.
+import Foundation
+
+/// Status of one (op, weight, activation, variant) on one device, as reports spell it.
+public enum KernelStatus: String, Codable, Sendable, CaseIterable {
+    case verified, mismatch, unsupported, crashed, timeout
+    /// Built and allowed, but not executed here (plan only, a fixture device, or the canary could not start).
+    case unverified
+    /// This binary has no such variant (another architecture's, or not written for this format).
+    case notBuilt = "not_built"
+}
+
+/// One verification row.
+public struct KernelVerification: Codable, Sendable, Equatable {
+    public var op: String
+    public var weightFormat: String
+    public var activationFormat: String
+    public var variant: String
+    public var status: KernelStatus
+    /// unsupported: the features the device lacks.
+    public var missingFeatures: [String]?
+    /// crashed: the signal name (SIGILL, SIGSEGV, ...).
+    public var signal: String?
+    /// `exact` or `nmse`, when outputs were compared.
+    public var check: String?
+    public var bitExact: Bool?
+    /// Outputs differing from scalar (exact checks), summed over shapes.
+    public var mismatchedOutputs: Int?
+    /// Worst NMSE over the shapes, and the bound it had to meet (nmse checks).
+    public var nmse: Double?
+    public var nmseBound: Double?
+    public var maxAbsErr: Double?
+    /// Shapes compared, `MxKxN`.
+    public var shapes: [String]
+    public var detail: String?
+
+    init(_ v: KernelVariant, _ status: KernelStatus) {
+        op = v.op; weightFormat = v.weightFormat; activationFormat = v.activationFormat; variant = v.variant
+        self.status = status; shapes = []
+    }
+}
+
+public struct VerificationShape: Codable, Sendable, Equatable, CustomStringConvertible {
+    public var M: Int, K: Int, N: Int
+    public init(M: Int, K: Int, N: Int) { self.M = M; self.K = K; self.N = N }
+    public var description: String { "\(M)x\(K)x\(N)" }
+}
+
+public enum KernelVerifier {
+    /// Whether to execute variants (live device) or only report what would run (fixture devices, plans).
+    public enum Mode: Sendable { case execute, planOnly }
+
+    /// Shapes with ragged edges: M not a multiple of 16 or 32; K not a multiple of the block where the format
+    /// allows it (i8_pc, floats), else a few blocks/groups; N = 1 for gemv, 1, 3 and 17 for gemm.
+    public static func shapes(for v: KernelVariant) -> [VerificationShape] {
+        let g = v.group
+        let ks: [Int]
+        switch v.weightFormat {
+        case "q8_0", "q4_0", "q4_1": ks = [96, 1184]
+        case "i8_pc", "f32", "f16", "bf16": ks = [97, 1003]
+        default: ks = g > 0 ? [3 * g, max(1024, 8 * g) + g] : [96]
+        }
+        let ns = v.op == "gemv" ? [1] : [1, 3, 17]
+        var out: [VerificationShape] = []
+        for (i, k) in ks.enumerated() {
+            for n in ns { out.append(VerificationShape(M: i == 0 ? 37 : 53, K: k, N: n)) }
+        }
+        return out
+    }
+
+    /// Verifies one variant for a device with `features`.
+    /// - Parameters:
+    ///   - force: run even when features are missing (tests use it to show the SIGILL path).
+    ///   - seed: operands seed; the same seed replays the same shapes.
+    public static func verify(_ v: KernelVariant, features: Set<CPUFeature>, registry: KernelRegistry = .builtIn,
+                              mode: Mode = .execute, force: Bool = false, seed: UInt64 = 0x5eed,
+                              timeoutMs: Int = KernelCanary.defaultTimeoutMs) -> KernelVerification {
+        var r = KernelVerification(v, .unverified)
+        guard registry.entry(v) != nil else { r.status = .notBuilt; return r }
+        let miss = v.missing(from: features)
+        if !miss.isEmpty && !force {
+            r.status = .unsupported
+            r.missingFeatures = miss
+            return r
+        }
+        guard mode == .execute else { r.detail = "not executed (plan only)"; return r }
+        switch KernelCanary.run(v, registry: registry, timeoutMs: timeoutMs) {
+        case .ok: break
+        case let .crashed(sig):
+            r.status = .crashed
+            r.signal = KernelCanary.signalName(sig)
+            return r
+        case .timeout:
+            r.status = .timeout
+            r.detail = "canary killed after \(timeoutMs) ms"
+            return r
+        case let .exited(code):
+            r.status = .crashed
+            r.detail = "canary exited with status \(code)"
+            return r
+        case let .notRun(e):
+            r.detail = "canary not run: \(String(cString: strerror(e)))"
+            return r
+        }
+        if v.op == "quantize_row" { return verifyQuantize(v, registry: registry, seed: seed, into: r) }
+        return verifyMatrix(v, registry: registry, seed: seed, into: r)
+    }
+
+    /// Compares a matrix variant with scalar over `shapes(for:)`, splitting rows at an unaligned point so
+    /// ragged thread ranges are exercised too.
+    static func verifyMatrix(_ v: KernelVariant, registry: KernelRegistry, seed: UInt64,
+                             into base: KernelVerification) -> KernelVerification {
+        var r = base
+        guard let ref = registry.reference(for: v) else {
+            r.detail = "no scalar reference for \(v.op) \(v.weightFormat) x \(v.activationFormat)"
+            return r
+        }
+        var worstNMSE = 0.0, maxAbs = 0.0, mismatched = 0
+        for (i, s) in shapes(for: v).enumerated() {
+            r.shapes.append(s.description)
+            do {
+                let ops = try KernelOperands(weightFormat: v.weightFormat, activationFormat: v.activationFormat,
+                                             M: s.M, K: s.K, N: s.N, seed: seed &+ UInt64(i), registry: registry)
+                let want = try PreparedKernel(variant: ref, operands: ops, registry: registry)
+                want.run(rows: 0..<s.M)
+                let got = try PreparedKernel(variant: v, operands: ops, registry: registry, ldyPad: 5)
+                got.poisonOutput()
+                let cut = 13 // not a multiple of any tile
+                got.run(rows: 0..<cut)
+                got.run(rows: cut..<s.M)
+                guard got.paddingIntact() else {
+                    r.status = .mismatch
+                    r.detail = "wrote outside its rows at \(s)"
+                    return r
+                }
+                let a = want.y, b = got.y
+                var err = 0.0, ref2 = 0.0
+                for j in a.indices {
+                    if a[j].bitPattern != b[j].bitPattern { mismatched += 1 }
+                    let d = Double(b[j]) - Double(a[j])
+                    err += d.isNaN ? .infinity : d * d
+                    ref2 += Double(a[j]) * Double(a[j])
+                    maxAbs = max(maxAbs, d.isNaN ? .infinity : abs(d))
+                }
+                worstNMSE = max(worstNMSE, ref2 > 0 ? err / ref2 : (err > 0 ? .infinity : 0))
+            } catch {
+                r.status = .mismatch
+                r.detail = "\(s): \(error)"
+                return r
+            }
+        }
+        r.maxAbsErr = maxAbs
+        switch v.tolerance {
+        case .exact:
+            r.check = "exact"
+            r.bitExact = mismatched == 0
+            r.mismatchedOutputs = mismatched
+            r.status = mismatched == 0 ? .verified : .mismatch
+        case let .nmse(bound):
+            r.check = "nmse"
+            r.nmse = worstNMSE
+            r.nmseBound = bound
+            r.bitExact = mismatched == 0
+            r.status = worstNMSE <= bound ? .verified : .mismatch
+        }
+        return r
+    }
+
+    /// quantize_row variants must produce the scalar bytes, scales and sums exactly.
+    static func verifyQuantize(_ v: KernelVariant, registry: KernelRegistry, seed: UInt64,
+                               into base: KernelVerification) -> KernelVerification {
+        var r = base
+        guard let ref = registry.variants.first(where: { $0.op == v.op && $0.weightFormat == v.weightFormat && $0.variant == "scalar" }),
+              let fe = registry.entry(ref)?.pointee.quant, let ge = registry.entry(v)?.pointee.quant else {
+            r.detail = "no scalar quantize_row for \(v.weightFormat)"
+            return r
+        }
+        var rng = KernelRNG(seed: seed)
+        var mismatched = 0
+        for K in [32, 96, 1184] {
+            r.shapes.append("1x\(K)")
+            var x = (0..<K).map { _ in rng.float(-3, 3) }
+            x[K / 2] = 0.5 // an exact tie for roundf at some scale is likely; keep a value on a half step
+            let bytes = K * 4 + 64, group = K % 32 == 0 ? 32 : 0
+            var a = [UInt8](repeating: 0, count: bytes), b = a
+            var sa: Float = 0, sb: Float = 0
+            var suma = [Int32](repeating: 0, count: max(1, K / 32)), sumb = suma
+            x.withUnsafeBufferPointer { xp in
+                fe(xp.baseAddress, &a, &sa, &suma, Int32(group), Int32(K))
+                ge(xp.baseAddress, &b, &sb, &sumb, Int32(group), Int32(K))
+            }
+            mismatched += zip(a, b).filter { $0 != $1 }.count + (sa.bitPattern == sb.bitPattern ? 0 : 1)
+                + zip(suma, sumb).filter { $0 != $1 }.count
+        }
+        r.check = "exact"
+        r.bitExact = mismatched == 0
+        r.mismatchedOutputs = mismatched
+        r.status = mismatched == 0 ? .verified : .mismatch
+        return r
+    }
+
+    /// Verifies every variant of the registry for a device; variants are independent, so a crash or
+    /// mismatch in one never stops the others.
+    public static func verifyAll(features: Set<CPUFeature>, registry: KernelRegistry = .builtIn,
+                                 mode: Mode = .execute) -> [KernelVerification] {
+        registry.variants.map { verify($0, features: features, registry: registry, mode: mode) }
+    }
+
+    /// `not_built` rows: for each (op, weight, activation) of the registry, the variants of the architecture's
+    /// level list this binary does not carry.
+    public static func notBuilt(registry: KernelRegistry = .builtIn, arch: String) -> [KernelVerification] {
+        var out: [KernelVerification] = []
+        for t in registry.triples {
+            let have = Set(registry.variants.filter {
+                $0.op == t.op && $0.weightFormat == t.weightFormat && $0.activationFormat == t.activationFormat
+            }.map(\.variant))
+            for name in KernelDispatch.levels(arch: arch) where !have.contains(name) {
+                let v = KernelVariant(op: t.op, weightFormat: t.weightFormat, activationFormat: t.activationFormat,
+                                      variant: name, requires: [], tolerance: .exact)
+                out.append(KernelVerification(v, .notBuilt))
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import XCTest
+@testable import QBenchCore
+
+final class KernelThreadPoolTests: XCTestCase {
+    func testRowRanges_coverEveryRowOnceOnTileBoundaries() {
+        for (rows, threads, align) in [(100, 3, 16), (4096, 2, 32), (5, 4, 16), (0, 2, 16), (37, 1, 1), (64, 8, 16)] {
+            let r = kernelRowRanges(rows: rows, threads: threads, align: align)
+            XCTAssertEqual(r.count, threads)
+            XCTAssertEqual(r.map(\.count).reduce(0, +), rows, "\(rows) rows over \(threads)")
+            for (a, b) in zip(r, r.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }
+            for x in r where !x.isEmpty && x.lowerBound < rows { XCTAssertEqual(x.lowerBound % align, 0) }
+        }
+        XCTAssertEqual(kernelRowRanges(rows: 100, threads: 3, align: 16), [0..<48, 48..<96, 96..<100])
+    }
+
+    func testParallelRows_runsEachRangeOnItsOwnWorker() {
+        let pool = KernelThreadPool(threads: 3)
+        let lock = NSLock()
+        var seen: [Int] = []
+        var threads = Set<String>()
+        for _ in 0..<20 {
+            pool.parallelRows(50, align: 8) { m0, m1 in
+                lock.lock(); seen.append(contentsOf: m0..<m1); threads.insert("\(pthread_self())"); lock.unlock()
+            }
+        }
+        XCTAssertEqual(seen.sorted(), (0..<50).flatMap { Array(repeating: $0, count: 20) })
+        XCTAssertEqual(threads.count, 3, "the caller plus two workers")
+    }
+
+    func testPooledKernel_equalsSingleThreadedBitForBit() throws {
+        let reg = KernelRegistry.builtIn
+        let f = KernelTestSupport.hostFeatures
+        let v = reg.variants.last { $0.op == "gemm" && $0.weightFormat == "q4_0" && $0.missing(from: f).isEmpty }!
+        let ops = try KernelOperands(weightFormat: "q4_0", activationFormat: "q8_0", M: 200, K: 256, N: 5, seed: 3)
+        let one = try PreparedKernel(variant: v, operands: ops)
+        one.run(rows: 0..<200)
+        let many = try PreparedKernel(variant: v, operands: ops)
+        many.run(pool: KernelThreadPool(threads: 3))
+        XCTAssertEqual(one.y.map(\.bitPattern), many.y.map(\.bitPattern), v.key)
+    }
+}
