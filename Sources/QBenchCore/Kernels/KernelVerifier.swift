@@ -3,14 +3,7 @@
 // paths, within the entry's NMSE bound (default 5e-4, test-backend-ops' bound) for float paths.
 import Foundation
 
-/// Status of one (op, weight, activation, variant) on one device, as reports spell it.
-public enum KernelStatus: String, Codable, Sendable, CaseIterable {
-    case verified, mismatch, unsupported, crashed, timeout
-    /// Built and allowed, but not executed here (plan only, a fixture device, or the canary could not start).
-    case unverified
-    /// This binary has no such variant (another architecture's, or not written for this format).
-    case notBuilt = "not_built"
-}
+// `KernelStatus` is the report's enum (Reports/KernelRow.swift): one spelling for every status.
 
 /// One verification row.
 public struct KernelVerification: Codable, Sendable, Equatable {
