@@ -15,6 +15,7 @@ build: deps
 
 bench: build
 	$(QBENCH) probe
+	$(QBENCH) run --out qbench-reports
 
 test-deps: deps
 	@scripts/ensure-test-deps.sh

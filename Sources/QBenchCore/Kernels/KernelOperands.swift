@@ -170,8 +170,8 @@ public final class KernelOperands: @unchecked Sendable {
 public final class PreparedKernel: @unchecked Sendable {
     public let variant: KernelVariant
     public let operands: KernelOperands
-    private let entry: UnsafePointer<qb_kernel_entry>
-    private let packed: AlignedBuffer?
+    let entry: UnsafePointer<qb_kernel_entry>
+    let packed: AlignedBuffer?
     public let output: AlignedBuffer
     /// Output row stride in floats (> M on purpose in verification, to catch writes past a row).
     public let ldy: Int
@@ -204,7 +204,7 @@ public final class PreparedKernel: @unchecked Sendable {
         }
     }
 
-    private static func withArgs<R>(_ operands: KernelOperands, weights: UnsafeRawPointer, output: AlignedBuffer, ldy: Int,
+    static func withArgs<R>(_ operands: KernelOperands, weights: UnsafeRawPointer, output: AlignedBuffer, ldy: Int,
                                     _ body: (UnsafePointer<qb_mat_args>) -> R) -> R {
         operands.weightScales.withUnsafeBufferPointer { ws in
             operands.weightZeros.withUnsafeBufferPointer { wz in

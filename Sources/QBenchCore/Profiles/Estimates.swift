@@ -107,10 +107,11 @@ public enum Estimates {
     public static func fromResults(model: ModelProfile, format: String, threads: Int, promptLength: Int,
                                    results: [ResultRow]) -> TokenEstimate {
         func best(op: String, shape: MatmulShape) -> ProjectionMeasurement? {
-            let rows = results.filter {
-                $0.op == op && $0.weightFormat == format && $0.threads == threads && $0.shape == shape
-                    && $0.cacheState == .warm && $0.medianNs > 0
+            var rows = results.filter {
+                $0.op == op && $0.weightFormat == format && $0.threads == threads && $0.shape == shape && $0.medianNs > 0
             }
+            // Decode streams weights that are not in cache: prefer cold gemv measurements when there are any.
+            if op == "gemv", rows.contains(where: { $0.cacheState == .cold }) { rows = rows.filter { $0.cacheState == .cold } }
             let pool = rows.contains { $0.validity.valid } ? rows.filter { $0.validity.valid } : rows
             guard let r = pool.min(by: { $0.medianNs < $1.medianNs }) else { return nil }
             return ProjectionMeasurement(medianNs: r.medianNs, joulesPerCall: r.energy?.joules, key: r.key)

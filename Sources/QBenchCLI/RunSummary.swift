@@ -1,0 +1,90 @@
+// The terminal summary of `qbench run`: per format the best variant on the representative shapes, the
+// device's ceilings, the model estimates and the verification matrix. The JSON report holds everything.
+import Foundation
+import QBenchCore
+
+enum RunSummary {
+    static func render(_ r: Report) -> String {
+        var out = ""
+        let d = r.device
+        out += "QuantBench run: \(r.run.profile) on \(d.cpu.model) (\(d.topology.cores) cores, device \(d.id))\(r.run.quick ? " [quick]" : "")\n\n"
+
+        // Ceilings.
+        let threadCounts = Array(Set(r.roofline.bandwidth.map(\.threads) + r.roofline.peaks.map(\.threads))).sorted()
+        if !threadCounts.isEmpty {
+            out += "Roofline (measured, median)\n"
+            for t in threadCounts {
+                let bw = r.roofline.bandwidth.filter { $0.threads == t }.map { "\($0.level) \(f1($0.gbPerS)) GB/s" }
+                let families = Dictionary(grouping: r.roofline.peaks.filter { $0.threads == t }, by: \.family)
+                let pk = families.keys.sorted().compactMap { k in families[k]!.max { $0.gopPerS < $1.gopPerS }.map { "\(k) \(f0($0.gopPerS)) GOP/s (\($0.variant))" } }
+                out += "  t\(t): " + bw.joined(separator: ", ") + "\n       " + pk.joined(separator: ", ") + "\n"
+            }
+            out += "\n"
+        }
+
+        // Per format: best result for the largest decode and prefill shape at the most threads.
+        let maxT = r.results.map(\.threads).max() ?? 1
+        out += "Per format at t\(maxT) (largest per-layer shape; gemv weights cold, gemm warm)\n"
+        out += row(["format", "op", "shape", "variant", "median", "GB/s", "GOP/s", "roofline", "energy"])
+        let formats = uniq(r.results.map(\.weightFormat))
+        for op in ["gemv", "gemm"] {
+            let shapes = r.results.filter { $0.op == op && $0.shape.m == (op == "gemv" ? 1 : $0.shape.m) }
+                .filter { !(op == "gemv" && $0.shape.n > 4 * $0.shape.k) } // lm_head is not a per-layer shape
+            guard let biggest = shapes.max(by: { Double($0.shape.n) * Double($0.shape.k) * Double($0.shape.m) < Double($1.shape.n) * Double($1.shape.k) * Double($1.shape.m) })?.shape else { continue }
+            for f in formats {
+                guard let best = r.results.filter({ $0.op == op && $0.weightFormat == f && $0.shape == biggest && $0.threads == maxT })
+                    .min(by: { $0.medianNs < $1.medianNs }) else { continue }
+                let roof = best.roofline.map { "\(pct($0.fraction)) \($0.bound.rawValue)" } ?? "-"
+                let energy = best.energy.map { "\($0.source.rawValue) \(String(format: "%.3g", $0.joules)) J" } ?? "-"
+                out += row([f, op, "\(best.shape)", best.variant, ms(best.medianNs), f1(best.throughput.gbPerS),
+                            f1(best.throughput.gopPerS), roof, energy + (best.validity.valid ? "" : " INVALID")])
+            }
+        }
+        out += "\n"
+
+        // Estimates.
+        let est = r.estimates.filter { $0.threads == maxT }
+        if !est.isEmpty {
+            out += "Model estimates at t\(maxT) (linear projections only: attention, norms, sampling excluded)\n"
+            out += row(["model", "format", "decode tok/s", "ms/token", "prefill tok/s", "J/token"])
+            for e in est {
+                out += row([e.model, e.format, e.decodeTokensPerS.map(f1) ?? "-", e.decodeMsPerToken.map(f1) ?? "-",
+                            e.prefillTokensPerS.map(f1) ?? "-", e.joulesPerToken.map { String(format: "%.3g", $0) } ?? "-"])
+            }
+            out += "  energy source: \(r.energy.source.rawValue)\(r.energy.source == .modeled ? " (a model, not a measurement)" : "")\n\n"
+        }
+
+        // Verification.
+        let byStatus = Dictionary(grouping: r.kernels, by: \.status)
+        out += "Kernels: " + KernelStatus.allCases.compactMap { s in byStatus[s].map { "\($0.count) \(s.rawValue)" } }.joined(separator: ", ") + "\n"
+        for k in r.kernels where k.status == .mismatch || k.status == .crashed || k.status == .timeout {
+            out += "  \(k.status.rawValue): \(k.op) \(k.weightFormat) \(k.variant)\(k.signal.map { " (\($0))" } ?? "")\n"
+        }
+        let variants = uniq(r.kernels.filter { $0.status == .verified }.map(\.variant))
+        out += "  verified variants: \(variants.joined(separator: " "))\n"
+
+        // Accuracy: mean SQNR per format.
+        let acc = Dictionary(grouping: r.accuracy, by: \.format)
+        if !acc.isEmpty {
+            out += "Accuracy (round-to-nearest, mean SQNR dB over \(Set(r.accuracy.map(\.tensor)).count) tensors): "
+            out += uniq(r.accuracy.map(\.format)).map { f in
+                let v = acc[f]!.map(\.sqnrDb).filter { $0.isFinite }
+                return "\(f) \(v.isEmpty ? "inf" : f1(v.reduce(0, +) / Double(v.count)))"
+            }.joined(separator: ", ") + "\n"
+        }
+        out += "Validity: \(r.validity.valid ? "VALID" : "INVALID")"
+        if !r.validity.reasons.isEmpty { out += " (\(r.validity.reasons.prefix(3).joined(separator: "; "))\(r.validity.reasons.count > 3 ? "; ..." : ""))" }
+        return out + "\n"
+    }
+
+    static func uniq(_ xs: [String]) -> [String] { var seen = Set<String>(); return xs.filter { seen.insert($0).inserted } }
+    static func row(_ cells: [String]) -> String {
+        let widths = [8, 5, 16, 12, 10, 8, 8, 16, 12]
+        return "  " + cells.enumerated().map { i, c in c.padding(toLength: max(c.count, i < widths.count ? widths[i] : 10), withPad: " ", startingAt: 0) }
+            .joined(separator: " ") + "\n"
+    }
+    static func f0(_ x: Double) -> String { String(format: "%.0f", x) }
+    static func f1(_ x: Double) -> String { String(format: "%.1f", x) }
+    static func pct(_ x: Double) -> String { String(format: "%.0f%%", 100 * x) }
+    static func ms(_ ns: Double) -> String { ns >= 1e6 ? String(format: "%.2f ms", ns / 1e6) : String(format: "%.1f us", ns / 1e3) }
+}

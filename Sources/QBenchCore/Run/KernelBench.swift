@@ -1,0 +1,75 @@
+// One benchmarkable kernel call: dynamic activation quantization plus the matrix kernel on a thread pool,
+// optionally rotating over copies of the weights so decode (gemv) is measured cold, as decode sees it.
+import CQBench
+import Foundation
+
+/// A prepared (variant, shape) ready to be timed.
+public final class KernelBench: @unchecked Sendable {
+    public let kernel: PreparedKernel
+    /// Copies of the weight bytes the kernel streams (the repacked layout when the variant repacks).
+    private let arena: AlignedBuffer?
+    private let copyStride: Int
+    public let copies: Int
+    private var next = 0
+    /// The activation quantizer run inside every timed call (nil for f32 activations).
+    private let quant: qb_quant_fn?
+    private var scratchScales: [Float]
+    private var scratchSums: [Int32]
+
+    /// Bytes one call moves: weights (+ side arrays) + activations in + results out.
+    public var bytesPerCall: Double {
+        let o = kernel.operands
+        return Double(kernel.weightBytes) + Double(o.activationStride * o.N) + Double(o.M * o.N * 4)
+    }
+    /// Multiply and add counted separately.
+    public var opsPerCall: Double { 2 * Double(kernel.operands.M) * Double(kernel.operands.K) * Double(kernel.operands.N) }
+
+    /// - Parameters:
+    ///   - coldBytes: when non-nil, weights are replicated so that more than this many bytes are read between two
+    ///     uses of the same copy (pass 2 x the last-level cache). Decode shapes use it.
+    ///   - quantizer: the activation `quantize_row` variant timed with each call (dynamic quantization).
+    public init(kernel: PreparedKernel, coldBytes: Int?, quantizer: KernelVariant?, registry: KernelRegistry = .builtIn) throws {
+        self.kernel = kernel
+        let w = kernel.packed.map { UnsafeRawPointer($0.pointer) } ?? UnsafeRawPointer(kernel.operands.weights.pointer)
+        let bytes = kernel.packed?.count ?? kernel.operands.weightStride * kernel.operands.M
+        if let cold = coldBytes, bytes < cold {
+            // Enough copies that cycling through them reads more than `cold` bytes before a copy comes back.
+            let n = cold / max(1, bytes) + 2
+            let stride = (bytes + 4095) / 4096 * 4096
+            let a = try AlignedBuffer(count: stride * n)
+            for i in 0..<n { (a.pointer + i * stride).copyMemory(from: w, byteCount: bytes) }
+            arena = a; copyStride = stride; copies = n
+        } else {
+            arena = nil; copyStride = 0; copies = 1
+        }
+        quant = quantizer.flatMap { registry.entry($0)?.pointee.quant }
+        scratchScales = [Float](repeating: 0, count: kernel.operands.N)
+        scratchSums = [Int32](repeating: 0, count: kernel.operands.activationSums.count)
+    }
+
+    /// One call: quantize the activation rows (dynamic), then run every output row on the pool.
+    public func call(pool: KernelThreadPool) {
+        let o = kernel.operands
+        if let q = quant {
+            let ng = o.group > 0 ? o.K / o.group : 0
+            o.activationFloats.withUnsafeBufferPointer { src in
+                scratchScales.withUnsafeMutableBufferPointer { sp in
+                    scratchSums.withUnsafeMutableBufferPointer { sums in
+                        for n in 0..<o.N {
+                            q(src.baseAddress! + n * o.K, o.activations.pointer + n * o.activationStride, sp.baseAddress! + n,
+                              ng > 0 ? sums.baseAddress! + n * ng : nil, Int32(o.group), Int32(o.K))
+                        }
+                    }
+                }
+            }
+        }
+        guard let arena else { kernel.run(pool: pool); return }
+        let w = UnsafeRawPointer(arena.pointer + next * copyStride)
+        next = (next + 1) % copies
+        guard let fn = kernel.entry.pointee.mat else { return }
+        let k = kernel
+        pool.parallelRows(o.M, align: k.variant.rowAlign) { m0, m1 in
+            PreparedKernel.withArgs(o, weights: w, output: k.output, ldy: k.ldy) { a in fn(a, Int32(m0), Int32(m1)) }
+        }
+    }
+}

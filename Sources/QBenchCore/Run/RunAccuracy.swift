@@ -1,0 +1,36 @@
+// Accuracy inside `qbench run`: each format's round-to-nearest error on tensors shaped like the profile's
+// projections. Without a real checkpoint the weights are synthetic (seeded normal with a few outliers, the
+// shape real LLM weights roughly have) and the tensor names say so; `qbench accuracy --model` measures real ones.
+import Foundation
+
+public enum RunAccuracy {
+    /// - Returns: one row per (format, tensor); formats whose block does not divide a tensor's row are skipped.
+    public static func measure(profile: RunProfile, formats: [String], quick: Bool, interrupt: InterruptFlag?) throws -> [AccuracyRow] {
+        let rows = quick ? 8 : 64
+        var out: [AccuracyRow] = []
+        var rng = KernelRNG(seed: 0xacc)
+        for model in profile.models {
+            for p in [Projection.q, .gate, .down] {
+                let k = model.weightShape(p).k
+                guard k > 0 else { continue }
+                var x = [Float](repeating: 0, count: rows * k)
+                for i in x.indices {
+                    // Box-Muller normal, sigma 0.02 (typical of trained projections); 1 in 4096 an outlier at 10 sigma.
+                    let u1 = max(Double(rng.next() >> 11) / Double(1 << 53), 1e-300), u2 = Double(rng.next() >> 11) / Double(1 << 53)
+                    let z = (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+                    x[i] = Float(0.02 * z * (rng.next() % 4096 == 0 ? 10 : 1))
+                }
+                let name = "synthetic-normal:\(model.name).\(p.rawValue) [\(rows)x\(k)]"
+                for f in formats {
+                    if interrupt?.isRaised == true { return out }
+                    guard let wf = WeightFormat(rawValue: f), (try? wf.validate(k: k)) != nil else { continue }
+                    let y = try wf.roundTrip(x, rows: rows, k: k)
+                    let m = try ErrorMetrics.compute(original: x, reconstructed: y)
+                    out.append(AccuracyRow(format: f, method: "rtn", tensor: name, sqnrDb: m.sqnrDb, nmse: m.nmse,
+                                           cosine: m.cosine, maxAbsErr: m.maxAbsErr))
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,277 @@
+// `qbench run`: probe -> plan -> verify every variant (isolated) -> roofline -> benchmark -> energy ->
+// estimates -> accuracy -> report. Each phase is a method so its inputs and outputs stay visible.
+import Foundation
+
+/// What `qbench run` was asked to do.
+public struct RunOptions: Sendable {
+    public var profile: String
+    public var modelFile: URL?
+    public var outDir: URL
+    public var maxISA: String?
+    public var variants: [String]?
+    public var formats: [String]?
+    public var threads: [ThreadCount]?
+    public var quick: Bool
+    public var tdpWatts: Double?
+    /// One thread per PU instead of one per core.
+    public var perPU: Bool
+
+    public init(profile: String = "default", modelFile: URL? = nil, outDir: URL, maxISA: String? = nil,
+                variants: [String]? = nil, formats: [String]? = nil, threads: [ThreadCount]? = nil, quick: Bool = false,
+                tdpWatts: Double? = nil, perPU: Bool = false) {
+        self.profile = profile; self.modelFile = modelFile; self.outDir = outDir; self.maxISA = maxISA
+        self.variants = variants; self.formats = formats; self.threads = threads; self.quick = quick
+        self.tdpWatts = tdpWatts; self.perPU = perPU
+    }
+}
+
+/// A finished (or interrupted) run and where its report went.
+public struct RunOutcome: Sendable {
+    public var report: Report
+    /// nil when the run was interrupted before anything was measured (nothing is written then).
+    public var reportURL: URL?
+}
+
+public final class RunPipeline {
+    let options: RunOptions
+    let progress: ProgressReporter?
+    let interrupt: InterruptFlag?
+    let log: (String) -> Void
+    let registry = KernelRegistry.builtIn
+
+    public init(options: RunOptions, progress: ProgressReporter?, interrupt: InterruptFlag?,
+                log: @escaping (String) -> Void) {
+        self.options = options; self.progress = progress; self.interrupt = interrupt; self.log = log
+    }
+
+    /// Resolves the profile: a name or file, or derived from a GGUF header (`--model`).
+    /// - Throws: `QBError` naming the profile, model file or flag that is wrong.
+    public static func resolveProfile(_ options: RunOptions) throws -> (RunProfile, String) {
+        let loaded = try ProfileLoader.resolve(options.profile)
+        var profile = loaded.profile
+        var source = loaded.source
+        if let model = options.modelFile {
+            let gguf = try GGUFFile(path: model.path)
+            let shape = try gguf.modelShape()
+            guard let ff = shape.feedForwardLength, let heads = shape.headCount else {
+                throw QBError.badInput(path: model.path, message: "GGUF header lacks \(shape.architecture).feed_forward_length or attention.head_count; cannot derive shapes")
+            }
+            let derived = ModelProfile(
+                name: model.deletingPathExtension().lastPathComponent,
+                source: "GGUF header of \(model.path) (\(shape.architecture))",
+                hiddenSize: shape.embeddingLength, intermediateSize: ff, layers: shape.blockCount, heads: heads,
+                kvHeads: shape.headCountKv ?? heads, headDim: gguf.archInt("attention.key_length"),
+                vocabSize: shape.vocabSize ?? gguf.tensor(named: "token_embd.weight").map { $0.shape.count > 1 ? $0.shape[1] : 0 } ?? 0)
+            if let p = derived.problems().first { throw QBError.badInput(path: model.path, message: "\(p.key): \(p.message)") }
+            profile.models = [derived]
+            source += " + model \(model.path)"
+        }
+        if let f = options.formats {
+            let known = Set(WeightFormat.allCases.map(\.rawValue))
+            if let bad = f.first(where: { !known.contains($0) }) {
+                throw QBError.badOption(flag: "--formats", message: "unknown format `\(bad)`; expected some of \(WeightFormat.allCases.map(\.rawValue).joined(separator: " "))")
+            }
+            profile.formats = f
+        }
+        if let t = options.threads { profile.threads = t }
+        return (profile, source)
+    }
+
+    public func run() throws -> RunOutcome {
+        let started = RunInfo.timestamp()
+        try KernelDispatch.validate(DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants),
+                                    arch: ISAArch.host.rawValue)
+        let (profile, profileSource) = try Self.resolveProfile(options)
+        let timing = profile.timing(quick: options.quick)
+        let device = try DeviceProbe.probe().device
+        let features = Set(device.cpu.features)
+        let threadCounts = Array(Set(profile.threads.map {
+            $0.resolve(cores: max(1, device.topology.cores), pus: max(1, device.topology.pus))
+        })).sorted()
+        let placer = try? ThreadPlacer.live()
+        let pools = threadCounts.map { t in
+            KernelThreadPool(threads: t, placement: placer.map { p in
+                { @Sendable i in try? p.pinCurrentThread(index: i, granularity: self.options.perPU ? .pu : .core) }
+            })
+        }
+        log("qbench run: profile \(profile.name) (\(profileSource)), formats \(profile.formats.joined(separator: " ")), threads \(threadCounts.map(String.init).joined(separator: ","))\(options.quick ? ", quick" : "")")
+
+        // Plan and verification.
+        let limits = DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants)
+        let plan = KernelDispatch.plan(device: device, registry: registry, limits: limits)
+        let kernelFormats = profile.formats.filter { f in registry.variants.contains { $0.weightFormat == f && $0.op != "quantize_row" } }
+        let (kernelRows, verified) = verify(plan: plan, formats: kernelFormats, ops: profile.ops, features: features)
+
+        // Ceilings, energy meter, timer.
+        let roofline = RooflineMeasurer.measure(device: device, pools: pools, quick: options.quick, progress: progress,
+                                                interrupt: interrupt)
+        let energyChoice = EnergyMeters.select(.live(cpuModel: device.cpu.model, cores: max(1, device.topology.cores),
+                                                     tdpOverrideWatts: options.tdpWatts))
+        let resolution = ClockResolution.measure(MonotonicClock())
+
+        // Benchmarks.
+        let results = try benchmark(profile: profile, formats: kernelFormats, pools: pools, device: device,
+                                    plan: plan, verified: verified, roofline: roofline, timing: timing,
+                                    energy: energyChoice.meter, resolution: resolution)
+
+        // Estimates and accuracy.
+        var estimates: [TokenEstimate] = []
+        for model in profile.models {
+            for f in kernelFormats {
+                for t in threadCounts {
+                    var e = Estimates.fromResults(model: model, format: f, threads: t, promptLength: profile.promptLength,
+                                                  results: results)
+                    e.energySource = energyChoice.info.source
+                    estimates.append(e)
+                }
+            }
+        }
+        let accuracy = try RunAccuracy.measure(profile: profile, formats: profile.formats, quick: options.quick,
+                                               interrupt: interrupt)
+
+        let interrupted = interrupt?.isRaised == true
+        var parts = results.map { (label: $0.key, validity: $0.validity) }
+        if interrupted { parts.append((label: "run", validity: Validity(valid: false, reasons: ["interrupted by the user"]))) }
+        if results.isEmpty { parts.append((label: "run", validity: Validity(valid: false, reasons: ["no benchmark was measured"]))) }
+        let run = RunInfo(startedAt: started, finishedAt: RunInfo.timestamp(), profile: profile.name,
+                          profileSource: profileSource, quick: options.quick, interrupted: interrupted,
+                          timerResolutionNs: resolution.resolutionNs)
+        let report = Report(run: run, device: device, energy: energyChoice.info, kernels: kernelRows, results: results,
+                            roofline: roofline, accuracy: accuracy, estimates: estimates,
+                            validity: Validity.combine(parts))
+        if interrupted && results.isEmpty { return RunOutcome(report: report, reportURL: nil) }
+        let stamp = started.replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+        let url = options.outDir.appendingPathComponent("qbench-\(profile.name)-\(device.id)-\(stamp).json")
+        try report.write(to: url)
+        return RunOutcome(report: report, reportURL: url)
+    }
+
+    // MARK: verification
+
+    /// Verifies every variant of the selected (op, format) triples and the activation quantizers they use.
+    /// - Returns: the report rows and the verified variants.
+    func verify(plan: DispatchPlan, formats: [String], ops: [String], features: Set<CPUFeature>)
+        -> ([KernelRow], Set<KernelVariant>) {
+        let wanted = registry.variants.filter { v in
+            (v.op == "quantize_row") ? true : (ops.contains(v.op) && formats.contains(v.weightFormat))
+        }
+        let neededActivations = Set(wanted.filter { $0.op != "quantize_row" }.map(\.activationFormat))
+        let todo = wanted.filter { $0.op != "quantize_row" || neededActivations.contains($0.weightFormat) }
+        var rows: [KernelRow] = []
+        var ok = Set<KernelVariant>()
+        progress?.begin(phase: "verify", total: todo.count)
+        for v in todo {
+            progress?.step(v.key)
+            if interrupt?.isRaised == true {
+                rows.append(KernelRow(op: v.op, weightFormat: v.weightFormat, activationFormat: v.activationFormat,
+                                      variant: v.variant, status: .unverified, detail: "run interrupted before verification"))
+                continue
+            }
+            if let row = plan.row(op: v.op, weightFormat: v.weightFormat, activationFormat: v.activationFormat),
+               let ex = row.excluded.first(where: { $0.variant == v.variant && $0.reason == "limit" }) {
+                rows.append(KernelRow(op: v.op, weightFormat: v.weightFormat, activationFormat: v.activationFormat,
+                                      variant: v.variant, status: .unverified,
+                                      detail: "excluded by \(ex.detail.joined(separator: " "))"))
+                continue
+            }
+            let r = KernelVerifier.verify(v, features: features, registry: registry)
+            if r.status == .verified { ok.insert(v) }
+            rows.append(Self.row(r))
+        }
+        progress?.finish()
+        return (rows, ok)
+    }
+
+    static func row(_ r: KernelVerification) -> KernelRow {
+        var verification: Verification?
+        if let check = r.check {
+            let elements = r.shapes.reduce(0) { acc, s in
+                let d = s.split(separator: "x").compactMap { Int($0) }
+                return acc + (d.count == 3 ? d[0] * d[2] : 0)
+            }
+            verification = Verification(method: check == "nmse" ? .nmse : .bitExact, elements: elements,
+                                        mismatches: r.mismatchedOutputs ?? 0, nmse: r.nmse, tolerance: r.nmseBound,
+                                        maxAbsErr: r.maxAbsErr)
+        }
+        let activation = r.op == "quantize_row" ? r.activationFormat : "\(r.activationFormat)/\(r.activationFormat == "f32" || r.activationFormat == "bf16" ? "static" : "dynamic")"
+        return KernelRow(op: r.op, weightFormat: r.weightFormat, activationFormat: activation, variant: r.variant,
+                         status: r.status, missingFeatures: r.missingFeatures, signal: r.signal,
+                         verification: verification, detail: r.detail)
+    }
+
+    // MARK: benchmarks
+
+    /// The verified variants for (op, weight format), best first by the architecture's preference.
+    func candidates(op: String, weightFormat: String, verified: Set<KernelVariant>, device: DeviceProfile) -> [KernelVariant] {
+        let pref = KernelDispatch.preference(arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
+        return verified.filter { $0.op == op && $0.weightFormat == weightFormat }
+            .sorted { a, b in
+                let ia = pref.firstIndex(of: a.variant) ?? Int.max, ib = pref.firstIndex(of: b.variant) ?? Int.max
+                return ia != ib ? ia < ib : a.activationFormat < b.activationFormat
+            }
+    }
+
+    func benchmark(profile: RunProfile, formats: [String], pools: [KernelThreadPool], device: DeviceProfile,
+                   plan: DispatchPlan, verified: Set<KernelVariant>, roofline: RooflineSection, timing: TimingProfile,
+                   energy: any EnergyMeter, resolution: ClockResolution) throws -> [ResultRow] {
+        let shapes = profile.distinctShapes().filter { profile.ops.contains($0.op) }
+        // One representative shape per op (the largest per-layer one of the first model) also runs every other
+        // verified variant, so the matrix compares variants without multiplying the run time by their number.
+        var representative: [String: MatmulShape] = [:]
+        if let first = profile.models.first {
+            for s in first.prefillShapes(promptLength: profile.promptLength) + first.decodeShapes() where s.projection != .lmHead {
+                if let cur = representative[s.op], Double(cur.n) * Double(cur.k) >= Double(s.shape.n) * Double(s.shape.k) { continue }
+                representative[s.op] = s.shape
+            }
+        }
+        struct Job { var op: String; var shape: MatmulShape; var format: String; var variants: [KernelVariant] }
+        var jobs: [Job] = []
+        for (op, shape) in shapes {
+            for f in formats {
+                let c = candidates(op: op, weightFormat: f, verified: verified, device: device)
+                guard let best = c.first else { continue }
+                jobs.append(Job(op: op, shape: shape, format: f, variants: representative[op] == shape ? c : [best]))
+            }
+        }
+        let total = jobs.reduce(0) { $0 + $1.variants.count * pools.count }
+        progress?.begin(phase: "benchmark", total: total)
+        let sampler = Sampler(limits: timing.samplingLimits, resolution: resolution, interrupt: interrupt)
+        let coldBytes = RooflineMeasurer.coldBytes(topology: device.topology)
+        var rows: [ResultRow] = []
+        var seed: UInt64 = 1
+        for job in jobs {
+            for v in job.variants {
+                if interrupt?.isRaised == true { break }
+                seed &+= 1
+                let operands: KernelOperands
+                do {
+                    operands = try KernelOperands(weightFormat: v.weightFormat, activationFormat: v.activationFormat,
+                                                  M: job.shape.n, K: job.shape.k, N: job.shape.m, seed: seed, registry: registry)
+                } catch {
+                    log("qbench run: skipped \(v.key) \(job.shape): \(error)")
+                    continue
+                }
+                let kernel = try PreparedKernel(variant: v, operands: operands, registry: registry)
+                let quantizer = candidates(op: "quantize_row", weightFormat: v.activationFormat, verified: verified,
+                                           device: device).first
+                let cold = job.op == "gemv"
+                let bench = try KernelBench(kernel: kernel, coldBytes: cold ? coldBytes : nil,
+                                            quantizer: v.activationFormat == "f32" ? nil : quantizer, registry: registry)
+                for pool in pools {
+                    if interrupt?.isRaised == true { break }
+                    progress?.step("\(job.op) \(job.format) \(job.shape) \(v.variant) t\(pool.threadCount)")
+                    let run = sampler.run(cacheState: cold ? .cold : .warm, energyMeter: energy) { bench.call(pool: pool) }
+                    let family = RooflineMeasurer.family(weightFormat: v.weightFormat, variant: v.variant)
+                    rows.append(ResultRow.make(op: job.op, weightFormat: v.weightFormat,
+                                               activationFormat: v.activationFormat, variant: v.variant, shape: job.shape,
+                                               threads: pool.threadCount, run: run, bytesPerCall: bench.bytesPerCall,
+                                               opsPerCall: bench.opsPerCall,
+                                               ceilings: roofline.ceilings(family: family, threads: pool.threadCount),
+                                               limits: timing.validityLimits))
+                }
+            }
+        }
+        progress?.finish()
+        return rows
+    }
+}
