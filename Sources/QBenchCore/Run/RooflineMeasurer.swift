@@ -5,7 +5,9 @@ import Foundation
 public enum RooflineMeasurer {
     /// Per-thread working sets for the read sweep, from hwloc's cache sizes: half of each level's per-thread
     /// share (so it stays resident), and for DRAM four times the whole last-level cache (at least 256 MiB).
-    public static func workingSets(topology: Topology, threads: Int) -> [(level: String, bytesPerThread: Int)] {
+    /// - Parameter quick: caps the DRAM set at 256 MiB so a quick run takes seconds; on a machine with a larger
+    ///   last-level cache that figure is then not DRAM, which is why quick reports are indicative only.
+    public static func workingSets(topology: Topology, threads: Int, quick: Bool = false) -> [(level: String, bytesPerThread: Int)] {
         func size(_ level: Int) -> CacheLevel? {
             topology.caches.filter { $0.level == level && $0.type != "instruction" }.max { $0.sizeBytes < $1.sizeBytes }
         }
@@ -22,15 +24,17 @@ public enum RooflineMeasurer {
         } else {
             llcTotal = (size(2)?.sizeBytes ?? 1 << 20) * max(1, topology.cores)
         }
-        let dram = max(4 * llcTotal, 256 << 20)
+        let dram = quick ? 256 << 20 : max(4 * llcTotal, 256 << 20)
         out.append(("dram", min(dram, 4 << 30) / t))
         return out.map { (level: $0.0, bytesPerThread: max(4096, $0.1)) }
     }
 
     /// Bytes of all copies of the weights a cold measurement must cycle through (2 x the last-level cache).
-    public static func coldBytes(topology: Topology) -> Int {
+    /// Quick runs cap it at 64 MiB (indicative figures only).
+    public static func coldBytes(topology: Topology, quick: Bool = false) -> Int {
         let llc = topology.caches.filter { $0.type != "instruction" }.max { $0.level < $1.level }
-        return 2 * (llc.map { $0.sizeBytes * max(1, $0.count) } ?? (64 << 20))
+        let bytes = 2 * (llc.map { $0.sizeBytes * max(1, $0.count) } ?? (64 << 20))
+        return quick ? min(bytes, 64 << 20) : bytes
     }
 
     /// Measures bandwidth and peaks for every pool (one per thread count).
@@ -41,7 +45,7 @@ public enum RooflineMeasurer {
         var peaks: [PeakPoint] = []
         let peakKernels = LimitKernels.runnablePeaks(features: features)
         guard let read = LimitKernels.bestRead(features: features) else { return .empty }
-        let sets = pools.map { workingSets(topology: device.topology, threads: $0.threadCount) }
+        let sets = pools.map { workingSets(topology: device.topology, threads: $0.threadCount, quick: quick) }
         progress?.begin(phase: "roofline", total: zip(pools, sets).reduce(0) { $0 + $1.1.count + peakKernels.count })
         for (pool, levels) in zip(pools, sets) {
             for (level, bytes) in levels {
@@ -67,7 +71,7 @@ public enum RooflineMeasurer {
                 let iters = UInt64(max(1_000, (quick ? 8e6 : 40e6) / max(perIter, 0.01)))
                 let reps = quick ? 3 : 5
                 let g = (0..<reps).map { _ in LimitKernels.measurePeak(k, pool: pool, iterations: iters).gopPerS }
-                peaks.append(PeakPoint(family: k.kind, threads: pool.threadCount, variant: k.variant,
+                peaks.append(PeakPoint(family: family(peakKind: k.kind), threads: pool.threadCount, variant: k.variant,
                                        gopPerS: Statistics.median(sorted: g.sorted()) ?? 0))
             }
         }
@@ -75,13 +79,24 @@ public enum RooflineMeasurer {
         return RooflineSection(bandwidth: bandwidth, peaks: peaks)
     }
 
-    /// The peak family that bounds a weight format's kernels.
+    /// The format family a peak loop's instruction serves (report `roofline.peaks[].family`).
+    public static func family(peakKind: String) -> String {
+        switch peakKind {
+        case "fp32_fma": return FormatFamily.f32.rawValue
+        case "fp16_fma": return FormatFamily.fp16.rawValue
+        case "bf16_dot": return FormatFamily.bf16.rawValue
+        default: return FormatFamily.int8.rawValue
+        }
+    }
+
+    /// The peak family that bounds a weight format's kernel variant: the instruction it really computes with
+    /// (f16 weights are widened to f32 and FMA'd except by fp16-arithmetic variants; int4 uses int8 dot products).
     public static func family(weightFormat: String, variant: String) -> String {
         switch weightFormat {
-        case "f32": return "fp32_fma"
-        case "f16": return variant == "avx512_fp16" || variant == "neon_fp16" ? "fp16_fma" : "fp32_fma"
-        case "bf16": return variant.contains("bf16") || variant == "amx" ? "bf16_dot" : "fp32_fma"
-        default: return "int8_dot"
+        case "f32": return FormatFamily.f32.rawValue
+        case "f16": return variant == "avx512_fp16" || variant == "neon_fp16" ? FormatFamily.fp16.rawValue : FormatFamily.f32.rawValue
+        case "bf16": return variant.contains("bf16") || variant == "amx" ? FormatFamily.bf16.rawValue : FormatFamily.f32.rawValue
+        default: return FormatFamily.int8.rawValue
         }
     }
 }

@@ -236,7 +236,7 @@ public final class RunPipeline {
         let total = jobs.reduce(0) { $0 + $1.variants.count * pools.count }
         progress?.begin(phase: "benchmark", total: total)
         let sampler = Sampler(limits: timing.samplingLimits, resolution: resolution, interrupt: interrupt)
-        let coldBytes = RooflineMeasurer.coldBytes(topology: device.topology)
+        let coldBytes = RooflineMeasurer.coldBytes(topology: device.topology, quick: options.quick)
         var rows: [ResultRow] = []
         var seed: UInt64 = 1
         for job in jobs {

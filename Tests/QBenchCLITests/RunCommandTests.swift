@@ -1,0 +1,82 @@
+import Foundation
+import QBenchCore
+import XCTest
+
+/// `qbench run` end to end on the smoke profile: every phase runs, the report is written atomically and
+/// validates against docs/report.schema.json.
+final class RunCommandTests: XCTestCase {
+    func testQuickSmokeRun_writesAReportThatDecodesAndValidates() throws {
+        let out = try TestPaths.scratch()
+        let r = try QBenchBinary.run(["run", "--quick", "--profile", "smoke", "--out", out.path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
+        // The file on disk is the same report, and no temp file is left behind.
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        XCTAssertEqual(files.count, 1, "\(files)")
+        let onDisk = try Report.load(out.appendingPathComponent(files[0]))
+        XCTAssertEqual(onDisk, report)
+
+        XCTAssertEqual(report.run.profile, "smoke")
+        XCTAssertTrue(report.run.quick)
+        // Every variant: scalar verified for every (op, format); nothing mismatched on this machine.
+        for f in ["f32", "q8_0", "q4_0"] {
+            for op in ["gemv", "gemm"] {
+                XCTAssertTrue(report.kernels.contains { $0.op == op && $0.weightFormat == f && $0.variant == "scalar" && $0.status == .verified },
+                              "scalar \(op) \(f) should be verified")
+            }
+        }
+        XCTAssertFalse(report.kernels.contains { $0.status == .mismatch }, "\(report.kernels.filter { $0.status == .mismatch })")
+        // Results: every distinct shape of the smoke model for every format, decode cold, with all samples kept.
+        XCTAssertEqual(Set(report.results.map(\.key)).count, report.results.count, "result keys must be unique")
+        for f in ["f32", "q8_0", "q4_0"] {
+            XCTAssertTrue(report.results.contains { $0.weightFormat == f && $0.op == "gemv" && $0.cacheState == .cold })
+            XCTAssertTrue(report.results.contains { $0.weightFormat == f && $0.op == "gemm" && $0.cacheState == .warm })
+        }
+        for row in report.results {
+            XCTAssertGreaterThanOrEqual(row.samplesNs.count, 10, row.key)
+            XCTAssertGreaterThan(row.medianNs, 0, row.key)
+            XCTAssertNotNil(row.energy, row.key)
+        }
+        XCTAssertTrue(report.roofline.bandwidth.contains { $0.level == "dram" && $0.gbPerS > 0 })
+        XCTAssertFalse(report.roofline.peaks.isEmpty)
+        XCTAssertTrue(report.estimates.contains { $0.model == "smoke-tiny" && ($0.decodeTokensPerS ?? 0) > 0 })
+        XCTAssertTrue(report.accuracy.contains { $0.format == "q4_0" && $0.sqnrDb > 10 })
+
+        if let error = try validateAgainstSchema(Data(r.stdout.utf8)) { XCTFail(error) }
+    }
+
+    func testRun_badOptionsGiveOneLineAndExit1() throws {
+        for (args, needle) in [(["run", "--formats", "q9_9"], "--formats"), (["run", "--threads", "0"], "--threads"),
+                               (["run", "--profile", "/nonexistent/p.yaml"], "/nonexistent/p.yaml"),
+                               (["run", "--max-isa", "avx9000"], "avx9000"),
+                               (["run", "--model", "/nonexistent/m.gguf"], "/nonexistent/m.gguf")] {
+            let r = try QBenchBinary.run(args + ["--quick", "--out", try TestPaths.scratch().path])
+            XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)")
+        }
+    }
+
+    /// python3 jsonschema (Draft 2020-12) over the report; nil when valid. Skips when jsonschema is missing.
+    private func validateAgainstSchema(_ json: Data) throws -> String? {
+        let dir = try TestPaths.scratch()
+        let file = dir.appendingPathComponent("report.json")
+        try json.write(to: file)
+        let schema = TestPaths.packageRoot.appendingPathComponent("docs/report.schema.json").path
+        let script = """
+        import json, sys
+        try:
+            import jsonschema
+        except ImportError:
+            sys.exit(77)
+        v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+        errs = list(v.iter_errors(json.load(open(sys.argv[2]))))
+        for e in errs[:5]: print("/".join(map(str, e.path)) + ": " + e.message[:300])
+        sys.exit(1 if errs else 0)
+        """
+        guard let python = which("python3") else { throw XCTSkip("python3 not found") }
+        let r = try runProcess(python, ["-c", script, schema, file.path])
+        if r.status == 77 { throw XCTSkip("python3 has no jsonschema module") }
+        return r.status == 0 ? nil : r.stdout + r.stderr
+    }
+}
