@@ -58,6 +58,11 @@ enum ProbeSummary {
         for family in report.dispatchTiers.keys.sorted() {
             line("  " + family.rawValue, report.dispatchTiers[family]!.map(\.variant).joined(separator: " > "))
         }
+        line("Plan", "kernel chosen per op and weight format (activation format), then fallbacks")
+        for r in report.plan.rows where r.op != "quantize_row" {
+            let chain = ([r.chosen ?? "none"] + r.fallbacks).joined(separator: " > ")
+            line("  \(r.op) \(r.weightFormat)", "(\(r.activationFormat)) \(chain)")
+        }
         for n in d.notes { line("Note", n) }
         line("Device id", "\(d.id) (\(d.source))")
         return out

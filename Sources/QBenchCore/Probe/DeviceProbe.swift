@@ -21,8 +21,12 @@ public struct ProbeReport: Codable, Sendable, Equatable {
     public var device: DeviceProfile
     /// Per format family, the kernel tiers the device qualifies for, best first (`scalar` always last).
     public var dispatchTiers: [FormatFamily: [DispatchTier]]
-    public init(device: DeviceProfile, dispatchTiers: [FormatFamily: [DispatchTier]]) {
+    /// The real dispatch plan over this binary's kernel registry: per (op, weight, activation) the chosen
+    /// variant, its fallbacks, and the variants excluded with the features they miss. Pure: nothing runs.
+    public var plan: DispatchPlan
+    public init(device: DeviceProfile, dispatchTiers: [FormatFamily: [DispatchTier]], plan: DispatchPlan? = nil) {
         self.device = device; self.dispatchTiers = dispatchTiers
+        self.plan = plan ?? KernelDispatch.plan(device: device)
     }
 }
 
