@@ -31,8 +31,12 @@ QB_INLINE qvi qv_dot_big(qvi acc, qvi wu, qvi x) {
 #include "x86_int_template.h"
 
 #define QB_FGEMV_MV 4
+#ifndef QB_FGEMM_MV
 #define QB_FGEMM_MV 2
+#endif
+#ifndef QB_FGEMM_NR
 #define QB_FGEMM_NR 12
+#endif
 #include "x86_float_template.h"
 
 #pragma clang attribute pop

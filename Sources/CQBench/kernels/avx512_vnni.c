@@ -10,9 +10,23 @@
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"))), apply_to = function)
 
 #define QB_VARIANT avx512_vnni
+#ifndef QB_GEMV_MV
 #define QB_GEMV_MV 4
-#define QB_GEMM_MV 2
-#define QB_GEMM_NR 6
+#endif
+/* Tiles measured on Sapphire/Emerald Rapids (docs/kernels.md): block formats 48 rows x 4 tokens keep 12 int32
+   and 12 f32 accumulators in registers; i8_pc needs no f32 accumulators, so 64 rows x 5 tokens. */
+#ifndef QB_GEMM_MV
+#define QB_GEMM_MV 3
+#endif
+#ifndef QB_GEMM_NR
+#define QB_GEMM_NR 4
+#endif
+#ifndef QB_I8_MV
+#define QB_I8_MV 4
+#endif
+#ifndef QB_I8_NR
+#define QB_I8_NR 5
+#endif
 #include "x86_zmm_prims.h"
 
 QB_INLINE qvi qv_dot_big(qvi acc, qvi w, qvi x) { return _mm512_dpbusd_epi32(acc, w, x); }

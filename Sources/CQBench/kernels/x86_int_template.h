@@ -21,7 +21,16 @@
 #ifndef QB_BIG_OFFSET
 #define QB_BIG_OFFSET 128
 #endif
-#define QB_MAXMV (QB_GEMM_MV > QB_GEMV_MV ? QB_GEMM_MV : QB_GEMV_MV)
+/* i8_pc tiles carry no float accumulators, so they can be larger than the block formats' tiles. */
+#ifndef QB_I8_MV
+#define QB_I8_MV QB_GEMM_MV
+#endif
+#ifndef QB_I8_NR
+#define QB_I8_NR QB_GEMM_NR
+#endif
+/* Register-tile arrays are sized for the largest tile any driver asks for; only the used part is live. */
+#define QB_MAXMV 4
+#define QB_MAXNR 12
 
 /* ------------------------------------------------------------------ activation side data */
 
@@ -156,13 +165,13 @@ QB_INLINE qvf qb_epilogue(const int fmt, const qb_vrow *v, int gi, qvf facc, qvi
 QB_INLINE void qb_block_tile(const qb_mat_args *a, const qb_x16_geom *G, const int fmt, const int MV, const int NR,
                              const qb_vrow *vv, const uint8_t *const *xp, float *const *yp, const qb_side *side,
                              int side_stride, int g0, int g1, int first) {
-    qvf facc[QB_MAXMV][QB_GEMM_NR > 1 ? QB_GEMM_NR : 1];
+    qvf facc[QB_MAXMV][QB_MAXNR];
     for (int i = 0; i < MV; i++)
         for (int j = 0; j < NR; j++)
             facc[i][j] = first ? qv_zero_ps() : qv_maskload_f(yp[j] + vv[i].row0, vv[i].mask);
     const int pf = (int)((QB_PF_BYTES + G->group_bytes - 1) / G->group_bytes);
     for (int gi = g0; gi < g1; gi++) {
-        qvi acc[QB_MAXMV][QB_GEMM_NR > 1 ? QB_GEMM_NR : 1];
+        qvi acc[QB_MAXMV][QB_MAXNR];
         /* gemv streams each unit once: ask for the group ~QB_PF_BYTES ahead now (the hardware prefetcher
            alone left q4_0 at ~75% of the read loop's bandwidth with four interleaved streams). */
         if (NR == 1 && gi + pf < g1)
@@ -184,7 +193,7 @@ QB_INLINE void qb_block_tile(const qb_mat_args *a, const qb_x16_geom *G, const i
         for (int j = 0; j < NR; j++) qv_maskstore_f(yp[j] + vv[i].row0, vv[i].mask, facc[i][j]);
 }
 
-#if QB_MAXMV > 4 || QB_GEMM_NR > 12
+#if QB_GEMM_MV > 4 || QB_GEMV_MV > 4 || QB_I8_MV > 4 || QB_GEMM_NR > 12 || QB_I8_NR > 12
 #error "tile sizes above 4 row vectors or 12 activation rows need more cases"
 #endif
 
@@ -193,7 +202,7 @@ QB_INLINE void qb_block_tile(const qb_mat_args *a, const qb_x16_geom *G, const i
 QB_INLINE void qb_block_tile_dispatch(const qb_mat_args *a, const qb_x16_geom *G, const int fmt, int mv, int nr,
                                       const qb_vrow *vv, const uint8_t *const *xp, float *const *yp,
                                       const qb_side *side, int side_stride, int g0, int g1, int first) {
-    if (nr == 1) { QB_SW_MV1(QB_TILE_CASE, QB_MAXMV) }
+    if (nr == 1) { QB_SW_MV1(QB_TILE_CASE, QB_GEMV_MV > QB_GEMM_MV ? QB_GEMV_MV : QB_GEMM_MV) }
     else { QB_SW_MV_NR(QB_TILE_CASE, QB_GEMM_MV, QB_GEMM_NR) }
 }
 
@@ -274,7 +283,7 @@ QB_INLINE qvi qb_i8_xquad(const uint8_t *xr, int q, int K) {
 QB_INLINE void qb_i8_tile(const qb_mat_args *a, const int MV, const int NR, const qb_vrow *vv,
                           const uint8_t *const *xp, float *const *yp, const int32_t *comp, const float *sx,
                           int q0, int q1, int first, int last) {
-    qvi acc[QB_MAXMV][QB_GEMM_NR > 1 ? QB_GEMM_NR : 1];
+    qvi acc[QB_MAXMV][QB_MAXNR];
     for (int i = 0; i < MV; i++)
         for (int j = 0; j < NR; j++)
             acc[i][j] = first ? qv_set1_i32(comp[j]) : qv_castf_i(qv_maskload_f(yp[j] + vv[i].row0, vv[i].mask));
@@ -311,8 +320,8 @@ QB_INLINE void qb_i8_tile(const qb_mat_args *a, const int MV, const int NR, cons
 
 QB_INLINE void qb_i8_tile_dispatch(const qb_mat_args *a, int mv, int nr, const qb_vrow *vv, const uint8_t *const *xp,
                                    float *const *yp, const int32_t *comp, const float *sx, int q0, int q1, int first, int last) {
-    if (nr == 1) { QB_SW_MV1(QB_I8_CASE, QB_MAXMV) }
-    else { QB_SW_MV_NR(QB_I8_CASE, QB_GEMM_MV, QB_GEMM_NR) }
+    if (nr == 1) { QB_SW_MV1(QB_I8_CASE, QB_GEMV_MV > QB_I8_MV ? QB_GEMV_MV : QB_I8_MV) }
+    else { QB_SW_MV_NR(QB_I8_CASE, QB_I8_MV, QB_I8_NR) }
 }
 
 QB_INLINE void qb_i8_prepare(const qb_mat_args *a, int n, int32_t *comp, float *sx) {
@@ -353,14 +362,14 @@ QB_INLINE void qb_i8_gemm(const qb_mat_args *a, int m0, int m1) {
     const int kq = QB_GEMM_KC / 4;
     for (int q0 = 0; q0 < nq; q0 += kq) {
         const int q1 = qb_imin(nq, q0 + kq);
-        for (int vr = vr0; vr < vr1; vr += QB_GEMM_MV) {
-            const int mv = qb_imin(QB_GEMM_MV, vr1 - vr);
+        for (int vr = vr0; vr < vr1; vr += QB_I8_MV) {
+            const int mv = qb_imin(QB_I8_MV, vr1 - vr);
             qb_vrow vv[QB_MAXMV];
             for (int i = 0; i < mv; i++) vv[i] = qb_vrow_at(a, &G, QB_F_I8_PC, vr + i, m0, m1);
-            for (int n = 0; n < a->N; n += QB_GEMM_NR) {
-                const int nr = qb_imin(QB_GEMM_NR, a->N - n);
-                const uint8_t *xp[QB_GEMM_NR];
-                float *yp[QB_GEMM_NR];
+            for (int n = 0; n < a->N; n += QB_I8_NR) {
+                const int nr = qb_imin(QB_I8_NR, a->N - n);
+                const uint8_t *xp[QB_I8_NR];
+                float *yp[QB_I8_NR];
                 for (int j = 0; j < nr; j++) {
                     xp[j] = (const uint8_t *)a->x + (size_t)(n + j) * a->x_stride;
                     yp[j] = a->y + (size_t)(n + j) * a->ldy;

@@ -1,5 +1,6 @@
 // Load-time repacking into the x16 layouts (qb_x16.h). Plain C: it runs once per weight matrix, and
 // keeping it target-neutral lets every x86 variant (and the tests) share one implementation.
+#if defined(__x86_64__)
 #include <stdlib.h>
 
 #include "qb_protos.h"
@@ -95,3 +96,4 @@ QB_X16_PAIR(u4_gN, QB_F_U4)
 QB_X16_PAIR(f16, QB_F_F16)
 QB_X16_PAIR(bf16, QB_F_BF16)
 QB_X16_PAIR(f32, QB_F_F32)
+#endif

@@ -104,7 +104,12 @@ public final class KernelOperands: @unchecked Sendable {
         weightStride = wrow
         weights = try AlignedBuffer(count: wrow * M)
         let w = weights.pointer.assumingMemoryBound(to: UInt8.self)
-        for i in 0..<(wrow * M) { w[i] = rng.byte() }
+        // Quant bytes: 8 random bytes per draw (benchmark shapes reach hundreds of MB).
+        let words = wrow * M / 8
+        weights.pointer.withMemoryRebound(to: UInt64.self, capacity: max(1, words)) { p in
+            for i in 0..<words { p[i] = rng.next() }
+        }
+        for i in (words * 8)..<(wrow * M) { w[i] = rng.byte() }
         let group = KernelFormats.group(of: weightFormat)
         let ng = group > 0 ? K / group : 1
         var ws = [Float](repeating: 0, count: weightFormat == "i8_pc" ? M : (group > 0 ? M * ng : 0))
@@ -112,6 +117,20 @@ public final class KernelOperands: @unchecked Sendable {
         for i in ws.indices { ws[i] = rng.float(0.001, 0.05) }
         for i in wz.indices { wz[i] = UInt8(rng.next() % 16) }
         func put16(_ v: UInt16, _ off: Int) { w[off] = UInt8(v & 0xff); w[off + 1] = UInt8(v >> 8) }
+        // Float formats: rows are windows into a pool of random encoded values (fast for large shapes,
+        // still different for every row; no denormals, which would slow the float paths for no reason).
+        let elem = weightFormat == "f32" ? 4 : 2
+        var pool: [UInt8] = []
+        if ["f32", "f16", "bf16"].contains(weightFormat) {
+            let n = 1 << 16
+            pool = [UInt8](repeating: 0, count: (n + K) * elem)
+            for i in 0..<(n + K) {
+                let f = rng.float(-1, 1)
+                let bits: UInt32 = weightFormat == "f32" ? f.bitPattern
+                    : weightFormat == "f16" ? UInt32(Float16(f).bitPattern) : UInt32(kernelBF16(f))
+                for j in 0..<elem { pool[i * elem + j] = UInt8(truncatingIfNeeded: bits >> (8 * UInt32(j))) }
+            }
+        }
         for m in 0..<M {
             let row = m * wrow
             switch weightFormat {
@@ -122,10 +141,9 @@ public final class KernelOperands: @unchecked Sendable {
                     put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * 20)
                     put16(Float16(rng.float(-0.2, 0.0)).bitPattern, row + b * 20 + 2)
                 }
-            case "f32":
-                for k in 0..<K { let v = rng.float(-1, 1).bitPattern; for j in 0..<4 { w[row + 4 * k + j] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(j))) } }
-            case "f16": for k in 0..<K { put16(Float16(rng.float(-1, 1)).bitPattern, row + 2 * k) }
-            case "bf16": for k in 0..<K { put16(kernelBF16(rng.float(-1, 1)), row + 2 * k) }
+            case "f32", "f16", "bf16":
+                let start = Int(rng.next() % UInt64(1 << 16))
+                pool.withUnsafeBytes { src in (w + row).update(from: src.baseAddress!.assumingMemoryBound(to: UInt8.self) + start * elem, count: K * elem) }
             default: break
             }
         }
