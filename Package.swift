@@ -31,9 +31,11 @@ let package = Package(
                 dependencies: ["QBenchCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 path: "Sources/QBenchCLI"),
         .executableTarget(name: "qbench", dependencies: ["QBenchCLI"], path: "Sources/qbench"),
-        .testTarget(name: "QBenchCoreTests", dependencies: ["QBenchCore", "CQBench"], path: "Tests/QBenchCoreTests",
+        // Shared by both test targets: where the fixtures and the package root are.
+        .target(name: "QBenchTestSupport", path: "Tests/QBenchTestSupport"),
+        .testTarget(name: "QBenchCoreTests", dependencies: ["QBenchCore", "CQBench", "QBenchTestSupport"], path: "Tests/QBenchCoreTests",
                     exclude: ["Topology/Fixtures", "Harness/Fixtures"]),
-        .testTarget(name: "QBenchCLITests", dependencies: ["QBenchCLI", "QBenchCore"], path: "Tests/QBenchCLITests"),
+        .testTarget(name: "QBenchCLITests", dependencies: ["QBenchCLI", "QBenchCore", "QBenchTestSupport"], path: "Tests/QBenchCLITests"),
     ],
     swiftLanguageModes: [.v5]
 )

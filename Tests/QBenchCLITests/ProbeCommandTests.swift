@@ -1,5 +1,6 @@
 import Foundation
 import QBenchCore
+import QBenchTestSupport
 import XCTest
 
 /// `qbench probe` end to end: the built binary, fixtures, bad input, and emulated CPUs.

@@ -1,5 +1,6 @@
 import Foundation
 import QBenchCore
+import QBenchTestSupport
 import XCTest
 
 /// `qbench run` end to end on the smoke profile: every phase runs, the report is written atomically and

@@ -1,6 +1,7 @@
 // Shared pieces of the format tests: a seeded generator for test rows (normal, heavy-tailed,
 // ties, outliers) and a runner for Tests/Scripts/gguf_reference.py (the gguf.quants reference).
 import Foundation
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 

@@ -1,3 +1,4 @@
+import QBenchTestSupport
 // Test doubles for the harness: a clock the test moves, a sysfs that refuses chosen paths, scripted perf counters.
 import Foundation
 @testable import QBenchCore

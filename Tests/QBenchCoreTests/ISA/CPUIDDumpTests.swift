@@ -1,4 +1,5 @@
 // The hwloc-gather-cpuid dump parser: accepted shapes and one-line errors naming the file (and line).
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 

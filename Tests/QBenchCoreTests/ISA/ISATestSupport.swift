@@ -1,5 +1,6 @@
 // Helpers for the ISA tests: replaying the real-machine CPUID fixtures, and a reader that records AMX requests.
 import Foundation
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 

@@ -1,4 +1,5 @@
 // Pure x86 decoding on hand-built register values: signature rules, strings, hypervisor, OS-support reasons.
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 

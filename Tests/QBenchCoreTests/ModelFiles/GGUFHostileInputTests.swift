@@ -1,5 +1,6 @@
 // One test per kind of hostile GGUF input. Each must be refused with one `badInput` line naming the input:
 // never a crash, a trap, a huge allocation or a read past the end.
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 

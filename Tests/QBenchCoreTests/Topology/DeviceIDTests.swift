@@ -1,4 +1,5 @@
 // The fingerprint: a correct hash, stable across probes, blind to hostname and memory drift, sensitive to hardware.
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 

@@ -1,4 +1,5 @@
 // This machine, live: hwloc discovers it, libnuma agrees on the nodes, threads pin where asked.
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 

@@ -1,4 +1,5 @@
 // The software context, replayed from fake roots written under Fixtures/ and read live.
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 

@@ -1,4 +1,5 @@
 // Bad topology files: one clear line naming the file, and nothing else on stderr.
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 

@@ -1,4 +1,5 @@
 // Replays every real-machine hwloc export and checks the facts the fixtures README states about it.
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 

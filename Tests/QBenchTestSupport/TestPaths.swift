@@ -2,14 +2,14 @@
 import Foundation
 import XCTest
 
-enum TestPaths {
-    /// The package root (two levels above this file's folder).
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+public enum TestPaths {
+    /// The package root (Tests/QBenchTestSupport/ is two levels below it).
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// `$QBENCH_FIXTURES`, else `../shared/fixtures` relative to the package root, else the copy vendored in
     /// Tests/Fixtures/real-machines (so a clone on a machine without the shared folder still replays them).
-    static var fixtures: URL {
+    public static var fixtures: URL {
         if let env = ProcessInfo.processInfo.environment["QBENCH_FIXTURES"], !env.isEmpty {
             return URL(fileURLWithPath: env)
         }
@@ -19,7 +19,7 @@ enum TestPaths {
     }
 
     /// Skips the test with a clear reason when the fixtures folder (or a sub-path of it) is absent.
-    static func requireFixtures(_ sub: String = "") throws -> URL {
+    public static func requireFixtures(_ sub: String = "") throws -> URL {
         let url = sub.isEmpty ? fixtures : fixtures.appendingPathComponent(sub)
         try XCTSkipUnless(FileManager.default.fileExists(atPath: url.path),
                           "real-machine fixtures not found at \(url.path) (set QBENCH_FIXTURES)")
@@ -27,7 +27,7 @@ enum TestPaths {
     }
 
     /// A fresh scratch folder for one test, removed by the caller or left under the system temp dir.
-    static func scratch(_ name: String = #function) throws -> URL {
+    public static func scratch(_ name: String = #function) throws -> URL {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("qbench-tests-\(getpid())")
             .appendingPathComponent(name.filter { $0.isLetter || $0.isNumber })
