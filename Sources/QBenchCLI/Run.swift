@@ -98,7 +98,8 @@ extension QBench {
                     ProgressReporter.writeStderr("qbench run: interrupted before any benchmark finished; no report written\n")
                 }
                 if outcome.report.run.interrupted {
-                    ProgressReporter.writeStderr("qbench run: interrupted; the report holds what was measured and is marked invalid\n")
+                    let r = outcome.report
+                    ProgressReporter.writeStderr("qbench run: interrupted after \(r.results.count) benchmarks and \(r.kernels.filter { $0.status == .verified }.count) verified variants; the report holds what was measured and is marked invalid\n")
                     throw ExitCode(130)
                 }
                 if outcome.report.kernels.contains(where: { $0.status == .mismatch }) { throw ExitCode(ExitCodes.correctnessRegression) }
