@@ -1,0 +1,88 @@
+import Foundation
+import QBenchTestSupport
+import XCTest
+@testable import QBenchCore
+
+final class RunPipelineTests: XCTestCase {
+    private func topology(l1: Int, l2: Int, l3: Int, l3Sharing: Int, cores: Int) -> Topology {
+        Topology(packages: 1, dies: 1, numaNodes: 1, cores: cores, pus: cores, threadsPerCore: 1,
+                 caches: [CacheLevel(level: 1, type: "data", sizeBytes: l1, lineBytes: 64, count: cores, coresSharing: 1),
+                          CacheLevel(level: 1, type: "instruction", sizeBytes: 1 << 20, lineBytes: 64, count: cores, coresSharing: 1),
+                          CacheLevel(level: 2, type: "unified", sizeBytes: l2, lineBytes: 64, count: cores, coresSharing: 1),
+                          CacheLevel(level: 3, type: "unified", sizeBytes: l3, lineBytes: 64, count: 1, coresSharing: l3Sharing)],
+                 cpuKinds: [])
+    }
+
+    func testWorkingSets_stayInsideEachLevelAndExceedTheLLCForDRAM() {
+        let t = topology(l1: 48 << 10, l2: 2 << 20, l3: 32 << 20, l3Sharing: 8, cores: 8)
+        let one = Dictionary(uniqueKeysWithValues: RooflineMeasurer.workingSets(topology: t, threads: 1).map { ($0.level, $0.bytesPerThread) })
+        XCTAssertEqual(one["l1"], 24 << 10, "half of L1d, never the instruction cache")
+        XCTAssertEqual(one["l2"], 1 << 20)
+        XCTAssertEqual(one["l3"], 16 << 20)
+        XCTAssertEqual(one["dram"], 256 << 20, "4 x 32 MiB is below the 256 MiB floor")
+        let four = Dictionary(uniqueKeysWithValues: RooflineMeasurer.workingSets(topology: t, threads: 4).map { ($0.level, $0.bytesPerThread) })
+        XCTAssertEqual(four["l3"], 4 << 20, "four threads split one shared L3")
+        XCTAssertEqual(four["dram"], 64 << 20, "the DRAM set is split across threads")
+        let quick = RooflineMeasurer.workingSets(topology: topology(l1: 48 << 10, l2: 2 << 20, l3: 512 << 20, l3Sharing: 8, cores: 8), threads: 1, quick: true)
+        XCTAssertEqual(quick.last?.bytesPerThread, 256 << 20, "quick caps the DRAM set")
+        XCTAssertEqual(RooflineMeasurer.coldBytes(topology: t), 64 << 20)
+    }
+
+    func testFamilies_followTheInstructionTheKernelComputesWith() {
+        XCTAssertEqual(RooflineMeasurer.family(weightFormat: "q4_0", variant: "avx2"), "int8")
+        XCTAssertEqual(RooflineMeasurer.family(weightFormat: "f16", variant: "avx512"), "f32")
+        XCTAssertEqual(RooflineMeasurer.family(weightFormat: "f16", variant: "avx512_fp16"), "fp16")
+        XCTAssertEqual(RooflineMeasurer.family(weightFormat: "bf16", variant: "avx512_bf16"), "bf16")
+        XCTAssertEqual(RooflineMeasurer.family(weightFormat: "bf16", variant: "avx2"), "f32")
+        XCTAssertEqual(RooflineMeasurer.family(peakKind: "int8_dot"), "int8")
+        XCTAssertEqual(RooflineMeasurer.family(peakKind: "fp32_fma"), "f32")
+    }
+
+    /// Rotating over weight copies (cold decode) must compute exactly what the plain kernel computes.
+    func testKernelBench_coldRotationGivesTheSameOutputsAsTheKernel() throws {
+        let reg = KernelRegistry.builtIn
+        let v = try XCTUnwrap(reg.variants.first { $0.op == "gemv" && $0.weightFormat == "q4_0" && $0.variant == "scalar" })
+        let q = reg.variants.first { $0.op == "quantize_row" && $0.weightFormat == "q8_0" && $0.variant == "scalar" }
+        let ops = try KernelOperands(weightFormat: "q4_0", activationFormat: "q8_0", M: 64, K: 256, N: 1, seed: 7)
+        let kernel = try PreparedKernel(variant: v, operands: ops)
+        let pool = KernelThreadPool(threads: 2)
+        kernel.run(pool: pool)
+        let expected = kernel.y
+        let bench = try KernelBench(kernel: kernel, coldBytes: 1 << 20, quantizer: q)
+        XCTAssertGreaterThan(bench.copies, 1)
+        for _ in 0..<(bench.copies + 1) {
+            kernel.poisonOutput()
+            bench.call(pool: pool)
+            XCTAssertEqual(kernel.y.map(\.bitPattern), expected.map(\.bitPattern))
+        }
+        XCTAssertEqual(bench.opsPerCall, 2 * 64 * 256)
+        XCTAssertGreaterThan(bench.bytesPerCall, Double(64 * 256 / 2))
+    }
+
+    func testResolveProfile_rejectsUnknownFormatsNamingTheFlag() {
+        let o = RunOptions(profile: "smoke", outDir: URL(fileURLWithPath: "/tmp"), formats: ["q4_0", "q9_9"])
+        XCTAssertThrowsError(try RunPipeline.resolveProfile(o)) { e in
+            XCTAssertTrue("\(e)".hasPrefix("--formats: unknown format `q9_9`"), "\(e)")
+        }
+    }
+
+    func testResolveProfile_derivesShapesFromAGGUFHeader() throws {
+        let dir = try TestPaths.scratch()
+        let file = dir.appendingPathComponent("tiny.gguf")
+        var w = try GGUFWriter()
+        try w.add("general.architecture", .string("llama"))
+        try w.add("llama.embedding_length", .uint32(64))
+        try w.add("llama.feed_forward_length", .uint32(160))
+        try w.add("llama.block_count", .uint32(3))
+        try w.add("llama.attention.head_count", .uint32(4))
+        try w.add("llama.attention.head_count_kv", .uint32(2))
+        try w.add("llama.vocab_size", .uint32(500))
+        try w.write(to: file)
+        let (profile, source) = try RunPipeline.resolveProfile(RunOptions(profile: "smoke", modelFile: file, outDir: dir))
+        let m = try XCTUnwrap(profile.models.first)
+        XCTAssertEqual(profile.models.count, 1)
+        XCTAssertEqual([m.hiddenSize, m.intermediateSize, m.layers, m.heads, m.kvHeads, m.vocabSize], [64, 160, 3, 4, 2, 500])
+        XCTAssertTrue(source.contains("tiny.gguf"))
+        XCTAssertEqual(m.weightShape(.k).n, 32, "kv heads x head dim")
+    }
+}
