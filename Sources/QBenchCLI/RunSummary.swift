@@ -12,7 +12,7 @@ enum RunSummary {
         // Ceilings.
         let threadCounts = Array(Set(r.roofline.bandwidth.map(\.threads) + r.roofline.peaks.map(\.threads))).sorted()
         if !threadCounts.isEmpty {
-            out += "Roofline (measured, median)\n"
+            out += "Roofline (measured ceilings: best of repetitions)\n"
             for t in threadCounts {
                 let bw = r.roofline.bandwidth.filter { $0.threads == t }.map { "\($0.level) \(f1($0.gbPerS)) GB/s" }
                 let families = Dictionary(grouping: r.roofline.peaks.filter { $0.threads == t }, by: \.family)
