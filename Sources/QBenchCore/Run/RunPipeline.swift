@@ -100,7 +100,7 @@ public final class RunPipeline {
         let limits = DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants)
         let plan = KernelDispatch.plan(device: device, registry: registry, limits: limits)
         let kernelFormats = profile.formats.filter { f in registry.variants.contains { $0.weightFormat == f && $0.op != "quantize_row" } }
-        let (kernelRows, verified) = verify(plan: plan, formats: kernelFormats, ops: profile.ops, features: features)
+        let (kernelRows, verified) = verify(plan: plan, features: features)
 
         // Ceilings, energy meter, timer.
         let roofline = RooflineMeasurer.measure(device: device, pools: pools, quick: options.quick, progress: progress,
@@ -148,15 +148,13 @@ public final class RunPipeline {
 
     // MARK: verification
 
-    /// Verifies every variant of the selected (op, format) triples and the activation quantizers they use.
+    /// Verifies every variant in the registry (each in a crash-isolated canary first).
     /// - Returns: the report rows and the verified variants.
-    func verify(plan: DispatchPlan, formats: [String], ops: [String], features: Set<CPUFeature>)
+    func verify(plan: DispatchPlan, features: Set<CPUFeature>)
         -> ([KernelRow], Set<KernelVariant>) {
-        let wanted = registry.variants.filter { v in
-            (v.op == "quantize_row") ? true : (ops.contains(v.op) && formats.contains(v.weightFormat))
-        }
-        let neededActivations = Set(wanted.filter { $0.op != "quantize_row" }.map(\.activationFormat))
-        let todo = wanted.filter { $0.op != "quantize_row" || neededActivations.contains($0.weightFormat) }
+        // Every variant of this binary is verified, not only the profile's formats: it is cheap (small shapes) and
+        // it makes the report a complete compatibility matrix for the device.
+        let todo = registry.variants
         var rows: [KernelRow] = []
         var ok = Set<KernelVariant>()
         progress?.begin(phase: "verify", total: todo.count)
