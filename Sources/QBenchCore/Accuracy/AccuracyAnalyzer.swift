@@ -54,13 +54,16 @@ public enum AccuracyAnalyzer {
                 continue
             }
             let signal = energy(values)
-            let (results, skipped) = try measure(values, rows: t.rows, cols: t.cols, formats: options.formats, threads: threads)
+            let cal = calibrated.contains(t.name) ? CalibrationMethod.allCases : []
+            let (results, skipped, calResults) = try run(values, rows: t.rows, cols: t.cols, formats: options.formats,
+                                                         calibration: cal, calibrationOptions: options.calibration,
+                                                         threads: threads)
             rows.append(TensorAccuracy(name: t.name, shape: t.shape, rows: t.rows, cols: t.cols, elementCount: t.elementCount,
                                        storedType: t.storedType, source: t.source.description, originalBytes: t.byteCount,
                                        signalEnergy: signal, results: results, skipped: skipped))
-            if calibrated.contains(t.name) {
-                let r = try calibrate(values, options: options.calibration, threads: threads)
-                calibrations.append(TensorCalibration(name: t.name, elementCount: t.elementCount, signalEnergy: signal, results: r))
+            if !cal.isEmpty {
+                calibrations.append(TensorCalibration(name: t.name, elementCount: t.elementCount, signalEnergy: signal,
+                                                      results: calResults))
             }
         }
 
@@ -93,34 +96,44 @@ public enum AccuracyAnalyzer {
     /// at a time (each quantizer gets the threads left over when there are fewer formats than threads).
     public static func measure(_ x: [Float], rows: Int, cols: Int, formats: [WeightFormat],
                                threads: Int) throws -> (results: [FormatAccuracy], skipped: [FormatSkip]) {
+        let r = try run(x, rows: rows, cols: cols, formats: formats, calibration: [], calibrationOptions: CalibrationOptions(),
+                        threads: threads)
+        return (r.results, r.skipped)
+    }
+
+    /// Every format and calibration method on one tensor, as one pool of jobs so that a slow method (the
+    /// mse search makes ~120 passes) overlaps the formats instead of running after them. Calibration jobs
+    /// start first, being the longest.
+    static func run(_ x: [Float], rows: Int, cols: Int, formats: [WeightFormat], calibration methods: [CalibrationMethod],
+                    calibrationOptions: CalibrationOptions, threads: Int)
+        throws -> (results: [FormatAccuracy], skipped: [FormatSkip], calibration: [CalibrationResult]) {
         var skipped: [FormatSkip] = []
         var runnable: [WeightFormat] = []
         for f in formats {
             if let reason = skipReason(f, cols: cols) { skipped.append(FormatSkip(format: f, reason: reason)) } else { runnable.append(f) }
         }
-        let workers = max(1, min(threads, runnable.count))
+        let order = methods.sorted { ($0 == .mse ? 0 : 1) < ($1 == .mse ? 0 : 1) }
+        let jobs = order.count + runnable.count
+        let workers = max(1, min(threads, jobs))
         let inner = max(1, threads / workers)
-        let slots = ResultSlots<FormatAccuracy>(count: runnable.count)
-        try concurrently(runnable.count, workers: workers) { i in
-            let f = runnable[i]
+        let formatSlots = ResultSlots<FormatAccuracy>(count: runnable.count)
+        let calibrationSlots = ResultSlots<CalibrationResult>(count: order.count)
+        try concurrently(jobs, workers: workers) { i in
+            if i < order.count {
+                calibrationSlots.set(i, try Calibration.calibrate(x, method: order[i], options: calibrationOptions))
+                return
+            }
+            let j = i - order.count
+            let f = runnable[j]
             let q = try f.quantize(x, rows: rows, k: cols, threads: inner)
             let y = q.dequantize(threads: inner)
             let m = try ErrorMetrics.compute(original: x, reconstructed: y)
-            let elements = rows * cols
-            slots.set(i, FormatAccuracy(format: f, bitsPerWeight: Double(q.byteCount) * 8 / Double(elements),
-                                        bytes: q.byteCount, noiseEnergy: noiseEnergy(x, y), metrics: m))
+            formatSlots.set(j, FormatAccuracy(format: f, bitsPerWeight: Double(q.byteCount) * 8 / Double(rows * cols),
+                                              bytes: q.byteCount, noiseEnergy: noiseEnergy(x, y), metrics: m))
         }
-        return (slots.values.compactMap { $0 }, skipped)
-    }
-
-    /// Every calibration method on `x` (methods run concurrently).
-    static func calibrate(_ x: [Float], options: CalibrationOptions, threads: Int) throws -> [CalibrationResult] {
-        let methods = CalibrationMethod.allCases
-        let slots = ResultSlots<CalibrationResult>(count: methods.count)
-        try concurrently(methods.count, workers: min(threads, methods.count)) { i in
-            slots.set(i, try Calibration.calibrate(x, method: methods[i], options: options))
-        }
-        return slots.values.compactMap { $0 }
+        let done = calibrationSlots.values.compactMap { $0 }
+        let calibration = methods.compactMap { m in done.first { $0.method == m } }
+        return (formatSlots.values.compactMap { $0 }, skipped, calibration)
     }
 
     static func energy(_ x: [Float]) -> Double {

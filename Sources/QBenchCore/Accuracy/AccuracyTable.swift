@@ -64,9 +64,13 @@ public enum AccuracyTable {
                 + "SQNR \(fixed(p.sqnrDb, 2)) dB, \(p.upgrades) upgrades from the smallest formats"
                 + (p.withinBudget ? "" : " (over budget: the smallest candidates already exceed it)") + "\n"
             out += "  formats: " + p.formatCounts.map { "\($0.format.rawValue) x\($0.tensors)" }.joined(separator: ", ") + "\n"
-            if !p.uniform.isEmpty {
+            // The uniform formats that fit the same budget, and the smallest one that does not.
+            let fitting = p.uniform.filter { $0.bitsPerWeight <= p.budgetBits }
+            let above = p.uniform.filter { $0.bitsPerWeight > p.budgetBits }.last
+            let shown = verbose ? p.uniform : (above.map { [$0] } ?? []) + fitting
+            if !shown.isEmpty {
                 out += "  uniform on the same tensors: "
-                    + p.uniform.map { "\($0.format.rawValue) \(fixed($0.bitsPerWeight, 2)) b/w \(fixed($0.sqnrDb, 2)) dB" }
+                    + shown.map { "\($0.format.rawValue) \(fixed($0.bitsPerWeight, 2)) b/w \(fixed($0.sqnrDb, 2)) dB" }
                         .joined(separator: ", ") + "\n"
             }
             if !p.excludedTensors.isEmpty { out += "  excluded (no candidate fits): \(p.excludedTensors.joined(separator: ", "))\n" }
