@@ -214,9 +214,9 @@ final class AccuracyCommandTests: XCTestCase {
     /// Two encoder layers (3.5M weights, enough for stable figures, fast in a debug build). Orderings asserted
     /// are the ones theory makes robust: more mantissa bits (f16 > bf16), finer scale groups at the same code
     /// width (q8_0's 32-blocks > i8_pc's per-row scale), more bits (8 > 4; q6_k > q5_0 > q4_0, compared on the
-    /// tensors all three fit, since q6_k needs K % 256 == 0 and most MiniLM rows are 384 long). Levels: a
-    /// b-bit uniform quantizer gives about 6.02 b + 10.8 - 20 log10(peak/rms) dB, ~40 dB for int8 with a
-    /// per-row absmax and ~20 dB for int4 with 32-groups on Gaussian-like weights.
+    /// tensors all three fit, since q6_k needs K % 256 == 0 and most MiniLM rows are 384 long). Levels: L
+    /// uniform levels across ±peak give about 20 log10(L) + 4.77 - 20 log10(peak/rms) dB: ~40 dB for int8
+    /// with a per-row absmax (peak ≈ 4 rms), ~20 dB for int4 over 32-groups (peak ≈ 2.2 rms).
     func testAccuracy_miniLMFollowsQuantizationTheory() throws {
         let path = try miniLMPath()
         let rep = try report(try QBenchBinary.run([

@@ -66,7 +66,8 @@ public enum AccuracyTable {
             out += "  formats: " + p.formatCounts.map { "\($0.format.rawValue) x\($0.tensors)" }.joined(separator: ", ") + "\n"
             // The uniform formats that fit the same budget, and the smallest one that does not.
             let fitting = p.uniform.filter { $0.bitsPerWeight <= p.budgetBits }
-            let above = p.uniform.filter { $0.bitsPerWeight > p.budgetBits }.last
+            let over = p.uniform.filter { $0.bitsPerWeight > p.budgetBits }
+            let above = over.filter { $0.bitsPerWeight == over.last?.bitsPerWeight }.max { $0.sqnrDb < $1.sqnrDb }
             let shown = verbose ? p.uniform : (above.map { [$0] } ?? []) + fitting
             if !shown.isEmpty {
                 out += "  uniform on the same tensors: "
