@@ -1,11 +1,8 @@
-// Benchmarks of the suite's hot paths. Figures here are medians from package-benchmark; thresholds live in the harness.
+// Benchmarks of the suite's hot paths, run with `cd Benchmarks && swift package benchmark`. Each family lives in
+// its own file; this list is the only place that names them all.
 import Benchmark
-import QBenchCore
 
 let benchmarks: @Sendable () -> Void = {
-    Benchmark("json-encode-memory-info") { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(try? QBJSON.encode(MemoryInfo(totalBytes: 1, transparentHugepages: nil)))
-        }
-    }
+    quantizeBenchmarks()
+    ggufOpenBenchmarks()
 }

@@ -1,0 +1,68 @@
+// Settings of an accuracy run and the parsing of the user's format list.
+import Foundation
+
+public struct AccuracyOptions: Sendable {
+    /// The default comparison: floats, the 8-bit family, then the 6/5/4-bit formats.
+    public static let defaultFormats: [WeightFormat] = [
+        .f16, .bf16, .i8_pc, .q8_0, .fp8_e4m3, .q6_k, .q5_0, .q4_k, .q4_1, .i4_g32, .u4_g32, .q4_0, .mxfp4,
+    ]
+
+    public var formats: [WeightFormat]
+    /// Only tensors whose name this regular expression finds a match in (nil: all).
+    public var tensorPattern: String?
+    public var threads: Int
+    /// Calibrate the N largest analysed tensors (0: no calibration section).
+    public var calibrationTensors: Int
+    public var calibration: CalibrationOptions
+    /// Average bits per weight for the mixed-precision plan (nil: no plan).
+    public var budgetBits: Double?
+
+    public init(formats: [WeightFormat] = AccuracyOptions.defaultFormats, tensorPattern: String? = nil,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, calibrationTensors: Int = 8,
+                calibration: CalibrationOptions = CalibrationOptions(), budgetBits: Double? = nil) {
+        self.formats = formats; self.tensorPattern = tensorPattern; self.threads = threads
+        self.calibrationTensors = calibrationTensors; self.calibration = calibration; self.budgetBits = budgetBits
+    }
+
+    /// Parses a comma- or space-separated list of format names ("all" for every format); duplicates are
+    /// dropped, order kept.
+    /// - Throws: `QBError.badOption` naming `flag`, the unknown name and the valid ones.
+    public static func parseFormats(_ text: String, flag: String = "--formats") throws -> [WeightFormat] {
+        let names = text.split(whereSeparator: { $0 == "," || $0 == " " }).map { $0.lowercased() }
+        guard !names.isEmpty else {
+            throw QBError.badOption(flag: flag, message: "empty format list; valid: \(validNames)")
+        }
+        var out: [WeightFormat] = []
+        for name in names {
+            if name == "all" {
+                for f in WeightFormat.allCases where !out.contains(f) { out.append(f) }
+                continue
+            }
+            guard let f = WeightFormat(rawValue: name) else {
+                throw QBError.badOption(flag: flag, message: "unknown format '\(name)'; valid: \(validNames) (or all)")
+            }
+            if !out.contains(f) { out.append(f) }
+        }
+        return out
+    }
+
+    static var validNames: String { WeightFormat.allCases.map(\.rawValue).joined(separator: " ") }
+
+    /// The compiled `tensorPattern`.
+    /// - Throws: `QBError.badOption` for `--tensors` when it is not a valid regular expression.
+    func compiledPattern() throws -> NSRegularExpression? {
+        guard let p = tensorPattern else { return nil }
+        do {
+            return try NSRegularExpression(pattern: p)
+        } catch {
+            throw QBError.badOption(flag: "--tensors", message: "'\(p)' is not a valid regular expression")
+        }
+    }
+}
+
+extension NSRegularExpression {
+    /// True when the expression matches somewhere in `s` (a search, like `re.search`).
+    func finds(in s: String) -> Bool {
+        firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+    }
+}
