@@ -15,8 +15,11 @@
 #define REQ_BF16 "asimd,bf16"
 #define REQ_SVE "asimd,sve"
 
-#define MAT(op, w, x, v, req) {#op, #w, #x, #v, req, "", qb_##op##_##w##_##x##_##v, NULL}
-#define QUANT(f, v, req) {"quantize_row", #f, #f, #v, req, "", NULL, qb_quantize_row_##f##_##v}
+// Designated initializers: fields added to qb_kernel_entry later (repack, row_align, tolerance) stay zero.
+#define MAT(o, w, x, v, req) {.op = #o, .wfmt = #w, .afmt = #x, .variant = #v, .requires = req, .repack = "", \
+                              .mat = qb_##o##_##w##_##x##_##v, .quant = NULL}
+#define QUANT(f, v, req) {.op = "quantize_row", .wfmt = #f, .afmt = #f, .variant = #v, .requires = req, .repack = "", \
+                          .mat = NULL, .quant = qb_quantize_row_##f##_##v}
 
 #define INT_SET(op, v, req)                       \
     MAT(op, q8_0, q8_0, v, req),                  \
