@@ -13,6 +13,10 @@
 #define QB_FLOAT_FORMATS 1
 #endif
 #define QB_FMAXMV (QB_FGEMM_MV > QB_FGEMV_MV ? QB_FGEMM_MV : QB_FGEMV_MV)
+/* gemv software prefetch distance for the bf16 pair streams, bytes. */
+#ifndef QB_FPF
+#define QB_FPF 1024
+#endif
 
 /* Activation kinds after staging: f32 values, or bf16 pairs read in place by vdpbf16ps. */
 enum { QB_FX_F32 = 0, QB_FX_BF16 = 1 };
@@ -123,7 +127,7 @@ QB_INLINE void qb_ftile(const qb_mat_args *a, const int fmt, const int xkind, co
         int p = p0;
         for (; p + 1 < pfull; p += 2) {
             if (NR == 1)
-                for (int i = 0; i < MV; i++) _mm_prefetch((const char *)vv[i].data + (size_t)p * 64 + 1024, _MM_HINT_T0);
+                for (int i = 0; i < MV; i++) _mm_prefetch((const char *)vv[i].data + (size_t)p * 64 + QB_FPF, _MM_HINT_T0);
             QB_BF16_STEP(p, 0, 0);
             QB_BF16_STEP(p + 1, c1, 0);
         }
