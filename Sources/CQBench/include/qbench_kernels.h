@@ -101,11 +101,12 @@ typedef struct qb_canary_result {
 /// elsewhere it reports NOT_RUN.
 int qb_canary_run(const qb_kernel_entry *e, int group, int timeout_ms, qb_canary_result *out);
 
-/// Test kernels with known misbehaviour, for the canary's own tests: an endless loop, a SIGSEGV, and an
-/// illegal instruction (ud2 on x86, udf on aarch64).
+/// Test kernels with known misbehaviour, for the canary's and verifier's own tests: an endless loop, a
+/// SIGSEGV, an illegal instruction (ud2 on x86, udf on aarch64), and one that runs fine but writes zeros.
 void qb_canary_test_spin(const qb_mat_args *a, int m0, int m1);
 void qb_canary_test_segv(const qb_mat_args *a, int m0, int m1);
 void qb_canary_test_sigill(const qb_mat_args *a, int m0, int m1);
+void qb_canary_test_zero(const qb_mat_args *a, int m0, int m1);
 
 /* ---- Reference routines and test hooks callable from Swift ---- */
 void qb_quantize_row_q8_0_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);

@@ -15,7 +15,9 @@
 QB_INLINE qvf qv_dot_bf16(qvf acc, qvi w, qvi x) { return _mm512_dpbf16_ps(acc, (__m512bh)w, (__m512bh)x); }
 
 #define QB_FLOAT_FORMATS 0
+#ifndef QB_FGEMV_MV
 #define QB_FGEMV_MV 4
+#endif
 #define QB_FGEMM_MV 2
 #define QB_FGEMM_NR 12
 #include "x86_float_template.h"

@@ -15,6 +15,12 @@
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512fp16"))), apply_to = function)
 
 enum { QB_FP16_FOLD = 64, QB_FP16_GEMV_KC = 2048, QB_FP16_GEMM_KC = 256, QB_FP16_MV = 4, QB_FP16_NR = 12 };
+#ifndef QB_FP16_GMV
+#define QB_FP16_GMV 2
+#endif
+#ifndef QB_FP16_GNR
+#define QB_FP16_GNR 10
+#endif
 
 /// Pairs (f16(x[2p]), f16(x[2p+1])) for k in [k0, k1), x past K as 0.
 QB_INLINE void qb_fp16_stage(const float *x, int K, int k0, int k1, uint32_t *out) {
@@ -61,28 +67,30 @@ QB_INLINE qb_h_vrow qb_h_vrow_at(const qb_mat_args *a, const qb_x16_geom *G, int
 /// MV units x NR activation rows over pairs [p0, p1) of a staged chunk (xs[j] indexed from the chunk start).
 QB_INLINE void qb_fp16_tile(const int MV, const int NR, const qb_h_vrow *vv, const uint32_t *const *xs,
                             float *const *yp, int p0, int p1, int pbase, int first) {
-    __m512 facc[QB_FP16_MV][QB_FP16_NR];
-    for (int i = 0; i < MV; i++)
-        for (int j = 0; j < NR; j++) facc[i][j] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(vv[i].mask, yp[j] + vv[i].row0);
+    /* The f32 sums live in y (L1/L2-resident within a cache block), so all registers go to fp16 accumulators:
+       at most 4 x 12 of them with one chain each, or two chains per unit in gemv. */
     for (int f0 = p0; f0 < p1; f0 += QB_FP16_FOLD) {
         const int f1 = qb_imin(p1, f0 + QB_FP16_FOLD);
         __m512h h[QB_FP16_MV][QB_FP16_NR][2];
         for (int i = 0; i < MV; i++)
             for (int j = 0; j < NR; j++) { h[i][j][0] = _mm512_setzero_ph(); h[i][j][1] = _mm512_setzero_ph(); }
-        for (int p = f0; p < f1; p += 2) { /* unrolled by two: constant chain indices keep h in registers */
+        int p = f0;
+        for (; p + 1 < f1; p += 2) { /* unrolled by two: constant chain indices keep h in registers */
             if (NR == 1)
                 for (int i = 0; i < MV; i++) _mm_prefetch((const char *)vv[i].data + (size_t)p * 64 + 1024, _MM_HINT_T0);
             QB_H_STEP(p, 0);
-            if (p + 1 < f1) QB_H_STEP(p + 1, (NR == 1 ? 1 : 0));
+            QB_H_STEP(p + 1, (NR == 1 ? 1 : 0));
         }
+        if (p < f1) QB_H_STEP(p, 0);
+        const int start = first && f0 == p0;
         for (int i = 0; i < MV; i++)
             for (int j = 0; j < NR; j++) {
                 const __m512h t = NR == 1 ? _mm512_add_ph(h[i][j][0], h[i][j][1]) : h[i][j][0];
-                facc[i][j] = _mm512_add_ps(facc[i][j], qb_fp16_fold(t));
+                const __m512 sum = qb_fp16_fold(t);
+                float *y = yp[j] + vv[i].row0;
+                _mm512_mask_storeu_ps(y, vv[i].mask, start ? sum : _mm512_add_ps(_mm512_maskz_loadu_ps(vv[i].mask, y), sum));
             }
     }
-    for (int i = 0; i < MV; i++)
-        for (int j = 0; j < NR; j++) _mm512_mask_storeu_ps(yp[j] + vv[i].row0, vv[i].mask, facc[i][j]);
 }
 
 #define QB_VARIANT avx512_fp16
@@ -93,7 +101,7 @@ QB_INLINE void qb_fp16_tile(const int MV, const int NR, const qb_h_vrow *vv, con
 QB_INLINE void qb_fp16_dispatch(int mv, int nr, const qb_h_vrow *vv, const uint32_t *const *xs, float *const *yp,
                                 int p0, int p1, int pbase, int first) {
     if (nr == 1) { QB_SW_MV1(QB_H_CASE, QB_FP16_MV) }
-    else { QB_SW_MV_NR(QB_H_CASE, 1, QB_FP16_NR) }
+    else { QB_SW_MV_NR(QB_H_CASE, QB_FP16_GMV, QB_FP16_GNR) }
 }
 
 void qb_gemv_f16_f32_avx512_fp16(const qb_mat_args *a, int m0, int m1) {
@@ -121,40 +129,49 @@ void qb_gemv_f16_f32_avx512_fp16(const qb_mat_args *a, int m0, int m1) {
     }
 }
 
+/* Blocked like the other gemm drivers: NC activation rows x MC units, K chunks inside, so partial sums stay in L2. */
+enum { QB_FP16_NC = 128, QB_FP16_MCU = 5 * QB_FP16_GMV };
+
 void qb_gemm_f16_f32_avx512_fp16(const qb_mat_args *a, int m0, int m1) {
     qb_x16_geom G;
     if (m1 <= m0 || a->N <= 0) return;
     if (!qb_x16_geometry(QB_F_BF16, a->M, a->K, 0, &G)) { qb_fill_nan(a, m0, m1); return; }
     /* small N (the canary, short prompts) stays on the stack: no allocation in a forked child */
+    const int nc = qb_imin(a->N, QB_FP16_NC), small = nc <= 4;
     uint32_t stack_xs[4 * (QB_FP16_GEMM_KC / 2)];
-    const uint32_t *stack_xp[4];
-    const int small = a->N <= 4;
-    uint32_t *xsbuf = small ? stack_xs : (uint32_t *)malloc((size_t)a->N * (QB_FP16_GEMM_KC / 2) * sizeof(uint32_t));
-    const uint32_t **xs = small ? stack_xp : (const uint32_t **)malloc((size_t)a->N * sizeof(uint32_t *));
-    if (!xsbuf || !xs) { if (!small) { free(xsbuf); free(xs); } qb_fill_nan(a, m0, m1); return; }
+    uint32_t *xsbuf = small ? stack_xs : (uint32_t *)malloc((size_t)nc * (QB_FP16_GEMM_KC / 2) * sizeof(uint32_t));
+    if (!xsbuf) { qb_fill_nan(a, m0, m1); return; }
+    const uint32_t *xs[QB_FP16_NC];
     const int u0 = m0 / 16, u1 = (qb_imin(m1, a->M) + 15) / 16;
     if (a->K == 0)
         for (int n = 0; n < a->N; n++)
             for (int m = m0; m < qb_imin(m1, a->M); m++) a->y[(size_t)n * a->ldy + m] = 0.0f;
-    for (int k0 = 0; k0 < a->K; k0 += QB_FP16_GEMM_KC) {
-        const int k1 = qb_imin(a->K, k0 + QB_FP16_GEMM_KC);
-        for (int n = 0; n < a->N; n++) {
-            const float *x = (const float *)((const uint8_t *)a->x + (size_t)n * a->x_stride);
-            qb_fp16_stage(x, a->K, k0, k1, xsbuf + (size_t)n * (QB_FP16_GEMM_KC / 2));
-            xs[n] = xsbuf + (size_t)n * (QB_FP16_GEMM_KC / 2);
-        }
-        for (int u = u0; u < u1; u++) {
-            qb_h_vrow vv[1] = {qb_h_vrow_at(a, &G, u, m0, m1)};
-            for (int n = 0; n < a->N; n += QB_FP16_NR) {
-                const int nr = qb_imin(QB_FP16_NR, a->N - n), mv = 1;
-                float *yp[QB_FP16_NR];
-                for (int j = 0; j < nr; j++) yp[j] = a->y + (size_t)(n + j) * a->ldy;
-                if (nr == 1) qb_fp16_tile(1, 1, vv, xs + n, yp, k0 / 2, (k1 + 1) / 2, k0 / 2, k0 == 0);
-                else qb_fp16_dispatch(mv, nr, vv, xs + n, yp, k0 / 2, (k1 + 1) / 2, k0 / 2, k0 == 0);
+    for (int n0 = 0; n0 < a->N; n0 += QB_FP16_NC) {
+        const int n1 = qb_imin(a->N, n0 + QB_FP16_NC);
+        for (int ub0 = u0; ub0 < u1; ub0 += QB_FP16_MCU) {
+            const int ub1 = qb_imin(u1, ub0 + QB_FP16_MCU);
+            for (int k0 = 0; k0 < a->K; k0 += QB_FP16_GEMM_KC) {
+                const int k1 = qb_imin(a->K, k0 + QB_FP16_GEMM_KC);
+                for (int n = n0; n < n1; n++) {
+                    const float *x = (const float *)((const uint8_t *)a->x + (size_t)n * a->x_stride);
+                    xs[n - n0] = xsbuf + (size_t)(n - n0) * (QB_FP16_GEMM_KC / 2);
+                    qb_fp16_stage(x, a->K, k0, k1, (uint32_t *)xs[n - n0]);
+                }
+                for (int u = ub0; u < ub1; u += QB_FP16_GMV) {
+                    const int mv = qb_imin(QB_FP16_GMV, ub1 - u);
+                    qb_h_vrow vv[QB_FP16_MV];
+                    for (int i = 0; i < mv; i++) vv[i] = qb_h_vrow_at(a, &G, u + i, m0, m1);
+                    for (int n = n0; n < n1; n += QB_FP16_GNR) {
+                        const int nr = qb_imin(QB_FP16_GNR, n1 - n);
+                        float *yp[QB_FP16_NR];
+                        for (int j = 0; j < nr; j++) yp[j] = a->y + (size_t)(n + j) * a->ldy;
+                        qb_fp16_dispatch(mv, nr, vv, xs + (n - n0), yp, k0 / 2, (k1 + 1) / 2, k0 / 2, k0 == 0);
+                    }
+                }
             }
         }
     }
-    if (!small) { free(xs); free(xsbuf); }
+    if (!small) free(xsbuf);
 }
 
 #pragma clang attribute pop

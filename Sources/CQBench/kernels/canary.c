@@ -156,6 +156,11 @@ void qb_canary_test_segv(const qb_mat_args *a, int m0, int m1) {
     raise(SIGSEGV);
 }
 
+void qb_canary_test_zero(const qb_mat_args *a, int m0, int m1) {
+    for (int n = 0; n < a->N; n++)
+        for (int m = m0; m < m1; m++) a->y[(size_t)n * a->ldy + m] = 0.0f;
+}
+
 void qb_canary_test_sigill(const qb_mat_args *a, int m0, int m1) {
     (void)a; (void)m0; (void)m1;
 #if defined(__x86_64__) || defined(__i386__)

@@ -13,6 +13,10 @@
 #define QB_FLOAT_FORMATS 1
 #endif
 #define QB_FMAXMV (QB_FGEMM_MV > QB_FGEMV_MV ? QB_FGEMM_MV : QB_FGEMV_MV)
+/* gemv software prefetch distance for the bf16 pair streams, bytes. */
+#ifndef QB_FPF
+#define QB_FPF 1024
+#endif
 
 /* Activation kinds after staging: f32 values, or bf16 pairs read in place by vdpbf16ps. */
 enum { QB_FX_F32 = 0, QB_FX_BF16 = 1 };
@@ -57,11 +61,11 @@ QB_INLINE qvf qb_bf_odd(qvi w) { return qv_casti_f(qv_and(w, qv_set1_i32((int32_
         }                                                                                          \
     } while (0)
 #if defined(QB_BF16_DOT)
-#define QB_BF16_DOT_STEP(p, c)                                                                     \
+#define QB_BF16_DOT_STEP(p, c, chk)                                                                \
     if (xkind == QB_FX_BF16) {                                                                     \
         for (int j = 0; j < NR; j++) {                                                             \
             qvi x2_;                                                                               \
-            if (2 * (p) + 1 < a->K) x2_ = qv_bcast4(xb[j] + 2 * (p));                              \
+            if (!(chk) || 2 * (p) + 1 < a->K) x2_ = qv_bcast4(xb[j] + 2 * (p));                    \
             else { const uint32_t t_ = xb[j][2 * (p)]; x2_ = qv_set1_i32((int32_t)t_); }           \
             for (int i = 0; i < MV; i++) acc[i][j][c] = qv_dot_bf16(acc[i][j][c], w_[i], x2_);      \
         }                                                                                          \
@@ -70,11 +74,11 @@ QB_INLINE qvf qb_bf_odd(qvi w) { return qv_casti_f(qv_and(w, qv_set1_i32((int32_
 #else
 /* bf16 activations read in place: the broadcast pair widened to (even, odd) f32 with two integer ops, shared
    by every row vector of the step (gemv; gemm stages them once per chunk instead). */
-#define QB_BF16_DOT_STEP(p, c)                                                                     \
+#define QB_BF16_DOT_STEP(p, c, chk)                                                                \
     if (xkind == QB_FX_BF16) {                                                                     \
         for (int j = 0; j < NR; j++) {                                                             \
             qvi x2_;                                                                               \
-            if (2 * (p) + 1 < a->K) x2_ = qv_bcast4(xb[j] + 2 * (p));                              \
+            if (!(chk) || 2 * (p) + 1 < a->K) x2_ = qv_bcast4(xb[j] + 2 * (p));                    \
             else { const uint32_t t_ = xb[j][2 * (p)]; x2_ = qv_set1_i32((int32_t)t_); }           \
             const qvf xe_ = qb_bf_even(x2_), xo_ = qb_bf_odd(x2_);                                 \
             for (int i = 0; i < MV; i++) {                                                         \
@@ -85,14 +89,15 @@ QB_INLINE qvf qb_bf_odd(qvi w) { return qv_casti_f(qv_and(w, qv_set1_i32((int32_
         break;                                                                                     \
     }
 #endif
-#define QB_BF16_STEP(p, c)                                                                         \
+/* `chk`: the pair may be the half pair past an odd K (only the last one), whose odd activation is 0. */
+#define QB_BF16_STEP(p, c, chk)                                                                    \
     do {                                                                                           \
         qvi w_[QB_FMAXMV];                                                                         \
         for (int i = 0; i < MV; i++) w_[i] = qv_loadw(vv[i].data + (size_t)(p) * 64);              \
-        QB_BF16_DOT_STEP(p, c)                                                                     \
+        QB_BF16_DOT_STEP(p, c, chk)                                                                \
         for (int j = 0; j < NR; j++) {                                                             \
             const qvf xe_ = qv_set1_ps(xf[j][2 * (p)]);                                            \
-            const qvf xo_ = qv_set1_ps(2 * (p) + 1 < a->K ? xf[j][2 * (p) + 1] : 0.0f);            \
+            const qvf xo_ = qv_set1_ps(!(chk) || 2 * (p) + 1 < a->K ? xf[j][2 * (p) + 1] : 0.0f);  \
             for (int i = 0; i < MV; i++) {                                                         \
                 acc[i][j][c] = qv_fma(qb_bf_even(w_[i]), xe_, acc[i][j][c]);                       \
                 acc[i][j][c] = qv_fma(qb_bf_odd(w_[i]), xo_, acc[i][j][c]);                        \
@@ -118,22 +123,27 @@ QB_INLINE void qb_ftile(const qb_mat_args *a, const int fmt, const int xkind, co
     const int c1 = chains == 2 ? 1 : 0;
     if (fmt == QB_F_BF16) {
         const int p0 = k0 / 2, p1 = (k1 + 1) / 2; /* k0 is even; the last pair may be half outside K */
-        for (int p = p0; p < p1; p += 2) {
+        const int pfull = qb_imin(p1, a->K / 2);   /* pairs wholly inside K: no bounds test in the loop */
+        int p = p0;
+        for (; p + 1 < pfull; p += 2) {
             if (NR == 1)
-                for (int i = 0; i < MV; i++) _mm_prefetch((const char *)vv[i].data + (size_t)p * 64 + 1024, _MM_HINT_T0);
-            QB_BF16_STEP(p, 0);
-            if (p + 1 < p1) QB_BF16_STEP(p + 1, c1);
+                for (int i = 0; i < MV; i++) _mm_prefetch((const char *)vv[i].data + (size_t)p * 64 + QB_FPF, _MM_HINT_T0);
+            QB_BF16_STEP(p, 0, 0);
+            QB_BF16_STEP(p + 1, c1, 0);
         }
+        for (; p < p1; p++) QB_BF16_STEP(p, 0, 1);
     } else {
-        for (int k = k0; k < k1; k += 2) {
+        int k = k0;
+        for (; k + 1 < k1; k += 2) {
             if (NR == 1)
                 for (int i = 0; i < MV; i++) {
                     _mm_prefetch((const char *)vv[i].data + (size_t)k * qb_fstep(fmt) + 1024, _MM_HINT_T0);
                     if (fmt == QB_F_F32) _mm_prefetch((const char *)vv[i].data + (size_t)k * 64 + 1088, _MM_HINT_T0);
                 }
             QB_FLOAT_STEP(k, 0);
-            if (k + 1 < k1) QB_FLOAT_STEP(k + 1, c1);
+            QB_FLOAT_STEP(k + 1, c1);
         }
+        if (k < k1) QB_FLOAT_STEP(k, 0);
     }
     (void)xkind;
     for (int i = 0; i < MV; i++)
@@ -199,6 +209,11 @@ QB_INLINE void qb_float_gemv(const qb_mat_args *a, int m0, int m1, const int fmt
     }
 }
 
+/* gemm blocking as the integer kernels: NC activation rows x MC row vectors per block, K in chunks of
+   QB_FGEMM_KC, so a block's partial sums stay in L2 across the chunks instead of y streaming per chunk. */
+#define QB_FGEMM_NC 128
+#define QB_FGEMM_MCV (QB_FGEMM_MV * 5)
+
 QB_INLINE void qb_float_gemm(const qb_mat_args *a, int m0, int m1, const int fmt, const int afmt_bf16) {
     qb_x16_geom G;
     if (m1 <= m0 || a->N <= 0) return;
@@ -208,40 +223,43 @@ QB_INLINE void qb_float_gemm(const qb_mat_args *a, int m0, int m1, const int fmt
 #else
     const int xkind = QB_FX_F32;
 #endif
-    const int stage = afmt_bf16 && xkind == QB_FX_F32;
+    const int stage = afmt_bf16 && xkind == QB_FX_F32, nc = qb_imin(a->N, QB_FGEMM_NC);
     float stack_buf[QB_FGEMM_KC * 4];
     float *buf = NULL;
     if (stage) {
-        buf = a->N <= 4 ? stack_buf : (float *)malloc((size_t)a->N * QB_FGEMM_KC * sizeof(float));
+        buf = nc <= 4 ? stack_buf : (float *)malloc((size_t)nc * QB_FGEMM_KC * sizeof(float));
         if (!buf) { qb_fill_nan(a, m0, m1); return; }
     }
-    const float *stack_xfa[16];
-    const float **xfa = a->N <= 16 ? stack_xfa : (const float **)malloc((size_t)a->N * sizeof(float *));
-    if (!xfa) { if (buf && buf != stack_buf) free(buf); qb_fill_nan(a, m0, m1); return; }
+    const float *xfa[QB_FGEMM_NC];
     const int vr0 = m0 / QV_L, vr1 = (qb_imin(m1, a->M) + QV_L - 1) / QV_L;
-    for (int k0 = 0; k0 < a->K; k0 += QB_FGEMM_KC) {
-        const int k1 = qb_imin(a->K, k0 + QB_FGEMM_KC);
-        qb_fstage(a, stage, 0, a->N, k0, k1, QB_FGEMM_KC, buf, xfa);
-        for (int vr = vr0; vr < vr1; vr += QB_FGEMM_MV) {
-            const int mv = qb_imin(QB_FGEMM_MV, vr1 - vr);
-            qb_fvrow vv[QB_FMAXMV];
-            for (int i = 0; i < mv; i++) vv[i] = qb_fvrow_at(a, &G, fmt, vr + i, m0, m1);
-            for (int n = 0; n < a->N; n += QB_FGEMM_NR) {
-                const int nr = qb_imin(QB_FGEMM_NR, a->N - n);
-                float *yp[QB_FGEMM_NR];
-                const uint16_t *xb[QB_FGEMM_NR];
-                for (int j = 0; j < nr; j++) {
-                    yp[j] = a->y + (size_t)(n + j) * a->ldy;
-                    xb[j] = (const uint16_t *)((const uint8_t *)a->x + (size_t)(n + j) * a->x_stride);
-                }
-                qb_ftile_dispatch(a, fmt, xkind, mv, nr, vv, xfa + n, xb, yp, k0, k1, k0 == 0);
-            }
-        }
-    }
     if (a->K == 0)
         for (int n = 0; n < a->N; n++)
             for (int m = m0; m < qb_imin(m1, a->M); m++) a->y[(size_t)n * a->ldy + m] = 0.0f;
-    if (xfa != stack_xfa) free(xfa);
+    for (int n0 = 0; n0 < a->N; n0 += QB_FGEMM_NC) {
+        const int n1 = qb_imin(a->N, n0 + QB_FGEMM_NC);
+        for (int vb0 = vr0; vb0 < vr1; vb0 += QB_FGEMM_MCV) {
+            const int vb1 = qb_imin(vr1, vb0 + QB_FGEMM_MCV);
+            for (int k0 = 0; k0 < a->K; k0 += QB_FGEMM_KC) {
+                const int k1 = qb_imin(a->K, k0 + QB_FGEMM_KC);
+                qb_fstage(a, stage, n0, n1 - n0, k0, k1, QB_FGEMM_KC, buf, xfa);
+                for (int vr = vb0; vr < vb1; vr += QB_FGEMM_MV) {
+                    const int mv = qb_imin(QB_FGEMM_MV, vb1 - vr);
+                    qb_fvrow vv[QB_FMAXMV];
+                    for (int i = 0; i < mv; i++) vv[i] = qb_fvrow_at(a, &G, fmt, vr + i, m0, m1);
+                    for (int n = n0; n < n1; n += QB_FGEMM_NR) {
+                        const int nr = qb_imin(QB_FGEMM_NR, n1 - n);
+                        float *yp[QB_FGEMM_NR];
+                        const uint16_t *xb[QB_FGEMM_NR];
+                        for (int j = 0; j < nr; j++) {
+                            yp[j] = a->y + (size_t)(n + j) * a->ldy;
+                            xb[j] = (const uint16_t *)((const uint8_t *)a->x + (size_t)(n + j) * a->x_stride);
+                        }
+                        qb_ftile_dispatch(a, fmt, xkind, mv, nr, vv, xfa + (n - n0), xb, yp, k0, k1, k0 == 0);
+                    }
+                }
+            }
+        }
+    }
     if (buf && buf != stack_buf) free(buf);
 }
 

@@ -31,6 +31,8 @@
 /* Register-tile arrays are sized for the largest tile any driver asks for; only the used part is live. */
 #define QB_MAXMV 4
 #define QB_MAXNR 12
+/* Bytes of one row vector's share of a 64-byte x16 row (64 for zmm, 32 for ymm halves). */
+#define QB_VB (4 * QV_L)
 
 /* ------------------------------------------------------------------ activation side data */
 
@@ -125,7 +127,22 @@ QB_INLINE qvf qb_epilogue(const int fmt, const qb_vrow *v, int gi, qvf facc, qvi
 /// `xp[j]` points at activation row j; the group's sub-blocks start at qb_xblk(fmt, gi*sub).
 #define QB_GROUP_DOTS(MV, NR, acc, vv, xp, fmt, G, gi)                                                          \
     do {                                                                                                      \
-        if ((fmt) == QB_F_Q8_0) {                                                                             \
+        if ((fmt) != QB_F_Q8_0 && up) {                                                                       \
+            /* nibbles already unpacked to bytes (gemm): 8 quads per sub-block, quad q holds k = 4q..4q+3 */  \
+            for (int sb = 0; sb < (G)->sub; sb++) {                                                           \
+                const int b = (gi) * (G)->sub + sb;                                                           \
+                const size_t xo = qb_xblk(fmt, b);                                                            \
+                const size_t uo = (size_t)(b - ub0) * 8 * QB_VB;                                              \
+                for (int q = 0; q < 8; q++) {                                                                 \
+                    qvi wv[QB_MAXMV];                                                                         \
+                    for (int i = 0; i < MV; i++) wv[i] = qv_loadw(up[i] + uo + (size_t)q * QB_VB);            \
+                    for (int j = 0; j < NR; j++) {                                                            \
+                        const qvi xb = qv_bcast4(xp[j] + xo + q * 4);                                         \
+                        for (int i = 0; i < MV; i++) acc[i][j] = qv_dot_small(acc[i][j], wv[i], xb);          \
+                    }                                                                                         \
+                }                                                                                             \
+            }                                                                                                 \
+        } else if ((fmt) == QB_F_Q8_0) {                                                                      \
             const size_t xo = qb_xblk(fmt, gi);                                                               \
             for (int q = 0; q < 8; q++) {                                                                     \
                 qvi wv[MV];                                                                                   \
@@ -164,7 +181,7 @@ QB_INLINE qvf qb_epilogue(const int fmt, const qb_vrow *v, int gi, qvf facc, qvi
 /// MV row vectors x NR activation rows over groups [g0, g1). `first`: start from 0 (else continue from y).
 QB_INLINE void qb_block_tile(const qb_mat_args *a, const qb_x16_geom *G, const int fmt, const int MV, const int NR,
                              const qb_vrow *vv, const uint8_t *const *xp, float *const *yp, const qb_side *side,
-                             int side_stride, int g0, int g1, int first) {
+                             int side_stride, int g0, int g1, int first, const uint8_t *const *up, int ub0) {
     qvf facc[QB_MAXMV][QB_MAXNR];
     for (int i = 0; i < MV; i++)
         for (int j = 0; j < NR; j++)
@@ -197,18 +214,24 @@ QB_INLINE void qb_block_tile(const qb_mat_args *a, const qb_x16_geom *G, const i
 #error "tile sizes above 4 row vectors or 12 activation rows need more cases"
 #endif
 
-#define QB_TILE_CASE(mvc, nrc) qb_block_tile(a, G, fmt, mvc, nrc, vv, xp, yp, side, side_stride, g0, g1, first)
+#define QB_TILE_CASE(mvc, nrc) qb_block_tile(a, G, fmt, mvc, nrc, vv, xp, yp, side, side_stride, g0, g1, first, up, ub0)
 
 QB_INLINE void qb_block_tile_dispatch(const qb_mat_args *a, const qb_x16_geom *G, const int fmt, int mv, int nr,
                                       const qb_vrow *vv, const uint8_t *const *xp, float *const *yp,
-                                      const qb_side *side, int side_stride, int g0, int g1, int first) {
+                                      const qb_side *side, int side_stride, int g0, int g1, int first,
+                                      const uint8_t *const *up, int ub0) {
     if (nr == 1) { QB_SW_MV1(QB_TILE_CASE, QB_GEMV_MV > QB_GEMM_MV ? QB_GEMV_MV : QB_GEMM_MV) }
     else { QB_SW_MV_NR(QB_TILE_CASE, QB_GEMM_MV, QB_GEMM_NR) }
 }
 
 /* ------------------------------------------------------------------ block formats: drivers */
 
-enum { QB_GEMV_GCAP = 1024, QB_GEMM_KC = 1024 };
+/* K chunk of gemm: the row panel of weights for one chunk (QB_GEMM_MV units x KC) must stay in L1 (48 KB on
+   Golden Cove): 3 units x 512 x 34/32 bytes = 26 KB for q8_0; 4 x 512 = 32 KB for i8_pc. */
+#ifndef QB_GEMM_KC_ELEMS
+#define QB_GEMM_KC_ELEMS 512
+#endif
+enum { QB_GEMV_GCAP = 1024, QB_GEMM_KC = QB_GEMM_KC_ELEMS, QB_GEMM_KC4 = 512 };
 
 /// gemv: each activation row on its own, QB_GEMV_MV row vectors per step (independent streams).
 QB_INLINE void qb_block_gemv(const qb_mat_args *a, int m0, int m1, const int fmt) {
@@ -227,41 +250,74 @@ QB_INLINE void qb_block_gemv(const qb_mat_args *a, int m0, int m1, const int fmt
                 const int mv = qb_imin(QB_GEMV_MV, vr1 - vr);
                 qb_vrow vv[QB_MAXMV];
                 for (int i = 0; i < mv; i++) vv[i] = qb_vrow_at(a, &G, fmt, vr + i, m0, m1);
-                qb_block_tile_dispatch(a, &G, fmt, mv, 1, vv, xp, yp, side, 0, g0, g1, g0 == 0);
+                qb_block_tile_dispatch(a, &G, fmt, mv, 1, vv, xp, yp, side, 0, g0, g1, g0 == 0, NULL, 0);
             }
         }
     }
 }
 
-/// gemm: K in chunks of ~QB_GEMM_KC; per chunk the side data of every activation row, then row panels of
-/// QB_GEMM_MV vectors (their weights stay in L1) against all activation rows QB_GEMM_NR at a time.
+/* Cache blocking of gemm (GotoBLAS order): activation rows in blocks of QB_GEMM_NC, output rows in blocks of
+   QB_GEMM_MCV row vectors, K in chunks. The partial sums of one (NC x MC) block live in y and stay in L2 across
+   the K chunks; without this, every chunk reloaded all of y (8 MB at N=512, M=4096) and that traffic, not
+   vpdpbusd, set the pace. */
+#ifndef QB_GEMM_NC
+#define QB_GEMM_NC 128
+#endif
+#define QB_GEMM_MCV (QB_GEMM_MV * 5)
+
+/// gemm: side data of every activation row once per call; then NC x MC blocks, each over all K chunks, row
+/// panels of QB_GEMM_MV vectors (their chunk of weights stays in L1) against the block's activation rows.
 QB_INLINE void qb_block_gemm(const qb_mat_args *a, int m0, int m1, const int fmt) {
     qb_x16_geom G;
     if (m1 <= m0 || a->N <= 0) return;
     if (!qb_x16_geometry(fmt, a->M, a->K, a->group, &G)) { qb_fill_nan(a, m0, m1); return; }
     const int gelems = G.sub ? G.sub * QB_QK : QB_QK;
-    const int gc = qb_imax(1, QB_GEMM_KC / gelems);
+    /* Nibble formats unpack each row panel's chunk to bytes once per block and reuse it for every activation
+       tile: chunks of QB_GEMM_KC4 elements keep that scratch (QB_MAXMV x 16 sub-blocks x 8 quads x QB_VB) in L1. */
+    const int nib = fmt != QB_F_Q8_0;
+    const int gc = qb_imax(1, (nib ? QB_GEMM_KC4 : QB_GEMM_KC) / gelems);
+    uint8_t unpacked[QB_MAXMV][16 * 8 * QB_VB] __attribute__((aligned(64)));
+    const uint8_t *up[QB_MAXMV];
+    for (int i = 0; i < QB_MAXMV; i++) up[i] = unpacked[i];
     qb_side stack_side[256];
-    const size_t need = (size_t)a->N * gc;
+    const size_t need = (size_t)a->N * G.ngroups;
     qb_side *side = need <= 256 ? stack_side : (qb_side *)malloc(need * sizeof(qb_side));
     if (!side) { qb_fill_nan(a, m0, m1); return; }
+    for (int n = 0; n < a->N; n++) qb_side_fill(a, fmt, &G, n, 0, G.ngroups, side + (size_t)n * G.ngroups);
     const int vr0 = m0 / QV_L, vr1 = (qb_imin(m1, a->M) + QV_L - 1) / QV_L;
-    for (int g0 = 0; g0 < G.ngroups; g0 += gc) {
-        const int g1 = qb_imin(G.ngroups, g0 + gc);
-        for (int n = 0; n < a->N; n++) qb_side_fill(a, fmt, &G, n, g0, g1, side + (size_t)n * gc);
-        for (int vr = vr0; vr < vr1; vr += QB_GEMM_MV) {
-            const int mv = qb_imin(QB_GEMM_MV, vr1 - vr);
-            qb_vrow vv[QB_MAXMV];
-            for (int i = 0; i < mv; i++) vv[i] = qb_vrow_at(a, &G, fmt, vr + i, m0, m1);
-            for (int n = 0; n < a->N; n += QB_GEMM_NR) {
-                const int nr = qb_imin(QB_GEMM_NR, a->N - n);
-                const uint8_t *xp[QB_GEMM_NR];
-                float *yp[QB_GEMM_NR];
-                for (int j = 0; j < nr; j++) {
-                    xp[j] = (const uint8_t *)a->x + (size_t)(n + j) * a->x_stride;
-                    yp[j] = a->y + (size_t)(n + j) * a->ldy;
+    for (int n0 = 0; n0 < a->N; n0 += QB_GEMM_NC) {
+        const int n1 = qb_imin(a->N, n0 + QB_GEMM_NC);
+        for (int vb0 = vr0; vb0 < vr1; vb0 += QB_GEMM_MCV) {
+            const int vb1 = qb_imin(vr1, vb0 + QB_GEMM_MCV);
+            for (int g0 = 0; g0 < G.ngroups; g0 += gc) {
+                const int g1 = qb_imin(G.ngroups, g0 + gc);
+                for (int vr = vb0; vr < vb1; vr += QB_GEMM_MV) {
+                    const int mv = qb_imin(QB_GEMM_MV, vb1 - vr);
+                    qb_vrow vv[QB_MAXMV];
+                    for (int i = 0; i < mv; i++) vv[i] = qb_vrow_at(a, &G, fmt, vr + i, m0, m1);
+                    const int ub0 = g0 * G.sub, ub1 = g1 * G.sub;
+                    if (nib && ub1 - ub0 <= 16)
+                        for (int i = 0; i < mv; i++)
+                            for (int b = ub0; b < ub1; b++)
+                                for (int v4 = 0; v4 < 4; v4++) {
+                                    const qvi raw = qv_loadw(vv[i].data + (size_t)b * 256 + v4 * 64);
+                                    uint8_t *d = unpacked[i] + (size_t)(b - ub0) * 8 * QB_VB;
+                                    qv_storew(d + (size_t)v4 * QB_VB, qv_and(raw, qv_set1_i8(0x0F)));
+                                    qv_storew(d + (size_t)(4 + v4) * QB_VB, qv_and(qv_srli16_4(raw), qv_set1_i8(0x0F)));
+                                }
+                    const uint8_t *const *upp = nib && ub1 - ub0 <= 16 ? up : NULL;
+                    for (int n = n0; n < n1; n += QB_GEMM_NR) {
+                        const int nr = qb_imin(QB_GEMM_NR, n1 - n);
+                        const uint8_t *xp[QB_GEMM_NR];
+                        float *yp[QB_GEMM_NR];
+                        for (int j = 0; j < nr; j++) {
+                            xp[j] = (const uint8_t *)a->x + (size_t)(n + j) * a->x_stride;
+                            yp[j] = a->y + (size_t)(n + j) * a->ldy;
+                        }
+                        qb_block_tile_dispatch(a, &G, fmt, mv, nr, vv, xp, yp, side + (size_t)n * G.ngroups + g0,
+                                               G.ngroups, g0, g1, g0 == 0, upp, ub0);
+                    }
                 }
-                qb_block_tile_dispatch(a, &G, fmt, mv, nr, vv, xp, yp, side + (size_t)n * gc, gc, g0, g1, g0 == 0);
             }
         }
     }
@@ -359,22 +415,28 @@ QB_INLINE void qb_i8_gemm(const qb_mat_args *a, int m0, int m1) {
     float *sx = a->N <= 64 ? stack_sx : (float *)malloc((size_t)a->N * sizeof(float));
     if (!comp || !sx) { if (comp != stack_comp) free(comp); if (sx != stack_sx) free(sx); qb_fill_nan(a, m0, m1); return; }
     for (int n = 0; n < a->N; n++) qb_i8_prepare(a, n, &comp[n], &sx[n]);
-    const int kq = QB_GEMM_KC / 4;
-    for (int q0 = 0; q0 < nq; q0 += kq) {
-        const int q1 = qb_imin(nq, q0 + kq);
-        for (int vr = vr0; vr < vr1; vr += QB_I8_MV) {
-            const int mv = qb_imin(QB_I8_MV, vr1 - vr);
-            qb_vrow vv[QB_MAXMV];
-            for (int i = 0; i < mv; i++) vv[i] = qb_vrow_at(a, &G, QB_F_I8_PC, vr + i, m0, m1);
-            for (int n = 0; n < a->N; n += QB_I8_NR) {
-                const int nr = qb_imin(QB_I8_NR, a->N - n);
-                const uint8_t *xp[QB_I8_NR];
-                float *yp[QB_I8_NR];
-                for (int j = 0; j < nr; j++) {
-                    xp[j] = (const uint8_t *)a->x + (size_t)(n + j) * a->x_stride;
-                    yp[j] = a->y + (size_t)(n + j) * a->ldy;
+    const int kq = QB_GEMM_KC / 4, mcv = QB_I8_MV * 4;
+    for (int n0 = 0; n0 < a->N; n0 += QB_GEMM_NC) { /* same cache blocking as qb_block_gemm */
+        const int n1 = qb_imin(a->N, n0 + QB_GEMM_NC);
+        for (int vb0 = vr0; vb0 < vr1; vb0 += mcv) {
+            const int vb1 = qb_imin(vr1, vb0 + mcv);
+            for (int q0 = 0; q0 < nq; q0 += kq) {
+                const int q1 = qb_imin(nq, q0 + kq);
+                for (int vr = vb0; vr < vb1; vr += QB_I8_MV) {
+                    const int mv = qb_imin(QB_I8_MV, vb1 - vr);
+                    qb_vrow vv[QB_MAXMV];
+                    for (int i = 0; i < mv; i++) vv[i] = qb_vrow_at(a, &G, QB_F_I8_PC, vr + i, m0, m1);
+                    for (int n = n0; n < n1; n += QB_I8_NR) {
+                        const int nr = qb_imin(QB_I8_NR, n1 - n);
+                        const uint8_t *xp[QB_I8_NR];
+                        float *yp[QB_I8_NR];
+                        for (int j = 0; j < nr; j++) {
+                            xp[j] = (const uint8_t *)a->x + (size_t)(n + j) * a->x_stride;
+                            yp[j] = a->y + (size_t)(n + j) * a->ldy;
+                        }
+                        qb_i8_tile_dispatch(a, mv, nr, vv, xp, yp, comp + n, sx + n, q0, q1, q0 == 0, q1 == nq);
+                    }
                 }
-                qb_i8_tile_dispatch(a, mv, nr, vv, xp, yp, comp + n, sx + n, q0, q1, q0 == 0, q1 == nq);
             }
         }
     }

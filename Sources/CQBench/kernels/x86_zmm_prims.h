@@ -32,4 +32,6 @@ QB_INLINE qvf qv_casti_f(qvi v) { return _mm512_castsi512_ps(v); }
 
 QB_INLINE qvi qv_slli32_16(qvi a) { return _mm512_slli_epi32(a, 16); }
 
+QB_INLINE void qv_storew(void *p, qvi v) { _mm512_storeu_si512(p, v); }
+
 #endif

@@ -163,9 +163,13 @@ public final class KernelOperands: @unchecked Sendable {
         if activationFormat == "f32" {
             xf.withUnsafeBytes { act.pointer.copyMemory(from: $0.baseAddress!, byteCount: N * K * 4) }
         } else {
-            guard let q = registry.variants.firstIndex(where: {
-                $0.op == "quantize_row" && $0.weightFormat == activationFormat && $0.variant == "scalar"
-            }), let e = registry.entry(registry.variants[q]), let fn = e.pointee.quant else {
+            // The scalar encoder of the given registry, else this binary's (test registries hold only the
+            // variants under test).
+            let scalarQuant = { (r: KernelRegistry) -> UnsafePointer<qb_kernel_entry>? in
+                r.variants.first { $0.op == "quantize_row" && $0.weightFormat == activationFormat && $0.variant == "scalar" }
+                    .flatMap { r.entry($0) }
+            }
+            guard let e = scalarQuant(registry) ?? scalarQuant(.builtIn), let fn = e.pointee.quant else {
                 throw QBError.other("no scalar quantize_row for \(activationFormat) in this binary")
             }
             xf.withUnsafeBufferPointer { src in

@@ -83,7 +83,8 @@ public enum KernelFormats {
 }
 
 /// The kernels built into this binary, read once from `qb_kernel_registry`.
-public struct KernelRegistry: Sendable {
+public struct KernelRegistry: @unchecked Sendable {
+    // @unchecked: `table` points at C entries that are immutable for the registry's life.
     /// Variants in registry order (scalar first).
     public let variants: [KernelVariant]
     /// Index into the C table for each variant (parallel to `variants`); -1 for synthetic registries.
@@ -93,17 +94,28 @@ public struct KernelRegistry: Sendable {
     public init(variants: [KernelVariant]) {
         self.variants = variants
         self.cIndex = Array(repeating: -1, count: variants.count)
+        self.table = nil
     }
 
-    private init(variants: [KernelVariant], cIndex: [Int]) { self.variants = variants; self.cIndex = cIndex }
+    private init(variants: [KernelVariant], cIndex: [Int]) { self.variants = variants; self.cIndex = cIndex; self.table = nil }
+
+    /// The C entries behind this registry when it was not built from `qb_kernel_registry` (tests).
+    private let table: UnsafePointer<qb_kernel_entry>?
 
     /// This binary's registry.
     public static let builtIn: KernelRegistry = {
         var count: Int32 = 0
         guard let table = qb_kernel_registry(&count) else { return KernelRegistry(variants: [], cIndex: []) }
+        return KernelRegistry(table: table, count: Int(count), own: false)
+    }()
+
+    /// A registry over C entries that live as long as it is used (tests register deliberately broken kernels).
+    init(table: UnsafePointer<qb_kernel_entry>, count: Int) { self.init(table: table, count: count, own: true) }
+
+    private init(table: UnsafePointer<qb_kernel_entry>, count: Int, own: Bool) {
         var out: [KernelVariant] = []
         var idx: [Int] = []
-        for i in 0..<Int(count) {
+        for i in 0..<count {
             let e = table[i]
             let op = String(cString: e.op), w = String(cString: e.wfmt), x = String(cString: e.afmt)
             let req = String(cString: e.requires).split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
@@ -116,8 +128,10 @@ public struct KernelRegistry: Sendable {
                                      rowAlign: max(1, Int(e.row_align)), tolerance: tol))
             idx.append(i)
         }
-        return KernelRegistry(variants: out, cIndex: idx)
-    }()
+        variants = out
+        cIndex = idx
+        self.table = own ? table : nil
+    }
 
     /// The variant with this key, if registered.
     public func variant(_ key: String) -> KernelVariant? { variants.first { $0.key == key } }
@@ -141,6 +155,7 @@ public struct KernelRegistry: Sendable {
     /// The C entry behind a variant of this binary's registry, or nil for synthetic registries.
     func entry(_ v: KernelVariant) -> UnsafePointer<qb_kernel_entry>? {
         guard let i = variants.firstIndex(of: v), cIndex[i] >= 0 else { return nil }
+        if let table { return table + cIndex[i] }
         var count: Int32 = 0
         guard let table = qb_kernel_registry(&count), cIndex[i] < Int(count) else { return nil }
         return table + cIndex[i]

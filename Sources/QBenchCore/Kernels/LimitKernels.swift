@@ -14,9 +14,7 @@ public struct PeakKernel: Codable, Sendable, Equatable {
     public var opsPerIteration: Double
     let index: Int
 
-    public func missing(from features: Set<CPUFeature>) -> [String] {
-        requires.filter { n in CPUFeature(rawValue: n).map { !features.contains($0) } ?? (n != "sse2") }
-    }
+    public func missing(from features: Set<CPUFeature>) -> [String] { LimitKernels.missing(requires, from: features) }
 }
 
 /// A read-bandwidth loop built into this binary.
@@ -26,9 +24,7 @@ public struct ReadKernel: Codable, Sendable, Equatable {
     public var instruction: String
     let index: Int
 
-    public func missing(from features: Set<CPUFeature>) -> [String] {
-        requires.filter { n in CPUFeature(rawValue: n).map { !features.contains($0) } ?? (n != "sse2" && n != "asimd") }
-    }
+    public func missing(from features: Set<CPUFeature>) -> [String] { LimitKernels.missing(requires, from: features) }
 }
 
 /// One peak measurement: all threads together.
@@ -52,6 +48,15 @@ public struct BandwidthMeasurement: Codable, Sendable, Equatable {
 }
 
 public enum LimitKernels {
+    /// Architectural baselines (SSE2 on x86-64, Advanced SIMD on AArch64) are never missing, whether or not a
+    /// probe lists them; other names must be usable features.
+    static func missing(_ requires: [String], from features: Set<CPUFeature>) -> [String] {
+        requires.filter { n in
+            if n == "sse2" || n == "asimd" || n.isEmpty { return false }
+            return CPUFeature(rawValue: n).map { !features.contains($0) } ?? true
+        }
+    }
+
     private static func split(_ s: UnsafePointer<CChar>) -> [String] {
         String(cString: s).split(separator: ",").map(String.init)
     }

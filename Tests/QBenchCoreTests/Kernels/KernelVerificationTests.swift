@@ -98,6 +98,49 @@ final class KernelVerificationTests: XCTestCase {
         }
     }
 
+    func testShapesAFormatCannotHold_giveNaNNotGuesses() throws {
+        // q8_0 needs K % 32 == 0: the scalar reference answers K = 48 with NaN, repacking refuses the shape.
+        let reg = KernelRegistry.builtIn
+        var w = [UInt8](repeating: 0, count: 4 * 51), x = [UInt8](repeating: 0, count: 51)
+        var y = [Float](repeating: 1, count: 4)
+        let scalar = try XCTUnwrap(reg.entry(XCTUnwrap(reg.variant("gemv/q8_0/q8_0/scalar")))?.pointee.mat)
+        w.withUnsafeMutableBytes { wp in
+            x.withUnsafeMutableBytes { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    var a = qb_mat_args()
+                    a.w = UnsafeRawPointer(wp.baseAddress); a.x = UnsafeRawPointer(xp.baseAddress); a.y = yp.baseAddress
+                    a.M = 4; a.K = 48; a.N = 1; a.w_stride = 51; a.x_stride = 51; a.ldy = 4
+                    scalar(&a, 0, 4)
+                }
+            }
+        }
+        XCTAssertTrue(y.allSatisfy(\.isNaN))
+        for v in reg.variants where v.weightFormat == "q8_0" && !v.repack.isEmpty {
+            let size = reg.entry(v)!.pointee.repack_size!(4, 48, 0)
+            XCTAssertEqual(size, 0, "\(v.key) accepted K = 48")
+        }
+        XCTAssertThrowsError(try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", M: 4, K: 48, N: 1, seed: 1))
+    }
+
+    func testAKernelThatRunsButComputesWrong_isAMismatchWithCounts() throws {
+        let reg = KernelRegistry.builtIn
+        let scalar = try XCTUnwrap(reg.entry(XCTUnwrap(reg.variant("gemv/q8_0/q8_0/scalar"))))
+        let table = UnsafeMutablePointer<qb_kernel_entry>.allocate(capacity: 2)
+        defer { table.deallocate() }
+        table[0] = scalar.pointee
+        table[1] = scalar.pointee
+        let name = strdup("avx2")!
+        defer { free(name) }
+        table[1].variant = UnsafePointer(name)
+        table[1].mat = qb_canary_test_zero
+        let test = KernelRegistry(table: table, count: 2)
+        let v = try XCTUnwrap(test.variant("gemv/q8_0/q8_0/avx2"))
+        let r = KernelVerifier.verify(v, features: [.avx2, .fma, .f16c], registry: test)
+        XCTAssertEqual(r.status, .mismatch, r.detail ?? "")
+        XCTAssertEqual(r.bitExact, false, r.detail ?? "")
+        XCTAssertGreaterThan(r.mismatchedOutputs ?? 0, 0)
+    }
+
     func testNotBuiltRows_listOtherVariantsOfTheArchitecture() {
         let reg = KernelRegistry(variants: [KernelVariant(op: "gemv", weightFormat: "q8_0", activationFormat: "q8_0",
                                                           variant: "scalar", requires: [], tolerance: .exact)])

@@ -30,7 +30,12 @@ final class LimitKernelTests: XCTestCase {
     }
 
     func testPeakKernelsMissingFeatures_areNotOffered() {
-        XCTAssertTrue(LimitKernels.runnablePeaks(features: []).allSatisfy { $0.requires.allSatisfy { $0 == "sse2" || $0 == "asimd" } })
+        let baseline = LimitKernels.runnablePeaks(features: [])
+        XCTAssertTrue(baseline.allSatisfy { $0.requires.allSatisfy { $0 == "sse2" || $0 == "asimd" } })
+        #if arch(x86_64)
+        XCTAssertEqual(baseline.map(\.variant), ["sse2"], "only the SSE2 loop needs nothing beyond x86-64")
+        XCTAssertEqual(LimitKernels.bestRead(features: [])?.variant, "sse2")
+        #endif
     }
 
     func testReadBuffers_rejectTinyWorkingSets() {

@@ -1,6 +1,7 @@
 // The scalar reference is the truth for every variant, so it is itself checked: against a plain
 // double-precision dequantize-and-dot, and its activation quantizers against ggml's bytes.
 import CQBench
+import Foundation
 import XCTest
 @testable import QBenchCore
 
@@ -59,6 +60,52 @@ final class ScalarReferenceTests: XCTestCase {
     }
 
     /// q8_1 is q8_0's bytes plus s = fp16(sum(q) * d), d = amax/127 before its fp16 rounding.
+    /// Random rows (wide dynamic range, a few exact halves) against gguf-py's Q8_0 quantizer when it is installed.
+    func testQuantizeRowQ8_0_matchesGGUFPyOnRandomRows() throws {
+        #if os(Linux) || os(macOS)
+        // The python3 on PATH first: that is where `make test-deps` pip-installs gguf.
+        let py = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+            ?? ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let python = try XCTUnwrap(py, "python3 not found")
+        var rng = KernelRNG(seed: 99)
+        let K = 32 * 64
+        var x = (0..<K).map { i -> Float in
+            let scale: Float = [0.001, 1, 40][i / 32 % 3]
+            return rng.float(-1, 1) * scale
+        }
+        for i in stride(from: 5, to: K, by: 97) { x[i] = Float(Int(x[i] * 4)) / 2 + 0.5 } // halves: roundf ties
+        let dir = try TestPaths.scratch()
+        let inFile = dir.appendingPathComponent("x.f32"), outFile = dir.appendingPathComponent("q8.bin")
+        try x.withUnsafeBytes { try Data($0).write(to: inFile) }
+        let script = """
+        import sys
+        try:
+            import numpy as np
+            import gguf
+        except Exception:
+            sys.exit(3)
+        a = np.fromfile(sys.argv[1], dtype=np.float32).reshape(-1, 32)
+        gguf.quants.quantize(a, gguf.GGMLQuantizationType.Q8_0).tofile(sys.argv[2])
+        """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = ["-c", script, inFile.path, outFile.path]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        try XCTSkipIf(p.terminationStatus == 3, "python gguf/numpy not installed for \(python) (pip install gguf)")
+        XCTAssertEqual(p.terminationStatus, 0)
+        let want = [UInt8](try Data(contentsOf: outFile))
+        var got = [UInt8](repeating: 0, count: K / 32 * 34)
+        x.withUnsafeBufferPointer { qb_quantize_row_q8_0_scalar($0.baseAddress, &got, nil, nil, 0, Int32(K)) }
+        XCTAssertEqual(got.count, want.count)
+        XCTAssertEqual(got, want, "first differing byte at \(zip(got, want).enumerated().first { $0.1.0 != $0.1.1 }?.offset ?? -1)")
+        #else
+        throw XCTSkip("needs a POSIX host with python3")
+        #endif
+    }
+
     func testQuantizeRowQ8_1_isQ8_0PlusScaledSum() throws {
         for (x, want) in q8Rows {
             var out = [UInt8](repeating: 0xAA, count: 36)
