@@ -2,6 +2,7 @@
 // double-precision dequantize-and-dot, and its activation quantizers against ggml's bytes.
 import CQBench
 import Foundation
+import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 
