@@ -141,6 +141,25 @@ final class KernelVerificationTests: XCTestCase {
         XCTAssertGreaterThan(r.mismatchedOutputs ?? 0, 0)
     }
 
+    func testFixtureDevice_getsUnverifiedForWhatItQualifiesForAndUnsupportedForTheRest() {
+        let spr = DeviceProfile(id: "fixture-spr", source: "fixture",
+                                cpu: CPUInfo(vendor: "GenuineIntel", model: "Sapphire Rapids (fixture)", arch: "x86_64",
+                                             features: [.avx2, .fma, .f16c, .avx512f, .avx512bw, .avx512vl, .avx512dq,
+                                                        .amx_tile, .amx_int8], unusableFeatures: []),
+                                topology: Topology(packages: 1, dies: 1, numaNodes: 1, cores: 1, pus: 1, threadsPerCore: 1, caches: [], cpuKinds: []),
+                                numa: NUMAInfo(nodes: 1, distances: [[10]], memoryBytes: [0], source: "hwloc"),
+                                memory: MemoryInfo(totalBytes: 0, transparentHugepages: nil),
+                                os: OSInfo(name: "Linux", kernel: "", frequencyGovernor: nil),
+                                toolchain: Toolchain(swift: "", cCompiler: ""))
+        let rows = KernelVerifier.verifyAll(device: spr)
+        XCTAssertTrue(rows.allSatisfy { $0.status == .unverified || $0.status == .unsupported }, "nothing runs for a fixture")
+        #if arch(x86_64)
+        XCTAssertEqual(rows.first { $0.variant == "amx" && $0.weightFormat == "i8_pc" }?.status, .unverified)
+        XCTAssertEqual(rows.first { $0.variant == "amx" && $0.weightFormat == "bf16" }?.missingFeatures, ["amx_bf16"])
+        XCTAssertEqual(rows.first { $0.variant == "avx512_vnni" }?.missingFeatures, ["avx512_vnni"])
+        #endif
+    }
+
     func testNotBuiltRows_listOtherVariantsOfTheArchitecture() {
         let reg = KernelRegistry(variants: [KernelVariant(op: "gemv", weightFormat: "q8_0", activationFormat: "q8_0",
                                                           variant: "scalar", requires: [], tolerance: .exact)])
