@@ -81,4 +81,10 @@ static inline void qb_fill_nan(const qb_mat_args *a, int m0, int m1) {
         for (int m = m0; m < m1; m++) a->y[(size_t)n * a->ldy + m] = __builtin_nanf("");
 }
 
+/// Outputs of an empty reduction (K = 0) are 0, as the scalar loops leave them.
+static inline void qb_fill_zero(const qb_mat_args *a, int m0, int m1) {
+    for (int n = 0; n < a->N; n++)
+        for (int m = m0; m < m1 && m < a->M; m++) a->y[(size_t)n * a->ldy + m] = 0.0f;
+}
+
 #endif

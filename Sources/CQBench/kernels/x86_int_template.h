@@ -240,6 +240,7 @@ QB_INLINE void qb_block_gemv(const qb_mat_args *a, int m0, int m1, const int fmt
     if (!qb_x16_geometry(fmt, a->M, a->K, a->group, &G)) { qb_fill_nan(a, m0, m1); return; }
     qb_side side[QB_GEMV_GCAP];
     const int vr0 = m0 / QV_L, vr1 = (qb_imin(m1, a->M) + QV_L - 1) / QV_L;
+    if (G.ngroups == 0) { qb_fill_zero(a, m0, m1); return; } /* K = 0: every output is the empty sum */
     for (int n = 0; n < a->N; n++) {
         const uint8_t *xp[1] = {(const uint8_t *)a->x + (size_t)n * a->x_stride};
         float *yp[1] = {a->y + (size_t)n * a->ldy};
@@ -271,6 +272,7 @@ QB_INLINE void qb_block_gemm(const qb_mat_args *a, int m0, int m1, const int fmt
     qb_x16_geom G;
     if (m1 <= m0 || a->N <= 0) return;
     if (!qb_x16_geometry(fmt, a->M, a->K, a->group, &G)) { qb_fill_nan(a, m0, m1); return; }
+    if (G.ngroups == 0) { qb_fill_zero(a, m0, m1); return; } /* K = 0: every output is the empty sum */
     const int gelems = G.sub ? G.sub * QB_QK : QB_QK;
     /* Nibble formats unpack each row panel's chunk to bytes once per block and reuse it for every activation
        tile: chunks of QB_GEMM_KC4 elements keep that scratch (QB_MAXMV x 16 sub-blocks x 8 quads x QB_VB) in L1. */
@@ -415,6 +417,7 @@ QB_INLINE void qb_i8_gemm(const qb_mat_args *a, int m0, int m1) {
     float *sx = a->N <= 64 ? stack_sx : (float *)malloc((size_t)a->N * sizeof(float));
     if (!comp || !sx) { if (comp != stack_comp) free(comp); if (sx != stack_sx) free(sx); qb_fill_nan(a, m0, m1); return; }
     for (int n = 0; n < a->N; n++) qb_i8_prepare(a, n, &comp[n], &sx[n]);
+    if (nq == 0) qb_fill_zero(a, m0, m1); /* K = 0: the empty sum */
     const int kq = QB_GEMM_KC / 4, mcv = QB_I8_MV * 4;
     for (int n0 = 0; n0 < a->N; n0 += QB_GEMM_NC) { /* same cache blocking as qb_block_gemm */
         const int n1 = qb_imin(a->N, n0 + QB_GEMM_NC);

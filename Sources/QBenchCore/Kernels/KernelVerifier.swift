@@ -201,6 +201,13 @@ public enum KernelVerifier {
         registry.variants.map { verify($0, features: features, registry: registry, mode: mode) }
     }
 
+    /// Verifies every variant for a device profile. Variants run only when the profile describes this machine
+    /// (`source == "live"`); for a replayed fixture (another machine's CPUID or topology) the variants it
+    /// qualifies for are `unverified`: built, allowed, but executing them here would prove nothing about it.
+    public static func verifyAll(device: DeviceProfile, registry: KernelRegistry = .builtIn) -> [KernelVerification] {
+        verifyAll(features: Set(device.cpu.features), registry: registry, mode: device.source == "live" ? .execute : .planOnly)
+    }
+
     /// `not_built` rows: for each (op, weight, activation) of the registry, the variants of the architecture's
     /// level list this binary does not carry.
     public static func notBuilt(registry: KernelRegistry = .builtIn, arch: String) -> [KernelVerification] {

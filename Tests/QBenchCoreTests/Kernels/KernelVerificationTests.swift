@@ -141,6 +141,54 @@ final class KernelVerificationTests: XCTestCase {
         XCTAssertGreaterThan(r.mismatchedOutputs ?? 0, 0)
     }
 
+    func testFixtureDevice_getsUnverifiedForWhatItQualifiesForAndUnsupportedForTheRest() {
+        let spr = DeviceProfile(id: "fixture-spr", source: "fixture",
+                                cpu: CPUInfo(vendor: "GenuineIntel", model: "Sapphire Rapids (fixture)", arch: "x86_64",
+                                             features: [.avx2, .fma, .f16c, .avx512f, .avx512bw, .avx512vl, .avx512dq,
+                                                        .amx_tile, .amx_int8], unusableFeatures: []),
+                                topology: Topology(packages: 1, dies: 1, numaNodes: 1, cores: 1, pus: 1, threadsPerCore: 1, caches: [], cpuKinds: []),
+                                numa: NUMAInfo(nodes: 1, distances: [[10]], memoryBytes: [0], source: "hwloc"),
+                                memory: MemoryInfo(totalBytes: 0, transparentHugepages: nil),
+                                os: OSInfo(name: "Linux", kernel: "", frequencyGovernor: nil),
+                                toolchain: Toolchain(swift: "", cCompiler: ""))
+        let rows = KernelVerifier.verifyAll(device: spr)
+        XCTAssertTrue(rows.allSatisfy { $0.status == .unverified || $0.status == .unsupported }, "nothing runs for a fixture")
+        #if arch(x86_64)
+        XCTAssertEqual(rows.first { $0.variant == "amx" && $0.weightFormat == "i8_pc" }?.status, .unverified)
+        XCTAssertEqual(rows.first { $0.variant == "amx" && $0.weightFormat == "bf16" }?.missingFeatures, ["amx_bf16"])
+        XCTAssertEqual(rows.first { $0.variant == "avx512_vnni" }?.missingFeatures, ["avx512_vnni"])
+        #endif
+    }
+
+    func testEmptyReduction_givesZerosInEveryRunnableVariant() throws {
+        // K = 0 fits every format; each output is the empty sum, 0, whatever was in y before.
+        let reg = KernelRegistry.builtIn
+        let w = try AlignedBuffer(count: 4096), x = try AlignedBuffer(count: 64), side = try AlignedBuffer(count: 1024)
+        let y = try AlignedBuffer(count: 40 * 4)
+        for v in reg.variants where v.op != "quantize_row" && v.missing(from: features).isEmpty {
+            let e = try XCTUnwrap(reg.entry(v)).pointee
+            let yp = y.pointer.assumingMemoryBound(to: Float.self)
+            for i in 0..<40 { yp[i] = 123 }
+            var a = qb_mat_args()
+            a.w = UnsafeRawPointer(w.pointer); a.x = UnsafeRawPointer(x.pointer); a.y = yp
+            a.w_scales = UnsafePointer(side.pointer.assumingMemoryBound(to: Float.self))
+            a.w_zeros = UnsafePointer((side.pointer + 256).assumingMemoryBound(to: UInt8.self))
+            a.x_scales = UnsafePointer((side.pointer + 512).assumingMemoryBound(to: Float.self))
+            a.x_sums = UnsafePointer((side.pointer + 768).assumingMemoryBound(to: Int32.self))
+            a.M = 20; a.K = 0; a.N = 2; a.ldy = 20; a.group = Int32(v.group)
+            var packed: AlignedBuffer?
+            if let rsz = e.repack_size, let rfn = e.repack_fn {
+                let buf = try AlignedBuffer(count: max(64, rsz(20, 0, Int32(v.group))))
+                rfn(&a, buf.pointer)
+                a.w = UnsafeRawPointer(buf.pointer)
+                packed = buf
+            }
+            e.mat(&a, 0, 20)
+            withExtendedLifetime(packed) {}
+            XCTAssertEqual((0..<40).map { yp[$0] }, [Float](repeating: 0, count: 40), v.key)
+        }
+    }
+
     func testNotBuiltRows_listOtherVariantsOfTheArchitecture() {
         let reg = KernelRegistry(variants: [KernelVariant(op: "gemv", weightFormat: "q8_0", activationFormat: "q8_0",
                                                           variant: "scalar", requires: [], tolerance: .exact)])
