@@ -1,3 +1,4 @@
+// ref.c: see ref.h. Cross-checked against the shared scalar.c by the driver on every format.
 #include "ref.h"
 #include <math.h>
 #include <string.h>
@@ -58,25 +59,35 @@ static float absmax(const float *x, int n) {
     return a;
 }
 
+/// Block b of a row as 32 floats; a partial last block (K not a multiple of 32) is zero-padded, never
+/// read past K (docs/kernels.md).
+static void block32(const float *x, int K, int b, float out[32]) {
+    for (int j = 0; j < 32; j++) out[j] = b * 32 + j < K ? x[b * 32 + j] : 0.0f;
+}
+
 void ref_quantize_q8_0(const float *x, void *out, int K) {
     qb_block_q8_0 *y = out;
-    for (int b = 0; b < K / 32; b++) {
-        const float d = absmax(x + b * 32, 32) / 127.0f;
+    for (int b = 0; b < (K + 31) / 32; b++) {
+        float v[32];
+        block32(x, K, b, v);
+        const float d = absmax(v, 32) / 127.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         const uint16_t dh = ref_f32_to_f16(d);
         memcpy(&y[b].d, &dh, 2);
-        for (int j = 0; j < 32; j++) y[b].qs[j] = (int8_t)roundf(x[b * 32 + j] * id);
+        for (int j = 0; j < 32; j++) y[b].qs[j] = (int8_t)roundf(v[j] * id);
     }
 }
 
 void ref_quantize_q8_1(const float *x, void *out, int K) {
     qb_block_q8_1 *y = out;
-    for (int b = 0; b < K / 32; b++) {
-        const float d = absmax(x + b * 32, 32) / 127.0f;
+    for (int b = 0; b < (K + 31) / 32; b++) {
+        float v[32];
+        block32(x, K, b, v);
+        const float d = absmax(v, 32) / 127.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         int sum = 0;
         for (int j = 0; j < 32; j++) {
-            y[b].qs[j] = (int8_t)roundf(x[b * 32 + j] * id);
+            y[b].qs[j] = (int8_t)roundf(v[j] * id);
             sum += y[b].qs[j];
         }
         const uint16_t dh = ref_f32_to_f16(d), sh = ref_f32_to_f16((float)sum * d);
@@ -116,7 +127,19 @@ static float *yat(const qb_mat_args *a, int n, int m) { return a->y + (size_t)n 
 /// Element e (0..31) of a q4-style 16-byte nibble block: low nibbles are 0..15, high nibbles 16..31.
 static int nib(const uint8_t *qs, int e) { return e < 16 ? (qs[e] & 15) : (qs[e - 16] >> 4); }
 
+/// Shapes a format cannot hold (K not a multiple of the 32-element block, or group not a multiple of 32
+/// dividing K) get NaN outputs: qbench_kernels.h makes that binding so a caller bug cannot pass for a result.
+static int bad_shape(const qb_mat_args *a, int m0, int m1, int grouped) {
+    const int ok = grouped ? (a->K >= 0 && a->group > 0 && a->group % 32 == 0 && a->K % a->group == 0)
+                           : (a->K >= 0 && a->K % 32 == 0);
+    if (ok) return 0;
+    for (int n = 0; n < a->N; n++)
+        for (int m = m0; m < m1; m++) *yat(a, n, m) = NAN;
+    return 1;
+}
+
 void ref_mat_q8_0(const qb_mat_args *a, int m0, int m1) {
+    if (bad_shape(a, m0, m1, 0)) return;
     for (int n = 0; n < a->N; n++)
         for (int m = m0; m < m1; m++) {
             float acc = 0.0f;
@@ -131,6 +154,7 @@ void ref_mat_q8_0(const qb_mat_args *a, int m0, int m1) {
 }
 
 void ref_mat_q4_0(const qb_mat_args *a, int m0, int m1) {
+    if (bad_shape(a, m0, m1, 0)) return;
     for (int n = 0; n < a->N; n++)
         for (int m = m0; m < m1; m++) {
             float acc = 0.0f;
@@ -145,6 +169,7 @@ void ref_mat_q4_0(const qb_mat_args *a, int m0, int m1) {
 }
 
 void ref_mat_q4_1(const qb_mat_args *a, int m0, int m1) {
+    if (bad_shape(a, m0, m1, 0)) return;
     for (int n = 0; n < a->N; n++)
         for (int m = m0; m < m1; m++) {
             float acc = 0.0f;
@@ -173,6 +198,7 @@ void ref_mat_i8_pc(const qb_mat_args *a, int m0, int m1) {
 }
 
 static void ref_mat_4bit_g(const qb_mat_args *a, int m0, int m1, int with_zero) {
+    if (bad_shape(a, m0, m1, 1)) return;
     const int G = a->group, ng = a->K / G;
     for (int n = 0; n < a->N; n++)
         for (int m = m0; m < m1; m++) {

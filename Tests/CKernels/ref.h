@@ -1,6 +1,9 @@
-// A deliberately plain scalar reference for the ARM kernel test driver, written from docs/layouts.md
-// (not from the shared scalar.c, so the two can be cross-checked). No SIMD, no reordering: one output at
-// a time, blocks in increasing k, and `acc += (float)isum * (dw*dx)` as two roundings (no FMA).
+// A deliberately plain second scalar reference, written from docs/layouts.md and the numeric contract of
+// qbench_kernels.h / docs/kernels.md, not from the shared scalar.c. The ARM driver checks that it agrees with
+// scalar.c bit for bit on every format (the ARM kernels themselves are checked against scalar.c), so a
+// divergence between the two readings of the contract fails the test; it also supplies sum|w*x|, the scale
+// of the per-output float bound. No SIMD, no reordering: one output at a time, blocks in increasing k, and
+// `acc += (float)isum * (dw*dx)` as two roundings (no FMA); NaN for shapes a format cannot hold.
 #ifndef QB_TEST_REF_H
 #define QB_TEST_REF_H
 #include <stdint.h>

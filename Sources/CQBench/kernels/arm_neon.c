@@ -110,12 +110,24 @@ static inline int32_t qb_neon_round32(const float *x, float id, int8_t *q) {
     return sum;
 }
 
-/// q8_0 activations exactly as ggml's quantize_row_q8_0_ref: d = amax/127, q = roundf(x * (1/d)).
+/// Block b of the row: in place, or (the partial last block when K is not a multiple of 32) a zero-padded
+/// copy in `pad`, so the row is never read past K and the block is still written (docs/kernels.md).
+static inline const float *qb_neon_block(const float *x, int K, int b, float pad[QB_QK]) {
+    const int k0 = b * QB_QK;
+    if (k0 + QB_QK <= K) return x + k0;
+    memset(pad, 0, QB_QK * sizeof(float));
+    memcpy(pad, x + k0, (size_t)(K - k0) * sizeof(float));
+    return pad;
+}
+
+/// q8_0 activations exactly as ggml's quantize_row_q8_0_ref: d = amax/127, q = roundf(x * (1/d)); a
+/// partial last block is zero-padded (ggml asserts K % 32 == 0 instead).
 void qb_quantize_row_q8_0_neon(const float *x, void *out, float *scale, int32_t *sums, int group, int K) {
     (void)scale; (void)sums; (void)group;
     qb_block_q8_0 *y = (qb_block_q8_0 *)out;
-    for (int b = 0; b < K / QB_QK; b++) {
-        const float *xb = x + (size_t)b * QB_QK;
+    float pad[QB_QK];
+    for (int b = 0; b < (K + QB_QK - 1) / QB_QK; b++) {
+        const float *xb = qb_neon_block(x, K, b, pad);
         const float d = qb_neon_absmax(xb, QB_QK) / 127.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         const uint16_t dh = qb_arm_f32_to_f16(d);
@@ -124,12 +136,13 @@ void qb_quantize_row_q8_0_neon(const float *x, void *out, float *scale, int32_t 
     }
 }
 
-/// q8_1 activations as ggml's quantize_row_q8_1_ref: q8_0 plus s = fp16(sum(q) * d).
+/// q8_1 activations as ggml's quantize_row_q8_1_ref: q8_0 plus s = fp16(sum(q) * d); partial block as q8_0.
 void qb_quantize_row_q8_1_neon(const float *x, void *out, float *scale, int32_t *sums, int group, int K) {
     (void)scale; (void)sums; (void)group;
     qb_block_q8_1 *y = (qb_block_q8_1 *)out;
-    for (int b = 0; b < K / QB_QK; b++) {
-        const float *xb = x + (size_t)b * QB_QK;
+    float pad[QB_QK];
+    for (int b = 0; b < (K + QB_QK - 1) / QB_QK; b++) {
+        const float *xb = qb_neon_block(x, K, b, pad);
         const float d = qb_neon_absmax(xb, QB_QK) / 127.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         const int32_t sum = qb_neon_round32(xb, id, y[b].qs);
