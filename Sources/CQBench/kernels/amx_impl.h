@@ -16,7 +16,9 @@
 
 #include "qb_ref.h"
 
+#if defined(__clang__) /* gcc has no STDC pragmas; the build passes -ffp-contract=off too */
 #pragma STDC FP_CONTRACT OFF
+#endif
 
 typedef struct __attribute__((packed)) {
     uint8_t palette, start_row, reserved[14];

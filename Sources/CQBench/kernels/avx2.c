@@ -6,7 +6,9 @@
 #include "qb_protos.h"
 #include "qb_x16.h"
 
+#if defined(__clang__) /* gcc has no STDC pragmas; the build passes -ffp-contract=off too */
 #pragma STDC FP_CONTRACT OFF
+#endif
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 
 #define QB_VARIANT avx2

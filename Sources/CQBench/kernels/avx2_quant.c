@@ -8,7 +8,9 @@
 #include "qb_protos.h"
 #include "qb_ref.h"
 
+#if defined(__clang__) /* gcc has no STDC pragmas; the build passes -ffp-contract=off too */
 #pragma STDC FP_CONTRACT OFF
+#endif
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 
 /// roundf(v) for 8 lanes: trunc, then one step away from zero when the dropped fraction is at least 1/2.

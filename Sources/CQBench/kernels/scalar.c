@@ -9,7 +9,9 @@
 
 /* The integer contract is two roundings (product, then sum), never an FMA; keep clang from contracting
    `acc + isum * d` on targets that have FMA (aarch64 builds this file too). */
+#if defined(__clang__) /* gcc has no STDC pragmas; the build passes -ffp-contract=off too */
 #pragma STDC FP_CONTRACT OFF
+#endif
 
 /* ---------------------------------------------------------------- activation routines (quantize_row) */
 
