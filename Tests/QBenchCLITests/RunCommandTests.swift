@@ -43,7 +43,7 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(report.estimates.contains { $0.model == "smoke-tiny" && ($0.decodeTokensPerS ?? 0) > 0 })
         XCTAssertTrue(report.accuracy.contains { $0.format == "q4_0" && $0.sqnrDb > 10 })
 
-        if let error = try validateAgainstSchema(Data(r.stdout.utf8)) { XCTFail(error) }
+        if let error = try SchemaValidation.reportErrors(Data(r.stdout.utf8)) { XCTFail(error) }
     }
 
     func testRun_badOptionsGiveOneLineAndExit1() throws {
@@ -56,28 +56,5 @@ final class RunCommandTests: XCTestCase {
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)")
         }
-    }
-
-    /// python3 jsonschema (Draft 2020-12) over the report; nil when valid. Skips when jsonschema is missing.
-    private func validateAgainstSchema(_ json: Data) throws -> String? {
-        let dir = try TestPaths.scratch()
-        let file = dir.appendingPathComponent("report.json")
-        try json.write(to: file)
-        let schema = TestPaths.packageRoot.appendingPathComponent("docs/report.schema.json").path
-        let script = """
-        import json, sys
-        try:
-            import jsonschema
-        except ImportError:
-            sys.exit(77)
-        v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
-        errs = list(v.iter_errors(json.load(open(sys.argv[2]))))
-        for e in errs[:5]: print("/".join(map(str, e.path)) + ": " + e.message[:300])
-        sys.exit(1 if errs else 0)
-        """
-        guard let python = which("python3") else { throw XCTSkip("python3 not found") }
-        let r = try runProcess(python, ["-c", script, schema, file.path])
-        if r.status == 77 { throw XCTSkip("python3 has no jsonschema module") }
-        return r.status == 0 ? nil : r.stdout + r.stderr
     }
 }

@@ -156,38 +156,7 @@ final class ReportTests: XCTestCase {
 
     // MARK: - JSON Schema
 
-    /// Runs python3 jsonschema (Draft 2020-12) over `json`; returns nil when valid, else the error text.
-    func validateWithPython(_ json: Data) throws -> String? {
-        let dir = try TestPaths.scratch()
-        let file = dir.appendingPathComponent("report.json")
-        try json.write(to: file)
-        let schema = TestPaths.packageRoot.appendingPathComponent("docs/report.schema.json").path
-        let script = """
-        import json, sys
-        try:
-            import jsonschema
-        except ImportError:
-            sys.exit(77)
-        schema = json.load(open(sys.argv[1]))
-        jsonschema.Draft202012Validator.check_schema(schema)
-        errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))), key=lambda e: list(e.path))
-        for e in errors:
-            print("/".join(str(p) for p in e.path) + ": " + e.message)
-        sys.exit(1 if errors else 0)
-        """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, schema, file.path]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        do { try p.run() } catch { throw XCTSkip("python3 not runnable: \(error)") }
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        if p.terminationStatus == 77 { throw XCTSkip("python3 has no jsonschema module") }
-        if p.terminationStatus == 127 { throw XCTSkip("python3 not found") }
-        return p.terminationStatus == 0 ? nil : text
-    }
+    func validateWithPython(_ json: Data) throws -> String? { try SchemaValidation.reportErrors(json) }
 
     func testSampleReport_validatesAgainstTheJSONSchema() throws {
         let error = try validateWithPython(try SampleReport.make().encoded())
