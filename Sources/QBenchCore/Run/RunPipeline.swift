@@ -252,12 +252,18 @@ public final class RunPipeline {
                     log("qbench run: skipped \(v.key) \(job.shape): \(error)")
                     continue
                 }
-                let kernel = try PreparedKernel(variant: v, operands: operands, registry: registry)
                 let quantizer = candidates(op: "quantize_row", weightFormat: v.activationFormat, verified: verified,
                                            device: device).first
                 let cold = job.op == "gemv"
-                let bench = try KernelBench(kernel: kernel, coldBytes: cold ? coldBytes : nil,
+                let bench: KernelBench
+                do {
+                    let kernel = try PreparedKernel(variant: v, operands: operands, registry: registry)
+                    bench = try KernelBench(kernel: kernel, coldBytes: cold ? coldBytes : nil,
                                             quantizer: v.activationFormat == "f32" ? nil : quantizer, registry: registry)
+                } catch {
+                    log("qbench run: skipped \(v.key) \(job.shape): \(error)")
+                    continue
+                }
                 for pool in pools {
                     if interrupt?.isRaised == true { break }
                     progress?.step("\(job.op) \(job.format) \(job.shape) \(v.variant) t\(pool.threadCount)")
