@@ -76,6 +76,16 @@ public enum KernelDispatch {
         return order
     }
 
+    /// Preference for one weight (or activation) format, best first: the format family's ladder from
+    /// `DispatchTiers` — the one ordering `qbench probe` prints as tiers — then any other level of the architecture.
+    public static func preference(weightFormat: String, arch: String, sveVectorBits: Int?) -> [String] {
+        let base = preference(arch: arch, sveVectorBits: sveVectorBits)
+        guard let isa = ISAArch(rawValue: arch == "arm64" ? "aarch64" : arch),
+              let family = FormatFamily(format: weightFormat) else { return base }
+        let ladder = DispatchTiers.ladder(family, arch: isa, sveVectorBits: sveVectorBits).map(\.variant)
+        return ladder + base.filter { !ladder.contains($0) }
+    }
+
     /// Checks a user's limits against the architecture's variant names.
     /// - Throws: `QBError.badOption` naming `--max-isa` or `--variants` and the accepted names.
     public static func validate(_ limits: DispatchLimits, arch: String) throws {
@@ -94,7 +104,6 @@ public enum KernelDispatch {
     public static func plan(features: Set<CPUFeature>, arch: String, registry: KernelRegistry,
                             limits: DispatchLimits = DispatchLimits()) -> DispatchPlan {
         let lv = levels(arch: arch)
-        let pref = preference(arch: arch, sveVectorBits: limits.sveVectorBits)
         let cap = limits.maxISA.flatMap { lv.firstIndex(of: $0) }
         var rows: [DispatchRow] = []
         for t in registry.triples {
@@ -121,6 +130,7 @@ public enum KernelDispatch {
                 }
                 ok.append(c.variant)
             }
+            let pref = preference(weightFormat: t.weightFormat, arch: arch, sveVectorBits: limits.sveVectorBits)
             ok.sort { (pref.firstIndex(of: $0) ?? Int.max) < (pref.firstIndex(of: $1) ?? Int.max) }
             rows.append(DispatchRow(op: t.op, weightFormat: t.weightFormat, activationFormat: t.activationFormat,
                                     chosen: ok.first, fallbacks: Array(ok.dropFirst()), excluded: excluded))
@@ -134,5 +144,20 @@ public enum KernelDispatch {
         var l = limits
         if l.sveVectorBits == nil { l.sveVectorBits = device.cpu.sveVectorBits }
         return plan(features: Set(device.cpu.features), arch: device.cpu.arch, registry: registry, limits: l)
+    }
+}
+
+extension FormatFamily {
+    /// The family whose instruction path a weight or activation format uses (int4 groups have their own ladder;
+    /// the activation formats of the integer kernels are int8).
+    public init?(format: String) {
+        switch format {
+        case "q8_0", "q4_0", "q4_1", "i8_pc", "q8_1", "i8_pt": self = .int8
+        case _ where format.hasPrefix("i4_g") || format.hasPrefix("u4_g"): self = .int4
+        case "f16": self = .fp16
+        case "bf16": self = .bf16
+        case "f32": self = .f32
+        default: return nil
+        }
     }
 }

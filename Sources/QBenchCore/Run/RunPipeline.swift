@@ -201,7 +201,8 @@ public final class RunPipeline {
 
     /// The verified variants for (op, weight format), best first by the architecture's preference.
     func candidates(op: String, weightFormat: String, verified: Set<KernelVariant>, device: DeviceProfile) -> [KernelVariant] {
-        let pref = KernelDispatch.preference(arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
+        let pref = KernelDispatch.preference(weightFormat: weightFormat, arch: device.cpu.arch,
+                                             sveVectorBits: device.cpu.sveVectorBits)
         return verified.filter { $0.op == op && $0.weightFormat == weightFormat }
             .sorted { a, b in
                 let ia = pref.firstIndex(of: a.variant) ?? Int.max, ib = pref.firstIndex(of: b.variant) ?? Int.max

@@ -34,7 +34,11 @@ final class DispatchPlanTests: XCTestCase {
         let p = KernelDispatch.plan(features: sprLike, arch: "x86_64", registry: registry)
         let i8 = p.row(op: "gemm", weightFormat: "i8_pc", activationFormat: "i8_pt")!
         XCTAssertEqual(i8.chosen, "amx")
-        XCTAssertEqual(i8.fallbacks, ["avx512_vnni", "avx512", "avx_vnni", "avx2", "scalar"])
+        // The int8 ladder of the issue (and of DispatchTiers): amx > avx512_vnni > avx_vnni > avx512 > avx2 > scalar.
+        XCTAssertEqual(i8.fallbacks, ["avx512_vnni", "avx_vnni", "avx512", "avx2", "scalar"])
+        XCTAssertEqual([i8.chosen!] + i8.fallbacks,
+                       DispatchTiers.tiers(features: sprLike, arch: .x86_64)[.int8]!.map(\.variant),
+                       "the plan and the tiers the probe prints must agree")
         XCTAssertEqual(p.chosen(op: "gemv", weightFormat: "q4_0"), "avx512_vnni")
         XCTAssertEqual(p.chosen(op: "gemm", weightFormat: "f16"), "avx512_fp16")
     }
@@ -59,7 +63,9 @@ final class DispatchPlanTests: XCTestCase {
         let lim = DispatchLimits(maxISA: "avx512")
         try KernelDispatch.validate(lim, arch: "x86_64")
         let p = KernelDispatch.plan(features: sprLike, arch: "x86_64", registry: registry, limits: lim)
-        XCTAssertEqual(p.chosen(op: "gemm", weightFormat: "i8_pc"), "avx512")
+        // avx_vnni sits below avx512 in levels (so the cap allows it) and above it in the int8 ladder.
+        XCTAssertEqual(p.chosen(op: "gemm", weightFormat: "i8_pc"), "avx_vnni")
+        XCTAssertEqual(p.row(op: "gemm", weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks, ["avx512", "avx2", "scalar"])
         XCTAssertEqual(p.chosen(op: "gemm", weightFormat: "f16"), "avx512")
         let ex = p.row(op: "gemm", weightFormat: "i8_pc", activationFormat: "i8_pt")!.excluded
         XCTAssertEqual(Set(ex.map(\.variant)), ["avx512_vnni", "amx"])
