@@ -172,19 +172,28 @@ public final class KernelOperands: @unchecked Sendable {
             guard let e = scalarQuant(registry) ?? scalarQuant(.builtIn), let fn = e.pointee.quant else {
                 throw QBError.other("no scalar quantize_row for \(activationFormat) in this binary")
             }
-            xf.withUnsafeBufferPointer { src in
-                xs.withUnsafeMutableBufferPointer { sp in
-                    xsum.withUnsafeMutableBufferPointer { sums in
-                        for n in 0..<N {
-                            fn(src.baseAddress! + n * K, act.pointer + n * xrow, sp.baseAddress! + n,
-                               group > 0 ? sums.baseAddress! + n * ng : nil, Int32(group), Int32(K))
-                        }
+            Self.encodeRows(fn, xf, N: N, K: K, group: group, into: act.pointer, stride: xrow, scales: &xs, sums: &xsum)
+        }
+        activationScales = xs
+        activationSums = xsum
+    }
+
+    /// Encodes `N` rows of f32 activations with a `quantize_row` routine: row n goes to `out + n * stride`, its
+    /// per-token scale to `scales[n]` and, for grouped formats, its per-group sums to `sums[n * K/group ...]`.
+    /// Used once when operands are built and inside every timed call (dynamic quantization).
+    static func encodeRows(_ fn: qb_quant_fn, _ x: [Float], N: Int, K: Int, group: Int, into out: UnsafeMutableRawPointer,
+                           stride: Int, scales: inout [Float], sums: inout [Int32]) {
+        let ng = group > 0 ? K / group : 0
+        x.withUnsafeBufferPointer { src in
+            scales.withUnsafeMutableBufferPointer { sp in
+                sums.withUnsafeMutableBufferPointer { gs in
+                    for n in 0..<N {
+                        fn(src.baseAddress! + n * K, out + n * stride, sp.baseAddress! + n,
+                           ng > 0 ? gs.baseAddress! + n * ng : nil, Int32(group), Int32(K))
                     }
                 }
             }
         }
-        activationScales = xs
-        activationSums = xsum
     }
 }
 

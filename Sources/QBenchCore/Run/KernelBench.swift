@@ -51,17 +51,8 @@ public final class KernelBench: @unchecked Sendable {
     public func call(pool: KernelThreadPool) {
         let o = kernel.operands
         if let q = quant {
-            let ng = o.group > 0 ? o.K / o.group : 0
-            o.activationFloats.withUnsafeBufferPointer { src in
-                scratchScales.withUnsafeMutableBufferPointer { sp in
-                    scratchSums.withUnsafeMutableBufferPointer { sums in
-                        for n in 0..<o.N {
-                            q(src.baseAddress! + n * o.K, o.activations.pointer + n * o.activationStride, sp.baseAddress! + n,
-                              ng > 0 ? sums.baseAddress! + n * ng : nil, Int32(o.group), Int32(o.K))
-                        }
-                    }
-                }
-            }
+            KernelOperands.encodeRows(q, o.activationFloats, N: o.N, K: o.K, group: o.group, into: o.activations.pointer,
+                                      stride: o.activationStride, scales: &scratchScales, sums: &scratchSums)
         }
         guard let arena else { kernel.run(pool: pool); return }
         let w = UnsafeRawPointer(arena.pointer + next * copyStride)
