@@ -147,7 +147,7 @@ void ref_mat_q8_0(const qb_mat_args *a, int m0, int m1) {
                 const uint8_t *w = wrow(a, m) + b * 34, *x = xrow(a, n) + b * 34;
                 int32_t isum = 0;
                 for (int j = 0; j < 32; j++) isum += (int8_t)w[2 + j] * (int8_t)x[2 + j];
-                acc += (float)isum * (ref_f16_to_f32(rd16(w)) * ref_f16_to_f32(rd16(x)));
+                acc = fmaf((float)isum, ref_f16_to_f32(rd16(w)) * ref_f16_to_f32(rd16(x)), acc);
             }
             *yat(a, n, m) = acc;
         }
@@ -162,7 +162,7 @@ void ref_mat_q4_0(const qb_mat_args *a, int m0, int m1) {
                 const uint8_t *w = wrow(a, m) + b * 18, *x = xrow(a, n) + b * 34;
                 int32_t isum = 0;
                 for (int j = 0; j < 32; j++) isum += (nib(w + 2, j) - 8) * (int8_t)x[2 + j];
-                acc += (float)isum * (ref_f16_to_f32(rd16(w)) * ref_f16_to_f32(rd16(x)));
+                acc = fmaf((float)isum, ref_f16_to_f32(rd16(w)) * ref_f16_to_f32(rd16(x)), acc);
             }
             *yat(a, n, m) = acc;
         }
@@ -179,7 +179,7 @@ void ref_mat_q4_1(const qb_mat_args *a, int m0, int m1) {
                 for (int j = 0; j < 32; j++) isum += nib(w + 4, j) * (int8_t)x[4 + j];
                 const float dw = ref_f16_to_f32(rd16(w)), mw = ref_f16_to_f32(rd16(w + 2));
                 const float dx = ref_f16_to_f32(rd16(x)), sx = ref_f16_to_f32(rd16(x + 2));
-                acc += (float)isum * (dw * dx) + mw * sx; /* ggml's q4_1 x q8_1 epilogue */
+                acc = fmaf((float)isum, dw * dx, fmaf(mw, sx, acc)); /* the m*s term, then the block, each fused */
             }
             *yat(a, n, m) = acc;
         }
@@ -209,7 +209,7 @@ static void ref_mat_4bit_g(const qb_mat_args *a, int m0, int m1, int with_zero) 
                 const int z = with_zero ? a->w_zeros[(size_t)m * ng + g] : 8;
                 int32_t isum = 0;
                 for (int k = g * G; k < (g + 1) * G; k++) isum += (nib(w + (k / 32) * 16, k % 32) - z) * x[k];
-                acc += (float)isum * (a->w_scales[(size_t)m * ng + g] * a->x_scales[n]);
+                acc = fmaf((float)isum, a->w_scales[(size_t)m * ng + g] * a->x_scales[n], acc);
             }
             *yat(a, n, m) = acc;
         }

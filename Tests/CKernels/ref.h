@@ -3,7 +3,8 @@
 // scalar.c bit for bit on every format (the ARM kernels themselves are checked against scalar.c), so a
 // divergence between the two readings of the contract fails the test; it also supplies sum|w*x|, the scale
 // of the per-output float bound. No SIMD, no reordering: one output at a time, blocks in increasing k, and
-// `acc += (float)isum * (dw*dx)` as two roundings (no FMA); NaN for shapes a format cannot hold.
+// `acc = fmaf((float)isum, dw*dx, acc)`, one fused multiply-add per block (i8_pc: `0 + isum*(sw*sx)`, no
+// FMA); NaN for shapes a format cannot hold.
 #ifndef QB_TEST_REF_H
 #define QB_TEST_REF_H
 #include <stdint.h>

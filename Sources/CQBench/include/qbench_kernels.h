@@ -68,9 +68,11 @@ const qb_kernel_entry *qb_kernel_registry(int *count);
 
 /* ---- Numeric contract (binding for every variant; see docs/layouts.md and docs/kernels.md) ----
  * Integer paths: exact int32 sum per 32-element block (summed over the group for i4_gN/u4_gN, over the whole
- * row for i8_pc), then, per block in increasing k and in f32 without fused multiply-add:
- *     acc = acc + (float)isum * (d_w * d_x)                  (q8_0, q4_0, i4_gN, u4_gN, i8_pc; acc starts at 0)
- *     acc = acc + ((float)isum * (d_w * d_x) + m_w * s_x)    (q4_1 with q8_1 activations, ggml's order)
+ * row for i8_pc), then, per block in increasing k and in f32, exactly one fused multiply-add per block
+ * (fmaf: one rounding) and every other operation rounded on its own:
+ *     acc = fmaf((float)isum, d_w * d_x, acc)                        (q8_0, q4_0, i4_gN, u4_gN; acc starts at 0)
+ *     acc = fmaf((float)isum, d_w * d_x, fmaf(m_w, s_x, acc))        (q4_1 with q8_1 activations)
+ *     y   = 0 + (float)isum * (s_w * s_x)                            (i8_pc: one block per row, no FMA)
  * u4_gN: isum = sum q*x - z * sum x (exact int32). Kernels given a shape their format cannot hold (K not a
  * multiple of the block/group) write NaN to their outputs instead of guessing.
  * Activation rows read by a kernel are never read past K elements (K rounded up to the activation block). */

@@ -11,6 +11,7 @@
 // B = activations packed per call in the VNNI order (B[k/4][n][4] for int8, B[k/2][n][2] for bf16),
 // C = 16 x 16 int32 / f32 accumulators: C[m][n] is output y[n][m]. Two A and two B tiles feed four C tiles.
 // Ragged edges use zero-padded copies (rows past M, k past K), so no tile load reads outside its buffer.
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,7 +164,7 @@ void QB_AMX_SUFFIX(qb_gemm_q8_0_q8_0)(const qb_mat_args *a, int m0, int m1) {
                         const int m = m_base + r;
                         const float dw = m < a->M ? qb_load_f16((const uint8_t *)a->w + (size_t)m * a->w_stride + (size_t)b * sizeof(qb_block_q8_0)) : 0.0f;
                         for (int j = 0; j < 16; j++)
-                            facc[t][r * 16 + j] = facc[t][r * 16 + j] + (float)cbuf[t][r * 16 + j] * (dw * dxt[j]);
+                            facc[t][r * 16 + j] = fmaf((float)cbuf[t][r * 16 + j], dw * dxt[j], facc[t][r * 16 + j]);
                     }
                 }
             }

@@ -10,9 +10,10 @@
 #include <string.h>
 #include "qbench_kernels.h"
 
-// The integer contract (docs/layouts.md) is bit-exact only if `acc + isum*d` is two roundings, never an
-// FMA. clang contracts within a statement by default (-ffp-contract=on), which the pragma turns off per
-// file; gcc contracts everywhere and ignores the pragma, so gcc builds must pass -ffp-contract=off.
+// The integer contract (docs/kernels.md) fuses exactly one multiply-add per block (vfmaq_f32 / fmaf) and
+// rounds everything else on its own (the scale product d_w*d_x, i8_pc's 0 + isum*d). clang contracts within a
+// statement by default (-ffp-contract=on), which the pragma turns off per file; gcc contracts everywhere and
+// ignores the pragma, so gcc builds must pass -ffp-contract=off.
 #if defined(__clang__)
 #define QB_ARM_NO_CONTRACT _Pragma("STDC FP_CONTRACT OFF")
 #elif defined(__GNUC__)

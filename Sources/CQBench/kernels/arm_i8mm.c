@@ -133,9 +133,8 @@ QB_ARM_INLINE QB_ARM_I8MM void mm_block_kernel(const int fmt, const qb_mat_args 
                     for (int q = 0; q < 2; q++) {
                         int32x4_t isum = is[p][q];
                         if (fmt == QF_U4) isum = vsubq_s32(isum, vmulq_s32(rows_s(wz4, p), cols_s(xsum4, q)));
-                        float32x4_t t = vmulq_f32(vcvtq_f32_s32(isum), vmulq_f32(rows_f(wd4, p), cols_f(xd4, q)));
-                        if (fmt == QF_Q4_1) t = vaddq_f32(t, vmulq_f32(rows_f(wm4, p), cols_f(xs4, q)));
-                        acc[p][q] = vaddq_f32(acc[p][q], t);
+                        if (fmt == QF_Q4_1) acc[p][q] = vfmaq_f32(acc[p][q], rows_f(wm4, p), cols_f(xs4, q));
+                        acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(isum), vmulq_f32(rows_f(wd4, p), cols_f(xd4, q)));
                     }
             }
             store_tile(a, acc, m, m1, n);

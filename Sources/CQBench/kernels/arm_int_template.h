@@ -6,7 +6,7 @@
 // Tiles are 4 weight rows by NR activation rows; row and column tails reuse the last valid row
 // (computed, not stored) so every output goes through the same lane-wise epilogue.
 // Exactness: int32 sums per 32-element block (summed per group), then per output
-// acc = acc + (float)isum * (dw*dx) in increasing k, vectorised across outputs, never across k.
+// acc = fma((float)isum, dw*dx, acc) in increasing k, vectorised across outputs, never across k.
 
 #define QB_CAT_(a, b) a##b
 #define QB_CAT(a, b) QB_CAT_(a, b)
@@ -95,10 +95,9 @@ QB_ARM_INLINE QB_VATTR void qf_block_kernel(const int fmt, const int NR, const q
                     } else {
                         xd = qb_arm_f16(xr[j] + (size_t)g * xb);
                     }
-                    float32x4_t t = vmulq_f32(vcvtq_f32_s32(isum), vmulq_n_f32(wd, xd));
-                    if (fmt == QF_Q4_1) // ggml: (dw*dx)*isum + mw*sx, then into the accumulator
-                        t = vaddq_f32(t, vmulq_n_f32(wm, qb_arm_f16(xr[j] + (size_t)g * xb + offsetof(qb_block_q8_1, s))));
-                    acc[j] = vaddq_f32(acc[j], t);
+                    if (fmt == QF_Q4_1) // ggml's m*s term first, fused into the accumulator
+                        acc[j] = vfmaq_n_f32(acc[j], wm, qb_arm_f16(xr[j] + (size_t)g * xb + offsetof(qb_block_q8_1, s)));
+                    acc[j] = vfmaq_f32(acc[j], vcvtq_f32_s32(isum), vmulq_n_f32(wd, xd));
                 }
             }
             for (int j = 0; j < NR; j++) {

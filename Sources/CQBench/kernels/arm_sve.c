@@ -6,6 +6,8 @@
 // high for 16..31, which is the q4_0 order for any vector length.
 // Requires "asimd,sve" (Graviton3/Neoverse V1 at 256 bits, Neoverse N2/V2, A64FX at 512).
 #if defined(__aarch64__)
+#include <math.h>
+
 #include "arm_common.h"
 #include <arm_sve.h>
 
@@ -106,9 +108,8 @@ QB_ARM_INLINE QB_ARM_SVE void sv_block_kernel(const int fmt, const int NR, const
                     } else {
                         xd = qb_arm_f16(xr[j] + (size_t)g * xb);
                     }
-                    float t = (float)is * (wd * xd);
-                    if (fmt == QF_Q4_1) t = t + wm * qb_arm_f16(xr[j] + (size_t)g * xb + offsetof(qb_block_q8_1, s));
-                    acc[j] = acc[j] + t;
+                    if (fmt == QF_Q4_1) acc[j] = fmaf(wm, qb_arm_f16(xr[j] + (size_t)g * xb + offsetof(qb_block_q8_1, s)), acc[j]);
+                    acc[j] = fmaf((float)is, wd * xd, acc[j]);
                 }
             }
             for (int j = 0; j < NR && n + j < a->N; j++) a->y[(size_t)(n + j) * a->ldy + m] = acc[j];

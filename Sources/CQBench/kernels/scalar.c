@@ -7,8 +7,9 @@
 #include "qb_ref.h"
 #include "qb_protos.h"
 
-/* The integer contract is two roundings (product, then sum), never an FMA; keep clang from contracting
-   `acc + isum * d` on targets that have FMA (aarch64 builds this file too). */
+/* The integer contract is one fused multiply-add per block, `acc = fmaf((float)isum, d_w * d_x, acc)`, written
+   with fmaf so it is the same on every target; keep clang from contracting anything else (the scale product,
+   i8_pc's `0 + isum * d`), also on aarch64, which builds this file too. */
 #if defined(__clang__) /* gcc has no STDC pragmas; the build passes -ffp-contract=off too */
 #pragma STDC FP_CONTRACT OFF
 #endif
@@ -101,7 +102,7 @@ void qb_gemm_q8_0_q8_0_scalar(const qb_mat_args *a, int m0, int m1) {
             for (int b = 0; b < nb; b++) {
                 int32_t isum = 0;
                 for (int j = 0; j < QB_QK; j++) isum += (int32_t)w[b].qs[j] * x[b].qs[j];
-                acc = acc + (float)isum * (qb_f16_to_f32(w[b].d) * qb_f16_to_f32(x[b].d));
+                acc = fmaf((float)isum, qb_f16_to_f32(w[b].d) * qb_f16_to_f32(x[b].d), acc);
             }
             *qb_y_at(a, n, m) = acc;
         }
@@ -122,7 +123,7 @@ void qb_gemm_q4_0_q8_0_scalar(const qb_mat_args *a, int m0, int m1) {
                     isum += ((int32_t)(w[b].qs[j] & 15) - 8) * x[b].qs[j];
                     isum += ((int32_t)(w[b].qs[j] >> 4) - 8) * x[b].qs[j + 16];
                 }
-                acc = acc + (float)isum * (qb_f16_to_f32(w[b].d) * qb_f16_to_f32(x[b].d));
+                acc = fmaf((float)isum, qb_f16_to_f32(w[b].d) * qb_f16_to_f32(x[b].d), acc);
             }
             *qb_y_at(a, n, m) = acc;
         }
@@ -143,9 +144,9 @@ void qb_gemm_q4_1_q8_1_scalar(const qb_mat_args *a, int m0, int m1) {
                     isum += (int32_t)(w[b].qs[j] & 15) * x[b].qs[j];
                     isum += (int32_t)(w[b].qs[j] >> 4) * x[b].qs[j + 16];
                 }
-                const float t = (float)isum * (qb_f16_to_f32(w[b].d) * qb_f16_to_f32(x[b].d))
-                              + qb_f16_to_f32(w[b].m) * qb_f16_to_f32(x[b].s);
-                acc = acc + t;
+                /* ggml's m*s term first, then the block's dot product, each fused */
+                acc = fmaf(qb_f16_to_f32(w[b].m), qb_f16_to_f32(x[b].s), acc);
+                acc = fmaf((float)isum, qb_f16_to_f32(w[b].d) * qb_f16_to_f32(x[b].d), acc);
             }
             *qb_y_at(a, n, m) = acc;
         }
@@ -191,7 +192,7 @@ static void qb_gemm_x4_gn_scalar(const qb_mat_args *a, int m0, int m1, int asym)
                     const int32_t xs = a->x_sums ? a->x_sums[(size_t)n * ng + g] : xsum;
                     isum -= (int32_t)a->w_zeros[(size_t)m * ng + g] * xs;
                 }
-                acc = acc + (float)isum * (a->w_scales[(size_t)m * ng + g] * a->x_scales[n]);
+                acc = fmaf((float)isum, a->w_scales[(size_t)m * ng + g] * a->x_scales[n], acc);
             }
             *qb_y_at(a, n, m) = acc;
         }

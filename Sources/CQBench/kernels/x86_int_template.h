@@ -8,7 +8,7 @@
 //   qv_dot_big(acc, w, x) acc + 4-element dot products of u8 w (0..255) and s8 x, per int32 lane
 //   qv_dot_small(...)     the same for u8 w in 0..15 (cheaper without VNNI: no saturation possible)
 // Exactness: per lane (output row) an exact int32 per block/group, then the f32 epilogue of qbench_kernels.h
-// in increasing k, never reassociated, so every entry here is bit-exact with scalar.
+// (one FMA per block) in increasing k, never reassociated, so every entry here is bit-exact with scalar.
 #include <stdlib.h>
 
 #include "x86_template_common.h"
@@ -104,7 +104,11 @@ QB_INLINE qb_vrow qb_vrow_at(const qb_mat_args *a, const qb_x16_geom *G, int fmt
 /// Accumulator start for a group: the side constant, or -z*sum x per lane for u4.
 QB_INLINE qvi qb_acc_init(const int fmt, const qb_vrow *v, int gi, const qb_side *s) {
     if (fmt == QB_F_U4) return qv_mullo(qv_load_u8_i32(v->zero + (size_t)gi * 16), qv_set1_i32(s->comp));
-    return qv_set1_i32(s->comp);
+    /* A broadcast from memory for every accumulator (a load-port uop), not one broadcast copied with register
+       moves that compete with vpdpbusd for the vector ports: the asm keeps the compiler from merging them. */
+    qvi r;
+    __asm__ volatile("vpbroadcastd %1, %0" : "=v"(r) : "m"(s->comp));
+    return r;
 }
 
 /// The weight scale vector of a group, times the activation scale (the (d_w * d_x) factor).
@@ -116,11 +120,10 @@ QB_INLINE qvf qb_scale(const int fmt, const qb_vrow *v, int gi, float dx) {
     return qv_mul(ws, qv_set1_ps(dx));
 }
 
-/// acc = acc + ((float)isum * s [+ m * sx for q4_1])
+/// acc = fma((float)isum, s, acc), after acc = fma(m, sx, acc) for q4_1 (the contract of qbench_kernels.h)
 QB_INLINE qvf qb_epilogue(const int fmt, const qb_vrow *v, int gi, qvf facc, qvi isum, qvf s, float sx) {
-    qvf t = qv_mul(qv_cvt(isum), s);
-    if (fmt == QB_F_Q4_1) t = qv_add(t, qv_mul(qv_load_ph(v->side + (size_t)gi * 64 + 32), qv_set1_ps(sx)));
-    return qv_add(facc, t);
+    if (fmt == QB_F_Q4_1) facc = qv_fma(qv_load_ph(v->side + (size_t)gi * 64 + 32), qv_set1_ps(sx), facc);
+    return qv_fma(qv_cvt(isum), s, facc);
 }
 
 /// Dot products of one group for MV row vectors and NR activation rows.
