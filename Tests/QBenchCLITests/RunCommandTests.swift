@@ -37,6 +37,13 @@ final class RunCommandTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(row.samplesNs.count, 10, row.key)
             XCTAssertGreaterThan(row.medianNs, 0, row.key)
             XCTAssertNotNil(row.energy, row.key)
+            // Every result says what was done about NUMA placement; this machine's answer follows from hwloc.
+            let placement = try XCTUnwrap(row.weightPlacement, row.key)
+            if let nodes = try? ThreadPlacer.live().numaNodeCount, nodes == 1 {
+                XCTAssertEqual(placement, WeightPlacementOutcome.singleNode.description, row.key)
+            } else {
+                XCTAssertTrue(placement.hasPrefix("bound per worker slice"), "\(row.key): \(placement)")
+            }
         }
         XCTAssertTrue(report.roofline.bandwidth.contains { $0.level == "dram" && $0.gbPerS > 0 })
         XCTAssertFalse(report.roofline.peaks.isEmpty)

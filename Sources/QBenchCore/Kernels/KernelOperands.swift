@@ -12,7 +12,8 @@ public final class AlignedBuffer: @unchecked Sendable {
     public init(count: Int) throws {
         var p: UnsafeMutableRawPointer?
         let bytes = max(64, (count + 63) / 64 * 64)
-        guard posix_memalign(&p, 64, bytes) == 0, let p else {
+        // Large buffers start on a page, so NUMA placement (mbind) can act on their slices.
+        guard posix_memalign(&p, bytes >= 1 << 16 ? 4096 : 64, bytes) == 0, let p else {
             throw QBError.other("could not allocate \(count) bytes for kernel operands")
         }
         memset(p, 0, bytes)

@@ -17,10 +17,12 @@ public func kernelRowRanges(rows: Int, threads: Int, align: Int) -> [Range<Int>]
 /// Persistent workers; the calling thread is worker 0, so `threads` = 1 runs inline.
 ///
 /// Pinning: `placement` runs once on each worker thread as it starts (worker index as argument), and once on
-/// the caller for worker 0 at the first job. TODO(threads): pass hwloc binding from Sources/QBenchCore/Threads
-/// (ThreadPlacer) here once that lands; until then threads float where the OS puts them.
+/// the caller for worker 0 at the first job; `qbench run` passes ThreadPlacer's hwloc binding (one core each).
 public final class KernelThreadPool: @unchecked Sendable {
     public let threadCount: Int
+    /// NUMA node (OS index) of each worker's CPU when the placement pins it, else empty: where its rows of
+    /// the weights should live (`WeightPlacement`).
+    public let nodes: [Int?]
     private let placement: (@Sendable (Int) -> Void)?
     private let shared: Shared
     private let lock = NSLock()
@@ -38,9 +40,10 @@ public final class KernelThreadPool: @unchecked Sendable {
         init(workers: Int) { wake = (0..<workers).map { _ in DispatchSemaphore(value: 0) } }
     }
 
-    public init(threads: Int, placement: (@Sendable (Int) -> Void)? = nil) {
+    public init(threads: Int, placement: (@Sendable (Int) -> Void)? = nil, nodes: [Int?] = []) {
         threadCount = max(1, threads)
         self.placement = placement
+        self.nodes = nodes
         shared = Shared(workers: threadCount - 1)
         for i in 1..<threadCount {
             let s = shared, place = placement

@@ -84,6 +84,9 @@ public struct ResultRow: Codable, Sendable, Equatable {
     public var energy: ResultEnergy?
     public var validity: Validity
     public var warnings: [MeasurementWarning]
+    /// NUMA placement of the weights for this measurement (`WeightPlacementOutcome.description`); absent in
+    /// reports made before it was recorded.
+    public var weightPlacement: String?
 
     public init(key: String, op: String, weightFormat: String, activationFormat: String, variant: String,
                 shape: MatmulShape, threads: Int, cacheState: CacheState, samplesNs: [UInt64], iterationsPerSample: Int,

@@ -47,6 +47,30 @@ public final class KernelBench: @unchecked Sendable {
         scratchSums = [Int32](repeating: 0, count: kernel.operands.activationSums.count)
     }
 
+    /// Binds each worker's rows of every weight copy to the worker's NUMA node (see `WeightPlacement`); call
+    /// before timing on `pool`. Without a placer (no live topology) nothing is placed and the outcome says so.
+    public func placeWeights(pool: KernelThreadPool, placer: ThreadPlacer?) -> WeightPlacementOutcome {
+        guard let placer else { return .notPlaced("no live hwloc topology") }
+        let o = kernel.operands
+        let ranges = kernelRowRanges(rows: o.M, threads: pool.threadCount, align: kernel.variant.rowAlign)
+        let unitRows = kernel.packed == nil ? 1 : 16
+        let bytes = kernel.packed?.count ?? o.weightStride * o.M
+        let bases: [UnsafeMutableRawPointer]
+        if let arena {
+            bases = (0..<copies).map { arena.pointer + $0 * copyStride }
+        } else {
+            bases = [kernel.packed?.pointer ?? o.weights.pointer]
+        }
+        var outcome = WeightPlacementOutcome.singleNode
+        for b in bases {
+            outcome = placer.placeWeights(base: b, bufferBytes: bytes, rows: o.M, unitRows: unitRows, rowRanges: ranges,
+                                          nodes: pool.nodes)
+            if case .notPlaced = outcome { return outcome }
+            if case .singleNode = outcome { return outcome }
+        }
+        return outcome
+    }
+
     /// One call: quantize the activation rows (dynamic), then run every output row on the pool.
     public func call(pool: KernelThreadPool) {
         let o = kernel.operands

@@ -38,6 +38,8 @@ public final class RunPipeline {
     let interrupt: InterruptFlag?
     let log: (String) -> Void
     let registry = KernelRegistry.builtIn
+    /// The live hwloc placer (pinning and NUMA placement), nil when hwloc could not load this machine.
+    var placer: ThreadPlacer?
 
     public init(options: RunOptions, progress: ProgressReporter?, interrupt: InterruptFlag?,
                 log: @escaping (String) -> Void) {
@@ -89,10 +91,13 @@ public final class RunPipeline {
             $0.resolve(cores: max(1, device.topology.cores), pus: max(1, device.topology.pus))
         })).sorted()
         let placer = try? ThreadPlacer.live()
+        self.placer = placer
+        let granularity: PlacementGranularity = options.perPU ? .pu : .core
+        let slots = placer?.slots(granularity) ?? []
         let pools = threadCounts.map { t in
             KernelThreadPool(threads: t, placement: placer.map { p in
-                { @Sendable i in try? p.pinCurrentThread(index: i, granularity: self.options.perPU ? .pu : .core) }
-            })
+                { @Sendable i in try? p.pinCurrentThread(index: i, granularity: granularity) }
+            }, nodes: slots.count >= t ? slots.prefix(t).map(\.numaNodeOSIndex) : [])
         }
         log("qbench run: profile \(profile.name) (\(profileSource)), formats \(profile.formats.joined(separator: " ")), threads \(threadCounts.map(String.init).joined(separator: ","))\(options.quick ? ", quick" : "")")
 
@@ -268,6 +273,7 @@ public final class RunPipeline {
                 for pool in pools {
                     if interrupt?.isRaised == true { break }
                     progress?.step("\(job.op) \(job.format) \(job.shape) \(v.variant) t\(pool.threadCount)")
+                    let placement = bench.placeWeights(pool: pool, placer: placer)
                     // Calls shorter than a millisecond are batched into samples of about a millisecond, so
                     // scheduler jitter on a shared machine does not dominate them (the sample is the mean call).
                     let clock = MonotonicClock()
@@ -285,6 +291,7 @@ public final class RunPipeline {
                                                opsPerCall: bench.opsPerCall,
                                                ceilings: roofline.ceilings(family: family, threads: pool.threadCount),
                                                limits: timing.validityLimits))
+                    rows[rows.count - 1].weightPlacement = placement.description
                 }
             }
         }
