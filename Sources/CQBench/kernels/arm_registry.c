@@ -21,13 +21,22 @@
 #define QUANT(f, v, req) {.op = "quantize_row", .wfmt = #f, .afmt = #f, .variant = #v, .requires = req, .repack = "", \
                           .mat = NULL, .quant = qb_quantize_row_##f##_##v}
 
+/* The int4 functions take the group from qb_mat_args (any multiple of 32 dividing K), so one function serves
+   the g32, g64 and g128 entries, as on x86. */
+#define MATG(o, w, g, x, v, req) {.op = #o, .wfmt = #w "_g" #g, .afmt = #x, .variant = #v, .requires = req, \
+                                  .repack = "", .mat = qb_##o##_##w##_g32_##x##_##v, .quant = NULL}
+
 #define INT_SET(op, v, req)                       \
     MAT(op, q8_0, q8_0, v, req),                  \
     MAT(op, q4_0, q8_0, v, req),                  \
     MAT(op, q4_1, q8_1, v, req),                  \
     MAT(op, i8_pc, i8_pt, v, req),                \
-    MAT(op, i4_g32, i8_pt, v, req),               \
-    MAT(op, u4_g32, i8_pt, v, req)
+    MATG(op, i4, 32, i8_pt, v, req),              \
+    MATG(op, i4, 64, i8_pt, v, req),              \
+    MATG(op, i4, 128, i8_pt, v, req),             \
+    MATG(op, u4, 32, i8_pt, v, req),              \
+    MATG(op, u4, 64, i8_pt, v, req),              \
+    MATG(op, u4, 128, i8_pt, v, req)
 
 const qb_kernel_entry qb_arm_kernel_entries[] = {
     INT_SET(gemv, neon, REQ_NEON),
