@@ -1,5 +1,7 @@
-// A pool of persistent worker threads that split a kernel's output rows. Threads are created once, so a
-// benchmark sample pays two semaphore hand-offs per thread, not thread creation.
+// A pool of persistent worker threads that split a kernel's output rows. Threads are created once, and hand
+// jobs over by spinning first (qbench_sync.h), so a benchmark sample pays neither thread creation nor, between
+// back-to-back calls, a kernel wake-up.
+import CQBench
 import Foundation
 
 /// Contiguous row ranges for `threads` workers: the same size except the last, each starting on a multiple of
@@ -16,6 +18,11 @@ public func kernelRowRanges(rows: Int, threads: Int, align: Int) -> [Range<Int>]
 
 /// Persistent workers; the calling thread is worker 0, so `threads` = 1 runs inline.
 ///
+/// Hand-off (`qbench_sync.h`): after a job each worker spins on a generation counter for up to `spinMicros`
+/// before it sleeps, and the caller spins the same way while it waits for the workers, so back-to-back benchmark
+/// calls do not pay a kernel wake-up each (about 100 us per call here with semaphores: 7% of a 1.4 ms gemv).
+/// Spinning workers keep their cores busy for at most `spinMicros` after the last call.
+///
 /// Pinning: `placement` runs once on each worker thread as it starts (worker index as argument), and once on
 /// the caller for worker 0 at the first job; `qbench run` passes ThreadPlacer's hwloc binding (one core each).
 public final class KernelThreadPool: @unchecked Sendable {
@@ -23,37 +30,45 @@ public final class KernelThreadPool: @unchecked Sendable {
     /// NUMA node (OS index) of each worker's CPU when the placement pins it, else empty: where its rows of
     /// the weights should live (`WeightPlacement`).
     public let nodes: [Int?]
+    /// How long a worker (or the waiting caller) spins before it sleeps, in microseconds.
+    public let spinMicros: Int
     private let placement: (@Sendable (Int) -> Void)?
     private let shared: Shared
     private let lock = NSLock()
     private var callerPlaced = false
 
     /// What workers see. They hold it strongly, so a pool released while they sleep leaves them a valid
-    /// object to find `stopping` in.
+    /// object to find `stopping` in; the hand-off is freed when the last of them lets go.
     private final class Shared: @unchecked Sendable {
-        let wake: [DispatchSemaphore]
-        let done = DispatchSemaphore(value: 0)
-        // Written by the caller before the wake-up signals, read by workers after their wait: the semaphores
-        // order every access.
+        let sync: OpaquePointer
+        // Written by the caller before `qb_sync_publish`, read by workers after `qb_sync_wait_job` returns the
+        // new generation: the hand-off's sequentially consistent atomics order every access.
         var job: ((Int) -> Void)?
         var stopping = false
-        init(workers: Int) { wake = (0..<workers).map { _ in DispatchSemaphore(value: 0) } }
+        init(workers: Int) {
+            guard let s = qb_sync_create(Int32(workers)) else { fatalError("qbench: out of memory creating a thread pool") }
+            sync = s
+        }
+        deinit { qb_sync_destroy(sync) }
     }
 
-    public init(threads: Int, placement: (@Sendable (Int) -> Void)? = nil, nodes: [Int?] = []) {
+    public init(threads: Int, placement: (@Sendable (Int) -> Void)? = nil, nodes: [Int?] = [], spinMicros: Int = 1_000) {
         threadCount = max(1, threads)
         self.placement = placement
         self.nodes = nodes
+        self.spinMicros = max(0, spinMicros)
         shared = Shared(workers: threadCount - 1)
+        let spinNs = UInt64(self.spinMicros) * 1_000
         for i in 1..<threadCount {
             let s = shared, place = placement
             let t = Thread {
                 place?(i)
+                var seen: UInt64 = 0
                 while true {
-                    s.wake[i - 1].wait()
+                    seen = qb_sync_wait_job(s.sync, seen, spinNs)
                     if s.stopping { return }
                     s.job?(i)
-                    s.done.signal()
+                    qb_sync_done(s.sync)
                 }
             }
             t.name = "qbench-kernel-\(i)"
@@ -64,7 +79,7 @@ public final class KernelThreadPool: @unchecked Sendable {
 
     deinit {
         shared.stopping = true
-        for s in shared.wake { s.signal() }
+        if threadCount > 1 { qb_sync_publish(shared.sync) }
     }
 
     /// Runs `body(worker)` on every worker at once and returns when all finished. Calls are serialised.
@@ -74,9 +89,9 @@ public final class KernelThreadPool: @unchecked Sendable {
         if !callerPlaced { placement?(0); callerPlaced = true }
         withoutActuallyEscaping(body) { b in
             shared.job = b
-            for s in shared.wake { s.signal() }
+            if threadCount > 1 { qb_sync_publish(shared.sync) }
             b(0)
-            for _ in shared.wake { shared.done.wait() }
+            if threadCount > 1 { qb_sync_wait_done(shared.sync, UInt64(spinMicros) * 1_000) }
             shared.job = nil
         }
     }

@@ -28,6 +28,27 @@ final class KernelThreadPoolTests: XCTestCase {
         XCTAssertEqual(threads.count, 3, "the caller plus two workers")
     }
 
+    /// The spin-then-sleep hand-off: every worker runs every job exactly once and the caller returns only after
+    /// all of them, whether workers are caught spinning (back-to-back jobs), asleep (a pause longer than the
+    /// spin, or no spin at all), or woken mid-way (pauses around the spin time).
+    func testHandOff_everyWorkerRunsEveryJobOnceWhetherSpinningOrAsleep() {
+        for spin in [0, 50, 2_000] {
+            let pool = KernelThreadPool(threads: 4, spinMicros: spin)
+            let lock = NSLock()
+            var counts = [Int](repeating: 0, count: 4)
+            for job in 0..<300 {
+                pool.onEveryThread { w in
+                    if w == job % 4 { usleep(20) } // one slow worker per job: the others finish first
+                    lock.lock(); counts[w] += 1; lock.unlock()
+                }
+                lock.lock()
+                XCTAssertEqual(counts, [Int](repeating: job + 1, count: 4), "spin \(spin) us, job \(job)")
+                lock.unlock()
+                if job % 50 == 49 { usleep(UInt32(job % 100 == 49 ? 5_000 : 60)) }
+            }
+        }
+    }
+
     func testPooledKernel_equalsSingleThreadedBitForBit() throws {
         let reg = KernelRegistry.builtIn
         let f = KernelTestSupport.hostFeatures
