@@ -94,10 +94,12 @@ public final class RunPipeline {
         self.placer = placer
         let granularity: PlacementGranularity = options.perPU ? .pu : .core
         let slots = placer?.slots(granularity) ?? []
+        // QBENCH_POOL_SPIN_US overrides how long idle workers spin before sleeping (0: sleep at once).
+        let spin = ProcessInfo.processInfo.environment["QBENCH_POOL_SPIN_US"].flatMap { Int($0) }.map { max(0, $0) } ?? 1_000
         let pools = threadCounts.map { t in
             KernelThreadPool(threads: t, placement: placer.map { p in
                 { @Sendable i in try? p.pinCurrentThread(index: i, granularity: granularity) }
-            }, nodes: slots.count >= t ? slots.prefix(t).map(\.numaNodeOSIndex) : [])
+            }, nodes: slots.count >= t ? slots.prefix(t).map(\.numaNodeOSIndex) : [], spinMicros: spin)
         }
         log("qbench run: profile \(profile.name) (\(profileSource)), formats \(profile.formats.joined(separator: " ")), threads \(threadCounts.map(String.init).joined(separator: ","))\(options.quick ? ", quick" : "")")
 
