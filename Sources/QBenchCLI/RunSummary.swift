@@ -24,8 +24,9 @@ enum RunSummary {
 
         // Per format: best result for the largest decode and prefill shape at the most threads.
         let maxT = r.results.map(\.threads).max() ?? 1
-        out += "Per format at t\(maxT) (largest per-layer shape; gemv weights cold, gemm warm)\n"
-        out += row(["format", "op", "shape", "variant", "median", "GB/s", "GOP/s", "roofline", "energy"])
+        out += "Per format at t\(maxT) (largest per-layer shape; gemv weights cold, gemm warm; roofline: against the run's best\n"
+        out += "ceilings; adjacent: against the same ceiling re-measured just before and after the result)\n"
+        out += row(["format", "op", "shape", "variant", "median", "GB/s", "GOP/s", "roofline", "adjacent", "energy"])
         let formats = uniq(r.results.map(\.weightFormat))
         for op in ["gemv", "gemm"] {
             let shapes = r.results.filter { $0.op == op && $0.shape.m == (op == "gemv" ? 1 : $0.shape.m) }
@@ -36,8 +37,9 @@ enum RunSummary {
                     .min(by: { $0.medianNs < $1.medianNs }) else { continue }
                 let roof = best.roofline.map { "\(pct($0.fraction)) \($0.bound.rawValue)" } ?? "-"
                 let energy = best.energy.map { "\($0.source.rawValue) \(String(format: "%.3g", $0.joules)) J" } ?? "-"
+                let adj = best.adjacent.map { pct($0.fraction) } ?? "-"
                 out += row([f, op, "\(best.shape)", best.variant, ms(best.medianNs), f1(best.throughput.gbPerS),
-                            f1(best.throughput.gopPerS), roof, energy + (best.validity.valid ? "" : " INVALID")])
+                            f1(best.throughput.gopPerS), roof, adj, energy + (best.validity.valid ? "" : " INVALID")])
             }
         }
         out += "\n"

@@ -37,6 +37,19 @@ final class RunCommandTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(row.samplesNs.count, 10, row.key)
             XCTAssertGreaterThan(row.medianNs, 0, row.key)
             XCTAssertNotNil(row.energy, row.key)
+            // The adjacent ceiling matches the result's bound: the read loop over its own cold weight copies for
+            // memory-bound rows, the peak loop for compute-bound ones; the fraction is its throughput over it.
+            if let adj = row.adjacent {
+                let bound = try XCTUnwrap(row.roofline?.bound, row.key)
+                XCTAssertEqual(adj.ceiling, bound == .memory ? "dram_read" : "peak", row.key)
+                XCTAssertEqual(adj.repetitions, 2, row.key) // quick: one before, one after
+                XCTAssertGreaterThan(adj.value, 0, row.key)
+                let achieved = bound == .memory ? row.throughput.gbPerS : row.throughput.gopPerS
+                XCTAssertEqual(adj.fraction, achieved / adj.value, accuracy: 1e-9, row.key)
+            }
+            if row.op == "gemv", row.roofline?.bound == .memory {
+                XCTAssertEqual(row.adjacent?.ceiling, "dram_read", "cold decode rows re-measure DRAM reads: \(row.key)")
+            }
             // Every result says what was done about NUMA placement; this machine's answer follows from hwloc.
             let placement = try XCTUnwrap(row.weightPlacement, row.key)
             if let nodes = try? ThreadPlacer.live().numaNodeCount, nodes == 1 {

@@ -122,6 +122,21 @@ public enum LimitKernels {
         }
     }
 
+    /// Reads `bytes` of memory that already exists (e.g. a benchmark's weight copies) once, split into one
+    /// contiguous slice per thread as the kernels split rows, all threads at once. `base` must be 64-byte aligned.
+    public static func measureRead(_ k: ReadKernel, region base: UnsafeRawPointer, bytes: Int,
+                                   pool: KernelThreadPool) -> BandwidthMeasurement {
+        var n: Int32 = 0
+        let fn = qb_read_kernels(&n)![k.index].run!
+        let per = bytes / max(1, pool.threadCount) / 256 * 256
+        let t0 = qb_hw_now_ns()
+        if per > 0 { pool.onEveryThread { w in _ = fn(base + w * per, per, 1) } }
+        let dt = max(1, qb_hw_now_ns() - t0)
+        let total = Double(per) * Double(pool.threadCount)
+        return BandwidthMeasurement(variant: k.variant, threads: pool.threadCount, bytesPerThread: per, passes: 1,
+                                    elapsedNs: dt, gbPerS: total / Double(dt))
+    }
+
     /// Reads each thread's buffer `passes` times on all threads at once. Returns the measurement and the
     /// checksums each thread computed (tests check them against `expectedChecksumPerPass`).
     public static func measureRead(_ k: ReadKernel, buffers: ReadBuffers, pool: KernelThreadPool,

@@ -54,6 +54,27 @@ public enum ResultKey {
     }
 }
 
+/// The ceiling of a result measured again right next to it (just before and just after its samples), so a
+/// machine that is slower for a while (a noisy neighbour on a shared host) slows both sides of the ratio.
+public struct AdjacentCeiling: Codable, Sendable, Equatable {
+    /// `dram_read`: the read loop over the same weight copies the cold kernel streamed, split across the same
+    /// threads; `peak`: the peak loop of the result's family and instruction (the one its roofline ceiling used).
+    public var ceiling: String
+    /// What the loop issues, e.g. `vmovdqa64 zmm`, `vpdpbusd zmm`.
+    public var instruction: String
+    /// Median of the repetitions, in `unit`.
+    public var value: Double
+    /// `GB/s` (dram_read) or `GOP/s` (peak).
+    public var unit: String
+    public var repetitions: Int
+    /// The result's throughput in `unit` (bytes per call or operations per call over its median) / `value`.
+    public var fraction: Double
+    public init(ceiling: String, instruction: String, value: Double, unit: String, repetitions: Int, fraction: Double) {
+        self.ceiling = ceiling; self.instruction = instruction; self.value = value; self.unit = unit
+        self.repetitions = repetitions; self.fraction = fraction
+    }
+}
+
 public struct ResultRow: Codable, Sendable, Equatable {
     public var key: String
     public var op: String
@@ -87,6 +108,8 @@ public struct ResultRow: Codable, Sendable, Equatable {
     /// NUMA placement of the weights for this measurement (`WeightPlacementOutcome.description`); absent in
     /// reports made before it was recorded.
     public var weightPlacement: String?
+    /// The result's ceiling re-measured around it (absent when no ceiling applies or it was not measured).
+    public var adjacent: AdjacentCeiling?
 
     public init(key: String, op: String, weightFormat: String, activationFormat: String, variant: String,
                 shape: MatmulShape, threads: Int, cacheState: CacheState, samplesNs: [UInt64], iterationsPerSample: Int,

@@ -47,6 +47,12 @@ public final class KernelBench: @unchecked Sendable {
         scratchSums = [Int32](repeating: 0, count: kernel.operands.activationSums.count)
     }
 
+    /// The memory a cold call cycles through (every weight copy), for a read loop over the same bytes; nil when
+    /// the weights are not rotated (warm).
+    public var rotatedRegion: (base: UnsafeRawPointer, bytes: Int)? {
+        arena.map { (UnsafeRawPointer($0.pointer), copies * copyStride) }
+    }
+
     /// Binds each worker's rows of every weight copy to the worker's NUMA node (see `WeightPlacement`); call
     /// before timing on `pool`. Without a placer (no live topology) nothing is placed and the outcome says so.
     public func placeWeights(pool: KernelThreadPool, placer: ThreadPlacer?) -> WeightPlacementOutcome {

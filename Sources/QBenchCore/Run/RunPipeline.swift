@@ -245,6 +245,7 @@ public final class RunPipeline {
         let total = jobs.reduce(0) { $0 + $1.variants.count * pools.count }
         progress?.begin(phase: "benchmark", total: total)
         let sampler = Sampler(limits: timing.samplingLimits, resolution: resolution, interrupt: interrupt)
+        let adjacent = AdjacentCeilings(features: Set(device.cpu.features), roofline: roofline, quick: options.quick)
         let coldBytes = RooflineMeasurer.coldBytes(topology: device.topology, quick: options.quick)
         var rows: [ResultRow] = []
         var seed: UInt64 = 1
@@ -284,9 +285,13 @@ public final class RunPipeline {
                     bench.call(pool: pool)
                     let single = max(1, clock.nowNs() &- t0)
                     let inner = single >= 1_000_000 ? 1 : Int(min(64, 1_000_000 / single))
+                    let family = RooflineMeasurer.family(weightFormat: v.weightFormat, variant: v.variant)
+                    // The ceiling again, right before and right after the samples (see AdjacentCeiling).
+                    let probe = adjacent.probe(family: family, bench: bench, pool: pool)
+                    var around = probe?.measure(pool, options.quick ? 1 : 2) ?? []
                     let run = sampler.run(cacheState: cold ? .cold : .warm, iterationsPerSample: inner,
                                           energyMeter: energy) { bench.call(pool: pool) }
-                    let family = RooflineMeasurer.family(weightFormat: v.weightFormat, variant: v.variant)
+                    around += probe?.measure(pool, options.quick ? 1 : 2) ?? []
                     rows.append(ResultRow.make(op: job.op, weightFormat: v.weightFormat,
                                                activationFormat: v.activationFormat, variant: v.variant, shape: job.shape,
                                                threads: pool.threadCount, run: run, bytesPerCall: bench.bytesPerCall,
@@ -294,10 +299,69 @@ public final class RunPipeline {
                                                ceilings: roofline.ceilings(family: family, threads: pool.threadCount),
                                                limits: timing.validityLimits))
                     rows[rows.count - 1].weightPlacement = placement.description
+                    if let probe, !around.isEmpty, let bound = rows[rows.count - 1].roofline?.bound,
+                       bound == probe.bound {
+                        let value = around.sorted()[around.count / 2]
+                        let t = rows[rows.count - 1].throughput
+                        let achieved = bound == .memory ? t.gbPerS : t.gopPerS
+                        rows[rows.count - 1].adjacent = AdjacentCeiling(
+                            ceiling: bound == .memory ? "dram_read" : "peak", instruction: probe.instruction,
+                            value: value, unit: bound == .memory ? "GB/s" : "GOP/s", repetitions: around.count,
+                            fraction: value > 0 ? achieved / value : 0)
+                    }
                 }
             }
         }
         progress?.finish()
         return rows
+    }
+}
+
+/// Re-measures a result's ceiling next to its samples: the read loop over the weight copies a cold kernel streams
+/// (memory-bound results) or the peak loop its roofline ceiling came from (compute-bound results).
+struct AdjacentCeilings {
+    let read: ReadKernel?
+    let peaks: [PeakKernel]
+    let roofline: RooflineSection
+    let quick: Bool
+
+    init(features: Set<CPUFeature>, roofline: RooflineSection, quick: Bool) {
+        read = LimitKernels.bestRead(features: features)
+        peaks = LimitKernels.runnablePeaks(features: features)
+        self.roofline = roofline
+        self.quick = quick
+    }
+
+    struct Probe {
+        let bound: RooflineBound
+        let instruction: String
+        /// `n` repetitions on the pool, each a value in GB/s or GOP/s.
+        let measure: (KernelThreadPool, Int) -> [Double]
+    }
+
+    /// What to measure for a result of `family` run by `bench` on `pool`: its memory ceiling when the bench
+    /// rotates cold copies, else the peak loop that set its family's compute ceiling at this thread count.
+    func probe(family: String, bench: KernelBench, pool: KernelThreadPool) -> Probe? {
+        let threads = pool.threadCount
+        let dram = roofline.bandwidth.first { $0.level == "dram" && $0.threads == threads }?.gbPerS ?? 0
+        let best = roofline.peaks.filter { $0.family == family && $0.threads == threads }.max { $0.gopPerS < $1.gopPerS }
+        guard let best else { return nil }
+        // The bound the roofline will give this result: compare its intensity with the ridge point.
+        let intensity = bench.opsPerCall / max(1, bench.bytesPerCall)
+        let memoryBound = dram > 0 && intensity * dram < best.gopPerS
+        if memoryBound {
+            guard let read, let region = bench.rotatedRegion else { return nil }
+            return Probe(bound: .memory, instruction: read.instruction) { pool, n in
+                (0..<n).map { _ in LimitKernels.measureRead(read, region: region.base, bytes: region.bytes, pool: pool).gbPerS }
+            }
+        }
+        guard let k = peaks.first(where: { RooflineMeasurer.family(peakKind: $0.kind) == family && $0.variant == best.variant })
+        else { return nil }
+        // About 15 ms (4 ms quick) per repetition at the roofline's rate.
+        let perIter = k.opsPerIteration * Double(threads) / max(1e-9, best.gopPerS) // ns per iteration
+        let iters = UInt64(max(1_000, (quick ? 4e6 : 15e6) / max(perIter, 1e-3)))
+        return Probe(bound: .compute, instruction: k.instruction) { pool, n in
+            (0..<n).map { _ in LimitKernels.measurePeak(k, pool: pool, iterations: iters).gopPerS }
+        }
     }
 }
