@@ -64,6 +64,11 @@ enum RunSummary {
         }
         let variants = uniq(r.kernels.filter { $0.status == .verified }.map(\.variant))
         out += "  verified variants: \(variants.joined(separator: " "))\n"
+        // Where measurement disagrees with the static plan by more than 10% (dispatch_check in the report).
+        for c in r.dispatchCheck ?? [] where c.fastest != c.planned && (c.speedup ?? 0) > 1.1 {
+            out += "  measured: \(c.op) \(c.weightFormat) \(c.shape) t\(c.threads): \(c.fastest) is "
+                + String(format: "%.2fx", c.speedup ?? 0) + " faster than the planned \(c.planned)\n"
+        }
 
         // Accuracy: mean SQNR per format.
         let acc = Dictionary(grouping: r.accuracy, by: \.format)

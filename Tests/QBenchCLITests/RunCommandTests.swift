@@ -58,6 +58,13 @@ final class RunCommandTests: XCTestCase {
                 XCTAssertTrue(placement.hasPrefix("bound per worker slice"), "\(row.key): \(placement)")
             }
         }
+        // The representative shapes time every verified variant, so the plan is checked against them.
+        let checks = try XCTUnwrap(report.dispatchCheck)
+        XCTAssertFalse(checks.isEmpty)
+        for c in checks {
+            XCTAssertTrue(c.variants.contains(c.fastest), "\(c)")
+            if c.variants.contains(c.planned) { XCTAssertGreaterThan(c.speedup ?? 0, 0, "\(c)") }
+        }
         XCTAssertTrue(report.roofline.bandwidth.contains { $0.level == "dram" && $0.gbPerS > 0 })
         XCTAssertFalse(report.roofline.peaks.isEmpty)
         XCTAssertTrue(report.estimates.contains { $0.model == "smoke-tiny" && ($0.decodeTokensPerS ?? 0) > 0 })

@@ -25,6 +25,9 @@ public struct Report: Codable, Sendable, Equatable {
     public var estimates: [TokenEstimate]
     /// The run's validity: valid only when every result is.
     public var validity: Validity
+    /// The static plan against measurement, where several variants were timed on one shape (absent in reports
+    /// made before 2026-11-29).
+    public var dispatchCheck: [DispatchCheck]?
 
     public init(run: RunInfo, device: DeviceProfile, energy: EnergyMeterInfo, kernels: [KernelRow], results: [ResultRow],
                 roofline: RooflineSection, accuracy: [AccuracyRow], estimates: [TokenEstimate], validity: Validity) {

@@ -143,9 +143,10 @@ public final class RunPipeline {
         let run = RunInfo(startedAt: started, finishedAt: RunInfo.timestamp(), profile: profile.name,
                           profileSource: profileSource, quick: options.quick, interrupted: interrupted,
                           timerResolutionNs: resolution.resolutionNs)
-        let report = Report(run: run, device: device, energy: energyChoice.info, kernels: kernelRows, results: results,
+        var report = Report(run: run, device: device, energy: energyChoice.info, kernels: kernelRows, results: results,
                             roofline: roofline, accuracy: accuracy, estimates: estimates,
                             validity: Validity.combine(parts))
+        report.dispatchCheck = DispatchCheck.compare(plan: plan, results: results)
         if interrupted && results.isEmpty { return RunOutcome(report: report, reportURL: nil) }
         let stamp = started.replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
         let url = options.outDir.appendingPathComponent("qbench-\(profile.name)-\(device.id)-\(stamp).json")
