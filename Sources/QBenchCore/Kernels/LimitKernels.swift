@@ -122,19 +122,23 @@ public enum LimitKernels {
         }
     }
 
-    /// Reads `bytes` of memory that already exists (e.g. a benchmark's weight copies) once, split into one
-    /// contiguous slice per thread as the kernels split rows, all threads at once. `base` must be 64-byte aligned.
-    public static func measureRead(_ k: ReadKernel, region base: UnsafeRawPointer, bytes: Int,
+    /// Reads memory that already exists once, all threads at once: worker w reads each of `slices[w]` (e.g. its
+    /// rows of every weight copy a cold benchmark cycles through). Starts must be 64-byte aligned and lengths
+    /// multiples of 256 (the read loops' unit).
+    public static func measureRead(_ k: ReadKernel, slices: [[(base: UnsafeRawPointer, bytes: Int)]],
                                    pool: KernelThreadPool) -> BandwidthMeasurement {
         var n: Int32 = 0
         let fn = qb_read_kernels(&n)![k.index].run!
-        let per = bytes / max(1, pool.threadCount) / 256 * 256
         let t0 = qb_hw_now_ns()
-        if per > 0 { pool.onEveryThread { w in _ = fn(base + w * per, per, 1) } }
+        pool.onEveryThread { w in
+            guard w < slices.count else { return }
+            for s in slices[w] where s.bytes >= 256 { _ = fn(s.base, s.bytes / 256 * 256, 1) }
+        }
         let dt = max(1, qb_hw_now_ns() - t0)
-        let total = Double(per) * Double(pool.threadCount)
-        return BandwidthMeasurement(variant: k.variant, threads: pool.threadCount, bytesPerThread: per, passes: 1,
-                                    elapsedNs: dt, gbPerS: total / Double(dt))
+        let perThread = slices.map { $0.reduce(0) { $0 + ($1.bytes >= 256 ? $1.bytes / 256 * 256 : 0) } }
+        let total = Double(perThread.reduce(0, +))
+        return BandwidthMeasurement(variant: k.variant, threads: pool.threadCount, bytesPerThread: perThread.max() ?? 0,
+                                    passes: 1, elapsedNs: dt, gbPerS: total / Double(dt))
     }
 
     /// Reads each thread's buffer `passes` times on all threads at once. Returns the measurement and the

@@ -47,10 +47,24 @@ public final class KernelBench: @unchecked Sendable {
         scratchSums = [Int32](repeating: 0, count: kernel.operands.activationSums.count)
     }
 
-    /// The memory a cold call cycles through (every weight copy), for a read loop over the same bytes; nil when
-    /// the weights are not rotated (warm).
-    public var rotatedRegion: (base: UnsafeRawPointer, bytes: Int)? {
-        arena.map { (UnsafeRawPointer($0.pointer), copies * copyStride) }
+    /// What each of `threads` workers streams over a full rotation of a cold bench: its rows' bytes in every
+    /// weight copy (64-byte aligned starts, lengths rounded down to 256 for the read loops); nil when the weights
+    /// are not rotated (warm).
+    public func rotatedSlices(threads: Int) -> [[(base: UnsafeRawPointer, bytes: Int)]]? {
+        guard let arena else { return nil }
+        let o = kernel.operands
+        let ranges = kernelRowRanges(rows: o.M, threads: threads, align: kernel.variant.rowAlign)
+        let unitRows = kernel.packed == nil ? 1 : 16
+        let bytes = kernel.packed?.count ?? o.weightStride * o.M
+        return ranges.map { r in
+            guard !r.isEmpty else { return [] }
+            let lo = WeightPlacement.offset(ofRow: r.lowerBound, rows: o.M, unitRows: unitRows, bufferBytes: bytes) / 64 * 64
+            let hi = r.upperBound >= o.M ? bytes
+                : WeightPlacement.offset(ofRow: r.upperBound, rows: o.M, unitRows: unitRows, bufferBytes: bytes)
+            let n = (hi - lo) / 256 * 256
+            guard n > 0 else { return [] }
+            return (0..<copies).map { c in (UnsafeRawPointer(arena.pointer + c * copyStride + lo), n) }
+        }
     }
 
     /// Binds each worker's rows of every weight copy to the worker's NUMA node (see `WeightPlacement`); call

@@ -351,9 +351,9 @@ struct AdjacentCeilings {
         let intensity = bench.opsPerCall / max(1, bench.bytesPerCall)
         let memoryBound = dram > 0 && intensity * dram < best.gopPerS
         if memoryBound {
-            guard let read, let region = bench.rotatedRegion else { return nil }
+            guard let read, let slices = bench.rotatedSlices(threads: threads) else { return nil }
             return Probe(bound: .memory, instruction: read.instruction) { pool, n in
-                (0..<n).map { _ in LimitKernels.measureRead(read, region: region.base, bytes: region.bytes, pool: pool).gbPerS }
+                (0..<n).map { _ in LimitKernels.measureRead(read, slices: slices, pool: pool).gbPerS }
             }
         }
         guard let k = peaks.first(where: { RooflineMeasurer.family(peakKind: $0.kind) == family && $0.variant == best.variant })

@@ -59,6 +59,34 @@ final class RunPipelineTests: XCTestCase {
         XCTAssertGreaterThan(bench.bytesPerCall, Double(64 * 256 / 2))
     }
 
+    /// The adjacent DRAM read covers what each worker streams in a cold rotation: its rows in every copy.
+    func testRotatedSlices_coverEachWorkersRowsInEveryCopy() throws {
+        let reg = KernelRegistry.builtIn
+        let v = try XCTUnwrap(reg.variants.first { $0.op == "gemv" && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
+        let ops = try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", M: 256, K: 512, N: 1, seed: 3)
+        let bench = try KernelBench(kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: 1 << 20, quantizer: nil)
+        let slices = try XCTUnwrap(bench.rotatedSlices(threads: 2))
+        XCTAssertEqual(slices.count, 2)
+        let rowBytes = 512 / 32 * 34, total = 256 * rowBytes
+        for (w, s) in slices.enumerated() {
+            XCTAssertEqual(s.count, bench.copies, "one slice per copy")
+            for x in s {
+                XCTAssertEqual(Int(bitPattern: x.base) % 64, 0)
+                XCTAssertEqual(x.bytes % 256, 0)
+                XCTAssertEqual(Double(x.bytes), Double(total) / 2, accuracy: 256 + 64, "worker \(w): half the rows")
+            }
+        }
+        // Worker 1 starts where its first row (128) starts, rounded down to 64 bytes, in every copy.
+        XCTAssertEqual(slices[1][0].base - slices[0][0].base, 128 * rowBytes / 64 * 64)
+        let pool = KernelThreadPool(threads: 2)
+        let read = try XCTUnwrap(LimitKernels.bestRead(features: Set(try DeviceProbe.probe().device.cpu.features)))
+        let m = LimitKernels.measureRead(read, slices: slices, pool: pool)
+        XCTAssertGreaterThan(m.gbPerS, 0)
+        XCTAssertEqual(m.bytesPerThread, slices.map { $0.reduce(0) { $0 + $1.bytes } }.max())
+        XCTAssertNil(try KernelBench(kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: nil,
+                                     quantizer: nil).rotatedSlices(threads: 2), "warm benches rotate nothing")
+    }
+
     func testResolveProfile_rejectsUnknownFormatsNamingTheFlag() {
         let o = RunOptions(profile: "smoke", outDir: URL(fileURLWithPath: "/tmp"), formats: ["q4_0", "q9_9"])
         XCTAssertThrowsError(try RunPipeline.resolveProfile(o)) { e in
