@@ -9,7 +9,8 @@ public struct DispatchCheck: Codable, Sendable, Equatable {
     public var weightFormat: String
     public var shape: MatmulShape
     public var threads: Int
-    /// The variant the plan chooses for (op, weight format).
+    /// The variant the plan chooses for (op, weight format): over its activation formats, the best-ranked choice
+    /// (what `qbench run` benchmarks as the format's best).
     public var planned: String
     /// The verified variant with the lowest median on this shape (valid results first).
     public var fastest: String
@@ -32,7 +33,10 @@ public struct DispatchCheck: Codable, Sendable, Equatable {
         var out: [DispatchCheck] = []
         for (key, rows) in groups {
             let variants = Array(Set(rows.map(\.variant))).sorted()
-            guard variants.count >= 2, let planned = plan.chosen(op: key.op, weightFormat: key.format) else { continue }
+            let pref = KernelDispatch.preference(weightFormat: key.format, arch: plan.arch, sveVectorBits: nil)
+            let chosen = plan.rows.filter { $0.op == key.op && $0.weightFormat == key.format }.compactMap(\.chosen)
+            let planned = chosen.min { (pref.firstIndex(of: $0) ?? Int.max) < (pref.firstIndex(of: $1) ?? Int.max) }
+            guard variants.count >= 2, let planned else { continue }
             let pool = rows.contains { $0.validity.valid } ? rows.filter { $0.validity.valid } : rows
             guard let fastest = pool.min(by: { $0.medianNs < $1.medianNs }) else { continue }
             let plannedRow = rows.filter { $0.variant == planned }.min { $0.medianNs < $1.medianNs }
