@@ -227,6 +227,33 @@ QB_INLINE void qb_block_tile_dispatch(const qb_mat_args *a, const qb_x16_geom *G
     else { QB_SW_MV_NR(QB_TILE_CASE, QB_GEMM_MV, QB_GEMM_NR) }
 }
 
+/* ------------------------------------------------------------------ gemm: prefetch of the next row panel */
+
+/// The next row panel's chunk of weights, prefetched into L2 a slice per token tile while the current panel is
+/// computed, so the first tile that uses it does not wait on DRAM (measured on 2 threads at 4096x14336x512:
+/// q8_0 gemm 700-740 -> 840-850 GOP/s; the hardware prefetcher alone leaves each panel's first tile stalled).
+typedef struct {
+    const uint8_t *base[QB_MAXMV];
+    size_t lines;  /* 64-byte lines per unit */
+    int mv;        /* units */
+    size_t per;    /* lines per token tile */
+    size_t next;   /* next line to prefetch, over all units */
+} qb_panel_pf;
+
+QB_INLINE void qb_panel_pf_init(qb_panel_pf *p, const uint8_t *const *bases, int mv, size_t bytes, int tiles) {
+    p->mv = mv;
+    for (int i = 0; i < mv; i++) p->base[i] = bases[i];
+    p->lines = (bytes + 63) / 64;
+    p->per = tiles > 0 ? (p->lines * (size_t)mv + (size_t)tiles - 1) / (size_t)tiles : 0;
+    p->next = 0;
+}
+
+QB_INLINE void qb_panel_pf_step(qb_panel_pf *p) {
+    const size_t total = p->lines * (size_t)p->mv;
+    for (size_t l = 0; l < p->per && p->next < total; l++, p->next++)
+        _mm_prefetch((const char *)p->base[p->next / p->lines] + (p->next % p->lines) * 64, _MM_HINT_T1);
+}
+
 /* ------------------------------------------------------------------ block formats: drivers */
 
 /* K chunk of gemm: the row panel of weights for one chunk (QB_GEMM_MV units x KC) must stay in L1 (48 KB on
@@ -311,7 +338,21 @@ QB_INLINE void qb_block_gemm(const qb_mat_args *a, int m0, int m1, const int fmt
                                     qv_storew(d + (size_t)(4 + v4) * QB_VB, qv_and(qv_srli16_4(raw), qv_set1_i8(0x0F)));
                                 }
                     const uint8_t *const *upp = nib && ub1 - ub0 <= 16 ? up : NULL;
+                    qb_panel_pf pf = {{0}, 0, 0, 0, 0};
+                    {   /* next panel: the next one of this block at this chunk, else the block's first at the next chunk */
+                        int nvr = vr + QB_GEMM_MV, ng0 = g0;
+                        if (nvr >= vb1) { nvr = vb0; ng0 = g0 + gc; }
+                        if (ng0 < G.ngroups) {
+                            const uint8_t *nb[QB_MAXMV];
+                            const int nmv = qb_imin(QB_GEMM_MV, vb1 - nvr);
+                            for (int i = 0; i < nmv; i++)
+                                nb[i] = qb_vrow_at(a, &G, fmt, nvr + i, m0, m1).data + (size_t)ng0 * G.group_bytes;
+                            qb_panel_pf_init(&pf, nb, nmv, (size_t)(qb_imin(G.ngroups, ng0 + gc) - ng0) * G.group_bytes,
+                                             (n1 - n0 + QB_GEMM_NR - 1) / QB_GEMM_NR);
+                        }
+                    }
                     for (int n = n0; n < n1; n += QB_GEMM_NR) {
+                        qb_panel_pf_step(&pf);
                         const int nr = qb_imin(QB_GEMM_NR, n1 - n);
                         const uint8_t *xp[QB_GEMM_NR];
                         float *yp[QB_GEMM_NR];
@@ -432,7 +473,21 @@ QB_INLINE void qb_i8_gemm(const qb_mat_args *a, int m0, int m1) {
                     const int mv = qb_imin(QB_I8_MV, vb1 - vr);
                     qb_vrow vv[QB_MAXMV];
                     for (int i = 0; i < mv; i++) vv[i] = qb_vrow_at(a, &G, QB_F_I8_PC, vr + i, m0, m1);
+                    qb_panel_pf pf = {{0}, 0, 0, 0, 0};
+                    {   /* as in qb_block_gemm: the next panel's quads */
+                        int nvr = vr + QB_I8_MV, nq0 = q0;
+                        if (nvr >= vb1) { nvr = vb0; nq0 = q0 + kq; }
+                        if (nq0 < nq) {
+                            const uint8_t *nb[QB_MAXMV];
+                            const int nmv = qb_imin(QB_I8_MV, vb1 - nvr);
+                            for (int i = 0; i < nmv; i++)
+                                nb[i] = qb_vrow_at(a, &G, QB_F_I8_PC, nvr + i, m0, m1).data + (size_t)nq0 * 64;
+                            qb_panel_pf_init(&pf, nb, nmv, (size_t)(qb_imin(nq, nq0 + kq) - nq0) * 64,
+                                             (n1 - n0 + QB_I8_NR - 1) / QB_I8_NR);
+                        }
+                    }
                     for (int n = n0; n < n1; n += QB_I8_NR) {
+                        qb_panel_pf_step(&pf);
                         const int nr = qb_imin(QB_I8_NR, n1 - n);
                         const uint8_t *xp[QB_I8_NR];
                         float *yp[QB_I8_NR];
