@@ -227,33 +227,6 @@ QB_INLINE void qb_block_tile_dispatch(const qb_mat_args *a, const qb_x16_geom *G
     else { QB_SW_MV_NR(QB_TILE_CASE, QB_GEMM_MV, QB_GEMM_NR) }
 }
 
-/* ------------------------------------------------------------------ gemm: prefetch of the next row panel */
-
-/// The next row panel's chunk of weights, prefetched into L2 a slice per token tile while the current panel is
-/// computed, so the first tile that uses it does not wait on DRAM (measured on 2 threads at 4096x14336x512:
-/// q8_0 gemm 700-740 -> 840-850 GOP/s; the hardware prefetcher alone leaves each panel's first tile stalled).
-typedef struct {
-    const uint8_t *base[QB_MAXMV];
-    size_t lines;  /* 64-byte lines per unit */
-    int mv;        /* units */
-    size_t per;    /* lines per token tile */
-    size_t next;   /* next line to prefetch, over all units */
-} qb_panel_pf;
-
-QB_INLINE void qb_panel_pf_init(qb_panel_pf *p, const uint8_t *const *bases, int mv, size_t bytes, int tiles) {
-    p->mv = mv;
-    for (int i = 0; i < mv; i++) p->base[i] = bases[i];
-    p->lines = (bytes + 63) / 64;
-    p->per = tiles > 0 ? (p->lines * (size_t)mv + (size_t)tiles - 1) / (size_t)tiles : 0;
-    p->next = 0;
-}
-
-QB_INLINE void qb_panel_pf_step(qb_panel_pf *p) {
-    const size_t total = p->lines * (size_t)p->mv;
-    for (size_t l = 0; l < p->per && p->next < total; l++, p->next++)
-        _mm_prefetch((const char *)p->base[p->next / p->lines] + (p->next % p->lines) * 64, _MM_HINT_T1);
-}
-
 /* ------------------------------------------------------------------ block formats: drivers */
 
 /* K chunk of gemm: the row panel of weights for one chunk (QB_GEMM_MV units x KC) must stay in L1 (48 KB on

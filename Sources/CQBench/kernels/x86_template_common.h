@@ -44,4 +44,32 @@
     default: break;                                                                               \
     }
 
+/* gemm drivers: the next row panel's chunk of weights, prefetched into L2 a slice per token tile while the current
+   panel is computed, so the first tile that uses it does not wait on DRAM (measured on 2 threads at
+   4096x14336x512: q8_0 gemm 700-740 -> 800-850 GOP/s; the hardware prefetcher alone leaves each panel's first
+   tile stalled). Prefetches never fault, so a panel past the end costs nothing but the hint. */
+#define QB_PF_MAXMV 8
+typedef struct {
+    const uint8_t *base[QB_PF_MAXMV];
+    size_t lines;  /* 64-byte lines per unit */
+    int mv;        /* units */
+    size_t per;    /* lines per token tile */
+    size_t next;   /* next line to prefetch, over all units */
+} qb_panel_pf;
+
+QB_INLINE void qb_panel_pf_init(qb_panel_pf *p, const uint8_t *const *bases, int mv, size_t bytes, int tiles) {
+    p->mv = mv < QB_PF_MAXMV ? mv : QB_PF_MAXMV;
+    mv = p->mv;
+    for (int i = 0; i < mv; i++) p->base[i] = bases[i];
+    p->lines = (bytes + 63) / 64;
+    p->per = tiles > 0 ? (p->lines * (size_t)mv + (size_t)tiles - 1) / (size_t)tiles : 0;
+    p->next = 0;
+}
+
+QB_INLINE void qb_panel_pf_step(qb_panel_pf *p) {
+    const size_t total = p->lines * (size_t)p->mv;
+    for (size_t l = 0; l < p->per && p->next < total; l++, p->next++)
+        _mm_prefetch((const char *)p->base[p->next / p->lines] + (p->next % p->lines) * 64, _MM_HINT_T1);
+}
+
 #endif
