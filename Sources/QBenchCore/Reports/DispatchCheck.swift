@@ -12,7 +12,8 @@ public struct DispatchCheck: Codable, Sendable, Equatable {
     /// The variant the plan chooses for (op, weight format): over its activation formats, the best-ranked choice
     /// (what `qbench run` benchmarks as the format's best).
     public var planned: String
-    /// The verified variant with the lowest median on this shape (valid results first).
+    /// The verified variant with the lowest median on this shape among valid results, or the planned one when it
+    /// is faster still (valid or not), so `speedup` is never below 1.
     public var fastest: String
     /// planned median / fastest median (1 when the plan chose the fastest); nil when the planned variant was not
     /// measured on this shape.
@@ -38,8 +39,11 @@ public struct DispatchCheck: Codable, Sendable, Equatable {
             let planned = chosen.min { (pref.firstIndex(of: $0) ?? Int.max) < (pref.firstIndex(of: $1) ?? Int.max) }
             guard variants.count >= 2, let planned else { continue }
             let pool = rows.contains { $0.validity.valid } ? rows.filter { $0.validity.valid } : rows
-            guard let fastest = pool.min(by: { $0.medianNs < $1.medianNs }) else { continue }
+            guard var fastest = pool.min(by: { $0.medianNs < $1.medianNs }) else { continue }
             let plannedRow = rows.filter { $0.variant == planned }.min { $0.medianNs < $1.medianNs }
+            // A planned result faster than every valid one still wins, noisy or not: the check only reports
+            // variants that beat the plan.
+            if let p = plannedRow, p.medianNs <= fastest.medianNs { fastest = p }
             let speedup = plannedRow.flatMap { p in fastest.medianNs > 0 ? p.medianNs / fastest.medianNs : nil }
             out.append(DispatchCheck(op: key.op, weightFormat: key.format, shape: fastest.shape, threads: key.threads,
                                      planned: planned, fastest: fastest.variant, speedup: speedup, variants: variants))

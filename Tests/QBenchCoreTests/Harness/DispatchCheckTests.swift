@@ -42,5 +42,12 @@ final class DispatchCheckTests: XCTestCase {
         let q8 = try XCTUnwrap(checks.first { $0.weightFormat == "q8_0" })
         XCTAssertEqual(q8.fastest, "avx512_vnni")
         XCTAssertEqual(q8.speedup, 1)
+        // A planned result that is faster but noisy (invalid) is not beaten by a slower valid one.
+        let noisy = DispatchCheck.compare(plan: plan, results: [
+            row("gemm", "i8_pc", "avx512_vnni", median: 50e6, shape: big, valid: false),
+            row("gemm", "i8_pc", "avx_vnni", median: 90e6, shape: big),
+        ])
+        XCTAssertEqual(noisy.first?.fastest, "avx512_vnni")
+        XCTAssertEqual(noisy.first?.speedup, 1)
     }
 }
