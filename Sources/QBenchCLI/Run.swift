@@ -92,6 +92,9 @@ extension QBench {
                 } else {
                     print(RunSummary.render(outcome.report), terminator: "")
                 }
+                // stdout is block-buffered when redirected (make bench > log): flush the summary before the
+                // stderr line so a log file keeps them in order.
+                fflush(stdout)
                 if let url = outcome.reportURL {
                     ProgressReporter.writeStderr("qbench run: report written to \(url.path)\n")
                 } else {
