@@ -28,6 +28,7 @@ enum RunSummary {
         out += "ceilings; adjacent: against the same ceiling re-measured just before and after the result)\n"
         out += row(["format", "op", "shape", "variant", "median", "GB/s", "GOP/s", "roofline", "adjacent", "energy"])
         let formats = uniq(r.results.map(\.weightFormat))
+        var disturbed = false
         for op in ["gemv", "gemm"] {
             let shapes = r.results.filter { $0.op == op && $0.shape.m == (op == "gemv" ? 1 : $0.shape.m) }
                 .filter { !(op == "gemv" && $0.shape.n > 4 * $0.shape.k) } // lm_head is not a per-layer shape
@@ -37,10 +38,16 @@ enum RunSummary {
                     .min(by: { $0.medianNs < $1.medianNs }) else { continue }
                 let roof = best.roofline.map { "\(pct($0.fraction)) \($0.bound.rawValue)" } ?? "-"
                 let energy = best.energy.map { "\($0.source.rawValue) \(String(format: "%.3g", $0.joules)) J" } ?? "-"
-                let adj = best.adjacent.map { pct($0.fraction) } ?? "-"
+                // "*": the caches were slower than at the run's start while this result was measured.
+                let adj = best.adjacent.map { pct($0.fraction) + (($0.l2ReadVsRun ?? 1) < 0.8 ? "*" : "") } ?? "-"
                 out += row([f, op, "\(best.shape)", best.variant, ms(best.medianNs), f1(best.throughput.gbPerS),
                             f1(best.throughput.gopPerS), roof, adj, energy + (best.validity.valid ? "" : " INVALID")])
+                if (best.adjacent?.l2ReadVsRun ?? 1) < 0.8 { disturbed = true }
             }
+        }
+        if disturbed {
+            out += "  * L2 read bandwidth measured next to the result was below 80% of the run's: the caches were disturbed\n"
+            out += "    (e.g. a busy SMT sibling on a shared host), so that result understates the kernel\n"
         }
         out += "\n"
 

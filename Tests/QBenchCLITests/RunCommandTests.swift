@@ -46,6 +46,11 @@ final class RunCommandTests: XCTestCase {
                 XCTAssertGreaterThan(adj.value, 0, row.key)
                 let achieved = bound == .memory ? row.throughput.gbPerS : row.throughput.gopPerS
                 XCTAssertEqual(adj.fraction, achieved / adj.value, accuracy: 1e-9, row.key)
+                if bound == .compute, report.device.topology.caches.contains(where: { $0.level == 2 }) {
+                    XCTAssertGreaterThan(adj.l2ReadGbPerS ?? 0, 0, "compute-bound rows carry the L2 read: \(row.key)")
+                } else if bound == .memory {
+                    XCTAssertNil(adj.l2ReadGbPerS, row.key)
+                }
             }
             if row.op == "gemv", row.roofline?.bound == .memory {
                 XCTAssertEqual(row.adjacent?.ceiling, "dram_read", "cold decode rows re-measure DRAM reads: \(row.key)")

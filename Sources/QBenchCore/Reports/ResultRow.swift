@@ -69,9 +69,16 @@ public struct AdjacentCeiling: Codable, Sendable, Equatable {
     public var repetitions: Int
     /// The result's throughput in `unit` (bytes per call or operations per call over its median) / `value`.
     public var fraction: Double
-    public init(ceiling: String, instruction: String, value: Double, unit: String, repetitions: Int, fraction: Double) {
+    /// Compute-bound results only: L2 read bandwidth (GB/s, median) measured at the same moments, and its ratio
+    /// to the run's L2 ceiling. A register-only peak loop does not see a disturbance of the caches (a busy SMT
+    /// sibling of a shared host, say); a cache-blocked gemm does, and this says whether there was one.
+    public var l2ReadGbPerS: Double?
+    public var l2ReadVsRun: Double?
+    public init(ceiling: String, instruction: String, value: Double, unit: String, repetitions: Int, fraction: Double,
+                l2ReadGbPerS: Double? = nil, l2ReadVsRun: Double? = nil) {
         self.ceiling = ceiling; self.instruction = instruction; self.value = value; self.unit = unit
         self.repetitions = repetitions; self.fraction = fraction
+        self.l2ReadGbPerS = l2ReadGbPerS; self.l2ReadVsRun = l2ReadVsRun
     }
 }
 

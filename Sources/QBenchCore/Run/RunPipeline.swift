@@ -246,7 +246,8 @@ public final class RunPipeline {
         let total = jobs.reduce(0) { $0 + $1.variants.count * pools.count }
         progress?.begin(phase: "benchmark", total: total)
         let sampler = Sampler(limits: timing.samplingLimits, resolution: resolution, interrupt: interrupt)
-        let adjacent = AdjacentCeilings(features: Set(device.cpu.features), roofline: roofline, quick: options.quick)
+        let adjacent = AdjacentCeilings(features: Set(device.cpu.features), roofline: roofline, quick: options.quick,
+                                        topology: device.topology)
         let coldBytes = RooflineMeasurer.coldBytes(topology: device.topology, quick: options.quick)
         var rows: [ResultRow] = []
         var seed: UInt64 = 1
@@ -289,10 +290,13 @@ public final class RunPipeline {
                     let family = RooflineMeasurer.family(weightFormat: v.weightFormat, variant: v.variant)
                     // The ceiling again, right before and right after the samples (see AdjacentCeiling).
                     let probe = adjacent.probe(family: family, bench: bench, pool: pool)
-                    var around = probe?.measure(pool, options.quick ? 1 : 2) ?? []
+                    let reps = options.quick ? 1 : 2
+                    var around = probe?.measure(pool, reps) ?? []
+                    var l2Around = probe?.cacheRead?(pool, reps) ?? []
                     let run = sampler.run(cacheState: cold ? .cold : .warm, iterationsPerSample: inner,
                                           energyMeter: energy) { bench.call(pool: pool) }
-                    around += probe?.measure(pool, options.quick ? 1 : 2) ?? []
+                    around += probe?.measure(pool, reps) ?? []
+                    l2Around += probe?.cacheRead?(pool, reps) ?? []
                     rows.append(ResultRow.make(op: job.op, weightFormat: v.weightFormat,
                                                activationFormat: v.activationFormat, variant: v.variant, shape: job.shape,
                                                threads: pool.threadCount, run: run, bytesPerCall: bench.bytesPerCall,
@@ -309,6 +313,12 @@ public final class RunPipeline {
                             ceiling: bound == .memory ? "dram_read" : "peak", instruction: probe.instruction,
                             value: value, unit: bound == .memory ? "GB/s" : "GOP/s", repetitions: around.count,
                             fraction: value > 0 ? achieved / value : 0)
+                        if !l2Around.isEmpty {
+                            let l2 = l2Around.sorted()[l2Around.count / 2]
+                            let runL2 = roofline.bandwidth.first { $0.level == "l2" && $0.threads == pool.threadCount }?.gbPerS ?? 0
+                            rows[rows.count - 1].adjacent?.l2ReadGbPerS = l2
+                            rows[rows.count - 1].adjacent?.l2ReadVsRun = runL2 > 0 ? l2 / runL2 : nil
+                        }
                     }
                 }
             }
@@ -326,11 +336,16 @@ struct AdjacentCeilings {
     let roofline: RooflineSection
     let quick: Bool
 
-    init(features: Set<CPUFeature>, roofline: RooflineSection, quick: Bool) {
+    /// Per-thread L2 working set (half the L2, as the roofline's sweep), 0 when hwloc shows no L2.
+    let l2BytesPerThread: Int
+
+    init(features: Set<CPUFeature>, roofline: RooflineSection, quick: Bool, topology: Topology) {
         read = LimitKernels.bestRead(features: features)
         peaks = LimitKernels.runnablePeaks(features: features)
         self.roofline = roofline
         self.quick = quick
+        l2BytesPerThread = RooflineMeasurer.workingSets(topology: topology, threads: 1, quick: quick)
+            .first { $0.level == "l2" }?.bytesPerThread ?? 0
     }
 
     struct Probe {
@@ -338,6 +353,8 @@ struct AdjacentCeilings {
         let instruction: String
         /// `n` repetitions on the pool, each a value in GB/s or GOP/s.
         let measure: (KernelThreadPool, Int) -> [Double]
+        /// Compute-bound probes: `n` L2 read repetitions (GB/s), the cache-disturbance indicator.
+        var cacheRead: ((KernelThreadPool, Int) -> [Double])? = nil
     }
 
     /// What to measure for a result of `family` run by `bench` on `pool`: its memory ceiling when the bench
@@ -361,8 +378,18 @@ struct AdjacentCeilings {
         // About 15 ms (4 ms quick) per repetition at the roofline's rate.
         let perIter = k.opsPerIteration * Double(threads) / max(1e-9, best.gopPerS) // ns per iteration
         let iters = UInt64(max(1_000, (quick ? 4e6 : 15e6) / max(perIter, 1e-3)))
-        return Probe(bound: .compute, instruction: k.instruction) { pool, n in
+        var probe = Probe(bound: .compute, instruction: k.instruction) { pool, n in
             (0..<n).map { _ in LimitKernels.measurePeak(k, pool: pool, iterations: iters).gopPerS }
         }
+        if let read, l2BytesPerThread >= 4096,
+           let buffers = try? LimitKernels.ReadBuffers(bytesPerThread: l2BytesPerThread, threads: threads) {
+            // About 64 MB per repetition, as the roofline's sweep.
+            let passes = max(1, (64 << 20) / max(1, buffers.bytesPerThread * threads))
+            probe.cacheRead = { pool, n in
+                _ = LimitKernels.measureRead(read, buffers: buffers, pool: pool, passes: 1) // bring it into L2
+                return (0..<n).map { _ in LimitKernels.measureRead(read, buffers: buffers, pool: pool, passes: passes).0.gbPerS }
+            }
+        }
+        return probe
     }
 }

@@ -87,6 +87,43 @@ final class RunPipelineTests: XCTestCase {
                                      quantizer: nil).rotatedSlices(threads: 2), "warm benches rotate nothing")
     }
 
+    /// The adjacent probes run the real loops: a cold memory-bound bench re-reads its weight copies; a warm
+    /// compute-bound one (here made compute-bound by a roofline whose int8 peak is tiny) runs the peak loop of
+    /// the roofline's variant and, beside it, the L2 read that tells whether the caches were disturbed.
+    func testAdjacentProbes_measureTheRightCeilingForEachBound() throws {
+        let device = try DeviceProbe.probe().device
+        let features = Set(device.cpu.features)
+        let reg = KernelRegistry.builtIn
+        let v = try XCTUnwrap(reg.variants.first { $0.op == "gemm" && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
+        let ops = try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", M: 64, K: 256, N: 8, seed: 5)
+        let pool = KernelThreadPool(threads: 2)
+        let peakVariant = try XCTUnwrap(LimitKernels.runnablePeaks(features: features).first { $0.kind == "int8_dot" }?.variant)
+        func roofline(peak: Double) -> RooflineSection {
+            RooflineSection(bandwidth: [BandwidthPoint(level: "dram", threads: 2, workingSetBytes: 1 << 28, gbPerS: 20),
+                                        BandwidthPoint(level: "l2", threads: 2, workingSetBytes: 1 << 20, gbPerS: 200)],
+                            peaks: [PeakPoint(family: "int8", threads: 2, variant: peakVariant, gopPerS: peak)])
+        }
+        // Compute-bound: the peak is far below intensity x bandwidth.
+        let warm = try KernelBench(kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: nil, quantizer: nil)
+        let a = AdjacentCeilings(features: features, roofline: roofline(peak: 0.001), quick: true, topology: device.topology)
+        let p = try XCTUnwrap(a.probe(family: "int8", bench: warm, pool: pool))
+        XCTAssertEqual(p.bound, .compute)
+        XCTAssertTrue(p.measure(pool, 2).allSatisfy { $0 > 0 })
+        if device.topology.caches.contains(where: { $0.level == 2 }) {
+            let l2 = try XCTUnwrap(p.cacheRead, "compute-bound probes carry the L2 read")
+            XCTAssertTrue(l2(pool, 1).allSatisfy { $0 > 0 })
+        }
+        // Memory-bound and cold: the read over the bench's own copies; warm memory-bound: nothing to re-read.
+        let cold = try KernelBench(kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: 1 << 20, quantizer: nil)
+        let m = AdjacentCeilings(features: features, roofline: roofline(peak: 1e6), quick: true, topology: device.topology)
+        let pm = try XCTUnwrap(m.probe(family: "int8", bench: cold, pool: pool))
+        XCTAssertEqual(pm.bound, .memory)
+        XCTAssertNil(pm.cacheRead)
+        XCTAssertTrue(pm.measure(pool, 1).allSatisfy { $0 > 0 })
+        XCTAssertNil(m.probe(family: "int8", bench: warm, pool: pool))
+        XCTAssertNil(m.probe(family: "bf16", bench: cold, pool: pool), "no ceiling of that family in the roofline")
+    }
+
     func testResolveProfile_rejectsUnknownFormatsNamingTheFlag() {
         let o = RunOptions(profile: "smoke", outDir: URL(fileURLWithPath: "/tmp"), formats: ["q4_0", "q9_9"])
         XCTAssertThrowsError(try RunPipeline.resolveProfile(o)) { e in
