@@ -11,15 +11,8 @@ final class AccuracyCommandTests: XCTestCase {
 
     /// Deterministic N(0, sigma²) values (SplitMix64 + Box-Muller).
     private static func gaussian(_ n: Int, seed: UInt64, sigma: Double = 0.02) -> [Float] {
-        var state = seed
-        func next() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return (Double((z ^ (z >> 31)) >> 11) + 0.5) / Double(1 << 53)
-        }
-        return (0..<n).map { _ in Float((-2 * log(next())).squareRoot() * cos(2 * .pi * next()) * sigma) }
+        var rng = SplitMix64(seed: seed)
+        return (0..<n).map { _ in Float(rng.normal() * sigma) }
     }
 
     private static func data(_ x: [Float]) -> Data { x.withUnsafeBytes { Data($0) } }

@@ -13,7 +13,8 @@ if ! command -v swiftc >/dev/null 2>&1; then
 fi
 srcs=("$root"/Sources/QBenchCore/ModelFiles/*.swift
       "$root/Sources/QBenchCore/Support/QBError.swift"
-      "$root/Sources/QBenchCore/Support/AtomicFile.swift")
+      "$root/Sources/QBenchCore/Support/AtomicFile.swift"
+      "$root/Sources/QBenchCore/Support/SplitMix64.swift")
 
 echo "fuzz-readers: building (swiftc -O -sanitize=address)"
 swiftc -O -sanitize=address -module-name QBenchFuzz "${srcs[@]}" "$root/Fuzz/FuzzReaders/main.swift" \

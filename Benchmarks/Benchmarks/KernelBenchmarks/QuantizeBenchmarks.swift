@@ -16,19 +16,8 @@ let inputBytesPerSecond = BenchmarkMetric.custom("input bytes/s", polarity: .pre
 
 /// N(0, 0.02²) weights, deterministic (SplitMix64 + Box-Muller), like a trained matrix's bulk.
 func gaussianMatrix(count: Int, seed: UInt64) -> [Float] {
-    var state = seed
-    func uniform() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return (Double((z ^ (z >> 31)) >> 11) + 0.5) / Double(1 << 53)
-    }
-    return (0..<count).map { _ in
-        let radius: Double = (-2 * log(uniform())).squareRoot()
-        let angle: Double = 2 * Double.pi * uniform()
-        return Float(radius * cos(angle) * 0.02)
-    }
+    var rng = SplitMix64(seed: seed)
+    return (0..<count).map { _ in Float(rng.normal() * 0.02) }
 }
 
 func quantizeBenchmarks() {

@@ -5,23 +5,6 @@
 // through a release build, and by the optional libFuzzer harness in Fuzz/.
 import Foundation
 
-/// A small deterministic PRNG (SplitMix64), so a failing iteration can be replayed from its seed.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in 0 ..< n (n > 0).
-    mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-}
-
 enum ModelFileFormat: String, Sendable {
     case gguf
     case safetensors

@@ -8,17 +8,15 @@ public enum RunAccuracy {
     public static func measure(profile: RunProfile, formats: [String], quick: Bool, interrupt: InterruptFlag?) throws -> [AccuracyRow] {
         let rows = quick ? 8 : 64
         var out: [AccuracyRow] = []
-        var rng = KernelRNG(seed: 0xacc)
+        var rng = SplitMix64(seed: 0xacc)
         for model in profile.models {
             for p in [Projection.q, .gate, .down] {
                 let k = model.weightShape(p).k
                 guard k > 0 else { continue }
                 var x = [Float](repeating: 0, count: rows * k)
                 for i in x.indices {
-                    // Box-Muller normal, sigma 0.02 (typical of trained projections); 1 in 4096 an outlier at 10 sigma.
-                    let u1 = max(Double(rng.next() >> 11) / Double(1 << 53), 1e-300), u2 = Double(rng.next() >> 11) / Double(1 << 53)
-                    let z = (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-                    x[i] = Float(0.02 * z * (rng.next() % 4096 == 0 ? 10 : 1))
+                    // Normal, sigma 0.02 (typical of trained projections); 1 in 4096 an outlier at 10 sigma.
+                    x[i] = Float(0.02 * rng.normal() * (rng.below(4096) == 0 ? 10 : 1))
                 }
                 let name = "synthetic-normal:\(model.name).\(p.rawValue) [\(rows)x\(k)]"
                 for f in formats {

@@ -5,26 +5,10 @@ import QBenchTestSupport
 import XCTest
 @testable import QBenchCore
 
-/// SplitMix64: small, seedable, identical on every platform.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+/// The suite's SplitMix64 (Sources/QBenchCore/Support), with the distributions the format tests draw from.
+typealias SeededRandom = SplitMix64
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1).
-    mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
-
-    mutating func normal() -> Double {
-        (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
-    }
-
+extension SplitMix64 {
     mutating func laplace() -> Double {
         let u = uniform() - 0.5
         return u < 0 ? log(1 + 2 * u) : -log(1 - 2 * u)
