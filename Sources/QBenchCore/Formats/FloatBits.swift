@@ -76,6 +76,21 @@ public enum FloatBits {
     /// `mBits` mantissa bits and exponent `bias`, ties to even. Returns the code without the sign,
     /// which may exceed the format's largest finite code: the caller saturates or maps to inf.
     /// Valid for formats whose smallest subnormal is far above f32's subnormals (fp8, fp4, fp6).
+    /// The saturating encoder every OCP minifloat shares: sign at bit `signBit` of the code, NaN to
+    /// `nanCode` (with its sign), infinities and finite overflow to `maxCode`, the rest rounded by
+    /// `minifloatMagnitude` (round to nearest even).
+    @inline(__always)
+    static func minifloatEncode(_ f: Float, mBits: UInt32, bias: Int32, maxCode: UInt32, nanCode: UInt8,
+                                signBit: UInt32) -> UInt8 {
+        let u = f.bitPattern
+        let sign = UInt8(truncatingIfNeeded: (u >> (31 - signBit)) & (1 << signBit))
+        let a = u & 0x7FFF_FFFF
+        if a > 0x7F80_0000 { return sign | nanCode }
+        if a == 0x7F80_0000 { return sign | UInt8(maxCode) }
+        let c = minifloatMagnitude(a, mBits: mBits, bias: bias)
+        return sign | UInt8(truncatingIfNeeded: c > maxCode ? maxCode : c)
+    }
+
     @inline(__always)
     static func minifloatMagnitude(_ a: UInt32, mBits: UInt32, bias: Int32) -> UInt32 {
         let e = Int32(bitPattern: a >> 23)

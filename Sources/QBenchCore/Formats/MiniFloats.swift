@@ -11,13 +11,7 @@ public enum FP8E4M3 {
     /// Encodes with round-to-nearest-even; finite overflow and infinities saturate to ±448.
     @inline(__always)
     public static func encode(_ f: Float) -> UInt8 {
-        let u = f.bitPattern
-        let sign = UInt8(truncatingIfNeeded: (u >> 24) & 0x80)
-        let a = u & 0x7FFF_FFFF
-        if a > 0x7F80_0000 { return sign | nanCode }
-        if a == 0x7F80_0000 { return sign | UInt8(maxCode) }
-        let c = FloatBits.minifloatMagnitude(a, mBits: 3, bias: 7)
-        return sign | UInt8(truncatingIfNeeded: c > maxCode ? maxCode : c)
+        FloatBits.minifloatEncode(f, mBits: 3, bias: 7, maxCode: maxCode, nanCode: nanCode, signBit: 7)
     }
 
     /// Decodes exactly.
@@ -45,13 +39,7 @@ public enum FP8E5M2 {
     /// Encodes with round-to-nearest-even; finite overflow and infinities saturate to ±57344.
     @inline(__always)
     public static func encode(_ f: Float) -> UInt8 {
-        let u = f.bitPattern
-        let sign = UInt8(truncatingIfNeeded: (u >> 24) & 0x80)
-        let a = u & 0x7FFF_FFFF
-        if a > 0x7F80_0000 { return sign | nanCode }
-        if a == 0x7F80_0000 { return sign | UInt8(maxCode) }
-        let c = FloatBits.minifloatMagnitude(a, mBits: 2, bias: 15)
-        return sign | UInt8(truncatingIfNeeded: c > maxCode ? maxCode : c)
+        FloatBits.minifloatEncode(f, mBits: 2, bias: 15, maxCode: maxCode, nanCode: nanCode, signBit: 7)
     }
 
     /// Decodes exactly (as the binary16 value with this byte on top).
@@ -71,13 +59,7 @@ public enum FP4E2M1 {
     /// sign (E2M1 has no NaN; the block's shared scale carries NaN instead, see `MXFP4`).
     @inline(__always)
     public static func encode(_ f: Float) -> UInt8 {
-        let u = f.bitPattern
-        let sign = UInt8(truncatingIfNeeded: (u >> 28) & 0x8)
-        let a = u & 0x7FFF_FFFF
-        if a > 0x7F80_0000 { return sign }
-        if a == 0x7F80_0000 { return sign | UInt8(maxCode) }
-        let c = FloatBits.minifloatMagnitude(a, mBits: 1, bias: 1)
-        return sign | UInt8(truncatingIfNeeded: c > maxCode ? maxCode : c)
+        FloatBits.minifloatEncode(f, mBits: 1, bias: 1, maxCode: maxCode, nanCode: 0, signBit: 3)
     }
 
     /// The value of a 4-bit code (low nibble of `c`).
