@@ -119,6 +119,26 @@ static inline void qb_arm_fill_nan(const qb_mat_args *a, int m0, int m1) {
         for (int m = m0; m < m1; m++) a->y[(size_t)n * a->ldy + m] = __builtin_nanf("");
 }
 
+/// Geometry of one block-format call, shared by the NEON, i8mm and SVE drivers.
+typedef struct { int grouped, G, ng, nsub; size_t wb, wqo, xb, xqo; } qf_geom;
+
+/// Fills `g`; returns 0 when there is nothing to compute (no rows or tokens) or the shape is refused (the
+/// outputs are then NaN, per the contract).
+QB_ARM_INLINE int qf_begin(int fmt, const qb_mat_args *a, int m0, int m1, qf_geom *g) {
+    if (m1 <= m0 || a->N <= 0) return 0;
+    if (!qf_shape_ok(fmt, a)) {
+        qb_arm_fill_nan(a, m0, m1);
+        return 0;
+    }
+    g->grouped = fmt == QF_I4 || fmt == QF_U4;
+    g->G = g->grouped ? a->group : QB_QK;
+    g->ng = a->K / g->G;
+    g->nsub = g->G / QB_QK;
+    g->wb = qf_wblock_bytes(fmt); g->wqo = qf_wqs_offset(fmt);
+    g->xb = qf_xblock_bytes(fmt); g->xqo = qf_xqs_offset(fmt);
+    return 1;
+}
+
 /* ---- Prototypes: qb_<op>_<wfmt>_<afmt>_<variant>; int formats take any group that is a multiple of 32 ---- */
 #define QB_ARM_INT_PROTOS(op, v)                                            \
     void qb_##op##_q8_0_q8_0_##v(const qb_mat_args *a, int m0, int m1);     \

@@ -41,16 +41,10 @@ QB_ARM_INLINE void store_tile(const qb_mat_args *a, float32x4_t v[2][2], int m, 
 }
 
 QB_ARM_INLINE QB_ARM_I8MM void mm_block_kernel(const int fmt, const qb_mat_args *a, int m0, int m1) {
-    if (m1 <= m0 || a->N <= 0) return;
-    if (!qf_shape_ok(fmt, a)) {
-        qb_arm_fill_nan(a, m0, m1);
-        return;
-    }
-    const int grouped = (fmt == QF_I4 || fmt == QF_U4);
-    const int G = grouped ? a->group : QB_QK;
-    const int ng = a->K / G, nsub = G / QB_QK;
-    const size_t wb = qf_wblock_bytes(fmt), wqo = qf_wqs_offset(fmt);
-    const size_t xb = qf_xblock_bytes(fmt), xqo = qf_xqs_offset(fmt);
+    qf_geom g_;
+    if (!qf_begin(fmt, a, m0, m1, &g_)) return;
+    const int grouped = g_.grouped, ng = g_.ng, nsub = g_.nsub;
+    const size_t wb = g_.wb, wqo = g_.wqo, xb = g_.xb, xqo = g_.xqo;
     const uint8_t *W = (const uint8_t *)a->w;
     const uint8_t *X = (const uint8_t *)a->x;
 

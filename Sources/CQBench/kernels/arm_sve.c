@@ -67,15 +67,10 @@ QB_ARM_INLINE QB_ARM_SVE void sv_group_dots(const int fmt, const int NR, const u
 }
 
 QB_ARM_INLINE QB_ARM_SVE void sv_block_kernel(const int fmt, const int NR, const qb_mat_args *a, int m0, int m1) {
-    if (m1 <= m0 || a->N <= 0) return;
-    if (!qf_shape_ok(fmt, a)) {
-        qb_arm_fill_nan(a, m0, m1);
-        return;
-    }
-    const int grouped = (fmt == QF_I4 || fmt == QF_U4);
-    const int G = grouped ? a->group : QB_QK;
-    const int ng = a->K / G, nsub = G / QB_QK;
-    const size_t wb = qf_wblock_bytes(fmt), xb = qf_xblock_bytes(fmt);
+    qf_geom g_;
+    if (!qf_begin(fmt, a, m0, m1, &g_)) return;
+    const int grouped = g_.grouped, ng = g_.ng, nsub = g_.nsub;
+    const size_t wb = g_.wb, xb = g_.xb;
     const int want_xsum = (fmt == QF_U4 && a->x_sums == NULL);
     for (int n = 0; n < a->N; n += NR) {
         const uint8_t *xr[4];
