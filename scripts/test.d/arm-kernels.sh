@@ -5,7 +5,8 @@
 # bit-exact, float within its bound), every entry it lacks must be reported unsupported (never run), and every
 # scalar entry must agree bit for bit with the driver's second reference (Tests/CKernels/ref.c).
 # Skips, with exit 0, when the cross tools or qemu are missing. ARM_KERNELS_CC=gcc forces the gcc cross
-# compiler (to check that build too); CLANG names a clang to try first.
+# compiler (to check that build too); CLANG names a clang to try first; KEEP_DRIVER=PATH keeps the built driver
+# (to run it by hand: qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu max PATH).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -22,7 +23,7 @@ if [ ! -e "$SYSROOT/lib/libc.so.6" ]; then
 fi
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP_DRIVER:-}" ] && cp "$work/driver" "$KEEP_DRIVER"; rm -rf "$work"' EXIT
 # Files this test owns are held to extra warnings; the shared scalar.c / registry.c get -Wall -Wextra -Werror
 # without the two warnings that would fail on harmless growth: registry.c's positional initializers when
 # qb_kernel_entry gains fields (zero is their documented v1 meaning), and, under gcc, scalar.c's clang-only
@@ -135,6 +136,8 @@ run() {
 ALL_V="scalar=verified neon=verified neon_dotprod=verified neon_i8mm=verified neon_fp16=verified neon_bf16=verified sve=verified"
 run cortex-a53 "scalar=verified neon=verified neon_dotprod=unsupported neon_i8mm=unsupported neon_fp16=unsupported neon_bf16=unsupported sve=unsupported"
 run cortex-a76 "scalar=verified neon=verified neon_dotprod=verified neon_fp16=verified neon_i8mm=unsupported neon_bf16=unsupported sve=unsupported"
+# A64FX: 512-bit SVE and fp16 arithmetic, but no dot-product, i8mm or bf16 instructions.
+run a64fx "scalar=verified neon=verified neon_fp16=verified sve=verified neon_dotprod=unsupported neon_i8mm=unsupported neon_bf16=unsupported" 512
 run max "$ALL_V" 512
 run max,sve-max-vq=2 "$ALL_V" 256
 run max,sve-max-vq=1 "$ALL_V" 128

@@ -156,6 +156,14 @@ QB_ARM_INT_PROTOS(gemm, neon_i8mm)
 QB_ARM_INT_PROTOS(gemv, sve)
 QB_ARM_INT_PROTOS(gemm, sve)
 
+#define QB_ARM_FLOAT_PROTOS(op, v)                                          \
+    void qb_##op##_f32_f32_##v(const qb_mat_args *a, int m0, int m1);       \
+    void qb_##op##_f16_f32_##v(const qb_mat_args *a, int m0, int m1);       \
+    void qb_##op##_bf16_f32_##v(const qb_mat_args *a, int m0, int m1);      \
+    void qb_##op##_bf16_bf16_##v(const qb_mat_args *a, int m0, int m1);
+QB_ARM_FLOAT_PROTOS(gemv, sve)
+QB_ARM_FLOAT_PROTOS(gemm, sve)
+
 void qb_gemv_f32_f32_neon(const qb_mat_args *a, int m0, int m1);
 void qb_gemm_f32_f32_neon(const qb_mat_args *a, int m0, int m1);
 void qb_gemv_f16_f32_neon(const qb_mat_args *a, int m0, int m1);

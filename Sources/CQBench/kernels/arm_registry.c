@@ -3,7 +3,7 @@
 // quantize_row entries name the activation format in both wfmt and afmt.
 // Weights are used as stored by every entry here (repack ""). Integer entries are bit-exact with the
 // scalar reference; float entries (f32/f16/bf16 weights) reorder the f32 sum and are verified with a
-// tolerance: f32 FMA ~1e-6, neon_fp16 (fp16 products and partial sums) ~1e-2, neon_bf16 (bfdot/bfmmla
+// tolerance: f32 FMA (neon, sve) ~1e-6, neon_fp16 (fp16 products and partial sums) ~1e-2, neon_bf16 (bfdot/bfmmla
 // internal rounding) ~1e-5, all relative to sum|w*x|.
 #if defined(__aarch64__)
 #include "arm_common.h"
@@ -68,6 +68,14 @@ const qb_kernel_entry qb_arm_kernel_entries[] = {
 
     INT_SET(gemv, sve, REQ_SVE),
     INT_SET(gemm, sve, REQ_SVE),
+    MAT(gemv, f32, f32, sve, REQ_SVE),
+    MAT(gemm, f32, f32, sve, REQ_SVE),
+    MAT(gemv, f16, f32, sve, REQ_SVE),
+    MAT(gemm, f16, f32, sve, REQ_SVE),
+    MAT(gemv, bf16, f32, sve, REQ_SVE),
+    MAT(gemm, bf16, f32, sve, REQ_SVE),
+    MAT(gemv, bf16, bf16, sve, REQ_SVE),
+    MAT(gemm, bf16, bf16, sve, REQ_SVE),
 };
 
 const int qb_arm_kernel_entry_count = (int)(sizeof(qb_arm_kernel_entries) / sizeof(qb_arm_kernel_entries[0]));

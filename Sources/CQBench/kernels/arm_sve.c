@@ -1,4 +1,5 @@
-// Integer kernels on SVE (vector-length agnostic: 128- to 2048-bit vectors), sdot on whole vectors.
+// Kernels on SVE (vector-length agnostic: 128- to 2048-bit vectors): the integer formats with sdot on whole
+// vectors, and the float formats (f32; f16 and bf16 widened to f32) with f32 FMA (end of file).
 // A 32-element block is walked in whatever the vector length is (two steps at 128 bits, one at 256,
 // one half-used vector beyond), with loads predicated so inactive activation lanes are zero. Each
 // group's int32 sum is one svaddv; the float epilogue is the scalar reference's, in increasing k.
@@ -157,4 +158,77 @@ QB_ARM_INLINE QB_ARM_SVE void sv_i8pc_kernel(const int NR, const qb_mat_args *a,
 
 QB_SV_DEFINE(gemv, 1)
 QB_SV_DEFINE(gemm, 4)
+
+/* ---------------- float weights: f32, f16 and bf16 widened to f32, f32 FMA ---------------- */
+
+enum { SVT_F32, SVT_F16, SVT_BF16 };
+
+/// Elements [k, k + VL/32) of a float row as f32 under `pg` (inactive lanes 0). f16 and bf16 are loaded one
+/// per 32-bit container (ld1h zero-extends), then widened exactly: fcvt takes each container's low half;
+/// bf16 is the top half of an f32, so a shift by 16 is the conversion.
+QB_ARM_INLINE QB_ARM_SVE svfloat32_t sv_load_f(const int t, svbool_t pg, const void *row, int k) {
+    if (t == SVT_F32) return svld1_f32(pg, (const float *)row + k);
+    const svuint32_t h = svld1uh_u32(pg, (const uint16_t *)row + k);
+    if (t == SVT_F16) return svcvt_f32_f16_z(pg, svreinterpret_f16_u32(h));
+    return svreinterpret_f32_u32(svlsl_n_u32_x(pg, h, 16));
+}
+
+/// 4 weight rows by NR (<= 4) activation rows, whole (ragged) rows under a whilelt predicate, one f32 FMA
+/// per lane and k, then one svaddv per output. The lane-wise sum order differs from the scalar loop, so
+/// these are verified with a tolerance (f32 FMA: ~1e-6 of sum|w*x|), not bit for bit. Rows past m1 repeat
+/// the last row and are not stored (as the NEON kernel does).
+QB_ARM_INLINE QB_ARM_SVE void sv_float_kernel(const int wt, const int xt, const int NR, const qb_mat_args *a, int m0, int m1) {
+    if (m1 <= m0 || a->N <= 0) return;
+    const int K = a->K, vl = (int)svcntw();
+    const uint8_t *W = (const uint8_t *)a->w;
+    const uint8_t *X = (const uint8_t *)a->x;
+    for (int n = 0; n < a->N; n += NR) {
+        const void *xr[4];
+        for (int j = 0; j < 4; j++) xr[j] = X + (size_t)qb_arm_min(n + j, a->N - 1) * a->x_stride;
+        for (int m = m0; m < m1; m += 4) {
+            const void *wr[4];
+            for (int i = 0; i < 4; i++) wr[i] = W + (size_t)qb_arm_min(m + i, m1 - 1) * a->w_stride;
+            /* SVE vectors are sizeless (no arrays of them): the 4 x 4 tile is spelled out. */
+            svfloat32_t c00 = svdup_n_f32(0.0f), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00,
+                        c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+            for (int k = 0; k < K; k += vl) {
+                const svbool_t pg = svwhilelt_b32_s32(k, K);
+                const svfloat32_t w0 = sv_load_f(wt, pg, wr[0], k), w1 = sv_load_f(wt, pg, wr[1], k),
+                                  w2 = sv_load_f(wt, pg, wr[2], k), w3 = sv_load_f(wt, pg, wr[3], k);
+#define QB_SV_FROW(j, r0, r1, r2, r3)                                   \
+                if (NR > j) {                                           \
+                    const svfloat32_t x = sv_load_f(xt, pg, xr[j], k);  \
+                    r0 = svmla_f32_m(pg, r0, w0, x);                    \
+                    r1 = svmla_f32_m(pg, r1, w1, x);                    \
+                    r2 = svmla_f32_m(pg, r2, w2, x);                    \
+                    r3 = svmla_f32_m(pg, r3, w3, x);                    \
+                }
+                QB_SV_FROW(0, c00, c01, c02, c03)
+                QB_SV_FROW(1, c10, c11, c12, c13)
+                QB_SV_FROW(2, c20, c21, c22, c23)
+                QB_SV_FROW(3, c30, c31, c32, c33)
+#undef QB_SV_FROW
+            }
+            const svbool_t all = svptrue_b32();
+            float out[4][4] = {{svaddv_f32(all, c00), svaddv_f32(all, c01), svaddv_f32(all, c02), svaddv_f32(all, c03)},
+                               {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
+            if (NR > 1) { out[1][0] = svaddv_f32(all, c10); out[1][1] = svaddv_f32(all, c11); out[1][2] = svaddv_f32(all, c12); out[1][3] = svaddv_f32(all, c13); }
+            if (NR > 2) { out[2][0] = svaddv_f32(all, c20); out[2][1] = svaddv_f32(all, c21); out[2][2] = svaddv_f32(all, c22); out[2][3] = svaddv_f32(all, c23); }
+            if (NR > 3) { out[3][0] = svaddv_f32(all, c30); out[3][1] = svaddv_f32(all, c31); out[3][2] = svaddv_f32(all, c32); out[3][3] = svaddv_f32(all, c33); }
+            for (int j = 0; j < NR && n + j < a->N; j++) {
+                float *y = a->y + (size_t)(n + j) * a->ldy;
+                for (int i = 0; i < 4 && m + i < m1; i++) y[m + i] = out[j][i];
+            }
+        }
+    }
+}
+
+#define QB_SV_FLOAT(op, NR)                                                                                      \
+    QB_ARM_SVE void qb_##op##_f32_f32_sve(const qb_mat_args *a, int m0, int m1) { sv_float_kernel(SVT_F32, SVT_F32, NR, a, m0, m1); } \
+    QB_ARM_SVE void qb_##op##_f16_f32_sve(const qb_mat_args *a, int m0, int m1) { sv_float_kernel(SVT_F16, SVT_F32, NR, a, m0, m1); } \
+    QB_ARM_SVE void qb_##op##_bf16_f32_sve(const qb_mat_args *a, int m0, int m1) { sv_float_kernel(SVT_BF16, SVT_F32, NR, a, m0, m1); } \
+    QB_ARM_SVE void qb_##op##_bf16_bf16_sve(const qb_mat_args *a, int m0, int m1) { sv_float_kernel(SVT_BF16, SVT_BF16, NR, a, m0, m1); }
+
+QB_SV_FLOAT(gemv, 1)
+QB_SV_FLOAT(gemm, 4)
 #endif

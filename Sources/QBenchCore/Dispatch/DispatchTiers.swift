@@ -55,7 +55,9 @@ public enum DispatchTiers {
     /// - ARM int8/int4: neon_i8mm > neon_dotprod > neon > scalar, with sve2 > sve placed first when the SVE
     ///   vector is wider than 128 bits (then it beats NEON's 128-bit registers) and after the NEON dot-product
     ///   tiers otherwise (same width, NEON's dot products are as fast). f32: likewise sve first only when wider.
-    ///   fp16: neon_fp16 > neon > scalar; bf16: neon_bf16 > neon > scalar.
+    ///   fp16: neon_fp16 computes in fp16 (8 lanes per 128 bits) while sve widens to f32, so sve leads only when
+    ///   its vector is wider than 256 bits (A64FX's 512), follows neon_fp16 but leads neon when wider than 128,
+    ///   and comes last at 128. bf16: neon_bf16 (bfdot/bfmmla) first, then sve before neon when wider than 128.
     public static func ladder(_ family: FormatFamily, arch: ISAArch, sveVectorBits: Int? = nil) -> [DispatchTier] {
         switch arch {
         case .x86_64:
@@ -72,8 +74,10 @@ public enum DispatchTiers {
             case .int8, .int4:
                 return wideSVE ? [sve2, sve, neonI8MM, neonDotprod, neon, scalar]
                                : [neonI8MM, neonDotprod, sve2, sve, neon, scalar]
-            case .fp16: return [neonFP16, neon, scalar]
-            case .bf16: return [neonBF16, neon, scalar]
+            case .fp16:
+                if (sveVectorBits ?? 0) > 256 { return [sve, neonFP16, neon, scalar] }
+                return wideSVE ? [neonFP16, sve, neon, scalar] : [neonFP16, neon, sve, scalar]
+            case .bf16: return wideSVE ? [neonBF16, sve, neon, scalar] : [neonBF16, neon, sve, scalar]
             case .f32: return wideSVE ? [sve, neon, scalar] : [neon, sve, scalar]
             }
         case .other:

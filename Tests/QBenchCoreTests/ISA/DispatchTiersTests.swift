@@ -93,10 +93,22 @@ final class DispatchTiersTests: XCTestCase {
         let wide = DispatchTiers.variants(features: graviton3, arch: .aarch64, sveVectorBits: 256)
         XCTAssertEqual(wide[.int8], ["sve", "neon_i8mm", "neon_dotprod", "neon", "scalar"])
         XCTAssertEqual(wide[.f32], ["sve", "neon", "scalar"])
+        XCTAssertEqual(wide[.fp16], ["neon_fp16", "sve", "neon", "scalar"])
+        XCTAssertEqual(wide[.bf16], ["neon_bf16", "sve", "neon", "scalar"])
         let narrow = DispatchTiers.variants(features: graviton3.union([.sve2]), arch: .aarch64, sveVectorBits: 128)
         XCTAssertEqual(narrow[.int8], ["neon_i8mm", "neon_dotprod", "sve2", "sve", "neon", "scalar"])
-        XCTAssertEqual(narrow[.fp16], ["neon_fp16", "neon", "scalar"])
-        XCTAssertEqual(narrow[.bf16], ["neon_bf16", "neon", "scalar"])
+        XCTAssertEqual(narrow[.fp16], ["neon_fp16", "neon", "sve", "scalar"])
+        XCTAssertEqual(narrow[.bf16], ["neon_bf16", "neon", "sve", "scalar"])
+    }
+
+    func testTiers_a64fxPutsSVEFirstForFloats() {
+        // A64FX: 512-bit SVE and fp16 arithmetic, no dot-product, i8mm or bf16 instructions.
+        let a64fx: Set<CPUFeature> = [.asimd, .asimdhp, .fphp, .sve]
+        let v = DispatchTiers.variants(features: a64fx, arch: .aarch64, sveVectorBits: 512)
+        XCTAssertEqual(v[.fp16], ["sve", "neon_fp16", "neon", "scalar"])
+        XCTAssertEqual(v[.bf16], ["sve", "neon", "scalar"])
+        XCTAssertEqual(v[.f32], ["sve", "neon", "scalar"])
+        XCTAssertEqual(v[.int8], ["sve", "neon", "scalar"])
     }
 
     func testTiers_plainNeonDevice() {
