@@ -22,13 +22,20 @@ enum { QB_FP16_FOLD = 64, QB_FP16_GEMV_KC = 2048, QB_FP16_GEMM_KC = 256, QB_FP16
 #define QB_FP16_GNR 10
 #endif
 
-/// Pairs (f16(x[2p]), f16(x[2p+1])) for k in [k0, k1), x past K as 0.
+/// Pairs (f16(x[2p]), f16(x[2p+1])) for k in [k0, k1), x past K as 0: x saturated to +-65504 and rounded to
+/// nearest even, 16 at a time (a pair array is the fp16 row itself, little-endian). NaN stays NaN: max/min
+/// return their second operand when one is NaN, and x is passed second. The gemm drivers stage every
+/// activation chunk once per row block, so this must not be scalar (it was: about as long as the FMAs).
 QB_INLINE void qb_fp16_stage(const float *x, int K, int k0, int k1, uint32_t *out) {
-    for (int k = k0; k < k1; k += 2) {
-        float e = x[k], o = k + 1 < K ? x[k + 1] : 0.0f;
-        e = e > 65504.0f ? 65504.0f : (e < -65504.0f ? -65504.0f : e);
-        o = o > 65504.0f ? 65504.0f : (o < -65504.0f ? -65504.0f : o);
-        out[(k - k0) / 2] = (uint32_t)_cvtss_sh(e, 0) | ((uint32_t)_cvtss_sh(o, 0) << 16);
+    uint16_t *o = (uint16_t *)out;
+    const __m512 lo = _mm512_set1_ps(-65504.0f), hi = _mm512_set1_ps(65504.0f);
+    const int kend = k1 + ((k1 - k0) & 1); /* whole pairs: the odd tail's partner is 0 */
+    for (int k = k0; k < kend; k += 16) {
+        const int n = qb_imin(16, kend - k), valid = qb_imax(0, qb_imin(n, K - k));
+        const __m512 v = _mm512_maskz_loadu_ps((__mmask16)((1u << valid) - 1u), x + k);
+        const __m512 c = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+        _mm256_mask_storeu_epi16(o + (k - k0), (__mmask16)((1u << n) - 1u),
+                                 _mm512_cvtps_ph(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
     }
 }
 
