@@ -184,16 +184,25 @@ public final class KernelOperands: @unchecked Sendable {
     /// Used once when operands are built and inside every timed call (dynamic quantization).
     static func encodeRows(_ fn: qb_quant_fn, _ x: [Float], N: Int, K: Int, group: Int, into out: UnsafeMutableRawPointer,
                            stride: Int, scales: inout [Float], sums: inout [Int32]) {
-        let ng = group > 0 ? K / group : 0
         x.withUnsafeBufferPointer { src in
             scales.withUnsafeMutableBufferPointer { sp in
                 sums.withUnsafeMutableBufferPointer { gs in
-                    for n in 0..<N {
-                        fn(src.baseAddress! + n * K, out + n * stride, sp.baseAddress! + n,
-                           ng > 0 ? gs.baseAddress! + n * ng : nil, Int32(group), Int32(K))
-                    }
+                    encodeRows(fn, src.baseAddress!, rows: 0..<N, K: K, group: group, into: out, stride: stride,
+                               scales: sp.baseAddress!, sums: gs.baseAddress)
                 }
             }
+        }
+    }
+
+    /// Rows `rows` of `x` (N x K floats) through `fn`: row n goes to `out + n * stride`, its scale to
+    /// `scales[n]`, its per-group sums (when the format has groups) to `sums + n * (K / group)`. Disjoint row
+    /// ranges touch disjoint memory, so workers may encode their own ranges at the same time.
+    static func encodeRows(_ fn: qb_quant_fn, _ x: UnsafePointer<Float>, rows: Range<Int>, K: Int, group: Int,
+                           into out: UnsafeMutableRawPointer, stride: Int, scales: UnsafeMutablePointer<Float>,
+                           sums: UnsafeMutablePointer<Int32>?) {
+        let ng = group > 0 ? K / group : 0
+        for n in rows {
+            fn(x + n * K, out + n * stride, scales + n, ng > 0 ? sums.map { $0 + n * ng } : nil, Int32(group), Int32(K))
         }
     }
 }

@@ -13,8 +13,10 @@ public final class KernelBench: @unchecked Sendable {
     private var next = 0
     /// The activation quantizer run inside every timed call (nil for f32 activations).
     private let quant: qb_quant_fn?
-    private var scratchScales: [Float]
-    private var scratchSums: [Int32]
+    /// Where the timed quantization writes the scales and group sums (the kernel reads the operands' copies, which
+    /// hold the same values), allocated once so workers can fill disjoint rows without Swift array access.
+    let scratchScales: UnsafeMutablePointer<Float>
+    let scratchSums: UnsafeMutablePointer<Int32>
 
     /// Bytes one call moves: weights (+ side arrays) + activations in + results out.
     public var bytesPerCall: Double {
@@ -43,8 +45,15 @@ public final class KernelBench: @unchecked Sendable {
             arena = nil; copyStride = 0; copies = 1
         }
         quant = quantizer.flatMap { registry.entry($0)?.pointee.quant }
-        scratchScales = [Float](repeating: 0, count: kernel.operands.N)
-        scratchSums = [Int32](repeating: 0, count: kernel.operands.activationSums.count)
+        scratchScales = .allocate(capacity: max(1, kernel.operands.N))
+        scratchScales.initialize(repeating: 0, count: max(1, kernel.operands.N))
+        scratchSums = .allocate(capacity: max(1, kernel.operands.activationSums.count))
+        scratchSums.initialize(repeating: 0, count: max(1, kernel.operands.activationSums.count))
+    }
+
+    deinit {
+        scratchScales.deallocate()
+        scratchSums.deallocate()
     }
 
     /// What each of `threads` workers streams over a full rotation of a cold bench: its rows' bytes in every
@@ -91,12 +100,28 @@ public final class KernelBench: @unchecked Sendable {
         return outcome
     }
 
-    /// One call: quantize the activation rows (dynamic), then run every output row on the pool.
+    /// One call: quantize the activation rows (dynamic), then run every output row on the pool. With several
+    /// activation rows per worker the quantization is split by rows across the pool too (as ggml splits its
+    /// from_float), so a prefill call is not held up by one thread encoding every token (q8_0 at 512 x 14336:
+    /// about 5 ms on one thread here, against 75-110 ms for the gemm). A single row (decode) is encoded on the
+    /// caller: it takes microseconds, less than a pool round trip.
     public func call(pool: KernelThreadPool) {
         let o = kernel.operands
         if let q = quant {
-            KernelOperands.encodeRows(q, o.activationFloats, N: o.N, K: o.K, group: o.group, into: o.activations.pointer,
-                                      stride: o.activationStride, scales: &scratchScales, sums: &scratchSums)
+            let scales = scratchScales, sums = o.group > 0 ? scratchSums : nil
+            let out = o.activations.pointer, stride = o.activationStride, K = o.K, group = o.group
+            o.activationFloats.withUnsafeBufferPointer { src in
+                let x = src.baseAddress!
+                if pool.threadCount > 1, o.N >= 2 * pool.threadCount {
+                    pool.parallelRows(o.N, align: 1) { n0, n1 in
+                        KernelOperands.encodeRows(q, x, rows: n0..<n1, K: K, group: group, into: out, stride: stride,
+                                                  scales: scales, sums: sums)
+                    }
+                } else {
+                    KernelOperands.encodeRows(q, x, rows: 0..<o.N, K: K, group: group, into: out, stride: stride,
+                                              scales: scales, sums: sums)
+                }
+            }
         }
         guard let arena else { kernel.run(pool: pool); return }
         let w = UnsafeRawPointer(arena.pointer + next * copyStride)

@@ -59,6 +59,33 @@ final class RunPipelineTests: XCTestCase {
         XCTAssertGreaterThan(bench.bytesPerCall, Double(64 * 256 / 2))
     }
 
+    /// Prefill calls split the activation quantization by rows across the pool: every row must be encoded exactly
+    /// as the single-threaded encoding did it (bytes, scales, group sums), and the outputs must not change.
+    func testKernelBench_parallelQuantizationEncodesEveryRowAsTheSerialOne() throws {
+        let reg = KernelRegistry.builtIn
+        for (wfmt, afmt) in [("u4_g32", "i8_pt"), ("q4_1", "q8_1"), ("q8_0", "q8_0")] {
+            let v = try XCTUnwrap(reg.variants.first { $0.op == "gemm" && $0.weightFormat == wfmt && $0.variant == "scalar" })
+            let q = try XCTUnwrap(reg.variants.first { $0.op == "quantize_row" && $0.weightFormat == afmt && $0.variant == "scalar" })
+            let ops = try KernelOperands(weightFormat: wfmt, activationFormat: afmt, M: 48, K: 128, N: 11, seed: 5)
+            if wfmt == "u4_g32" { XCTAssertEqual(ops.activationSums.count, 11 * 4, "grouped: per-row group sums") }
+            let kernel = try PreparedKernel(variant: v, operands: ops)
+            let serialBytes = Array(UnsafeRawBufferPointer(start: ops.activations.pointer, count: ops.activationStride * ops.N))
+            let pool = KernelThreadPool(threads: 3)
+            kernel.run(pool: pool)
+            let expected = kernel.y
+            let bench = try KernelBench(kernel: kernel, coldBytes: nil, quantizer: q)
+            memset(ops.activations.pointer, 0xA5, ops.activationStride * ops.N) // must all be rewritten by the call
+            kernel.poisonOutput()
+            bench.call(pool: pool)
+            XCTAssertEqual(Array(UnsafeRawBufferPointer(start: ops.activations.pointer, count: ops.activationStride * ops.N)),
+                           serialBytes, "\(wfmt): activation bytes")
+            XCTAssertEqual((0..<ops.N).map { bench.scratchScales[$0].bitPattern }, ops.activationScales.map(\.bitPattern),
+                           "\(wfmt): scales")
+            XCTAssertEqual((0..<ops.activationSums.count).map { bench.scratchSums[$0] }, ops.activationSums, "\(wfmt): sums")
+            XCTAssertEqual(kernel.y.map(\.bitPattern), expected.map(\.bitPattern), "\(wfmt): outputs")
+        }
+    }
+
     /// The adjacent DRAM read covers what each worker streams in a cold rotation: its rows in every copy.
     func testRotatedSlices_coverEachWorkersRowsInEveryCopy() throws {
         let reg = KernelRegistry.builtIn
