@@ -161,17 +161,11 @@ QB_ARM_INT_PROTOS(gemm, sve)
     void qb_##op##_f16_f32_##v(const qb_mat_args *a, int m0, int m1);       \
     void qb_##op##_bf16_f32_##v(const qb_mat_args *a, int m0, int m1);      \
     void qb_##op##_bf16_bf16_##v(const qb_mat_args *a, int m0, int m1);
+QB_ARM_FLOAT_PROTOS(gemv, neon)
+QB_ARM_FLOAT_PROTOS(gemm, neon)
 QB_ARM_FLOAT_PROTOS(gemv, sve)
 QB_ARM_FLOAT_PROTOS(gemm, sve)
 
-void qb_gemv_f32_f32_neon(const qb_mat_args *a, int m0, int m1);
-void qb_gemm_f32_f32_neon(const qb_mat_args *a, int m0, int m1);
-void qb_gemv_f16_f32_neon(const qb_mat_args *a, int m0, int m1);
-void qb_gemm_f16_f32_neon(const qb_mat_args *a, int m0, int m1);
-void qb_gemv_bf16_f32_neon(const qb_mat_args *a, int m0, int m1);
-void qb_gemm_bf16_f32_neon(const qb_mat_args *a, int m0, int m1);
-void qb_gemv_bf16_bf16_neon(const qb_mat_args *a, int m0, int m1);
-void qb_gemm_bf16_bf16_neon(const qb_mat_args *a, int m0, int m1);
 void qb_gemv_f16_f32_neon_fp16(const qb_mat_args *a, int m0, int m1);
 void qb_gemm_f16_f32_neon_fp16(const qb_mat_args *a, int m0, int m1);
 void qb_gemv_bf16_bf16_neon_bf16(const qb_mat_args *a, int m0, int m1);

@@ -38,17 +38,21 @@
     MATG(op, u4, 64, i8_pt, v, req),              \
     MATG(op, u4, 128, i8_pt, v, req)
 
+/* The float formats computed in f32 (f16 and bf16 weights widened), gemv and gemm. */
+#define FLOAT_SET(v, req)                         \
+    MAT(gemv, f32, f32, v, req),                  \
+    MAT(gemm, f32, f32, v, req),                  \
+    MAT(gemv, f16, f32, v, req),                  \
+    MAT(gemm, f16, f32, v, req),                  \
+    MAT(gemv, bf16, f32, v, req),                 \
+    MAT(gemm, bf16, f32, v, req),                 \
+    MAT(gemv, bf16, bf16, v, req),                \
+    MAT(gemm, bf16, bf16, v, req)
+
 const qb_kernel_entry qb_arm_kernel_entries[] = {
     INT_SET(gemv, neon, REQ_NEON),
     INT_SET(gemm, neon, REQ_NEON),
-    MAT(gemv, f32, f32, neon, REQ_NEON),
-    MAT(gemm, f32, f32, neon, REQ_NEON),
-    MAT(gemv, f16, f32, neon, REQ_NEON),
-    MAT(gemm, f16, f32, neon, REQ_NEON),
-    MAT(gemv, bf16, f32, neon, REQ_NEON),
-    MAT(gemm, bf16, f32, neon, REQ_NEON),
-    MAT(gemv, bf16, bf16, neon, REQ_NEON),
-    MAT(gemm, bf16, bf16, neon, REQ_NEON),
+    FLOAT_SET(neon, REQ_NEON),
     QUANT(q8_0, neon, REQ_NEON),
     QUANT(q8_1, neon, REQ_NEON),
     QUANT(i8_pt, neon, REQ_NEON),
@@ -68,14 +72,7 @@ const qb_kernel_entry qb_arm_kernel_entries[] = {
 
     INT_SET(gemv, sve, REQ_SVE),
     INT_SET(gemm, sve, REQ_SVE),
-    MAT(gemv, f32, f32, sve, REQ_SVE),
-    MAT(gemm, f32, f32, sve, REQ_SVE),
-    MAT(gemv, f16, f32, sve, REQ_SVE),
-    MAT(gemm, f16, f32, sve, REQ_SVE),
-    MAT(gemv, bf16, f32, sve, REQ_SVE),
-    MAT(gemm, bf16, f32, sve, REQ_SVE),
-    MAT(gemv, bf16, bf16, sve, REQ_SVE),
-    MAT(gemm, bf16, bf16, sve, REQ_SVE),
+    FLOAT_SET(sve, REQ_SVE),
 };
 
 const int qb_arm_kernel_entry_count = (int)(sizeof(qb_arm_kernel_entries) / sizeof(qb_arm_kernel_entries[0]));
