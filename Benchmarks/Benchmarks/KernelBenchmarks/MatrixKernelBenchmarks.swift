@@ -1,6 +1,8 @@
 // The speed shape, M=4096 K=14336 (a Llama-3-8B ffn_down), on 2 threads: gemv per format with its best
 // verified variant, weights rotated cold exactly as `qbench run` does, next to the device's DRAM read ceiling
-// measured in the same run; and gemm N=512 for the int8 formats. Metrics: weight GB/s (gemv) and GOP/s (gemm).
+// measured in the same run; and gemm N=512 next to the peak loops of the same run (int8 dot for q8_0 / i8_pc,
+// bf16 dot for bf16, fp32 FMA for f16). Every call quantizes its activations with the best verified quantizer, as
+// `qbench run` times it. Metrics: weight GB/s (gemv) and GOP/s (gemm, peaks).
 import Benchmark
 import Foundation
 import QBenchCore
@@ -23,6 +25,18 @@ func bestVariant(op: String, format: String, device: DeviceProfile) -> KernelVar
     return nil
 }
 
+/// The activation quantizer `qbench run` would time with a variant: the most preferred verified `quantize_row` of its
+/// activation format (nil for f32 activations).
+func bestQuantizer(for v: KernelVariant, device: DeviceProfile) -> KernelVariant? {
+    guard v.activationFormat != "f32" else { return nil }
+    let features = Set(device.cpu.features)
+    let pref = KernelDispatch.preference(weightFormat: v.activationFormat, arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
+    return KernelRegistry.builtIn.variants
+        .filter { $0.op == "quantize_row" && $0.weightFormat == v.activationFormat }
+        .sorted { (pref.firstIndex(of: $0.variant) ?? Int.max) < (pref.firstIndex(of: $1.variant) ?? Int.max) }
+        .first { KernelVerifier.verify($0, features: features).status == .verified }
+}
+
 func matrixKernelBenchmarks() {
     guard let device = try? DeviceProbe.probe().device else { return }
     let threads = 2
@@ -41,6 +55,21 @@ func matrixKernelBenchmarks() {
         }
     }
 
+    // Peak loops: the ceilings the gemm targets are stated against, measured by the same run.
+    let features = Set(device.cpu.features)
+    // Every runnable loop of those kinds (a few each, tens of milliseconds per measurement): the ceiling of a
+    // kind is the fastest of them, as the run's roofline takes it.
+    for k in LimitKernels.runnablePeaks(features: features) where ["int8_dot", "bf16_dot", "fp32_fma"].contains(k.kind) {
+        let kind = k.kind
+        Benchmark("peak \(kind) \(k.variant) t\(threads) (ceiling)",
+                  configuration: .init(metrics: [.wallClock, gopPerSecond], timeUnits: .milliseconds,
+                                       warmupIterations: 1, maxDuration: .seconds(10), maxIterations: 10)) { benchmark in
+            for _ in benchmark.scaledIterations {
+                benchmark.measurement(gopPerSecond, Int(LimitKernels.measurePeak(k, pool: pool, iterations: 20_000_000).gopPerS))
+            }
+        }
+    }
+
     for format in ["q8_0", "q4_0", "i8_pc", "f16", "bf16"] {
         guard let v = bestVariant(op: "gemv", format: format, device: device) else { continue }
         Benchmark("gemv \(format) 4096x14336 \(v.variant) t\(threads) cold",
@@ -54,9 +83,8 @@ func matrixKernelBenchmarks() {
             }
         } setup: {
             let ops = try KernelOperands(weightFormat: format, activationFormat: v.activationFormat, M: 4096, K: 14336, N: 1, seed: 3)
-            let q = KernelRegistry.builtIn.variants.first { $0.op == "quantize_row" && $0.weightFormat == v.activationFormat && $0.variant == "scalar" }
             return try KernelBench(kernel: PreparedKernel(variant: v, operands: ops), coldBytes: cold,
-                                   quantizer: v.activationFormat == "f32" ? nil : q)
+                                   quantizer: bestQuantizer(for: v, device: device))
         }
     }
 
@@ -73,7 +101,8 @@ func matrixKernelBenchmarks() {
             }
         } setup: {
             let ops = try KernelOperands(weightFormat: format, activationFormat: v.activationFormat, M: 4096, K: 14336, N: 512, seed: 5)
-            return try KernelBench(kernel: PreparedKernel(variant: v, operands: ops), coldBytes: nil, quantizer: nil)
+            return try KernelBench(kernel: PreparedKernel(variant: v, operands: ops), coldBytes: nil,
+                                   quantizer: bestQuantizer(for: v, device: device))
         }
     }
 }
