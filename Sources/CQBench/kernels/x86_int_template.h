@@ -84,6 +84,8 @@ typedef struct {
     const uint8_t *data; /* start of the unit's data, offset to this half (32 bytes per half in each 64-byte row) */
     qvm mask;            /* lanes inside [m0, m1) and < M */
     int row0;            /* first row of the vector */
+    const float *sf;     /* gemm, q8_0/q4_0/q4_1: this vector's block scales for the current K chunk, widened to
+                            f32 (QB_SF_K(fmt) x QV_L floats per group, from the chunk's first group); else NULL */
 } qb_vrow;
 
 QB_INLINE qb_vrow qb_vrow_at(const qb_mat_args *a, const qb_x16_geom *G, int fmt, int vr, int m0, int m1) {
@@ -95,6 +97,7 @@ QB_INLINE qb_vrow qb_vrow_at(const qb_mat_args *a, const qb_x16_geom *G, int fmt
     v.zero = c + G->zero_off + (size_t)h * QV_L;
     v.data = c + G->data_off + (size_t)h * (64 / QV_HALVES);
     v.row0 = vr * QV_L;
+    v.sf = NULL;
     int lo = qb_imax(m0, v.row0) - v.row0, hi = qb_imin(qb_imin(m1, a->M), v.row0 + QV_L) - v.row0;
     if (hi < lo) hi = lo;
     v.mask = qv_mask(lo, hi);
@@ -111,18 +114,29 @@ QB_INLINE qvi qb_acc_init(const int fmt, const qb_vrow *v, int gi, const qb_side
     return r;
 }
 
-/// The weight scale vector of a group, times the activation scale (the (d_w * d_x) factor).
-QB_INLINE qvf qb_scale(const int fmt, const qb_vrow *v, int gi, float dx) {
+/// Floats per group and lane in qb_vrow.sf: d, and m after it for q4_1.
+#define QB_SF_K(fmt) ((fmt) == QB_F_Q4_1 ? 2 : 1)
+
+/// The weight scale vector of a group, times the activation scale (the (d_w * d_x) factor). `gl` is the group's
+/// index inside the K chunk; gemm tiles (`use_sf`) read the f32 scales staged for the chunk: the fp16 -> f32
+/// conversion is exact, and done once per chunk instead of once per token tile (on Golden Cove-class cores each
+/// vcvtph2ps zmm costs vector-port uops that vpdpbusd needs; an L1-resident copy of the q8_0 tile ran 3-7%
+/// faster with f32 scales, measured interleaved).
+QB_INLINE qvf qb_scale(const int fmt, const qb_vrow *v, int gi, int gl, const int use_sf, float dx) {
     qvf ws;
-    if (fmt == QB_F_Q8_0 || fmt == QB_F_Q4_0) ws = qv_load_ph(v->side + (size_t)gi * 32);
+    if (use_sf && (fmt == QB_F_Q8_0 || fmt == QB_F_Q4_0 || fmt == QB_F_Q4_1))
+        ws = qv_loadf(v->sf + (size_t)gl * QB_SF_K(fmt) * QV_L);
+    else if (fmt == QB_F_Q8_0 || fmt == QB_F_Q4_0) ws = qv_load_ph(v->side + (size_t)gi * 32);
     else if (fmt == QB_F_Q4_1) ws = qv_load_ph(v->side + (size_t)gi * 64);
     else ws = qv_loadf(v->side + (size_t)gi * 64);
     return qv_mul(ws, qv_set1_ps(dx));
 }
 
 /// acc = fma((float)isum, s, acc), after acc = fma(m, sx, acc) for q4_1 (the contract of qbench_kernels.h)
-QB_INLINE qvf qb_epilogue(const int fmt, const qb_vrow *v, int gi, qvf facc, qvi isum, qvf s, float sx) {
-    if (fmt == QB_F_Q4_1) facc = qv_fma(qv_load_ph(v->side + (size_t)gi * 64 + 32), qv_set1_ps(sx), facc);
+QB_INLINE qvf qb_epilogue(const int fmt, const qb_vrow *v, int gi, int gl, const int use_sf, qvf facc, qvi isum, qvf s, float sx) {
+    if (fmt == QB_F_Q4_1)
+        facc = qv_fma(use_sf ? qv_loadf(v->sf + (size_t)gl * 2 * QV_L + QV_L) : qv_load_ph(v->side + (size_t)gi * 64 + 32),
+                      qv_set1_ps(sx), facc);
     return qv_fma(qv_cvt(isum), s, facc);
 }
 
@@ -206,7 +220,8 @@ QB_INLINE void qb_block_tile(const qb_mat_args *a, const qb_x16_geom *G, const i
         for (int j = 0; j < NR; j++) {
             const qb_side *s = &side[(size_t)j * side_stride + (gi - g0)];
             for (int i = 0; i < MV; i++)
-                facc[i][j] = qb_epilogue(fmt, &vv[i], gi, facc[i][j], acc[i][j], qb_scale(fmt, &vv[i], gi, s->dx), s->sx);
+                facc[i][j] = qb_epilogue(fmt, &vv[i], gi, gi - g0, NR > 1, facc[i][j], acc[i][j],
+                                         qb_scale(fmt, &vv[i], gi, gi - g0, NR > 1, s->dx), s->sx);
         }
     }
     for (int i = 0; i < MV; i++)
@@ -282,6 +297,10 @@ QB_INLINE void qb_block_gemm(const qb_mat_args *a, int m0, int m1, const int fmt
     const int nib = fmt != QB_F_Q8_0;
     const int gc = qb_imax(1, (nib ? QB_GEMM_KC4 : QB_GEMM_KC) / gelems);
     uint8_t unpacked[QB_MAXMV][16 * 8 * QB_VB] __attribute__((aligned(64)));
+    /* f32 block scales of each row vector for the current chunk (qb_vrow.sf): at most QB_SF_GMAX groups */
+    enum { QB_SF_GMAX = (QB_GEMM_KC > QB_GEMM_KC4 ? QB_GEMM_KC : QB_GEMM_KC4) / QB_QK };
+    float sfbuf[QB_MAXMV][QB_SF_GMAX * 2 * QV_L] __attribute__((aligned(64)));
+    const int staged_sf = fmt == QB_F_Q8_0 || fmt == QB_F_Q4_0 || fmt == QB_F_Q4_1;
     const uint8_t *up[QB_MAXMV];
     for (int i = 0; i < QB_MAXMV; i++) up[i] = unpacked[i];
     qb_side stack_side[256];
@@ -300,6 +319,15 @@ QB_INLINE void qb_block_gemm(const qb_mat_args *a, int m0, int m1, const int fmt
                     const int mv = qb_imin(QB_GEMM_MV, vb1 - vr);
                     qb_vrow vv[QB_MAXMV];
                     for (int i = 0; i < mv; i++) vv[i] = qb_vrow_at(a, &G, fmt, vr + i, m0, m1);
+                    if (staged_sf) /* every chunk fits: gc <= QB_SF_GMAX for these formats (32-element groups) */
+                        for (int i = 0; i < mv; i++) {
+                            const int k = QB_SF_K(fmt);
+                            for (int gi = g0; gi < g1; gi++)
+                                for (int c = 0; c < k; c++)
+                                    qv_storef(sfbuf[i] + ((size_t)(gi - g0) * k + c) * QV_L,
+                                              qv_load_ph(vv[i].side + (size_t)gi * 32 * k + (size_t)c * 32));
+                            vv[i].sf = sfbuf[i];
+                        }
                     const int ub0 = g0 * G.sub, ub1 = g1 * G.sub;
                     if (nib && ub1 - ub0 <= 16)
                         for (int i = 0; i < mv; i++)

@@ -37,4 +37,6 @@ QB_INLINE qvi qv_slli32_16(qvi a) { return _mm256_slli_epi32(a, 16); }
 
 QB_INLINE void qv_storew(void *p, qvi v) { _mm256_storeu_si256((__m256i *)p, v); }
 
+QB_INLINE void qv_storef(float *p, qvf v) { _mm256_storeu_ps(p, v); }
+
 #endif

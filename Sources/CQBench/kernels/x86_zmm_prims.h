@@ -34,4 +34,6 @@ QB_INLINE qvi qv_slli32_16(qvi a) { return _mm512_slli_epi32(a, 16); }
 
 QB_INLINE void qv_storew(void *p, qvi v) { _mm512_storeu_si512(p, v); }
 
+QB_INLINE void qv_storef(float *p, qvf v) { _mm512_storeu_ps(p, v); }
+
 #endif
