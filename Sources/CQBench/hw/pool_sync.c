@@ -10,7 +10,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "qbench_hw.h" /* qb_hw_now_ns */
 
 struct qb_pool_sync {
     _Atomic uint64_t gen;
@@ -29,12 +30,6 @@ static inline void qb_cpu_relax(void) {
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
 #endif
-}
-
-static inline uint64_t qb_now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 qb_pool_sync *qb_sync_create(int workers) {
@@ -75,11 +70,11 @@ uint64_t qb_sync_wait_job(qb_pool_sync *s, uint64_t seen, uint64_t spin_ns) {
     uint64_t g = atomic_load(&s->gen);
     if (g != seen) return g;
     if (spin_ns > 0) {
-        const uint64_t t0 = qb_now_ns();
+        const uint64_t t0 = qb_hw_now_ns();
         for (unsigned i = 1;; i++) {
             qb_cpu_relax();
             if ((g = atomic_load(&s->gen)) != seen) return g;
-            if ((i & 63) == 0 && qb_now_ns() - t0 >= spin_ns) break;
+            if ((i & 63) == 0 && qb_hw_now_ns() - t0 >= spin_ns) break;
         }
     }
     pthread_mutex_lock(&s->mu);
@@ -101,11 +96,11 @@ void qb_sync_done(qb_pool_sync *s) {
 void qb_sync_wait_done(qb_pool_sync *s, uint64_t spin_ns) {
     if (atomic_load(&s->pending) == 0) return;
     if (spin_ns > 0) {
-        const uint64_t t0 = qb_now_ns();
+        const uint64_t t0 = qb_hw_now_ns();
         for (unsigned i = 1;; i++) {
             qb_cpu_relax();
             if (atomic_load(&s->pending) == 0) return;
-            if ((i & 63) == 0 && qb_now_ns() - t0 >= spin_ns) break;
+            if ((i & 63) == 0 && qb_hw_now_ns() - t0 >= spin_ns) break;
         }
     }
     pthread_mutex_lock(&s->mu);

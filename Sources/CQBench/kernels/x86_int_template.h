@@ -244,6 +244,22 @@ QB_INLINE void qb_block_tile_dispatch(const qb_mat_args *a, const qb_x16_geom *G
 
 /* ------------------------------------------------------------------ block formats: drivers */
 
+/// Primes `pf` (x86_template_common.h) with the panel a gemm block computes after the current one (row vectors
+/// [vr, vr + MV) at the chunk starting at unit c0): the next MV row vectors at the same chunk, else the block's
+/// first (vb0) at the next chunk. Chunks are `cstep` units (groups or quads) of `ubytes` bytes, `cend` in a row.
+/// Nothing is prefetched after the last chunk.
+QB_INLINE void qb_next_panel_pf(qb_panel_pf *pf, const qb_mat_args *a, const qb_x16_geom *G, int fmt, int MV, int vr,
+                                int vb0, int vb1, int m0, int m1, int c0, int cstep, int cend, size_t ubytes, int tiles) {
+    *pf = (qb_panel_pf){{0}, 0, 0, 0, 0, 0};
+    int nvr = vr + MV, nc0 = c0;
+    if (nvr >= vb1) { nvr = vb0; nc0 = c0 + cstep; }
+    if (nc0 >= cend) return;
+    const uint8_t *nb[QB_MAXMV];
+    const int nmv = qb_imin(MV, vb1 - nvr);
+    for (int i = 0; i < nmv; i++) nb[i] = qb_vrow_at(a, G, fmt, nvr + i, m0, m1).data + (size_t)nc0 * ubytes;
+    qb_panel_pf_init(pf, nb, nmv, (size_t)(qb_imin(cend, nc0 + cstep) - nc0) * ubytes, tiles);
+}
+
 /* K chunk of gemm: the row panel of weights for one chunk (QB_GEMM_MV units x KC) must stay in L1 (48 KB on
    Golden Cove): 3 units x 512 x 34/32 bytes = 26 KB for q8_0; 4 x 512 = 32 KB for i8_pc. */
 #ifndef QB_GEMM_KC_ELEMS
@@ -339,19 +355,9 @@ QB_INLINE void qb_block_gemm(const qb_mat_args *a, int m0, int m1, const int fmt
                                     qv_storew(d + (size_t)(4 + v4) * QB_VB, qv_and(qv_srli16_4(raw), qv_set1_i8(0x0F)));
                                 }
                     const uint8_t *const *upp = nib && ub1 - ub0 <= 16 ? up : NULL;
-                    qb_panel_pf pf = {{0}, 0, 0, 0, 0};
-                    {   /* next panel: the next one of this block at this chunk, else the block's first at the next chunk */
-                        int nvr = vr + QB_GEMM_MV, ng0 = g0;
-                        if (nvr >= vb1) { nvr = vb0; ng0 = g0 + gc; }
-                        if (ng0 < G.ngroups) {
-                            const uint8_t *nb[QB_MAXMV];
-                            const int nmv = qb_imin(QB_GEMM_MV, vb1 - nvr);
-                            for (int i = 0; i < nmv; i++)
-                                nb[i] = qb_vrow_at(a, &G, fmt, nvr + i, m0, m1).data + (size_t)ng0 * G.group_bytes;
-                            qb_panel_pf_init(&pf, nb, nmv, (size_t)(qb_imin(G.ngroups, ng0 + gc) - ng0) * G.group_bytes,
-                                             (n1 - n0 + QB_GEMM_NR - 1) / QB_GEMM_NR);
-                        }
-                    }
+                    qb_panel_pf pf;
+                    qb_next_panel_pf(&pf, a, &G, fmt, QB_GEMM_MV, vr, vb0, vb1, m0, m1, g0, gc, G.ngroups, G.group_bytes,
+                                     (n1 - n0 + QB_GEMM_NR - 1) / QB_GEMM_NR);
                     for (int n = n0; n < n1; n += QB_GEMM_NR) {
                         qb_panel_pf_step(&pf);
                         const int nr = qb_imin(QB_GEMM_NR, n1 - n);
@@ -474,19 +480,9 @@ QB_INLINE void qb_i8_gemm(const qb_mat_args *a, int m0, int m1) {
                     const int mv = qb_imin(QB_I8_MV, vb1 - vr);
                     qb_vrow vv[QB_MAXMV];
                     for (int i = 0; i < mv; i++) vv[i] = qb_vrow_at(a, &G, QB_F_I8_PC, vr + i, m0, m1);
-                    qb_panel_pf pf = {{0}, 0, 0, 0, 0};
-                    {   /* as in qb_block_gemm: the next panel's quads */
-                        int nvr = vr + QB_I8_MV, nq0 = q0;
-                        if (nvr >= vb1) { nvr = vb0; nq0 = q0 + kq; }
-                        if (nq0 < nq) {
-                            const uint8_t *nb[QB_MAXMV];
-                            const int nmv = qb_imin(QB_I8_MV, vb1 - nvr);
-                            for (int i = 0; i < nmv; i++)
-                                nb[i] = qb_vrow_at(a, &G, QB_F_I8_PC, nvr + i, m0, m1).data + (size_t)nq0 * 64;
-                            qb_panel_pf_init(&pf, nb, nmv, (size_t)(qb_imin(nq, nq0 + kq) - nq0) * 64,
-                                             (n1 - n0 + QB_I8_NR - 1) / QB_I8_NR);
-                        }
-                    }
+                    qb_panel_pf pf; /* chunks of kq quads, 64 bytes each */
+                    qb_next_panel_pf(&pf, a, &G, QB_F_I8_PC, QB_I8_MV, vr, vb0, vb1, m0, m1, q0, kq, nq, 64,
+                                     (n1 - n0 + QB_I8_NR - 1) / QB_I8_NR);
                     for (int n = n0; n < n1; n += QB_I8_NR) {
                         qb_panel_pf_step(&pf);
                         const int nr = qb_imin(QB_I8_NR, n1 - n);

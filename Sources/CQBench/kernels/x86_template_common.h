@@ -54,7 +54,8 @@ typedef struct {
     size_t lines;  /* 64-byte lines per unit */
     int mv;        /* units */
     size_t per;    /* lines per token tile */
-    size_t next;   /* next line to prefetch, over all units */
+    int unit;      /* cursor: next line to prefetch is line `line` of unit `unit` (no division in the tile loop) */
+    size_t line;
 } qb_panel_pf;
 
 QB_INLINE void qb_panel_pf_init(qb_panel_pf *p, const uint8_t *const *bases, int mv, size_t bytes, int tiles) {
@@ -63,13 +64,15 @@ QB_INLINE void qb_panel_pf_init(qb_panel_pf *p, const uint8_t *const *bases, int
     for (int i = 0; i < mv; i++) p->base[i] = bases[i];
     p->lines = (bytes + 63) / 64;
     p->per = tiles > 0 ? (p->lines * (size_t)mv + (size_t)tiles - 1) / (size_t)tiles : 0;
-    p->next = 0;
+    p->unit = 0;
+    p->line = 0;
 }
 
 QB_INLINE void qb_panel_pf_step(qb_panel_pf *p) {
-    const size_t total = p->lines * (size_t)p->mv;
-    for (size_t l = 0; l < p->per && p->next < total; l++, p->next++)
-        _mm_prefetch((const char *)p->base[p->next / p->lines] + (p->next % p->lines) * 64, _MM_HINT_T1);
+    for (size_t l = 0; l < p->per && p->unit < p->mv; l++) {
+        _mm_prefetch((const char *)p->base[p->unit] + p->line * 64, _MM_HINT_T1);
+        if (++p->line == p->lines) { p->line = 0; p->unit++; }
+    }
 }
 
 #endif
