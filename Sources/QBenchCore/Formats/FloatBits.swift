@@ -72,10 +72,6 @@ public enum FloatBits {
 
     // MARK: narrow minifloats (fp8, fp4)
 
-    /// Rounds a finite, non-negative f32 magnitude (bits `a`, sign cleared) to a minifloat with
-    /// `mBits` mantissa bits and exponent `bias`, ties to even. Returns the code without the sign,
-    /// which may exceed the format's largest finite code: the caller saturates or maps to inf.
-    /// Valid for formats whose smallest subnormal is far above f32's subnormals (fp8, fp4, fp6).
     /// The saturating encoder every OCP minifloat shares: sign at bit `signBit` of the code, NaN to
     /// `nanCode` (with its sign), infinities and finite overflow to `maxCode`, the rest rounded by
     /// `minifloatMagnitude` (round to nearest even).
@@ -91,6 +87,10 @@ public enum FloatBits {
         return sign | UInt8(truncatingIfNeeded: c > maxCode ? maxCode : c)
     }
 
+    /// Rounds a finite, non-negative f32 magnitude (bits `a`, sign cleared) to a minifloat with
+    /// `mBits` mantissa bits and exponent `bias`, ties to even. Returns the code without the sign,
+    /// which may exceed the format's largest finite code: the caller saturates or maps to inf.
+    /// Valid for formats whose smallest subnormal is far above f32's subnormals (fp8, fp4, fp6).
     @inline(__always)
     static func minifloatMagnitude(_ a: UInt32, mBits: UInt32, bias: Int32) -> UInt32 {
         let e = Int32(bitPattern: a >> 23)

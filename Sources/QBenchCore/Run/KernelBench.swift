@@ -56,15 +56,21 @@ public final class KernelBench: @unchecked Sendable {
         scratchSums.deallocate()
     }
 
+    /// How the weights one copy holds split over `threads` workers: each worker's rows, the rows per layout unit
+    /// (16 when the variant repacks into x16 units), and the bytes of one copy.
+    private func weightLayout(threads: Int) -> (ranges: [Range<Int>], unitRows: Int, bytes: Int) {
+        let o = kernel.operands
+        return (kernelRowRanges(rows: o.M, threads: threads, align: kernel.variant.rowAlign),
+                kernel.packed == nil ? 1 : 16, kernel.packed?.count ?? o.weightStride * o.M)
+    }
+
     /// What each of `threads` workers streams over a full rotation of a cold bench: its rows' bytes in every
     /// weight copy (64-byte aligned starts, lengths rounded down to 256 for the read loops); nil when the weights
     /// are not rotated (warm).
     public func rotatedSlices(threads: Int) -> [[(base: UnsafeRawPointer, bytes: Int)]]? {
         guard let arena else { return nil }
         let o = kernel.operands
-        let ranges = kernelRowRanges(rows: o.M, threads: threads, align: kernel.variant.rowAlign)
-        let unitRows = kernel.packed == nil ? 1 : 16
-        let bytes = kernel.packed?.count ?? o.weightStride * o.M
+        let (ranges, unitRows, bytes) = weightLayout(threads: threads)
         return ranges.map { r in
             guard !r.isEmpty else { return [] }
             let lo = WeightPlacement.offset(ofRow: r.lowerBound, rows: o.M, unitRows: unitRows, bufferBytes: bytes) / 64 * 64
@@ -81,9 +87,7 @@ public final class KernelBench: @unchecked Sendable {
     public func placeWeights(pool: KernelThreadPool, placer: ThreadPlacer?) -> WeightPlacementOutcome {
         guard let placer else { return .notPlaced("no live hwloc topology") }
         let o = kernel.operands
-        let ranges = kernelRowRanges(rows: o.M, threads: pool.threadCount, align: kernel.variant.rowAlign)
-        let unitRows = kernel.packed == nil ? 1 : 16
-        let bytes = kernel.packed?.count ?? o.weightStride * o.M
+        let (ranges, unitRows, bytes) = weightLayout(threads: pool.threadCount)
         let bases: [UnsafeMutableRawPointer]
         if let arena {
             bases = (0..<copies).map { arena.pointer + $0 * copyStride }

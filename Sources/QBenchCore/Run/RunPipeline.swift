@@ -304,22 +304,9 @@ public final class RunPipeline {
                                                ceilings: roofline.ceilings(family: family, threads: pool.threadCount),
                                                limits: timing.validityLimits))
                     rows[rows.count - 1].weightPlacement = placement.description
-                    if let probe, !around.isEmpty, let bound = rows[rows.count - 1].roofline?.bound,
-                       bound == probe.bound {
-                        let value = around.sorted()[around.count / 2]
-                        let t = rows[rows.count - 1].throughput
-                        let achieved = bound == .memory ? t.gbPerS : t.gopPerS
-                        rows[rows.count - 1].adjacent = AdjacentCeiling(
-                            ceiling: bound == .memory ? "dram_read" : "peak", instruction: probe.instruction,
-                            value: value, unit: bound == .memory ? "GB/s" : "GOP/s", repetitions: around.count,
-                            fraction: value > 0 ? achieved / value : 0)
-                        if !l2Around.isEmpty {
-                            let l2 = l2Around.sorted()[l2Around.count / 2]
-                            let runL2 = roofline.bandwidth.first { $0.level == "l2" && $0.threads == pool.threadCount }?.gbPerS ?? 0
-                            rows[rows.count - 1].adjacent?.l2ReadGbPerS = l2
-                            rows[rows.count - 1].adjacent?.l2ReadVsRun = runL2 > 0 ? l2 / runL2 : nil
-                        }
-                    }
+                    let runL2 = roofline.bandwidth.first { $0.level == "l2" && $0.threads == pool.threadCount }?.gbPerS ?? 0
+                    rows[rows.count - 1].adjacent = probe?.ceiling(for: rows[rows.count - 1], around: around,
+                                                                   l2Around: l2Around, runL2: runL2)
                 }
             }
         }
@@ -355,6 +342,21 @@ struct AdjacentCeilings {
         let measure: (KernelThreadPool, Int) -> [Double]
         /// Compute-bound probes: `n` L2 read repetitions (GB/s), the cache-disturbance indicator.
         var cacheRead: ((KernelThreadPool, Int) -> [Double])? = nil
+
+        /// The adjacent ceiling of `row` from the values measured around its samples (medians), against the run's
+        /// L2 read ceiling `runL2`; nil when nothing was measured or the row's roofline bound is not this probe's.
+        func ceiling(for row: ResultRow, around: [Double], l2Around: [Double], runL2: Double) -> AdjacentCeiling? {
+            guard let value = Statistics.median(sorted: around.sorted()), row.roofline?.bound == bound else { return nil }
+            let achieved = bound == .memory ? row.throughput.gbPerS : row.throughput.gopPerS
+            var c = AdjacentCeiling(ceiling: bound == .memory ? "dram_read" : "peak", instruction: instruction,
+                                    value: value, unit: bound == .memory ? "GB/s" : "GOP/s", repetitions: around.count,
+                                    fraction: value > 0 ? achieved / value : 0)
+            if let l2 = Statistics.median(sorted: l2Around.sorted()) {
+                c.l2ReadGbPerS = l2
+                c.l2ReadVsRun = runL2 > 0 ? l2 / runL2 : nil
+            }
+            return c
+        }
     }
 
     /// What to measure for a result of `family` run by `bench` on `pool`: its memory ceiling when the bench
