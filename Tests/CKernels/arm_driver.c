@@ -6,7 +6,8 @@
 // Two checks, one line each (`op wfmt afmt variant: status (...)`):
 //  - every `scalar` entry against ref.c, a second scalar reference written from docs/layouts.md and
 //    qbench_kernels.h: the two must agree bit for bit on every format (floats included: both sum in k order
-//    in f32 without FMA; integer blocks with the contract's one fmaf per block), so a divergence between the two readings of the contract is caught;
+//    in f32 without FMA; integer blocks with the contract's one fmaf per block), so a divergence between the
+//    two readings of the contract is caught;
 //  - every ARM entry the CPU supports (HWCAP/HWCAP2 via getauxval) against the scalar entry with the same
 //    (op, wfmt, afmt), on the same operands (activations made by scalar's quantize_row, as the Swift verifier
 //    does). Integer paths must match bit for bit (bit patterns, as KernelVerifier compares them), float paths
