@@ -2,16 +2,27 @@
 SWIFT ?= swift
 APT_DEPS := libhwloc-dev libnuma-dev pkg-config
 QBENCH := .build/release/qbench
+PREFIX ?= /usr/local
 
-.PHONY: all deps build bench test test-deps clean
+.PHONY: all deps build bench install profiles test test-deps clean
 
 all: build
 
 deps:
 	@scripts/ensure-deps.sh $(APT_DEPS)
 
+# The Swift runtime is linked statically and every profile is compiled in, so the binary stands alone
+# (it still needs the system's libhwloc and libnuma, which `deps` installs).
 build: deps
-	$(SWIFT) build -c release --product qbench
+	$(SWIFT) build -c release --static-swift-stdlib --product qbench
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(QBENCH) $(DESTDIR)$(PREFIX)/bin/qbench
+
+# Regenerates Sources/QBenchProfiles/BuiltInProfiles.swift after profiles/*.yaml changed.
+profiles:
+	python3 scripts/embed-profiles.py
 
 bench: build
 	$(QBENCH) probe

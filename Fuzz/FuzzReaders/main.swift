@@ -1,10 +1,13 @@
 // Stand-alone driver for the model-file fuzzer, compiled by scripts/test.d/fuzz-readers.sh together with
-// Sources/QBenchCore/ModelFiles (optimized, with AddressSanitizer) so that 100,000+ mutated inputs run in
+// Sources/QBenchModelFiles (optimized, with AddressSanitizer) so that 100,000+ mutated inputs run in
 // seconds and any read outside a buffer aborts the run.
 //
 //   fuzz-readers [ITERATIONS] [SEED]        run the mutation loop (defaults: 100000, 0x5EED0001)
 //   fuzz-readers --write-seeds DIR          write the seed files (a libFuzzer corpus) into DIR
 import Foundation
+import QBenchFuzzing
+import QBenchModelFiles
+import QBenchSupport
 
 let args = Array(CommandLine.arguments.dropFirst())
 do {

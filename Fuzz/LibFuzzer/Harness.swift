@@ -4,6 +4,9 @@
 // The first input byte selects the reader (even: GGUF, odd: safetensors); the rest is the file.
 // A refusal is fine; a crash, a sanitizer report, or an error that is not one `badInput` line aborts.
 import Foundation
+import QBenchFuzzing
+import QBenchModelFiles
+import QBenchSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func qbenchFuzzModelFile(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -4,40 +4,42 @@
 // `QBError.badInput` line naming the input. Used by the always-on test, by scripts/test.d/fuzz-readers.sh
 // through a release build, and by the optional libFuzzer harness in Fuzz/.
 import Foundation
+import QBenchSupport
+import QBenchModelFiles
 
-enum ModelFileFormat: String, Sendable {
+public enum ModelFileFormat: String, Sendable {
     case gguf
     case safetensors
 }
 
-struct ModelFileFuzzer {
-    struct Failure: CustomStringConvertible {
-        let iteration: Int
-        let format: ModelFileFormat
-        let problem: String
-        let input: [UInt8]
-        var description: String { "iteration \(iteration) (\(format), \(input.count) bytes): \(problem)" }
+public struct ModelFileFuzzer {
+    public struct Failure: CustomStringConvertible {
+        public let iteration: Int
+        public let format: ModelFileFormat
+        public let problem: String
+        public let input: [UInt8]
+        public var description: String { "iteration \(iteration) (\(format), \(input.count) bytes): \(problem)" }
     }
 
-    struct Report {
-        var iterations = 0
-        var accepted = 0
-        var rejected = 0
-        var failures: [Failure] = []
-        var slowestSeconds = 0.0
-        var elapsedSeconds = 0.0
+    public struct Report {
+        public var iterations = 0
+        public var accepted = 0
+        public var rejected = 0
+        public var failures: [Failure] = []
+        public var slowestSeconds = 0.0
+        public var elapsedSeconds = 0.0
     }
 
-    let ggufSeeds: [[UInt8]]
-    let safetensorsSeeds: [[UInt8]]
+    public let ggufSeeds: [[UInt8]]
+    public let safetensorsSeeds: [[UInt8]]
 
-    init() throws {
+    public init() throws {
         ggufSeeds = try Self.makeGGUFSeeds()
         safetensorsSeeds = try Self.makeSafetensorsSeeds()
     }
 
     /// Runs `iterations` mutated inputs, alternating formats. Stops collecting after 20 failures.
-    func run(iterations: Int, seed: UInt64) -> Report {
+    public func run(iterations: Int, seed: UInt64) -> Report {
         var rng = SplitMix64(seed: seed)
         var report = Report()
         let start = DispatchTime.now().uptimeNanoseconds
@@ -66,14 +68,14 @@ struct ModelFileFuzzer {
         return report
     }
 
-    enum Outcome: Equatable {
+    public enum Outcome: Equatable {
         case accepted
         case rejected
         case failed(String)
     }
 
     /// Parses `input` and, when it parses, reads everything the file claims to hold.
-    static func check(_ input: [UInt8], format: ModelFileFormat) -> Outcome {
+    public static func check(_ input: [UInt8], format: ModelFileFormat) -> Outcome {
         let name = "fuzz-input.\(format.rawValue)"
         let file = MappedFile(copying: input, name: name)
         do {

@@ -3,6 +3,9 @@
 // the int8 calibration methods on the largest tensors, and the mixed-precision plan.
 import Dispatch
 import Foundation
+import QBenchSupport
+import QBenchFormats
+import QBenchHarness
 
 public enum AccuracyAnalyzer {
     /// Analyses `model` as `options` say.

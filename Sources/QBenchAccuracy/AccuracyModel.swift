@@ -3,6 +3,9 @@
 // magic and extension) and turns each tensor into f32 source values: F32 as stored, F16/BF16 converted,
 // ggml block types dequantized with the suite's reference dequantizers.
 import Foundation
+import QBenchSupport
+import QBenchFormats
+import QBenchModelFiles
 
 /// The container a model was read from.
 public enum ModelContainer: String, Codable, Sendable {

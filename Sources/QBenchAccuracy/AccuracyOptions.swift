@@ -1,5 +1,7 @@
 // Settings of an accuracy run and the parsing of the user's format list.
 import Foundation
+import QBenchSupport
+import QBenchFormats
 
 public struct AccuracyOptions: Sendable {
     /// The default comparison: floats, the 8-bit family, then the 6/5/4-bit formats.

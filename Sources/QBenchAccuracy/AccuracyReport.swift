@@ -1,6 +1,8 @@
 // The `qbench accuracy` report (schema `qbench.accuracy/1`, documented in docs/accuracy.md): per-tensor
 // error of every format, per-format summaries weighted by tensor size, int8 calibration methods, and the
 // optional mixed-precision plan. Codable value types, encoded with QBJSON (snake_case keys).
+import QBenchSupport
+import QBenchFormats
 
 /// The whole report.
 public struct AccuracyReport: Codable, Sendable, Equatable {

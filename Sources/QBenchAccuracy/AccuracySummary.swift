@@ -2,6 +2,7 @@
 // 10 log10(Σ signal / Σ noise) over its tensors; averaging per-tensor dB would let a small, easy tensor
 // count as much as the embedding table. Pure functions of the rows, unit-tested by hand.
 import Foundation
+import QBenchFormats
 
 public enum AccuracySummary {
     /// 10 log10(signal / noise) with the `ErrorMetrics` conventions: +inf when there is no noise, -inf

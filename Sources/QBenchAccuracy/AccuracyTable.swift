@@ -1,6 +1,7 @@
 // The human rendering of an accuracy report: the per-format summary, then (verbose) every tensor, the
 // calibration methods and the mixed-precision plan. A pure function of the report.
 import Foundation
+import QBenchFormats
 
 public enum AccuracyTable {
     public static func render(_ r: AccuracyReport, verbose: Bool = false) -> String {

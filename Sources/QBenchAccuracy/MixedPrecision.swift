@@ -3,6 +3,7 @@
 // candidate; each step upgrades the (tensor, format) pair that raises the model's SQNR most per extra bit,
 // as long as the average bits per weight stays within the budget. A pure function of measured errors.
 import Foundation
+import QBenchFormats
 
 /// The measured choices for one tensor.
 public struct MixedPrecisionTensor: Sendable, Equatable {

@@ -2,6 +2,9 @@
 // GGUF. Everything else is copied in its stored type, so the file differs from the input only where the
 // analysis says it does.
 import Foundation
+import QBenchSupport
+import QBenchFormats
+import QBenchModelFiles
 
 public enum RequantizedModel {
     /// Writes `model` to `url` as GGUF v3, the selected 2-D matrices quantized to `format`.

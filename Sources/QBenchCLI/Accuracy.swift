@@ -1,7 +1,10 @@
 // `qbench accuracy`: the quantization error of each weight format on a real model's weights.
 import ArgumentParser
 import Foundation
-import QBenchCore
+import QBenchSupport
+import QBenchFormats
+import QBenchHarness
+import QBenchAccuracy
 
 extension QBench {
     struct Accuracy: ParsableCommand {

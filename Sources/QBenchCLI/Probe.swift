@@ -1,7 +1,9 @@
 // `qbench probe`: the device profile and the dispatch tiers it qualifies for.
 import ArgumentParser
 import Foundation
-import QBenchCore
+import QBenchSupport
+import QBenchDevice
+import QBenchKernels
 
 extension QBench {
     struct Probe: ParsableCommand {
@@ -15,9 +17,11 @@ extension QBench {
             Examples:
               qbench probe
               qbench probe --json > device.json
-              qbench probe --cpuid-dump ../shared/fixtures/cpuid/Intel-SapphireRapids-2xXeonMax9460 \\
-                           --topology-xml ../shared/fixtures/hwloc-xml/Intel-SapphireRapids-2xXeonMax9460.xml
-              qbench probe --cpuid-dump fixtures/cpuid/AMD-19h-Zen4-2xEpyc-9654 --xcr0 0x7   # an OS without AVX-512 state
+            From a checkout (the fixtures are real machines, in Tests/Fixtures/real-machines):
+              F=Tests/Fixtures/real-machines
+              qbench probe --cpuid-dump $F/cpuid/Intel-SapphireRapids-2xXeonMax9460 \\
+                           --topology-xml $F/hwloc-xml/Intel-SapphireRapids-2xXeonMax9460.xml
+              qbench probe --cpuid-dump $F/cpuid/AMD-19h-Zen4-2xEpyc-9654 --xcr0 0x7   # an OS without AVX-512 state
             """
         )
 
@@ -39,7 +43,7 @@ extension QBench {
                     topologyXML: topologyXML.map { URL(fileURLWithPath: $0) },
                     cpuidDump: cpuidDump.map { URL(fileURLWithPath: $0) },
                     xcr0: try xcr0.map { try XCR0Option.parse($0) })
-                let report = try DeviceProbe.probe(options)
+                let report = try ProbeReport.probe(options)
                 if json {
                     FileHandle.standardOutput.write(try QBJSON.encode(report))
                     print("")

@@ -1,6 +1,7 @@
 // The compact human summary of `qbench probe`.
 import Foundation
-import QBenchCore
+import QBenchDevice
+import QBenchKernels
 
 enum ProbeSummary {
     static func render(_ report: ProbeReport) -> String {

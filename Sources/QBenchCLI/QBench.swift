@@ -1,6 +1,6 @@
 // The `qbench` command tree. Each subcommand lives in its own file as `extension QBench`.
 import ArgumentParser
-import QBenchCore
+import QBenchSupport
 
 public struct QBench: ParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -18,7 +18,7 @@ public struct QBench: ParsableCommand {
     public init() {}
 }
 
-/// Exit codes shared by every command (PRODUCT.md).
+/// Exit codes shared by every command (docs/cli.md).
 public enum ExitCodes {
     public static let pass: Int32 = 0
     public static let usageOrInternal: Int32 = 1

@@ -1,7 +1,10 @@
 // `qbench run`: verify, benchmark, roofline, energy, estimates and accuracy; writes the report.
 import ArgumentParser
 import Foundation
-import QBenchCore
+import QBenchSupport
+import QBenchHarness
+import QBenchProfiles
+import QBenchRun
 
 extension QBench {
     struct Run: ParsableCommand {

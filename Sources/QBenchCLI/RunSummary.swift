@@ -1,7 +1,8 @@
 // The terminal summary of `qbench run`: per format the best variant on the representative shapes, the
 // device's ceilings, the model estimates and the verification matrix. The JSON report holds everything.
 import Foundation
-import QBenchCore
+import QBenchKernels
+import QBenchReport
 
 enum RunSummary {
     static func render(_ r: Report) -> String {

@@ -1,7 +1,7 @@
 // Turns typed errors into one line on stderr and exit code 1, with no Swift trace.
 import ArgumentParser
 import Foundation
-import QBenchCore
+import QBenchSupport
 
 /// Runs `body`, converting a `QBError` into "qbench: <message>" on stderr and `ExitCode(1)`.
 func reportingUserErrors<T>(_ body: () throws -> T) throws -> T {

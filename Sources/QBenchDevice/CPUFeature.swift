@@ -1,4 +1,4 @@
-// Canonical CPU feature names (Linux /proc/cpuinfo spellings, lowercase), as PRODUCT.md fixes them.
+// Canonical CPU feature names (Linux /proc/cpuinfo spellings, lowercase), as docs/cli.md lists them.
 
 /// A CPU feature the suite cares about. The raw value is the canonical name used in reports and on the command line.
 public enum CPUFeature: String, CaseIterable, Codable, Sendable, Comparable {

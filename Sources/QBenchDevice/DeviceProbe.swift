@@ -1,6 +1,7 @@
 // Assembles the device profile from the ISA probe, the hwloc/libnuma topology and the system context,
 // either from this machine or from captured fixtures ("what would that device get").
 import Foundation
+import QBenchSupport
 
 /// Where the probe reads from. Any fixture input switches the whole profile to fixture mode, so a replay never
 /// mixes in facts of the machine it happens to run on.
@@ -14,32 +15,17 @@ public struct ProbeOptions: Sendable {
     public var isFixture: Bool { topologyXML != nil || cpuidDump != nil }
 }
 
-/// `qbench probe --json`: the device profile and the dispatch tiers it qualifies for.
-public struct ProbeReport: Codable, Sendable, Equatable {
-    public static let schema = "qbench.probe/1"
-    public var schema: String = ProbeReport.schema
-    public var device: DeviceProfile
-    /// Per format family, the kernel tiers the device qualifies for, best first (`scalar` always last).
-    public var dispatchTiers: [FormatFamily: [DispatchTier]]
-    /// The real dispatch plan over this binary's kernel registry: per (op, weight, activation) the chosen
-    /// variant, its fallbacks, and the variants excluded with the features they miss. Pure: nothing runs.
-    public var plan: DispatchPlan
-    public init(device: DeviceProfile, dispatchTiers: [FormatFamily: [DispatchTier]], plan: DispatchPlan? = nil) {
-        self.device = device; self.dispatchTiers = dispatchTiers
-        self.plan = plan ?? KernelDispatch.plan(device: device)
-    }
-}
-
 public enum DeviceProbe {
-    /// Probes the live machine or replays fixtures.
+    /// Probes the live machine or replays fixtures. The dispatch view of the result is `ProbeReport(device:)`
+    /// (QBenchKernels), a layer up: the device knows its features, not the kernels that need them.
     ///
     /// - Throws: `QBError.badInput` naming a fixture file that is missing or malformed; `QBError.other` when hwloc
     ///   cannot read this machine.
-    public static func probe(_ options: ProbeOptions = ProbeOptions()) throws -> ProbeReport {
+    public static func probe(_ options: ProbeOptions = ProbeOptions()) throws -> DeviceProfile {
         options.isFixture ? try fixture(options) : try live(xcr0: options.xcr0)
     }
 
-    static func live(xcr0: UInt64?) throws -> ProbeReport {
+    static func live(xcr0: UInt64?) throws -> DeviceProfile {
         let isa = xcr0.map { ISAProbe.probe(XCR0OverrideReader(base: LiveHardwareReader(), xcr0: $0)) } ?? ISAProbe.live()
         let topo = try TopologyProbe.live()
         let context = SystemContext.read()
@@ -52,10 +38,10 @@ public enum DeviceProbe {
             id: DeviceID.compute(cpu: cpu, topology: topo.topology, numa: topo.numa, memory: memory),
             source: "live", cpu: cpu, topology: topo.topology, numa: topo.numa, memory: memory,
             os: context.os, toolchain: ToolchainInfo.current, notes: notes)
-        return ProbeReport(device: device, dispatchTiers: isa.dispatchTiers())
+        return device
     }
 
-    static func fixture(_ options: ProbeOptions) throws -> ProbeReport {
+    static func fixture(_ options: ProbeOptions) throws -> DeviceProfile {
         var notes: [String] = []
         let topo = try options.topologyXML.map { try TopologyProbe.fixture(xmlPath: $0.path) }
         let isa = try options.cpuidDump.map { try ISAProbe.replay(dump: $0, xcr0: options.xcr0) }
@@ -90,9 +76,7 @@ public enum DeviceProbe {
             source: "fixture", cpu: cpu, topology: topology, numa: numa, memory: memory,
             os: OSInfo(name: "unknown (fixture)", kernel: "unknown", frequencyGovernor: nil),
             toolchain: ToolchainInfo.current, notes: notes)
-        let tiers = isa?.dispatchTiers()
-            ?? DispatchTiers.tiers(features: [], arch: ISAArch(rawValue: cpu.arch) ?? .other)
-        return ProbeReport(device: device, dispatchTiers: tiers)
+        return device
     }
 }
 

@@ -1,5 +1,6 @@
 // Activation formats: what a kernel's `quantize_row` turns each f32 activation row into before
 // the dot products (ggml's vec_dot_type for the ggml formats, per-token int8 for the suite's).
+import QBenchSupport
 
 /// An activation format. Raw values are the names used in the kernel registry (`afmt`).
 public enum ActivationFormat: String, CaseIterable, Codable, Sendable {

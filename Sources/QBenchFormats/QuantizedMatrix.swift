@@ -1,6 +1,7 @@
 // A quantized rows x k matrix in a weight format's kernel layout, and the uniform quantize /
 // dequantize entry points over rows of floats (one row, or a whole matrix split across threads).
 import Dispatch
+import QBenchSupport
 
 /// A matrix in a weight format's layout (docs/layouts.md): `data` holds `rows * rowBytes` bytes,
 /// row-major by output row; `scales` and `zeros` are the planar side arrays (`w_scales`, `w_zeros`)
@@ -144,7 +145,7 @@ extension WeightFormat {
     }
 
     /// Index of the first NaN or infinity, if any.
-    static func firstNonFinite(_ x: UnsafeBufferPointer<Float>) -> Int? {
+    public static func firstNonFinite(_ x: UnsafeBufferPointer<Float>) -> Int? {
         // A cheap vectorizable screen first; locate the culprit only when there is one.
         var acc: Float = 0
         for v in x { acc += v * 0 }          // NaN or inf times 0 is NaN, and NaN sticks

@@ -1,5 +1,6 @@
 // The weight formats the suite knows, by canonical name (docs/formats.md), with their geometry
 // (block size, bytes per row, bits per weight) and the activation format their kernels pair with.
+import QBenchSupport
 
 /// A weight format. Raw values are the canonical names used in profiles, reports and flags.
 public enum WeightFormat: String, CaseIterable, Codable, Sendable {

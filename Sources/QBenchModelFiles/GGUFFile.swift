@@ -4,6 +4,7 @@
 //   | padding to `general.alignment` (default 32) | data section (tensor offsets are relative to its start)
 // Opening maps the file and walks only the header; tensor bytes are never read.
 import Foundation
+import QBenchSupport
 
 /// An opened GGUF file: its metadata, tensor table and memory-mapped bytes.
 public struct GGUFFile: Sendable {

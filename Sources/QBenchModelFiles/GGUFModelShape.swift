@@ -1,5 +1,6 @@
 // Architecture-level shape facts from GGUF metadata ("<arch>.embedding_length" and friends), the numbers
 // that turn a model file into the kernel shapes worth benchmarking.
+import QBenchSupport
 
 /// The transformer dimensions a GGUF file declares for its architecture.
 public struct GGUFModelShape: Sendable, Equatable, Codable {

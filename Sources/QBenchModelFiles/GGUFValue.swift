@@ -2,6 +2,8 @@
 // and the typed conversions callers want ("this key as an Int") without caring which integer width the
 // converter that wrote the file happened to choose.
 
+import QBenchSupport
+
 /// The type tag of a GGUF metadata value (`gguf_type` in ggml, `GGUFValueType` in gguf-py).
 public enum GGUFValueType: UInt32, CaseIterable, Sendable, Codable {
     case uint8 = 0

@@ -2,6 +2,7 @@
 // tags, a bool that is neither 0 nor 1, a count that cannot fit the bytes left, or arrays nested deeper than
 // `maxArrayDepth` are refused before anything is allocated for them.
 import Foundation
+import QBenchSupport
 
 enum GGUFValueCodec {
     /// Arrays of arrays are legal GGUF (gguf-py writes them; ggml itself refuses them). Depth is bounded so

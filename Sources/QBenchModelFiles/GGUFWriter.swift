@@ -2,6 +2,7 @@
 // the reader accepts and llama.cpp loads: unique keys and names, names shorter than ggml's 64-byte limit,
 // at most four dimensions, rows a whole number of blocks, offsets aligned, and a file written atomically.
 import Foundation
+import QBenchSupport
 
 /// Builds a GGUF v3 file from metadata and tensor bytes.
 ///

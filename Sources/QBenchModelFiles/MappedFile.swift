@@ -9,6 +9,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import QBenchSupport
 
 /// A read-only view of a whole file's bytes, memory-mapped so that opening a multi-gigabyte model costs
 /// a system call, not a read.

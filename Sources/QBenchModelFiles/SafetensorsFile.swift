@@ -3,6 +3,7 @@
 // relative to the data start) plus an optional "__metadata__" of string to string. As the reference
 // implementation does, the tensors must cover the data exactly: no overlap, no hole, nothing after the last.
 import Foundation
+import QBenchSupport
 
 /// A safetensors element type this reader accepts.
 public enum SafetensorsDType: String, CaseIterable, Sendable, Codable {

@@ -1,5 +1,6 @@
 // A minimal safetensors writer: for tests, for fuzz seeds and for writing re-quantized checkpoints.
 import Foundation
+import QBenchSupport
 
 /// Builds a safetensors file. Tensors are laid out in the order added; the header is padded with spaces to
 /// a multiple of 8 bytes, as the reference implementation does, so the data section starts aligned.

@@ -3,6 +3,7 @@
 // Shape convention (also in docs/report.md): a projection multiplies activations [m x k] by a weight matrix with
 // n output rows of k inputs. Decode runs one token (m = 1, a gemv); prefill runs the prompt (m = prompt length,
 // a gemm). Attention scores, softmax, norms, RoPE and embeddings lookups are not projections and are excluded.
+import QBenchSupport
 
 /// A linear projection of a decoder block (q..down, once per layer) or the output head (once per token).
 public enum Projection: String, Codable, Sendable, CaseIterable {

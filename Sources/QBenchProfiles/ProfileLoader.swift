@@ -1,6 +1,7 @@
-// `--profile NAME|FILE` resolution: a path to a YAML file, an embedded profile ("default"), or NAME.yaml in
-// a profiles folder ($QBENCH_PROFILES, then ./profiles).
+// `--profile NAME|FILE` resolution: a path to a YAML file, a built-in profile (every file of profiles/, compiled
+// into the binary), or NAME.yaml in a profiles folder ($QBENCH_PROFILES, then ./profiles).
 import Foundation
+import QBenchSupport
 
 /// A profile and where it came from ("embedded:default", or the file path).
 public struct LoadedProfile: Sendable, Equatable {
@@ -9,8 +10,8 @@ public struct LoadedProfile: Sendable, Equatable {
 }
 
 public enum ProfileLoader {
-    /// Profiles compiled into the binary (Resources/<name>-profile.yaml).
-    public static let embeddedNames = ["default"]
+    /// Profiles compiled into the binary: every profiles/<name>.yaml of the source tree (BuiltInProfiles.swift).
+    public static let embeddedNames: [String] = BuiltInProfiles.yaml.keys.sorted()
 
     /// $QBENCH_PROFILES (when set) then ./profiles.
     public static func defaultSearchDirectories(environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -23,8 +24,8 @@ public enum ProfileLoader {
 
     /// Resolves `--profile`.
     ///
-    /// Order: an existing file when `spec` looks like a path (contains "/" or ends in .yaml/.yml); an embedded
-    /// name; `<dir>/<spec>.yaml` in each search directory.
+    /// Order: an existing file when `spec` looks like a path (contains "/" or ends in .yaml/.yml);
+    /// `<dir>/<spec>.yaml` in each search directory; a built-in name.
     /// - Throws: `QBError.badOption(flag: "--profile", ...)` listing what exists when nothing matches;
     ///   `QBError.badInput` naming the file, line and key when the YAML is wrong.
     public static func resolve(_ spec: String, searchDirectories: [URL] = defaultSearchDirectories()) throws -> LoadedProfile {
@@ -36,14 +37,15 @@ public enum ProfileLoader {
             }
             return LoadedProfile(profile: try load(file: url), source: spec)
         }
-        if embeddedNames.contains(spec) {
-            return LoadedProfile(profile: try embedded(spec), source: "embedded:\(spec)")
-        }
+        // A file in a profiles folder overrides the built-in profile of the same name (edit a copy, keep the name).
         for dir in searchDirectories {
             let url = dir.appendingPathComponent("\(spec).yaml")
             if FileManager.default.fileExists(atPath: url.path) {
                 return LoadedProfile(profile: try load(file: url), source: url.path)
             }
+        }
+        if embeddedNames.contains(spec) {
+            return LoadedProfile(profile: try embedded(spec), source: "embedded:\(spec)")
         }
         let known = embeddedNames + available(in: searchDirectories)
         throw QBError.badOption(flag: "--profile",
@@ -85,45 +87,12 @@ public enum ProfileLoader {
         return try parse(yaml: text, path: path)
     }
 
-    /// The text of an embedded profile and the path it was read from.
+    /// The text of an embedded profile and the name it is reported under ("embedded:NAME").
     public static func embeddedYAML(_ name: String) throws -> (text: String, path: String) {
-        guard embeddedNames.contains(name) else {
+        guard let text = BuiltInProfiles.yaml[name] else {
             throw QBError.other("no embedded profile named \"\(name)\" (embedded: \(embeddedNames.joined(separator: ", ")))")
         }
-        let url = try EmbeddedResources.url("\(name)-profile.yaml")
-        do {
-            return (try String(contentsOf: url, encoding: .utf8), url.path)
-        } catch {
-            throw QBError.io(path: url.path, message: "cannot read embedded profile: \(error.localizedDescription)")
-        }
-    }
-}
-
-/// Locates the package's resource bundle without `Bundle.module`'s fatalError when the bundle is missing
-/// (an installed binary copied without its `.resources` folder must fail with a message, not a trap).
-public enum EmbeddedResources {
-    static let bundleNames = ["QuantBench_QBenchCore.resources", "QuantBench_QBenchCore.bundle"]
-
-    /// Folders searched: next to the main bundle / executable, then every loaded bundle's parent.
-    static func candidates() -> [URL] {
-        var dirs = [Bundle.main.bundleURL]
-        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() { dirs.append(exe) }
-        dirs += Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
-        var out: [URL] = []
-        for d in dirs { for n in bundleNames { out.append(d.appendingPathComponent(n)) } }
-        return out
-    }
-
-    /// URL of `Resources/<file>` in the resource bundle.
-    /// - Throws: `QBError.other` naming the places searched.
-    public static func url(_ file: String) throws -> URL {
-        for bundle in candidates() {
-            for sub in ["Resources", "Contents/Resources/Resources"] {
-                let u = bundle.appendingPathComponent(sub).appendingPathComponent(file)
-                if FileManager.default.fileExists(atPath: u.path) { return u }
-            }
-        }
-        throw QBError.other("embedded resource \(file) not found: the resource bundle \(bundleNames[0]) must sit next to the qbench executable (searched \(candidates().prefix(4).map(\.path).joined(separator: ", ")))")
+        return (text, "embedded:\(name)")
     }
 }
 

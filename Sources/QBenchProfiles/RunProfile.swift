@@ -1,5 +1,6 @@
 // A run profile: what `qbench run` measures (formats, ops, threads, models), how long (timing limits) and what
 // the gate tolerates. Read from YAML (profiles/*.yaml, or the embedded default).
+import QBenchHarness
 
 /// A thread count: a number, or `cores` / `pus` resolved against the device.
 public enum ThreadCount: Codable, Sendable, Equatable, CustomStringConvertible {
@@ -105,7 +106,7 @@ public struct GateThresholds: Codable, Sendable, Equatable {
 public struct RunProfile: Codable, Sendable, Equatable {
     public var name: String
     public var description: String
-    /// Weight formats (PRODUCT.md names: q4_0, i4_g32, ...).
+    /// Weight formats (docs/cli.md names: q4_0, i4_g32, ...).
     public var formats: [String]
     /// dot, gemv, gemm, quantize_row.
     public var ops: [String]
@@ -128,12 +129,12 @@ public struct RunProfile: Codable, Sendable, Equatable {
         self.gate = gate; self.promptLength = promptLength; self.models = models
     }
 
-    /// PRODUCT.md's weight formats.
+    /// The weight formats of docs/cli.md.
     public static let knownFormats: [String] = [
         "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q4_k", "q6_k", "i8_pc",
         "i4_g32", "i4_g64", "i4_g128", "u4_g32", "u4_g64", "u4_g128", "fp8_e4m3", "fp8_e5m2", "mxfp4",
     ]
-    /// PRODUCT.md's ops.
+    /// The ops of docs/cli.md.
     public static let knownOps: [String] = ["dot", "gemv", "gemm", "quantize_row"]
 
     /// The timing to use for a normal or a `--quick` run.

@@ -6,6 +6,7 @@
 // through `QBJSON` (which converts keys the same way). Keys are converted on the YAML node tree before decoding,
 // which keeps Yams' line marks for error messages.
 import Yams
+import QBenchSupport
 
 public enum YAMLDocument {
     /// Decodes `T` from YAML text.
@@ -119,7 +120,7 @@ public enum YAMLDocument {
         }
     }
 
-    static func components(_ codingPath: [CodingKey]) -> [PathComponent] {
+    package static func components(_ codingPath: [CodingKey]) -> [PathComponent] {
         codingPath.map { k in
             if let i = k.intValue, k.stringValue.hasPrefix("Index") || k.stringValue == "\(i)" { return .index(i) }
             return .key(snakeCase(k.stringValue))
@@ -150,7 +151,7 @@ public enum YAMLDocument {
         }
     }
 
-    static func expectation(_ type: Any.Type) -> String {
+    package static func expectation(_ type: Any.Type) -> String {
         let name = "\(type)"
         switch name {
         case "Int", "Int64", "Int32", "UInt64", "UInt32", "UInt": return "an integer"

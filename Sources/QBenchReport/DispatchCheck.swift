@@ -3,6 +3,8 @@
 // of features (docs/kernels.md); this says where a device's measured speed disagrees with it (e.g. a machine
 // whose vdpbf16ps runs at half its FMA rate, so widening bf16 to f32 beats the bf16 dot instruction).
 import Foundation
+import QBenchKernels
+import QBenchProfiles
 
 public struct DispatchCheck: Codable, Sendable, Equatable {
     public var op: String

@@ -3,6 +3,8 @@
 // Decode, per token:   T = layers x sum(q, k, v, o, gate, up, down gemv medians) + lm_head gemv median
 // Prefill, per prompt: T = layers x sum(block gemm medians at m = prompt length) + lm_head gemv (last token only)
 // tokens/s = 1e9 / T (decode) and prompt_length x 1e9 / T (prefill). Joules add up the same way.
+import QBenchHarness
+import QBenchProfiles
 
 /// One projection's measured figures.
 public struct ProjectionMeasurement: Sendable, Equatable {

@@ -2,6 +2,10 @@
 // Markdown/HTML/CSV renderers read these types. Field-by-field documentation: docs/report.md;
 // JSON Schema: docs/report.schema.json (a test validates an encoded report against it).
 import Foundation
+import QBenchSupport
+import QBenchDevice
+import QBenchHarness
+import QBenchProfiles
 
 /// One `qbench run` on one device.
 public struct Report: Codable, Sendable, Equatable {

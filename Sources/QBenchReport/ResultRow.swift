@@ -1,4 +1,6 @@
 // Benchmark result rows: every sample, the robust summary, throughput, roofline position, energy, validity.
+import QBenchHarness
+import QBenchProfiles
 
 /// Bytes and operations per second of one call at the median time.
 public struct Throughput: Codable, Sendable, Equatable {

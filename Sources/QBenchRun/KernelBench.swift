@@ -2,6 +2,8 @@
 // optionally rotating over copies of the weights so decode (gemv) is measured cold, as decode sees it.
 import CQBench
 import Foundation
+import QBenchFormats
+import QBenchKernels
 
 /// A prepared (variant, shape) ready to be timed.
 public final class KernelBench: @unchecked Sendable {

@@ -2,6 +2,10 @@
 // operations per instruction family, for each thread count of the run. Each ceiling is the best of a few
 // repetitions (a capability, not a typical value); benchmarks report medians against it.
 import Foundation
+import QBenchDevice
+import QBenchKernels
+import QBenchHarness
+import QBenchReport
 
 public enum RooflineMeasurer {
     /// Per-thread working sets for the read sweep, from hwloc's cache sizes: half of each level's per-thread

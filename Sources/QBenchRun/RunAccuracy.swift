@@ -2,6 +2,11 @@
 // projections. Without a real checkpoint the weights are synthetic (seeded normal with a few outliers, the
 // shape real LLM weights roughly have) and the tensor names say so; `qbench accuracy --model` measures real ones.
 import Foundation
+import QBenchSupport
+import QBenchFormats
+import QBenchHarness
+import QBenchProfiles
+import QBenchReport
 
 public enum RunAccuracy {
     /// - Returns: one row per (format, tensor); formats whose block does not divide a tensor's row are skipped.

@@ -1,6 +1,14 @@
 // `qbench run`: probe -> plan -> verify every variant (isolated) -> roofline -> benchmark -> energy ->
 // estimates -> accuracy -> report. Each phase is a method so its inputs and outputs stay visible.
 import Foundation
+import QBenchSupport
+import QBenchFormats
+import QBenchModelFiles
+import QBenchDevice
+import QBenchKernels
+import QBenchHarness
+import QBenchProfiles
+import QBenchReport
 
 /// What `qbench run` was asked to do.
 public struct RunOptions: Sendable {
@@ -85,7 +93,7 @@ public final class RunPipeline {
                                     arch: ISAArch.host.rawValue)
         let (profile, profileSource) = try Self.resolveProfile(options)
         let timing = profile.timing(quick: options.quick)
-        let device = try DeviceProbe.probe().device
+        let device = try DeviceProbe.probe()
         let features = Set(device.cpu.features)
         let threadCounts = Array(Set(profile.threads.map {
             $0.resolve(cores: max(1, device.topology.cores), pus: max(1, device.topology.pus))

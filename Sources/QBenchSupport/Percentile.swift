@@ -1,9 +1,9 @@
 // Order statistics in linear time (quickselect), for error percentiles of tensors too large to sort.
 
-enum Percentile {
+public enum Percentile {
     /// The `fraction` quantile (0...1) of `v` with linear interpolation between the two nearest order
     /// statistics (numpy's default "linear" method). Reorders `v`. NaN-free input expected.
-    static func select(_ v: UnsafeMutableBufferPointer<Float>, fraction: Double) -> Double {
+    public static func select(_ v: UnsafeMutableBufferPointer<Float>, fraction: Double) -> Double {
         let n = v.count
         if n == 0 { return .nan }
         let pos = max(0, min(1, fraction)) * Double(n - 1)
@@ -18,7 +18,7 @@ enum Percentile {
 
     /// Rearranges `v` so that v[k] is the k-th smallest, smaller-or-equal values before it and
     /// greater-or-equal after; returns v[k]. Hoare partitioning with a median-of-three pivot.
-    static func kth(_ v: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
+    public static func kth(_ v: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
         var left = 0, right = v.count - 1
         while right > left {
             let mid = left + (right - left) / 2

@@ -32,7 +32,7 @@
 #pragma STDC FP_CONTRACT OFF /* gcc: the build passes -ffp-contract=off */
 #endif
 
-/* ---- CPU features, canonical names (PRODUCT.md), from the Linux auxiliary vector ---- */
+/* ---- CPU features, canonical names (docs/cli.md), from the Linux auxiliary vector ---- */
 #ifndef HWCAP_ASIMD
 #define HWCAP_ASIMD (1UL << 1)
 #endif

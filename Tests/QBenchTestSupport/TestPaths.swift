@@ -7,14 +7,11 @@ public enum TestPaths {
     public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `$QBENCH_FIXTURES`, else `../shared/fixtures` relative to the package root, else the copy vendored in
-    /// Tests/Fixtures/real-machines (so a clone on a machine without the shared folder still replays them).
+    /// `$QBENCH_FIXTURES` (a larger or newer capture set), else the copy committed in Tests/Fixtures/real-machines.
     public static var fixtures: URL {
         if let env = ProcessInfo.processInfo.environment["QBENCH_FIXTURES"], !env.isEmpty {
             return URL(fileURLWithPath: env)
         }
-        let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
-        if FileManager.default.fileExists(atPath: shared.path) { return shared }
         return packageRoot.appendingPathComponent("Tests/Fixtures/real-machines")
     }
 

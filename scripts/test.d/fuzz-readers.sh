@@ -11,21 +11,34 @@ if ! command -v swiftc >/dev/null 2>&1; then
   echo "fuzz-readers: skipped, swiftc not on PATH" >&2
   exit 0
 fi
-srcs=("$root"/Sources/QBenchCore/ModelFiles/*.swift
-      "$root/Sources/QBenchCore/Support/QBError.swift"
-      "$root/Sources/QBenchCore/Support/AtomicFile.swift"
-      "$root/Sources/QBenchCore/Support/SplitMix64.swift")
+# The readers build as they do in the package: QBenchSupport, then QBenchModelFiles on it, then the fuzzer
+# (Fuzz/Shared) and its driver, each module compiled with the sanitizer flags given.
+build() { # build FLAGS-NAME OUT-EXE DRIVER [swiftc flags...]
+  local tag=$1 exe=$2 driver=$3; shift 3
+  local mod="$out/modules-$tag"
+  mkdir -p "$mod"
+  swiftc "$@" -parse-as-library -emit-library -static -emit-module -module-name QBenchSupport \
+    -emit-module-path "$mod/QBenchSupport.swiftmodule" -o "$mod/libQBenchSupport.a" \
+    "$root"/Sources/QBenchSupport/*.swift &&
+  swiftc "$@" -parse-as-library -emit-library -static -emit-module -module-name QBenchModelFiles -I "$mod" \
+    -emit-module-path "$mod/QBenchModelFiles.swiftmodule" -o "$mod/libQBenchModelFiles.a" \
+    "$root"/Sources/QBenchModelFiles/*.swift &&
+  swiftc "$@" -parse-as-library -emit-library -static -emit-module -module-name QBenchFuzzing -I "$mod" \
+    -emit-module-path "$mod/QBenchFuzzing.swiftmodule" -o "$mod/libQBenchFuzzing.a" \
+    "$root"/Fuzz/Shared/*.swift &&
+  swiftc "$@" -module-name QBenchFuzz -I "$mod" -L "$mod" -lQBenchFuzzing -lQBenchModelFiles -lQBenchSupport \
+    "$driver" -o "$exe"
+}
 
 echo "fuzz-readers: building (swiftc -O -sanitize=address)"
-swiftc -O -sanitize=address -module-name QBenchFuzz "${srcs[@]}" "$root/Fuzz/FuzzReaders/main.swift" \
-  -o "$out/fuzz-readers" 2> "$out/build.log" || { cat "$out/build.log" >&2; exit 1; }
+build asan "$out/fuzz-readers" "$root/Fuzz/FuzzReaders/main.swift" -O -sanitize=address 2> "$out/build.log" \
+  || { cat "$out/build.log" >&2; exit 1; }
 "$out/fuzz-readers" "${QBENCH_FUZZ_ITERATIONS:-100000}" "${QBENCH_FUZZ_SEED:-0x5EED0001}"
 
 if [ -n "${QBENCH_LIBFUZZER_SECONDS:-}" ]; then
   echo "fuzz-readers: building the libFuzzer harness (swiftc -sanitize=fuzzer,address)"
-  swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name QBenchFuzz "${srcs[@]}" \
-    "$root/Fuzz/LibFuzzer/Harness.swift" -o "$out/libfuzzer-readers" 2> "$out/libfuzzer-build.log" \
-    || { cat "$out/libfuzzer-build.log" >&2; exit 1; }
+  build libfuzzer "$out/libfuzzer-readers" "$root/Fuzz/LibFuzzer/Harness.swift" -O -parse-as-library \
+    -sanitize=fuzzer,address 2> "$out/libfuzzer-build.log" || { cat "$out/libfuzzer-build.log" >&2; exit 1; }
   corpus="$out/corpus"
   mkdir -p "$corpus"
   "$out/fuzz-readers" --write-seeds "$corpus"

@@ -38,7 +38,7 @@ func bestQuantizer(for v: KernelVariant, device: DeviceProfile) -> KernelVariant
 }
 
 func matrixKernelBenchmarks() {
-    guard let device = try? DeviceProbe.probe().device else { return }
+    guard let device = try? DeviceProbe.probe() else { return }
     let threads = 2
     let pool = KernelThreadPool(threads: threads)
     let cold = RooflineMeasurer.coldBytes(topology: device.topology)

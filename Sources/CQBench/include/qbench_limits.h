@@ -1,7 +1,7 @@
 // Limit kernels: the device's own roofline. Read bandwidth over a working set the caller sizes (L1, L2, L3,
 // DRAM from hwloc) and peak arithmetic loops per instruction family and ISA. Every loop is throughput-bound
 // (many independent accumulators) and stores its result to a volatile sink so the compiler cannot drop it.
-// Timing and threading are the caller's (Swift: Sources/QBenchCore/Kernels/LimitKernels.swift).
+// Timing and threading are the caller's (Swift: Sources/QBenchKernels/Registry/LimitKernels.swift).
 #ifndef QBENCH_LIMITS_H
 #define QBENCH_LIMITS_H
 

@@ -1,5 +1,5 @@
 // Every AArch64 kernel variant built into this binary, with the CPU features (canonical names from
-// PRODUCT.md) each needs. Meant to be appended by the shared qb_kernel_registry() on aarch64 builds.
+// docs/cli.md) each needs. Meant to be appended by the shared qb_kernel_registry() on aarch64 builds.
 // quantize_row entries name the activation format in both wfmt and afmt.
 // Weights are used as stored by every entry here (repack ""). Integer entries are bit-exact with the
 // scalar reference; float entries (f32/f16/bf16 weights) reorder the f32 sum and are verified with a

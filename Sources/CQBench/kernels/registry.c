@@ -1,6 +1,6 @@
 // The one registry of kernel variants (qb_kernel_registry): scalar always, x86 entries on x86_64 builds,
 // and on aarch64 the ARM entries defined in arm_registry.c. Each entry names the CPU features it needs
-// (canonical names, Sources/QBenchCore/Probe/CPUFeature.swift); dispatch never runs one the device lacks.
+// (canonical names, Sources/QBenchDevice/CPUFeature.swift); dispatch never runs one the device lacks.
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 // Parser for hwloc-gather-cpuid dumps (one file per PU: `MASK EAX EBX ECX EDX => EAX EBX ECX EDX`, hex, `#`
 // comments) and the replay reader built from one. Every failure is a one-line QBError naming the file.
 import Foundation
+import QBenchSupport
 
 /// A parsed CPUID dump of one logical processor.
 public struct CPUIDDump: Equatable, Sendable {

@@ -49,8 +49,4 @@ public struct ISAReport: Equatable, Sendable {
                 sveVectorBits: sveVectorBits)
     }
 
-    /// The kernel dispatch ladders this device qualifies for (see `DispatchTiers`).
-    public func dispatchTiers() -> [FormatFamily: [DispatchTier]] {
-        DispatchTiers.tiers(features: usable, arch: arch, sveVectorBits: sveVectorBits)
-    }
 }

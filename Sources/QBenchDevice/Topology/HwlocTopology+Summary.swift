@@ -60,7 +60,7 @@ extension HwlocTopology {
 
     /// hwloc cpu kinds in hwloc's order (least efficient/performant first), each with its PUs' OS indexes and
     /// the number of cores entirely inside it. Empty when the platform exposes no kind information.
-    func cpuKinds() -> [CPUKind] {
+    package func cpuKinds() -> [CPUKind] {
         let n = hwloc_cpukinds_get_nr(handle, 0)
         guard n > 0 else { return [] }
         guard let set = hwloc_bitmap_alloc() else { return [] }

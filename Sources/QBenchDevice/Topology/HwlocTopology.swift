@@ -2,6 +2,7 @@
 // low-level questions about its objects. Summaries (`Topology`, `NUMAInfo`) are built from it in sibling files.
 import CHwloc
 import Foundation
+import QBenchSupport
 
 /// A loaded hwloc topology. The handle is destroyed when the object goes away.
 ///
@@ -17,7 +18,7 @@ public final class HwlocTopology: @unchecked Sendable {
     }
 
     public let origin: Origin
-    let handle: hwloc_topology_t
+    package let handle: hwloc_topology_t
 
     private init(handle: hwloc_topology_t, origin: Origin) {
         self.handle = handle
@@ -115,7 +116,7 @@ public final class HwlocTopology: @unchecked Sendable {
     }
 
     /// All objects of a type in logical order (for types at several depths, e.g. Group, depth by depth).
-    func objects(_ type: hwloc_obj_type_t) -> [hwloc_obj_t] {
+    package func objects(_ type: hwloc_obj_type_t) -> [hwloc_obj_t] {
         let depth = hwloc_get_type_depth(handle, type)
         if depth == HWLOC_TYPE_DEPTH_UNKNOWN.rawValue { return [] }
         let depths: [Int32]
@@ -175,7 +176,7 @@ public final class HwlocTopology: @unchecked Sendable {
     public var totalMemoryBytes: UInt64 { root.pointee.total_memory }
 
     /// OS indexes of the bits set in a bitmap, ascending.
-    static func indexes(of set: hwloc_const_bitmap_t?) -> [Int] {
+    package static func indexes(of set: hwloc_const_bitmap_t?) -> [Int] {
         guard let set else { return [] }
         var out: [Int] = []
         var i = hwloc_bitmap_first(set)

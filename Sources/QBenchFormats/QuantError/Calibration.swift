@@ -2,6 +2,7 @@
 // (scale = T/127) by min-max, a percentile of |x|, TensorRT-style entropy (KL divergence over a
 // histogram), or a search for the clipping ratio of least squared error.
 import Foundation
+import QBenchSupport
 
 /// How the clipping threshold is chosen.
 public enum CalibrationMethod: String, CaseIterable, Codable, Sendable {

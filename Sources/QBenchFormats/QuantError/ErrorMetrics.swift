@@ -1,6 +1,7 @@
 // Quantization error of a reconstructed tensor against its original, in double precision.
 // This is what `accuracy` rows in a report carry (sqnr_db, nmse, cosine, max_abs_err, ...).
 import Foundation
+import QBenchSupport
 
 /// Error statistics of `reconstructed` against `original` (same length). All sums are in Double.
 ///

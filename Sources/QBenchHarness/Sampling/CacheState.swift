@@ -1,4 +1,5 @@
 // Cache state of a measurement, and the rotating-buffer helper that makes "cold" measurements honest.
+import QBenchSupport
 
 /// Whether the operands were in cache when a sample was taken.
 ///

@@ -1,6 +1,7 @@
 // Dispatch tiers: for each format family, the kernel variants a feature set qualifies for, best first, as a
-// pure function of usable features. Variant names are PRODUCT.md's; `scalar` (the reference) always closes
+// pure function of usable features. Variant names are those of docs/cli.md; `scalar` (the reference) always closes
 // the list. Ordering encodes which instruction path is expected to be fastest for that family.
+import QBenchDevice
 
 /// A family of weight formats that share an inner-product instruction path.
 /// `CodingKeyRepresentable` makes `[FormatFamily: ...]` encode as a JSON object keyed by the raw name.
@@ -99,5 +100,18 @@ public enum DispatchTiers {
     public static func variants(features: Set<CPUFeature>, arch: ISAArch,
                                 sveVectorBits: Int? = nil) -> [FormatFamily: [String]] {
         tiers(features: features, arch: arch, sveVectorBits: sveVectorBits).mapValues { $0.map(\.variant) }
+    }
+
+    /// The tiers a probed device qualifies for (its usable features, architecture and SVE length).
+    public static func tiers(device: DeviceProfile) -> [FormatFamily: [DispatchTier]] {
+        tiers(features: Set(device.cpu.features), arch: ISAArch(rawValue: device.cpu.arch) ?? .other,
+              sveVectorBits: device.cpu.sveVectorBits)
+    }
+}
+
+extension ISAReport {
+    /// The kernel dispatch ladders this device qualifies for (see `DispatchTiers`).
+    public func dispatchTiers() -> [FormatFamily: [DispatchTier]] {
+        DispatchTiers.tiers(features: usable, arch: arch, sveVectorBits: sveVectorBits)
     }
 }

@@ -1,5 +1,7 @@
 // Dispatch as a pure function: (device features, registry, limits) -> plan. "What would that device get" is
 // therefore a unit test over a synthetic feature set, and `qbench probe` answers it for fixtures too.
+import QBenchSupport
+import QBenchDevice
 
 /// Limits a user puts on dispatch (`--max-isa`, `--variants`).
 public struct DispatchLimits: Codable, Sendable, Equatable {

@@ -2,6 +2,8 @@
 // weights repacked once when the variant asks for it, outputs allocated, rows split over a thread pool.
 import CQBench
 import Foundation
+import QBenchSupport
+import QBenchFormats
 
 /// Zeroed, 64-byte aligned memory owned by Swift (kernels stream from it; repacked layouts want the alignment).
 public final class AlignedBuffer: @unchecked Sendable {
@@ -182,7 +184,7 @@ public final class KernelOperands: @unchecked Sendable {
     /// Encodes `N` rows of f32 activations with a `quantize_row` routine: row n goes to `out + n * stride`, its
     /// per-token scale to `scales[n]` and, for grouped formats, its per-group sums to `sums[n * K/group ...]`.
     /// Used once when operands are built and inside every timed call (dynamic quantization).
-    static func encodeRows(_ fn: qb_quant_fn, _ x: [Float], N: Int, K: Int, group: Int, into out: UnsafeMutableRawPointer,
+    package static func encodeRows(_ fn: qb_quant_fn, _ x: [Float], N: Int, K: Int, group: Int, into out: UnsafeMutableRawPointer,
                            stride: Int, scales: inout [Float], sums: inout [Int32]) {
         x.withUnsafeBufferPointer { src in
             scales.withUnsafeMutableBufferPointer { sp in
@@ -197,7 +199,7 @@ public final class KernelOperands: @unchecked Sendable {
     /// Rows `rows` of `x` (N x K floats) through `fn`: row n goes to `out + n * stride`, its scale to
     /// `scales[n]`, its per-group sums (when the format has groups) to `sums + n * (K / group)`. Disjoint row
     /// ranges touch disjoint memory, so workers may encode their own ranges at the same time.
-    static func encodeRows(_ fn: qb_quant_fn, _ x: UnsafePointer<Float>, rows: Range<Int>, K: Int, group: Int,
+    package static func encodeRows(_ fn: qb_quant_fn, _ x: UnsafePointer<Float>, rows: Range<Int>, K: Int, group: Int,
                            into out: UnsafeMutableRawPointer, stride: Int, scales: UnsafeMutablePointer<Float>,
                            sums: UnsafeMutablePointer<Int32>?) {
         let ng = group > 0 ? K / group : 0
@@ -211,8 +213,8 @@ public final class KernelOperands: @unchecked Sendable {
 public final class PreparedKernel: @unchecked Sendable {
     public let variant: KernelVariant
     public let operands: KernelOperands
-    let entry: UnsafePointer<qb_kernel_entry>
-    let packed: AlignedBuffer?
+    package let entry: UnsafePointer<qb_kernel_entry>
+    package let packed: AlignedBuffer?
     public let output: AlignedBuffer
     /// Output row stride in floats (> M on purpose in verification, to catch writes past a row).
     public let ldy: Int
@@ -245,7 +247,7 @@ public final class PreparedKernel: @unchecked Sendable {
         }
     }
 
-    static func withArgs<R>(_ operands: KernelOperands, weights: UnsafeRawPointer, output: AlignedBuffer, ldy: Int,
+    package static func withArgs<R>(_ operands: KernelOperands, weights: UnsafeRawPointer, output: AlignedBuffer, ldy: Int,
                                     _ body: (UnsafePointer<qb_mat_args>) -> R) -> R {
         operands.weightScales.withUnsafeBufferPointer { ws in
             operands.weightZeros.withUnsafeBufferPointer { wz in

@@ -3,6 +3,7 @@
 // back-to-back calls, a kernel wake-up.
 import CQBench
 import Foundation
+import QBenchFormats
 
 /// Contiguous row ranges for `threads` workers: the same size except the last, each starting on a multiple of
 /// `align` (a variant's register tile), so no tile straddles two threads. Workers beyond the rows get empty ranges.

@@ -3,6 +3,7 @@
 // C kernels of Sources/CQBench/kernels. Formats and quantizers live in Formats/, timing policy in Harness/.
 import CQBench
 import Foundation
+import QBenchDevice
 
 /// How a variant's output is compared with the scalar reference.
 public enum KernelTolerance: Codable, Sendable, Hashable, CustomStringConvertible {
@@ -153,7 +154,7 @@ public struct KernelRegistry: @unchecked Sendable {
     }
 
     /// The C entry behind a variant of this binary's registry, or nil for synthetic registries.
-    func entry(_ v: KernelVariant) -> UnsafePointer<qb_kernel_entry>? {
+    package func entry(_ v: KernelVariant) -> UnsafePointer<qb_kernel_entry>? {
         guard let i = variants.firstIndex(of: v), cIndex[i] >= 0 else { return nil }
         if let table { return table + cIndex[i] }
         var count: Int32 = 0

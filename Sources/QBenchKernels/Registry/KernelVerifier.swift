@@ -2,6 +2,7 @@
 // process without crashing, (3) its outputs match scalar on shapes with ragged edges: bit-exact for integer
 // paths, within the entry's NMSE bound (default 5e-4, test-backend-ops' bound) for float paths.
 import Foundation
+import QBenchDevice
 
 // `KernelStatus` is the report's enum (Reports/KernelRow.swift): one spelling for every status.
 

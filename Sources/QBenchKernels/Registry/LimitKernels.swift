@@ -2,6 +2,8 @@
 // measured with the C limit kernels (include/qbench_limits.h) on T threads at once.
 import CQBench
 import Foundation
+import QBenchSupport
+import QBenchDevice
 
 /// A peak-throughput loop built into this binary.
 public struct PeakKernel: Codable, Sendable, Equatable {

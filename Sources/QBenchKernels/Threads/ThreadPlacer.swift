@@ -2,6 +2,8 @@
 // memory placed on a chosen NUMA node. Binding acts only on a live topology (an XML one describes another machine).
 import CHwloc
 import Foundation
+import QBenchSupport
+import QBenchDevice
 
 /// How finely `ThreadPlacer.slots` divides the machine.
 public enum PlacementGranularity: String, Sendable, CaseIterable {

@@ -3,6 +3,7 @@
 // The slicing is a pure function (tested on fixture topologies); binding goes through hwloc's membind.
 import CHwloc
 import Foundation
+import QBenchSupport
 
 /// One page-aligned part of a weight buffer and the NUMA node it belongs on.
 public struct WeightSlice: Sendable, Equatable {

@@ -1,6 +1,9 @@
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchFormats
+@testable import QBenchModelFiles
+@testable import QBenchAccuracy
 
 /// The analysis on small synthetic tensors and models.
 final class AccuracyAnalyzerTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
-@testable import QBenchCore
+@testable import QBenchFormats
+@testable import QBenchAccuracy
 
 /// The per-format summary, checked against figures worked out by hand.
 final class AccuracySummaryTests: XCTestCase {

@@ -2,7 +2,8 @@
 import Foundation
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchFormats
+@testable import QBenchModelFiles
 
 enum AccuracyFixtures {
     static func gaussian(_ n: Int, seed: UInt64, sigma: Double = 0.02) -> [Float] {

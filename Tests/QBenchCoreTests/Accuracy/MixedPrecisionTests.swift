@@ -1,5 +1,6 @@
 import XCTest
-@testable import QBenchCore
+@testable import QBenchFormats
+@testable import QBenchAccuracy
 
 /// The greedy mixed-precision planner on hand-worked examples.
 final class MixedPrecisionTests: XCTestCase {

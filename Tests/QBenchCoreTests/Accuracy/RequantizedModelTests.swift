@@ -1,5 +1,8 @@
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchFormats
+@testable import QBenchModelFiles
+@testable import QBenchAccuracy
 
 /// `--write`: the re-quantized model as GGUF.
 final class RequantizedModelTests: XCTestCase {

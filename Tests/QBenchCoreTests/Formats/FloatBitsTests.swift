@@ -1,7 +1,7 @@
 // Exhaustive checks of the f16 and bf16 conversions: every 16-bit pattern, every rounding tie
 // between neighbouring 16-bit values, and random f32 patterns against an independent reference.
 import XCTest
-@testable import QBenchCore
+@testable import QBenchFormats
 
 final class FloatBitsTests: XCTestCase {
     private func isNaN16(_ h: UInt16) -> Bool { (h & 0x7C00) == 0x7C00 && (h & 0x03FF) != 0 }

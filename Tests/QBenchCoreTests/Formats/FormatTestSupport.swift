@@ -3,9 +3,9 @@
 import Foundation
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
 
-/// The suite's SplitMix64 (Sources/QBenchCore/Support), with the distributions the format tests draw from.
+/// The suite's SplitMix64 (Sources/QBenchSupport), with the distributions the format tests draw from.
 typealias SeededRandom = SplitMix64
 
 extension SplitMix64 {

@@ -1,7 +1,7 @@
 // Byte-exact agreement of the ggml block formats with gguf.quants (ggml's reference quantizers in
 // numpy), and bit-exact dequantization. Skips when python3 lacks the `gguf` package.
 import XCTest
-@testable import QBenchCore
+@testable import QBenchFormats
 
 final class GGMLReferenceTests: XCTestCase {
     static let rows = 3, k = 512

@@ -2,7 +2,8 @@
 // calibration methods on Gaussian data with and without outliers.
 import Foundation
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchFormats
 
 final class MetricsTests: XCTestCase {
     func testErrorMetrics_knownVector() throws {

@@ -1,7 +1,7 @@
 // FP8 (E4M3, E5M2), FP4 E2M1 and E8M0 against the values in the OCP 8-bit FP and MX v1.0 specs,
 // plus a brute-force nearest-even check over many f32 values.
 import XCTest
-@testable import QBenchCore
+@testable import QBenchFormats
 
 final class MiniFloatTests: XCTestCase {
     func testE4M3_specValues() {

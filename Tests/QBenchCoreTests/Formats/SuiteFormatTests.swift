@@ -1,7 +1,8 @@
 // The suite's formats (i8_pc, i4_gN, u4_gN, fp8) against docs/layouts.md byte for byte, their
 // error bounds, and the WeightFormat / QuantizedMatrix / ActivationFormat surface.
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchFormats
 
 final class SuiteFormatTests: XCTestCase {
     private func gaussianRows(_ rows: Int, _ k: Int, seed: UInt64, scale: Double = 0.02) -> [Float] {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import QBenchCore
+@testable import QBenchHarness
 
 final class RAPLMeterTests: XCTestCase {
     func testRAPL_serverSumsEveryPackageAndItsDRAM() throws {

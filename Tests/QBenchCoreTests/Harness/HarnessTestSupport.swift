@@ -1,7 +1,7 @@
 import QBenchTestSupport
 // Test doubles for the harness: a clock the test moves, a sysfs that refuses chosen paths, scripted perf counters.
 import Foundation
-@testable import QBenchCore
+@testable import QBenchHarness
 
 /// A clock that only moves when the test (or the code under test's body) advances it.
 final class ManualClock: BenchClock, @unchecked Sendable {

@@ -1,5 +1,7 @@
 import XCTest
-@testable import QBenchCore
+@testable import QBenchHarness
+@testable import QBenchProfiles
+@testable import QBenchReport
 
 final class SamplerTests: XCTestCase {
     let fineClock = ClockResolution(resolutionNs: 1, readOverheadNs: 20)

@@ -1,5 +1,5 @@
 import XCTest
-@testable import QBenchCore
+@testable import QBenchHarness
 
 final class StatisticsTests: XCTestCase {
     // 10 samples with one wild value; every figure below is worked out by hand in the comments.

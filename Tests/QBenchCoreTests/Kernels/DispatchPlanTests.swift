@@ -1,7 +1,8 @@
 // Dispatch is a pure function of (features, registry, limits): these are "what would that device get" tests
 // over synthetic feature sets and a synthetic registry shaped like the x86 one.
 import XCTest
-@testable import QBenchCore
+@testable import QBenchDevice
+@testable import QBenchKernels
 
 final class DispatchPlanTests: XCTestCase {
     private static let avx512: [String] = ["avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512dq"]

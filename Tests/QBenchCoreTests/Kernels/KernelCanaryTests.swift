@@ -3,7 +3,8 @@
 import CQBench
 import Foundation
 import XCTest
-@testable import QBenchCore
+@testable import QBenchDevice
+@testable import QBenchKernels
 
 final class KernelCanaryTests: XCTestCase {
     /// A registry-shaped entry around one of canary.c's test kernels (strings leak: test-only, a handful).

@@ -1,5 +1,6 @@
 import XCTest
-@testable import QBenchCore
+@testable import QBenchDevice
+@testable import QBenchKernels
 
 final class KernelRegistryTests: XCTestCase {
     func testRegistry_hasScalarForEveryTripleAndNoDuplicates() {

@@ -5,7 +5,7 @@
 import CQBench
 import Foundation
 import XCTest
-@testable import QBenchCore
+@testable import QBenchKernels
 
 final class KernelSpeedReportTests: XCTestCase {
     private struct Row: Codable {

@@ -2,7 +2,8 @@
 // for x86 Linux test hosts), hex bytes, and a double-precision dequantize-and-dot independent of the C code.
 import CQBench
 import Foundation
-@testable import QBenchCore
+@testable import QBenchDevice
+@testable import QBenchKernels
 
 enum KernelTestSupport {
     /// Features of this machine as the kernels need them: the CPU flags (Linux reports only what the

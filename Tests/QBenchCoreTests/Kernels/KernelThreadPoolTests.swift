@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import QBenchCore
+@testable import QBenchFormats
+@testable import QBenchKernels
 
 final class KernelThreadPoolTests: XCTestCase {
     func testRowRanges_coverEveryRowOnceOnTileBoundaries() {

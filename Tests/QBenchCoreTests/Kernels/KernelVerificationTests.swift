@@ -2,7 +2,8 @@
 // back `unsupported` naming what is missing, never executed.
 import CQBench
 import XCTest
-@testable import QBenchCore
+@testable import QBenchDevice
+@testable import QBenchKernels
 
 final class KernelVerificationTests: XCTestCase {
     private let features = KernelTestSupport.hostFeatures

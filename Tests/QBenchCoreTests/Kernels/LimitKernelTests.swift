@@ -1,5 +1,5 @@
 import XCTest
-@testable import QBenchCore
+@testable import QBenchKernels
 
 final class LimitKernelTests: XCTestCase {
     private let features = KernelTestSupport.hostFeatures

@@ -4,7 +4,7 @@ import CQBench
 import Foundation
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchKernels
 
 final class ScalarReferenceTests: XCTestCase {
     private let pairs: [(String, String)] = [

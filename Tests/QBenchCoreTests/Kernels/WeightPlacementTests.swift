@@ -3,7 +3,8 @@ import Foundation
 import QBenchTestSupport
 import XCTest
 
-@testable import QBenchCore
+@testable import QBenchDevice
+@testable import QBenchKernels
 
 /// NUMA placement of weight slices: the pure slicing against fixture machines with several nodes (Kunpeng 920:
 /// 4 nodes of 32 cores; 2x EPYC 9654: 2 nodes), and the live binding on this machine.

@@ -1,5 +1,5 @@
 import XCTest
-@testable import QBenchCore
+@testable import QBenchModelFiles
 
 final class GGMLTypeTests: XCTestCase {
     func testGGMLType_tableMatchesGGMLForCoreTypes() {

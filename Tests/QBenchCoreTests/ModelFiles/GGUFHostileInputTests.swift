@@ -2,7 +2,8 @@
 // never a crash, a trap, a huge allocation or a read past the end.
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchModelFiles
 
 final class GGUFHostileInputTests: XCTestCase {
     typealias T = ModelFileTests

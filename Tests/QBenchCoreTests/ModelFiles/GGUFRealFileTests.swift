@@ -4,7 +4,7 @@
 import Foundation
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchModelFiles
 
 final class GGUFRealFileTests: XCTestCase {
     static let ggufPyWriterScript = """

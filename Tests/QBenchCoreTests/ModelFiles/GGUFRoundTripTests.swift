@@ -1,6 +1,7 @@
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchModelFiles
 
 final class GGUFRoundTripTests: XCTestCase {
     static func everyValueType() -> [(String, GGUFValue)] {

@@ -1,6 +1,7 @@
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchModelFiles
 
 final class MappedFileTests: XCTestCase {
     func testMappedFile_mapsTheFileBytes() throws {

@@ -3,7 +3,7 @@
 // 100,000+ in a release build.
 import Foundation
 import XCTest
-@testable import QBenchCore
+@testable import QBenchFuzzing
 
 final class ModelFileFuzzTests: XCTestCase {
     func testReaders_surviveSeededMutationsWithOneLineErrors() throws {

@@ -2,7 +2,8 @@
 // python3 runner for cross-checks against gguf-py, and an assertion for one-line `badInput` errors.
 import Foundation
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchModelFiles
 
 /// Little-endian byte building for hand-crafted files.
 struct RawBytes {

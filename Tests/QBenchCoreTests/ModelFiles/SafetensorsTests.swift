@@ -1,7 +1,8 @@
 import Foundation
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchModelFiles
 
 final class SafetensorsTests: XCTestCase {
     typealias T = ModelFileTests

@@ -1,6 +1,6 @@
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchProfiles
 
 final class ProfileTests: XCTestCase {
     var profilesDir: URL { TestPaths.packageRoot.appendingPathComponent("profiles") }
@@ -11,7 +11,8 @@ final class ProfileTests: XCTestCase {
 
     func testEveryShippedProfileParsesAndValidates() throws {
         let names = ProfileLoader.available(in: [profilesDir])
-        XCTAssertEqual(Set(names), ["llama3-8b", "gemma3-270m", "qwen2.5-0.5b", "mistral-7b", "phi3-mini", "smoke"])
+        XCTAssertEqual(Set(names), ["default", "llama3-8b", "gemma3-270m", "qwen2.5-0.5b", "mistral-7b", "phi3-mini",
+                                   "smoke"])
         for n in names {
             let p = try load(n)
             XCTAssertEqual(p.name, n)

@@ -1,7 +1,11 @@
 import Foundation
 import XCTest
 
-@testable import QBenchCore
+@testable import QBenchDevice
+@testable import QBenchKernels
+@testable import QBenchHarness
+@testable import QBenchProfiles
+@testable import QBenchReport
 
 final class DispatchCheckTests: XCTestCase {
     private func row(_ op: String, _ format: String, _ variant: String, median: Double, shape: MatmulShape,

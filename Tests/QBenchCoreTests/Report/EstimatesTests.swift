@@ -1,5 +1,7 @@
 import XCTest
-@testable import QBenchCore
+@testable import QBenchHarness
+@testable import QBenchProfiles
+@testable import QBenchReport
 
 final class EstimatesTests: XCTestCase {
     let model = ModelProfile(name: "tiny", hiddenSize: 64, intermediateSize: 128, layers: 2, heads: 4, kvHeads: 2, vocabSize: 100)

@@ -1,6 +1,10 @@
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchDevice
+@testable import QBenchKernels
+@testable import QBenchHarness
+@testable import QBenchProfiles
+@testable import QBenchReport
 
 enum SampleReport {
     static let device = DeviceProfile(

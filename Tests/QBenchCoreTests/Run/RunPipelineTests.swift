@@ -1,7 +1,11 @@
 import Foundation
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchModelFiles
+@testable import QBenchDevice
+@testable import QBenchKernels
+@testable import QBenchReport
+@testable import QBenchRun
 
 final class RunPipelineTests: XCTestCase {
     private func topology(l1: Int, l2: Int, l3: Int, l3Sharing: Int, cores: Int) -> Topology {
@@ -106,7 +110,7 @@ final class RunPipelineTests: XCTestCase {
         // Worker 1 starts where its first row (128) starts, rounded down to 64 bytes, in every copy.
         XCTAssertEqual(slices[1][0].base - slices[0][0].base, 128 * rowBytes / 64 * 64)
         let pool = KernelThreadPool(threads: 2)
-        let read = try XCTUnwrap(LimitKernels.bestRead(features: Set(try DeviceProbe.probe().device.cpu.features)))
+        let read = try XCTUnwrap(LimitKernels.bestRead(features: Set(try DeviceProbe.probe().cpu.features)))
         let m = LimitKernels.measureRead(read, slices: slices, pool: pool)
         XCTAssertGreaterThan(m.gbPerS, 0)
         XCTAssertEqual(m.bytesPerThread, slices.map { $0.reduce(0) { $0 + $1.bytes } }.max())
@@ -118,7 +122,7 @@ final class RunPipelineTests: XCTestCase {
     /// compute-bound one (here made compute-bound by a roofline whose int8 peak is tiny) runs the peak loop of
     /// the roofline's variant and, beside it, the L2 read that tells whether the caches were disturbed.
     func testAdjacentProbes_measureTheRightCeilingForEachBound() throws {
-        let device = try DeviceProbe.probe().device
+        let device = try DeviceProbe.probe()
         let features = Set(device.cpu.features)
         let reg = KernelRegistry.builtIn
         let v = try XCTUnwrap(reg.variants.first { $0.op == "gemm" && $0.weightFormat == "q8_0" && $0.variant == "scalar" })

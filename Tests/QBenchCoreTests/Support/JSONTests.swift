@@ -1,5 +1,6 @@
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchDevice
 
 final class JSONTests: XCTestCase {
     func testQBJSON_roundTripsSnakeCaseKeys() throws {

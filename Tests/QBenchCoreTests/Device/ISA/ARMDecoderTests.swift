@@ -1,6 +1,6 @@
 // ARM decoding on hand-built HWCAP/HWCAP2, sysctl and MIDR values (runs on any host: the decoders are pure).
 import XCTest
-@testable import QBenchCore
+@testable import QBenchDevice
 
 final class ARMDecoderTests: XCTestCase {
     // Bit numbers written out from linux arch/arm64/include/uapi/asm/hwcap.h, independently of the decoder.

@@ -1,7 +1,8 @@
 // The hwloc-gather-cpuid dump parser: accepted shapes and one-line errors naming the file (and line).
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchDevice
 
 final class CPUIDDumpTests: XCTestCase {
     private let leaf0 = "1 0 0 0 0 => d 756e6547 6c65746e 49656e69"

@@ -1,6 +1,8 @@
 // Dispatch tiers as a pure function of usable features: what each real machine (and modelled OS) would get.
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchDevice
+@testable import QBenchKernels
 
 final class DispatchTiersTests: XCTestCase {
     private func variants(_ machine: String, pu: String? = nil, xcr0: UInt64? = nil) throws -> [FormatFamily: [String]] {

@@ -1,6 +1,7 @@
 // Replays every real-machine CPUID dump and checks the facts the fixtures README states for each machine.
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchDevice
 
 final class FixtureReplayTests: XCTestCase {
     struct Facts {

@@ -2,7 +2,7 @@
 import Foundation
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchDevice
 
 enum ISAFixtures {
     /// Replays `cpuid/<machine>` (its pu0, or the named pu file); skips when the fixtures are absent.

@@ -1,7 +1,7 @@
 // The live probe on this machine, checked against what the Linux kernel itself reports in /proc/cpuinfo.
 import Foundation
 import XCTest
-@testable import QBenchCore
+@testable import QBenchDevice
 
 final class LiveISATests: XCTestCase {
     /// Canonical names the kernel never prints in /proc/cpuinfo (no quoted name in cpufeatures.h, or a

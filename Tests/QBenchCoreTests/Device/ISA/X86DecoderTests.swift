@@ -1,7 +1,7 @@
 // Pure x86 decoding on hand-built register values: signature rules, strings, hypervisor, OS-support reasons.
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchDevice
 
 final class X86DecoderTests: XCTestCase {
     /// Little-endian ASCII packing, as CPUID returns strings.

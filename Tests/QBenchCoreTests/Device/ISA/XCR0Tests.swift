@@ -1,6 +1,7 @@
 // XCR0 decides which reported features are usable: overrides model an OS or VM that leaves vector state off.
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchDevice
 
 final class XCR0Tests: XCTestCase {
     static let avx512Machines = ["Intel-Skylake-2xXeon6140", "Intel-CascadeLake-2xXeon6230",

@@ -1,7 +1,7 @@
 // The fingerprint: a correct hash, stable across probes, blind to hostname and memory drift, sensitive to hardware.
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchDevice
 
 final class DeviceIDTests: XCTestCase {
     func testSHA256_matchesFIPSVectors() {

@@ -1,7 +1,8 @@
 // This machine, live: hwloc discovers it, libnuma agrees on the nodes, threads pin where asked.
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchDevice
+@testable import QBenchKernels
 
 final class LiveTopologyTests: XCTestCase {
     func testLiveProbe_findsCoresAndNUMANodes() throws {

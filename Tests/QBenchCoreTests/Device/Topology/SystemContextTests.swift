@@ -1,7 +1,8 @@
 // The software context, replayed from fake roots written under Fixtures/ and read live.
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchDevice
 
 final class SystemContextTests: XCTestCase {
     private func sysroot(_ name: String) -> URL {

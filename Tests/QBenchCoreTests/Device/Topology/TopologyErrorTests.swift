@@ -1,7 +1,8 @@
 // Bad topology files: one clear line naming the file, and nothing else on stderr.
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchDevice
 
 final class TopologyErrorTests: XCTestCase {
     /// Runs `body` with fd 2 redirected to a file and returns what was written there.

@@ -1,7 +1,8 @@
 // Replays every real-machine hwloc export and checks the facts the fixtures README states about it.
 import QBenchTestSupport
 import XCTest
-@testable import QBenchCore
+@testable import QBenchSupport
+@testable import QBenchDevice
 
 final class TopologyFixtureTests: XCTestCase {
     /// What each fixture must show. A file added to the fixtures without an entry here fails the suite, so
