@@ -53,38 +53,20 @@ public struct DispatchPlan: Codable, Sendable, Equatable {
 }
 
 public enum KernelDispatch {
-    /// Variant levels per architecture, lowest first: `--max-isa V` allows V and everything before it.
-    public static let x86Levels = ["scalar", "avx2", "avx_vnni", "avx512", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx"]
-    public static let armLevels = ["scalar", "neon", "neon_dotprod", "neon_fp16", "neon_bf16", "neon_i8mm", "sve", "sve2"]
-
-    /// Level list for an architecture name (`x86_64`, `aarch64`); other architectures only have scalar.
+    /// Variant levels per architecture, lowest first: `--max-isa V` allows V and everything before it
+    /// (the variant table's order).
     public static func levels(arch: String) -> [String] {
-        switch arch {
-        case "x86_64": return x86Levels
-        case "aarch64", "arm64": return armLevels
-        default: return ["scalar"]
-        }
+        VariantTable.variants(VariantTable.arch(named: arch)).map(\.name)
     }
 
-    /// Preference among qualifying variants, best first. Higher levels are wider or more specialised, so they
-    /// win, except that SVE at 128 bits is no faster than NEON's dot-product instructions.
-    public static func preference(arch: String, sveVectorBits: Int?) -> [String] {
-        var order = Array(levels(arch: arch).reversed())
-        if order.contains("sve"), (sveVectorBits ?? 0) <= 128 {
-            order.removeAll { $0 == "sve" || $0 == "sve2" }
-            let at = order.firstIndex(of: "neon") ?? order.count
-            order.insert(contentsOf: ["sve2", "sve"], at: at)
-        }
-        return order
-    }
-
-    /// Preference for one weight (or activation) format, best first: the format family's ladder from
-    /// `DispatchTiers` — the one ordering `qbench probe` prints as tiers — then any other level of the architecture.
+    /// Preference for one weight (or activation) format, best first: the format family's ladder from the
+    /// variant table (the order `qbench probe` prints as tiers), then any other level of the architecture,
+    /// highest first.
     public static func preference(weightFormat: String, arch: String, sveVectorBits: Int?) -> [String] {
-        let base = preference(arch: arch, sveVectorBits: sveVectorBits)
-        guard let isa = ISAArch(rawValue: arch == "arm64" ? "aarch64" : arch),
-              let family = FormatFamily(format: weightFormat) else { return base }
-        let ladder = DispatchTiers.ladder(family, arch: isa, sveVectorBits: sveVectorBits).map(\.variant)
+        let isa = VariantTable.arch(named: arch)
+        let base = Array(levels(arch: arch).reversed())
+        guard let family = FormatFamily(format: weightFormat) else { return base }
+        let ladder = VariantTable.ladder(family, arch: isa, sveVectorBits: sveVectorBits).map(\.name)
         return ladder + base.filter { !ladder.contains($0) }
     }
 

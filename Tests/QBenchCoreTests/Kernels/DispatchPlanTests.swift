@@ -64,13 +64,30 @@ final class DispatchPlanTests: XCTestCase {
         let lim = DispatchLimits(maxISA: "avx512")
         try KernelDispatch.validate(lim, arch: "x86_64")
         let p = KernelDispatch.plan(features: sprLike, arch: "x86_64", registry: registry, limits: lim)
-        // avx_vnni sits below avx512 in levels (so the cap allows it) and above it in the int8 ladder.
-        XCTAssertEqual(p.chosen(op: "gemm", weightFormat: "i8_pc"), "avx_vnni")
-        XCTAssertEqual(p.row(op: "gemm", weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks, ["avx512", "avx2", "scalar"])
+        // One order: avx_vnni ranks above avx512 in the int8 ladder, so the avx512 cap leaves it out too.
+        XCTAssertEqual(p.chosen(op: "gemm", weightFormat: "i8_pc"), "avx512")
+        XCTAssertEqual(p.row(op: "gemm", weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks, ["avx2", "scalar"])
         XCTAssertEqual(p.chosen(op: "gemm", weightFormat: "f16"), "avx512")
         let ex = p.row(op: "gemm", weightFormat: "i8_pc", activationFormat: "i8_pt")!.excluded
-        XCTAssertEqual(Set(ex.map(\.variant)), ["avx512_vnni", "amx"])
+        XCTAssertEqual(Set(ex.map(\.variant)), ["avx_vnni", "avx512_vnni", "amx"])
         XCTAssertTrue(ex.allSatisfy { $0.reason == "limit" })
+        // Capped at avx_vnni, plain avx512 (below it) stays allowed.
+        let vnni = KernelDispatch.plan(features: sprLike, arch: "x86_64", registry: registry,
+                                       limits: DispatchLimits(maxISA: "avx_vnni"))
+        XCTAssertEqual(vnni.row(op: "gemm", weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks,
+                       ["avx512", "avx2", "scalar"])
+        XCTAssertEqual(vnni.chosen(op: "gemm", weightFormat: "i8_pc"), "avx_vnni")
+    }
+
+    func testMaxISAOrder_agreesWithEveryX86Ladder() {
+        // The contradiction this replaces: --max-isa ranked avx_vnni below avx512 while the int8 ladder ranked it
+        // above. Every x86 ladder is now the level order reversed, restricted to the family.
+        let levels = KernelDispatch.levels(arch: "x86_64")
+        for family in FormatFamily.allCases {
+            let ladder = DispatchTiers.ladder(family, arch: .x86_64).map(\.variant)
+            let positions = ladder.map { levels.firstIndex(of: $0)! }
+            XCTAssertEqual(positions, positions.sorted(by: >), "\(family): \(ladder) vs levels \(levels)")
+        }
     }
 
     func testAllowedVariants_restrictChoiceToTheList() {
@@ -90,9 +107,9 @@ final class DispatchPlanTests: XCTestCase {
     }
 
     func testARMPreference_putsNarrowSVEBehindDotProducts() {
-        let narrow = KernelDispatch.preference(arch: "aarch64", sveVectorBits: 128)
+        let narrow = KernelDispatch.preference(weightFormat: "q8_0", arch: "aarch64", sveVectorBits: 128)
         XCTAssertLessThan(narrow.firstIndex(of: "neon_dotprod")!, narrow.firstIndex(of: "sve")!)
-        let wide = KernelDispatch.preference(arch: "aarch64", sveVectorBits: 512)
+        let wide = KernelDispatch.preference(weightFormat: "q8_0", arch: "aarch64", sveVectorBits: 512)
         XCTAssertLessThan(wide.firstIndex(of: "sve")!, wide.firstIndex(of: "neon_i8mm")!)
     }
 

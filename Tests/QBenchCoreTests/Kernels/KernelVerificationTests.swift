@@ -194,7 +194,7 @@ final class KernelVerificationTests: XCTestCase {
         let reg = KernelRegistry(variants: [KernelVariant(op: "gemv", weightFormat: "q8_0", activationFormat: "q8_0",
                                                           variant: "scalar", requires: [], tolerance: .exact)])
         let rows = KernelVerifier.notBuilt(registry: reg, arch: "aarch64")
-        XCTAssertEqual(Set(rows.map(\.variant)), Set(KernelDispatch.armLevels.dropFirst()))
+        XCTAssertEqual(Set(rows.map(\.variant)), Set(KernelDispatch.levels(arch: "aarch64").dropFirst()))
         XCTAssertTrue(rows.allSatisfy { $0.status == .notBuilt })
     }
 

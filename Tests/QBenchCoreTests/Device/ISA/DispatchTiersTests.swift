@@ -84,10 +84,15 @@ final class DispatchTiersTests: XCTestCase {
         XCTAssertEqual(w[.int8], ["avx2", "scalar"])
     }
 
-    func testTiers_amxNeedsTileAndInt8() {
+    func testTiers_amxNeedsTileInt8AndAVX512State() {
         let v = DispatchTiers.variants(features: [.amx_int8], arch: .x86_64)
         XCTAssertEqual(v[.int8], ["scalar"])
-        XCTAssertEqual(DispatchTiers.variants(features: [.amx_tile, .amx_int8], arch: .x86_64)[.int8], ["amx", "scalar"])
+        // The AMX kernels pack with AVX-512, as the C registry declares: tiles alone (an OS that enables AMX state
+        // but not AVX-512 state) do not qualify.
+        XCTAssertEqual(DispatchTiers.variants(features: [.amx_tile, .amx_int8], arch: .x86_64)[.int8], ["scalar"])
+        let avx512: Set<CPUFeature> = [.avx2, .fma, .f16c, .avx512f, .avx512bw, .avx512vl, .avx512dq]
+        XCTAssertEqual(DispatchTiers.variants(features: avx512.union([.amx_tile, .amx_int8]), arch: .x86_64)[.int8],
+                       ["amx", "avx512", "avx2", "scalar"])
     }
 
     func testTiers_armOrderingDependsOnSVEWidth() {
