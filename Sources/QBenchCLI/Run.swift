@@ -66,17 +66,14 @@ extension QBench {
         func run() throws {
             try reportingUserErrors {
                 let list: (String?) -> [String]? = { $0.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } }
+                // Items are parsed here; their range is checked with the profile's rule once merged (RunPipeline).
                 let threadCounts = try list(threads).map { items in
                     try items.map { item -> ThreadCount in
-                        switch item {
-                        case "cores": return .cores
-                        case "pus": return .pus
-                        default:
-                            guard let n = Int(item), n >= 1, n <= 4096 else {
-                                throw QBError.badOption(flag: "--threads", message: "`\(item)` is not a thread count; expected numbers >= 1, `cores` or `pus`")
-                            }
-                            return .count(n)
+                        guard let t = ThreadCount(text: item) else {
+                            throw QBError.badOption(flag: "--threads",
+                                                    message: "`\(item)` is not a thread count; \(ThreadCount.expectation)")
                         }
+                        return t
                     }
                 }
                 let options = RunOptions(profile: profile, modelFile: model.map { URL(fileURLWithPath: $0) },

@@ -87,6 +87,7 @@ enum RunSummary {
                 return "\(f) \(v.isEmpty ? "inf" : f1(v.reduce(0, +) / Double(v.count)))"
             }.joined(separator: ", ") + "\n"
         }
+        for w in r.run.warnings ?? [] { out += "Warning: \(w)\n" }
         out += "Validity: \(r.validity.valid ? "VALID" : "INVALID")"
         if !r.validity.reasons.isEmpty { out += " (\(r.validity.reasons.prefix(3).joined(separator: "; "))\(r.validity.reasons.count > 3 ? "; ..." : ""))" }
         return out + "\n"

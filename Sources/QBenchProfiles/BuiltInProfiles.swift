@@ -15,7 +15,7 @@ description: Default run - every weight format with kernels, decode and prefill 
 formats: [f32, f16, bf16, q8_0, q4_0, q4_1, i8_pc, i4_g32, u4_g32]
 ops: [gemv, gemm]
 threads: [cores]
-cache_states: [warm]
+cache_states: [cold]   # decode streams its weights from DRAM; prefill gemm is always warm
 timing:
   warmup_iterations: 3
   min_time_ms: 100

@@ -1,5 +1,6 @@
 // A run profile: what `qbench run` measures (formats, ops, threads, models), how long (timing limits) and what
 // the gate tolerates. Read from YAML (profiles/*.yaml, or the embedded default).
+import QBenchFormats
 import QBenchHarness
 
 /// A thread count: a number, or `cores` / `pus` resolved against the device.
@@ -14,13 +15,11 @@ public enum ThreadCount: Codable, Sendable, Equatable, CustomStringConvertible {
         let c = try decoder.singleValueContainer()
         if let n = try? c.decode(Int.self) { self = .count(n); return }
         let s = try c.decode(String.self)
-        switch s {
-        case "cores": self = .cores
-        case "pus": self = .pus
-        default:
+        guard let t = ThreadCount(text: s) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "expected a thread count, \"cores\" or \"pus\", found \"\(s)\""))
+                debugDescription: "`\(s)` is not a thread count; \(ThreadCount.expectation)"))
         }
+        self = t
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -30,6 +29,27 @@ public enum ThreadCount: Codable, Sendable, Equatable, CustomStringConvertible {
         case .cores: try c.encode("cores")
         case .pus: try c.encode("pus")
         }
+    }
+
+    /// What a thread count may be, in every message about one (profile key or `--threads`).
+    public static let expectation = "expected a number in 1...4096, `cores` or `pus`"
+
+    /// Parses one item of a thread list, as written in a profile or given to `--threads`; nil when it is
+    /// neither a whole number nor `cores`/`pus` (numbers out of range parse, and `problem` names them).
+    public init?(text: String) {
+        switch text {
+        case "cores": self = .cores
+        case "pus": self = .pus
+        default:
+            guard let n = Int(text) else { return nil }
+            self = .count(n)
+        }
+    }
+
+    /// Why this count is unusable, nil when it is fine: the one check for profiles and `--threads` alike.
+    public var problem: String? {
+        if case .count(let n) = self, n < 1 || n > 4096 { return "`\(n)` is not a thread count; \(ThreadCount.expectation)" }
+        return nil
     }
 
     /// The number of threads on a device with `cores` cores and `pus` hardware threads (at least 1).
@@ -108,10 +128,10 @@ public struct RunProfile: Codable, Sendable, Equatable {
     public var description: String
     /// Weight formats (docs/cli.md names: q4_0, i4_g32, ...).
     public var formats: [String]
-    /// dot, gemv, gemm, quantize_row.
+    /// gemv (decode) and gemm (prefill).
     public var ops: [String]
     public var threads: [ThreadCount]
-    /// Cache states to measure; warm when absent.
+    /// Cache states decode (gemv) is measured in; cold when absent (`resolvedCacheStates`).
     public var cacheStates: [CacheState]?
     public var timing: TimingProfile
     /// Shorter limits for `--quick`; `timing` when absent.
@@ -129,18 +149,20 @@ public struct RunProfile: Codable, Sendable, Equatable {
         self.gate = gate; self.promptLength = promptLength; self.models = models
     }
 
-    /// The weight formats of docs/cli.md.
-    public static let knownFormats: [String] = [
-        "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q4_k", "q6_k", "i8_pc",
-        "i4_g32", "i4_g64", "i4_g128", "u4_g32", "u4_g64", "u4_g128", "fp8_e4m3", "fp8_e5m2", "mxfp4",
-    ]
-    /// The ops of docs/cli.md.
-    public static let knownOps: [String] = ["dot", "gemv", "gemm", "quantize_row"]
+    /// The weight formats of docs/cli.md: every `WeightFormat` (formats without a kernel are measured for
+    /// accuracy only, and a run names them in a warning).
+    public static let knownFormats: [String] = WeightFormat.allCases.map(\.rawValue)
+    /// The ops a run benchmarks: decode (`gemv`) and prefill (`gemm`). Activation quantization is timed inside
+    /// them, as a model runs it.
+    public static let knownOps: [String] = ["gemv", "gemm"]
 
     /// The timing to use for a normal or a `--quick` run.
     public func timing(quick isQuick: Bool) -> TimingProfile { isQuick ? (quick ?? timing) : timing }
 
-    public var resolvedCacheStates: [CacheState] { cacheStates ?? [.warm] }
+    /// The cache states decode (gemv) is measured in: cold (weights streamed from DRAM, as a model larger than
+    /// the caches runs) unless the profile lists others. Prefill gemm reuses each weight across the prompt's
+    /// tokens and is measured warm.
+    public var resolvedCacheStates: [CacheState] { cacheStates ?? [.cold] }
 
     /// Every projection shape the profile's models need for the profile's ops (decode gemv, prefill gemm),
     /// per model, in model order.
@@ -170,15 +192,15 @@ public struct RunProfile: Codable, Sendable, Equatable {
         if name.isEmpty { out.append(("name", "must not be empty")) }
         if formats.isEmpty { out.append(("formats", "must list at least one format")) }
         for (i, f) in formats.enumerated() where !RunProfile.knownFormats.contains(f) {
-            out.append(("formats[\(i)]", "unknown format \"\(f)\" (known: \(RunProfile.knownFormats.joined(separator: ", ")))"))
+            out.append(("formats[\(i)]", "unknown format `\(f)` (known: \(RunProfile.knownFormats.joined(separator: ", ")))"))
         }
         if ops.isEmpty { out.append(("ops", "must list at least one op")) }
         for (i, o) in ops.enumerated() where !RunProfile.knownOps.contains(o) {
-            out.append(("ops[\(i)]", "unknown op \"\(o)\" (known: \(RunProfile.knownOps.joined(separator: ", ")))"))
+            out.append(("ops[\(i)]", "unknown op `\(o)` (a run benchmarks \(RunProfile.knownOps.joined(separator: ", ")))"))
         }
         if threads.isEmpty { out.append(("threads", "must list at least one thread count")) }
         for (i, t) in threads.enumerated() {
-            if case .count(let n) = t, n < 1 || n > 4096 { out.append(("threads[\(i)]", "must be in 1...4096, found \(n)")) }
+            if let p = t.problem { out.append(("threads[\(i)]", p)) }
         }
         if let c = cacheStates, c.isEmpty { out.append(("cache_states", "must list cold, warm or both when present")) }
         out += timing.problems(prefix: "timing")

@@ -106,6 +106,9 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var interrupted: Bool
     /// Measured clock resolution, for judging short samples.
     public var timerResolutionNs: UInt64
+    /// What the run could not do as asked, one line each (a profile format without a kernel, ...); absent when
+    /// there was nothing to say.
+    public var warnings: [String]?
 
     public init(qbenchVersion: String = QBenchVersion.string, startedAt: String, finishedAt: String?, profile: String,
                 profileSource: String, quick: Bool, interrupted: Bool, timerResolutionNs: UInt64) {

@@ -76,14 +76,16 @@ public final class RunPipeline {
             profile.models = [derived]
             source += " + model \(model.path)"
         }
-        if let f = options.formats {
-            let known = Set(WeightFormat.allCases.map(\.rawValue))
-            if let bad = f.first(where: { !known.contains($0) }) {
-                throw QBError.badOption(flag: "--formats", message: "unknown format `\(bad)`; expected some of \(WeightFormat.allCases.map(\.rawValue).joined(separator: " "))")
-            }
-            profile.formats = f
+        // Command-line overrides are merged first and the merged profile is validated once, so a bad value gives
+        // the same message from a profile key or from its flag (which the message then names).
+        var flags: [String: String] = [:]
+        if let f = options.formats { profile.formats = f; flags["formats"] = "--formats" }
+        if let t = options.threads { profile.threads = t; flags["threads"] = "--threads" }
+        for p in profile.problems() {
+            let key = String(p.key.prefix { $0 != "[" && $0 != "." })
+            if let flag = flags[key] { throw QBError.badOption(flag: flag, message: p.message) }
+            throw QBError.badInput(path: source, message: "\(p.key): \(p.message)")
         }
-        if let t = options.threads { profile.threads = t }
         return (profile, source)
     }
 
@@ -115,6 +117,17 @@ public final class RunPipeline {
         let limits = DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants)
         let plan = KernelDispatch.plan(device: device, registry: registry, limits: limits)
         let kernelFormats = profile.formats.filter { f in registry.variants.contains { $0.weightFormat == f && $0.op != "quantize_row" } }
+        var warnings: [String] = []
+        let accuracyOnly = profile.formats.filter { !kernelFormats.contains($0) }
+        if !accuracyOnly.isEmpty {
+            warnings.append("no kernel in this build for \(accuracyOnly.joined(separator: ", ")): accuracy only, no throughput or estimates")
+        }
+        if kernelFormats.isEmpty || profile.distinctShapes().isEmpty {
+            throw QBError.other("nothing to measure: " + (kernelFormats.isEmpty
+                ? "no format of profile \(profile.name) has a kernel in this build (\(profile.formats.joined(separator: ", "))); formats with kernels: \(Set(registry.variants.filter { $0.op != "quantize_row" }.map(\.weightFormat)).sorted().joined(separator: ", "))"
+                : "profile \(profile.name) has no gemv or gemm shape"))
+        }
+        for w in warnings { log("qbench run: warning: \(w)") }
         let (kernelRows, verified) = verify(plan: plan, features: features)
 
         // Ceilings, energy meter, timer.
@@ -148,9 +161,10 @@ public final class RunPipeline {
         var parts = results.map { (label: $0.key, validity: $0.validity) }
         if interrupted { parts.append((label: "run", validity: Validity(valid: false, reasons: ["interrupted by the user"]))) }
         if results.isEmpty { parts.append((label: "run", validity: Validity(valid: false, reasons: ["no benchmark was measured"]))) }
-        let run = RunInfo(startedAt: started, finishedAt: RunInfo.timestamp(), profile: profile.name,
+        var run = RunInfo(startedAt: started, finishedAt: RunInfo.timestamp(), profile: profile.name,
                           profileSource: profileSource, quick: options.quick, interrupted: interrupted,
                           timerResolutionNs: resolution.resolutionNs)
+        run.warnings = warnings.isEmpty ? nil : warnings
         var report = Report(run: run, device: device, energy: energyChoice.info, kernels: kernelRows, results: results,
                             roofline: roofline, accuracy: accuracy, estimates: estimates,
                             validity: Validity.combine(parts))
@@ -251,7 +265,9 @@ public final class RunPipeline {
                 jobs.append(Job(op: op, shape: shape, format: f, variants: extra.contains(best) ? extra : [best] + extra))
             }
         }
-        let total = jobs.reduce(0) { $0 + $1.variants.count * pools.count }
+        // Decode runs in each of the profile's cache states (cold by default); prefill reuses weights: warm.
+        let states: (String) -> [CacheState] = { $0 == "gemv" ? profile.resolvedCacheStates : [.warm] }
+        let total = jobs.reduce(0) { $0 + $1.variants.count * pools.count * states($1.op).count }
         progress?.begin(phase: "benchmark", total: total)
         let sampler = Sampler(limits: timing.samplingLimits, resolution: resolution, interrupt: interrupt)
         let adjacent = AdjacentCeilings(features: Set(device.cpu.features), roofline: roofline, quick: options.quick,
@@ -273,48 +289,48 @@ public final class RunPipeline {
                 }
                 let quantizer = candidates(op: "quantize_row", weightFormat: v.activationFormat, verified: verified,
                                            device: device).first
-                let cold = job.op == "gemv"
-                let bench: KernelBench
-                do {
-                    let kernel = try PreparedKernel(variant: v, operands: operands, registry: registry)
-                    bench = try KernelBench(kernel: kernel, coldBytes: cold ? coldBytes : nil,
-                                            quantizer: v.activationFormat == "f32" ? nil : quantizer, registry: registry)
-                } catch {
-                    log("qbench run: skipped \(v.key) \(job.shape): \(error)")
-                    continue
-                }
-                for pool in pools {
-                    if interrupt?.isRaised == true { break }
-                    progress?.step("\(job.op) \(job.format) \(job.shape) \(v.variant) t\(pool.threadCount)")
-                    let placement = bench.placeWeights(pool: pool, placer: placer)
-                    // Calls shorter than a millisecond are batched into samples of about a millisecond, so
-                    // scheduler jitter on a shared machine does not dominate them (the sample is the mean call).
-                    let clock = MonotonicClock()
-                    bench.call(pool: pool)
-                    let t0 = clock.nowNs()
-                    bench.call(pool: pool)
-                    let single = max(1, clock.nowNs() &- t0)
-                    let inner = single >= 1_000_000 ? 1 : Int(min(64, 1_000_000 / single))
-                    let family = RooflineMeasurer.family(weightFormat: v.weightFormat, variant: v.variant)
-                    // The ceiling again, right before and right after the samples (see AdjacentCeiling).
-                    let probe = adjacent.probe(family: family, bench: bench, pool: pool)
-                    let reps = options.quick ? 1 : 2
-                    var around = probe?.measure(pool, reps) ?? []
-                    var l2Around = probe?.cacheRead?(pool, reps) ?? []
-                    let run = sampler.run(cacheState: cold ? .cold : .warm, iterationsPerSample: inner,
-                                          energyMeter: energy) { bench.call(pool: pool) }
-                    around += probe?.measure(pool, reps) ?? []
-                    l2Around += probe?.cacheRead?(pool, reps) ?? []
-                    rows.append(ResultRow.make(op: job.op, weightFormat: v.weightFormat,
-                                               activationFormat: v.activationFormat, variant: v.variant, shape: job.shape,
-                                               threads: pool.threadCount, run: run, bytesPerCall: bench.bytesPerCall,
-                                               opsPerCall: bench.opsPerCall,
-                                               ceilings: roofline.ceilings(family: family, threads: pool.threadCount),
-                                               limits: timing.validityLimits))
-                    rows[rows.count - 1].weightPlacement = placement.description
-                    let runL2 = roofline.bandwidth.first { $0.level == "l2" && $0.threads == pool.threadCount }?.gbPerS ?? 0
-                    rows[rows.count - 1].adjacent = probe?.ceiling(for: rows[rows.count - 1], around: around,
-                                                                   l2Around: l2Around, runL2: runL2)
+                for state in states(job.op) {
+                    let cold = state == .cold
+                    let bench: KernelBench
+                    do {
+                        let kernel = try PreparedKernel(variant: v, operands: operands, registry: registry)
+                        bench = try KernelBench(kernel: kernel, coldBytes: cold ? coldBytes : nil,
+                                                quantizer: v.activationFormat == "f32" ? nil : quantizer, registry: registry)
+                    } catch {
+                        log("qbench run: skipped \(v.key) \(job.shape): \(error)")
+                        continue
+                    }
+                    for pool in pools {
+                        if interrupt?.isRaised == true { break }
+                        progress?.step("\(job.op) \(job.format) \(job.shape) \(v.variant) t\(pool.threadCount)\(cold ? " cold" : "")")
+                        let placement = bench.placeWeights(pool: pool, placer: placer)
+                        let clock = MonotonicClock()
+                        bench.call(pool: pool)
+                        let t0 = clock.nowNs()
+                        bench.call(pool: pool)
+                        let inner = Sampler.iterationsPerSample(singleCallNs: clock.nowNs() &- t0)
+                        let family = RooflineMeasurer.family(weightFormat: v.weightFormat, variant: v.variant)
+                        // The ceiling again, right before and right after the samples (see AdjacentCeiling).
+                        let probe = adjacent.probe(family: family, bench: bench, pool: pool)
+                        let reps = options.quick ? 1 : 2
+                        var around = probe?.measure(pool, reps) ?? []
+                        var l2Around = probe?.cacheRead?(pool, reps) ?? []
+                        let run = sampler.run(cacheState: state, iterationsPerSample: inner,
+                                              energyMeter: energy) { bench.call(pool: pool) }
+                        around += probe?.measure(pool, reps) ?? []
+                        l2Around += probe?.cacheRead?(pool, reps) ?? []
+                        var row = ResultRow.make(op: job.op, weightFormat: v.weightFormat,
+                                                 activationFormat: v.activationFormat, variant: v.variant,
+                                                 shape: job.shape, threads: pool.threadCount, run: run,
+                                                 bytesPerCall: bench.bytesPerCall, opsPerCall: bench.opsPerCall,
+                                                 ceilings: roofline.ceilings(family: family, threads: pool.threadCount),
+                                                 limits: timing.validityLimits)
+                        row.weightPlacement = placement.description
+                        let runL2 = roofline.bandwidth.first { $0.level == "l2" && $0.threads == pool.threadCount }?
+                            .gbPerS ?? 0
+                        row.adjacent = probe?.ceiling(for: row, around: around, l2Around: l2Around, runL2: runL2)
+                        rows.append(row)
+                    }
                 }
             }
         }

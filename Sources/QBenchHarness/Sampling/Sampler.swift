@@ -91,23 +91,19 @@ public struct Sampler: Sendable {
         self.limits = limits; self.clock = clock; self.resolution = resolution; self.interrupt = interrupt
     }
 
-    /// How many calls to batch into one sample so that a sample lasts at least `1000` timer steps
-    /// (google-benchmark grows its iteration count the same way). `singleCallNs` is one warm-up call.
-    public static func suggestedIterationsPerSample(singleCallNs: UInt64, resolution: ClockResolution,
-                                                    stepsPerSample: UInt64 = 1000) -> Int {
-        let res = resolution.resolutionNs == .max ? 1_000 : max(resolution.resolutionNs, 1)
-        let (target, overflow) = res.multipliedReportingOverflow(by: stepsPerSample)
-        if overflow { return 1 }
-        guard singleCallNs < target else { return 1 }
-        let n = (target + max(singleCallNs, 1) - 1) / max(singleCallNs, 1)
-        return Int(min(n, 1 << 20))
+    /// How many calls to batch into one sample: calls shorter than a millisecond are batched into samples of
+    /// about a millisecond (at most 64 calls), so scheduler jitter on a shared machine does not dominate them;
+    /// the sample is then the mean call. `singleCallNs` is one call timed after a warm-up call.
+    public static func iterationsPerSample(singleCallNs: UInt64) -> Int {
+        let single = max(1, singleCallNs)
+        return single >= 1_000_000 ? 1 : Int(min(64, 1_000_000 / single))
     }
 
     /// Warm-up, then samples until both minimums are met or a cap is hit.
     ///
     /// - Parameters:
     ///   - cacheState: recorded with the samples; for `.cold` the body must rotate buffers itself
-    ///     (`ColdBufferRotation`), the sampler only labels.
+    ///     (`KernelBench` rotates weight copies), the sampler only labels.
     ///   - iterationsPerSample: calls per timed sample; the stored sample is the batch time divided by this.
     ///   - energyMeter: read after warm-up and after the last sample; the measurement covers every timed call.
     ///     A meter that fails to read leaves `energy` nil and says why in `energyError` (sampling goes on).

@@ -79,12 +79,6 @@ public final class ThreadPlacer: @unchecked Sendable {
         try pinCurrentThread(to: all[index])
     }
 
-    /// Lets the calling thread run anywhere this process may run again.
-    public func unpinCurrentThread() throws {
-        let allowed = HwlocTopology.indexes(of: hwloc_topology_get_allowed_cpuset(topology.handle))
-        try pinCurrentThread(toPUs: allowed, what: "all allowed PUs")
-    }
-
     /// OS indexes of the PUs the calling thread may currently run on.
     public func currentThreadBinding() throws -> [Int] {
         guard let set = hwloc_bitmap_alloc() else { throw QBError.other("hwloc: out of memory") }

@@ -96,11 +96,12 @@ final class SamplerTests: XCTestCase {
         XCTAssertTrue(batched.isEmpty, "\(batched)")
     }
 
-    func testSuggestedIterations_growsShortCallsToAThousandTimerSteps() {
-        let res = ClockResolution(resolutionNs: 20, readOverheadNs: 20)
-        XCTAssertEqual(Sampler.suggestedIterationsPerSample(singleCallNs: 100, resolution: res), 200)
-        XCTAssertEqual(Sampler.suggestedIterationsPerSample(singleCallNs: 50_000, resolution: res), 1)
-        XCTAssertEqual(Sampler.suggestedIterationsPerSample(singleCallNs: 0, resolution: res), 20_000)
+    func testIterationsPerSample_batchesCallsShorterThanAMillisecondUpTo64() {
+        XCTAssertEqual(Sampler.iterationsPerSample(singleCallNs: 2_000_000), 1)
+        XCTAssertEqual(Sampler.iterationsPerSample(singleCallNs: 1_000_000), 1)
+        XCTAssertEqual(Sampler.iterationsPerSample(singleCallNs: 100_000), 10)
+        XCTAssertEqual(Sampler.iterationsPerSample(singleCallNs: 1_000), 64)
+        XCTAssertEqual(Sampler.iterationsPerSample(singleCallNs: 0), 64, "a call below the clock's step")
     }
 
     func testClockResolution_measuresTheStepOfAScriptedClock() {
@@ -155,32 +156,6 @@ final class ValidityTests: XCTestCase {
         XCTAssertFalse(all.valid)
         XCTAssertEqual(all.reasons, ["gemv/q8_0/1x64x64/t1/avx2: too few samples: 3 < 10"])
         XCTAssertEqual(Validity.combine([("a", .ok)]), .ok)
-    }
-}
-
-final class CacheStateTests: XCTestCase {
-    func testColdRotation_poolExceedsTwiceTheLLCBetweenReuses() throws {
-        var r = try ColdBufferRotation(workingSetBytes: 1 << 20, lastLevelCacheBytes: 32 << 20)
-        // (copies - 1) * 1 MiB >= 64 MiB -> 65 copies
-        XCTAssertEqual(r.copies, 65)
-        XCTAssertGreaterThanOrEqual((r.copies - 1) * r.workingSetBytes, 2 * r.lastLevelCacheBytes)
-        let order = (0..<67).map { _ in r.next() }
-        XCTAssertEqual(Array(order.prefix(3)), [0, 1, 2])
-        XCTAssertEqual(order[64], 64)
-        XCTAssertEqual(order[65], 0)
-    }
-
-    func testColdRotation_workingSetLargerThanLLCStillAlternates() throws {
-        let r = try ColdBufferRotation(workingSetBytes: 100 << 20, lastLevelCacheBytes: 32 << 20)
-        XCTAssertEqual(r.copies, 2)
-    }
-
-    func testColdRotation_rejectsBadSizesAndOversizedPools() {
-        XCTAssertThrowsError(try ColdBufferRotation(workingSetBytes: 0, lastLevelCacheBytes: 1 << 20))
-        XCTAssertThrowsError(try ColdBufferRotation(workingSetBytes: 64, lastLevelCacheBytes: 1 << 30, maxTotalBytes: 1 << 30)) {
-            XCTAssertTrue("\($0)".contains("budget"), "\($0)")
-        }
-        XCTAssertThrowsError(try ColdBufferRotation(workingSetBytes: 1, lastLevelCacheBytes: Int.max))
     }
 }
 
@@ -277,17 +252,5 @@ final class SamplerEnergyTests: XCTestCase {
         XCTAssertEqual(run.samplesNs.count, 3)
         XCTAssertNil(run.energy)
         XCTAssertEqual(run.energyError, "rapl: /sys/x/energy_uj: permission denied")
-    }
-}
-
-final class ColdBuffersTests: XCTestCase {
-    func testColdBuffers_buildsEveryCopyUpFrontAndRotates() throws {
-        var built: [Int] = []
-        var pool = try ColdBuffers(workingSetBytes: 4 << 20, lastLevelCacheBytes: 8 << 20) { i -> [UInt8] in
-            built.append(i); return [UInt8(i)]
-        }
-        // (copies - 1) x 4 MiB >= 16 MiB -> 5 copies
-        XCTAssertEqual(built, [0, 1, 2, 3, 4])
-        XCTAssertEqual((0..<6).map { _ in pool.next()[0] }, [0, 1, 2, 3, 4, 0])
     }
 }

@@ -156,7 +156,7 @@ final class ProfileErrorTests: XCTestCase {
         let p = try ProfileLoader.parse(yaml: good, path: "p.yaml")
         XCTAssertEqual(p.threads, [.count(1), .cores])
         XCTAssertEqual(p.threads.map { $0.resolve(cores: 8, pus: 16) }, [1, 8])
-        XCTAssertEqual(p.resolvedCacheStates, [.warm])
+        XCTAssertEqual(p.resolvedCacheStates, [.cold], "decode is measured cold unless the profile asks")
     }
 
     func testSyntaxError_namesFileLineAndColumn() {
@@ -197,13 +197,13 @@ final class ProfileErrorTests: XCTestCase {
 
     func testBadValues_nameLineAndKey() {
         let unknownFormat = message(good.replacingOccurrences(of: "formats: [q4_0]", with: "formats: [q4_2]"))
-        XCTAssertTrue(unknownFormat.hasPrefix("p.yaml: line 3: formats[0]: unknown format \"q4_2\" (known: f32, f16"), unknownFormat)
+        XCTAssertTrue(unknownFormat.hasPrefix("p.yaml: line 3: formats[0]: unknown format `q4_2` (known: f32, f16"), unknownFormat)
         XCTAssertEqual(message(good.replacingOccurrences(of: "kv_heads: 2", with: "kv_heads: 3")),
                        "p.yaml: line 24: models[0].kv_heads: 3 must divide heads (4)")
         XCTAssertEqual(message(good.replacingOccurrences(of: "min_samples: 10", with: "min_samples: 0")),
                        "p.yaml: line 9: timing.min_samples: must be at least 1, found 0")
         XCTAssertTrue(message(good.replacingOccurrences(of: "[1, cores]", with: "[1, all]"))
-            .contains("threads[1]: expected a thread count, \"cores\" or \"pus\", found \"all\""))
+            .contains("threads[1]: `all` is not a thread count; expected a number in 1...4096, `cores` or `pus`"))
     }
 
     func testAbsurdSizes_areRejectedBeforeAnyShapeIsComputed() {
