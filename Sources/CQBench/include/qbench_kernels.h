@@ -96,12 +96,18 @@ typedef struct qb_canary_result {
     int error;         /* errno when NOT_RUN (fork or allocation failed) */
 } qb_canary_result;
 
+/// The canary's shape: QB_CANARY_M output rows, QB_CANARY_K reduction, 1 token (3 for gemm).
+enum { QB_CANARY_M = 40, QB_CANARY_K = 256 };
+
 /// Runs `e` once in a forked child on small inputs prepared (and repacked) in the parent before the fork,
 /// so the child only computes and `_exit(0)`s. The parent waits at most `timeout_ms`, then SIGKILLs.
-/// `group` is the i4_gN/u4_gN group size (0 otherwise). Never consults CPU features: callers decide
-/// whether running is allowed (tests use that to provoke SIGILL). Returns `out->outcome`. POSIX only;
+/// `group` is the i4_gN/u4_gN group size (0 otherwise); `w_stride` and `x_stride` are the bytes of one weight
+/// row and one activation row at QB_CANARY_K (the Swift formats know them; C does not restate them). Never
+/// consults CPU features: callers decide whether running is allowed (tests use that to provoke SIGILL).
+/// Returns `out->outcome`. POSIX only;
 /// elsewhere it reports NOT_RUN.
-int qb_canary_run(const qb_kernel_entry *e, int group, int timeout_ms, qb_canary_result *out);
+int qb_canary_run(const qb_kernel_entry *e, int group, size_t w_stride, size_t x_stride, int timeout_ms,
+                  qb_canary_result *out);
 
 /// Test kernels with known misbehaviour, for the canary's and verifier's own tests: an endless loop, a
 /// SIGSEGV, an illegal instruction (ud2 on x86, udf on aarch64), and one that runs fine but writes zeros.

@@ -19,31 +19,11 @@
 #define QB_HAVE_FORK 1
 #endif
 
-enum { QB_CANARY_M = 40, QB_CANARY_K = 256 };
 
 static double qb_ms_since(const struct timespec *t0) {
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-/// Bytes per stored weight row and per activation row for a format at K (0 = unknown format).
-static size_t qb_wrow(const char *w, int K) {
-    if (!strcmp(w, "q8_0")) return (size_t)K / 32 * sizeof(qb_block_q8_0);
-    if (!strcmp(w, "q4_0")) return (size_t)K / 32 * sizeof(qb_block_q4_0);
-    if (!strcmp(w, "q4_1")) return (size_t)K / 32 * sizeof(qb_block_q4_1);
-    if (!strcmp(w, "i8_pc")) return (size_t)K;
-    if (!strncmp(w, "i4_g", 4) || !strncmp(w, "u4_g", 4)) return (size_t)K / 2;
-    if (!strcmp(w, "f16") || !strcmp(w, "bf16")) return (size_t)K * 2;
-    if (!strcmp(w, "f32")) return (size_t)K * 4;
-    return (size_t)K * 4; /* generous for formats this file does not know */
-}
-static size_t qb_xrow(const char *x, int K) {
-    if (!strcmp(x, "q8_0")) return (size_t)K / 32 * sizeof(qb_block_q8_0);
-    if (!strcmp(x, "q8_1")) return (size_t)K / 32 * sizeof(qb_block_q8_1);
-    if (!strcmp(x, "i8_pt")) return (size_t)K;
-    if (!strcmp(x, "bf16")) return (size_t)K * 2;
-    return (size_t)K * 4;
 }
 
 /// Small finite values everywhere: fp16/bf16 words 0x3c00-ish, int8 in -64..63, scales 1/64.
@@ -54,11 +34,12 @@ static void qb_fill(uint8_t *p, size_t n, uint32_t seed) {
     }
 }
 
-int qb_canary_run(const qb_kernel_entry *e, int group, int timeout_ms, qb_canary_result *out) {
+int qb_canary_run(const qb_kernel_entry *e, int group, size_t w_stride, size_t x_stride, int timeout_ms,
+                  qb_canary_result *out) {
     memset(out, 0, sizeof(*out));
     out->outcome = QB_CANARY_NOT_RUN;
 #if !defined(QB_HAVE_FORK)
-    (void)e; (void)group; (void)timeout_ms;
+    (void)e; (void)group; (void)w_stride; (void)x_stride; (void)timeout_ms;
     out->error = ENOSYS;
     return out->outcome;
 #else
@@ -67,8 +48,8 @@ int qb_canary_run(const qb_kernel_entry *e, int group, int timeout_ms, qb_canary
     qb_mat_args a;
     memset(&a, 0, sizeof(a));
     a.M = M; a.K = K; a.N = N; a.group = group; a.ldy = (size_t)M;
-    a.w_stride = qb_wrow(e->wfmt, K);
-    a.x_stride = qb_xrow(e->afmt, K);
+    a.w_stride = w_stride;
+    a.x_stride = x_stride;
     uint8_t *w = (uint8_t *)malloc(a.w_stride * M + 64);
     uint8_t *x = (uint8_t *)malloc(a.x_stride * N + 64 + (size_t)K * 4);
     float *ws = (float *)malloc(sizeof(float) * (size_t)M * (size_t)ng);

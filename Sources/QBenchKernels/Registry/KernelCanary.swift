@@ -2,6 +2,7 @@
 // illegal instruction, a bad pointer or a hang costs a status row, not the run.
 import CQBench
 import Foundation
+import QBenchFormats
 
 /// How the canary child ended.
 public enum CanaryOutcome: Equatable, Sendable {
@@ -27,8 +28,14 @@ public enum KernelCanary {
 
     /// Runs any entry (tests use the misbehaving `qb_canary_test_*` kernels).
     public static func run(entry: UnsafePointer<qb_kernel_entry>, group: Int, timeoutMs: Int) -> CanaryOutcome {
+        // Row bytes come from the formats (the one place they are defined); a name the formats do not know
+        // (the misbehaving test kernels) gets a generous 4 bytes per element.
+        let k = Int(QB_CANARY_K)
+        let w = String(cString: entry.pointee.wfmt), x = String(cString: entry.pointee.afmt)
+        let wStride = (try? WeightFormat(rawValue: w)?.rowBytes(k: k)) ?? nil
+        let xStride = (try? ActivationFormat(rawValue: x)?.rowBytes(k: k)) ?? nil
         var r = qb_canary_result()
-        _ = qb_canary_run(entry, Int32(group), Int32(clamping: timeoutMs), &r)
+        _ = qb_canary_run(entry, Int32(group), wStride ?? 4 * k, xStride ?? 4 * k, Int32(clamping: timeoutMs), &r)
         switch r.outcome {
         case Int32(QB_CANARY_OK.rawValue): return .ok
         case Int32(QB_CANARY_SIGNALED.rawValue): return .crashed(signal: r.signal)

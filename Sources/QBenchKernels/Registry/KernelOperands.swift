@@ -47,31 +47,18 @@ public struct KernelRNG: Sendable {
     return UInt16(truncatingIfNeeded: (u &+ 0x7fff &+ ((u >> 16) & 1)) >> 16)
 }
 
-/// Bytes per stored weight row, activation row and the shape rules of a format pair.
+/// Bytes per stored weight row and activation row, from the formats (WeightFormat / ActivationFormat, the one
+/// place block sizes and block bytes are defined).
 public enum KernelLayout {
-    /// Bytes per stored weight row; nil when K does not fit the format.
+    /// Bytes per stored weight row; nil for a name that is not a weight format or a K that does not fit it.
     public static func weightRowBytes(_ fmt: String, K: Int) -> Int? {
-        let g = KernelFormats.group(of: fmt)
-        switch fmt {
-        case "q8_0": return K % 32 == 0 ? K / 32 * 34 : nil
-        case "q4_0": return K % 32 == 0 ? K / 32 * 18 : nil
-        case "q4_1": return K % 32 == 0 ? K / 32 * 20 : nil
-        case "i8_pc": return K
-        case "f32": return K * 4
-        case "f16", "bf16": return K * 2
-        default: return g > 0 && g % 32 == 0 && K % g == 0 ? K / 2 : nil
-        }
+        guard let f = WeightFormat(rawValue: fmt) else { return nil }
+        return try? f.rowBytes(k: K)
     }
-    /// Bytes per activation row; nil when K does not fit.
+    /// Bytes per activation row; nil for a name that is not an activation format or a K that does not fit it.
     public static func activationRowBytes(_ fmt: String, K: Int) -> Int? {
-        switch fmt {
-        case "q8_0": return K % 32 == 0 ? K / 32 * 34 : nil
-        case "q8_1": return K % 32 == 0 ? K / 32 * 36 : nil
-        case "i8_pt": return K
-        case "bf16": return K * 2
-        case "f32": return K * 4
-        default: return nil
-        }
+        guard let f = ActivationFormat(rawValue: fmt) else { return nil }
+        return try? f.rowBytes(k: K)
     }
 }
 
