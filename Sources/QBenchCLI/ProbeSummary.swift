@@ -60,7 +60,7 @@ enum ProbeSummary {
             line("  " + family.rawValue, report.dispatchTiers[family]!.map(\.variant).joined(separator: " > "))
         }
         line("Plan", "kernel chosen per op and weight format (activation format), then fallbacks")
-        for r in report.plan.rows where r.op != "quantize_row" {
+        for r in report.plan.rows where r.op != .quantizeRow {
             let chain = ([r.chosen ?? "none"] + r.fallbacks).joined(separator: " > ")
             line("  \(r.op) \(r.weightFormat)", "(\(r.activationFormat)) \(chain)")
         }

@@ -3,6 +3,7 @@
 import Foundation
 import QBenchKernels
 import QBenchReport
+import QBenchFormats
 
 enum RunSummary {
     static func render(_ r: Report) -> String {
@@ -30,9 +31,9 @@ enum RunSummary {
         out += row(["format", "op", "shape", "variant", "median", "GB/s", "GOP/s", "roofline", "adjacent", "energy"])
         let formats = uniq(r.results.map(\.weightFormat))
         var disturbed = false
-        for op in ["gemv", "gemm"] {
-            let shapes = r.results.filter { $0.op == op && $0.shape.m == (op == "gemv" ? 1 : $0.shape.m) }
-                .filter { !(op == "gemv" && $0.shape.n > 4 * $0.shape.k) } // lm_head is not a per-layer shape
+        for op in KernelOp.matrix {
+            let shapes = r.results.filter { $0.op == op && $0.shape.m == (op == .gemv ? 1 : $0.shape.m) }
+                .filter { !(op == .gemv && $0.shape.n > 4 * $0.shape.k) } // lm_head is not a per-layer shape
             guard let biggest = shapes.max(by: { Double($0.shape.n) * Double($0.shape.k) * Double($0.shape.m) < Double($1.shape.n) * Double($1.shape.k) * Double($1.shape.m) })?.shape else { continue }
             for f in formats {
                 guard let best = r.results.filter({ $0.op == op && $0.weightFormat == f && $0.shape == biggest && $0.threads == maxT })
@@ -41,7 +42,7 @@ enum RunSummary {
                 let energy = best.energy.map { "\($0.source.rawValue) \(String(format: "%.3g", $0.joules)) J" } ?? "-"
                 // "*": the caches were slower than at the run's start while this result was measured.
                 let adj = best.adjacent.map { pct($0.fraction) + (($0.l2ReadVsRun ?? 1) < 0.8 ? "*" : "") } ?? "-"
-                out += row([f, op, "\(best.shape)", best.variant, ms(best.medianNs), f1(best.throughput.gbPerS),
+                out += row([f, op.rawValue, "\(best.shape)", best.variant, ms(best.medianNs), f1(best.throughput.gbPerS),
                             f1(best.throughput.gopPerS), roof, adj, energy + (best.validity.valid ? "" : " INVALID")])
                 if (best.adjacent?.l2ReadVsRun ?? 1) < 0.8 { disturbed = true }
             }

@@ -4,6 +4,7 @@
 // n output rows of k inputs. Decode runs one token (m = 1, a gemv); prefill runs the prompt (m = prompt length,
 // a gemm). Attention scores, softmax, norms, RoPE and embeddings lookups are not projections and are excluded.
 import QBenchSupport
+import QBenchFormats
 
 /// A linear projection of a decoder block (q..down, once per layer) or the output head (once per token).
 public enum Projection: String, Codable, Sendable, CaseIterable {
@@ -31,7 +32,7 @@ public struct ProjectionShape: Codable, Sendable, Equatable {
     public var model: String
     public var projection: Projection
     /// "gemv" (decode) or "gemm" (prefill).
-    public var op: String
+    public var op: KernelOp
     public var shape: MatmulShape
     /// How often it runs per token (decode) or per prompt (prefill): `layers` for block projections, 1 for lm_head.
     public var count: Int
@@ -79,7 +80,7 @@ public struct ModelProfile: Codable, Sendable, Equatable {
     public func decodeShapes() -> [ProjectionShape] {
         Projection.allCases.map { p in
             let w = weightShape(p)
-            return ProjectionShape(model: name, projection: p, op: "gemv", shape: MatmulShape(m: 1, n: w.n, k: w.k), count: count(p))
+            return ProjectionShape(model: name, projection: p, op: .gemv, shape: MatmulShape(m: 1, n: w.n, k: w.k), count: count(p))
         }
     }
 
@@ -89,9 +90,9 @@ public struct ModelProfile: Codable, Sendable, Equatable {
         Projection.allCases.map { p in
             let w = weightShape(p)
             if p == .lmHead {
-                return ProjectionShape(model: name, projection: p, op: "gemv", shape: MatmulShape(m: 1, n: w.n, k: w.k), count: 1)
+                return ProjectionShape(model: name, projection: p, op: .gemv, shape: MatmulShape(m: 1, n: w.n, k: w.k), count: 1)
             }
-            return ProjectionShape(model: name, projection: p, op: "gemm",
+            return ProjectionShape(model: name, projection: p, op: .gemm,
                                    shape: MatmulShape(m: promptLength, n: w.n, k: w.k), count: layers)
         }
     }

@@ -170,16 +170,16 @@ public struct RunProfile: Codable, Sendable, Equatable {
         models.flatMap { m -> [ProjectionShape] in
             var out: [ProjectionShape] = []
             if ops.contains("gemv") { out += m.decodeShapes() }
-            if ops.contains("gemm") { out += m.prefillShapes(promptLength: promptLength).filter { $0.op == "gemm" } }
+            if ops.contains("gemm") { out += m.prefillShapes(promptLength: promptLength).filter { $0.op == .gemm } }
             return out
         }
     }
 
     /// Distinct (op, shape) pairs to benchmark: shared shapes (gate and up, q and o when square, the same model
     /// twice) are measured once.
-    public func distinctShapes() -> [(op: String, shape: MatmulShape)] {
+    public func distinctShapes() -> [(op: KernelOp, shape: MatmulShape)] {
         var seen = Set<String>()
-        var out: [(String, MatmulShape)] = []
+        var out: [(KernelOp, MatmulShape)] = []
         for s in projectionShapes() where seen.insert("\(s.op)/\(s.shape)").inserted {
             out.append((s.op, s.shape))
         }

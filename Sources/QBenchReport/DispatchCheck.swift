@@ -5,9 +5,10 @@
 import Foundation
 import QBenchKernels
 import QBenchProfiles
+import QBenchFormats
 
 public struct DispatchCheck: Codable, Sendable, Equatable {
-    public var op: String
+    public var op: KernelOp
     public var weightFormat: String
     public var shape: MatmulShape
     public var threads: Int
@@ -23,7 +24,7 @@ public struct DispatchCheck: Codable, Sendable, Equatable {
     /// Variants compared.
     public var variants: [String]
 
-    public init(op: String, weightFormat: String, shape: MatmulShape, threads: Int, planned: String, fastest: String,
+    public init(op: KernelOp, weightFormat: String, shape: MatmulShape, threads: Int, planned: String, fastest: String,
                 speedup: Double?, variants: [String]) {
         self.op = op; self.weightFormat = weightFormat; self.shape = shape; self.threads = threads
         self.planned = planned; self.fastest = fastest; self.speedup = speedup; self.variants = variants
@@ -31,7 +32,7 @@ public struct DispatchCheck: Codable, Sendable, Equatable {
 
     /// Every (op, weight format, shape, threads) with at least two variants measured (pure).
     public static func compare(plan: DispatchPlan, results: [ResultRow]) -> [DispatchCheck] {
-        struct Key: Hashable { var op: String; var format: String; var shape: String; var threads: Int }
+        struct Key: Hashable { var op: KernelOp; var format: String; var shape: String; var threads: Int }
         let groups = Dictionary(grouping: results) { Key(op: $0.op, format: $0.weightFormat, shape: "\($0.shape)", threads: $0.threads) }
         var out: [DispatchCheck] = []
         for (key, rows) in groups {

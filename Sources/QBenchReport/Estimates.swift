@@ -5,6 +5,7 @@
 // tokens/s = 1e9 / T (decode) and prompt_length x 1e9 / T (prefill). Joules add up the same way.
 import QBenchHarness
 import QBenchProfiles
+import QBenchFormats
 
 /// One projection's measured figures.
 public struct ProjectionMeasurement: Sendable, Equatable {
@@ -108,12 +109,12 @@ public enum Estimates {
     /// count across variants (valid rows preferred), as the dispatcher would pick.
     public static func fromResults(model: ModelProfile, format: String, threads: Int, promptLength: Int,
                                    results: [ResultRow]) -> TokenEstimate {
-        func best(op: String, shape: MatmulShape) -> ProjectionMeasurement? {
+        func best(op: KernelOp, shape: MatmulShape) -> ProjectionMeasurement? {
             var rows = results.filter {
                 $0.op == op && $0.weightFormat == format && $0.threads == threads && $0.shape == shape && $0.medianNs > 0
             }
             // Decode streams weights that are not in cache: prefer cold gemv measurements when there are any.
-            if op == "gemv", rows.contains(where: { $0.cacheState == .cold }) { rows = rows.filter { $0.cacheState == .cold } }
+            if op == .gemv, rows.contains(where: { $0.cacheState == .cold }) { rows = rows.filter { $0.cacheState == .cold } }
             let pool = rows.contains { $0.validity.valid } ? rows.filter { $0.validity.valid } : rows
             guard let r = pool.min(by: { $0.medianNs < $1.medianNs }) else { return nil }
             return ProjectionMeasurement(medianNs: r.medianNs, joulesPerCall: r.energy?.joules, key: r.key)
@@ -121,7 +122,7 @@ public enum Estimates {
         var decode: [Projection: ProjectionMeasurement] = [:]
         for s in model.decodeShapes() { decode[s.projection] = best(op: s.op, shape: s.shape) }
         var prefill: [Projection: ProjectionMeasurement] = [:]
-        for s in model.prefillShapes(promptLength: promptLength) where s.op == "gemm" {
+        for s in model.prefillShapes(promptLength: promptLength) where s.op == .gemm {
             prefill[s.projection] = best(op: s.op, shape: s.shape)
         }
         let source = results.first { $0.weightFormat == format && $0.energy != nil }?.energy?.source

@@ -1,9 +1,10 @@
 // Kernel verification rows: does each variant run on this device, and does it agree with the scalar reference.
 import QBenchKernels
+import QBenchFormats
 
 public struct KernelRow: Codable, Sendable, Equatable {
     /// dot, gemv, gemm, quantize_row.
-    public var op: String
+    public var op: KernelOp
     public var weightFormat: String
     /// Activation format and handling, e.g. "q8_0/dynamic", "f32".
     public var activationFormat: String
@@ -19,7 +20,7 @@ public struct KernelRow: Codable, Sendable, Equatable {
     /// Anything else a reader needs (timeout length, build reason).
     public var detail: String?
 
-    public init(op: String, weightFormat: String, activationFormat: String, variant: String, status: KernelStatus,
+    public init(op: KernelOp, weightFormat: String, activationFormat: String, variant: String, status: KernelStatus,
                 missingFeatures: [String]? = nil, signal: String? = nil, verification: Verification? = nil,
                 detail: String? = nil) {
         self.op = op; self.weightFormat = weightFormat; self.activationFormat = activationFormat; self.variant = variant

@@ -1,6 +1,7 @@
 // Benchmark result rows: every sample, the robust summary, throughput, roofline position, energy, validity.
 import QBenchHarness
 import QBenchProfiles
+import QBenchFormats
 
 /// Bytes and operations per second of one call at the median time.
 public struct Throughput: Codable, Sendable, Equatable {
@@ -50,7 +51,7 @@ public struct RooflinePoint: Codable, Sendable, Equatable {
 /// Stable comparison keys: op/format/shape/threads/variant (+ "/cold" for cold-cache results).
 public enum ResultKey {
     /// e.g. "gemv/q4_0/1x4096x4096/t8/avx512_vnni".
-    public static func make(op: String, weightFormat: String, shape: MatmulShape, threads: Int, variant: String,
+    public static func make(op: KernelOp, weightFormat: String, shape: MatmulShape, threads: Int, variant: String,
                             cacheState: CacheState = .warm) -> String {
         "\(op)/\(weightFormat)/\(shape)/t\(threads)/\(variant)" + (cacheState == .cold ? "/cold" : "")
     }
@@ -86,7 +87,7 @@ public struct AdjacentCeiling: Codable, Sendable, Equatable {
 
 public struct ResultRow: Codable, Sendable, Equatable {
     public var key: String
-    public var op: String
+    public var op: KernelOp
     public var weightFormat: String
     public var activationFormat: String
     public var variant: String
@@ -120,7 +121,7 @@ public struct ResultRow: Codable, Sendable, Equatable {
     /// The result's ceiling re-measured around it (absent when no ceiling applies or it was not measured).
     public var adjacent: AdjacentCeiling?
 
-    public init(key: String, op: String, weightFormat: String, activationFormat: String, variant: String,
+    public init(key: String, op: KernelOp, weightFormat: String, activationFormat: String, variant: String,
                 shape: MatmulShape, threads: Int, cacheState: CacheState, samplesNs: [UInt64], iterationsPerSample: Int,
                 medianNs: Double, madNs: Double, p10Ns: Double, p90Ns: Double, minNs: Double, maxNs: Double,
                 meanNs: Double, outliers: [Int], bytesPerCall: Double, opsPerCall: Double, throughput: Throughput,
@@ -140,7 +141,7 @@ public struct ResultRow: Codable, Sendable, Equatable {
     ///   - ceilings: measured (peak GOP/s, bandwidth GB/s) for this format family and thread count, if known.
     ///   - energy: the measurement over the sampling phase (its `calls` must count every timed call);
     ///     defaults to the one the sampler took (`run.energy`).
-    public static func make(op: String, weightFormat: String, activationFormat: String, variant: String,
+    public static func make(op: KernelOp, weightFormat: String, activationFormat: String, variant: String,
                             shape: MatmulShape, threads: Int, run: SampleRun, bytesPerCall: Double, opsPerCall: Double,
                             ceilings: (peakGopPerS: Double, bandwidthGbPerS: Double)? = nil,
                             energy: EnergyMeasurement? = nil, limits: ValidityLimits) -> ResultRow {

@@ -116,7 +116,7 @@ public final class RunPipeline {
         // Plan and verification.
         let limits = DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants)
         let plan = KernelDispatch.plan(device: device, registry: registry, limits: limits)
-        let kernelFormats = profile.formats.filter { f in registry.variants.contains { $0.weightFormat == f && $0.op != "quantize_row" } }
+        let kernelFormats = profile.formats.filter { f in registry.variants.contains { $0.weightFormat == f && $0.op != .quantizeRow } }
         var warnings: [String] = []
         let accuracyOnly = profile.formats.filter { !kernelFormats.contains($0) }
         if !accuracyOnly.isEmpty {
@@ -124,7 +124,7 @@ public final class RunPipeline {
         }
         if kernelFormats.isEmpty || profile.distinctShapes().isEmpty {
             throw QBError.other("nothing to measure: " + (kernelFormats.isEmpty
-                ? "no format of profile \(profile.name) has a kernel in this build (\(profile.formats.joined(separator: ", "))); formats with kernels: \(Set(registry.variants.filter { $0.op != "quantize_row" }.map(\.weightFormat)).sorted().joined(separator: ", "))"
+                ? "no format of profile \(profile.name) has a kernel in this build (\(profile.formats.joined(separator: ", "))); formats with kernels: \(Set(registry.variants.filter { $0.op != .quantizeRow }.map(\.weightFormat)).sorted().joined(separator: ", "))"
                 : "profile \(profile.name) has no gemv or gemm shape"))
         }
         for w in warnings { log("qbench run: warning: \(w)") }
@@ -221,7 +221,7 @@ public final class RunPipeline {
                                         mismatches: r.mismatchedOutputs ?? 0, nmse: r.nmse, tolerance: r.nmseBound,
                                         maxAbsErr: r.maxAbsErr)
         }
-        let activation = r.op == "quantize_row" ? r.activationFormat : "\(r.activationFormat)/\(r.activationFormat == "f32" || r.activationFormat == "bf16" ? "static" : "dynamic")"
+        let activation = r.op == .quantizeRow ? r.activationFormat : "\(r.activationFormat)/\(r.activationFormat == "f32" || r.activationFormat == "bf16" ? "static" : "dynamic")"
         return KernelRow(op: r.op, weightFormat: r.weightFormat, activationFormat: activation, variant: r.variant,
                          status: r.status, missingFeatures: r.missingFeatures, signal: r.signal,
                          verification: verification, detail: r.detail)
@@ -230,7 +230,7 @@ public final class RunPipeline {
     // MARK: benchmarks
 
     /// The verified variants for (op, weight format), best first by the architecture's preference.
-    func candidates(op: String, weightFormat: String, verified: Set<KernelVariant>, device: DeviceProfile) -> [KernelVariant] {
+    func candidates(op: KernelOp, weightFormat: String, verified: Set<KernelVariant>, device: DeviceProfile) -> [KernelVariant] {
         let pref = KernelDispatch.preference(weightFormat: weightFormat, arch: device.cpu.arch,
                                              sveVectorBits: device.cpu.sveVectorBits)
         return verified.filter { $0.op == op && $0.weightFormat == weightFormat }
@@ -243,17 +243,17 @@ public final class RunPipeline {
     func benchmark(profile: RunProfile, formats: [String], pools: [KernelThreadPool], device: DeviceProfile,
                    plan: DispatchPlan, verified: Set<KernelVariant>, roofline: RooflineSection, timing: TimingProfile,
                    energy: any EnergyMeter, resolution: ClockResolution) throws -> [ResultRow] {
-        let shapes = profile.distinctShapes().filter { profile.ops.contains($0.op) }
+        let shapes = profile.distinctShapes().filter { profile.ops.contains($0.op.rawValue) }
         // One representative shape per op (the largest per-layer one of the first model) also runs every other
         // verified variant, so the matrix compares variants without multiplying the run time by their number.
-        var representative: [String: MatmulShape] = [:]
+        var representative: [KernelOp: MatmulShape] = [:]
         if let first = profile.models.first {
             for s in first.prefillShapes(promptLength: profile.promptLength) + first.decodeShapes() where s.projection != .lmHead {
                 if let cur = representative[s.op], Double(cur.n) * Double(cur.k) >= Double(s.shape.n) * Double(s.shape.k) { continue }
                 representative[s.op] = s.shape
             }
         }
-        struct Job { var op: String; var shape: MatmulShape; var format: String; var variants: [KernelVariant] }
+        struct Job { var op: KernelOp; var shape: MatmulShape; var format: String; var variants: [KernelVariant] }
         var jobs: [Job] = []
         for (op, shape) in shapes {
             for f in formats {
@@ -266,7 +266,7 @@ public final class RunPipeline {
             }
         }
         // Decode runs in each of the profile's cache states (cold by default); prefill reuses weights: warm.
-        let states: (String) -> [CacheState] = { $0 == "gemv" ? profile.resolvedCacheStates : [.warm] }
+        let states: (KernelOp) -> [CacheState] = { $0 == .gemv ? profile.resolvedCacheStates : [.warm] }
         let total = jobs.reduce(0) { $0 + $1.variants.count * pools.count * states($1.op).count }
         progress?.begin(phase: "benchmark", total: total)
         let sampler = Sampler(limits: timing.samplingLimits, resolution: resolution, interrupt: interrupt)
@@ -287,7 +287,7 @@ public final class RunPipeline {
                     log("qbench run: skipped \(v.key) \(job.shape): \(error)")
                     continue
                 }
-                let quantizer = candidates(op: "quantize_row", weightFormat: v.activationFormat, verified: verified,
+                let quantizer = candidates(op: .quantizeRow, weightFormat: v.activationFormat, verified: verified,
                                            device: device).first
                 for state in states(job.op) {
                     let cold = state == .cold

@@ -62,14 +62,14 @@ final class ProbeCommandTests: XCTestCase {
         XCTAssertEqual(r.dispatchTiers[.int8]?.first?.variant, "amx")
         XCTAssertTrue(r.device.notes.contains { $0.contains("no topology XML") })
         // The real plan over this binary's registry: AMX and AVX-512 FP16 paths are chosen for that device.
-        XCTAssertEqual(r.plan.row(op: "gemm", weightFormat: "q8_0", activationFormat: "q8_0")?.chosen, "amx")
-        XCTAssertEqual(r.plan.row(op: "gemv", weightFormat: "f16", activationFormat: "f32")?.chosen, "avx512_fp16")
+        XCTAssertEqual(r.plan.row(op: .gemm, weightFormat: "q8_0", activationFormat: "q8_0")?.chosen, "amx")
+        XCTAssertEqual(r.plan.row(op: .gemv, weightFormat: "f16", activationFormat: "f32")?.chosen, "avx512_fp16")
     }
 
     func testProbe_planForHaswellFixturePicksAVX2AndNamesWhatAVX512Lacks() throws {
         let fx = try TestPaths.requireFixtures("cpuid/Intel-Haswell-2xXeon-E5-2680v3")
         let r = try decode(try QBenchBinary.run(["probe", "--json", "--cpuid-dump", fx.path]))
-        let row = try XCTUnwrap(r.plan.row(op: "gemv", weightFormat: "q4_0", activationFormat: "q8_0"))
+        let row = try XCTUnwrap(r.plan.row(op: .gemv, weightFormat: "q4_0", activationFormat: "q8_0"))
         XCTAssertEqual(row.chosen, "avx2")
         XCTAssertEqual(row.fallbacks, ["scalar"])
         let vnni = try XCTUnwrap(row.excluded.first { $0.variant == "avx512_vnni" })

@@ -21,7 +21,7 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(report.run.quick)
         // Every variant: scalar verified for every (op, format); nothing mismatched on this machine.
         for f in ["f32", "q8_0", "q4_0"] {
-            for op in ["gemv", "gemm"] {
+            for op in KernelOp.matrix {
                 XCTAssertTrue(report.kernels.contains { $0.op == op && $0.weightFormat == f && $0.variant == "scalar" && $0.status == .verified },
                               "scalar \(op) \(f) should be verified")
             }
@@ -30,8 +30,8 @@ final class RunCommandTests: XCTestCase {
         // Results: every distinct shape of the smoke model for every format, decode cold, with all samples kept.
         XCTAssertEqual(Set(report.results.map(\.key)).count, report.results.count, "result keys must be unique")
         for f in ["f32", "q8_0", "q4_0"] {
-            XCTAssertTrue(report.results.contains { $0.weightFormat == f && $0.op == "gemv" && $0.cacheState == .cold })
-            XCTAssertTrue(report.results.contains { $0.weightFormat == f && $0.op == "gemm" && $0.cacheState == .warm })
+            XCTAssertTrue(report.results.contains { $0.weightFormat == f && $0.op == .gemv && $0.cacheState == .cold })
+            XCTAssertTrue(report.results.contains { $0.weightFormat == f && $0.op == .gemm && $0.cacheState == .warm })
         }
         for row in report.results {
             XCTAssertGreaterThanOrEqual(row.samplesNs.count, 10, row.key)
@@ -52,7 +52,7 @@ final class RunCommandTests: XCTestCase {
                     XCTAssertNil(adj.l2ReadGbPerS, row.key)
                 }
             }
-            if row.op == "gemv", row.roofline?.bound == .memory {
+            if row.op == .gemv, row.roofline?.bound == .memory {
                 XCTAssertEqual(row.adjacent?.ceiling, "dram_read", "cold decode rows re-measure DRAM reads: \(row.key)")
             }
             // Every result says what was done about NUMA placement; this machine's answer follows from hwloc.

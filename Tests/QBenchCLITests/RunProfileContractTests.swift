@@ -74,7 +74,7 @@ final class RunProfileContractTests: XCTestCase {
                                       "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
-        let gemv = report.results.filter { $0.op == "gemv" }
+        let gemv = report.results.filter { $0.op == .gemv }
         XCTAssertFalse(gemv.isEmpty)
         XCTAssertTrue(gemv.allSatisfy { $0.cacheState == .warm }, gemv.map(\.key).joined(separator: " "))
         XCTAssertFalse(gemv.contains { $0.key.hasSuffix("/cold") })
@@ -89,10 +89,10 @@ final class RunProfileContractTests: XCTestCase {
                                       "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
-        let gemv = report.results.filter { $0.op == "gemv" }
+        let gemv = report.results.filter { $0.op == .gemv }
         XCTAssertEqual(Set(gemv.map(\.cacheState)), [.cold, .warm])
         XCTAssertEqual(gemv.filter { $0.cacheState == .cold }.count, gemv.filter { $0.cacheState == .warm }.count)
         XCTAssertEqual(Set(report.results.map(\.key)).count, report.results.count, "keys stay unique")
-        XCTAssertTrue(report.results.filter { $0.op == "gemm" }.allSatisfy { $0.cacheState == .warm })
+        XCTAssertTrue(report.results.filter { $0.op == .gemm }.allSatisfy { $0.cacheState == .warm })
     }
 }

@@ -32,7 +32,7 @@ func bestQuantizer(for v: KernelVariant, device: DeviceProfile) -> KernelVariant
     let features = Set(device.cpu.features)
     let pref = KernelDispatch.preference(weightFormat: v.activationFormat, arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
     return KernelRegistry.builtIn.variants
-        .filter { $0.op == "quantize_row" && $0.weightFormat == v.activationFormat }
+        .filter { $0.op == .quantizeRow && $0.weightFormat == v.activationFormat }
         .sorted { (pref.firstIndex(of: $0.variant) ?? Int.max) < (pref.firstIndex(of: $1.variant) ?? Int.max) }
         .first { KernelVerifier.verify($0, features: features).status == .verified }
 }
@@ -71,7 +71,7 @@ func matrixKernelBenchmarks() {
     }
 
     for format in ["q8_0", "q4_0", "i8_pc", "f16", "bf16"] {
-        guard let v = bestVariant(op: "gemv", format: format, device: device) else { continue }
+        guard let v = bestVariant(op: .gemv, format: format, device: device) else { continue }
         Benchmark("gemv \(format) 4096x14336 \(v.variant) t\(threads) cold",
                   configuration: .init(metrics: [.wallClock, weightGBPerSecond], timeUnits: .milliseconds,
                                        warmupIterations: 3, maxDuration: .seconds(10), maxIterations: 200)) { (benchmark: Benchmark, bench: KernelBench) in
@@ -89,7 +89,7 @@ func matrixKernelBenchmarks() {
     }
 
     for format in ["q8_0", "i8_pc", "bf16", "f16"] {
-        guard let v = bestVariant(op: "gemm", format: format, device: device) else { continue }
+        guard let v = bestVariant(op: .gemm, format: format, device: device) else { continue }
         Benchmark("gemm \(format) 4096x14336 N=512 \(v.variant) t\(threads)",
                   configuration: .init(metrics: [.wallClock, gopPerSecond], timeUnits: .milliseconds,
                                        warmupIterations: 1, maxDuration: .seconds(15), maxIterations: 10)) { (benchmark: Benchmark, bench: KernelBench) in

@@ -2,6 +2,7 @@
 // therefore a unit test over a synthetic feature set, and `qbench probe` answers it for fixtures too.
 import QBenchSupport
 import QBenchDevice
+import QBenchFormats
 
 /// Limits a user puts on dispatch (`--max-isa`, `--variants`).
 public struct DispatchLimits: Codable, Sendable, Equatable {
@@ -28,7 +29,7 @@ public struct DispatchExclusion: Codable, Sendable, Equatable {
 
 /// The plan for one (op, weight format, activation format).
 public struct DispatchRow: Codable, Sendable, Equatable {
-    public var op: String
+    public var op: KernelOp
     public var weightFormat: String
     public var activationFormat: String
     /// The variant to run, nil when none qualifies (impossible while a scalar entry exists).
@@ -43,11 +44,11 @@ public struct DispatchPlan: Codable, Sendable, Equatable {
     public var rows: [DispatchRow]
 
     /// The row for a triple.
-    public func row(op: String, weightFormat: String, activationFormat: String) -> DispatchRow? {
+    public func row(op: KernelOp, weightFormat: String, activationFormat: String) -> DispatchRow? {
         rows.first { $0.op == op && $0.weightFormat == weightFormat && $0.activationFormat == activationFormat }
     }
     /// The chosen variant for an (op, weight format), whatever the activation format.
-    public func chosen(op: String, weightFormat: String) -> String? {
+    public func chosen(op: KernelOp, weightFormat: String) -> String? {
         rows.first { $0.op == op && $0.weightFormat == weightFormat }?.chosen
     }
 }

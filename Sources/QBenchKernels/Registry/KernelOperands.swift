@@ -156,7 +156,7 @@ public final class KernelOperands: @unchecked Sendable {
             // The scalar encoder of the given registry, else this binary's (test registries hold only the
             // variants under test).
             let scalarQuant = { (r: KernelRegistry) -> UnsafePointer<qb_kernel_entry>? in
-                r.variants.first { $0.op == "quantize_row" && $0.weightFormat == activationFormat && $0.variant == "scalar" }
+                r.variants.first { $0.op == .quantizeRow && $0.weightFormat == activationFormat && $0.variant == "scalar" }
                     .flatMap { r.entry($0) }
             }
             guard let e = scalarQuant(registry) ?? scalarQuant(.builtIn), let fn = e.pointee.quant else {
@@ -211,7 +211,7 @@ public final class PreparedKernel: @unchecked Sendable {
 
     /// - Throws: `QBError.other` when the variant is not in this binary or refuses the shape.
     public init(variant: KernelVariant, operands: KernelOperands, registry: KernelRegistry = .builtIn, ldyPad: Int = 0) throws {
-        guard variant.op != "quantize_row", let e = registry.entry(variant), e.pointee.mat != nil else {
+        guard variant.op != .quantizeRow, let e = registry.entry(variant), e.pointee.mat != nil else {
             throw QBError.other("\(variant.key) is not a matrix kernel of this binary")
         }
         self.variant = variant

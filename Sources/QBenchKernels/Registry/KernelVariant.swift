@@ -4,6 +4,7 @@
 import CQBench
 import Foundation
 import QBenchDevice
+import QBenchFormats
 
 /// How a variant's output is compared with the scalar reference.
 public enum KernelTolerance: Codable, Sendable, Hashable, CustomStringConvertible {
@@ -35,7 +36,7 @@ public enum KernelTolerance: Codable, Sendable, Hashable, CustomStringConvertibl
 
 /// One registered kernel variant: an (op, weight format, activation format, variant) with its requirements.
 public struct KernelVariant: Codable, Sendable, Hashable {
-    public var op: String
+    public var op: KernelOp
     public var weightFormat: String
     public var activationFormat: String
     public var variant: String
@@ -47,7 +48,7 @@ public struct KernelVariant: Codable, Sendable, Hashable {
     public var rowAlign: Int
     public var tolerance: KernelTolerance
 
-    public init(op: String, weightFormat: String, activationFormat: String, variant: String, requires: [String],
+    public init(op: KernelOp, weightFormat: String, activationFormat: String, variant: String, requires: [String],
                 repack: String = "", rowAlign: Int = 1, tolerance: KernelTolerance) {
         self.op = op; self.weightFormat = weightFormat; self.activationFormat = activationFormat
         self.variant = variant; self.requires = requires; self.repack = repack; self.rowAlign = rowAlign
@@ -118,12 +119,15 @@ public struct KernelRegistry: @unchecked Sendable {
         var idx: [Int] = []
         for i in 0..<count {
             let e = table[i]
-            let op = String(cString: e.op), w = String(cString: e.wfmt), x = String(cString: e.afmt)
+            // The one place C names become the typed vocabulary. An entry with an op this code does not know
+            // cannot be dispatched and is left out (VariantTableTests checks that none is).
+            guard let op = KernelOp(rawValue: String(cString: e.op)) else { continue }
+            let w = String(cString: e.wfmt), x = String(cString: e.afmt)
             let req = String(cString: e.requires).split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }
             let tolText = e.tolerance.map { String(cString: $0) } ?? ""
             let tol = KernelTolerance.parse(tolText)
-                ?? (op == "quantize_row" || KernelFormats.isInteger(w) ? .exact : .nmse(KernelTolerance.defaultFloatNMSE))
+                ?? (op == .quantizeRow || KernelFormats.isInteger(w) ? .exact : .nmse(KernelTolerance.defaultFloatNMSE))
             out.append(KernelVariant(op: op, weightFormat: w, activationFormat: x, variant: String(cString: e.variant),
                                      requires: req, repack: String(cString: e.repack),
                                      rowAlign: max(1, Int(e.row_align)), tolerance: tol))
@@ -165,10 +169,10 @@ public struct KernelRegistry: @unchecked Sendable {
 
 /// An (op, weight format, activation format) the registry has at least one variant for.
 public struct KernelTriple: Codable, Sendable, Hashable {
-    public var op: String
+    public var op: KernelOp
     public var weightFormat: String
     public var activationFormat: String
-    public init(op: String, weightFormat: String, activationFormat: String) {
+    public init(op: KernelOp, weightFormat: String, activationFormat: String) {
         self.op = op; self.weightFormat = weightFormat; self.activationFormat = activationFormat
     }
 }

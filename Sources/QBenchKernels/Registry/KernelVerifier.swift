@@ -3,12 +3,13 @@
 // paths, within the entry's NMSE bound (default 5e-4, test-backend-ops' bound) for float paths.
 import Foundation
 import QBenchDevice
+import QBenchFormats
 
 // `KernelStatus` is the report's enum (Reports/KernelRow.swift): one spelling for every status.
 
 /// One verification row.
 public struct KernelVerification: Codable, Sendable, Equatable {
-    public var op: String
+    public var op: KernelOp
     public var weightFormat: String
     public var activationFormat: String
     public var variant: String
@@ -56,7 +57,7 @@ public enum KernelVerifier {
         case "i8_pc", "f32", "f16", "bf16": ks = [97, 1003]
         default: ks = g > 0 ? [3 * g, max(1024, 8 * g) + g] : [96]
         }
-        let ns = v.op == "gemv" ? [1] : [1, 3, 17]
+        let ns = v.op == .gemv ? [1] : [1, 3, 17]
         var out: [VerificationShape] = []
         for (i, k) in ks.enumerated() {
             for n in ns { out.append(VerificationShape(M: i == 0 ? 37 : 53, K: k, N: n)) }
@@ -98,7 +99,7 @@ public enum KernelVerifier {
             r.detail = "canary not run: \(String(cString: strerror(e)))"
             return r
         }
-        if v.op == "quantize_row" { return verifyQuantize(v, registry: registry, seed: seed, into: r) }
+        if v.op == .quantizeRow { return verifyQuantize(v, registry: registry, seed: seed, into: r) }
         return verifyMatrix(v, registry: registry, seed: seed, into: r)
     }
 

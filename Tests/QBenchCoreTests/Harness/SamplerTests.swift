@@ -230,7 +230,7 @@ final class SamplerEnergyTests: XCTestCase {
         // 20 timed calls x 0.5 ms = 10 ms at 2 W = 20 mJ; the 5 warm-up calls are not counted.
         XCTAssertEqual(e.joules, 0.020, accuracy: 1e-12)
         XCTAssertEqual(e.seconds, 0.010, accuracy: 1e-12)
-        let row = ResultRow.make(op: "gemv", weightFormat: "f32", activationFormat: "f32", variant: "scalar",
+        let row = ResultRow.make(op: .gemv, weightFormat: "f32", activationFormat: "f32", variant: "scalar",
                                  shape: MatmulShape(m: 1, n: 8, k: 8), threads: 1, run: run, bytesPerCall: 1e6,
                                  opsPerCall: 128, limits: ValidityLimits(minSamples: 10, minTotalNs: 10_000_000, maxNoise: 0.1))
         XCTAssertEqual(row.energy?.joules ?? 0, 0.001, accuracy: 1e-12)

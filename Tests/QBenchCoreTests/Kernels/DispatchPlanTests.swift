@@ -1,29 +1,30 @@
 // Dispatch is a pure function of (features, registry, limits): these are "what would that device get" tests
 // over synthetic feature sets and a synthetic registry shaped like the x86 one.
 import XCTest
+import QBenchFormats
 @testable import QBenchDevice
 @testable import QBenchKernels
 
 final class DispatchPlanTests: XCTestCase {
     private static let avx512: [String] = ["avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512dq"]
     private let registry: KernelRegistry = {
-        func v(_ op: String, _ w: String, _ x: String, _ name: String, _ req: [String]) -> KernelVariant {
+        func v(_ op: KernelOp, _ w: String, _ x: String, _ name: String, _ req: [String]) -> KernelVariant {
             KernelVariant(op: op, weightFormat: w, activationFormat: x, variant: name, requires: req, tolerance: .exact)
         }
         return KernelRegistry(variants: [
-            v("gemm", "i8_pc", "i8_pt", "scalar", []),
-            v("gemm", "i8_pc", "i8_pt", "avx2", ["avx2", "fma", "f16c"]),
-            v("gemm", "i8_pc", "i8_pt", "avx_vnni", ["avx2", "fma", "f16c", "avx_vnni"]),
-            v("gemm", "i8_pc", "i8_pt", "avx512", avx512),
-            v("gemm", "i8_pc", "i8_pt", "avx512_vnni", avx512 + ["avx512_vnni"]),
-            v("gemm", "i8_pc", "i8_pt", "amx", avx512 + ["amx_tile", "amx_int8"]),
-            v("gemv", "q4_0", "q8_0", "scalar", []),
-            v("gemv", "q4_0", "q8_0", "avx2", ["avx2", "fma", "f16c"]),
-            v("gemv", "q4_0", "q8_0", "avx512_vnni", avx512 + ["avx512_vnni"]),
-            v("gemm", "f16", "f32", "scalar", []),
-            v("gemm", "f16", "f32", "avx2", ["avx2", "fma", "f16c"]),
-            v("gemm", "f16", "f32", "avx512", avx512),
-            v("gemm", "f16", "f32", "avx512_fp16", avx512 + ["avx512_fp16"]),
+            v(.gemm, "i8_pc", "i8_pt", "scalar", []),
+            v(.gemm, "i8_pc", "i8_pt", "avx2", ["avx2", "fma", "f16c"]),
+            v(.gemm, "i8_pc", "i8_pt", "avx_vnni", ["avx2", "fma", "f16c", "avx_vnni"]),
+            v(.gemm, "i8_pc", "i8_pt", "avx512", avx512),
+            v(.gemm, "i8_pc", "i8_pt", "avx512_vnni", avx512 + ["avx512_vnni"]),
+            v(.gemm, "i8_pc", "i8_pt", "amx", avx512 + ["amx_tile", "amx_int8"]),
+            v(.gemv, "q4_0", "q8_0", "scalar", []),
+            v(.gemv, "q4_0", "q8_0", "avx2", ["avx2", "fma", "f16c"]),
+            v(.gemv, "q4_0", "q8_0", "avx512_vnni", avx512 + ["avx512_vnni"]),
+            v(.gemm, "f16", "f32", "scalar", []),
+            v(.gemm, "f16", "f32", "avx2", ["avx2", "fma", "f16c"]),
+            v(.gemm, "f16", "f32", "avx512", avx512),
+            v(.gemm, "f16", "f32", "avx512_fp16", avx512 + ["avx512_fp16"]),
         ])
     }()
 
@@ -33,20 +34,20 @@ final class DispatchPlanTests: XCTestCase {
 
     func testSapphireRapidsLike_getsAMXForInt8AndVNNIForInt4() {
         let p = KernelDispatch.plan(features: sprLike, arch: "x86_64", registry: registry)
-        let i8 = p.row(op: "gemm", weightFormat: "i8_pc", activationFormat: "i8_pt")!
+        let i8 = p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!
         XCTAssertEqual(i8.chosen, "amx")
         // The int8 ladder of the issue (and of DispatchTiers): amx > avx512_vnni > avx_vnni > avx512 > avx2 > scalar.
         XCTAssertEqual(i8.fallbacks, ["avx512_vnni", "avx_vnni", "avx512", "avx2", "scalar"])
         XCTAssertEqual([i8.chosen!] + i8.fallbacks,
                        DispatchTiers.tiers(features: sprLike, arch: .x86_64)[.int8]!.map(\.variant),
                        "the plan and the tiers the probe prints must agree")
-        XCTAssertEqual(p.chosen(op: "gemv", weightFormat: "q4_0"), "avx512_vnni")
-        XCTAssertEqual(p.chosen(op: "gemm", weightFormat: "f16"), "avx512_fp16")
+        XCTAssertEqual(p.chosen(op: .gemv, weightFormat: "q4_0"), "avx512_vnni")
+        XCTAssertEqual(p.chosen(op: .gemm, weightFormat: "f16"), "avx512_fp16")
     }
 
     func testHaswellLike_getsAVX2AndExplainsTheRest() {
         let p = KernelDispatch.plan(features: haswellLike, arch: "x86_64", registry: registry)
-        let i8 = p.row(op: "gemm", weightFormat: "i8_pc", activationFormat: "i8_pt")!
+        let i8 = p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!
         XCTAssertEqual(i8.chosen, "avx2")
         XCTAssertEqual(i8.fallbacks, ["scalar"])
         let amx = i8.excluded.first { $0.variant == "amx" }!
@@ -65,18 +66,18 @@ final class DispatchPlanTests: XCTestCase {
         try KernelDispatch.validate(lim, arch: "x86_64")
         let p = KernelDispatch.plan(features: sprLike, arch: "x86_64", registry: registry, limits: lim)
         // One order: avx_vnni ranks above avx512 in the int8 ladder, so the avx512 cap leaves it out too.
-        XCTAssertEqual(p.chosen(op: "gemm", weightFormat: "i8_pc"), "avx512")
-        XCTAssertEqual(p.row(op: "gemm", weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks, ["avx2", "scalar"])
-        XCTAssertEqual(p.chosen(op: "gemm", weightFormat: "f16"), "avx512")
-        let ex = p.row(op: "gemm", weightFormat: "i8_pc", activationFormat: "i8_pt")!.excluded
+        XCTAssertEqual(p.chosen(op: .gemm, weightFormat: "i8_pc"), "avx512")
+        XCTAssertEqual(p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks, ["avx2", "scalar"])
+        XCTAssertEqual(p.chosen(op: .gemm, weightFormat: "f16"), "avx512")
+        let ex = p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.excluded
         XCTAssertEqual(Set(ex.map(\.variant)), ["avx_vnni", "avx512_vnni", "amx"])
         XCTAssertTrue(ex.allSatisfy { $0.reason == "limit" })
         // Capped at avx_vnni, plain avx512 (below it) stays allowed.
         let vnni = KernelDispatch.plan(features: sprLike, arch: "x86_64", registry: registry,
                                        limits: DispatchLimits(maxISA: "avx_vnni"))
-        XCTAssertEqual(vnni.row(op: "gemm", weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks,
+        XCTAssertEqual(vnni.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks,
                        ["avx512", "avx2", "scalar"])
-        XCTAssertEqual(vnni.chosen(op: "gemm", weightFormat: "i8_pc"), "avx_vnni")
+        XCTAssertEqual(vnni.chosen(op: .gemm, weightFormat: "i8_pc"), "avx_vnni")
     }
 
     func testMaxISAOrder_agreesWithEveryX86Ladder() {
@@ -93,8 +94,8 @@ final class DispatchPlanTests: XCTestCase {
     func testAllowedVariants_restrictChoiceToTheList() {
         let p = KernelDispatch.plan(features: sprLike, arch: "x86_64", registry: registry,
                                     limits: DispatchLimits(allowedVariants: ["avx2"]))
-        XCTAssertEqual(p.chosen(op: "gemm", weightFormat: "i8_pc"), "avx2")
-        XCTAssertEqual(p.row(op: "gemm", weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks, ["scalar"])
+        XCTAssertEqual(p.chosen(op: .gemm, weightFormat: "i8_pc"), "avx2")
+        XCTAssertEqual(p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks, ["scalar"])
     }
 
     func testUnknownVariantNames_areRejectedNamingTheFlag() {

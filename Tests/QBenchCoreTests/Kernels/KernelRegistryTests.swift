@@ -33,7 +33,7 @@ final class KernelRegistryTests: XCTestCase {
     }
 
     func testRegistry_integerEntriesAreExactAndFloatEntriesCarryABound() {
-        for v in KernelRegistry.builtIn.variants where v.op != "quantize_row" {
+        for v in KernelRegistry.builtIn.variants where v.op != .quantizeRow {
             if KernelFormats.isInteger(v.weightFormat) { XCTAssertEqual(v.tolerance, .exact, v.key) }
             else if case let .nmse(b) = v.tolerance { XCTAssertLessThanOrEqual(b, 5e-4, v.key) }
             else { XCTFail("\(v.key) float entry claims exactness") }

@@ -18,8 +18,8 @@ final class KernelVerificationTests: XCTestCase {
             if r.status != .verified {
                 failures.append("\(v.key): \(r.status.rawValue) \(r.detail ?? "") signal=\(r.signal ?? "-") mismatched=\(r.mismatchedOutputs ?? 0) nmse=\(r.nmse ?? 0)")
             }
-            if v.tolerance == .exact && v.op != "quantize_row" { XCTAssertEqual(r.bitExact, true, v.key) }
-            if v.op == "gemm" { XCTAssertTrue(r.shapes.contains { $0.hasSuffix("x17") }, "\(v.key) not tried at N=17") }
+            if v.tolerance == .exact && v.op != .quantizeRow { XCTAssertEqual(r.bitExact, true, v.key) }
+            if v.op == .gemm { XCTAssertTrue(r.shapes.contains { $0.hasSuffix("x17") }, "\(v.key) not tried at N=17") }
         }
         XCTAssertTrue(failures.isEmpty, failures.joined(separator: "\n"))
         XCTAssertGreaterThan(ran, 20, "expected at least the scalar entries to run")
@@ -166,7 +166,7 @@ final class KernelVerificationTests: XCTestCase {
         let reg = KernelRegistry.builtIn
         let w = try AlignedBuffer(count: 4096), x = try AlignedBuffer(count: 64), side = try AlignedBuffer(count: 1024)
         let y = try AlignedBuffer(count: 40 * 4)
-        for v in reg.variants where v.op != "quantize_row" && v.missing(from: features).isEmpty {
+        for v in reg.variants where v.op != .quantizeRow && v.missing(from: features).isEmpty {
             let e = try XCTUnwrap(reg.entry(v)).pointee
             let yp = y.pointer.assumingMemoryBound(to: Float.self)
             for i in 0..<40 { yp[i] = 123 }
@@ -191,7 +191,7 @@ final class KernelVerificationTests: XCTestCase {
     }
 
     func testNotBuiltRows_listOtherVariantsOfTheArchitecture() {
-        let reg = KernelRegistry(variants: [KernelVariant(op: "gemv", weightFormat: "q8_0", activationFormat: "q8_0",
+        let reg = KernelRegistry(variants: [KernelVariant(op: .gemv, weightFormat: "q8_0", activationFormat: "q8_0",
                                                           variant: "scalar", requires: [], tolerance: .exact)])
         let rows = KernelVerifier.notBuilt(registry: reg, arch: "aarch64")
         XCTAssertEqual(Set(rows.map(\.variant)), Set(KernelDispatch.levels(arch: "aarch64").dropFirst()))
@@ -199,7 +199,7 @@ final class KernelVerificationTests: XCTestCase {
     }
 
     func testVerifyingAVariantOfASyntheticRegistry_isNotBuilt() {
-        let v = KernelVariant(op: "gemv", weightFormat: "q8_0", activationFormat: "q8_0", variant: "sve2", requires: ["sve2"], tolerance: .exact)
+        let v = KernelVariant(op: .gemv, weightFormat: "q8_0", activationFormat: "q8_0", variant: "sve2", requires: ["sve2"], tolerance: .exact)
         XCTAssertEqual(KernelVerifier.verify(v, features: [.sve2]).status, .notBuilt)
     }
 }

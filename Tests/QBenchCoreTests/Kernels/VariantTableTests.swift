@@ -1,8 +1,10 @@
 // The one variant table against everything that used to restate it: the C registries' required features, the
 // dispatch tiers `qbench probe` prints, and the plan's order, on every fixture device.
+import CQBench
 import Foundation
 import QBenchTestSupport
 import XCTest
+import QBenchFormats
 @testable import QBenchDevice
 @testable import QBenchKernels
 
@@ -27,6 +29,9 @@ final class VariantTableTests: XCTestCase {
     }
 
     func testBuiltInRegistry_everyEntryRequiresWhatTheTableDeclares() throws {
+        var count: Int32 = 0
+        _ = qb_kernel_registry(&count)
+        XCTAssertEqual(KernelRegistry.builtIn.variants.count, Int(count), "every C entry maps to the vocabulary")
         #if arch(x86_64)
         try assertEntriesMatchTable(.builtIn, arch: .x86_64)
         #elseif arch(arm64)
@@ -122,6 +127,7 @@ enum ARMRegistrySource {
         var out: [KernelVariant] = []
         func add(_ op: String, _ w: String, _ x: String, _ v: String, _ r: String) throws {
             let features = try XCTUnwrap(req[r], "arm_registry.c: unknown \(r)")
+            let op = try XCTUnwrap(KernelOp(rawValue: op), "arm_registry.c: unknown op \(op)")
             out.append(KernelVariant(op: op, weightFormat: w, activationFormat: x, variant: v, requires: features,
                                      tolerance: .exact))
         }

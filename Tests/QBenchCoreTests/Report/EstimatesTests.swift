@@ -1,4 +1,5 @@
 import XCTest
+import QBenchFormats
 @testable import QBenchHarness
 @testable import QBenchProfiles
 @testable import QBenchReport
@@ -54,7 +55,7 @@ final class EstimatesTests: XCTestCase {
         XCTAssertTrue(e.note.contains("excluded"))
     }
 
-    func row(_ op: String, _ shape: MatmulShape, variant: String, median: Double, valid: Bool = true, format: String = "q4_0") -> ResultRow {
+    func row(_ op: KernelOp, _ shape: MatmulShape, variant: String, median: Double, valid: Bool = true, format: String = "q4_0") -> ResultRow {
         ResultRow(key: ResultKey.make(op: op, weightFormat: format, shape: shape, threads: 1, variant: variant),
                   op: op, weightFormat: format, activationFormat: "q8_0/dynamic", variant: variant, shape: shape, threads: 1,
                   cacheState: .warm, samplesNs: [UInt64(median)], iterationsPerSample: 1, medianNs: median, madNs: 0,
@@ -67,13 +68,13 @@ final class EstimatesTests: XCTestCase {
     func testFromResults_takesTheFastestValidVariantPerShape() {
         var rows: [ResultRow] = []
         for s in model.decodeShapes() {
-            rows.append(row("gemv", s.shape, variant: "scalar", median: decodeNs[s.projection]! * 10))
-            rows.append(row("gemv", s.shape, variant: "avx2", median: decodeNs[s.projection]!))
-            rows.append(row("gemv", s.shape, variant: "avx512", median: decodeNs[s.projection]! / 100, valid: false))
-            rows.append(row("gemv", s.shape, variant: "avx2", median: 1, format: "q8_0"))
+            rows.append(row(.gemv, s.shape, variant: "scalar", median: decodeNs[s.projection]! * 10))
+            rows.append(row(.gemv, s.shape, variant: "avx2", median: decodeNs[s.projection]!))
+            rows.append(row(.gemv, s.shape, variant: "avx512", median: decodeNs[s.projection]! / 100, valid: false))
+            rows.append(row(.gemv, s.shape, variant: "avx2", median: 1, format: "q8_0"))
         }
-        for s in model.prefillShapes(promptLength: 4) where s.op == "gemm" {
-            rows.append(row("gemm", s.shape, variant: "avx2", median: decodeNs[s.projection]! * 3))
+        for s in model.prefillShapes(promptLength: 4) where s.op == .gemm {
+            rows.append(row(.gemm, s.shape, variant: "avx2", median: decodeNs[s.projection]! * 3))
         }
         let e = Estimates.fromResults(model: model, format: "q4_0", threads: 1, promptLength: 4, results: rows)
         XCTAssertEqual(e.decodeTokensPerS!, 1e9 / 22_000, accuracy: 1e-6)

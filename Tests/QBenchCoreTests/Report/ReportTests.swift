@@ -38,7 +38,7 @@ enum SampleReport {
                         BandwidthPoint(level: "dram", threads: 1, workingSetBytes: 1 << 30, gbPerS: 12.5)],
             peaks: [PeakPoint(family: "int8", threads: 1, variant: "avx512_vnni", gopPerS: 410)])
         let energy = EnergyMeasurement(source: .rapl, joules: 2.5, seconds: Double(run.measuredNs) / 1e9, calls: run.samplesNs.count)
-        let row = ResultRow.make(op: "gemv", weightFormat: "q4_0", activationFormat: "q8_0/dynamic", variant: "avx512_vnni",
+        let row = ResultRow.make(op: .gemv, weightFormat: "q4_0", activationFormat: "q8_0/dynamic", variant: "avx512_vnni",
                                  shape: shape, threads: 1, run: run, bytesPerCall: bytes, opsPerCall: shape.ops,
                                  ceilings: roofline.ceilings(family: "int8", threads: 1), energy: energy,
                                  limits: ValidityLimits(minSamples: 10, minTotalNs: 1_000_000, maxNoise: 0.1))
@@ -54,15 +54,15 @@ enum SampleReport {
             energy: EnergyMeterInfo(source: .rapl, detail: "intel-rapl:0 package-0 + intel-rapl:1 package-1",
                                     fallbackReasons: []),
             kernels: [
-                KernelRow(op: "gemv", weightFormat: "q4_0", activationFormat: "q8_0/dynamic", variant: "avx512_vnni", status: .verified,
+                KernelRow(op: .gemv, weightFormat: "q4_0", activationFormat: "q8_0/dynamic", variant: "avx512_vnni", status: .verified,
                           verification: Verification(method: .bitExact, elements: 4096, mismatches: 0)),
-                KernelRow(op: "gemv", weightFormat: "f16", activationFormat: "f32", variant: "avx512_fp16", status: .mismatch,
+                KernelRow(op: .gemv, weightFormat: "f16", activationFormat: "f32", variant: "avx512_fp16", status: .mismatch,
                           verification: Verification(method: .nmse, elements: 4096, mismatches: 12, nmse: 3e-4, tolerance: 1e-5, maxAbsErr: 0.02)),
-                KernelRow(op: "gemm", weightFormat: "bf16", activationFormat: "bf16", variant: "amx", status: .unsupported, missingFeatures: ["amx_bf16"]),
-                KernelRow(op: "gemv", weightFormat: "q8_0", activationFormat: "q8_0/dynamic", variant: "avx512_vnni", status: .crashed, signal: "SIGILL"),
-                KernelRow(op: "gemm", weightFormat: "q4_k", activationFormat: "q8_k/dynamic", variant: "avx2", status: .timeout, detail: "30 s"),
-                KernelRow(op: "gemv", weightFormat: "q4_0", activationFormat: "q8_0/dynamic", variant: "neon_dotprod", status: .notBuilt, detail: "x86_64 binary"),
-                KernelRow(op: "dot", weightFormat: "i8_pc", activationFormat: "i8/static", variant: "avx2", status: .unverified),
+                KernelRow(op: .gemm, weightFormat: "bf16", activationFormat: "bf16", variant: "amx", status: .unsupported, missingFeatures: ["amx_bf16"]),
+                KernelRow(op: .gemv, weightFormat: "q8_0", activationFormat: "q8_0/dynamic", variant: "avx512_vnni", status: .crashed, signal: "SIGILL"),
+                KernelRow(op: .gemm, weightFormat: "q4_k", activationFormat: "q8_k/dynamic", variant: "avx2", status: .timeout, detail: "30 s"),
+                KernelRow(op: .gemv, weightFormat: "q4_0", activationFormat: "q8_0/dynamic", variant: "neon_dotprod", status: .notBuilt, detail: "x86_64 binary"),
+                KernelRow(op: .gemv, weightFormat: "i8_pc", activationFormat: "i8/static", variant: "avx2", status: .unverified),
             ],
             results: [row],
             roofline: roofline,

@@ -45,8 +45,8 @@ final class RunPipelineTests: XCTestCase {
     /// Rotating over weight copies (cold decode) must compute exactly what the plain kernel computes.
     func testKernelBench_coldRotationGivesTheSameOutputsAsTheKernel() throws {
         let reg = KernelRegistry.builtIn
-        let v = try XCTUnwrap(reg.variants.first { $0.op == "gemv" && $0.weightFormat == "q4_0" && $0.variant == "scalar" })
-        let q = reg.variants.first { $0.op == "quantize_row" && $0.weightFormat == "q8_0" && $0.variant == "scalar" }
+        let v = try XCTUnwrap(reg.variants.first { $0.op == .gemv && $0.weightFormat == "q4_0" && $0.variant == "scalar" })
+        let q = reg.variants.first { $0.op == .quantizeRow && $0.weightFormat == "q8_0" && $0.variant == "scalar" }
         let ops = try KernelOperands(weightFormat: "q4_0", activationFormat: "q8_0", M: 64, K: 256, N: 1, seed: 7)
         let kernel = try PreparedKernel(variant: v, operands: ops)
         let pool = KernelThreadPool(threads: 2)
@@ -68,8 +68,8 @@ final class RunPipelineTests: XCTestCase {
     func testKernelBench_parallelQuantizationEncodesEveryRowAsTheSerialOne() throws {
         let reg = KernelRegistry.builtIn
         for (wfmt, afmt) in [("u4_g32", "i8_pt"), ("q4_1", "q8_1"), ("q8_0", "q8_0")] {
-            let v = try XCTUnwrap(reg.variants.first { $0.op == "gemm" && $0.weightFormat == wfmt && $0.variant == "scalar" })
-            let q = try XCTUnwrap(reg.variants.first { $0.op == "quantize_row" && $0.weightFormat == afmt && $0.variant == "scalar" })
+            let v = try XCTUnwrap(reg.variants.first { $0.op == .gemm && $0.weightFormat == wfmt && $0.variant == "scalar" })
+            let q = try XCTUnwrap(reg.variants.first { $0.op == .quantizeRow && $0.weightFormat == afmt && $0.variant == "scalar" })
             let ops = try KernelOperands(weightFormat: wfmt, activationFormat: afmt, M: 48, K: 128, N: 11, seed: 5)
             if wfmt == "u4_g32" { XCTAssertEqual(ops.activationSums.count, 11 * 4, "grouped: per-row group sums") }
             let kernel = try PreparedKernel(variant: v, operands: ops)
@@ -93,7 +93,7 @@ final class RunPipelineTests: XCTestCase {
     /// The adjacent DRAM read covers what each worker streams in a cold rotation: its rows in every copy.
     func testRotatedSlices_coverEachWorkersRowsInEveryCopy() throws {
         let reg = KernelRegistry.builtIn
-        let v = try XCTUnwrap(reg.variants.first { $0.op == "gemv" && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
+        let v = try XCTUnwrap(reg.variants.first { $0.op == .gemv && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
         let ops = try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", M: 256, K: 512, N: 1, seed: 3)
         let bench = try KernelBench(kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: 1 << 20, quantizer: nil)
         let slices = try XCTUnwrap(bench.rotatedSlices(threads: 2))
@@ -125,7 +125,7 @@ final class RunPipelineTests: XCTestCase {
         let device = try DeviceProbe.probe()
         let features = Set(device.cpu.features)
         let reg = KernelRegistry.builtIn
-        let v = try XCTUnwrap(reg.variants.first { $0.op == "gemm" && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
+        let v = try XCTUnwrap(reg.variants.first { $0.op == .gemm && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
         let ops = try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", M: 64, K: 256, N: 8, seed: 5)
         let pool = KernelThreadPool(threads: 2)
         let peakVariant = try XCTUnwrap(LimitKernels.runnablePeaks(features: features).first { $0.kind == "int8_dot" }?.variant)
