@@ -26,30 +26,6 @@ public struct AccuracyOptions: Sendable {
         self.calibrationTensors = calibrationTensors; self.calibration = calibration; self.budgetBits = budgetBits
     }
 
-    /// Parses a comma- or space-separated list of format names ("all" for every format); duplicates are
-    /// dropped, order kept.
-    /// - Throws: `QBError.badOption` naming `flag`, the unknown name and the valid ones.
-    public static func parseFormats(_ text: String, flag: String = "--formats") throws -> [WeightFormat] {
-        let names = text.split(whereSeparator: { $0 == "," || $0 == " " }).map { $0.lowercased() }
-        guard !names.isEmpty else {
-            throw QBError.badOption(flag: flag, message: "empty format list; valid: \(validNames)")
-        }
-        var out: [WeightFormat] = []
-        for name in names {
-            if name == "all" {
-                for f in WeightFormat.allCases where !out.contains(f) { out.append(f) }
-                continue
-            }
-            guard let f = WeightFormat(rawValue: name) else {
-                throw QBError.badOption(flag: flag, message: "unknown format '\(name)'; valid: \(validNames) (or all)")
-            }
-            if !out.contains(f) { out.append(f) }
-        }
-        return out
-    }
-
-    static var validNames: String { WeightFormat.allCases.map(\.rawValue).joined(separator: " ") }
-
     /// The compiled `tensorPattern`.
     /// - Throws: `QBError.badOption` for `--tensors` when it is not a valid regular expression.
     func compiledPattern() throws -> NSRegularExpression? {

@@ -32,7 +32,7 @@ extension QBench {
 
         @Option(help: ArgumentHelp("Formats to evaluate, comma-separated, or 'all' (default: \(AccuracyOptions.defaultFormats.map(\.rawValue).joined(separator: ","))).",
                                    valueName: "list"))
-        var formats: String?
+        var formats: FormatListArgument?
 
         @Option(help: ArgumentHelp("Only tensors whose name matches this regular expression (searched, not anchored).",
                                    valueName: "regex"))
@@ -65,6 +65,13 @@ extension QBench {
         @Flag(help: "Let --write replace an existing file.")
         var force = false
 
+        func validate() throws {
+            try validating {
+                _ = try makeOptions()
+                _ = try writeTarget()
+            }
+        }
+
         func run() throws {
             try reportingUserErrors {
                 let options = try makeOptions()
@@ -86,7 +93,7 @@ extension QBench {
 
         func makeOptions() throws -> AccuracyOptions {
             var o = AccuracyOptions()
-            if let f = formats { o.formats = try AccuracyOptions.parseFormats(f) }
+            if let f = formats { o.formats = try f.formats() }
             o.tensorPattern = tensors
             if let t = threads {
                 guard t >= 1 else { throw QBError.badOption(flag: "--threads", message: "must be at least 1, got \(t)") }
@@ -112,7 +119,7 @@ extension QBench {
             case (nil, _): throw QBError.badOption(flag: "--write-format", message: "needs --write OUT.gguf")
             case (_, nil): throw QBError.badOption(flag: "--write", message: "needs --write-format (e.g. q8_0)")
             case let (path?, name?):
-                let f = try AccuracyOptions.parseFormats(name, flag: "--write-format")
+                let f = try WeightFormat.parseList(name, flag: "--write-format")
                 guard f.count == 1, let format = f.first else {
                     throw QBError.badOption(flag: "--write-format", message: "takes one format, got '\(name)'")
                 }

@@ -22,6 +22,8 @@ public struct QBench: ParsableCommand {
 public enum ExitCodes {
     public static let pass: Int32 = 0
     public static let usageOrInternal: Int32 = 1
+    /// A usage error: unknown flag, missing or bad option value (EX_USAGE).
+    public static let usage: Int32 = 64
     public static let performanceRegression: Int32 = 2
     public static let correctnessRegression: Int32 = 3
     public static let invalidRun: Int32 = 4

@@ -5,6 +5,8 @@ import QBenchSupport
 import QBenchHarness
 import QBenchProfiles
 import QBenchRun
+import QBenchDevice
+import QBenchKernels
 
 extension QBench {
     struct Run: ParsableCommand {
@@ -35,17 +37,19 @@ extension QBench {
         @Option(help: ArgumentHelp("Folder for the report.", valueName: "dir"))
         var out = "qbench-reports"
 
-        @Option(name: .customLong("max-isa"), help: ArgumentHelp("Highest variant level to use (e.g. avx2, avx512, neon_dotprod).", valueName: "variant"))
-        var maxISA: String?
+        @Option(name: .customLong("max-isa"),
+                help: ArgumentHelp("Highest variant level to use (this machine's levels, lowest first: \(KernelDispatch.levels(arch: ISAArch.host.rawValue).joined(separator: " "))).",
+                                   valueName: "variant"))
+        var maxISA: VariantArgument?
 
         @Option(help: ArgumentHelp("Only these variants (comma separated; scalar always runs as the reference).", valueName: "list"))
-        var variants: String?
+        var variants: VariantListArgument?
 
-        @Option(help: ArgumentHelp("Weight formats (comma separated), overriding the profile.", valueName: "list"))
-        var formats: String?
+        @Option(help: ArgumentHelp("Weight formats (comma separated, or all), overriding the profile.", valueName: "list"))
+        var formats: FormatListArgument?
 
         @Option(help: ArgumentHelp("Thread counts (comma separated numbers, `cores` or `pus`), overriding the profile.", valueName: "list"))
-        var threads: String?
+        var threads: ThreadListArgument?
 
         @Option(help: ArgumentHelp("Watts for the modeled energy proxy when no counter is readable.", valueName: "watts"))
         var tdp: Double?
@@ -60,26 +64,23 @@ extension QBench {
         var json = false
 
         func validate() throws {
-            if let tdp, !(tdp > 0 && tdp < 10_000) { throw ValidationError("--tdp: expected watts between 0 and 10000, got \(tdp)") }
+            try validating {
+                if let tdp, !(tdp > 0 && tdp < 10_000) {
+                    throw QBError.badOption(flag: "--tdp", message: "expected watts between 0 and 10000, got \(tdp)")
+                }
+                _ = try formats?.formats()
+                _ = try threads?.counts()
+                try KernelDispatch.validate(DispatchLimits(maxISA: maxISA?.name, allowedVariants: variants?.names),
+                                            arch: ISAArch.host.rawValue)
+            }
         }
 
         func run() throws {
             try reportingUserErrors {
-                let list: (String?) -> [String]? = { $0.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } }
-                // Items are parsed here; their range is checked with the profile's rule once merged (RunPipeline).
-                let threadCounts = try list(threads).map { items in
-                    try items.map { item -> ThreadCount in
-                        guard let t = ThreadCount(text: item) else {
-                            throw QBError.badOption(flag: "--threads",
-                                                    message: "`\(item)` is not a thread count; \(ThreadCount.expectation)")
-                        }
-                        return t
-                    }
-                }
                 let options = RunOptions(profile: profile, modelFile: model.map { URL(fileURLWithPath: $0) },
-                                         outDir: URL(fileURLWithPath: out), maxISA: maxISA, variants: list(variants),
-                                         formats: list(formats), threads: threadCounts, quick: quick, tdpWatts: tdp,
-                                         perPU: perPU)
+                                         outDir: URL(fileURLWithPath: out), maxISA: maxISA?.name,
+                                         variants: variants?.names, formats: try formats?.formats().map(\.rawValue),
+                                         threads: try threads?.counts(), quick: quick, tdpWatts: tdp, perPU: perPU)
                 let interrupt = InterruptFlag()
                 interrupt.installHandler()
                 defer { interrupt.uninstallHandler() }

@@ -130,3 +130,29 @@ public enum WeightFormat: String, CaseIterable, Codable, Sendable {
         return total
     }
 }
+
+extension WeightFormat {
+    /// Parses a user's comma- or space-separated list of format names ("all" for every format); duplicates are
+    /// dropped, order kept. The one parser for `--formats` in every command and for `--write-format`.
+    /// - Throws: `QBError.badOption` naming `flag`, the unknown name and the valid ones.
+    public static func parseList(_ text: String, flag: String = "--formats") throws -> [WeightFormat] {
+        let names = text.split(whereSeparator: { $0 == "," || $0 == " " }).map { $0.lowercased() }
+        guard !names.isEmpty else {
+            throw QBError.badOption(flag: flag, message: "empty format list; valid: \(validNames)")
+        }
+        var out: [WeightFormat] = []
+        for name in names {
+            if name == "all" {
+                for f in WeightFormat.allCases where !out.contains(f) { out.append(f) }
+                continue
+            }
+            guard let f = WeightFormat(rawValue: name) else {
+                throw QBError.badOption(flag: flag, message: "unknown format '\(name)'; valid: \(validNames) (or all)")
+            }
+            if !out.contains(f) { out.append(f) }
+        }
+        return out
+    }
+
+    static var validNames: String { WeightFormat.allCases.map(\.rawValue).joined(separator: " ") }
+}

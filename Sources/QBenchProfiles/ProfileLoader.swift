@@ -33,7 +33,7 @@ public enum ProfileLoader {
         if looksLikePath {
             let url = URL(fileURLWithPath: spec)
             guard FileManager.default.fileExists(atPath: url.path) else {
-                throw QBError.badOption(flag: "--profile", message: "\(spec): no such file")
+                throw QBError.io(path: spec, message: "no such profile file")
             }
             return LoadedProfile(profile: try load(file: url), source: spec)
         }

@@ -1,3 +1,3 @@
 import QBenchCLI
 
-QBench.main()
+QBench.runMain()

@@ -47,8 +47,10 @@ final class AccuracyCommandTests: XCTestCase {
         return try QBJSON.decoder().decode(AccuracyReport.self, from: Data(r.stdout.utf8))
     }
 
-    private func assertOneLineError(_ r: CommandResult, _ fragments: String..., file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(r.status, 1, "stdout: \(r.stdout) stderr: \(r.stderr)", file: file, line: line)
+    /// Exit 64 for a bad option value (a usage error), 1 for a bad file.
+    private func assertOneLineError(_ r: CommandResult, status: Int32 = 1, _ fragments: String...,
+                                    file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, status, "stdout: \(r.stdout) stderr: \(r.stderr)", file: file, line: line)
         XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, "one line: \(r.stderr)", file: file, line: line)
         XCTAssertTrue(r.stderr.hasPrefix("qbench: "), r.stderr, file: file, line: line)
         for f in fragments { XCTAssertTrue(r.stderr.contains(f), "'\(r.stderr)' lacks '\(f)'", file: file, line: line) }
@@ -112,7 +114,7 @@ final class AccuracyCommandTests: XCTestCase {
 
     func testAccuracy_unknownFormatNamesTheFlagAndTheValidOnes() throws {
         let model = try smallSafetensors(try TestPaths.scratch())
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--formats", "q8_0,q3_k"]),
+        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--formats", "q8_0,q3_k"]), status: 64,
                            "--formats: unknown format 'q3_k'; valid: f32 f16 bf16 q8_0", "i4_g32", "mxfp4")
     }
 
@@ -131,17 +133,17 @@ final class AccuracyCommandTests: XCTestCase {
     func testAccuracy_badFlagValuesAreOneLineErrors() throws {
         let dir = try TestPaths.scratch()
         let model = try smallSafetensors(dir)
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--tensors", "nomatch"]),
+        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--tensors", "nomatch"]), status: 64,
                            "--tensors: 'nomatch' matches none of the 3 tensors")
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--tensors", "("]),
+        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--tensors", "("]), status: 64,
                            "--tensors: '(' is not a valid regular expression")
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--threads", "0"]), "--threads: must be at least 1")
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--budget-bits", "0"]),
+        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--threads", "0"]), status: 64, "--threads: must be at least 1")
+        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--budget-bits", "0"]), status: 64,
                            "--budget-bits: must be a positive number of bits per weight, got 0.0")
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--write-format", "q8_0"]),
+        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--write-format", "q8_0"]), status: 64,
                            "--write-format: needs --write")
         assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--write", dir.appendingPathComponent("o.gguf").path,
-                                                 "--write-format", "i4_g32"]), "--write-format: i4_g32 has no GGUF type")
+                                                 "--write-format", "i4_g32"]), status: 64, "--write-format: i4_g32 has no GGUF type")
     }
 
     // MARK: --write

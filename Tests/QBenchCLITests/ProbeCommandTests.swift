@@ -81,9 +81,11 @@ final class ProbeCommandTests: XCTestCase {
 
     // MARK: bad input: one line on stderr naming the input, exit 1, nothing on stdout
 
-    private func assertOneLineError(_ args: [String], mentions needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// Exit 64 for a bad option value (a usage error), 1 for a bad file.
+    private func assertOneLineError(_ args: [String], mentions needle: String, status: Int32 = 1,
+                                    file: StaticString = #filePath, line: UInt = #line) throws {
         let r = try QBenchBinary.run(args)
-        XCTAssertEqual(r.status, 1, "args \(args): \(r.stderr)", file: file, line: line)
+        XCTAssertEqual(r.status, status, "args \(args): \(r.stderr)", file: file, line: line)
         let lines = r.stderr.split(separator: "\n")
         XCTAssertEqual(lines.count, 1, "expected one error line, got:\n\(r.stderr)", file: file, line: line)
         XCTAssertTrue(r.stderr.contains(needle), "error should name \(needle): \(r.stderr)", file: file, line: line)
@@ -105,8 +107,8 @@ final class ProbeCommandTests: XCTestCase {
         try assertOneLineError(["probe", "--cpuid-dump", "/nonexistent/dump"], mentions: "/nonexistent/dump")
         try assertOneLineError(["probe", "--cpuid-dump", malformed.path], mentions: "line 1")
         try assertOneLineError(["probe", "--cpuid-dump", empty.path], mentions: empty.path)
-        try assertOneLineError(["probe", "--xcr0", "zz"], mentions: "--xcr0")
-        try assertOneLineError(["probe", "--xcr0", "0x1ffffffffffffffff"], mentions: "--xcr0")
+        try assertOneLineError(["probe", "--xcr0", "zz"], mentions: "--xcr0", status: 64)
+        try assertOneLineError(["probe", "--xcr0", "0x1ffffffffffffffff"], mentions: "--xcr0", status: 64)
     }
 
     func testProbe_unreadableDumpIsAClearError() throws {

@@ -78,14 +78,17 @@ final class RunCommandTests: XCTestCase {
         if let error = try SchemaValidation.reportErrors(Data(r.stdout.utf8)) { XCTFail(error) }
     }
 
-    func testRun_badOptionsGiveOneLineAndExit1() throws {
-        for (args, needle) in [(["run", "--formats", "q9_9"], "--formats"), (["run", "--threads", "0"], "--threads"),
-                               (["run", "--profile", "/nonexistent/p.yaml"], "/nonexistent/p.yaml"),
-                               (["run", "--max-isa", "avx9000"], "avx9000"),
-                               (["run", "--model", "/nonexistent/m.gguf"], "/nonexistent/m.gguf")] {
+    func testRun_badOptionsGiveOneLineAndExit64_badFilesExit1() throws {
+        for (args, needle, status) in [(["run", "--formats", "q9_9"], "--formats", Int32(64)),
+                                       (["run", "--threads", "0"], "--threads", 64),
+                                       (["run", "--max-isa", "avx9000"], "avx9000", 64),
+                                       (["run", "--bogus-flag"], "--bogus-flag", 64),
+                                       (["run", "--profile", "/nonexistent/p.yaml"], "/nonexistent/p.yaml", 1),
+                                       (["run", "--model", "/nonexistent/m.gguf"], "/nonexistent/m.gguf", 1)] {
             let r = try QBenchBinary.run(args + ["--quick", "--out", try TestPaths.scratch().path])
-            XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.status, status, "\(args): \(r.stderr)")
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("qbench: "), "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)")
         }
     }

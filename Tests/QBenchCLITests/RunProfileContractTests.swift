@@ -21,13 +21,13 @@ final class RunProfileContractTests: XCTestCase {
         let expected = "`0` is not a thread count; expected a number in 1...4096, `cores` or `pus`"
         let flag = try QBenchBinary.run(["run", "--quick", "--profile", "smoke", "--threads", "0",
                                          "--out", try TestPaths.scratch("flag").path])
-        XCTAssertEqual(flag.status, 1, flag.stderr)
+        XCTAssertEqual(flag.status, 64, "a bad option value is a usage error: \(flag.stderr)")
         XCTAssertEqual(flag.stderr, "qbench: --threads: \(expected)\n")
 
         let file = try smokeVariant("threads0") { $0.replacingOccurrences(of: "threads: [1]", with: "threads: [0]") }
         let prof = try QBenchBinary.run(["run", "--quick", "--profile", file.path,
                                          "--out", try TestPaths.scratch("prof").path])
-        XCTAssertEqual(prof.status, 1, prof.stderr)
+        XCTAssertEqual(prof.status, 1, "a bad profile is a bad input file: \(prof.stderr)")
         XCTAssertEqual(prof.stderr.split(separator: "\n").count, 1, prof.stderr)
         XCTAssertTrue(prof.stderr.hasPrefix("qbench: \(file.path): "), prof.stderr)
         XCTAssertTrue(prof.stderr.hasSuffix("threads[0]: \(expected)\n"), prof.stderr)

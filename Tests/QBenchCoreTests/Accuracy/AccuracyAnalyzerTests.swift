@@ -160,14 +160,14 @@ final class AccuracyAnalyzerTests: XCTestCase {
     }
 
     func testParseFormats_acceptsListsAndAllAndNamesTheFlagOnUnknownOnes() throws {
-        XCTAssertEqual(try AccuracyOptions.parseFormats("q8_0,q4_0 Q4_K,q8_0"), [.q8_0, .q4_0, .q4_k])
-        XCTAssertEqual(try AccuracyOptions.parseFormats("all"), WeightFormat.allCases)
-        XCTAssertThrowsError(try AccuracyOptions.parseFormats("q8_0,q3_k")) { e in
+        XCTAssertEqual(try WeightFormat.parseList("q8_0,q4_0 Q4_K,q8_0"), [.q8_0, .q4_0, .q4_k])
+        XCTAssertEqual(try WeightFormat.parseList("all"), WeightFormat.allCases)
+        XCTAssertThrowsError(try WeightFormat.parseList("q8_0,q3_k")) { e in
             let text = "\(e)"
             XCTAssertTrue(text.hasPrefix("--formats: unknown format 'q3_k'; valid: f32 f16 bf16 q8_0"), text)
             XCTAssertTrue(text.contains("mxfp4"), text)
         }
-        XCTAssertThrowsError(try AccuracyOptions.parseFormats(" , ")) { e in
+        XCTAssertThrowsError(try WeightFormat.parseList(" , ")) { e in
             XCTAssertTrue("\(e)".hasPrefix("--formats: empty format list"), "\(e)")
         }
     }
