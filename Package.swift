@@ -34,7 +34,7 @@ let package = Package(
                 path: "Sources/QBenchKernels"),
         .target(name: "QBenchHarness", dependencies: ["QBenchSupport", "CQBench"], path: "Sources/QBenchHarness"),
         .target(name: "QBenchProfiles",
-                dependencies: ["QBenchHarness", "QBenchFormats", "QBenchSupport", .product(name: "Yams", package: "Yams")],
+                dependencies: ["QBenchHarness", "QBenchModelFiles", "QBenchFormats", "QBenchSupport", .product(name: "Yams", package: "Yams")],
                 path: "Sources/QBenchProfiles"),
         .target(name: "QBenchReport",
                 dependencies: ["QBenchProfiles", "QBenchKernels", "QBenchHarness", "QBenchDevice", "QBenchFormats",

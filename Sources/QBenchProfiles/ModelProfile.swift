@@ -5,6 +5,7 @@
 // a gemm). Attention scores, softmax, norms, RoPE and embeddings lookups are not projections and are excluded.
 import QBenchSupport
 import QBenchFormats
+import QBenchModelFiles
 
 /// A linear projection of a decoder block (q..down, once per layer) or the output head (once per token).
 public enum Projection: String, Codable, Sendable, CaseIterable {
@@ -133,52 +134,29 @@ public struct ModelProfile: Codable, Sendable, Equatable {
 // MARK: - GGUF header values
 
 extension ModelProfile {
-    /// Builds a profile from GGUF metadata (`general.architecture` and `<arch>.embedding_length`,
-    /// `.block_count`, `.feed_forward_length`, `.attention.head_count`, `.attention.head_count_kv`,
-    /// `.attention.key_length`, `.vocab_size`, or the length of `tokenizer.ggml.tokens`).
-    ///
-    /// A pure function over plain values: integers of any width, strings, and arrays (`[Any]`) as the GGUF
-    /// reader produces them.
-    /// - Throws: `QBError.badInput` naming `file` and the missing or malformed key.
-    public static func fromGGUF(metadata: [String: Any], name: String? = nil, file: String) throws -> ModelProfile {
-        func fail(_ m: String) -> QBError { .badInput(path: file, message: m) }
-        guard let arch = metadata["general.architecture"] as? String, !arch.isEmpty else {
-            throw fail("GGUF metadata has no general.architecture string")
+    /// The model profile a GGUF file declares: its transformer dimensions (`GGUFFile.modelShape`, the one reader
+    /// of them) and `<arch>.attention.key_length` when it differs from hidden/heads. The vocabulary size is
+    /// `<arch>.vocab_size`, else the token list's length, else the token embedding's row count.
+    /// - Parameter name: the profile's name (default: `general.name`, else the architecture).
+    /// - Throws: `QBError.badInput` naming the file and the missing or malformed key, or the dimension rule the
+    ///   values break.
+    public static func fromGGUF(_ gguf: GGUFFile, name: String? = nil, source: String? = nil) throws -> ModelProfile {
+        let shape = try gguf.modelShape()
+        let arch = shape.architecture
+        func fail(_ m: String) -> QBError { .badInput(path: gguf.path, message: m) }
+        guard let ffn = shape.feedForwardLength, let heads = shape.headCount else {
+            throw fail("GGUF metadata lacks \(arch).feed_forward_length or \(arch).attention.head_count; cannot derive shapes")
         }
-        func int(_ key: String) throws -> Int? {
-            guard let raw = metadata[key] else { return nil }
-            if let v = raw as? any BinaryInteger {
-                guard let i = Int(exactly: v) else { throw fail("\(key) = \(v) does not fit an integer") }
-                return i
-            }
-            if raw is [Any] { throw fail("\(key) varies per layer (an array); per-layer dimensions are not supported") }
-            throw fail("\(key) is \(type(of: raw)), expected an integer")
+        guard let vocab = shape.vocabSize
+                ?? gguf.tensor(named: "token_embd.weight").flatMap({ $0.shape.count > 1 ? $0.shape[1] : nil }) else {
+            throw fail("GGUF metadata lacks \(arch).vocab_size and tokenizer.ggml.tokens, and there is no token_embd.weight")
         }
-        func required(_ key: String) throws -> Int {
-            guard let v = try int(key) else { throw fail("GGUF metadata lacks \(key)") }
-            return v
-        }
-        let hidden = try required("\(arch).embedding_length")
-        let layers = try required("\(arch).block_count")
-        let ffn = try required("\(arch).feed_forward_length")
-        let heads = try required("\(arch).attention.head_count")
-        let kvHeads = try int("\(arch).attention.head_count_kv") ?? heads
-        let headDim = try int("\(arch).attention.key_length")
-        let vocab: Int
-        if let v = try int("\(arch).vocab_size") {
-            vocab = v
-        } else if let tokens = metadata["tokenizer.ggml.tokens"] as? [Any] {
-            vocab = tokens.count
-        } else if let n = try int("tokenizer.ggml.tokens.count") {
-            vocab = n
-        } else {
-            throw fail("GGUF metadata lacks \(arch).vocab_size and tokenizer.ggml.tokens")
-        }
-        let modelName = name ?? (metadata["general.name"] as? String) ?? arch
-        let profile = ModelProfile(name: modelName, source: file, hiddenSize: hidden, intermediateSize: ffn, layers: layers,
-                                   heads: heads, kvHeads: kvHeads,
-                                   headDim: headDim.flatMap { $0 == (heads > 0 ? hidden / heads : 0) ? nil : $0 },
-                                   vocabSize: vocab)
+        let hidden = shape.embeddingLength
+        let headDim = gguf.archInt("attention.key_length").flatMap { $0 == hidden / max(1, heads) ? nil : $0 }
+        let profile = ModelProfile(name: name ?? gguf.metadata.string("general.name") ?? arch,
+                                   source: source ?? gguf.path, hiddenSize: hidden, intermediateSize: ffn,
+                                   layers: shape.blockCount, heads: heads, kvHeads: shape.headCountKv ?? heads,
+                                   headDim: headDim, vocabSize: vocab)
         if let p = profile.problems().first { throw fail("model dimensions: \(p.key): \(p.message)") }
         return profile
     }

@@ -62,17 +62,8 @@ public final class RunPipeline {
         var source = loaded.source
         if let model = options.modelFile {
             let gguf = try GGUFFile(path: model.path)
-            let shape = try gguf.modelShape()
-            guard let ff = shape.feedForwardLength, let heads = shape.headCount else {
-                throw QBError.badInput(path: model.path, message: "GGUF header lacks \(shape.architecture).feed_forward_length or attention.head_count; cannot derive shapes")
-            }
-            let derived = ModelProfile(
-                name: model.deletingPathExtension().lastPathComponent,
-                source: "GGUF header of \(model.path) (\(shape.architecture))",
-                hiddenSize: shape.embeddingLength, intermediateSize: ff, layers: shape.blockCount, heads: heads,
-                kvHeads: shape.headCountKv ?? heads, headDim: gguf.archInt("attention.key_length"),
-                vocabSize: shape.vocabSize ?? gguf.tensor(named: "token_embd.weight").map { $0.shape.count > 1 ? $0.shape[1] : 0 } ?? 0)
-            if let p = derived.problems().first { throw QBError.badInput(path: model.path, message: "\(p.key): \(p.message)") }
+            let derived = try ModelProfile.fromGGUF(gguf, name: model.deletingPathExtension().lastPathComponent,
+                                                    source: "GGUF header of \(model.path) (\(gguf.architecture ?? "?"))")
             profile.models = [derived]
             source += " + model \(model.path)"
         }

@@ -1,5 +1,6 @@
 import QBenchTestSupport
 import XCTest
+@testable import QBenchModelFiles
 @testable import QBenchProfiles
 
 final class ProfileTests: XCTestCase {
@@ -231,65 +232,70 @@ final class ProfileErrorTests: XCTestCase {
 }
 
 final class GGUFModelProfileTests: XCTestCase {
-    /// Llama 3 8B's GGUF header values as a GGUF reader returns them (uint32 scalars, the token list).
-    var llama: [String: Any] {
-        [
-            "general.architecture": "llama",
-            "general.name": "Meta Llama 3 8B",
-            "llama.embedding_length": UInt32(4096),
-            "llama.block_count": UInt32(32),
-            "llama.feed_forward_length": UInt32(14336),
-            "llama.attention.head_count": UInt32(32),
-            "llama.attention.head_count_kv": UInt32(8),
-            "llama.vocab_size": UInt32(128256),
-            "llama.attention.key_length": UInt32(128),
-        ]
+    /// Llama 3 8B's header values, written to a real GGUF file (no tensors) and read back with the GGUF reader.
+    var llama: [(String, GGUFValue)] {
+        [("general.architecture", .string("llama")), ("general.name", .string("Meta Llama 3 8B")),
+         ("llama.embedding_length", .uint32(4096)), ("llama.block_count", .uint32(32)),
+         ("llama.feed_forward_length", .uint32(14336)), ("llama.attention.head_count", .uint32(32)),
+         ("llama.attention.head_count_kv", .uint32(8)), ("llama.vocab_size", .uint32(128256)),
+         ("llama.attention.key_length", .uint32(128))]
+    }
+
+    private func gguf(_ entries: [(String, GGUFValue)], _ name: String = #function) throws -> GGUFFile {
+        var w = try GGUFWriter()
+        for (k, v) in entries { try w.add(k, v) }
+        let url = try TestPaths.scratch(name).appendingPathComponent("m.gguf")
+        try w.write(to: url)
+        return try GGUFFile(path: url.path)
+    }
+
+    private func replacing(_ key: String, with value: GGUFValue?) -> [(String, GGUFValue)] {
+        llama.compactMap { $0.0 == key ? value.map { (key, $0) } : $0 }
     }
 
     func testFromGGUF_derivesTheSameShapesAsTheProfile() throws {
-        let m = try ModelProfile.fromGGUF(metadata: llama, name: "llama3-8b", file: "m.gguf")
+        let file = try gguf(llama)
+        let m = try ModelProfile.fromGGUF(file, name: "llama3-8b")
         let fromYAML = try XCTUnwrap(try ProfileLoader.load(file: TestPaths.packageRoot.appendingPathComponent("profiles/llama3-8b.yaml")).models.first)
         XCTAssertEqual(m.decodeShapes().map(\.shape), fromYAML.decodeShapes().map(\.shape))
         XCTAssertNil(m.headDim, "key_length equal to hidden/heads is the default")
-        XCTAssertEqual(m.source, "m.gguf")
+        XCTAssertEqual(m.source, file.path)
+        XCTAssertEqual(try ModelProfile.fromGGUF(file).name, "Meta Llama 3 8B", "general.name by default")
     }
 
     func testFromGGUF_vocabFromTokenListAndExplicitHeadDim() throws {
-        let meta: [String: Any] = [
-            "general.architecture": "gemma3",
-            "gemma3.embedding_length": UInt32(640), "gemma3.block_count": UInt32(18),
-            "gemma3.feed_forward_length": UInt32(2048), "gemma3.attention.head_count": UInt32(4),
-            "gemma3.attention.head_count_kv": UInt32(1), "gemma3.attention.key_length": UInt32(256),
-            "tokenizer.ggml.tokens": Array(repeating: "t", count: 262144) as [Any],
-        ]
-        let m = try ModelProfile.fromGGUF(metadata: meta, file: "g.gguf")
+        let tokens = GGUFValue.array(GGUFArray(elementType: .string, values: Array(repeating: .string("t"), count: 262144)))
+        let m = try ModelProfile.fromGGUF(try gguf([
+            ("general.architecture", .string("gemma3")),
+            ("gemma3.embedding_length", .uint32(640)), ("gemma3.block_count", .uint32(18)),
+            ("gemma3.feed_forward_length", .uint32(2048)), ("gemma3.attention.head_count", .uint32(4)),
+            ("gemma3.attention.head_count_kv", .uint32(1)), ("gemma3.attention.key_length", .uint32(256)),
+            ("tokenizer.ggml.tokens", tokens),
+        ]))
         XCTAssertEqual(m.name, "gemma3")
         XCTAssertEqual(m.headDim, 256)
         XCTAssertEqual(m.vocabSize, 262144)
         XCTAssertEqual(m.weightShape(.q).n, 1024)
     }
 
-    func testFromGGUF_missingAndMalformedKeysAreNamed() {
-        var meta = llama
-        meta["llama.block_count"] = nil
-        XCTAssertThrowsError(try ModelProfile.fromGGUF(metadata: meta, file: "m.gguf")) {
-            XCTAssertEqual("\($0)", "m.gguf: GGUF metadata lacks llama.block_count")
+    func testFromGGUF_missingAndMalformedKeysAreNamed() throws {
+        let noBlocks = try gguf(replacing("llama.block_count", with: nil), "noBlocks")
+        XCTAssertThrowsError(try ModelProfile.fromGGUF(noBlocks)) {
+            XCTAssertEqual("\($0)", "\(noBlocks.path): GGUF metadata 'llama.block_count' should be a positive integer, found nothing")
         }
-        meta = llama
-        meta["llama.feed_forward_length"] = [UInt32(1), UInt32(2)] as [Any]
-        XCTAssertThrowsError(try ModelProfile.fromGGUF(metadata: meta, file: "m.gguf")) {
-            XCTAssertTrue("\($0)".contains("llama.feed_forward_length varies per layer"), "\($0)")
+        let noFFN = try gguf(replacing("llama.feed_forward_length", with: nil), "noFFN")
+        XCTAssertThrowsError(try ModelProfile.fromGGUF(noFFN)) {
+            XCTAssertTrue("\($0)".contains("lacks llama.feed_forward_length"), "\($0)")
         }
-        meta = llama
-        meta["llama.attention.head_count_kv"] = UInt32(5)
-        XCTAssertThrowsError(try ModelProfile.fromGGUF(metadata: meta, file: "m.gguf")) {
-            XCTAssertEqual("\($0)", "m.gguf: model dimensions: kv_heads: 5 must divide heads (32)")
+        let badKV = try gguf(replacing("llama.attention.head_count_kv", with: .uint32(5)), "badKV")
+        XCTAssertThrowsError(try ModelProfile.fromGGUF(badKV)) {
+            XCTAssertEqual("\($0)", "\(badKV.path): model dimensions: kv_heads: 5 must divide heads (32)")
         }
-        XCTAssertThrowsError(try ModelProfile.fromGGUF(metadata: [:], file: "m.gguf")) {
-            XCTAssertEqual("\($0)", "m.gguf: GGUF metadata has no general.architecture string")
+        let noArch = try gguf([("llama.block_count", .uint32(2))], "noArch")
+        XCTAssertThrowsError(try ModelProfile.fromGGUF(noArch)) {
+            XCTAssertTrue("\($0)".contains("general.architecture"), "\($0)")
         }
-        meta = llama
-        meta["llama.embedding_length"] = UInt64.max
-        XCTAssertThrowsError(try ModelProfile.fromGGUF(metadata: meta, file: "m.gguf"))
+        let huge = try gguf(replacing("llama.embedding_length", with: .uint64(.max)), "huge")
+        XCTAssertThrowsError(try ModelProfile.fromGGUF(huge))
     }
 }
