@@ -129,12 +129,17 @@ public final class KernelBench: @unchecked Sendable {
                 }
             }
         }
-        guard let arena else { kernel.run(pool: pool); return }
-        let w = UnsafeRawPointer(arena.pointer + next * copyStride)
-        next = (next + 1) % copies
+        let w: UnsafeRawPointer
+        if let arena {
+            w = UnsafeRawPointer(arena.pointer + next * copyStride)
+            next = (next + 1) % copies
+        } else {
+            w = kernel.packed.map { UnsafeRawPointer($0.pointer) } ?? UnsafeRawPointer(o.weights.pointer)
+        }
         guard let fn = kernel.entry.pointee.mat else { return }
         let k = kernel
-        pool.parallelRows(o.M, align: k.variant.rowAlign) { m0, m1 in
+        // The split the weights were placed by (placeWeights), so each worker reads the rows on its node.
+        pool.parallel(over: weightLayout(threads: pool.threadCount).ranges) { m0, m1 in
             PreparedKernel.withArgs(o, weights: w, output: k.output, ldy: k.ldy) { a in fn(a, Int32(m0), Int32(m1)) }
         }
     }

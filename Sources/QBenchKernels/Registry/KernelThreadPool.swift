@@ -99,7 +99,13 @@ public final class KernelThreadPool: @unchecked Sendable {
 
     /// Splits rows [0, rows) with `kernelRowRanges` and runs `body(m0, m1)` for each non-empty range.
     public func parallelRows(_ rows: Int, align: Int, _ body: (Int, Int) -> Void) {
-        let ranges = kernelRowRanges(rows: rows, threads: threadCount, align: align)
+        parallel(over: kernelRowRanges(rows: rows, threads: threadCount, align: align), body)
+    }
+
+    /// Runs `body(m0, m1)` on worker i for `ranges[i]` when non-empty: for callers that also placed memory by
+    /// the same ranges (KernelBench), so placement and execution use one split, not two computed alike.
+    public func parallel(over ranges: [Range<Int>], _ body: (Int, Int) -> Void) {
+        precondition(ranges.count == threadCount, "one row range per worker")
         onEveryThread { w in
             let r = ranges[w]
             if !r.isEmpty { body(r.lowerBound, r.upperBound) }
