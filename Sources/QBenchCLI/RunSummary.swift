@@ -1,6 +1,7 @@
 // The terminal summary of `qbench run`: per format the best variant on the representative shapes, the
 // device's ceilings, the model estimates and the verification matrix. The JSON report holds everything.
 import Foundation
+import QBenchSupport
 import QBenchKernels
 import QBenchReport
 import QBenchFormats
@@ -28,7 +29,8 @@ enum RunSummary {
         let maxT = r.results.map(\.threads).max() ?? 1
         out += "Per format at t\(maxT) (largest per-layer shape; gemv weights cold, gemm warm; roofline: against the run's best\n"
         out += "ceilings; adjacent: against the same ceiling re-measured just before and after the result)\n"
-        out += row(["format", "op", "shape", "variant", "median", "GB/s", "GOP/s", "roofline", "adjacent", "energy"])
+        var perFormat = TextTable(["format", "op", "shape", "variant", "median", "GB/s", "GOP/s", "roofline", "adjacent",
+                                   "energy"], rightAligned: [4, 5, 6], indent: "  ")
         let formats = uniq(r.results.map(\.weightFormat))
         var disturbed = false
         for op in KernelOp.matrix {
@@ -42,11 +44,13 @@ enum RunSummary {
                 let energy = best.energy.map { "\($0.source.rawValue) \(String(format: "%.3g", $0.joules)) J" } ?? "-"
                 // "*": the caches were slower than at the run's start while this result was measured.
                 let adj = best.adjacent.map { pct($0.fraction) + (($0.l2ReadVsRun ?? 1) < 0.8 ? "*" : "") } ?? "-"
-                out += row([f, op.rawValue, "\(best.shape)", best.variant, ms(best.medianNs), f1(best.throughput.gbPerS),
-                            f1(best.throughput.gopPerS), roof, adj, energy + (best.validity.valid ? "" : " INVALID")])
+                perFormat.append([f, op.rawValue, "\(best.shape)", best.variant, ms(best.medianNs),
+                                  f1(best.throughput.gbPerS), f1(best.throughput.gopPerS), roof, adj,
+                                  energy + (best.validity.valid ? "" : " INVALID")])
                 if (best.adjacent?.l2ReadVsRun ?? 1) < 0.8 { disturbed = true }
             }
         }
+        out += perFormat.render()
         if disturbed {
             out += "  * L2 read bandwidth measured next to the result was below 80% of the run's: the caches were disturbed\n"
             out += "    (e.g. a busy SMT sibling on a shared host), so that result understates the kernel\n"
@@ -57,11 +61,13 @@ enum RunSummary {
         let est = r.estimates.filter { $0.threads == maxT }
         if !est.isEmpty {
             out += "Model estimates at t\(maxT) (linear projections only: attention, norms, sampling excluded)\n"
-            out += row(["model", "format", "decode tok/s", "ms/token", "prefill tok/s", "J/token"])
+            var table = TextTable(["model", "format", "decode tok/s", "ms/token", "prefill tok/s", "J/token"],
+                                  rightAligned: [2, 3, 4, 5], indent: "  ")
             for e in est {
-                out += row([e.model, e.format, e.decodeTokensPerS.map(f1) ?? "-", e.decodeMsPerToken.map(f1) ?? "-",
-                            e.prefillTokensPerS.map(f1) ?? "-", e.joulesPerToken.map { String(format: "%.3g", $0) } ?? "-"])
+                table.append([e.model, e.format, e.decodeTokensPerS.map(f1) ?? "-", e.decodeMsPerToken.map(f1) ?? "-",
+                              e.prefillTokensPerS.map(f1) ?? "-", e.joulesPerToken.map { String(format: "%.3g", $0) } ?? "-"])
             }
+            out += table.render()
             out += "  energy source: \(r.energy.source.rawValue)\(r.energy.source == .modeled ? " (a model, not a measurement)" : "")\n\n"
         }
 
@@ -95,11 +101,6 @@ enum RunSummary {
     }
 
     static func uniq(_ xs: [String]) -> [String] { var seen = Set<String>(); return xs.filter { seen.insert($0).inserted } }
-    static func row(_ cells: [String]) -> String {
-        let widths = [8, 5, 16, 12, 10, 8, 8, 16, 12]
-        return "  " + cells.enumerated().map { i, c in c.padding(toLength: max(c.count, i < widths.count ? widths[i] : 10), withPad: " ", startingAt: 0) }
-            .joined(separator: " ") + "\n"
-    }
     static func f0(_ x: Double) -> String { String(format: "%.0f", x) }
     static func f1(_ x: Double) -> String { String(format: "%.1f", x) }
     static func pct(_ x: Double) -> String { String(format: "%.0f%%", 100 * x) }

@@ -106,7 +106,7 @@ final class ProfileTests: XCTestCase {
             XCTAssertTrue(text.contains("available: default, gemma3-270m, llama3-8b"), text)
         }
         XCTAssertThrowsError(try ProfileLoader.resolve("nope/x.yaml")) {
-            XCTAssertEqual("\($0)", "--profile: nope/x.yaml: no such file")
+            XCTAssertEqual("\($0)", "nope/x.yaml: no such profile file", "a missing file is bad input (exit 1), not a usage error")
         }
     }
 

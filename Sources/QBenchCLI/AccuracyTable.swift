@@ -2,9 +2,11 @@
 // calibration methods and the mixed-precision plan. A pure function of the report.
 import Foundation
 import QBenchFormats
+import QBenchAccuracy
+import QBenchSupport
 
-public enum AccuracyTable {
-    public static func render(_ r: AccuracyReport, verbose: Bool = false) -> String {
+enum AccuracyTable {
+    static func render(_ r: AccuracyReport, verbose: Bool = false) -> String {
         var out = ""
         let m = r.model
         out += "Model     \(m.path)\n"
@@ -91,23 +93,10 @@ public enum AccuracyTable {
         return out
     }
 
-    /// Columns padded to their widest cell; `rightAligned` lists the numeric columns.
     static func table(_ header: [String], _ rows: [[String]], rightAligned: [Int]) -> String {
-        let all = [header] + rows
-        var widths = [Int](repeating: 0, count: header.count)
-        for row in all { for (i, c) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
-        var out = ""
-        for row in all {
-            var line = ""
-            for (i, c) in row.enumerated() where i < widths.count {
-                let pad = String(repeating: " ", count: widths[i] - c.count)
-                // The last column is not padded on the right, so lines carry no trailing blanks.
-                let cell = rightAligned.contains(i) ? pad + c : (i == row.count - 1 ? c : c + pad)
-                line += (i == 0 ? "" : "  ") + cell
-            }
-            out += line.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
-        }
-        return out
+        var t = TextTable(header, rightAligned: Set(rightAligned))
+        t.rows = rows
+        return t.render()
     }
 
     static func fixed(_ v: Double, _ digits: Int) -> String {
