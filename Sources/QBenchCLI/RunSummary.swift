@@ -34,9 +34,9 @@ enum RunSummary {
         let formats = uniq(r.results.map(\.weightFormat))
         var disturbed = false
         for op in KernelOp.matrix {
-            let shapes = r.results.filter { $0.op == op && $0.shape.m == (op == .gemv ? 1 : $0.shape.m) }
-                .filter { !(op == .gemv && $0.shape.n > 4 * $0.shape.k) } // lm_head is not a per-layer shape
-            guard let biggest = shapes.max(by: { Double($0.shape.n) * Double($0.shape.k) * Double($0.shape.m) < Double($1.shape.n) * Double($1.shape.k) * Double($1.shape.m) })?.shape else { continue }
+            let shapes = r.results.filter { $0.op == op && $0.shape.tokens == (op == .gemv ? 1 : $0.shape.tokens) }
+                .filter { !(op == .gemv && $0.shape.outputs > 4 * $0.shape.k) } // lm_head is not a per-layer shape
+            guard let biggest = shapes.max(by: { $0.shape.ops < $1.shape.ops })?.shape else { continue }
             for f in formats {
                 guard let best = r.results.filter({ $0.op == op && $0.weightFormat == f && $0.shape == biggest && $0.threads == maxT })
                     .min(by: { $0.medianNs < $1.medianNs }) else { continue }

@@ -17,15 +17,21 @@ public enum Projection: String, Codable, Sendable, CaseIterable {
 }
 
 /// A matrix product: `m` tokens, `n` outputs, `k` inputs.
+/// A matrix product's shape on the one axis naming (tokens x outputs x k; see KernelOperands). Reports keep their
+/// documented spelling: JSON keys `m` (tokens), `n` (outputs), `k`, and "MxNxK" in result keys.
 public struct MatmulShape: Codable, Sendable, Hashable, CustomStringConvertible {
-    public var m: Int
-    public var n: Int
+    /// Activation rows: 1 for decode, the prompt length for prefill.
+    public var tokens: Int
+    /// Weight rows (output features).
+    public var outputs: Int
+    /// The reduction length (input features).
     public var k: Int
-    public init(m: Int, n: Int, k: Int) { self.m = m; self.n = n; self.k = k }
-    /// "1x4096x4096" (m x n x k): the shape part of a result key.
-    public var description: String { "\(m)x\(n)x\(k)" }
+    public init(tokens: Int, outputs: Int, k: Int) { self.tokens = tokens; self.outputs = outputs; self.k = k }
+    enum CodingKeys: String, CodingKey { case tokens = "m", outputs = "n", k }
+    /// "1x4096x4096" (tokens x outputs x k): the shape part of a result key.
+    public var description: String { "\(tokens)x\(outputs)x\(k)" }
     /// Multiply-adds counted as two operations.
-    public var ops: Double { 2 * Double(m) * Double(n) * Double(k) }
+    public var ops: Double { 2 * Double(tokens) * Double(outputs) * Double(k) }
 }
 
 /// One projection's benchmark shape for a model.
@@ -62,7 +68,7 @@ public struct ModelProfile: Codable, Sendable, Equatable {
     public var resolvedHeadDim: Int { headDim ?? (heads > 0 ? hiddenSize / heads : 0) }
 
     /// (n outputs, k inputs) of a projection's weight matrix.
-    public func weightShape(_ p: Projection) -> (n: Int, k: Int) {
+    public func weightShape(_ p: Projection) -> (outputs: Int, k: Int) {
         let q = heads * resolvedHeadDim, kv = kvHeads * resolvedHeadDim
         switch p {
         case .q: return (q, hiddenSize)
@@ -81,7 +87,7 @@ public struct ModelProfile: Codable, Sendable, Equatable {
     public func decodeShapes() -> [ProjectionShape] {
         Projection.allCases.map { p in
             let w = weightShape(p)
-            return ProjectionShape(model: name, projection: p, op: .gemv, shape: MatmulShape(m: 1, n: w.n, k: w.k), count: count(p))
+            return ProjectionShape(model: name, projection: p, op: .gemv, shape: MatmulShape(tokens: 1, outputs: w.outputs, k: w.k), count: count(p))
         }
     }
 
@@ -91,16 +97,16 @@ public struct ModelProfile: Codable, Sendable, Equatable {
         Projection.allCases.map { p in
             let w = weightShape(p)
             if p == .lmHead {
-                return ProjectionShape(model: name, projection: p, op: .gemv, shape: MatmulShape(m: 1, n: w.n, k: w.k), count: 1)
+                return ProjectionShape(model: name, projection: p, op: .gemv, shape: MatmulShape(tokens: 1, outputs: w.outputs, k: w.k), count: 1)
             }
             return ProjectionShape(model: name, projection: p, op: .gemm,
-                                   shape: MatmulShape(m: promptLength, n: w.n, k: w.k), count: layers)
+                                   shape: MatmulShape(tokens: promptLength, outputs: w.outputs, k: w.k), count: layers)
         }
     }
 
     /// Weights in the projections (embedding table not counted unless tied to lm_head, which it is in effect).
     public var projectionParameters: Int {
-        Projection.allCases.reduce(0) { acc, p in let w = weightShape(p); return acc + w.n * w.k * count(p) }
+        Projection.allCases.reduce(0) { acc, p in let w = weightShape(p); return acc + w.outputs * w.k * count(p) }
     }
 
     /// Problems with the numbers, each with its key (snake_case) and a message.

@@ -64,7 +64,7 @@ public enum Estimates {
         var missing: [String] = []
         var basis: [String] = []
         func shapeText(_ p: Projection, m: Int) -> String {
-            let w = model.weightShape(p); return "\(m)x\(w.n)x\(w.k)"
+            let w = model.weightShape(p); return "\(m)x\(w.outputs)x\(w.k)"
         }
 
         var decodeNs: Double? = 0, decodeJ: Double? = 0

@@ -23,10 +23,10 @@ public final class KernelBench: @unchecked Sendable {
     /// Bytes one call moves: weights (+ side arrays) + activations in + results out.
     public var bytesPerCall: Double {
         let o = kernel.operands
-        return Double(kernel.weightBytes) + Double(o.activationStride * o.N) + Double(o.M * o.N * 4)
+        return Double(kernel.weightBytes) + Double(o.activationStride * o.tokens) + Double(o.outputs * o.tokens * 4)
     }
     /// Multiply and add counted separately.
-    public var opsPerCall: Double { 2 * Double(kernel.operands.M) * Double(kernel.operands.K) * Double(kernel.operands.N) }
+    public var opsPerCall: Double { 2 * Double(kernel.operands.outputs) * Double(kernel.operands.k) * Double(kernel.operands.tokens) }
 
     /// - Parameters:
     ///   - coldBytes: when non-nil, weights are replicated so that more than this many bytes are read between two
@@ -35,7 +35,7 @@ public final class KernelBench: @unchecked Sendable {
     public init(kernel: PreparedKernel, coldBytes: Int?, quantizer: KernelVariant?, registry: KernelRegistry = .builtIn) throws {
         self.kernel = kernel
         let w = kernel.packed.map { UnsafeRawPointer($0.pointer) } ?? UnsafeRawPointer(kernel.operands.weights.pointer)
-        let bytes = kernel.packed?.count ?? kernel.operands.weightStride * kernel.operands.M
+        let bytes = kernel.packed?.count ?? kernel.operands.weightStride * kernel.operands.outputs
         if let cold = coldBytes, bytes < cold {
             // Enough copies that cycling through them reads more than `cold` bytes before a copy comes back.
             let n = cold / max(1, bytes) + 2
@@ -47,8 +47,8 @@ public final class KernelBench: @unchecked Sendable {
             arena = nil; copyStride = 0; copies = 1
         }
         quant = quantizer.flatMap { registry.entry($0)?.pointee.quant }
-        scratchScales = .allocate(capacity: max(1, kernel.operands.N))
-        scratchScales.initialize(repeating: 0, count: max(1, kernel.operands.N))
+        scratchScales = .allocate(capacity: max(1, kernel.operands.tokens))
+        scratchScales.initialize(repeating: 0, count: max(1, kernel.operands.tokens))
         scratchSums = .allocate(capacity: max(1, kernel.operands.activationSums.count))
         scratchSums.initialize(repeating: 0, count: max(1, kernel.operands.activationSums.count))
     }
@@ -62,8 +62,8 @@ public final class KernelBench: @unchecked Sendable {
     /// (16 when the variant repacks into x16 units), and the bytes of one copy.
     private func weightLayout(threads: Int) -> (ranges: [Range<Int>], unitRows: Int, bytes: Int) {
         let o = kernel.operands
-        return (kernelRowRanges(rows: o.M, threads: threads, align: kernel.variant.rowAlign),
-                kernel.packed == nil ? 1 : 16, kernel.packed?.count ?? o.weightStride * o.M)
+        return (kernelRowRanges(rows: o.outputs, threads: threads, align: kernel.variant.rowAlign),
+                kernel.packed == nil ? 1 : 16, kernel.packed?.count ?? o.weightStride * o.outputs)
     }
 
     /// What each of `threads` workers streams over a full rotation of a cold bench: its rows' bytes in every
@@ -75,9 +75,9 @@ public final class KernelBench: @unchecked Sendable {
         let (ranges, unitRows, bytes) = weightLayout(threads: threads)
         return ranges.map { r in
             guard !r.isEmpty else { return [] }
-            let lo = WeightPlacement.offset(ofRow: r.lowerBound, rows: o.M, unitRows: unitRows, bufferBytes: bytes) / 64 * 64
-            let hi = r.upperBound >= o.M ? bytes
-                : WeightPlacement.offset(ofRow: r.upperBound, rows: o.M, unitRows: unitRows, bufferBytes: bytes)
+            let lo = WeightPlacement.offset(ofRow: r.lowerBound, rows: o.outputs, unitRows: unitRows, bufferBytes: bytes) / 64 * 64
+            let hi = r.upperBound >= o.outputs ? bytes
+                : WeightPlacement.offset(ofRow: r.upperBound, rows: o.outputs, unitRows: unitRows, bufferBytes: bytes)
             let n = (hi - lo) / 256 * 256
             guard n > 0 else { return [] }
             return (0..<copies).map { c in (UnsafeRawPointer(arena.pointer + c * copyStride + lo), n) }
@@ -98,7 +98,7 @@ public final class KernelBench: @unchecked Sendable {
         }
         var outcome = WeightPlacementOutcome.singleNode
         for b in bases {
-            outcome = placer.placeWeights(base: b, bufferBytes: bytes, rows: o.M, unitRows: unitRows, rowRanges: ranges,
+            outcome = placer.placeWeights(base: b, bufferBytes: bytes, rows: o.outputs, unitRows: unitRows, rowRanges: ranges,
                                           nodes: pool.nodes)
             if case .notPlaced = outcome { return outcome }
             if case .singleNode = outcome { return outcome }
@@ -115,16 +115,16 @@ public final class KernelBench: @unchecked Sendable {
         let o = kernel.operands
         if let q = quant {
             let scales = scratchScales, sums = o.group > 0 ? scratchSums : nil
-            let out = o.activations.pointer, stride = o.activationStride, K = o.K, group = o.group
+            let out = o.activations.pointer, stride = o.activationStride, K = o.k, group = o.group
             o.activationFloats.withUnsafeBufferPointer { src in
                 let x = src.baseAddress!
-                if pool.threadCount > 1, o.N >= 2 * pool.threadCount {
-                    pool.parallelRows(o.N, align: 1) { n0, n1 in
+                if pool.threadCount > 1, o.tokens >= 2 * pool.threadCount {
+                    pool.parallelRows(o.tokens, align: 1) { n0, n1 in
                         KernelOperands.encodeRows(q, x, rows: n0..<n1, K: K, group: group, into: out, stride: stride,
                                                   scales: scales, sums: sums)
                     }
                 } else {
-                    KernelOperands.encodeRows(q, x, rows: 0..<o.N, K: K, group: group, into: out, stride: stride,
+                    KernelOperands.encodeRows(q, x, rows: 0..<o.tokens, K: K, group: group, into: out, stride: stride,
                                               scales: scales, sums: sums)
                 }
             }

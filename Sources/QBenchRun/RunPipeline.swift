@@ -204,11 +204,7 @@ public final class RunPipeline {
     static func row(_ r: KernelVerification) -> KernelRow {
         var verification: Verification?
         if let check = r.check {
-            let elements = r.shapes.reduce(0) { acc, s in
-                let d = s.split(separator: "x").compactMap { Int($0) }
-                return acc + (d.count == 3 ? d[0] * d[2] : 0)
-            }
-            verification = Verification(method: check == "nmse" ? .nmse : .bitExact, elements: elements,
+            verification = Verification(method: check == "nmse" ? .nmse : .bitExact, elements: r.elementsCompared,
                                         mismatches: r.mismatchedOutputs ?? 0, nmse: r.nmse, tolerance: r.nmseBound,
                                         maxAbsErr: r.maxAbsErr)
         }
@@ -240,7 +236,7 @@ public final class RunPipeline {
         var representative: [KernelOp: MatmulShape] = [:]
         if let first = profile.models.first {
             for s in first.prefillShapes(promptLength: profile.promptLength) + first.decodeShapes() where s.projection != .lmHead {
-                if let cur = representative[s.op], Double(cur.n) * Double(cur.k) >= Double(s.shape.n) * Double(s.shape.k) { continue }
+                if let cur = representative[s.op], Double(cur.outputs) * Double(cur.k) >= Double(s.shape.outputs) * Double(s.shape.k) { continue }
                 representative[s.op] = s.shape
             }
         }
@@ -273,7 +269,7 @@ public final class RunPipeline {
                 let operands: KernelOperands
                 do {
                     operands = try KernelOperands(weightFormat: v.weightFormat, activationFormat: v.activationFormat,
-                                                  M: job.shape.n, K: job.shape.k, N: job.shape.m, seed: seed, registry: registry)
+                                                  outputs: job.shape.outputs, k: job.shape.k, tokens: job.shape.tokens, seed: seed, registry: registry)
                 } catch {
                     log("qbench run: skipped \(v.key) \(job.shape): \(error)")
                     continue

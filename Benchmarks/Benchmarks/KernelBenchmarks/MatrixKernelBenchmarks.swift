@@ -82,7 +82,7 @@ func matrixKernelBenchmarks() {
                 benchmark.measurement(weightGBPerSecond, Int(Double(bench.kernel.weightBytes) / Double(ns) * 1000))
             }
         } setup: {
-            let ops = try KernelOperands(weightFormat: format, activationFormat: v.activationFormat, M: 4096, K: 14336, N: 1, seed: 3)
+            let ops = try KernelOperands(weightFormat: format, activationFormat: v.activationFormat, outputs: 4096, k: 14336, tokens: 1, seed: 3)
             return try KernelBench(kernel: PreparedKernel(variant: v, operands: ops), coldBytes: cold,
                                    quantizer: bestQuantizer(for: v, device: device))
         }
@@ -100,7 +100,7 @@ func matrixKernelBenchmarks() {
                 benchmark.measurement(gopPerSecond, Int(bench.opsPerCall / Double(ns)))
             }
         } setup: {
-            let ops = try KernelOperands(weightFormat: format, activationFormat: v.activationFormat, M: 4096, K: 14336, N: 512, seed: 5)
+            let ops = try KernelOperands(weightFormat: format, activationFormat: v.activationFormat, outputs: 4096, k: 14336, tokens: 512, seed: 5)
             return try KernelBench(kernel: PreparedKernel(variant: v, operands: ops), coldBytes: nil,
                                    quantizer: bestQuantizer(for: v, device: device))
         }

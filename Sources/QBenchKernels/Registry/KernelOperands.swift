@@ -62,11 +62,13 @@ public enum KernelLayout {
     }
 }
 
-/// Inputs of one matrix kernel call: M x K weights, N activation rows, in the stored layouts.
+/// Inputs of one matrix kernel call: `outputs` x `k` weights and `tokens` activation rows, in the stored layouts.
+/// Axes, named once for Swift: tokens (activation rows), outputs (weight rows), k (the reduction). The C ABI's
+/// qb_mat_args calls them N, M and K; `PreparedKernel.withArgs` is the one place that maps them.
 public final class KernelOperands: @unchecked Sendable {
     public let weightFormat: String
     public let activationFormat: String
-    public let M: Int, K: Int, N: Int, group: Int
+    public let outputs: Int, k: Int, tokens: Int, group: Int
     public let weights: AlignedBuffer
     public let weightStride: Int
     public let weightScales: [Float]
@@ -81,14 +83,14 @@ public final class KernelOperands: @unchecked Sendable {
     /// Random weights (valid scales, arbitrary quants including the extremes) and activations encoded with
     /// the scalar `quantize_row` of the activation format.
     /// - Throws: `QBError.other` when the shape does not fit the formats or the registry lacks the encoder.
-    public init(weightFormat: String, activationFormat: String, M: Int, K: Int, N: Int, seed: UInt64,
+    public init(weightFormat: String, activationFormat: String, outputs M: Int, k K: Int, tokens N: Int, seed: UInt64,
                 registry: KernelRegistry = .builtIn) throws {
         guard M > 0, N > 0, K > 0, let wrow = KernelLayout.weightRowBytes(weightFormat, K: K),
               let xrow = KernelLayout.activationRowBytes(activationFormat, K: K) else {
             throw QBError.other("shape M=\(M) K=\(K) N=\(N) does not fit \(weightFormat) x \(activationFormat)")
         }
         self.weightFormat = weightFormat; self.activationFormat = activationFormat
-        self.M = M; self.K = K; self.N = N
+        self.outputs = M; self.k = K; self.tokens = N
         group = KernelFormats.group(of: weightFormat)
         var rng = KernelRNG(seed: seed)
         weightStride = wrow
@@ -217,20 +219,20 @@ public final class PreparedKernel: @unchecked Sendable {
         self.variant = variant
         self.operands = operands
         entry = e
-        let ldy = operands.M + max(0, ldyPad)
+        let ldy = operands.outputs + max(0, ldyPad)
         self.ldy = ldy
-        let out = try AlignedBuffer(count: ldy * operands.N * 4)
+        let out = try AlignedBuffer(count: ldy * operands.tokens * 4)
         output = out
         if let rfn = e.pointee.repack_fn, let rsz = e.pointee.repack_size {
-            let size = rsz(Int32(operands.M), Int32(operands.K), Int32(operands.group))
-            guard size > 0 else { throw QBError.other("\(variant.key) cannot repack M=\(operands.M) K=\(operands.K)") }
+            let size = rsz(Int32(operands.outputs), Int32(operands.k), Int32(operands.group))
+            guard size > 0 else { throw QBError.other("\(variant.key) cannot repack M=\(operands.outputs) K=\(operands.k)") }
             let buf = try AlignedBuffer(count: Int(size))
             Self.withArgs(operands, weights: operands.weights.pointer, output: out, ldy: ldy) { a in rfn(a, buf.pointer) }
             packed = buf
             weightBytes = Int(size)
         } else {
             packed = nil
-            weightBytes = operands.weightStride * operands.M + operands.weightScales.count * 4 + operands.weightZeros.count
+            weightBytes = operands.weightStride * operands.outputs + operands.weightScales.count * 4 + operands.weightZeros.count
         }
     }
 
@@ -248,7 +250,7 @@ public final class PreparedKernel: @unchecked Sendable {
                         a.x_scales = xs.isEmpty ? nil : xs.baseAddress
                         a.x_sums = xsum.isEmpty ? nil : xsum.baseAddress
                         a.y = output.pointer.assumingMemoryBound(to: Float.self)
-                        a.M = Int32(operands.M); a.K = Int32(operands.K); a.N = Int32(operands.N)
+                        a.M = Int32(operands.outputs); a.K = Int32(operands.k); a.N = Int32(operands.tokens)
                         a.group = Int32(operands.group)
                         a.w_stride = operands.weightStride
                         a.x_stride = operands.activationStride
@@ -271,27 +273,27 @@ public final class PreparedKernel: @unchecked Sendable {
 
     /// Runs every row, split over the pool at the variant's row alignment.
     public func run(pool: KernelThreadPool) {
-        pool.parallelRows(operands.M, align: variant.rowAlign) { m0, m1 in run(rows: m0..<m1) }
+        pool.parallelRows(operands.outputs, align: variant.rowAlign) { m0, m1 in run(rows: m0..<m1) }
     }
 
     /// The outputs, N rows of M (the padding of ldy dropped).
     public var y: [Float] {
         let p = output.pointer.assumingMemoryBound(to: Float.self)
-        var out = [Float](repeating: 0, count: operands.M * operands.N)
-        for n in 0..<operands.N { for m in 0..<operands.M { out[n * operands.M + m] = p[n * ldy + m] } }
+        var out = [Float](repeating: 0, count: operands.outputs * operands.tokens)
+        for n in 0..<operands.tokens { for m in 0..<operands.outputs { out[n * operands.outputs + m] = p[n * ldy + m] } }
         return out
     }
 
     /// Fills the outputs (padding included) with a bit pattern, so a kernel that skips an output is caught.
     public func poisonOutput(_ bits: UInt32 = 0x7fc0_dead) {
         let p = output.pointer.assumingMemoryBound(to: UInt32.self)
-        for i in 0..<(ldy * operands.N) { p[i] = bits }
+        for i in 0..<(ldy * operands.tokens) { p[i] = bits }
     }
 
     /// Whether the padding between rows (columns M..<ldy) still holds `bits`: kernels must not write there.
     public func paddingIntact(_ bits: UInt32 = 0x7fc0_dead) -> Bool {
         let p = output.pointer.assumingMemoryBound(to: UInt32.self)
-        for n in 0..<operands.N { for m in operands.M..<ldy where p[n * ldy + m] != bits { return false } }
+        for n in 0..<operands.tokens { for m in operands.outputs..<ldy where p[n * ldy + m] != bits { return false } }
         return true
     }
 }

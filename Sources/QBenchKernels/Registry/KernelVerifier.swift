@@ -27,8 +27,10 @@ public struct KernelVerification: Codable, Sendable, Equatable {
     public var nmse: Double?
     public var nmseBound: Double?
     public var maxAbsErr: Double?
-    /// Shapes compared, `MxKxN`.
+    /// Shapes compared, `outputs x k x tokens` (`1xK` for quantize_row).
     public var shapes: [String]
+    /// Output elements compared over the matrix shapes (0 for quantize_row).
+    public var elementsCompared = 0
     public var detail: String?
 
     init(_ v: KernelVariant, _ status: KernelStatus) {
@@ -37,10 +39,14 @@ public struct KernelVerification: Codable, Sendable, Equatable {
     }
 }
 
+/// A verification shape, on the one axis naming (see KernelOperands); printed `outputs x k x tokens` as reports
+/// have always shown it.
 public struct VerificationShape: Codable, Sendable, Equatable, CustomStringConvertible {
-    public var M: Int, K: Int, N: Int
-    public init(M: Int, K: Int, N: Int) { self.M = M; self.K = K; self.N = N }
-    public var description: String { "\(M)x\(K)x\(N)" }
+    public var outputs: Int, k: Int, tokens: Int
+    public init(outputs: Int, k: Int, tokens: Int) { self.outputs = outputs; self.k = k; self.tokens = tokens }
+    public var description: String { "\(outputs)x\(k)x\(tokens)" }
+    /// Output elements compared.
+    public var elements: Int { outputs * tokens }
 }
 
 public enum KernelVerifier {
@@ -60,7 +66,7 @@ public enum KernelVerifier {
         let ns = v.op == .gemv ? [1] : [1, 3, 17]
         var out: [VerificationShape] = []
         for (i, k) in ks.enumerated() {
-            for n in ns { out.append(VerificationShape(M: i == 0 ? 37 : 53, K: k, N: n)) }
+            for n in ns { out.append(VerificationShape(outputs: i == 0 ? 37 : 53, k: k, tokens: n)) }
         }
         return out
     }
@@ -115,16 +121,17 @@ public enum KernelVerifier {
         var worstNMSE = 0.0, maxAbs = 0.0, mismatched = 0
         for (i, s) in shapes(for: v).enumerated() {
             r.shapes.append(s.description)
+            r.elementsCompared += s.elements
             do {
                 let ops = try KernelOperands(weightFormat: v.weightFormat, activationFormat: v.activationFormat,
-                                             M: s.M, K: s.K, N: s.N, seed: seed &+ UInt64(i), registry: registry)
+                                             outputs: s.outputs, k: s.k, tokens: s.tokens, seed: seed &+ UInt64(i), registry: registry)
                 let want = try PreparedKernel(variant: ref, operands: ops, registry: registry)
-                want.run(rows: 0..<s.M)
+                want.run(rows: 0..<s.outputs)
                 let got = try PreparedKernel(variant: v, operands: ops, registry: registry, ldyPad: 5)
                 got.poisonOutput()
                 let cut = 13 // not a multiple of any tile
                 got.run(rows: 0..<cut)
-                got.run(rows: cut..<s.M)
+                got.run(rows: cut..<s.outputs)
                 guard got.paddingIntact() else {
                     r.status = .mismatch
                     r.detail = "wrote outside its rows at \(s)"

@@ -231,7 +231,7 @@ final class SamplerEnergyTests: XCTestCase {
         XCTAssertEqual(e.joules, 0.020, accuracy: 1e-12)
         XCTAssertEqual(e.seconds, 0.010, accuracy: 1e-12)
         let row = ResultRow.make(op: .gemv, weightFormat: "f32", activationFormat: "f32", variant: "scalar",
-                                 shape: MatmulShape(m: 1, n: 8, k: 8), threads: 1, run: run, bytesPerCall: 1e6,
+                                 shape: MatmulShape(tokens: 1, outputs: 8, k: 8), threads: 1, run: run, bytesPerCall: 1e6,
                                  opsPerCall: 128, limits: ValidityLimits(minSamples: 10, minTotalNs: 10_000_000, maxNoise: 0.1))
         XCTAssertEqual(row.energy?.joules ?? 0, 0.001, accuracy: 1e-12)
         XCTAssertEqual(row.energy?.watts ?? 0, 2, accuracy: 1e-9)

@@ -56,7 +56,7 @@ final class KernelSpeedReportTests: XCTestCase {
                     "gemv/q8_0/q8_0/avx2", "gemv/q4_0/q8_0/avx2"]
         for key in gemv {
             guard let v = variant(key) else { continue }
-            let ops = try KernelOperands(weightFormat: v.weightFormat, activationFormat: v.activationFormat, M: M, K: K, N: 1, seed: 11)
+            let ops = try KernelOperands(weightFormat: v.weightFormat, activationFormat: v.activationFormat, outputs: M, k: K, tokens: 1, seed: 11)
             let k = try PreparedKernel(variant: v, operands: ops)
             let same = try LimitKernels.ReadBuffers(bytesPerThread: max(256, k.weightBytes / T), threads: T)
             var bk = Double.infinity, bs = Double.infinity, bd = Double.infinity
@@ -85,7 +85,7 @@ final class KernelSpeedReportTests: XCTestCase {
             guard let v = variant(key), let pk = LimitKernels.peaks.first(where: { $0.variant == pv && $0.kind == pkind }),
                   pk.missing(from: f).isEmpty else { continue }
             let N = 512
-            let ops = try KernelOperands(weightFormat: v.weightFormat, activationFormat: v.activationFormat, M: M, K: K, N: N, seed: 12)
+            let ops = try KernelOperands(weightFormat: v.weightFormat, activationFormat: v.activationFormat, outputs: M, k: K, tokens: N, seed: 12)
             let k = try PreparedKernel(variant: v, operands: ops)
             // size the peak loop to ~100 ms
             let cal = LimitKernels.measurePeak(pk, pool: pool, iterations: 20_000)

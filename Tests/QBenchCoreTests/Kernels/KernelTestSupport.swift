@@ -37,7 +37,7 @@ enum KernelTestSupport {
     /// Weights of row m as doubles, decoded from the stored layout by the rules of docs/layouts.md.
     static func weightRow(_ o: KernelOperands, _ m: Int) -> [Double] {
         let p = UnsafePointer(o.weights.pointer.assumingMemoryBound(to: UInt8.self)) + m * o.weightStride
-        let K = o.K
+        let K = o.k
         var w = [Double](repeating: 0, count: K)
         switch o.weightFormat {
         case "q8_0":
@@ -75,7 +75,7 @@ enum KernelTestSupport {
         let w = UnsafePointer(o.weights.pointer.assumingMemoryBound(to: UInt8.self)) + m * o.weightStride
         let x = UnsafePointer(o.activations.pointer.assumingMemoryBound(to: UInt8.self)) + n * o.activationStride
         var c = 0.0
-        for b in 0..<(o.K / 32) {
+        for b in 0..<(o.k / 32) {
             let mw = f16(w, b * 20 + 2), dx = f16(x, b * 36), s = f16(x, b * 36 + 2)
             var sum = 0
             for j in 0..<32 { sum += Int(Int8(bitPattern: x[b * 36 + 4 + j])) }
@@ -87,7 +87,7 @@ enum KernelTestSupport {
     /// Activations of row n as doubles, decoded from their encoded form.
     static func activationRow(_ o: KernelOperands, _ n: Int) -> [Double] {
         let p = UnsafePointer(o.activations.pointer.assumingMemoryBound(to: UInt8.self)) + n * o.activationStride
-        let K = o.K
+        let K = o.k
         switch o.activationFormat {
         case "q8_0": return (0..<K).map { k in f16(p, k / 32 * 34) * Double(Int8(bitPattern: p[k / 32 * 34 + 2 + k % 32])) }
         case "q8_1": return (0..<K).map { k in f16(p, k / 32 * 36) * Double(Int8(bitPattern: p[k / 32 * 36 + 4 + k % 32])) }

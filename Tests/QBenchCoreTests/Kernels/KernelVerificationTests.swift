@@ -70,7 +70,7 @@ final class KernelVerificationTests: XCTestCase {
         ]
         for (w, x, fn, exact) in cases {
             for (M, K, N) in [(37, w == "q8_0" ? 96 : 99, 3), (53, w == "q8_0" ? 320 : 131, 17), (16, 64, 1)] {
-                let ops = try KernelOperands(weightFormat: w, activationFormat: x, M: M, K: K, N: N, seed: 7)
+                let ops = try KernelOperands(weightFormat: w, activationFormat: x, outputs: M, k: K, tokens: N, seed: 7)
                 let ref = try PreparedKernel(variant: XCTUnwrap(reg.variant("gemm/\(w)/\(x)/scalar")), operands: ops)
                 ref.run(rows: 0..<M)
                 // Run the emulated kernel through the same operands: borrow the scalar entry's buffers.
@@ -120,7 +120,7 @@ final class KernelVerificationTests: XCTestCase {
             let size = reg.entry(v)!.pointee.repack_size!(4, 48, 0)
             XCTAssertEqual(size, 0, "\(v.key) accepted K = 48")
         }
-        XCTAssertThrowsError(try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", M: 4, K: 48, N: 1, seed: 1))
+        XCTAssertThrowsError(try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", outputs: 4, k: 48, tokens: 1, seed: 1))
     }
 
     func testAKernelThatRunsButComputesWrong_isAMismatchWithCounts() throws {

@@ -18,7 +18,7 @@ final class ScalarReferenceTests: XCTestCase {
         for (w, x) in pairs {
             let v = try XCTUnwrap(reg.variant("gemm/\(w)/\(x)/scalar"), "scalar gemm \(w) x \(x) missing")
             let K = KernelFormats.group(of: w) > 0 ? 4 * KernelFormats.group(of: w) : (w == "i8_pc" || w.hasPrefix("f") || w == "bf16" ? 301 : 320)
-            let ops = try KernelOperands(weightFormat: w, activationFormat: x, M: 7, K: K, N: 3, seed: 42)
+            let ops = try KernelOperands(weightFormat: w, activationFormat: x, outputs: 7, k: K, tokens: 3, seed: 42)
             let k = try PreparedKernel(variant: v, operands: ops)
             k.run(rows: 0..<7)
             let y = k.y

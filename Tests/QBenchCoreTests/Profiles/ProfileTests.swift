@@ -46,12 +46,12 @@ final class ProfileTests: XCTestCase {
 
     func testGemma3_headDimLargerThanHiddenOverHeads() throws {
         let m = try XCTUnwrap(try load("gemma3-270m").models.first)
-        XCTAssertEqual(m.weightShape(.q).n, 1024)
+        XCTAssertEqual(m.weightShape(.q).outputs, 1024)
         XCTAssertEqual(m.weightShape(.q).k, 640)
-        XCTAssertEqual(m.weightShape(.o).n, 640)
+        XCTAssertEqual(m.weightShape(.o).outputs, 640)
         XCTAssertEqual(m.weightShape(.o).k, 1024)
-        XCTAssertEqual(m.weightShape(.k).n, 256)
-        XCTAssertEqual(m.weightShape(.lmHead).n, 262144)
+        XCTAssertEqual(m.weightShape(.k).outputs, 256)
+        XCTAssertEqual(m.weightShape(.lmHead).outputs, 262144)
     }
 
     func testOtherModelDimensions() throws {
@@ -275,7 +275,7 @@ final class GGUFModelProfileTests: XCTestCase {
         XCTAssertEqual(m.name, "gemma3")
         XCTAssertEqual(m.headDim, 256)
         XCTAssertEqual(m.vocabSize, 262144)
-        XCTAssertEqual(m.weightShape(.q).n, 1024)
+        XCTAssertEqual(m.weightShape(.q).outputs, 1024)
     }
 
     func testFromGGUF_missingAndMalformedKeysAreNamed() throws {

@@ -27,7 +27,7 @@ final class DispatchCheckTests: XCTestCase {
         let plan = KernelDispatch.plan(features: zen4, arch: "x86_64", registry: .builtIn)
         XCTAssertEqual(plan.chosen(op: .gemm, weightFormat: "bf16"), "avx512_bf16")
         XCTAssertEqual(plan.chosen(op: .gemm, weightFormat: "q8_0"), "avx512_vnni")
-        let big = MatmulShape(m: 512, n: 14336, k: 4096), small = MatmulShape(m: 512, n: 1024, k: 4096)
+        let big = MatmulShape(tokens: 512, outputs: 14336, k: 4096), small = MatmulShape(tokens: 512, outputs: 1024, k: 4096)
         let rows = [
             row(.gemm, "bf16", "avx512_bf16", median: 390e6, shape: big),
             row(.gemm, "bf16", "avx512", median: 224e6, shape: big),

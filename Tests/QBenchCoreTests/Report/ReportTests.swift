@@ -31,7 +31,7 @@ enum SampleReport {
             step += 1
             clock.advance(100_000 + (step % 3) * 1_000)
         }
-        let shape = MatmulShape(m: 1, n: 4096, k: 4096)
+        let shape = MatmulShape(tokens: 1, outputs: 4096, k: 4096)
         let bytes = Double(4096 * 4096) * 0.5625 + 4096 * 1.0625 + 4096 * 4
         let roofline = RooflineSection(
             bandwidth: [BandwidthPoint(level: "l1", threads: 1, workingSetBytes: 16 << 10, gbPerS: 180),

@@ -47,7 +47,7 @@ final class RunPipelineTests: XCTestCase {
         let reg = KernelRegistry.builtIn
         let v = try XCTUnwrap(reg.variants.first { $0.op == .gemv && $0.weightFormat == "q4_0" && $0.variant == "scalar" })
         let q = reg.variants.first { $0.op == .quantizeRow && $0.weightFormat == "q8_0" && $0.variant == "scalar" }
-        let ops = try KernelOperands(weightFormat: "q4_0", activationFormat: "q8_0", M: 64, K: 256, N: 1, seed: 7)
+        let ops = try KernelOperands(weightFormat: "q4_0", activationFormat: "q8_0", outputs: 64, k: 256, tokens: 1, seed: 7)
         let kernel = try PreparedKernel(variant: v, operands: ops)
         let pool = KernelThreadPool(threads: 2)
         kernel.run(pool: pool)
@@ -70,20 +70,20 @@ final class RunPipelineTests: XCTestCase {
         for (wfmt, afmt) in [("u4_g32", "i8_pt"), ("q4_1", "q8_1"), ("q8_0", "q8_0")] {
             let v = try XCTUnwrap(reg.variants.first { $0.op == .gemm && $0.weightFormat == wfmt && $0.variant == "scalar" })
             let q = try XCTUnwrap(reg.variants.first { $0.op == .quantizeRow && $0.weightFormat == afmt && $0.variant == "scalar" })
-            let ops = try KernelOperands(weightFormat: wfmt, activationFormat: afmt, M: 48, K: 128, N: 11, seed: 5)
+            let ops = try KernelOperands(weightFormat: wfmt, activationFormat: afmt, outputs: 48, k: 128, tokens: 11, seed: 5)
             if wfmt == "u4_g32" { XCTAssertEqual(ops.activationSums.count, 11 * 4, "grouped: per-row group sums") }
             let kernel = try PreparedKernel(variant: v, operands: ops)
-            let serialBytes = Array(UnsafeRawBufferPointer(start: ops.activations.pointer, count: ops.activationStride * ops.N))
+            let serialBytes = Array(UnsafeRawBufferPointer(start: ops.activations.pointer, count: ops.activationStride * ops.tokens))
             let pool = KernelThreadPool(threads: 3)
             kernel.run(pool: pool)
             let expected = kernel.y
             let bench = try KernelBench(kernel: kernel, coldBytes: nil, quantizer: q)
-            memset(ops.activations.pointer, 0xA5, ops.activationStride * ops.N) // must all be rewritten by the call
+            memset(ops.activations.pointer, 0xA5, ops.activationStride * ops.tokens) // must all be rewritten by the call
             kernel.poisonOutput()
             bench.call(pool: pool)
-            XCTAssertEqual(Array(UnsafeRawBufferPointer(start: ops.activations.pointer, count: ops.activationStride * ops.N)),
+            XCTAssertEqual(Array(UnsafeRawBufferPointer(start: ops.activations.pointer, count: ops.activationStride * ops.tokens)),
                            serialBytes, "\(wfmt): activation bytes")
-            XCTAssertEqual((0..<ops.N).map { bench.scratchScales[$0].bitPattern }, ops.activationScales.map(\.bitPattern),
+            XCTAssertEqual((0..<ops.tokens).map { bench.scratchScales[$0].bitPattern }, ops.activationScales.map(\.bitPattern),
                            "\(wfmt): scales")
             XCTAssertEqual((0..<ops.activationSums.count).map { bench.scratchSums[$0] }, ops.activationSums, "\(wfmt): sums")
             XCTAssertEqual(kernel.y.map(\.bitPattern), expected.map(\.bitPattern), "\(wfmt): outputs")
@@ -94,7 +94,7 @@ final class RunPipelineTests: XCTestCase {
     func testRotatedSlices_coverEachWorkersRowsInEveryCopy() throws {
         let reg = KernelRegistry.builtIn
         let v = try XCTUnwrap(reg.variants.first { $0.op == .gemv && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
-        let ops = try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", M: 256, K: 512, N: 1, seed: 3)
+        let ops = try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", outputs: 256, k: 512, tokens: 1, seed: 3)
         let bench = try KernelBench(kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: 1 << 20, quantizer: nil)
         let slices = try XCTUnwrap(bench.rotatedSlices(threads: 2))
         XCTAssertEqual(slices.count, 2)
@@ -126,7 +126,7 @@ final class RunPipelineTests: XCTestCase {
         let features = Set(device.cpu.features)
         let reg = KernelRegistry.builtIn
         let v = try XCTUnwrap(reg.variants.first { $0.op == .gemm && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
-        let ops = try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", M: 64, K: 256, N: 8, seed: 5)
+        let ops = try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", outputs: 64, k: 256, tokens: 8, seed: 5)
         let pool = KernelThreadPool(threads: 2)
         let peakVariant = try XCTUnwrap(LimitKernels.runnablePeaks(features: features).first { $0.kind == "int8_dot" }?.variant)
         func roofline(peak: Double) -> RooflineSection {
@@ -179,6 +179,6 @@ final class RunPipelineTests: XCTestCase {
         XCTAssertEqual(profile.models.count, 1)
         XCTAssertEqual([m.hiddenSize, m.intermediateSize, m.layers, m.heads, m.kvHeads, m.vocabSize], [64, 160, 3, 4, 2, 500])
         XCTAssertTrue(source.contains("tiny.gguf"))
-        XCTAssertEqual(m.weightShape(.k).n, 32, "kv heads x head dim")
+        XCTAssertEqual(m.weightShape(.k).outputs, 32, "kv heads x head dim")
     }
 }
