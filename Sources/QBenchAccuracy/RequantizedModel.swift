@@ -86,11 +86,9 @@ public enum RequantizedModel {
             }
         }
         let data = try w.encoded()
-        // Checked again just before the rename: the analysis may have taken a while.
-        if !overwrite && FileManager.default.fileExists(atPath: url.path) {
-            throw QBError.io(path: url.path, message: "already exists; pass --force to replace it")
-        }
-        try AtomicFile.write(data, to: url)
+        // Without `overwrite` the file is published with a no-replace link: a file that appeared meanwhile (another
+        // writer) is kept and this write fails, instead of both "succeeding".
+        try AtomicFile.write(data, to: url, replace: overwrite)
         return WrittenModel(path: url.path, format: format, bytes: data.count, quantizedTensors: quantized,
                             copiedTensors: copied, omittedTensors: omitted)
     }

@@ -81,6 +81,8 @@ extension QBench {
                                          outDir: URL(fileURLWithPath: out), maxISA: maxISA?.name,
                                          variants: variants?.names, formats: try formats?.formats().map(\.rawValue),
                                          threads: try threads?.counts(), quick: quick, tdpWatts: tdp, perPU: perPU)
+                // Found out now, not after minutes of measuring: the report folder must take a file.
+                try AtomicFile.checkWritableDirectory(options.outDir)
                 let interrupt = InterruptFlag()
                 interrupt.installHandler()
                 defer { interrupt.uninstallHandler() }

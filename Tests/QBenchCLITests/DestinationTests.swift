@@ -1,0 +1,66 @@
+// Destinations are checked before any work, and nothing the user had is lost (issue: hardening).
+import Foundation
+import QBenchCore
+import QBenchTestSupport
+import XCTest
+
+final class DestinationTests: XCTestCase {
+    private func smallSafetensors(_ dir: URL) throws -> URL {
+        var w = SafetensorsWriter(metadata: ["format": "pt"])
+        var values = [Float](repeating: 0, count: 16 * 64)
+        for i in values.indices { values[i] = Float((i * 37) % 101) / 101 - 0.5 }
+        let bytes = values.withUnsafeBufferPointer { Data(buffer: $0) }
+        try w.addTensor(name: "w", dtype: .f32, shape: [16, 64], bytes: bytes)
+        let url = dir.appendingPathComponent("m.safetensors")
+        try w.write(to: url)
+        return url
+    }
+
+    func testRunOut_thatIsAFileFailsBeforeMeasuringAndLeavesItAlone() throws {
+        let dir = try TestPaths.scratch()
+        let file = dir.appendingPathComponent("not-a-folder")
+        try Data("keep me".utf8).write(to: file)
+        for out in [file.path, file.appendingPathComponent("under").path] {
+            let r = try QBenchBinary.run(["run", "--quick", "--profile", "smoke", "--out", out])
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.hasPrefix("qbench: \(out): "), r.stderr)
+            XCTAssertFalse(r.stderr.contains("NSCocoaErrorDomain"), r.stderr)
+            XCTAssertEqual(r.stdout, "", "nothing was measured")
+        }
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "keep me")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["not-a-folder"])
+    }
+
+    func testAccuracyWrite_refusesItsOwnInputEvenWithForce() throws {
+        let dir = try TestPaths.scratch()
+        let model = try smallSafetensors(dir)
+        let before = try Data(contentsOf: model)
+        let alias = dir.appendingPathComponent("./sub/../m.safetensors")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        for target in [model.path, alias.path] {
+            let r = try QBenchBinary.run(["accuracy", "--model", model.path, "--write", target, "--write-format", "q8_0",
+                                          "--force"])
+            XCTAssertEqual(r.status, 64, r.stderr)
+            XCTAssertTrue(r.stderr.contains("is the input model"), r.stderr)
+        }
+        XCTAssertEqual(try Data(contentsOf: model), before, "the input model is untouched")
+    }
+
+    func testAccuracyWrite_existingFileWithoutForceIsKept() throws {
+        let dir = try TestPaths.scratch()
+        let model = try smallSafetensors(dir)
+        let out = dir.appendingPathComponent("out.gguf")
+        try Data("theirs".utf8).write(to: out)
+        let r = try QBenchBinary.run(["accuracy", "--model", model.path, "--write", out.path, "--write-format", "q8_0"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stderr, "qbench: \(out.path): already exists; pass --force to replace it\n")
+        XCTAssertEqual(try String(contentsOf: out, encoding: .utf8), "theirs")
+        let forced = try QBenchBinary.run(["accuracy", "--model", model.path, "--write", out.path, "--write-format", "q8_0",
+                                           "--force"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertEqual(try GGUFFile(path: out.path).tensors.count, 1)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["m.safetensors", "out.gguf"],
+                       "no temp file left")
+    }
+}
