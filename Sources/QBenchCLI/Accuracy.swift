@@ -67,6 +67,7 @@ extension QBench {
 
         func validate() throws {
             try validating {
+                try requireNonEmptyPaths([("--model", model), ("--write", write)])
                 _ = try makeOptions()
                 _ = try writeTarget()
             }

@@ -37,6 +37,12 @@ extension QBench {
         @Option(help: ArgumentHelp("Model an OS that enables only this XCR0 state (hex, e.g. 0x7 = no AVX-512 state).", valueName: "hex"))
         var xcr0: String?
 
+        func validate() throws {
+            try validating {
+                try requireNonEmptyPaths([("--topology-xml", topologyXML), ("--cpuid-dump", cpuidDump)])
+            }
+        }
+
         func run() throws {
             try reportingUserErrors {
                 let options = ProbeOptions(

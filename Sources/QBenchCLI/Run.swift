@@ -65,6 +65,7 @@ extension QBench {
 
         func validate() throws {
             try validating {
+                try requireNonEmptyPaths([("--profile", profile), ("--model", model), ("--out", out)])
                 if let tdp, !(tdp > 0 && tdp < 10_000) {
                     throw QBError.badOption(flag: "--tdp", message: "expected watts between 0 and 10000, got \(tdp)")
                 }

@@ -24,6 +24,14 @@ func validating(_ body: () throws -> Void) throws {
     }
 }
 
+/// An option that names a file or folder must not be empty (an empty path would mean the current folder).
+/// - Throws: `QBError.badOption` naming the flag.
+func requireNonEmptyPaths(_ options: [(flag: String, value: String?)]) throws {
+    for (flag, value) in options where value?.isEmpty == true {
+        throw QBError.badOption(flag: flag, message: "empty path; expected a file or folder name")
+    }
+}
+
 extension ExitCodes {
     /// A bad option value is a usage error (64, before any work); anything else a user error (1): an unreadable
     /// or malformed file, an I/O failure.

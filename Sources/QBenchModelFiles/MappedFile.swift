@@ -54,8 +54,7 @@ public final class MappedFile: @unchecked Sendable {
         // UInt32 on both sides: mode_t and the S_IF* constants have different widths on Linux and Darwin.
         let format = UInt32(st.st_mode) & UInt32(S_IFMT)
         guard format == UInt32(S_IFREG) else {
-            let kind = format == UInt32(S_IFDIR) ? "a directory" : "not a regular file"
-            throw QBError.io(path: path, message: "is \(kind); expected a model file")
+            throw QBError.io(path: path, message: InputFile.problem(format: format) ?? "is a folder, not a file")
         }
         guard st.st_size > 0 else {
             // mmap of length 0 fails with EINVAL; an empty file is simply zero bytes.

@@ -31,11 +31,7 @@ public enum ProfileLoader {
     public static func resolve(_ spec: String, searchDirectories: [URL] = defaultSearchDirectories()) throws -> LoadedProfile {
         let looksLikePath = spec.contains("/") || spec.hasSuffix(".yaml") || spec.hasSuffix(".yml")
         if looksLikePath {
-            let url = URL(fileURLWithPath: spec)
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw QBError.io(path: spec, message: "no such profile file")
-            }
-            return LoadedProfile(profile: try load(file: url), source: spec)
+            return LoadedProfile(profile: try load(file: URL(fileURLWithPath: spec)), source: spec)
         }
         // A file in a profiles folder overrides the built-in profile of the same name (edit a copy, keep the name).
         for dir in searchDirectories {
@@ -62,13 +58,7 @@ public enum ProfileLoader {
 
     /// Reads and validates a profile file.
     public static func load(file: URL) throws -> RunProfile {
-        let text: String
-        do {
-            text = try String(contentsOf: file, encoding: .utf8)
-        } catch {
-            throw QBError.io(path: file.path, message: "cannot read profile: \(error.localizedDescription)")
-        }
-        return try parse(yaml: text, path: file.path)
+        try parse(yaml: try InputFile.text(file.path, maxBytes: YAMLDocument.maxBytes), path: file.path)
     }
 
     /// Decodes and validates profile YAML. Errors name `path`, the line and the key.

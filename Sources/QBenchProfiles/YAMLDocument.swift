@@ -17,6 +17,9 @@ public enum YAMLDocument {
     /// - Throws: `QBError.badInput(path:message:)` with "line L: key.path: problem".
     public static func decode<T: Codable>(_ type: T.Type, yaml: String, path: String,
                                            rejectUnknownKeys: Bool = true) throws -> T {
+        guard yaml.utf8.count <= maxBytes else {
+            throw QBError.badInput(path: path, message: "\(yaml.utf8.count) bytes: larger than the \(maxBytes) a profile may be")
+        }
         let root: Node
         do {
             guard let n = try Yams.compose(yaml: yaml) else {
@@ -25,6 +28,12 @@ public enum YAMLDocument {
             root = n
         } catch let e as YamlError {
             throw QBError.badInput(path: path, message: describe(e))
+        }
+        // Aliases share nodes, so a small file can stand for an enormous tree ("billion laughs"). Documents here are
+        // small: refuse any that expands past `maxNodes` before walking it further.
+        if exceeds(root, maxNodes) {
+            throw QBError.badInput(path: path, message: "more than \(maxNodes) YAML nodes once aliases are expanded; "
+                                   + "a profile is a few hundred (anchors and aliases are not needed)")
         }
         let camel = camelized(root)
         let value: T
@@ -39,6 +48,28 @@ public enum YAMLDocument {
             throw QBError.badInput(path: path, message: "\(lineText(unknown.mark))unknown key \(unknown.path) (expected one of: \(unknown.known.joined(separator: ", ")))")
         }
         return value
+    }
+
+    /// The most nodes a document may expand to (a profile has about a hundred).
+    public static let maxNodes = 20_000
+    /// The largest YAML text accepted (a profile is about 2 KB).
+    public static let maxBytes = 1 << 20
+
+    /// True when the tree has more than `limit` nodes, counting shared (aliased) subtrees each time they appear;
+    /// stops counting at the limit, so a hostile tree costs at most `limit` steps.
+    static func exceeds(_ root: Node, _ limit: Int) -> Bool {
+        var count = 0
+        func walk(_ n: Node) -> Bool {
+            count += 1
+            if count > limit { return true }
+            switch n {
+            case .mapping(let m): for (k, v) in m where walk(k) || walk(v) { return true }
+            case .sequence(let s): for v in s where walk(v) { return true }
+            default: break
+            }
+            return false
+        }
+        return walk(root)
     }
 
     /// The line (and key path) of the node at a snake_case key path, for messages about values that decoded

@@ -16,26 +16,18 @@ public struct CPUIDDump: Equatable, Sendable {
     /// - Throws: `QBError.badInput` when the path is missing or unreadable, the folder has no `pu0`, the file is
     ///   empty, a line is malformed (with its line number), or leaf 0 is absent.
     public static func load(_ url: URL) throws -> CPUIDDump {
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: url.path, isDirectory: &isDir) else {
-            throw QBError.badInput(path: url.path, message: "no such file or folder; expected a hwloc-gather-cpuid dump (a pu* file or a folder holding pu0)")
-        }
         var file = url
-        if isDir.boolValue {
+        if try InputFile.kind(url.path) == .directory {
             file = url.appendingPathComponent("pu0")
-            var pu0IsDir: ObjCBool = false
-            guard fm.fileExists(atPath: file.path, isDirectory: &pu0IsDir), !pu0IsDir.boolValue else {
+            guard FileManager.default.fileExists(atPath: file.path) else {
                 throw QBError.badInput(path: url.path, message: "folder has no pu0 file; expected hwloc-gather-cpuid output (pu0, pu1, ...)")
             }
         }
-        let data: Data
+        // A dump is a few KB; 16 MB leaves room for any real one and stops /dev/zero-like inputs.
+        let text: String
         do {
-            data = try Data(contentsOf: file)
-        } catch {
-            throw QBError.badInput(path: file.path, message: "cannot read the CPUID dump: \(error.localizedDescription)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+            text = try InputFile.text(file.path, maxBytes: 16 << 20)
+        } catch QBError.badInput(_, let message) where message == "not UTF-8 text" {
             throw QBError.badInput(path: file.path, message: "not a text file; expected a hwloc-gather-cpuid dump")
         }
         return try parse(text, path: file.path)

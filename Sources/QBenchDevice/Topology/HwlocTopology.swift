@@ -85,13 +85,7 @@ public final class HwlocTopology: @unchecked Sendable {
 
     /// Gives a clear error for the cases hwloc would report only as EINVAL.
     private static func checkReadableFile(_ path: String) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw QBError.badInput(path: path, message: "no such file (expected an hwloc XML topology)")
-        }
-        if isDir.boolValue {
-            throw QBError.badInput(path: path, message: "is a directory (expected an hwloc XML topology file)")
-        }
+        try InputFile.requireRegular(path) // a FIFO would block hwloc forever
         guard let fh = FileHandle(forReadingAtPath: path) else {
             throw QBError.badInput(path: path, message: "cannot be read (check permissions)")
         }

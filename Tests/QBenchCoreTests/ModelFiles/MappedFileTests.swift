@@ -28,7 +28,7 @@ final class MappedFileTests: XCTestCase {
             XCTAssertTrue(message.contains("cannot open"), message)
         }
         XCTAssertThrowsError(try MappedFile(path: dir.path)) { e in
-            XCTAssertTrue("\(e)".contains("directory"), "\(e)")
+            XCTAssertTrue("\(e)".hasSuffix(": is a folder, not a file"), "\(e)")
         }
     }
 

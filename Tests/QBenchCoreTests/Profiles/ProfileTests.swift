@@ -106,7 +106,7 @@ final class ProfileTests: XCTestCase {
             XCTAssertTrue(text.contains("available: default, gemma3-270m, llama3-8b"), text)
         }
         XCTAssertThrowsError(try ProfileLoader.resolve("nope/x.yaml")) {
-            XCTAssertEqual("\($0)", "nope/x.yaml: no such profile file", "a missing file is bad input (exit 1), not a usage error")
+            XCTAssertTrue("\($0)".hasSuffix("/nope/x.yaml: no such file"), "bad input (exit 1), not a usage error: \($0)")
         }
     }
 
@@ -224,9 +224,9 @@ final class ProfileErrorTests: XCTestCase {
         print("list document message: \(list)")
     }
 
-    func testUnreadableFile_isAnIOError() {
+    func testMissingFile_isNamedInOneLine() {
         XCTAssertThrowsError(try ProfileLoader.load(file: URL(fileURLWithPath: "/nonexistent/x.yaml"))) {
-            XCTAssertTrue("\($0)".hasPrefix("/nonexistent/x.yaml: cannot read profile"), "\($0)")
+            XCTAssertEqual("\($0)", "/nonexistent/x.yaml: no such file")
         }
     }
 }

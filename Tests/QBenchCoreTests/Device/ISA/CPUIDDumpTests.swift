@@ -28,7 +28,7 @@ final class CPUIDDumpTests: XCTestCase {
 
     func testLoad_missingPathIsBadInput() throws {
         let dir = try TestPaths.scratch()
-        assertBadInput(dir.appendingPathComponent("nope"), contains: "no such file or folder")
+        assertBadInput(dir.appendingPathComponent("nope"), contains: "no such file")
     }
 
     func testLoad_emptyFileIsBadInput() throws {
