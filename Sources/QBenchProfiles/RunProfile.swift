@@ -1,5 +1,6 @@
 // A run profile: what `qbench run` measures (formats, ops, threads, models), how long (timing limits) and what
 // the gate tolerates. Read from YAML (profiles/*.yaml, or the embedded default).
+import Foundation
 import QBenchFormats
 import QBenchHarness
 
@@ -186,13 +187,26 @@ public struct RunProfile: Codable, Sendable, Equatable {
         return out
     }
 
+    /// A name that is safe in a file name: ASCII letters, digits, '.', '_', '-', at most 64, not starting with '.'.
+    public static func isSafeName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && !name.hasPrefix(".")
+            && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
+    }
+
     /// Problems with the values (the YAML decoded, but the numbers or names are not usable), key path + message.
     public func problems() -> [(key: String, message: String)] {
         var out: [(String, String)] = []
         if name.isEmpty { out.append(("name", "must not be empty")) }
+        // The name goes into report file names: no input may choose where a file is written.
+        if !name.isEmpty, !RunProfile.isSafeName(name) {
+            out.append(("name", "`\(name)` may hold only letters, digits, '.', '_' and '-', and not start with '.'"))
+        }
         if formats.isEmpty { out.append(("formats", "must list at least one format")) }
         for (i, f) in formats.enumerated() where !RunProfile.knownFormats.contains(f) {
             out.append(("formats[\(i)]", "unknown format `\(f)` (known: \(RunProfile.knownFormats.joined(separator: ", ")))"))
+        }
+        for (i, f) in formats.enumerated() where formats[..<i].contains(f) {
+            out.append(("formats[\(i)]", "`\(f)` is listed twice"))
         }
         if ops.isEmpty { out.append(("ops", "must list at least one op")) }
         for (i, o) in ops.enumerated() where !RunProfile.knownOps.contains(o) {

@@ -41,4 +41,26 @@ final class HostileInputTests: XCTestCase {
         try assertOneLine(["run", "--quick", "--profile", url.path], status: 1,
                           "\(url.path): more than 20000 YAML nodes once aliases are expanded; a profile is a few hundred (anchors and aliases are not needed)")
     }
+
+    func testProfileName_cannotChooseWhereTheReportGoes_andFormatsAreNotRepeated() throws {
+        let smoke = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("profiles/smoke.yaml"),
+                               encoding: .utf8)
+        let dir = try TestPaths.scratch()
+        let out = dir.appendingPathComponent("out")
+        for (edit, expected) in [
+            (smoke.replacingOccurrences(of: "name: smoke", with: "name: x/../../escaped"),
+             "line 3: name: `x/../../escaped` may hold only letters, digits, '.', '_' and '-', and not start with '.'"),
+            (smoke.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [q8_0, q8_0]"),
+             "line 5: formats[1]: `q8_0` is listed twice"),
+        ] {
+            let url = dir.appendingPathComponent("p.yaml")
+            try edit.write(to: url, atomically: true, encoding: .utf8)
+            try assertOneLine(["run", "--quick", "--profile", url.path, "--out", out.path], status: 1, "\(url.path): \(expected)")
+        }
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? [], [], "nothing written")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0 != "out" }, ["p.yaml"])
+        try assertOneLine(["run", "--quick", "--profile", "smoke", "--formats", "q8_0,q8_0,,", "--threads", ",",
+                           "--out", out.path], status: 64,
+                          "--threads: empty list; expected a number in 1...4096, `cores` or `pus`")
+    }
 }

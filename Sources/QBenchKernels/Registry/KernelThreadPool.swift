@@ -33,6 +33,8 @@ public final class KernelThreadPool: @unchecked Sendable {
     public let nodes: [Int?]
     /// How long a worker (or the waiting caller) spins before it sleeps, in microseconds.
     public let spinMicros: Int
+    /// The longest idle spin accepted (1 s); larger values are clamped.
+    public static let maxSpinMicros = 1_000_000
     private let placement: (@Sendable (Int) -> Void)?
     private let shared: Shared
     private let lock = NSLock()
@@ -57,7 +59,8 @@ public final class KernelThreadPool: @unchecked Sendable {
         threadCount = max(1, threads)
         self.placement = placement
         self.nodes = nodes
-        self.spinMicros = max(0, spinMicros)
+        // At most a second: the spin is a latency trade, and UInt64(spinMicros) * 1_000 must not overflow.
+        self.spinMicros = min(max(0, spinMicros), KernelThreadPool.maxSpinMicros)
         shared = Shared(workers: threadCount - 1)
         let spinNs = UInt64(self.spinMicros) * 1_000
         for i in 1..<threadCount {
