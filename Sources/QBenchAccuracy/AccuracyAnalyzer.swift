@@ -75,6 +75,13 @@ public enum AccuracyAnalyzer {
             ? CalibrationSection(options: options.calibration, limit: options.calibrationTensors, tensors: calibrations,
                                  summary: AccuracySummary.summarize(calibration: calibrations))
             : nil
+        // Nothing measured is an error, not a table of nan: no tensor at all, no weight matrix, or only non-finite ones.
+        if rows.isEmpty {
+            let why = model.tensors.isEmpty ? "the file holds no tensors"
+                : matrices.isEmpty ? "none of the \(selected.count) tensors is a weight matrix (2-D, both sides > 1)"
+                : "every weight matrix holds non-finite values"
+            throw QBError.badInput(path: model.path, message: "nothing to analyse: \(why)")
+        }
         let plan = options.budgetBits.map { budget in
             MixedPrecisionPlanner.plan(rows.map { MixedPrecisionTensor($0, candidates: options.formats) }, budgetBits: budget)
         }

@@ -132,11 +132,31 @@ final class AccuracyAnalyzerTests: XCTestCase {
         x[37] = .nan
         var w = SafetensorsWriter()
         try w.addTensor(name: "bad", dtype: .f32, shape: [4, 32], bytes: AccuracyFixtures.bytes(x))
+        try w.addTensor(name: "good", dtype: .f32, shape: [4, 32],
+                        bytes: AccuracyFixtures.bytes(AccuracyFixtures.gaussian(4 * 32, seed: 6)))
         let model = try AccuracyModel(safetensors: SafetensorsFile(file: MappedFile(copying: try w.encoded(), name: "mem")))
         let r = try AccuracyAnalyzer.analyze(model, options: AccuracyOptions(formats: [.q8_0], threads: 1))
-        XCTAssertTrue(r.tensors.isEmpty)
+        XCTAssertEqual(r.tensors.map(\.name), ["good"])
         XCTAssertEqual(r.skippedTensors, [SkippedTensor(name: "bad", shape: [4, 32], storedType: "F32", kind: .nonFinite,
                                                         reason: "value nan at index 37 is not finite")])
+    }
+
+    func testAnalyze_withNothingToAnalyseIsAnErrorNotATableOfNaN() throws {
+        var x = AccuracyFixtures.gaussian(4 * 32, seed: 5)
+        x[3] = .infinity
+        var onlyBad = SafetensorsWriter()
+        try onlyBad.addTensor(name: "bad", dtype: .f32, shape: [4, 32], bytes: AccuracyFixtures.bytes(x))
+        var onlyNorm = SafetensorsWriter()
+        try onlyNorm.addTensor(name: "norm", dtype: .f32, shape: [32], bytes: AccuracyFixtures.bytes([Float](repeating: 1, count: 32)))
+        let empty = SafetensorsWriter()
+        for (writer, why) in [(onlyBad, "every weight matrix holds non-finite values"),
+                              (onlyNorm, "none of the 1 tensors is a weight matrix (2-D, both sides > 1)"),
+                              (empty, "the file holds no tensors")] {
+            let model = try AccuracyModel(safetensors: SafetensorsFile(file: MappedFile(copying: try writer.encoded(), name: "mem")))
+            XCTAssertThrowsError(try AccuracyAnalyzer.analyze(model, options: AccuracyOptions(formats: [.q8_0], threads: 1))) {
+                XCTAssertEqual("\($0)", "mem: nothing to analyse: \(why)")
+            }
+        }
     }
 
     func testOpen_refusesFilesThatAreNeitherFormat() throws {
