@@ -13,7 +13,7 @@ public enum AccuracyAnalyzer {
     /// - Throws: `QBError.badOption` for a bad `--tensors` pattern or one that selects nothing; errors of
     ///   the quantizers (none expected for finite input, which is checked first).
     public static func analyze(_ model: AccuracyModel, options: AccuracyOptions,
-                               progress: ProgressReporter? = nil) throws -> AccuracyReport {
+                               progress: ProgressReporter? = nil, interrupt: InterruptFlag? = nil) throws -> AccuracyReport {
         let start = DispatchTime.now().uptimeNanoseconds
         let pattern = try options.compiledPattern()
         let selected = model.tensors.filter { pattern?.finds(in: $0.name) ?? true }
@@ -49,6 +49,7 @@ public enum AccuracyAnalyzer {
         var rows: [TensorAccuracy] = []
         var calibrations: [TensorCalibration] = []
         for t in matrices {
+            try interrupt?.check(what: "the analysis")
             progress?.step(t.name)
             let values = try t.values(threads: threads)
             if let bad = values.withUnsafeBufferPointer({ WeightFormat.firstNonFinite($0) }) {

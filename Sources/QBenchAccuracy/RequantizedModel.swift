@@ -5,6 +5,7 @@ import Foundation
 import QBenchSupport
 import QBenchFormats
 import QBenchModelFiles
+import QBenchHarness
 
 public enum RequantizedModel {
     /// Writes `model` to `url` as GGUF v3, the selected 2-D matrices quantized to `format`.
@@ -21,7 +22,8 @@ public enum RequantizedModel {
     /// - Throws: `QBError.badOption` for a format GGUF cannot store; `QBError.io` when `url` exists and
     ///   `overwrite` is false, or it cannot be written; errors of the GGUF writer (e.g. a name over 63 bytes).
     public static func write(_ model: AccuracyModel, format: WeightFormat, to url: URL, tensorPattern: String? = nil,
-                             overwrite: Bool = false, threads: Int = 1) throws -> WrittenModel {
+                             overwrite: Bool = false, threads: Int = 1,
+                             interrupt: InterruptFlag? = nil) throws -> WrittenModel {
         guard let ggml = format.ggmlType else {
             throw QBError.badOption(flag: "--write-format", message: "\(format.rawValue) has no GGUF type; use one of "
                 + WeightFormat.allCases.filter { $0.ggmlType != nil }.map(\.rawValue).joined(separator: " "))
@@ -45,6 +47,7 @@ public enum RequantizedModel {
         var copied: [CopiedTensor] = []
         var omitted: [CopiedTensor] = []
         for t in model.tensors {
+            try interrupt?.check(what: "the re-quantized model")
             let selected = pattern?.finds(in: t.name) ?? true
             var reason: String?
             if !selected {

@@ -77,17 +77,22 @@ extension QBench {
             try reportingUserErrors {
                 let options = try makeOptions()
                 let target = try writeTarget()
+                // SIGINT and SIGTERM stop the work between tensors; nothing partial is left (no temp file).
+                let interrupt = InterruptFlag()
+                interrupt.installHandler()
+                defer { interrupt.uninstallHandler() }
                 let m = try AccuracyModel.open(path: model)
-                var report = try AccuracyAnalyzer.analyze(m, options: options, progress: ProgressReporter())
+                var report = try AccuracyAnalyzer.analyze(m, options: options, progress: ProgressReporter(),
+                                                          interrupt: interrupt)
                 if let (url, format) = target {
                     report.written = try RequantizedModel.write(m, format: format, to: url, tensorPattern: tensors,
-                                                                overwrite: force, threads: options.threads)
+                                                                overwrite: force, threads: options.threads,
+                                                                interrupt: interrupt)
                 }
                 if json {
-                    FileHandle.standardOutput.write(try QBJSON.encode(report))
-                    print("")
+                    try Stdout.write(try QBJSON.encode(report) + Data("\n".utf8))
                 } else {
-                    print(AccuracyTable.render(report, verbose: verbose), terminator: "")
+                    try Stdout.write(AccuracyTable.render(report, verbose: verbose))
                 }
             }
         }

@@ -51,10 +51,9 @@ extension QBench {
                     xcr0: try xcr0.map { try XCR0Option.parse($0) })
                 let report = try ProbeReport.probe(options)
                 if json {
-                    FileHandle.standardOutput.write(try QBJSON.encode(report))
-                    print("")
+                    try Stdout.write(try QBJSON.encode(report) + Data("\n".utf8))
                 } else {
-                    print(ProbeSummary.render(report), terminator: "")
+                    try Stdout.write(ProbeSummary.render(report))
                 }
             }
         }

@@ -90,24 +90,22 @@ extension QBench {
                 let pipeline = RunPipeline(options: options, progress: ProgressReporter(), interrupt: interrupt,
                                            log: { ProgressReporter.writeStderr($0 + "\n") })
                 let outcome = try pipeline.run()
-                if json {
-                    FileHandle.standardOutput.write(try outcome.report.encoded())
-                    print("")
-                } else {
-                    print(RunSummary.render(outcome.report), terminator: "")
+                // Written unbuffered, so a log of both streams keeps the summary before the stderr lines. A failed
+                // write (a full disk) is reported after the line that says where the report went.
+                let printed = Result {
+                    try Stdout.write(json ? try outcome.report.encoded() + Data("\n".utf8)
+                                          : Data(RunSummary.render(outcome.report).utf8))
                 }
-                // stdout is block-buffered when redirected (make bench > log): flush the summary before the
-                // stderr line so a log file keeps them in order.
-                fflush(stdout)
                 if let url = outcome.reportURL {
                     ProgressReporter.writeStderr("qbench run: report written to \(url.path)\n")
                 } else {
                     ProgressReporter.writeStderr("qbench run: interrupted before any benchmark finished; no report written\n")
                 }
+                try printed.get()
                 if outcome.report.run.interrupted {
                     let r = outcome.report
-                    ProgressReporter.writeStderr("qbench run: interrupted after \(r.results.count) benchmarks and \(r.kernels.filter { $0.status == .verified }.count) verified variants; the report holds what was measured and is marked invalid\n")
-                    throw ExitCode(130)
+                    if outcome.reportURL != nil { ProgressReporter.writeStderr("qbench run: interrupted after \(r.results.count) benchmarks and \(r.kernels.filter { $0.status == .verified }.count) verified variants; the report holds what was measured and is marked invalid\n") }
+                    throw ExitCode(interrupt.exitStatus ?? 130)
                 }
                 if outcome.report.kernels.contains(where: { $0.status == .mismatch }) { throw ExitCode(ExitCodes.correctnessRegression) }
             }

@@ -36,8 +36,11 @@ extension ExitCodes {
     /// A bad option value is a usage error (64, before any work); anything else a user error (1): an unreadable
     /// or malformed file, an I/O failure.
     static func code(for error: QBError) -> Int32 {
-        if case .badOption = error { return usage }
-        return usageOrInternal
+        switch error {
+        case .badOption: return usage
+        case let .interrupted(signal, _): return 128 + signal
+        default: return usageOrInternal
+        }
     }
 }
 

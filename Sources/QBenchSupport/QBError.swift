@@ -10,6 +10,8 @@ public enum QBError: Error, CustomStringConvertible, Equatable {
     case badOption(flag: String, message: String)
     /// Anything else, already phrased for the user.
     case other(String)
+    /// The work stopped on a signal (SIGINT, SIGTERM) before it finished; `message` says what was kept.
+    case interrupted(signal: Int32, message: String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum QBError: Error, CustomStringConvertible, Equatable {
         case let .badInput(path, message): return "\(path): \(message)"
         case let .badOption(flag, message): return "\(flag): \(message)"
         case let .other(message): return message
+        case let .interrupted(_, message): return message
         }
     }
 }

@@ -64,3 +64,32 @@ final class DestinationTests: XCTestCase {
                        "no temp file left")
     }
 }
+
+final class SignalTests: XCTestCase {
+    /// A safetensors file whose analysis takes a minute in a debug build (400 matrices of 256 x 256), so a signal lands in the middle of it.
+    private func slowModel(_ dir: URL) throws -> URL {
+        var w = SafetensorsWriter(metadata: ["format": "pt"])
+        var values = [Float](repeating: 0, count: 256 * 256)
+        for i in values.indices { values[i] = Float((i &* 2_654_435_761) % 1_000) / 1_000 - 0.5 }
+        let bytes = values.withUnsafeBufferPointer { Data(buffer: $0) }
+        for t in 0..<400 { try w.addTensor(name: "blk.\(t).w", dtype: .f32, shape: [256, 256], bytes: bytes) }
+        let url = dir.appendingPathComponent("slow.safetensors")
+        try w.write(to: url)
+        return url
+    }
+
+    func testAccuracy_SIGINTAndSIGTERMStopTheWorkAndLeaveNothingBehind() throws {
+        let dir = try TestPaths.scratch()
+        let model = try slowModel(dir)
+        for (sig, status, name) in [(SIGINT, Int32(130), "SIGINT (Ctrl-C)"), (SIGTERM, Int32(143), "SIGTERM")] {
+            let out = dir.appendingPathComponent("out.gguf")
+            let r = try QBenchBinary.run(["accuracy", "--model", model.path, "--formats", "q8_0,q4_0,q4_k,q6_k",
+                                          "--write", out.path, "--write-format", "q4_k"], signal: (sig, 2))
+            XCTAssertEqual(r.status, status, r.stderr)
+            XCTAssertTrue(r.stderr.hasSuffix("qbench: interrupted by \(name) before the analysis finished; nothing written\n"),
+                          r.stderr)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["slow.safetensors"],
+                           "no output and no temp file")
+        }
+    }
+}

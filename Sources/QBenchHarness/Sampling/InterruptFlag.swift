@@ -2,6 +2,7 @@
 // (the sampler checks it between samples); the caller then stops cleanly and writes nothing partial
 // (reports go through `AtomicFile`). The handler also restores the default action, so a second Ctrl-C
 // kills the process the ordinary way.
+import QBenchSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -28,12 +29,28 @@ public final class InterruptFlag: @unchecked Sendable {
     /// True once the signal arrived (or `raise()` was called).
     public var isRaised: Bool { cell.pointee != 0 }
 
-    public func raise() { cell.pointee = 1 }
+    /// The signal that raised the flag (SIGINT for `raise()`), nil while it is down.
+    public var signal: Int32? { cell.pointee == 0 ? nil : Int32(cell.pointee) }
+
+    /// The exit status a process stopped by this signal reports by convention: 128 + the signal (130 for
+    /// SIGINT, 143 for SIGTERM).
+    public var exitStatus: Int32? { signal.map { 128 + $0 } }
+
+    public func raise() { cell.pointee = sig_atomic_t(SIGINT) }
+
+    /// Throws `QBError.interrupted` once the flag is up: for loops that stop between items and keep nothing
+    /// partial. `what` names the work in the message ("the analysis").
+    public func check(what: String) throws {
+        guard let sig = signal else { return }
+        let name = sig == SIGINT ? "SIGINT (Ctrl-C)" : sig == SIGTERM ? "SIGTERM" : "signal \(sig)"
+        throw QBError.interrupted(signal: sig, message: "interrupted by \(name) before \(what) finished; nothing written")
+    }
     public func reset() { cell.pointee = 0 }
 
-    /// Installs the SIGINT handler that raises this flag (one flag per process; a later call replaces it).
-    /// - Parameter signals: the signals to catch (SIGINT by default; add SIGTERM for batch schedulers).
-    public func installHandler(signals: [Int32] = [SIGINT]) {
+    /// Installs the handler that raises this flag (one flag per process; a later call replaces it).
+    /// - Parameter signals: the signals to catch: SIGINT (Ctrl-C) and SIGTERM (what `timeout`, Kubernetes and
+    ///   Slurm send), handled alike.
+    public func installHandler(signals: [Int32] = [SIGINT, SIGTERM]) {
         InterruptFlag.installedCell = cell
         for sig in signals {
             var action = sigaction()
@@ -69,5 +86,5 @@ public final class InterruptFlag: @unchecked Sendable {
 }
 
 private func interruptFlagHandler(_ signal: Int32) {
-    InterruptFlag.installedCell?.pointee = 1
+    InterruptFlag.installedCell?.pointee = sig_atomic_t(signal)
 }

@@ -22,10 +22,12 @@ enum QBenchBinary {
     }
 
     /// Runs `qbench args`, or `wrapper... qbench args` when a wrapper (e.g. qemu-x86_64 -cpu Haswell) is given.
-    static func run(_ args: [String], wrapper: [String] = [], timeout: TimeInterval = 300) throws -> CommandResult {
+    static func run(_ args: [String], wrapper: [String] = [], timeout: TimeInterval = 300,
+                    signal: (number: Int32, after: TimeInterval)? = nil) throws -> CommandResult {
         let bin = try require()
         return try runProcess(wrapper.isEmpty ? bin.path : wrapper[0],
-                              (wrapper.isEmpty ? [] : Array(wrapper.dropFirst()) + [bin.path]) + args, timeout: timeout)
+                              (wrapper.isEmpty ? [] : Array(wrapper.dropFirst()) + [bin.path]) + args, timeout: timeout,
+                              signal: signal)
     }
 }
 
@@ -38,7 +40,9 @@ func which(_ name: String) -> String? {
     return nil
 }
 
-func runProcess(_ exe: String, _ args: [String], timeout: TimeInterval = 300) throws -> CommandResult {
+/// - Parameter signal: sent to the child this long after it started (a user's Ctrl-C, a scheduler's SIGTERM).
+func runProcess(_ exe: String, _ args: [String], timeout: TimeInterval = 300,
+                signal: (number: Int32, after: TimeInterval)? = nil) throws -> CommandResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: exe.hasPrefix("/") ? exe : (which(exe) ?? exe))
     p.arguments = args
@@ -46,6 +50,10 @@ func runProcess(_ exe: String, _ args: [String], timeout: TimeInterval = 300) th
     p.standardOutput = out
     p.standardError = err
     try p.run()
+    if let signal {
+        let pid = p.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + signal.after) { kill(pid, signal.number) }
+    }
     // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
     final class Box: @unchecked Sendable { var data = Data() }  // each written by one reader, read after the group
     let outBox = Box(), errBox = Box()
