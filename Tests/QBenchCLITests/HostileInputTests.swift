@@ -63,4 +63,23 @@ final class HostileInputTests: XCTestCase {
                            "--out", out.path], status: 64,
                           "--threads: empty list; expected a number in 1...4096, `cores` or `pus`")
     }
+
+    func testOutputToAFullDisk_isOneLineAndExit1_notATrap() throws {
+        let bin = try QBenchBinary.require()
+        guard let full = FileHandle(forWritingAtPath: "/dev/full") else { throw XCTSkip("no /dev/full on this system") }
+        for args in [["probe", "--json"], ["probe"]] {
+            let p = Process()
+            p.executableURL = bin
+            p.arguments = args
+            p.standardOutput = full
+            let err = Pipe()
+            p.standardError = err
+            try p.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationReason, .exit, "\(args): killed by a signal: \(text)")
+            XCTAssertEqual(p.terminationStatus, 1, "\(args): \(text)")
+            XCTAssertEqual(text, "qbench: stdout: No space left on device\n", "\(args)")
+        }
+    }
 }
