@@ -4,8 +4,8 @@ import QBenchTestSupport
 @testable import QBenchSupport
 
 /// The build stamp: what this binary says it was built from, and scripts/build-stamp.sh (which the BuildStamp
-/// plugin runs before every build) in a git work tree, a dirty one, a tarball, and a tarball unpacked inside
-/// another repository.
+/// plugin runs when a source file or git's HEAD changed) in a git work tree, a dirty one, a tarball, and a tarball
+/// unpacked inside another repository.
 final class BuildInfoTests: XCTestCase {
     func testBuildInfo_namesACommitOfThisRepositoryOrNone() throws {
         #if DEBUG
@@ -35,9 +35,9 @@ final class BuildInfoTests: XCTestCase {
         try git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "a"], in: repo)
         let head = try git(["rev-parse", "HEAD"], in: repo)
 
-        let out = repo.deletingLastPathComponent().appendingPathComponent("out")
+        let out = repo.deletingLastPathComponent().appendingPathComponent("out/BuildStamp.swift")
         XCTAssertEqual(try stamp(package: repo, out: out), .init(commit: head, dirty: false))
-        let file = out.appendingPathComponent("BuildStamp.swift")
+        let file = out
         let before = try FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date
         Thread.sleep(forTimeInterval: 0.01)
         // Unchanged: the file is left alone, so nothing recompiles.
@@ -51,6 +51,13 @@ final class BuildInfoTests: XCTestCase {
         XCTAssertEqual(try stamp(package: repo, out: out), .init(commit: head, dirty: true), "untracked file")
         try "new.swift\n".write(to: repo.appendingPathComponent(".git/info/exclude"), atomically: true, encoding: .utf8)
         XCTAssertEqual(try stamp(package: repo, out: out), .init(commit: head, dirty: false), "ignored file")
+        // With paths (the plugin passes the manifest and the target folders), only changes there count.
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent("docs"), withIntermediateDirectories: true)
+        try "notes\n".write(to: repo.appendingPathComponent("docs/notes.md"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try stamp(package: repo, out: out, paths: ["a.txt", "Sources"]), .init(commit: head, dirty: false))
+        XCTAssertEqual(try stamp(package: repo, out: out, paths: ["a.txt", "docs"]), .init(commit: head, dirty: true))
+        try FileManager.default.removeItem(at: repo.appendingPathComponent("a.txt"))
+        XCTAssertEqual(try stamp(package: repo, out: out, paths: ["a.txt"]), .init(commit: head, dirty: true), "deleted")
     }
 
     func testScript_withoutAWorkTreeOfItsOwnRecordsNoCommit() throws {
@@ -59,17 +66,17 @@ final class BuildInfoTests: XCTestCase {
         let tarball = root.appendingPathComponent("tarball")
         try FileManager.default.createDirectory(at: tarball, withIntermediateDirectories: true)
         try XCTSkipIf((try? git(["rev-parse", "--show-toplevel"], in: tarball)) != nil, "the temp dir is in a git tree")
-        XCTAssertEqual(try stamp(package: tarball, out: root.appendingPathComponent("out1")), .init(commit: nil, dirty: nil))
+        XCTAssertEqual(try stamp(package: tarball, out: root.appendingPathComponent("out1/BuildStamp.swift")), .init(commit: nil, dirty: nil))
         // A tarball unpacked inside another repository: that repository's commit is not this tree's.
         let outer = root.appendingPathComponent("outer")
         let inner = outer.appendingPathComponent("vendor/qbench")
         try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)
         try git(["init", "-q"], in: outer)
         try git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "o"], in: outer)
-        XCTAssertEqual(try stamp(package: inner, out: root.appendingPathComponent("out2")), .init(commit: nil, dirty: nil))
+        XCTAssertEqual(try stamp(package: inner, out: root.appendingPathComponent("out2/BuildStamp.swift")), .init(commit: nil, dirty: nil))
         // A package folder that does not exist still yields a file, never a failed build.
         let missing = root.appendingPathComponent("missing")
-        XCTAssertEqual(try stamp(package: missing, out: root.appendingPathComponent("out3")), .init(commit: nil, dirty: nil))
+        XCTAssertEqual(try stamp(package: missing, out: root.appendingPathComponent("out3/BuildStamp.swift")), .init(commit: nil, dirty: nil))
     }
 
     // MARK: helpers
@@ -80,11 +87,11 @@ final class BuildInfoTests: XCTestCase {
     }
 
     /// Runs scripts/build-stamp.sh as the plugin does and reads back the two values it wrote.
-    func stamp(package: URL, out: URL) throws -> Stamp {
+    func stamp(package: URL, out: URL, paths: [String] = []) throws -> Stamp {
         let script = TestPaths.packageRoot.appendingPathComponent("scripts/build-stamp.sh").path
-        let r = try run("/bin/sh", [script, package.path, out.path], in: nil)
+        let r = try run("/bin/sh", [script, package.path, out.path] + paths, in: nil)
         XCTAssertEqual(r.status, 0, r.output)
-        let text = try String(contentsOf: out.appendingPathComponent("BuildStamp.swift"), encoding: .utf8)
+        let text = try String(contentsOf: out, encoding: .utf8)
         func value(_ name: String) -> String? {
             text.split(separator: "\n").first { $0.contains("static let \(name):") }
                 .map { String($0.split(separator: "=", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)) }
