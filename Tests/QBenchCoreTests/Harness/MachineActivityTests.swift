@@ -31,9 +31,11 @@ final class MachineActivityTests: XCTestCase {
     }
 
     func replay(_ capture: String, extra: [String: String] = [:]) throws -> Replay {
-        Replay(before: ["/proc/stat": try text("\(capture)/stat.0"), "/proc/self/stat": try text("\(capture)/self-stat.0")],
-               after: ["/proc/stat": try text("\(capture)/stat.1"), "/proc/self/stat": try text("\(capture)/self-stat.1")],
-               extra: extra)
+        let files = { (i: Int) in
+            ["/proc/stat": try self.text("\(capture)/stat.\(i)"),
+             "/proc/self/stat": try self.text("\(capture)/self-stat.\(i)")]
+        }
+        return Replay(before: try files(0), after: try files(1), extra: extra)
     }
 
     func probe(_ r: Replay, clock: ManualClock = ManualClock()) -> MachineActivityProbe {
@@ -87,6 +89,19 @@ final class MachineActivityTests: XCTestCase {
         XCTAssertEqual(a.ownCores, 0)
     }
 
+    func testIdle_nothingRan() throws {
+        let a = try XCTUnwrap(probe(try replay("idle")).snapshot().activity)
+        XCTAssertEqual(a.otherCores, 0)
+        XCTAssertEqual(a.ownCores, 0)
+    }
+
+    func testSteal_isKeptApartFromOtherProcesses() throws {
+        // 40 user + 3 system busy, no idle, 8 stolen: 51 ticks over 2 CPUs.
+        let a = try XCTUnwrap(probe(try replay("steal")).snapshot().activity)
+        XCTAssertEqual(a.otherCores, 43.0 / 51 * 2, accuracy: 1e-12)
+        XCTAssertEqual(a.stealCores, 8.0 / 51 * 2, accuracy: 1e-12)
+    }
+
     func testBetween_noTickOrCountersGoingBackwardsGiveNothing() throws {
         let t0 = try XCTUnwrap(CPUTimes.parse(procStat: try text("shell-loop/stat.0")))
         let t1 = try XCTUnwrap(CPUTimes.parse(procStat: try text("shell-loop/stat.1")))
@@ -104,7 +119,8 @@ final class MachineActivityTests: XCTestCase {
         // The development VM: no cpufreq directory, two "cpu MHz : 2445.406" lines.
         let r = try replay("sleeping-reader", extra: ["/proc/cpuinfo": try text("cpuinfo-dev-vm")])
         let f = try XCTUnwrap(probe(r).snapshot().frequency)
-        XCTAssertEqual(f, CPUFrequency(source: "cpuinfo", cpus: 2, minMhz: 2445.406, meanMhz: 2445.406, maxMhz: 2445.406))
+        XCTAssertEqual(f, CPUFrequency(source: "cpuinfo", cpus: 2, minMhz: 2445.406, meanMhz: 2445.406,
+                                       maxMhz: 2445.406))
     }
 
     func testFrequency_cpufreqWinsWhenEveryOnlineCPUHasIt() throws {
