@@ -5,6 +5,7 @@ import Foundation
 import QBenchSupport
 import QBenchFormats
 import QBenchModelFiles
+import QBenchHarness
 
 public enum RequantizedModel {
     /// Writes `model` to `url` as GGUF v3, the selected 2-D matrices quantized to `format`.
@@ -18,10 +19,12 @@ public enum RequantizedModel {
     ///   `general.quantized_by` names qbench. A safetensors input yields tensors and those keys only, not a
     ///   file llama.cpp can run (it has no architecture or tokenizer metadata).
     /// - The file is written atomically; an existing file is replaced only when `overwrite` is true.
+    /// - `progress` gets one step per tensor of the model.
     /// - Throws: `QBError.badOption` for a format GGUF cannot store; `QBError.io` when `url` exists and
     ///   `overwrite` is false, or it cannot be written; errors of the GGUF writer (e.g. a name over 63 bytes).
     public static func write(_ model: AccuracyModel, format: WeightFormat, to url: URL, tensorPattern: String? = nil,
-                             overwrite: Bool = false, threads: Int = 1) throws -> WrittenModel {
+                             overwrite: Bool = false, threads: Int = 1,
+                             progress: ProgressReporter? = nil) throws -> WrittenModel {
         guard let ggml = format.ggmlType else {
             throw QBError.badOption(flag: "--write-format", message: "\(format.rawValue) has no GGUF type; use one of "
                 + WeightFormat.allCases.filter { $0.ggmlType != nil }.map(\.rawValue).joined(separator: " "))
@@ -44,7 +47,10 @@ public enum RequantizedModel {
         var quantized = 0
         var copied: [CopiedTensor] = []
         var omitted: [CopiedTensor] = []
+        progress?.begin(phase: "write", total: model.tensors.count)
+        defer { progress?.finish() }
         for t in model.tensors {
+            progress?.step(t.name)
             let selected = pattern?.finds(in: t.name) ?? true
             var reason: String?
             if !selected {

@@ -65,15 +65,20 @@ extension QBench {
         @Flag(help: "Let --write replace an existing file.")
         var force = false
 
+        @Option(help: .progress)
+        var progress: ProgressMode = .auto
+
         func run() throws {
             try reportingUserErrors {
                 let options = try makeOptions()
                 let target = try writeTarget()
                 let m = try AccuracyModel.open(path: model)
-                var report = try AccuracyAnalyzer.analyze(m, options: options, progress: ProgressReporter())
+                let reporter = ProgressReporter(mode: progress)
+                var report = try AccuracyAnalyzer.analyze(m, options: options, progress: reporter)
                 if let (url, format) = target {
                     report.written = try RequantizedModel.write(m, format: format, to: url, tensorPattern: tensors,
-                                                                overwrite: force, threads: options.threads)
+                                                                overwrite: force, threads: options.threads,
+                                                                progress: reporter)
                 }
                 if json {
                     FileHandle.standardOutput.write(try QBJSON.encode(report))

@@ -15,7 +15,7 @@ extension QBench {
             roofline (read bandwidth per cache level and DRAM, peak ops per instruction family), benchmark the \
             profile's decode (gemv, cold weights) and prefill (gemm) shapes, estimate tokens/s per model, measure \
             accuracy, and write the JSON report (schema qbench.report/1, docs/report.md). Progress goes to stderr \
-            when it is a terminal; Ctrl-C stops cleanly and writes what was measured.
+            (--progress); Ctrl-C stops cleanly and writes what was measured.
 
             Examples:
               qbench run                                  # the embedded default profile
@@ -59,6 +59,9 @@ extension QBench {
         @Flag(help: "Print the report JSON to stdout instead of the summary.")
         var json = false
 
+        @Option(help: .progress)
+        var progress: ProgressMode = .auto
+
         func validate() throws {
             if let tdp, !(tdp > 0 && tdp < 10_000) { throw ValidationError("--tdp: expected watts between 0 and 10000, got \(tdp)") }
         }
@@ -83,8 +86,8 @@ extension QBench {
                 let interrupt = InterruptFlag()
                 interrupt.installHandler()
                 defer { interrupt.uninstallHandler() }
-                let pipeline = RunPipeline(options: options, progress: ProgressReporter(), interrupt: interrupt,
-                                           log: { ProgressReporter.writeStderr($0 + "\n") })
+                let pipeline = RunPipeline(options: options, progress: ProgressReporter(mode: progress),
+                                           interrupt: interrupt, log: { ProgressReporter.writeStderr($0 + "\n") })
                 let outcome = try pipeline.run()
                 if json {
                     FileHandle.standardOutput.write(try outcome.report.encoded())

@@ -116,7 +116,9 @@ public final class RunPipeline {
                 { @Sendable i in try? p.pinCurrentThread(index: i, granularity: granularity) }
             }, nodes: slots.count >= t ? slots.prefix(t).map(\.numaNodeOSIndex) : [], spinMicros: spin)
         }
-        log("qbench run: profile \(profile.name) (\(profileSource)), formats \(profile.formats.joined(separator: " ")), threads \(threadCounts.map(String.init).joined(separator: ","))\(options.quick ? ", quick" : "")")
+        note("qbench run: profile \(profile.name) (\(profileSource)), "
+             + "formats \(profile.formats.joined(separator: " ")), "
+             + "threads \(threadCounts.map(String.init).joined(separator: ","))\(options.quick ? ", quick" : "")")
 
         // Plan and verification.
         let limits = DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants)
@@ -160,7 +162,7 @@ public final class RunPipeline {
             }
         }
         let accuracy = try RunAccuracy.measure(profile: profile, formats: profile.formats, quick: options.quick,
-                                               interrupt: interrupt)
+                                               interrupt: interrupt, progress: progress)
         let machineAtEnd = machineProbe?.snapshot()
         // Warnings about the figures (validity is not changed by them).
         let late = RunWarnings.busyMachine(start: machineAtStart, end: machineAtEnd) + RunWarnings.aboveCeiling(results)
@@ -186,6 +188,11 @@ public final class RunPipeline {
         let url = options.outDir.appendingPathComponent("qbench-\(profile.name)-\(device.id)-\(stamp).json")
         try report.write(to: url)
         return RunOutcome(report: report, reportURL: url)
+    }
+
+    /// A line that goes with the progress (silent under `--progress none`), or to the log without a reporter.
+    func note(_ line: String) {
+        if let progress { progress.note(line) } else { log(line) }
     }
 
     // MARK: verification
