@@ -76,12 +76,28 @@ public enum RunWarnings {
                 + "this device can do"]
     }
 
-    /// One line per result whose roofline fraction is above `aboveCeilingFraction`, naming its key and fraction.
-    public static func aboveCeiling(_ results: [ResultRow]) -> [String] {
-        results.compactMap { r in
-            guard let point = r.roofline, point.fraction > aboveCeilingFraction else { return nil }
-            return "\(r.key) reached \(f2(point.fraction)) of its \(point.bound.rawValue) ceiling (above "
-                + "\(f2(aboveCeilingFraction))): the ceiling was measured low"
+    /// Results whose roofline fraction is above `aboveCeilingFraction`: one line per ceiling (bound and thread
+    /// count), since one ceiling measured low lifts every result under it. A single result is named with its
+    /// fraction; several are counted and the `listed` highest named with theirs (every fraction is in the report).
+    public static func aboveCeiling(_ results: [ResultRow], listed: Int = 3) -> [String] {
+        let above = results.compactMap { r in r.roofline.map { (row: r, point: $0) } }
+            .filter { $0.point.fraction > aboveCeilingFraction }
+        var order: [String] = []
+        var groups: [String: [(row: ResultRow, point: RooflinePoint)]] = [:]
+        for a in above {
+            let ceiling = "\(a.point.bound.rawValue) ceiling at t\(a.row.threads)"
+            if groups[ceiling] == nil { order.append(ceiling) }
+            groups[ceiling, default: []].append(a)
+        }
+        let limit = "(above \(f2(aboveCeilingFraction))): the ceiling was measured low"
+        return order.map { ceiling in
+            let g = groups[ceiling]!.sorted { $0.point.fraction > $1.point.fraction }
+            if g.count == 1 {
+                return "\(g[0].row.key) reached \(f2(g[0].point.fraction)) of its \(ceiling) \(limit)"
+            }
+            let named = g.prefix(listed).map { "\($0.row.key) \(f2($0.point.fraction))" }.joined(separator: ", ")
+            return "\(g.count) results reached more than \(f2(aboveCeilingFraction)) of their \(ceiling), highest "
+                + "\(named)\(g.count > listed ? ", ..." : ""): the ceiling was measured low"
         }
     }
 

@@ -67,22 +67,44 @@ final class ProvenanceTests: XCTestCase {
     // MARK: above the ceiling
 
     func testAboveCeilingWarning_namesTheKeyAndTheFraction() throws {
-        let base = try XCTUnwrap(SampleReport.make().results.first)
-        func row(_ key: String, fraction: Double?) -> ResultRow {
-            var r = base
-            r.key = key
-            r.roofline = fraction.map { RooflinePoint(bound: .memory, fraction: $0, arithmeticIntensity: 1.9) }
-            return r
-        }
         let rows = [row("gemv/q4_0/1x896x896/t1/avx2/cold", fraction: 1.32), row("a", fraction: 1.15),
                     row("b", fraction: 1.149), row("c", fraction: nil), row("d", fraction: 0.4)]
         XCTAssertEqual(RunWarnings.aboveCeiling(rows),
-                       ["gemv/q4_0/1x896x896/t1/avx2/cold reached 1.32 of its memory ceiling (above 1.15): the "
+                       ["gemv/q4_0/1x896x896/t1/avx2/cold reached 1.32 of its memory ceiling at t1 (above 1.15): the "
                         + "ceiling was measured low"])
-        var compute = row("gemm/q8_0/8x64x64/t2/avx2", fraction: 2.5)
+        XCTAssertEqual(RunWarnings.aboveCeiling(rows.suffix(4)), [])
+    }
+
+    func testAboveCeilingWarning_oneLinePerCeilingWithTheHighestNamed() throws {
+        // One DRAM ceiling measured low lifts every cold gemv at that thread count: one line, not one per result.
+        let memory = [("gemv/f32/1x4096x4096/t2/avx2/cold", 2.20), ("gemv/q4_0/1x4096x4096/t2/avx2/cold", 1.24),
+                      ("gemv/i8_pc/1x1024x4096/t2/avx2/cold", 1.80), ("gemv/f16/1x1024x4096/t2/avx2/cold", 1.79),
+                      ("gemv/q8_0/1x4096x4096/t2/avx2/cold", 1.51)].map { row($0.0, fraction: $0.1, threads: 2) }
+        var compute = row("gemm/q8_0/128x896x896/t2/avx2", fraction: 1.2, threads: 2)
         compute.roofline?.bound = .compute
-        XCTAssertEqual(RunWarnings.aboveCeiling([compute]).first?.hasPrefix("gemm/q8_0/8x64x64/t2/avx2 reached 2.50 of "
-                                                                             + "its compute ceiling"), true)
+        let single = row("gemv/f32/1x1024x256/t1/avx2/cold", fraction: 1.18)
+        XCTAssertEqual(RunWarnings.aboveCeiling(memory + [compute, single]), [
+            "5 results reached more than 1.15 of their memory ceiling at t2, highest "
+                + "gemv/f32/1x4096x4096/t2/avx2/cold 2.20, gemv/i8_pc/1x1024x4096/t2/avx2/cold 1.80, "
+                + "gemv/f16/1x1024x4096/t2/avx2/cold 1.79, ...: the ceiling was measured low",
+            "gemm/q8_0/128x896x896/t2/avx2 reached 1.20 of its compute ceiling at t2 (above 1.15): the ceiling was "
+                + "measured low",
+            "gemv/f32/1x1024x256/t1/avx2/cold reached 1.18 of its memory ceiling at t1 (above 1.15): the ceiling was "
+                + "measured low",
+        ])
+        XCTAssertEqual(RunWarnings.aboveCeiling(Array(memory.prefix(2)), listed: 3),
+                       ["2 results reached more than 1.15 of their memory ceiling at t2, highest "
+                        + "gemv/f32/1x4096x4096/t2/avx2/cold 2.20, gemv/q4_0/1x4096x4096/t2/avx2/cold 1.24: the "
+                        + "ceiling was measured low"])
+    }
+
+    /// The sample report's result row under another key, roofline fraction and thread count.
+    func row(_ key: String, fraction: Double?, threads: Int = 1) -> ResultRow {
+        var r = SampleReport.make().results[0]
+        r.key = key
+        r.threads = threads
+        r.roofline = fraction.map { RooflinePoint(bound: .memory, fraction: $0, arithmeticIntensity: 1.9) }
+        return r
     }
 
     // MARK: the report field
