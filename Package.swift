@@ -2,6 +2,10 @@
 // QuantBench: what a CPU can do with quantized LLM kernels, measured honestly.
 import PackageDescription
 
+// The C flags of CQBench, in one place: they compile the kernels, and `qb_toolchain_c_flags()` returns them (through
+// QB_C_FLAGS) so every report records what its kernels were built with.
+let cqbenchFlags = ["-O3", "-fno-strict-aliasing", "-ffp-contract=off"]
+
 let package = Package(
     name: "QuantBench",
     platforms: [.macOS(.v13)],
@@ -22,10 +26,11 @@ let package = Package(
         // Low-level hardware reads (cpuid, xgetbv, getauxval, sysctl, arch_prctl) and the SIMD kernels.
         // Each kernel is compiled with __attribute__((target(...))) so one binary carries every variant.
         .target(name: "CQBench", path: "Sources/CQBench",
-                cSettings: [.unsafeFlags(["-O3", "-fno-strict-aliasing", "-ffp-contract=off"])]),
+                cSettings: [.unsafeFlags(cqbenchFlags),
+                            .define("QB_C_FLAGS", to: "\"" + cqbenchFlags.joined(separator: " ") + "\"")]),
         // The Swift layers, lowest first. Each target imports only the ones above it in this list (see
         // docs/architecture.md): the compiler keeps the dependencies pointing down.
-        .target(name: "QBenchSupport", path: "Sources/QBenchSupport"),
+        .target(name: "QBenchSupport", path: "Sources/QBenchSupport", plugins: ["BuildStamp"]),
         .target(name: "QBenchFormats", dependencies: ["QBenchSupport"], path: "Sources/QBenchFormats"),
         .target(name: "QBenchModelFiles", dependencies: ["QBenchSupport"], path: "Sources/QBenchModelFiles"),
         .target(name: "QBenchDevice", dependencies: ["QBenchSupport", "CQBench", "CHwloc", "CNuma"],
@@ -52,6 +57,8 @@ let package = Package(
                 dependencies: ["QBenchRun", "QBenchReport", "QBenchAccuracy", "QBenchProfiles", "QBenchHarness",
                                "QBenchKernels", "QBenchDevice", "QBenchModelFiles", "QBenchFormats", "QBenchSupport"],
                 path: "Sources/QBenchCore"),
+        // Writes the git commit and dirty flag into QBenchSupport before every build (BuildInfo).
+        .plugin(name: "BuildStamp", capability: .buildTool(), path: "Plugins/BuildStamp"),
         // The model-file fuzzer: driven by the tests and by Fuzz/ (scripts/test.d/fuzz-readers.sh).
         .target(name: "QBenchFuzzing", dependencies: ["QBenchModelFiles", "QBenchSupport"], path: "Fuzz/Shared"),
         .target(name: "QBenchCLI",

@@ -9,7 +9,7 @@ import QBenchHarness
 
 public enum AccuracyAnalyzer {
     /// Analyses `model` as `options` say.
-    /// - Parameter progress: receives one step per analysed tensor (silent when not a terminal).
+    /// - Parameter progress: receives one step per analysed tensor.
     /// - Throws: `QBError.badOption` for a bad `--tensors` pattern or one that selects nothing; errors of
     ///   the quantizers (none expected for finite input, which is checked first).
     public static func analyze(_ model: AccuracyModel, options: AccuracyOptions,

@@ -19,10 +19,12 @@ public enum RequantizedModel {
     ///   `general.quantized_by` names qbench. A safetensors input yields tensors and those keys only, not a
     ///   file llama.cpp can run (it has no architecture or tokenizer metadata).
     /// - The file is written atomically; an existing file is replaced only when `overwrite` is true.
+    /// - `progress` gets one step per tensor of the model.
     /// - Throws: `QBError.badOption` for a format GGUF cannot store; `QBError.io` when `url` exists and
     ///   `overwrite` is false, or it cannot be written; errors of the GGUF writer (e.g. a name over 63 bytes).
     public static func write(_ model: AccuracyModel, format: WeightFormat, to url: URL, tensorPattern: String? = nil,
                              overwrite: Bool = false, threads: Int = 1,
+                             progress: ProgressReporter? = nil,
                              interrupt: InterruptFlag? = nil) throws -> WrittenModel {
         guard let ggml = format.ggmlType else {
             throw QBError.badOption(flag: "--write-format", message: "\(format.rawValue) has no GGUF type; use one of "
@@ -46,8 +48,11 @@ public enum RequantizedModel {
         var quantized = 0
         var copied: [CopiedTensor] = []
         var omitted: [CopiedTensor] = []
+        progress?.begin(phase: "write", total: model.tensors.count)
+        defer { progress?.finish() }
         for t in model.tensors {
             try interrupt?.check(what: "the re-quantized model")
+            progress?.step(t.name)
             let selected = pattern?.finds(in: t.name) ?? true
             var reason: String?
             if !selected {

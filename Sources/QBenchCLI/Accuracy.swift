@@ -65,6 +65,9 @@ extension QBench {
         @Flag(help: "Let --write replace an existing file.")
         var force = false
 
+        @Option(help: .progress)
+        var progress: ProgressMode = .auto
+
         func validate() throws {
             try validating {
                 try requireNonEmptyPaths([("--model", model), ("--write", write)])
@@ -82,12 +85,13 @@ extension QBench {
                 interrupt.installHandler()
                 defer { interrupt.uninstallHandler() }
                 let m = try AccuracyModel.open(path: model)
-                var report = try AccuracyAnalyzer.analyze(m, options: options, progress: ProgressReporter(),
+                let reporter = ProgressReporter(mode: progress)
+                var report = try AccuracyAnalyzer.analyze(m, options: options, progress: reporter,
                                                           interrupt: interrupt)
                 if let (url, format) = target {
                     report.written = try RequantizedModel.write(m, format: format, to: url, tensorPattern: tensors,
                                                                 overwrite: force, threads: options.threads,
-                                                                interrupt: interrupt)
+                                                                progress: reporter, interrupt: interrupt)
                 }
                 if json {
                     try Stdout.write(try QBJSON.encode(report) + Data("\n".utf8))

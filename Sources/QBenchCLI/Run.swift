@@ -17,7 +17,7 @@ extension QBench {
             roofline (read bandwidth per cache level and DRAM, peak ops per instruction family), benchmark the \
             profile's decode (gemv, cold weights) and prefill (gemm) shapes, estimate tokens/s per model, measure \
             accuracy, and write the JSON report (schema qbench.report/1, docs/report.md). Progress goes to stderr \
-            when it is a terminal; Ctrl-C stops cleanly and writes what was measured.
+            (--progress); Ctrl-C stops cleanly and writes what was measured.
 
             Examples:
               qbench run                                  # the embedded default profile
@@ -63,6 +63,9 @@ extension QBench {
         @Flag(help: "Print the report JSON to stdout instead of the summary.")
         var json = false
 
+        @Option(help: .progress)
+        var progress: ProgressMode = .auto
+
         func validate() throws {
             try validating {
                 try requireNonEmptyPaths([("--profile", profile), ("--model", model), ("--out", out)])
@@ -87,8 +90,8 @@ extension QBench {
                 let interrupt = InterruptFlag()
                 interrupt.installHandler()
                 defer { interrupt.uninstallHandler() }
-                let pipeline = RunPipeline(options: options, progress: ProgressReporter(), interrupt: interrupt,
-                                           log: { ProgressReporter.writeStderr($0 + "\n") })
+                let pipeline = RunPipeline(options: options, progress: ProgressReporter(mode: progress),
+                                           interrupt: interrupt, log: { ProgressReporter.writeStderr($0 + "\n") })
                 let outcome = try pipeline.run()
                 // Written unbuffered, so a log of both streams keeps the summary before the stderr lines. A failed
                 // write (a full disk) is reported after the line that says where the report went.

@@ -109,6 +109,9 @@ public struct RunInfo: Codable, Sendable, Equatable {
     /// What the run could not do as asked, one line each (a profile format without a kernel, ...); absent when
     /// there was nothing to say.
     public var warnings: [String]?
+    /// The build, command line, limits and machine state the run was made with (absent in reports made before
+    /// it was recorded).
+    public var provenance: RunProvenance?
 
     public init(qbenchVersion: String = QBenchVersion.string, startedAt: String, finishedAt: String?, profile: String,
                 profileSource: String, quick: Bool, interrupted: Bool, timerResolutionNs: UInt64) {

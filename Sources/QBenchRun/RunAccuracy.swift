@@ -9,13 +9,18 @@ import QBenchProfiles
 import QBenchReport
 
 public enum RunAccuracy {
+    /// - Parameter progress: one step per (model, projection, format).
     /// - Returns: one row per (format, tensor); formats whose block does not divide a tensor's row are skipped.
-    public static func measure(profile: RunProfile, formats: [String], quick: Bool, interrupt: InterruptFlag?) throws -> [AccuracyRow] {
+    public static func measure(profile: RunProfile, formats: [String], quick: Bool, interrupt: InterruptFlag?,
+                               progress: ProgressReporter? = nil) throws -> [AccuracyRow] {
         let rows = quick ? 8 : 64
         var out: [AccuracyRow] = []
         var rng = SplitMix64(seed: 0xacc)
+        let projections: [Projection] = [.q, .gate, .down]
+        progress?.begin(phase: "accuracy", total: profile.models.count * projections.count * formats.count)
+        defer { progress?.finish() }
         for model in profile.models {
-            for p in [Projection.q, .gate, .down] {
+            for p in projections {
                 let k = model.weightShape(p).k
                 guard k > 0 else { continue }
                 var x = [Float](repeating: 0, count: rows * k)
@@ -26,6 +31,7 @@ public enum RunAccuracy {
                 let name = "synthetic-normal:\(model.name).\(p.rawValue) [\(rows)x\(k)]"
                 for f in formats {
                     if interrupt?.isRaised == true { return out }
+                    progress?.step("\(model.name).\(p.rawValue) \(f)")
                     guard let wf = WeightFormat(rawValue: f), (try? wf.validate(k: k)) != nil else { continue }
                     let y = try wf.roundTrip(x, rows: rows, k: k)
                     let m = try ErrorMetrics.compute(original: x, reconstructed: y)

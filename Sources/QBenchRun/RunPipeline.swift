@@ -23,13 +23,15 @@ public struct RunOptions: Sendable {
     public var tdpWatts: Double?
     /// One thread per PU instead of one per core.
     public var perPU: Bool
+    /// The command line recorded in the report (`run.provenance.command_line`).
+    public var commandLine: [String]
 
     public init(profile: String = "default", modelFile: URL? = nil, outDir: URL, maxISA: String? = nil,
                 variants: [String]? = nil, formats: [String]? = nil, threads: [ThreadCount]? = nil, quick: Bool = false,
-                tdpWatts: Double? = nil, perPU: Bool = false) {
+                tdpWatts: Double? = nil, perPU: Bool = false, commandLine: [String] = CommandLine.arguments) {
         self.profile = profile; self.modelFile = modelFile; self.outDir = outDir; self.maxISA = maxISA
         self.variants = variants; self.formats = formats; self.threads = threads; self.quick = quick
-        self.tdpWatts = tdpWatts; self.perPU = perPU
+        self.tdpWatts = tdpWatts; self.perPU = perPU; self.commandLine = commandLine
     }
 }
 
@@ -48,6 +50,8 @@ public final class RunPipeline {
     let registry = KernelRegistry.builtIn
     /// The live hwloc placer (pinning and NUMA placement), nil when hwloc could not load this machine.
     var placer: ThreadPlacer?
+    /// Measures how busy the machine is before and after the run (`run.provenance`); nil skips it.
+    public var machineProbe: MachineActivityProbe? = MachineActivityProbe()
 
     public init(options: RunOptions, progress: ProgressReporter?, interrupt: InterruptFlag?,
                 log: @escaping (String) -> Void) {
@@ -86,6 +90,7 @@ public final class RunPipeline {
                                     arch: ISAArch.host.rawValue)
         let (profile, profileSource) = try Self.resolveProfile(options)
         let timing = profile.timing(quick: options.quick)
+        let machineAtStart = machineProbe?.snapshot()
         let device = try DeviceProbe.probe()
         let features = Set(device.cpu.features)
         let threadCounts = Array(Set(profile.threads.map {
@@ -102,7 +107,9 @@ public final class RunPipeline {
                 { @Sendable i in try? p.pinCurrentThread(index: i, granularity: granularity) }
             }, nodes: slots.count >= t ? slots.prefix(t).map(\.numaNodeOSIndex) : [], spinMicros: spin)
         }
-        log("qbench run: profile \(profile.name) (\(profileSource)), formats \(profile.formats.joined(separator: " ")), threads \(threadCounts.map(String.init).joined(separator: ","))\(options.quick ? ", quick" : "")")
+        note("qbench run: profile \(profile.name) (\(profileSource)), "
+             + "formats \(profile.formats.joined(separator: " ")), "
+             + "threads \(threadCounts.map(String.init).joined(separator: ","))\(options.quick ? ", quick" : "")")
 
         // Plan and verification.
         let limits = DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants)
@@ -146,7 +153,12 @@ public final class RunPipeline {
             }
         }
         let accuracy = try RunAccuracy.measure(profile: profile, formats: profile.formats, quick: options.quick,
-                                               interrupt: interrupt)
+                                               interrupt: interrupt, progress: progress)
+        let machineAtEnd = machineProbe?.snapshot()
+        // Warnings about the figures (validity is not changed by them).
+        let late = RunWarnings.busyMachine(start: machineAtStart, end: machineAtEnd) + RunWarnings.aboveCeiling(results)
+        for w in late { log("qbench run: warning: \(w)") }
+        warnings += late
 
         let interrupted = interrupt?.isRaised == true
         var parts = results.map { (label: $0.key, validity: $0.validity) }
@@ -156,6 +168,8 @@ public final class RunPipeline {
                           profileSource: profileSource, quick: options.quick, interrupted: interrupted,
                           timerResolutionNs: resolution.resolutionNs)
         run.warnings = warnings.isEmpty ? nil : warnings
+        run.provenance = RunProvenance(commandLine: options.commandLine, timing: timing, gate: profile.gate,
+                                       machineAtStart: machineAtStart, machineAtEnd: machineAtEnd)
         var report = Report(run: run, device: device, energy: energyChoice.info, kernels: kernelRows, results: results,
                             roofline: roofline, accuracy: accuracy, estimates: estimates,
                             validity: Validity.combine(parts))
@@ -165,6 +179,11 @@ public final class RunPipeline {
         let url = options.outDir.appendingPathComponent("qbench-\(profile.name)-\(device.id)-\(stamp).json")
         try report.write(to: url)
         return RunOutcome(report: report, reportURL: url)
+    }
+
+    /// A line that goes with the progress (silent under `--progress none`), or to the log without a reporter.
+    func note(_ line: String) {
+        if let progress { progress.note(line) } else { log(line) }
     }
 
     // MARK: verification

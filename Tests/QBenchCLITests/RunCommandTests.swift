@@ -75,6 +75,23 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(report.estimates.contains { $0.model == "smoke-tiny" && ($0.decodeTokensPerS ?? 0) > 0 })
         XCTAssertTrue(report.accuracy.contains { $0.format == "q4_0" && $0.sqnrDb > 10 })
 
+        // Provenance: this binary's build, the command line as given, the quick limits, the machine around it.
+        let provenance = try XCTUnwrap(report.run.provenance)
+        XCTAssertEqual(Array(provenance.commandLine.dropFirst()),
+                       ["run", "--quick", "--profile", "smoke", "--out", out.path, "--json"])
+        XCTAssertEqual(provenance.build.configuration, BuildInfo.configuration)
+        XCTAssertEqual(provenance.build.commit, BuildInfo.commit)
+        XCTAssertEqual(provenance.build.cFlags, ToolchainInfo.cFlags)
+        XCTAssertEqual(provenance.timing, try ProfileLoader.resolve("smoke").profile.timing(quick: true))
+        #if os(Linux)
+        for snapshot in [provenance.machineAtStart, provenance.machineAtEnd] {
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(snapshot?.activity).otherCores, 0)
+        }
+        #endif
+        let busy = RunWarnings.busyMachine(start: provenance.machineAtStart, end: provenance.machineAtEnd)
+        XCTAssertEqual(report.run.warnings?.filter { $0.hasPrefix("machine busy") } ?? [], busy)
+        for w in busy { XCTAssertTrue(r.stderr.contains("qbench run: warning: \(w)"), r.stderr) }
+
         if let error = try SchemaValidation.reportErrors(Data(r.stdout.utf8)) { XCTFail(error) }
     }
 

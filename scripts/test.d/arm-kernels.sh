@@ -27,10 +27,13 @@ trap '[ -n "${KEEP_DRIVER:-}" ] && cp "$work/driver" "$KEEP_DRIVER"; rm -rf "$wo
 # Files this test owns are held to extra warnings; the shared scalar.c / registry.c get -Wall -Wextra -Werror
 # without the two warnings that would fail on harmless growth: registry.c's positional initializers when
 # qb_kernel_entry gains fields (zero is their documented v1 meaning), and, under gcc, scalar.c's clang-only
-# `#pragma STDC FP_CONTRACT OFF` (gcc gets -ffp-contract=off instead). Optimisation flags as Package.swift's.
+# `#pragma STDC FP_CONTRACT OFF` (gcc gets -ffp-contract=off instead). Optimisation flags: Package.swift's
+# cqbenchFlags, the one list the kernels are built with.
 own=(Tests/CKernels/arm_driver.c Tests/CKernels/ref.c Sources/CQBench/kernels/arm_*.c)
 shared=(Sources/CQBench/kernels/scalar.c Sources/CQBench/kernels/registry.c)
-common=(-std=gnu11 -O3 -fno-strict-aliasing -ffp-contract=off -Wall -Wextra -Werror -I "$root/Sources/CQBench/include")
+read -r -a cflags <<< "$(sed -n 's/^let cqbenchFlags = \[\(.*\)\]$/\1/p' Package.swift | tr -d '",')"
+if [ ${#cflags[@]} -eq 0 ]; then echo "arm-kernels: no cqbenchFlags line in Package.swift" >&2; exit 1; fi
+common=(-std=gnu11 "${cflags[@]}" -Wall -Wextra -Werror -I "$root/Sources/CQBench/include")
 own_warn=(-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wundef -Wcast-qual)
 shared_warn=(-Wno-missing-field-initializers)
 

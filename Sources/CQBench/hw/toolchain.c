@@ -12,3 +12,11 @@ const char *qb_toolchain_c_compiler(void) {
     return "unknown";
 #endif
 }
+
+const char *qb_toolchain_c_flags(void) {
+#ifdef QB_C_FLAGS
+    return QB_C_FLAGS;
+#else
+    return "";
+#endif
+}

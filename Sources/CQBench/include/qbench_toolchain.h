@@ -10,6 +10,10 @@ extern "C" {
 /// A static string; never NULL.
 const char *qb_toolchain_c_compiler(void);
 
+/// The flags Package.swift compiles this target with (its `cqbenchFlags`, passed in as QB_C_FLAGS), e.g.
+/// "-O3 -fno-strict-aliasing -ffp-contract=off"; "" when built without them. A static string; never NULL.
+const char *qb_toolchain_c_flags(void);
+
 #ifdef __cplusplus
 }
 #endif

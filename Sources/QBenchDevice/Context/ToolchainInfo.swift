@@ -90,4 +90,9 @@ public enum ToolchainInfo {
 
     /// The C compiler that built the kernels (`clang ` + `__clang_version__`), from `qb_toolchain_c_compiler`.
     public static var cCompiler: String { String(cString: qb_toolchain_c_compiler()) }
+
+    /// The flags the kernels were compiled with (Package.swift's `cqbenchFlags`), from `qb_toolchain_c_flags`.
+    public static var cFlags: [String] {
+        String(cString: qb_toolchain_c_flags()).split(separator: " ").map(String.init)
+    }
 }

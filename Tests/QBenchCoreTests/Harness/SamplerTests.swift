@@ -197,7 +197,7 @@ final class ProgressReporterTests: XCTestCase {
 
     func testStderrIsNotATerminalUnderTheTestRunner() throws {
         try XCTSkipIf(ProgressReporter.stderrIsTerminal, "stderr is a terminal in this session")
-        XCTAssertFalse(ProgressReporter().isEnabled)
+        XCTAssertEqual(ProgressReporter().style, .plain(intervalNs: ProgressReporter.plainIntervalNs))
     }
 }
 

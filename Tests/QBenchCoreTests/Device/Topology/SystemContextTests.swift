@@ -72,4 +72,14 @@ final class SystemContextTests: XCTestCase {
         XCTAssertTrue(t.cCompiler.hasPrefix("clang ") || t.cCompiler.hasPrefix("gcc "), t.cCompiler)
         XCTAssertEqual(try QBJSON.decoder().decode(Toolchain.self, from: QBJSON.encode(t)), t)
     }
+
+    func testCFlags_areTheOnesPackageSwiftCompilesTheKernelsWith() throws {
+        // One source: Package.swift's `cqbenchFlags` array feeds both unsafeFlags and QB_C_FLAGS.
+        let manifest = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("Package.swift"),
+                                  encoding: .utf8)
+        let line = try XCTUnwrap(manifest.split(separator: "\n").first { $0.hasPrefix("let cqbenchFlags = [") })
+        let flags = line.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        XCTAssertFalse(flags.isEmpty, String(line))
+        XCTAssertEqual(ToolchainInfo.cFlags, flags)
+    }
 }
