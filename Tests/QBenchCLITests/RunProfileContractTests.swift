@@ -58,8 +58,9 @@ final class RunProfileContractTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("warning: no kernel in this build for q6_k"), r.stderr)
         let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
-        XCTAssertEqual(report.run.warnings?.count, 1)
-        XCTAssertTrue(report.run.warnings?.first?.contains("q6_k") == true, "\(report.run.warnings ?? [])")
+        // Other warnings (a busy machine, a ceiling measured low) may come too on a shared host.
+        let named = (report.run.warnings ?? []).filter { $0.contains("q6_k") }
+        XCTAssertEqual(named, ["no kernel in this build for q6_k: accuracy only, no throughput or estimates"])
         XCTAssertFalse(report.results.isEmpty)
         XCTAssertFalse(report.results.contains { $0.weightFormat == "q6_k" })
         XCTAssertTrue(report.accuracy.contains { $0.format == "q6_k" }, "q6_k is still measured for accuracy")
