@@ -85,7 +85,9 @@ extension QBench {
                                          outDir: URL(fileURLWithPath: out), maxISA: maxISA?.name,
                                          variants: variants?.names, formats: try formats?.formats().map(\.rawValue),
                                          threads: try threads?.counts(), quick: quick, tdpWatts: tdp, perPU: perPU)
-                // Found out now, not after minutes of measuring: the report folder must take a file.
+                // Found out now, not after minutes of measuring: the profile and options are valid (checked again
+                // by the run's plan phase, cheaply) and the report folder takes a file.
+                _ = try RunPipeline.resolveProfile(options)
                 try AtomicFile.checkWritableDirectory(options.outDir)
                 let interrupt = InterruptFlag()
                 interrupt.installHandler()
@@ -101,6 +103,9 @@ extension QBench {
                 }
                 if let url = outcome.reportURL {
                     ProgressReporter.writeStderr("qbench run: report written to \(url.path)\n")
+                } else if let e = outcome.writeError {
+                    try? printed.get()
+                    throw QBError.io(path: options.outDir.path, message: "no report written: \(e.description)")
                 } else {
                     ProgressReporter.writeStderr("qbench run: interrupted before any benchmark finished; no report written\n")
                 }
@@ -109,6 +114,9 @@ extension QBench {
                     let r = outcome.report
                     if outcome.reportURL != nil { ProgressReporter.writeStderr("qbench run: interrupted after \(r.results.count) benchmarks and \(r.kernels.filter { $0.status == .verified }.count) verified variants; the report holds what was measured and is marked invalid\n") }
                     throw ExitCode(interrupt.exitStatus ?? 130)
+                }
+                if outcome.report.results.isEmpty {
+                    throw QBError.other("nothing was measured: no verified variant ran a benchmark (see the report's kernels)")
                 }
                 if outcome.report.kernels.contains(where: { $0.status == .mismatch }) { throw ExitCode(ExitCodes.correctnessRegression) }
             }

@@ -38,8 +38,15 @@ public struct RunOptions: Sendable {
 /// A finished (or interrupted) run and where its report went.
 public struct RunOutcome: Sendable {
     public var report: Report
-    /// nil when the run was interrupted before anything was measured (nothing is written then).
+    /// nil when the run was interrupted before anything was measured (nothing is written then), or when the
+    /// write failed (`writeError`).
     public var reportURL: URL?
+    /// Why the report could not be written (a full disk); the summary is still printed.
+    public var writeError: QBError?
+
+    public init(report: Report, reportURL: URL?, writeError: QBError? = nil) {
+        self.report = report; self.reportURL = reportURL; self.writeError = writeError
+    }
 }
 
 public final class RunPipeline {
@@ -86,99 +93,71 @@ public final class RunPipeline {
 
     public func run() throws -> RunOutcome {
         let started = RunInfo.timestamp()
-        try KernelDispatch.validate(DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants),
-                                    arch: ISAArch.host.rawValue)
-        let (profile, profileSource) = try Self.resolveProfile(options)
-        let timing = profile.timing(quick: options.quick)
         let machineAtStart = machineProbe?.snapshot()
         let device = try DeviceProbe.probe()
-        let features = Set(device.cpu.features)
-        let threadCounts = Array(Set(profile.threads.map {
-            $0.resolve(cores: max(1, device.topology.cores), pus: max(1, device.topology.pus))
-        })).sorted()
-        let placer = try? ThreadPlacer.live()
-        self.placer = placer
-        let granularity: PlacementGranularity = options.perPU ? .pu : .core
-        let slots = placer?.slots(granularity) ?? []
-        // QBENCH_POOL_SPIN_US overrides how long idle workers spin before sleeping (0: sleep at once).
-        let spin = ProcessInfo.processInfo.environment["QBENCH_POOL_SPIN_US"].flatMap { Int($0) }.map { max(0, $0) } ?? 1_000
-        let pools = threadCounts.map { t in
-            KernelThreadPool(threads: t, placement: placer.map { p in
-                { @Sendable i in try? p.pinCurrentThread(index: i, granularity: granularity) }
-            }, nodes: slots.count >= t ? slots.prefix(t).map(\.numaNodeOSIndex) : [], spinMicros: spin)
-        }
-        note("qbench run: profile \(profile.name) (\(profileSource)), "
-             + "formats \(profile.formats.joined(separator: " ")), "
-             + "threads \(threadCounts.map(String.init).joined(separator: ","))\(options.quick ? ", quick" : "")")
+        // 1. Plan: everything that can be refused is refused here, before any measuring.
+        let p = try RunPlan.make(options: options, registry: registry, device: device)
+        let spin = try EnvironmentSetting.integer("QBENCH_POOL_SPIN_US", default: 1_000,
+                                                  range: 0...KernelThreadPool.maxSpinMicros)
+        let pools = makePools(threadCounts: p.threadCounts, spinMicros: spin)
+        note("qbench run: profile \(p.profile.name) (\(p.profileSource)), "
+             + "formats \(p.profile.formats.joined(separator: " ")), "
+             + "threads \(p.threadCounts.map(String.init).joined(separator: ","))\(options.quick ? ", quick" : "")")
+        for w in p.warnings { log("qbench run: warning: \(w)") }
 
-        // Plan and verification.
-        let limits = DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants)
-        let plan = KernelDispatch.plan(device: device, registry: registry, limits: limits)
-        let kernelFormats = profile.formats.filter { f in registry.variants.contains { $0.weightFormat == f && $0.op != .quantizeRow } }
-        var warnings: [String] = []
-        let accuracyOnly = profile.formats.filter { !kernelFormats.contains($0) }
-        if !accuracyOnly.isEmpty {
-            warnings.append("no kernel in this build for \(accuracyOnly.joined(separator: ", ")): accuracy only, no throughput or estimates")
-        }
-        if kernelFormats.isEmpty || profile.distinctShapes().isEmpty {
-            throw QBError.other("nothing to measure: " + (kernelFormats.isEmpty
-                ? "no format of profile \(profile.name) has a kernel in this build (\(profile.formats.joined(separator: ", "))); formats with kernels: \(Set(registry.variants.filter { $0.op != .quantizeRow }.map(\.weightFormat)).sorted().joined(separator: ", "))"
-                : "profile \(profile.name) has no gemv or gemm shape"))
-        }
-        for w in warnings { log("qbench run: warning: \(w)") }
-        let (kernelRows, verified) = verify(plan: plan, features: features)
-
-        // Ceilings, energy meter, timer.
+        // 2. Verify every variant; 3. the roofline, energy meter and timer.
+        let (kernelRows, verified) = verify(plan: p.plan, features: Set(device.cpu.features))
         let roofline = RooflineMeasurer.measure(device: device, pools: pools, quick: options.quick, progress: progress,
                                                 interrupt: interrupt)
         let energyChoice = EnergyMeters.select(.live(cpuModel: device.cpu.model, cores: max(1, device.topology.cores),
                                                      tdpOverrideWatts: options.tdpWatts))
         let resolution = ClockResolution.measure(MonotonicClock())
 
-        // Benchmarks.
-        let results = try benchmark(profile: profile, formats: kernelFormats, pools: pools, device: device,
-                                    plan: plan, verified: verified, roofline: roofline, timing: timing,
+        // 4. Benchmarks; 5. estimates; 6. accuracy.
+        let results = try benchmark(profile: p.profile, formats: p.kernelFormats, pools: pools, device: device,
+                                    plan: p.plan, verified: verified, roofline: roofline, timing: p.timing,
                                     energy: energyChoice.meter, resolution: resolution)
-
-        // Estimates and accuracy.
-        var estimates: [TokenEstimate] = []
-        for model in profile.models {
-            for f in kernelFormats {
-                for t in threadCounts {
-                    var e = Estimates.fromResults(model: model, format: f, threads: t, promptLength: profile.promptLength,
-                                                  results: results)
-                    e.energySource = energyChoice.info.source
-                    estimates.append(e)
-                }
-            }
-        }
-        let accuracy = try RunAccuracy.measure(profile: profile, formats: profile.formats, quick: options.quick,
+        let estimates = RunEstimates.make(plan: p, results: results, energySource: energyChoice.info.source)
+        let accuracy = try RunAccuracy.measure(profile: p.profile, formats: p.profile.formats, quick: options.quick,
                                                interrupt: interrupt, progress: progress)
         let machineAtEnd = machineProbe?.snapshot()
         // Warnings about the figures (validity is not changed by them).
         let late = RunWarnings.busyMachine(start: machineAtStart, end: machineAtEnd) + RunWarnings.aboveCeiling(results)
         for w in late { log("qbench run: warning: \(w)") }
-        warnings += late
+        let warnings = p.warnings + late
 
+        // 7. Assemble and write.
         let interrupted = interrupt?.isRaised == true
-        var parts = results.map { (label: $0.key, validity: $0.validity) }
-        if interrupted { parts.append((label: "run", validity: Validity(valid: false, reasons: ["interrupted by the user"]))) }
-        if results.isEmpty { parts.append((label: "run", validity: Validity(valid: false, reasons: ["no benchmark was measured"]))) }
-        var run = RunInfo(startedAt: started, finishedAt: RunInfo.timestamp(), profile: profile.name,
-                          profileSource: profileSource, quick: options.quick, interrupted: interrupted,
+        var run = RunInfo(startedAt: started, finishedAt: RunInfo.timestamp(), profile: p.profile.name,
+                          profileSource: p.profileSource, quick: options.quick, interrupted: interrupted,
                           timerResolutionNs: resolution.resolutionNs)
         run.warnings = warnings.isEmpty ? nil : warnings
-        run.provenance = RunProvenance(commandLine: options.commandLine, timing: timing, gate: profile.gate,
+        run.provenance = RunProvenance(commandLine: options.commandLine, timing: p.timing, gate: p.profile.gate,
                                        machineAtStart: machineAtStart, machineAtEnd: machineAtEnd)
         var report = Report(run: run, device: device, energy: energyChoice.info, kernels: kernelRows, results: results,
                             roofline: roofline, accuracy: accuracy, estimates: estimates,
-                            validity: Validity.combine(parts))
-        report.dispatchCheck = DispatchCheck.compare(plan: plan, results: results)
+                            validity: RunAssembly.validity(results: results, interrupted: interrupted))
+        report.dispatchCheck = DispatchCheck.compare(plan: p.plan, results: results)
         if interrupted && results.isEmpty { return RunOutcome(report: report, reportURL: nil) }
-        let stamp = started.replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
-        let url = options.outDir.appendingPathComponent("qbench-\(profile.name)-\(device.id)-\(stamp).json")
-        try report.write(to: url)
-        return RunOutcome(report: report, reportURL: url)
+        // A report that cannot be written still leaves the summary to print: the caller says where nothing went.
+        do {
+            return RunOutcome(report: report, reportURL: try RunAssembly.write(report, to: options.outDir))
+        } catch let e as QBError {
+            return RunOutcome(report: report, reportURL: nil, writeError: e)
+        }
+    }
+
+    /// One pinned pool per thread count (hwloc placement when this machine's topology loads).
+    func makePools(threadCounts: [Int], spinMicros: Int) -> [KernelThreadPool] {
+        let placer = try? ThreadPlacer.live()
+        self.placer = placer
+        let granularity: PlacementGranularity = options.perPU ? .pu : .core
+        let slots = placer?.slots(granularity) ?? []
+        return threadCounts.map { t in
+            KernelThreadPool(threads: t, placement: placer.map { p in
+                { @Sendable i in try? p.pinCurrentThread(index: i, granularity: granularity) }
+            }, nodes: slots.count >= t ? slots.prefix(t).map(\.numaNodeOSIndex) : [], spinMicros: spinMicros)
+        }
     }
 
     /// A line that goes with the progress (silent under `--progress none`), or to the log without a reporter.

@@ -93,3 +93,65 @@ final class SignalTests: XCTestCase {
         }
     }
 }
+
+final class ReportWriteTests: XCTestCase {
+    func testTwoRunsAtOnce_keepBothReports() throws {
+        let out = try TestPaths.scratch()
+        final class Box: @unchecked Sendable { var results: [CommandResult?] = [nil, nil] }
+        let box = Box()
+        let group = DispatchGroup()
+        for i in 0..<2 {
+            group.enter()
+            DispatchQueue.global().async {
+                box.results[i] = try? QBenchBinary.run(["run", "--quick", "--profile", "smoke", "--out", out.path])
+                group.leave()
+            }
+        }
+        group.wait()
+        let rs = box.results.compactMap { $0 }
+        XCTAssertEqual(rs.count, 2)
+        XCTAssertEqual(rs.map(\.status), [0, 0], rs.map(\.stderr).joined())
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        XCTAssertEqual(files.count, 2, "\(files)")
+        XCTAssertTrue(files.allSatisfy { $0.hasPrefix("qbench-smoke-") && $0.hasSuffix(".json") }, "\(files)")
+        let paths = rs.compactMap { $0.stderr.components(separatedBy: "report written to ").last?.trimmingCharacters(in: .whitespacesAndNewlines) }
+        XCTAssertEqual(Set(paths).count, 2, "each run names its own report: \(paths)")
+    }
+
+    func testProfileNeedingMoreMemoryThanTheMachine_isRefusedBeforeMeasuring() throws {
+        let smoke = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("profiles/smoke.yaml"), encoding: .utf8)
+        let url = try TestPaths.scratch().appendingPathComponent("huge.yaml")
+        try smoke.replacingOccurrences(of: "vocab_size: 1024", with: "vocab_size: 16777216")
+            .replacingOccurrences(of: "hidden_size: 256", with: "hidden_size: 16384")
+            .write(to: url, atomically: true, encoding: .utf8)
+        let r = try QBenchBinary.run(["run", "--quick", "--profile", url.path, "--out", try TestPaths.scratch("hugeOut").path])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("qbench: \(url.path): the shapes need "), r.stderr)
+        XCTAssertTrue(r.stderr.contains("GiB at once"), r.stderr)
+        XCTAssertEqual(r.stdout, "")
+    }
+
+    func testReportThatCannotBeWritten_stillPrintsTheSummaryAndSaysNothingWasWritten() throws {
+        let dir = try TestPaths.scratch()
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir.path]
+        mount.standardError = FileHandle.nullDevice
+        do { try mount.run(); mount.waitUntilExit() } catch { throw XCTSkip("cannot run mount: \(error)") }
+        try XCTSkipUnless(mount.terminationStatus == 0, "mounting a tmpfs needs root (CI runs as root)")
+        defer {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = [dir.path]
+            try? umount.run(); umount.waitUntilExit()
+        }
+        let r = try QBenchBinary.run(["run", "--quick", "--profile", "smoke", "--out", dir.path])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stdout.contains("QuantBench run: smoke"), "the summary is printed: \(r.stdout)")
+        let last = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(last.hasPrefix("qbench: \(dir.path): no report written: "), r.stderr)
+        XCTAssertTrue(last.hasSuffix("No space left on device"), r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "no partial or temp file")
+    }
+}
