@@ -58,8 +58,10 @@ final class RunProfileContractTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("warning: no kernel in this build for q6_k"), r.stderr)
         let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
-        XCTAssertEqual(report.run.warnings?.count, 1)
-        XCTAssertTrue(report.run.warnings?.first?.contains("q6_k") == true, "\(report.run.warnings ?? [])")
+        // One about kernels; a busy machine or a ceiling measured low may add theirs (RunWarnings).
+        let kernelWarnings = report.run.warnings?.filter { $0.hasPrefix("no kernel in this build") } ?? []
+        XCTAssertEqual(kernelWarnings.count, 1, "\(report.run.warnings ?? [])")
+        XCTAssertTrue(kernelWarnings.first?.contains("q6_k") == true, "\(report.run.warnings ?? [])")
         XCTAssertFalse(report.results.isEmpty)
         XCTAssertFalse(report.results.contains { $0.weightFormat == "q6_k" })
         XCTAssertTrue(report.accuracy.contains { $0.format == "q6_k" }, "q6_k is still measured for accuracy")
