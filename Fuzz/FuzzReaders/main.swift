@@ -31,9 +31,11 @@ do {
         exit(1)
     }
     let report = fuzzer.run(iterations: iterations, seed: seed)
-    print("fuzz-readers: \(report.iterations) inputs (seed \(seed)), \(report.accepted) parsed, "
-        + "\(report.rejected) refused with one-line errors, \(report.failures.count) failures; "
-        + String(format: "%.2f s total, slowest input %.2f ms", report.elapsedSeconds, report.slowestSeconds * 1000))
+    print(
+        "fuzz-readers: \(report.iterations) inputs (seed \(seed)), \(report.accepted) parsed, "
+            + "\(report.rejected) refused with one-line errors, \(report.failures.count) failures; "
+            + String(format: "%.2f s total, slowest input %.2f ms", report.elapsedSeconds, report.slowestSeconds * 1000)
+    )
     if !report.failures.isEmpty {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qbench-fuzz-failures")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

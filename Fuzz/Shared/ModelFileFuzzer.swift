@@ -43,13 +43,13 @@ public struct ModelFileFuzzer {
         var rng = SplitMix64(seed: seed)
         var report = Report()
         let start = DispatchTime.now().uptimeNanoseconds
-        for i in 0 ..< iterations {
+        for i in 0..<iterations {
             let format: ModelFileFormat = i % 2 == 0 ? .gguf : .safetensors
             let seeds = format == .gguf ? ggufSeeds : safetensorsSeeds
             let base = seeds[rng.below(seeds.count)]
             let other = seeds[rng.below(seeds.count)]
             var input = base
-            for _ in 0 ..< 1 + rng.below(4) { Self.mutate(&input, other: other, format: format, rng: &rng) }
+            for _ in 0..<1 + rng.below(4) { Self.mutate(&input, other: other, format: format, rng: &rng) }
             let t0 = DispatchTime.now().uptimeNanoseconds
             let outcome = Self.check(input, format: format)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
@@ -144,7 +144,7 @@ public struct ModelFileFuzzer {
         switch rng.below(10) {
         case 0:  // flip bits
             guard !b.isEmpty else { return }
-            for _ in 0 ..< 1 + rng.below(4) { b[rng.below(b.count)] ^= UInt8(1 << rng.below(8)) }
+            for _ in 0..<1 + rng.below(4) { b[rng.below(b.count)] ^= UInt8(1 << rng.below(8)) }
         case 1:  // random byte
             guard !b.isEmpty else { return }
             b[rng.below(b.count)] = UInt8(truncatingIfNeeded: rng.next())
@@ -161,11 +161,11 @@ public struct ModelFileFuzzer {
             b.insert(contentsOf: withUnsafeBytes(of: v.littleEndian, Array.init), at: at)
         case 6:  // insert random bytes
             let at = rng.below(b.count + 1)
-            b.insert(contentsOf: (0 ..< 1 + rng.below(16)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, at: at)
+            b.insert(contentsOf: (0..<1 + rng.below(16)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, at: at)
         case 7:  // delete a range
             guard !b.isEmpty else { return }
             let at = rng.below(b.count)
-            b.removeSubrange(at ..< min(b.count, at + 1 + rng.below(32)))
+            b.removeSubrange(at..<min(b.count, at + 1 + rng.below(32)))
         case 8:  // splice: prefix of this input, suffix of another seed
             let cut = rng.below(b.count + 1)
             let from = rng.below(other.count + 1)
@@ -173,7 +173,7 @@ public struct ModelFileFuzzer {
         default:  // duplicate a chunk in place
             guard b.count > 1 else { return }
             let at = rng.below(b.count)
-            let chunk = Array(b[at ..< min(b.count, at + 1 + rng.below(64))])
+            let chunk = Array(b[at..<min(b.count, at + 1 + rng.below(64))])
             b.insert(contentsOf: chunk, at: rng.below(b.count + 1))
         }
     }
@@ -183,7 +183,7 @@ public struct ModelFileFuzzer {
         var at = rng.below(b.count - width + 1)
         if rng.chance(60) { at -= at % width }
         withUnsafeBytes(of: value.littleEndian) { raw in
-            for i in 0 ..< width { b[at + i] = raw[i] }
+            for i in 0..<width { b[at + i] = raw[i] }
         }
     }
 
@@ -193,7 +193,7 @@ public struct ModelFileFuzzer {
         guard b.count >= 8 else { return false }
         let n = b.withUnsafeBytes { Int(truncatingIfNeeded: UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
         guard n > 2, n <= b.count - 8 else { return false }
-        var header = Array(b[8 ..< 8 + n])
+        var header = Array(b[8..<8 + n])
         let data = Array(b[(8 + n)...])
         let digitStarts = header.indices.filter { i in
             (header[i] >= 0x30 && header[i] <= 0x39) && (i == 0 || !(header[i - 1] >= 0x30 && header[i - 1] <= 0x39))
@@ -202,11 +202,11 @@ public struct ModelFileFuzzer {
             let s = digitStarts[rng.below(digitStarts.count)]
             var e = s
             while e < header.count, header[e] >= 0x30, header[e] <= 0x39 { e += 1 }
-            header.replaceSubrange(s ..< e, with: Array(jsonNumbers[rng.below(jsonNumbers.count)].utf8))
+            header.replaceSubrange(s..<e, with: Array(jsonNumbers[rng.below(jsonNumbers.count)].utf8))
         } else {
             let at = rng.below(header.count)
             let len = rng.below(min(12, header.count - at) + 1)
-            header.replaceSubrange(at ..< at + len, with: Array(jsonTokens[rng.below(jsonTokens.count)].utf8))
+            header.replaceSubrange(at..<at + len, with: Array(jsonTokens[rng.below(jsonTokens.count)].utf8))
         }
         let newLength = rng.chance(85) ? UInt64(header.count) : UInt64(n)
         b = withUnsafeBytes(of: newLength.littleEndian, Array.init) + header + data
@@ -220,7 +220,8 @@ public struct ModelFileFuzzer {
         try a.add("general.architecture", .string("llama"))
         try a.add("llama.embedding_length", .uint32(32))
         try a.add("llama.block_count", .uint32(2))
-        try a.add("llama.feed_forward_length", .array(GGUFArray(elementType: .int32, values: [.int32(64), .int32(96)])))
+        try a.add(
+            "llama.feed_forward_length", .array(GGUFArray(elementType: .int32, values: [.int32(64), .int32(96)])))
         try a.add("t.u8", .uint8(200))
         try a.add("t.i8", .int8(-5))
         try a.add("t.u16", .uint16(60000))
@@ -231,14 +232,23 @@ public struct ModelFileFuzzer {
         try a.add("t.f32", .float32(0.5))
         try a.add("t.f64", .float64(-2.25))
         try a.add("t.bool", .bool(true))
-        try a.add("tokenizer.ggml.tokens", .array(GGUFArray(elementType: .string,
-                                                            values: ["<s>", "a", "bc", ""].map { .string($0) })))
-        try a.add("t.nested", .array(GGUFArray(elementType: .array, values: [
-            .array(GGUFArray(elementType: .uint8, values: [.uint8(1), .uint8(2)])),
-            .array(GGUFArray(elementType: .string, values: [.string("x")])),
-        ])))
+        try a.add(
+            "tokenizer.ggml.tokens",
+            .array(
+                GGUFArray(
+                    elementType: .string,
+                    values: ["<s>", "a", "bc", ""].map { .string($0) })))
+        try a.add(
+            "t.nested",
+            .array(
+                GGUFArray(
+                    elementType: .array,
+                    values: [
+                        .array(GGUFArray(elementType: .uint8, values: [.uint8(1), .uint8(2)])),
+                        .array(GGUFArray(elementType: .string, values: [.string("x")])),
+                    ])))
         try a.add("t.bools", .array(GGUFArray(elementType: .bool, values: [.bool(false), .bool(true)])))
-        try a.addTensor(name: "f32", shape: [8, 2], type: .f32, bytes: Data((0 ..< 64).map { UInt8($0) }))
+        try a.addTensor(name: "f32", shape: [8, 2], type: .f32, bytes: Data((0..<64).map { UInt8($0) }))
         try a.addTensor(name: "q8", shape: [32, 2], type: .q8_0, bytes: Data(repeating: 7, count: 68))
         try a.addTensor(name: "q4k", shape: [256], type: .q4_k, bytes: Data(repeating: 3, count: 144))
         try a.addTensor(name: "scalar", shape: [], type: .i8, bytes: Data([42]))

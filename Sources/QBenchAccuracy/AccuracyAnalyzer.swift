@@ -12,37 +12,53 @@ public enum AccuracyAnalyzer {
     /// - Parameter progress: receives one step per analysed tensor.
     /// - Throws: `QBError.badOption` for a bad `--tensors` pattern or one that selects nothing; errors of
     ///   the quantizers (none expected for finite input, which is checked first).
-    public static func analyze(_ model: AccuracyModel, options: AccuracyOptions,
-                               progress: ProgressReporter? = nil, interrupt: InterruptFlag? = nil) throws -> AccuracyReport {
+    public static func analyze(
+        _ model: AccuracyModel, options: AccuracyOptions,
+        progress: ProgressReporter? = nil, interrupt: InterruptFlag? = nil
+    ) throws -> AccuracyReport {
         let start = DispatchTime.now().uptimeNanoseconds
         let pattern = try options.compiledPattern()
         let selected = model.tensors.filter { pattern?.finds(in: $0.name) ?? true }
         if let p = options.tensorPattern, selected.isEmpty {
-            throw QBError.badOption(flag: "--tensors", message: "'\(p)' matches none of the \(model.tensors.count) "
-                + "tensors in \(model.path)")
+            throw QBError.badOption(
+                flag: "--tensors",
+                message: "'\(p)' matches none of the \(model.tensors.count) "
+                    + "tensors in \(model.path)")
         }
-        guard !options.formats.isEmpty else { throw QBError.badOption(flag: "--formats", message: "no formats to evaluate") }
+        guard !options.formats.isEmpty else {
+            throw QBError.badOption(flag: "--formats", message: "no formats to evaluate")
+        }
         let threads = max(1, options.threads)
 
         var skippedTensors: [SkippedTensor] = []
         var matrices: [AccuracySourceTensor] = []
         for t in selected {
             if case .unsupported(let reason) = t.source {
-                skippedTensors.append(.init(name: t.name, shape: t.shape, storedType: t.storedType, kind: .unsupportedType,
-                                            reason: reason))
+                skippedTensors.append(
+                    .init(
+                        name: t.name, shape: t.shape, storedType: t.storedType, kind: .unsupportedType,
+                        reason: reason))
             } else if !t.isMatrix {
-                skippedTensors.append(.init(name: t.name, shape: t.shape, storedType: t.storedType, kind: .notMatrix,
-                                            reason: t.shape.count < 2 ? "\(t.shape.count)-D (norm, bias or scalar)"
-                                                : t.shape.count == 2 ? "a vector stored as 2-D \(t.shape)"
-                                                : "\(t.shape.count)-D, not a weight matrix"))
+                skippedTensors.append(
+                    .init(
+                        name: t.name, shape: t.shape, storedType: t.storedType, kind: .notMatrix,
+                        reason: t.shape.count < 2
+                            ? "\(t.shape.count)-D (norm, bias or scalar)"
+                            : t.shape.count == 2
+                                ? "a vector stored as 2-D \(t.shape)"
+                                : "\(t.shape.count)-D, not a weight matrix"))
             } else {
                 matrices.append(t)
             }
         }
         // The N largest matrices get the calibration methods (ties: file order).
-        let calibrated = Set(matrices.enumerated()
-            .sorted { $0.element.elementCount != $1.element.elementCount ? $0.element.elementCount > $1.element.elementCount : $0.offset < $1.offset }
-            .prefix(max(0, options.calibrationTensors)).map(\.element.name))
+        let calibrated = Set(
+            matrices.enumerated()
+                .sorted {
+                    $0.element.elementCount != $1.element.elementCount
+                        ? $0.element.elementCount > $1.element.elementCount : $0.offset < $1.offset
+                }
+                .prefix(max(0, options.calibrationTensors)).map(\.element.name))
 
         progress?.begin(phase: "accuracy", total: matrices.count)
         defer { progress?.finish() }
@@ -53,75 +69,101 @@ public enum AccuracyAnalyzer {
             progress?.step(t.name)
             let values = try t.values(threads: threads)
             if let bad = values.withUnsafeBufferPointer({ WeightFormat.firstNonFinite($0) }) {
-                skippedTensors.append(.init(name: t.name, shape: t.shape, storedType: t.storedType, kind: .nonFinite,
-                                            reason: "value \(values[bad]) at index \(bad) is not finite"))
+                skippedTensors.append(
+                    .init(
+                        name: t.name, shape: t.shape, storedType: t.storedType, kind: .nonFinite,
+                        reason: "value \(values[bad]) at index \(bad) is not finite"))
                 continue
             }
             let signal = energy(values)
             let cal = calibrated.contains(t.name) ? CalibrationMethod.allCases : []
-            let (results, skipped, calResults) = try run(values, rows: t.rows, cols: t.cols, formats: options.formats,
-                                                         calibration: cal, calibrationOptions: options.calibration,
-                                                         threads: threads)
-            rows.append(TensorAccuracy(name: t.name, shape: t.shape, rows: t.rows, cols: t.cols, elementCount: t.elementCount,
-                                       storedType: t.storedType, source: t.source.description, originalBytes: t.byteCount,
-                                       signalEnergy: signal, results: results, skipped: skipped))
+            let (results, skipped, calResults) = try run(
+                values, rows: t.rows, cols: t.cols, formats: options.formats,
+                calibration: cal, calibrationOptions: options.calibration,
+                threads: threads)
+            rows.append(
+                TensorAccuracy(
+                    name: t.name, shape: t.shape, rows: t.rows, cols: t.cols, elementCount: t.elementCount,
+                    storedType: t.storedType, source: t.source.description, originalBytes: t.byteCount,
+                    signalEnergy: signal, results: results, skipped: skipped))
             if !cal.isEmpty {
-                calibrations.append(TensorCalibration(name: t.name, elementCount: t.elementCount, signalEnergy: signal,
-                                                      results: calResults))
+                calibrations.append(
+                    TensorCalibration(
+                        name: t.name, elementCount: t.elementCount, signalEnergy: signal,
+                        results: calResults))
             }
         }
 
         let summary = AccuracySummary.summarize(options.formats, tensors: rows, modelBytes: model.tensorBytes)
-        let calibration = options.calibrationTensors > 0 && !calibrations.isEmpty
-            ? CalibrationSection(options: options.calibration, limit: options.calibrationTensors, tensors: calibrations,
-                                 summary: AccuracySummary.summarize(calibration: calibrations))
+        let calibration =
+            options.calibrationTensors > 0 && !calibrations.isEmpty
+            ? CalibrationSection(
+                options: options.calibration, limit: options.calibrationTensors, tensors: calibrations,
+                summary: AccuracySummary.summarize(calibration: calibrations))
             : nil
         // Nothing measured is an error, not a table of nan: no tensor at all, no weight matrix, or only non-finite ones.
         if rows.isEmpty {
-            let why = model.tensors.isEmpty ? "the file holds no tensors"
-                : matrices.isEmpty ? "none of the \(selected.count) tensors is a weight matrix (2-D, both sides > 1)"
-                : "every weight matrix holds non-finite values"
+            let why =
+                model.tensors.isEmpty
+                ? "the file holds no tensors"
+                : matrices.isEmpty
+                    ? "none of the \(selected.count) tensors is a weight matrix (2-D, both sides > 1)"
+                    : "every weight matrix holds non-finite values"
             throw QBError.badInput(path: model.path, message: "nothing to analyse: \(why)")
         }
         let plan = options.budgetBits.map { budget in
-            MixedPrecisionPlanner.plan(rows.map { MixedPrecisionTensor($0, candidates: options.formats) }, budgetBits: budget)
+            MixedPrecisionPlanner.plan(
+                rows.map { MixedPrecisionTensor($0, candidates: options.formats) }, budgetBits: budget)
         }
-        let info = ModelInfo(path: model.path, container: model.container, tensorCount: model.tensors.count,
-                             parameterCount: model.parameterCount, tensorBytes: model.tensorBytes,
-                             selectedTensors: selected.count, matrixTensors: rows.count,
-                             matrixElements: rows.reduce(0) { $0 + $1.elementCount })
+        let info = ModelInfo(
+            path: model.path, container: model.container, tensorCount: model.tensors.count,
+            parameterCount: model.parameterCount, tensorBytes: model.tensorBytes,
+            selectedTensors: selected.count, matrixTensors: rows.count,
+            matrixElements: rows.reduce(0) { $0 + $1.elementCount })
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return AccuracyReport(model: info, formats: options.formats, tensorFilter: options.tensorPattern,
-                              notes: notes(rows: rows, skipped: skippedTensors, formats: options.formats),
-                              tensors: rows, skippedTensors: skippedTensors, summary: summary, calibration: calibration,
-                              mixedPrecision: plan, elapsedSeconds: elapsed)
+        return AccuracyReport(
+            model: info, formats: options.formats, tensorFilter: options.tensorPattern,
+            notes: notes(rows: rows, skipped: skippedTensors, formats: options.formats),
+            tensors: rows, skippedTensors: skippedTensors, summary: summary, calibration: calibration,
+            mixedPrecision: plan, elapsedSeconds: elapsed)
     }
 
     /// Why `format` cannot take rows of `cols` elements, or nil when it can.
     public static func skipReason(_ format: WeightFormat, cols: Int) -> String? {
-        cols % format.blockSize == 0 ? nil
+        cols % format.blockSize == 0
+            ? nil
             : "\(format.rawValue) needs K % \(format.blockSize) == 0 (K = \(cols))"
     }
 
     /// The error of each format on a row-major `rows x cols` matrix. Formats run concurrently, `threads`
     /// at a time (each quantizer gets the threads left over when there are fewer formats than threads).
-    public static func measure(_ x: [Float], rows: Int, cols: Int, formats: [WeightFormat],
-                               threads: Int) throws -> (results: [FormatAccuracy], skipped: [FormatSkip]) {
-        let r = try run(x, rows: rows, cols: cols, formats: formats, calibration: [], calibrationOptions: CalibrationOptions(),
-                        threads: threads)
+    public static func measure(
+        _ x: [Float], rows: Int, cols: Int, formats: [WeightFormat],
+        threads: Int
+    ) throws -> (results: [FormatAccuracy], skipped: [FormatSkip]) {
+        let r = try run(
+            x, rows: rows, cols: cols, formats: formats, calibration: [], calibrationOptions: CalibrationOptions(),
+            threads: threads)
         return (r.results, r.skipped)
     }
 
     /// Every format and calibration method on one tensor, as one pool of jobs so that a slow method (the
     /// mse search makes ~120 passes) overlaps the formats instead of running after them. Calibration jobs
     /// start first, being the longest.
-    static func run(_ x: [Float], rows: Int, cols: Int, formats: [WeightFormat], calibration methods: [CalibrationMethod],
-                    calibrationOptions: CalibrationOptions, threads: Int)
-        throws -> (results: [FormatAccuracy], skipped: [FormatSkip], calibration: [CalibrationResult]) {
+    static func run(
+        _ x: [Float], rows: Int, cols: Int, formats: [WeightFormat], calibration methods: [CalibrationMethod],
+        calibrationOptions: CalibrationOptions, threads: Int
+    )
+        throws -> (results: [FormatAccuracy], skipped: [FormatSkip], calibration: [CalibrationResult])
+    {
         var skipped: [FormatSkip] = []
         var runnable: [WeightFormat] = []
         for f in formats {
-            if let reason = skipReason(f, cols: cols) { skipped.append(FormatSkip(format: f, reason: reason)) } else { runnable.append(f) }
+            if let reason = skipReason(f, cols: cols) {
+                skipped.append(FormatSkip(format: f, reason: reason))
+            } else {
+                runnable.append(f)
+            }
         }
         let order = methods.sorted { ($0 == .mse ? 0 : 1) < ($1 == .mse ? 0 : 1) }
         let jobs = order.count + runnable.count
@@ -139,8 +181,11 @@ public enum AccuracyAnalyzer {
             let q = try f.quantize(x, rows: rows, k: cols, threads: inner)
             let y = q.dequantize(threads: inner)
             let m = try ErrorMetrics.compute(original: x, reconstructed: y)
-            formatSlots.set(j, FormatAccuracy(format: f, bitsPerWeight: Double(q.byteCount) * 8 / Double(rows * cols),
-                                              bytes: q.byteCount, noiseEnergy: noiseEnergy(x, y), metrics: m))
+            formatSlots.set(
+                j,
+                FormatAccuracy(
+                    format: f, bitsPerWeight: Double(q.byteCount) * 8 / Double(rows * cols),
+                    bytes: q.byteCount, noiseEnergy: noiseEnergy(x, y), metrics: m))
         }
         let done = calibrationSlots.values.compactMap { $0 }
         let calibration = methods.compactMap { m in done.first { $0.method == m } }
@@ -167,15 +212,17 @@ public enum AccuracyAnalyzer {
         let dequantized = rows.filter { $0.source.hasPrefix("dequantized") }
         if !dequantized.isEmpty {
             let types = Set(dequantized.map(\.storedType)).sorted().joined(separator: ", ")
-            notes.append("\(dequantized.count) of \(rows.count) analysed tensors are stored quantized (\(types)): their source "
-                + "values are the dequantized weights, so each error is that of re-quantizing them, not the distance "
-                + "from the original float model")
+            notes.append(
+                "\(dequantized.count) of \(rows.count) analysed tensors are stored quantized (\(types)): their source "
+                    + "values are the dequantized weights, so each error is that of re-quantizing them, not the distance "
+                    + "from the original float model")
         }
         for kind in [SkippedTensor.Kind.notMatrix, .unsupportedType, .nonFinite] {
             let n = skipped.filter { $0.kind == kind }.count
             guard n > 0 else { continue }
             switch kind {
-            case .notMatrix: notes.append("\(n) tensors are not 2-D weight matrices (norms, biases, vectors) and were skipped")
+            case .notMatrix:
+                notes.append("\(n) tensors are not 2-D weight matrices (norms, biases, vectors) and were skipped")
             case .unsupportedType:
                 let types = Set(skipped.filter { $0.kind == kind }.map(\.storedType)).sorted().joined(separator: ", ")
                 notes.append("\(n) tensors have no float view (\(types)) and were skipped")
@@ -185,8 +232,9 @@ public enum AccuracyAnalyzer {
         for f in formats {
             let n = rows.filter { t in t.skipped.contains { $0.format == f } }.count
             if n > 0 {
-                notes.append("\(f.rawValue) skipped on \(n) of \(rows.count) tensors whose row length K is not a multiple "
-                    + "of \(f.blockSize); its summary covers the rest")
+                notes.append(
+                    "\(f.rawValue) skipped on \(n) of \(rows.count) tensors whose row length K is not a multiple "
+                        + "of \(f.blockSize); its summary covers the rest")
             }
         }
         return notes

@@ -85,7 +85,10 @@ public struct AccuracySourceTensor: Sendable {
 
     static func readF32(_ raw: UnsafeRawBufferPointer, count: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { out, n in
-            for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            for i in 0..<count {
+                out[i] = Float(
+                    bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            }
             n = count
         }
     }
@@ -127,8 +130,10 @@ public struct AccuracyModel: Sendable {
         if ext == "safetensors" || (b.count >= 9 && b[8] == UInt8(ascii: "{")) {
             return try AccuracyModel(safetensors: SafetensorsFile(file: file))
         }
-        throw QBError.badInput(path: path, message: "not a model file: expected GGUF (starts with 'GGUF') or "
-            + "safetensors (.safetensors: an 8-byte header length, then a JSON header)")
+        throw QBError.badInput(
+            path: path,
+            message: "not a model file: expected GGUF (starts with 'GGUF') or "
+                + "safetensors (.safetensors: an 8-byte header length, then a JSON header)")
     }
 
     public init(gguf g: GGUFFile) {
@@ -147,9 +152,10 @@ public struct AccuracyModel: Sendable {
                     source = .unsupported(reason: "\(t.type.name) tensors have no dequantizer in this suite")
                 }
             }
-            return AccuracySourceTensor(name: t.name, shape: t.shape, rows: t.rows, cols: t.cols,
-                                        elementCount: t.elementCount, storedType: t.type.name, byteCount: t.byteCount,
-                                        source: source, backing: .gguf(t))
+            return AccuracySourceTensor(
+                name: t.name, shape: t.shape, rows: t.rows, cols: t.cols,
+                elementCount: t.elementCount, storedType: t.type.name, byteCount: t.byteCount,
+                source: source, backing: .gguf(t))
         }
     }
 
@@ -164,9 +170,10 @@ public struct AccuracyModel: Sendable {
             case .f16, .bf16: source = .converted(from: t.dtype.rawValue)
             default: source = .unsupported(reason: "\(t.dtype.rawValue) is not a floating-point weight type")
             }
-            return AccuracySourceTensor(name: t.name, shape: t.shape, rows: t.rows, cols: t.cols,
-                                        elementCount: t.elementCount, storedType: t.dtype.rawValue,
-                                        byteCount: t.byteCount, source: source, backing: .safetensors(t))
+            return AccuracySourceTensor(
+                name: t.name, shape: t.shape, rows: t.rows, cols: t.cols,
+                elementCount: t.elementCount, storedType: t.dtype.rawValue,
+                byteCount: t.byteCount, source: source, backing: .safetensors(t))
         }
     }
 }

@@ -19,9 +19,11 @@ public struct AccuracyOptions: Sendable {
     /// Average bits per weight for the mixed-precision plan (nil: no plan).
     public var budgetBits: Double?
 
-    public init(formats: [WeightFormat] = AccuracyOptions.defaultFormats, tensorPattern: String? = nil,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount, calibrationTensors: Int = 8,
-                calibration: CalibrationOptions = CalibrationOptions(), budgetBits: Double? = nil) {
+    public init(
+        formats: [WeightFormat] = AccuracyOptions.defaultFormats, tensorPattern: String? = nil,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, calibrationTensors: Int = 8,
+        calibration: CalibrationOptions = CalibrationOptions(), budgetBits: Double? = nil
+    ) {
         self.formats = formats; self.tensorPattern = tensorPattern; self.threads = threads
         self.calibrationTensors = calibrationTensors; self.calibration = calibration; self.budgetBits = budgetBits
     }

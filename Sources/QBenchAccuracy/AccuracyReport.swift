@@ -30,10 +30,12 @@ public struct AccuracyReport: Codable, Sendable, Equatable {
     /// Wall time of the analysis, in seconds.
     public var elapsedSeconds: Double
 
-    public init(model: ModelInfo, formats: [WeightFormat], tensorFilter: String?, notes: [String],
-                tensors: [TensorAccuracy], skippedTensors: [SkippedTensor], summary: [FormatSummary],
-                calibration: CalibrationSection?, mixedPrecision: MixedPrecisionPlan?, written: WrittenModel? = nil,
-                elapsedSeconds: Double) {
+    public init(
+        model: ModelInfo, formats: [WeightFormat], tensorFilter: String?, notes: [String],
+        tensors: [TensorAccuracy], skippedTensors: [SkippedTensor], summary: [FormatSummary],
+        calibration: CalibrationSection?, mixedPrecision: MixedPrecisionPlan?, written: WrittenModel? = nil,
+        elapsedSeconds: Double
+    ) {
         self.model = model; self.formats = formats; self.tensorFilter = tensorFilter; self.notes = notes
         self.tensors = tensors; self.skippedTensors = skippedTensors; self.summary = summary
         self.calibration = calibration; self.mixedPrecision = mixedPrecision; self.written = written
@@ -56,8 +58,10 @@ public struct ModelInfo: Codable, Sendable, Equatable {
     public var matrixTensors: Int
     public var matrixElements: Int
 
-    public init(path: String, container: ModelContainer, tensorCount: Int, parameterCount: Int, tensorBytes: Int,
-                selectedTensors: Int, matrixTensors: Int, matrixElements: Int) {
+    public init(
+        path: String, container: ModelContainer, tensorCount: Int, parameterCount: Int, tensorBytes: Int,
+        selectedTensors: Int, matrixTensors: Int, matrixElements: Int
+    ) {
         self.path = path; self.container = container; self.tensorCount = tensorCount
         self.parameterCount = parameterCount; self.tensorBytes = tensorBytes; self.selectedTensors = selectedTensors
         self.matrixTensors = matrixTensors; self.matrixElements = matrixElements
@@ -85,8 +89,10 @@ public struct TensorAccuracy: Codable, Sendable, Equatable {
     /// Formats that could not take this tensor, with the reason (e.g. the block does not divide K).
     public var skipped: [FormatSkip]
 
-    public init(name: String, shape: [Int], rows: Int, cols: Int, elementCount: Int, storedType: String, source: String,
-                originalBytes: Int, signalEnergy: Double, results: [FormatAccuracy], skipped: [FormatSkip]) {
+    public init(
+        name: String, shape: [Int], rows: Int, cols: Int, elementCount: Int, storedType: String, source: String,
+        originalBytes: Int, signalEnergy: Double, results: [FormatAccuracy], skipped: [FormatSkip]
+    ) {
         self.name = name; self.shape = shape; self.rows = rows; self.cols = cols; self.elementCount = elementCount
         self.storedType = storedType; self.source = source; self.originalBytes = originalBytes
         self.signalEnergy = signalEnergy; self.results = results; self.skipped = skipped
@@ -163,9 +169,11 @@ public struct FormatSummary: Codable, Sendable, Equatable {
     public var signalEnergy: Double
     public var noiseEnergy: Double
 
-    public init(format: WeightFormat, tensors: Int, skippedTensors: Int, elements: Int, coverage: Double,
-                bitsPerWeight: Double, quantizedBytes: Int, modelBytes: Int, sqnrDb: Double, nmse: Double,
-                meanCosine: Double, signalEnergy: Double, noiseEnergy: Double) {
+    public init(
+        format: WeightFormat, tensors: Int, skippedTensors: Int, elements: Int, coverage: Double,
+        bitsPerWeight: Double, quantizedBytes: Int, modelBytes: Int, sqnrDb: Double, nmse: Double,
+        meanCosine: Double, signalEnergy: Double, noiseEnergy: Double
+    ) {
         self.format = format; self.tensors = tensors; self.skippedTensors = skippedTensors; self.elements = elements
         self.coverage = coverage; self.bitsPerWeight = bitsPerWeight; self.quantizedBytes = quantizedBytes
         self.modelBytes = modelBytes; self.sqnrDb = sqnrDb; self.nmse = nmse; self.meanCosine = meanCosine
@@ -184,7 +192,9 @@ public struct CalibrationSection: Codable, Sendable, Equatable {
     /// Per method over the calibrated tensors, weighted like `FormatSummary`.
     public var summary: [CalibrationMethodSummary]
 
-    public init(options: CalibrationOptions, limit: Int, tensors: [TensorCalibration], summary: [CalibrationMethodSummary]) {
+    public init(
+        options: CalibrationOptions, limit: Int, tensors: [TensorCalibration], summary: [CalibrationMethodSummary]
+    ) {
         self.options = options; self.limit = limit; self.tensors = tensors; self.summary = summary
     }
 }
@@ -223,8 +233,10 @@ public struct WrittenModel: Codable, Sendable, Equatable {
     /// Tensors GGUF cannot hold (e.g. safetensors U8, more than four dimensions), left out.
     public var omittedTensors: [CopiedTensor]
 
-    public init(path: String, format: WeightFormat, bytes: Int, quantizedTensors: Int, copiedTensors: [CopiedTensor],
-                omittedTensors: [CopiedTensor]) {
+    public init(
+        path: String, format: WeightFormat, bytes: Int, quantizedTensors: Int, copiedTensors: [CopiedTensor],
+        omittedTensors: [CopiedTensor]
+    ) {
         self.path = path; self.format = format; self.bytes = bytes; self.quantizedTensors = quantizedTensors
         self.copiedTensors = copiedTensors; self.omittedTensors = omittedTensors
     }

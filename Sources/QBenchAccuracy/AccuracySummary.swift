@@ -44,9 +44,13 @@ public enum AccuracySummary {
     }
 
     /// Summaries of every format, sorted by bits per weight (largest first), then SQNR (best first), then name.
-    public static func summarize(_ formats: [WeightFormat], tensors: [TensorAccuracy], modelBytes: Int) -> [FormatSummary] {
+    public static func summarize(
+        _ formats: [WeightFormat], tensors: [TensorAccuracy], modelBytes: Int
+    ) -> [FormatSummary] {
         formats.map { summarize($0, tensors: tensors, modelBytes: modelBytes) }
-            .sorted { inDisplayOrder(($0.format, $0.bitsPerWeight, $0.sqnrDb), ($1.format, $1.bitsPerWeight, $1.sqnrDb)) }
+            .sorted {
+                inDisplayOrder(($0.format, $0.bitsPerWeight, $0.sqnrDb), ($1.format, $1.bitsPerWeight, $1.sqnrDb))
+            }
     }
 
     /// Bits per weight descending, then SQNR descending (NaN last), then the format name.
@@ -59,7 +63,9 @@ public enum AccuracySummary {
 
     /// Weighted SQNR of `format` restricted to the tensors every format in `common` could take, so that
     /// formats with different block sizes are compared on the same weights. nil when no tensor qualifies.
-    public static func commonSQNR(_ format: WeightFormat, over common: [WeightFormat], tensors: [TensorAccuracy]) -> Double? {
+    public static func commonSQNR(
+        _ format: WeightFormat, over common: [WeightFormat], tensors: [TensorAccuracy]
+    ) -> Double? {
         let shared = tensors.filter { t in common.allSatisfy { t.result($0) != nil } && t.result(format) != nil }
         guard !shared.isEmpty else { return nil }
         let signal = shared.reduce(0.0) { $0 + $1.signalEnergy }
@@ -81,8 +87,9 @@ public enum AccuracySummary {
                 n += e
             }
             guard n > 0 else { return nil }
-            return CalibrationMethodSummary(method: method, sqnrDb: sqnrDb(signal: signal, noise: noise),
-                                            nmse: nmse / n, meanCosine: cosine / n)
+            return CalibrationMethodSummary(
+                method: method, sqnrDb: sqnrDb(signal: signal, noise: noise),
+                nmse: nmse / n, meanCosine: cosine / n)
         }
     }
 }

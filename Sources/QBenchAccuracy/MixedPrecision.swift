@@ -28,9 +28,10 @@ public struct MixedPrecisionTensor: Sendable, Equatable {
 
     /// The rows of an accuracy report as planner input (formats restricted to `candidates`).
     public init(_ t: TensorAccuracy, candidates: [WeightFormat]) {
-        self.init(name: t.name, elements: t.elementCount, signalEnergy: t.signalEnergy,
-                  options: t.results.filter { candidates.contains($0.format) }
-                      .map { Option(format: $0.format, bytes: $0.bytes, noiseEnergy: $0.noiseEnergy) })
+        self.init(
+            name: t.name, elements: t.elementCount, signalEnergy: t.signalEnergy,
+            options: t.results.filter { candidates.contains($0.format) }
+                .map { Option(format: $0.format, bytes: $0.bytes, noiseEnergy: $0.noiseEnergy) })
     }
 }
 
@@ -73,8 +74,10 @@ public struct MixedPrecisionPlan: Codable, Sendable, Equatable {
     /// Tensors no candidate format could take (left out of the plan).
     public var excludedTensors: [String]
 
-    public init(budgetBits: Double, withinBudget: Bool, bitsPerWeight: Double, bytes: Int, elements: Int, sqnrDb: Double,
-                upgrades: Int, assignments: [Assignment], uniform: [Uniform], excludedTensors: [String]) {
+    public init(
+        budgetBits: Double, withinBudget: Bool, bitsPerWeight: Double, bytes: Int, elements: Int, sqnrDb: Double,
+        upgrades: Int, assignments: [Assignment], uniform: [Uniform], excludedTensors: [String]
+    ) {
         self.budgetBits = budgetBits; self.withinBudget = withinBudget; self.bitsPerWeight = bitsPerWeight
         self.bytes = bytes; self.elements = elements; self.sqnrDb = sqnrDb; self.upgrades = upgrades
         self.assignments = assignments; self.uniform = uniform; self.excludedTensors = excludedTensors
@@ -139,9 +142,10 @@ public enum MixedPrecisionPlanner {
         noise = zip(frontier, choice).reduce(0.0) { $0 + $1.0[$1.1].noiseEnergy }
         let assignments = planned.indices.map { i -> MixedPrecisionPlan.Assignment in
             let o = frontier[i][choice[i]]
-            return .init(tensor: planned[i].name, format: o.format,
-                         bitsPerWeight: Double(o.bytes) * 8 / Double(max(planned[i].elements, 1)),
-                         sqnrDb: AccuracySummary.sqnrDb(signal: planned[i].signalEnergy, noise: o.noiseEnergy))
+            return .init(
+                tensor: planned[i].name, format: o.format,
+                bitsPerWeight: Double(o.bytes) * 8 / Double(max(planned[i].elements, 1)),
+                sqnrDb: AccuracySummary.sqnrDb(signal: planned[i].signalEnergy, noise: o.noiseEnergy))
         }
         return MixedPrecisionPlan(
             budgetBits: budgetBits, withinBudget: withinBudget,
@@ -155,8 +159,10 @@ public enum MixedPrecisionPlanner {
     /// and strictly less noise than the one before.
     static func paretoFrontier(_ options: [MixedPrecisionTensor.Option]) -> [MixedPrecisionTensor.Option] {
         let sorted = options.sorted {
-            $0.bytes != $1.bytes ? $0.bytes < $1.bytes
-                : $0.noiseEnergy != $1.noiseEnergy ? $0.noiseEnergy < $1.noiseEnergy : $0.format.rawValue < $1.format.rawValue
+            $0.bytes != $1.bytes
+                ? $0.bytes < $1.bytes
+                : $0.noiseEnergy != $1.noiseEnergy
+                    ? $0.noiseEnergy < $1.noiseEnergy : $0.format.rawValue < $1.format.rawValue
         }
         var kept: [MixedPrecisionTensor.Option] = []
         for o in sorted where o.noiseEnergy.isFinite {
@@ -166,7 +172,9 @@ public enum MixedPrecisionPlanner {
         return kept
     }
 
-    static func uniformBaselines(_ tensors: [MixedPrecisionTensor], elements: Int, signal: Double) -> [MixedPrecisionPlan.Uniform] {
+    static func uniformBaselines(
+        _ tensors: [MixedPrecisionTensor], elements: Int, signal: Double
+    ) -> [MixedPrecisionPlan.Uniform] {
         guard let first = tensors.first, elements > 0 else { return [] }
         var out: [MixedPrecisionPlan.Uniform] = []
         for format in first.options.map(\.format) {
@@ -176,10 +184,15 @@ public enum MixedPrecisionPlanner {
                 bytes += o.bytes; noise += o.noiseEnergy
             }
             if complete {
-                out.append(.init(format: format, bitsPerWeight: Double(bytes) * 8 / Double(elements),
-                                 sqnrDb: AccuracySummary.sqnrDb(signal: signal, noise: noise)))
+                out.append(
+                    .init(
+                        format: format, bitsPerWeight: Double(bytes) * 8 / Double(elements),
+                        sqnrDb: AccuracySummary.sqnrDb(signal: signal, noise: noise)))
             }
         }
-        return out.sorted { AccuracySummary.inDisplayOrder(($0.format, $0.bitsPerWeight, $0.sqnrDb), ($1.format, $1.bitsPerWeight, $1.sqnrDb)) }
+        return out.sorted {
+            AccuracySummary.inDisplayOrder(
+                ($0.format, $0.bitsPerWeight, $0.sqnrDb), ($1.format, $1.bitsPerWeight, $1.sqnrDb))
+        }
     }
 }

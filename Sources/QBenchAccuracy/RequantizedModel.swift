@@ -22,13 +22,17 @@ public enum RequantizedModel {
     /// - `progress` gets one step per tensor of the model.
     /// - Throws: `QBError.badOption` for a format GGUF cannot store; `QBError.io` when `url` exists and
     ///   `overwrite` is false, or it cannot be written; errors of the GGUF writer (e.g. a name over 63 bytes).
-    public static func write(_ model: AccuracyModel, format: WeightFormat, to url: URL, tensorPattern: String? = nil,
-                             overwrite: Bool = false, threads: Int = 1,
-                             progress: ProgressReporter? = nil,
-                             interrupt: InterruptFlag? = nil) throws -> WrittenModel {
+    public static func write(
+        _ model: AccuracyModel, format: WeightFormat, to url: URL, tensorPattern: String? = nil,
+        overwrite: Bool = false, threads: Int = 1,
+        progress: ProgressReporter? = nil,
+        interrupt: InterruptFlag? = nil
+    ) throws -> WrittenModel {
         guard let ggml = format.ggmlType else {
-            throw QBError.badOption(flag: "--write-format", message: "\(format.rawValue) has no GGUF type; use one of "
-                + WeightFormat.allCases.filter { $0.ggmlType != nil }.map(\.rawValue).joined(separator: " "))
+            throw QBError.badOption(
+                flag: "--write-format",
+                message: "\(format.rawValue) has no GGUF type; use one of "
+                    + WeightFormat.allCases.filter { $0.ggmlType != nil }.map(\.rawValue).joined(separator: " "))
         }
         if !overwrite && FileManager.default.fileExists(atPath: url.path) {
             throw QBError.io(path: url.path, message: "already exists; pass --force to replace it")
@@ -36,11 +40,14 @@ public enum RequantizedModel {
         let pattern = try AccuracyOptions(tensorPattern: tensorPattern).compiledPattern()
         var w = try GGUFWriter(alignment: model.gguf?.alignment ?? GGUFFile.defaultAlignment)
         if let g = model.gguf {
-            for e in g.metadata.entries where !["general.alignment", "general.file_type", "general.quantized_by"].contains(e.key) {
+            for e in g.metadata.entries
+            where !["general.alignment", "general.file_type", "general.quantized_by"].contains(e.key) {
                 try w.add(e.key, e.value)
             }
         }
-        try w.add("general.quantized_by", .string("qbench \(QBenchVersion.string) accuracy --write-format \(format.rawValue)"))
+        try w.add(
+            "general.quantized_by", .string("qbench \(QBenchVersion.string) accuracy --write-format \(format.rawValue)")
+        )
         if ggml.isQuantized, model.gguf?.metadata["general.quantization_version"] == nil {
             try w.add("general.quantization_version", .uint32(2))
         }
@@ -67,7 +74,8 @@ public enum RequantizedModel {
             if reason == nil {
                 let values = try t.values(threads: threads)
                 if let bad = values.withUnsafeBufferPointer({ WeightFormat.firstNonFinite($0) }), format != .f32,
-                   format != .f16, format != .bf16 {
+                    format != .f16, format != .bf16
+                {
                     reason = "value \(values[bad]) at index \(bad) is not finite"
                 } else {
                     let q = try format.quantize(values, rows: t.rows, k: t.cols, threads: threads)
@@ -83,13 +91,16 @@ public enum RequantizedModel {
                 copied.append(CopiedTensor(name: t.name, type: g.type.name, reason: why))
             case .safetensors(let s):
                 guard let type = ggmlType(s.dtype), s.shape.count <= GGUFFile.maxDimensions else {
-                    omitted.append(CopiedTensor(name: t.name, type: s.dtype.rawValue,
-                                                reason: s.shape.count > GGUFFile.maxDimensions
-                                                    ? "\(s.shape.count) dimensions; GGUF allows at most 4"
-                                                    : "\(s.dtype.rawValue) has no GGUF type"))
+                    omitted.append(
+                        CopiedTensor(
+                            name: t.name, type: s.dtype.rawValue,
+                            reason: s.shape.count > GGUFFile.maxDimensions
+                                ? "\(s.shape.count) dimensions; GGUF allows at most 4"
+                                : "\(s.dtype.rawValue) has no GGUF type"))
                     continue
                 }
-                try w.addTensor(name: t.name, shape: Array(s.shape.reversed()), type: type, bytes: s.withUnsafeBytes { Data($0) })
+                try w.addTensor(
+                    name: t.name, shape: Array(s.shape.reversed()), type: type, bytes: s.withUnsafeBytes { Data($0) })
                 copied.append(CopiedTensor(name: t.name, type: type.name, reason: why))
             }
         }
@@ -97,8 +108,9 @@ public enum RequantizedModel {
         // Without `overwrite` the file is published with a no-replace link: a file that appeared meanwhile (another
         // writer) is kept and this write fails, instead of both "succeeding".
         try AtomicFile.write(data, to: url, replace: overwrite)
-        return WrittenModel(path: url.path, format: format, bytes: data.count, quantizedTensors: quantized,
-                            copiedTensors: copied, omittedTensors: omitted)
+        return WrittenModel(
+            path: url.path, format: format, bytes: data.count, quantizedTensors: quantized,
+            copiedTensors: copied, omittedTensors: omitted)
     }
 
     static func ggmlType(_ d: SafetensorsDType) -> GGMLType? {

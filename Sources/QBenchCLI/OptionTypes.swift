@@ -33,7 +33,8 @@ struct ThreadListArgument: ExpressibleByArgument {
         }
         return try items.map { item in
             guard let t = ThreadCount(text: item) else {
-                throw QBError.badOption(flag: "--threads", message: "`\(item)` is not a thread count; \(ThreadCount.expectation)")
+                throw QBError.badOption(
+                    flag: "--threads", message: "`\(item)` is not a thread count; \(ThreadCount.expectation)")
             }
             return t
         }

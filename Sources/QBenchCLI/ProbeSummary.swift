@@ -7,29 +7,42 @@ enum ProbeSummary {
     static func render(_ report: ProbeReport) -> String {
         let d = report.device
         var out = ""
-        func line(_ label: String, _ text: String) { let pad = max(label.count + 1, 12)
-            out += label.padding(toLength: pad, withPad: " ", startingAt: 0) + text + "\n" }
+        func line(_ label: String, _ text: String) {
+            let pad = max(label.count + 1, 12)
+            out += label.padding(toLength: pad, withPad: " ", startingAt: 0) + text + "\n"
+        }
 
         var cpu = "\(d.cpu.model) (\(d.cpu.vendor), \(d.cpu.arch)"
-        if let f = d.cpu.family, let m = d.cpu.modelNumber, let s = d.cpu.stepping { cpu += ", family \(f) model \(m) stepping \(s)" }
+        if let f = d.cpu.family, let m = d.cpu.modelNumber, let s = d.cpu.stepping {
+            cpu += ", family \(f) model \(m) stepping \(s)"
+        }
         if let h = d.cpu.hypervisor { cpu += ", hypervisor \(h)" }
         if let mc = d.cpu.microcode { cpu += ", microcode \(mc)" }
         line("CPU", cpu + ")")
         let t = d.topology
-        line("Topology", "\(plural(t.packages, "package")), \(plural(t.dies, "die")), \(plural(t.cores, "core")), "
-            + "\(plural(t.pus, "PU")) (\(t.threadsPerCore) per core), \(plural(t.numaNodes, "NUMA node"))")
+        line(
+            "Topology",
+            "\(plural(t.packages, "package")), \(plural(t.dies, "die")), \(plural(t.cores, "core")), "
+                + "\(plural(t.pus, "PU")) (\(t.threadsPerCore) per core), \(plural(t.numaNodes, "NUMA node"))")
         if !t.caches.isEmpty {
-            line("Caches", t.caches.map { c in
-                let name = "L\(c.level)" + (c.type == "data" ? "d" : c.type == "instruction" ? "i" : "")
-                return "\(name) \(bytes(c.sizeBytes)) x\(c.count)" + (c.coresSharing > 1 ? " (\(c.coresSharing) cores share)" : "")
-            }.joined(separator: ", "))
+            line(
+                "Caches",
+                t.caches.map { c in
+                    let name = "L\(c.level)" + (c.type == "data" ? "d" : c.type == "instruction" ? "i" : "")
+                    return "\(name) \(bytes(c.sizeBytes)) x\(c.count)"
+                        + (c.coresSharing > 1 ? " (\(c.coresSharing) cores share)" : "")
+                }.joined(separator: ", "))
         }
         for (i, k) in t.cpuKinds.enumerated() {
             let infos = k.infos.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            line(i == 0 ? "CPU kinds" : "", "efficiency \(k.efficiency): \(plural(k.cores, "core")), \(plural(k.pus.count, "PU")) \(infos)")
+            line(
+                i == 0 ? "CPU kinds" : "",
+                "efficiency \(k.efficiency): \(plural(k.cores, "core")), \(plural(k.pus.count, "PU")) \(infos)")
         }
         if d.numa.nodes > 0 {
-            let mem = d.numa.memoryBytes.allSatisfy({ $0 == 0 }) ? "memory unknown"
+            let mem =
+                d.numa.memoryBytes.allSatisfy({ $0 == 0 })
+                ? "memory unknown"
                 : d.numa.memoryBytes.map { bytes(Int(clamping: $0)) }.joined(separator: " + ")
             let dist = d.numa.distances.map { $0.map(String.init).joined(separator: " ") }.joined(separator: " | ")
             line("NUMA", "\(plural(d.numa.nodes, "node")) [\(mem)], distances \(dist) (\(d.numa.source))")

@@ -7,10 +7,10 @@ public struct QBench: ParsableCommand {
         commandName: "qbench",
         abstract: "What this CPU can do with quantized LLM kernels: features, speed, energy and accuracy.",
         discussion: """
-        Examples:
-          qbench probe                 Show this device's features, topology and dispatch tiers.
-          qbench probe --json          The same as JSON (schema in docs/probe.md).
-        """,
+            Examples:
+              qbench probe                 Show this device's features, topology and dispatch tiers.
+              qbench probe --json          The same as JSON (schema in docs/probe.md).
+            """,
         version: QBenchVersion.string,
         subcommands: QBench.allSubcommands
     )

@@ -13,45 +13,57 @@ extension QBench {
         static let configuration = CommandConfiguration(
             abstract: "Verify and benchmark every kernel variant this device can run, and write a report.",
             discussion: """
-            Phases: probe, plan, verify every variant (crash-isolated canary, then against scalar), measure the \
-            roofline (read bandwidth per cache level and DRAM, peak ops per instruction family), benchmark the \
-            profile's decode (gemv, cold weights) and prefill (gemm) shapes, estimate tokens/s per model, measure \
-            accuracy, and write the JSON report (schema qbench.report/1, docs/report.md). Progress goes to stderr \
-            (--progress); Ctrl-C stops cleanly and writes what was measured.
+                Phases: probe, plan, verify every variant (crash-isolated canary, then against scalar), measure the \
+                roofline (read bandwidth per cache level and DRAM, peak ops per instruction family), benchmark the \
+                profile's decode (gemv, cold weights) and prefill (gemm) shapes, estimate tokens/s per model, measure \
+                accuracy, and write the JSON report (schema qbench.report/1, docs/report.md). Progress goes to stderr \
+                (--progress); Ctrl-C stops cleanly and writes what was measured.
 
-            Examples:
-              qbench run                                  # the embedded default profile
-              qbench run --quick --profile smoke          # seconds; for CI
-              qbench run --profile profiles/llama3-8b.yaml --formats q4_0,q8_0 --threads 1,cores
-              qbench run --model model.gguf --out reports/  # shapes from a real GGUF header
-              qbench run --max-isa avx2                   # what an AVX2-only build of the plan would do
-            """
+                Examples:
+                  qbench run                                  # the embedded default profile
+                  qbench run --quick --profile smoke          # seconds; for CI
+                  qbench run --profile profiles/llama3-8b.yaml --formats q4_0,q8_0 --threads 1,cores
+                  qbench run --model model.gguf --out reports/  # shapes from a real GGUF header
+                  qbench run --max-isa avx2                   # what an AVX2-only build of the plan would do
+                """
         )
 
-        @Option(help: ArgumentHelp("Profile name (default, smoke, llama3-8b, ...) or a YAML file.", valueName: "name|file"))
+        @Option(
+            help: ArgumentHelp("Profile name (default, smoke, llama3-8b, ...) or a YAML file.", valueName: "name|file"))
         var profile = "default"
 
-        @Option(help: ArgumentHelp("Derive the model shapes from a GGUF file's header (weights are not read).", valueName: "file.gguf"))
+        @Option(
+            help: ArgumentHelp(
+                "Derive the model shapes from a GGUF file's header (weights are not read).", valueName: "file.gguf"))
         var model: String?
 
         @Option(help: ArgumentHelp("Folder for the report.", valueName: "dir"))
         var out = "qbench-reports"
 
-        @Option(name: .customLong("max-isa"),
-                help: ArgumentHelp("Highest variant level to use (this machine's levels, lowest first: \(KernelDispatch.levels(arch: ISAArch.host.rawValue).joined(separator: " "))).",
-                                   valueName: "variant"))
+        @Option(
+            name: .customLong("max-isa"),
+            help: ArgumentHelp(
+                "Highest variant level to use (this machine's levels, lowest first: \(KernelDispatch.levels(arch: ISAArch.host.rawValue).joined(separator: " "))).",
+                valueName: "variant"))
         var maxISA: VariantArgument?
 
-        @Option(help: ArgumentHelp("Only these variants (comma separated; scalar always runs as the reference).", valueName: "list"))
+        @Option(
+            help: ArgumentHelp(
+                "Only these variants (comma separated; scalar always runs as the reference).", valueName: "list"))
         var variants: VariantListArgument?
 
-        @Option(help: ArgumentHelp("Weight formats (comma separated, or all), overriding the profile.", valueName: "list"))
+        @Option(
+            help: ArgumentHelp("Weight formats (comma separated, or all), overriding the profile.", valueName: "list"))
         var formats: FormatListArgument?
 
-        @Option(help: ArgumentHelp("Thread counts (comma separated numbers, `cores` or `pus`), overriding the profile.", valueName: "list"))
+        @Option(
+            help: ArgumentHelp(
+                "Thread counts (comma separated numbers, `cores` or `pus`), overriding the profile.", valueName: "list")
+        )
         var threads: ThreadListArgument?
 
-        @Option(help: ArgumentHelp("Watts for the modeled energy proxy when no counter is readable.", valueName: "watts"))
+        @Option(
+            help: ArgumentHelp("Watts for the modeled energy proxy when no counter is readable.", valueName: "watts"))
         var tdp: Double?
 
         @Flag(name: .customLong("per-pu"), help: "One thread per hardware thread (PU) instead of one per core.")
@@ -74,17 +86,19 @@ extension QBench {
                 }
                 _ = try formats?.formats()
                 _ = try threads?.counts()
-                try KernelDispatch.validate(DispatchLimits(maxISA: maxISA?.name, allowedVariants: variants?.names),
-                                            arch: ISAArch.host.rawValue)
+                try KernelDispatch.validate(
+                    DispatchLimits(maxISA: maxISA?.name, allowedVariants: variants?.names),
+                    arch: ISAArch.host.rawValue)
             }
         }
 
         func run() throws {
             try reportingUserErrors {
-                let options = RunOptions(profile: profile, modelFile: model.map { URL(fileURLWithPath: $0) },
-                                         outDir: URL(fileURLWithPath: out), maxISA: maxISA?.name,
-                                         variants: variants?.names, formats: try formats?.formats().map(\.rawValue),
-                                         threads: try threads?.counts(), quick: quick, tdpWatts: tdp, perPU: perPU)
+                let options = RunOptions(
+                    profile: profile, modelFile: model.map { URL(fileURLWithPath: $0) },
+                    outDir: URL(fileURLWithPath: out), maxISA: maxISA?.name,
+                    variants: variants?.names, formats: try formats?.formats().map(\.rawValue),
+                    threads: try threads?.counts(), quick: quick, tdpWatts: tdp, perPU: perPU)
                 // Found out now, not after minutes of measuring: the profile and options are valid (checked again
                 // by the run's plan phase, cheaply) and the report folder takes a file.
                 _ = try RunPipeline.resolveProfile(options)
@@ -92,14 +106,17 @@ extension QBench {
                 let interrupt = InterruptFlag()
                 interrupt.installHandler()
                 defer { interrupt.uninstallHandler() }
-                let pipeline = RunPipeline(options: options, progress: ProgressReporter(mode: progress),
-                                           interrupt: interrupt, log: { ProgressReporter.writeStderr($0 + "\n") })
+                let pipeline = RunPipeline(
+                    options: options, progress: ProgressReporter(mode: progress),
+                    interrupt: interrupt, log: { ProgressReporter.writeStderr($0 + "\n") })
                 let outcome = try pipeline.run()
                 // Written unbuffered, so a log of both streams keeps the summary before the stderr lines. A failed
                 // write (a full disk) is reported after the line that says where the report went.
                 let printed = Result {
-                    try Stdout.write(json ? try outcome.report.encoded() + Data("\n".utf8)
-                                          : Data(RunSummary.render(outcome.report).utf8))
+                    try Stdout.write(
+                        json
+                            ? try outcome.report.encoded() + Data("\n".utf8)
+                            : Data(RunSummary.render(outcome.report).utf8))
                 }
                 if let url = outcome.reportURL {
                     ProgressReporter.writeStderr("qbench run: report written to \(url.path)\n")
@@ -107,18 +124,26 @@ extension QBench {
                     try? printed.get()
                     throw QBError.io(path: options.outDir.path, message: "no report written: \(e.description)")
                 } else {
-                    ProgressReporter.writeStderr("qbench run: interrupted before any benchmark finished; no report written\n")
+                    ProgressReporter.writeStderr(
+                        "qbench run: interrupted before any benchmark finished; no report written\n")
                 }
                 try printed.get()
                 if outcome.report.run.interrupted {
                     let r = outcome.report
-                    if outcome.reportURL != nil { ProgressReporter.writeStderr("qbench run: interrupted after \(r.results.count) benchmarks and \(r.kernels.filter { $0.status == .verified }.count) verified variants; the report holds what was measured and is marked invalid\n") }
+                    if outcome.reportURL != nil {
+                        ProgressReporter.writeStderr(
+                            "qbench run: interrupted after \(r.results.count) benchmarks and \(r.kernels.filter { $0.status == .verified }.count) verified variants; the report holds what was measured and is marked invalid\n"
+                        )
+                    }
                     throw ExitCode(interrupt.exitStatus ?? 130)
                 }
                 if outcome.report.results.isEmpty {
-                    throw QBError.other("nothing was measured: no verified variant ran a benchmark (see the report's kernels)")
+                    throw QBError.other(
+                        "nothing was measured: no verified variant ran a benchmark (see the report's kernels)")
                 }
-                if outcome.report.kernels.contains(where: { $0.status == .mismatch }) { throw ExitCode(ExitCodes.correctnessRegression) }
+                if outcome.report.kernels.contains(where: { $0.status == .mismatch }) {
+                    throw ExitCode(ExitCodes.correctnessRegression)
+                }
             }
         }
     }

@@ -22,9 +22,11 @@ public enum DeviceID {
         /// boots or kernel versions leave the id alone.
         public var memoryBytes: UInt64
 
-        public init(vendor: String, model: String, arch: String, family: Int?, modelNumber: Int?, stepping: Int?,
-                    features: [CPUFeature], packages: Int, cores: Int, pus: Int, caches: [CacheLevel],
-                    numaNodes: Int, memoryBytes: UInt64) {
+        public init(
+            vendor: String, model: String, arch: String, family: Int?, modelNumber: Int?, stepping: Int?,
+            features: [CPUFeature], packages: Int, cores: Int, pus: Int, caches: [CacheLevel],
+            numaNodes: Int, memoryBytes: UInt64
+        ) {
             self.vendor = vendor; self.model = model; self.arch = arch; self.family = family
             self.modelNumber = modelNumber; self.stepping = stepping; self.features = features
             self.packages = packages; self.cores = cores; self.pus = pus; self.caches = caches
@@ -34,10 +36,11 @@ public enum DeviceID {
         /// The facts of a (possibly partly filled) profile: CPU identity from `cpu`, counts from `topology`,
         /// node count from `numa`, memory from `memory`.
         public init(cpu: CPUInfo, topology: Topology, numa: NUMAInfo, memory: MemoryInfo) {
-            self.init(vendor: cpu.vendor, model: cpu.model, arch: cpu.arch, family: cpu.family,
-                      modelNumber: cpu.modelNumber, stepping: cpu.stepping, features: cpu.features,
-                      packages: topology.packages, cores: topology.cores, pus: topology.pus,
-                      caches: topology.caches, numaNodes: numa.nodes, memoryBytes: memory.totalBytes)
+            self.init(
+                vendor: cpu.vendor, model: cpu.model, arch: cpu.arch, family: cpu.family,
+                modelNumber: cpu.modelNumber, stepping: cpu.stepping, features: cpu.features,
+                packages: topology.packages, cores: topology.cores, pus: topology.pus,
+                caches: topology.caches, numaNodes: numa.nodes, memoryBytes: memory.totalBytes)
         }
     }
 
@@ -93,19 +96,24 @@ enum SHA256 {
     ]
 
     static func hash(_ message: [UInt8]) -> [UInt8] {
-        var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                           0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+        var h: [UInt32] = [
+            0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+            0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+        ]
         var data = message
         let bitLength = UInt64(message.count) &* 8
         data.append(0x80)
         while data.count % 64 != 56 { data.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { data.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            data.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
 
         var w = [UInt32](repeating: 0, count: 64)
         for chunk in stride(from: 0, to: data.count, by: 64) {
             for i in 0..<16 {
                 let b = chunk + 4 * i
-                w[i] = UInt32(data[b]) << 24 | UInt32(data[b + 1]) << 16 | UInt32(data[b + 2]) << 8 | UInt32(data[b + 3])
+                w[i] =
+                    UInt32(data[b]) << 24 | UInt32(data[b + 1]) << 16 | UInt32(data[b + 2]) << 8 | UInt32(data[b + 3])
             }
             for i in 16..<64 {
                 let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)

@@ -26,14 +26,17 @@ public enum DeviceProbe {
     }
 
     static func live(xcr0: UInt64?) throws -> DeviceProfile {
-        let isa = xcr0.map { ISAProbe.probe(XCR0OverrideReader(base: LiveHardwareReader(), xcr0: $0)) } ?? ISAProbe.live()
+        let isa =
+            xcr0.map { ISAProbe.probe(XCR0OverrideReader(base: LiveHardwareReader(), xcr0: $0)) } ?? ISAProbe.live()
         let topo = try TopologyProbe.live()
         let context = SystemContext.read()
         var cpu = isa.cpuInfo()
         cpu.microcode = context.microcode
         let memory = context.memory(hwlocTotalBytes: topo.totalMemoryBytes)
         var notes: [String] = []
-        if xcr0 != nil { notes.append("XCR0 overridden on the command line: features reflect that OS state, not this one") }
+        if xcr0 != nil {
+            notes.append("XCR0 overridden on the command line: features reflect that OS state, not this one")
+        }
         let device = DeviceProfile(
             id: DeviceID.compute(cpu: cpu, topology: topo.topology, numa: topo.numa, memory: memory),
             source: "live", cpu: cpu, topology: topo.topology, numa: topo.numa, memory: memory,
@@ -46,7 +49,8 @@ public enum DeviceProbe {
         let topo = try options.topologyXML.map { try TopologyProbe.fixture(xmlPath: $0.path) }
         let isa = try options.cpuidDump.map { try ISAProbe.replay(dump: $0, xcr0: options.xcr0) }
         if options.xcr0 != nil && isa == nil {
-            throw QBError.badOption(flag: "--xcr0", message: "in fixture mode it applies to a CPUID dump; add --cpuid-dump")
+            throw QBError.badOption(
+                flag: "--xcr0", message: "in fixture mode it applies to a CPUID dump; add --cpuid-dump")
         }
 
         var cpu: CPUInfo
@@ -55,8 +59,9 @@ public enum DeviceProbe {
         } else {
             // A topology export alone: hwloc's own CPU facts, and no features (nothing says what the OS enables).
             let arch = topo?.architecture ?? "unknown"
-            cpu = CPUInfo(vendor: topo?.cpuVendor ?? "unknown", model: topo?.cpuModel ?? "unknown", arch: arch,
-                          features: [], unusableFeatures: [])
+            cpu = CPUInfo(
+                vendor: topo?.cpuVendor ?? "unknown", model: topo?.cpuModel ?? "unknown", arch: arch,
+                features: [], unusableFeatures: [])
             notes.append("no CPUID dump given: usable features unknown, dispatch is scalar only")
         }
         let topology: Topology
@@ -65,8 +70,9 @@ public enum DeviceProbe {
             topology = topo.topology
             numa = topo.numa
         } else {
-            topology = Topology(packages: 0, dies: 0, numaNodes: 0, cores: 0, pus: 0, threadsPerCore: 0,
-                                caches: [], cpuKinds: [])
+            topology = Topology(
+                packages: 0, dies: 0, numaNodes: 0, cores: 0, pus: 0, threadsPerCore: 0,
+                caches: [], cpuKinds: [])
             numa = NUMAInfo(nodes: 0, distances: [], memoryBytes: [], source: "none")
             notes.append("no topology XML given: topology, caches and NUMA unknown (zeros)")
         }

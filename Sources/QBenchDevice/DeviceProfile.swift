@@ -18,8 +18,10 @@ public struct DeviceProfile: Codable, Sendable, Equatable {
     /// What the profile could not know and why (e.g. a fixture without a CPUID dump has no feature list).
     public var notes: [String] = []
 
-    public init(id: String, source: String, cpu: CPUInfo, topology: Topology, numa: NUMAInfo,
-                memory: MemoryInfo, os: OSInfo, toolchain: Toolchain, notes: [String] = []) {
+    public init(
+        id: String, source: String, cpu: CPUInfo, topology: Topology, numa: NUMAInfo,
+        memory: MemoryInfo, os: OSInfo, toolchain: Toolchain, notes: [String] = []
+    ) {
         self.id = id; self.source = source; self.cpu = cpu; self.topology = topology; self.numa = numa
         self.memory = memory; self.os = os; self.toolchain = toolchain; self.notes = notes
     }
@@ -48,10 +50,12 @@ public struct CPUInfo: Codable, Sendable, Equatable {
     /// SVE vector length in bits (ARM), when SVE is usable.
     public var sveVectorBits: Int?
 
-    public init(vendor: String, model: String, arch: String, family: Int? = nil, modelNumber: Int? = nil,
-                stepping: Int? = nil, microcode: String? = nil, hypervisor: String? = nil,
-                features: [CPUFeature], unusableFeatures: [UnusableFeature], xcr0: String? = nil,
-                xcr0Source: String? = nil, sveVectorBits: Int? = nil) {
+    public init(
+        vendor: String, model: String, arch: String, family: Int? = nil, modelNumber: Int? = nil,
+        stepping: Int? = nil, microcode: String? = nil, hypervisor: String? = nil,
+        features: [CPUFeature], unusableFeatures: [UnusableFeature], xcr0: String? = nil,
+        xcr0Source: String? = nil, sveVectorBits: Int? = nil
+    ) {
         self.vendor = vendor; self.model = model; self.arch = arch; self.family = family
         self.modelNumber = modelNumber; self.stepping = stepping; self.microcode = microcode
         self.hypervisor = hypervisor; self.features = features; self.unusableFeatures = unusableFeatures
@@ -70,8 +74,10 @@ public struct Topology: Codable, Sendable, Equatable {
     public var threadsPerCore: Int
     public var caches: [CacheLevel]
     public var cpuKinds: [CPUKind]
-    public init(packages: Int, dies: Int, numaNodes: Int, cores: Int, pus: Int, threadsPerCore: Int,
-                caches: [CacheLevel], cpuKinds: [CPUKind]) {
+    public init(
+        packages: Int, dies: Int, numaNodes: Int, cores: Int, pus: Int, threadsPerCore: Int,
+        caches: [CacheLevel], cpuKinds: [CPUKind]
+    ) {
         self.packages = packages; self.dies = dies; self.numaNodes = numaNodes; self.cores = cores
         self.pus = pus; self.threadsPerCore = threadsPerCore; self.caches = caches; self.cpuKinds = cpuKinds
     }

@@ -51,7 +51,9 @@ public enum ActivationFormat: String, CaseIterable, Codable, Sendable {
     /// - Parameter group: for `i8_pt`, the weight group size whose per-group sums of q to record
     ///   in `sums` (`x_sums[N][K/group]`, needed by u4 weights); 0 for none.
     /// - Throws: `QBError.other` on a size mismatch or a group that does not divide k.
-    public func quantize(_ x: UnsafeBufferPointer<Float>, rows: Int, k: Int, group: Int = 0) throws -> QuantizedActivations {
+    public func quantize(
+        _ x: UnsafeBufferPointer<Float>, rows: Int, k: Int, group: Int = 0
+    ) throws -> QuantizedActivations {
         let rb = try rowBytes(k: k)
         let (n, overflow) = rows.multipliedReportingOverflow(by: k)
         guard rows >= 0, !overflow, x.count == n else {
@@ -64,7 +66,10 @@ public enum ActivationFormat: String, CaseIterable, Codable, Sendable {
         var scales = [Float](repeating: 0, count: self == .i8_pt ? rows : 0)
         let gpr = group > 0 ? k / group : 0
         var sums = [Int32](repeating: 0, count: gpr * rows)
-        guard n > 0 else { return QuantizedActivations(format: self, rows: rows, k: k, group: group, data: data, scales: scales, sums: sums) }
+        guard n > 0 else {
+            return QuantizedActivations(
+                format: self, rows: rows, k: k, group: group, data: data, scales: scales, sums: sums)
+        }
         let src = x.baseAddress!
         data.withUnsafeMutableBytes { d in
             let dp = d.baseAddress!
@@ -73,7 +78,9 @@ public enum ActivationFormat: String, CaseIterable, Codable, Sendable {
                 switch self {
                 case .f32: yr.copyMemory(from: xr, byteCount: 4 * k)
                 case .bf16:
-                    for j in 0..<k { yr.storeBytes(of: FloatBits.bf16(xr[j]).littleEndian, toByteOffset: 2 * j, as: UInt16.self) }
+                    for j in 0..<k {
+                        yr.storeBytes(of: FloatBits.bf16(xr[j]).littleEndian, toByteOffset: 2 * j, as: UInt16.self)
+                    }
                 case .q8_0: GGMLRef.quantizeQ8_0(xr, yr, nBlocks: k / 32)
                 case .q8_1: GGMLRef.quantizeQ8_1(xr, yr, nBlocks: k / 32)
                 case .q8_k: GGMLRef.quantizeQ8_K(xr, yr, nBlocks: k / 256)
@@ -81,12 +88,15 @@ public enum ActivationFormat: String, CaseIterable, Codable, Sendable {
                     let q = yr.assumingMemoryBound(to: Int8.self)
                     scales[r] = SuiteRef.quantizeRowI8(xr, q, k: k)
                     if group > 0 {
-                        sums.withUnsafeMutableBufferPointer { SuiteRef.groupSums(q, k: k, group: group, into: $0.baseAddress! + r * gpr) }
+                        sums.withUnsafeMutableBufferPointer {
+                            SuiteRef.groupSums(q, k: k, group: group, into: $0.baseAddress! + r * gpr)
+                        }
                     }
                 }
             }
         }
-        return QuantizedActivations(format: self, rows: rows, k: k, group: group, data: data, scales: scales, sums: sums)
+        return QuantizedActivations(
+            format: self, rows: rows, k: k, group: group, data: data, scales: scales, sums: sums)
     }
 
     /// `quantize` over an array.
@@ -120,11 +130,15 @@ public struct QuantizedActivations: Sendable, Equatable {
                     switch format {
                     case .f32: UnsafeMutableRawPointer(xr).copyMemory(from: yr, byteCount: 4 * k)
                     case .bf16:
-                        for j in 0..<k { xr[j] = FloatBits.f32(bf16: UInt16(littleEndian: yr.loadUnaligned(fromByteOffset: 2 * j, as: UInt16.self))) }
+                        for j in 0..<k {
+                            xr[j] = FloatBits.f32(
+                                bf16: UInt16(littleEndian: yr.loadUnaligned(fromByteOffset: 2 * j, as: UInt16.self)))
+                        }
                     case .q8_0: GGMLRef.dequantizeQ8_0(yr, xr, nBlocks: k / 32)
                     case .q8_1: GGMLRef.dequantizeQ8_1(yr, xr, nBlocks: k / 32)
                     case .q8_k: GGMLRef.dequantizeQ8_K(yr, xr, nBlocks: k / 256)
-                    case .i8_pt: SuiteRef.dequantizeRowI8(yr.assumingMemoryBound(to: Int8.self), scale: scales[r], xr, k: k)
+                    case .i8_pt:
+                        SuiteRef.dequantizeRowI8(yr.assumingMemoryBound(to: Int8.self), scale: scales[r], xr, k: k)
                     }
                 }
             }

@@ -18,18 +18,18 @@ public enum FloatBits {
             if a == 0x7F80_0000 { return sign | 0x7C00 }
             return sign | 0x7E00 | UInt16(truncatingIfNeeded: (a >> 13) & 0x01FF)
         }
-        if a >= 0x4780_0000 { return sign | 0x7C00 }           // >= 2^16: past the largest finite f16
-        if a >= 0x3880_0000 {                                    // >= 2^-14: normal f16
-            let r = a &- 0x3800_0000                             // rebias the exponent: 127 - 15 = 112
+        if a >= 0x4780_0000 { return sign | 0x7C00 }  // >= 2^16: past the largest finite f16
+        if a >= 0x3880_0000 {  // >= 2^-14: normal f16
+            let r = a &- 0x3800_0000  // rebias the exponent: 127 - 15 = 112
             let m = r >> 13
             let rem = r & 0x1FFF
             let up: UInt32 = (rem > 0x1000 || (rem == 0x1000 && (m & 1) == 1)) ? 1 : 0
-            return sign | UInt16(truncatingIfNeeded: m &+ up)    // a carry out of 0x7BFF gives 0x7C00 = inf
+            return sign | UInt16(truncatingIfNeeded: m &+ up)  // a carry out of 0x7BFF gives 0x7C00 = inf
         }
-        if a <= 0x3300_0000 { return sign }                      // <= 2^-25: half the least subnormal, ties to 0
-        let e = a >> 23                                          // 102...112
+        if a <= 0x3300_0000 { return sign }  // <= 2^-25: half the least subnormal, ties to 0
+        let e = a >> 23  // 102...112
         let m = (a & 0x7F_FFFF) | 0x80_0000
-        let shift = 126 &- e                                     // quantum 2^-24
+        let shift = 126 &- e  // quantum 2^-24
         let q = m >> shift
         let rem = m & ((1 << shift) &- 1)
         let half: UInt32 = 1 << (shift &- 1)
@@ -76,8 +76,10 @@ public enum FloatBits {
     /// `nanCode` (with its sign), infinities and finite overflow to `maxCode`, the rest rounded by
     /// `minifloatMagnitude` (round to nearest even).
     @inline(__always)
-    static func minifloatEncode(_ f: Float, mBits: UInt32, bias: Int32, maxCode: UInt32, nanCode: UInt8,
-                                signBit: UInt32) -> UInt8 {
+    static func minifloatEncode(
+        _ f: Float, mBits: UInt32, bias: Int32, maxCode: UInt32, nanCode: UInt8,
+        signBit: UInt32
+    ) -> UInt8 {
         let u = f.bitPattern
         let sign = UInt8(truncatingIfNeeded: (u >> (31 - signBit)) & (1 << signBit))
         let a = u & 0x7FFF_FFFF
@@ -94,10 +96,10 @@ public enum FloatBits {
     @inline(__always)
     static func minifloatMagnitude(_ a: UInt32, mBits: UInt32, bias: Int32) -> UInt32 {
         let e = Int32(bitPattern: a >> 23)
-        if e == 0 { return 0 }                                   // zero or f32 subnormal: rounds to 0
-        let et = e &- 127 &+ bias                                // target biased exponent
+        if e == 0 { return 0 }  // zero or f32 subnormal: rounds to 0
+        let et = e &- 127 &+ bias  // target biased exponent
         if et >= 1 {
-            if et > 60 { return UInt32.max >> 1 }                // far out of range; caller saturates
+            if et > 60 { return UInt32.max >> 1 }  // far out of range; caller saturates
             let shift = 23 &- mBits
             let combined = (UInt32(et) << mBits) | ((a & 0x7F_FFFF) >> shift)
             let rem = a & ((1 << shift) &- 1)
@@ -107,7 +109,7 @@ public enum FloatBits {
         }
         let m = (a & 0x7F_FFFF) | 0x80_0000
         let shift = (23 &- mBits) &+ UInt32(1 &- et)
-        if shift > 25 { return 0 }                               // below half the least subnormal
+        if shift > 25 { return 0 }  // below half the least subnormal
         let q = m >> shift
         let rem = m & ((1 << shift) &- 1)
         let half: UInt32 = 1 << (shift &- 1)

@@ -252,10 +252,10 @@ public enum GGMLRef {
             var e: Int = 0
             if amax > 0 {
                 e = Int(amax.exponent) - 2 + 127
-                if e < 0 { e = 0 }           // below E8M0's range: use the smallest scale 2^-127
+                if e < 0 { e = 0 }  // below E8M0's range: use the smallest scale 2^-127
             }
             y.storeBytes(of: UInt8(e), as: UInt8.self)
-            let inv = Float(sign: .plus, exponent: 127 - e, significand: 1)   // 1/X, exact power of two
+            let inv = Float(sign: .plus, exponent: 127 - e, significand: 1)  // 1/X, exact power of two
             for j in 0..<16 {
                 // Zero is stored as +0 (code 0), never -0 (code 8): the value is the same and the
                 // bytes then match ggml's, which picks the first of two equally near codes.

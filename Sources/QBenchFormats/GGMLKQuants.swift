@@ -12,10 +12,12 @@ public extension GGMLRef {
 
     /// make_qkx2_quants: asymmetric (scale, min) search for one sub-block, weighted squared
     /// (or absolute) error, trying `nstep + 1` scales around nmax/(max - min).
-    internal static func makeQKX2Quants(n: Int, nmax: Int32, x: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-                                        L: UnsafeMutablePointer<UInt8>, theMin: inout Float,
-                                        Laux: UnsafeMutablePointer<UInt8>, rmin: Float, rdelta: Float,
-                                        nstep: Int, useMad: Bool) -> Float {
+    internal static func makeQKX2Quants(
+        n: Int, nmax: Int32, x: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+        L: UnsafeMutablePointer<UInt8>, theMin: inout Float,
+        Laux: UnsafeMutablePointer<UInt8>, rmin: Float, rdelta: Float,
+        nstep: Int, useMad: Bool
+    ) -> Float {
         var mn = x[0], mx = x[0]
         var sumW = weights[0]
         var sumX = sumW * x[0]
@@ -86,7 +88,9 @@ public extension GGMLRef {
 
     /// make_qx_quants with rmse_type = 1 and no importance weights (w = x^2): symmetric scale search
     /// over 19 candidates -(nmax + 0.1*is)/max, keeping the best weighted least-squares fit.
-    internal static func makeQXQuants(n: Int, nmax: Int32, x: UnsafePointer<Float>, L: UnsafeMutablePointer<Int8>) -> Float {
+    internal static func makeQXQuants(
+        n: Int, nmax: Int32, x: UnsafePointer<Float>, L: UnsafeMutablePointer<Int8>
+    ) -> Float {
         var vmax: Float = 0, amax: Float = 0
         for i in 0..<n {
             let ax = abs(x[i])
@@ -140,63 +144,64 @@ public extension GGMLRef {
 
     static func quantizeQ4_K(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256 + 32) { lbuf in
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + 8 + 8) { fbuf in
-            let L = lbuf.baseAddress!, Laux = L + 256
-            let weights = fbuf.baseAddress!, mins = weights + 32, scales = mins + 8
-            var x = x, y = y
-            for _ in 0..<nBlocks {
-                var maxScale: Float = 0, maxMin: Float = 0
-                for j in 0..<8 {
-                    let xb = x + 32 * j
-                    var sumX2: Float = 0
-                    for l in 0..<32 { sumX2 += xb[l] * xb[l] }
-                    let avX = (sumX2 / 32).squareRoot()
-                    for l in 0..<32 { weights[l] = avX + abs(xb[l]) }
-                    var theMin: Float = 0
-                    scales[j] = makeQKX2Quants(n: 32, nmax: 15, x: xb, weights: weights, L: L + 32 * j, theMin: &theMin,
-                                               Laux: Laux, rmin: -1, rdelta: 0.1, nstep: 20, useMad: false)
-                    mins[j] = theMin
-                    if scales[j] > maxScale { maxScale = scales[j] }
-                    if mins[j] > maxMin { maxMin = mins[j] }
-                }
-                let invScale: Float = maxScale > 0 ? 63 / maxScale : 0
-                let invMin: Float = maxMin > 0 ? 63 / maxMin : 0
-                let sc = (y + 4).assumingMemoryBound(to: UInt8.self)
-                for j in 0..<12 { sc[j] = 0 }
-                for j in 0..<8 {
-                    var ls = UInt8(truncatingIfNeeded: Rounding.nearestInt(invScale * scales[j]))
-                    var lm = UInt8(truncatingIfNeeded: Rounding.nearestInt(invMin * mins[j]))
-                    ls = min(63, ls); lm = min(63, lm)
-                    if j < 4 {
-                        sc[j] = ls
-                        sc[j + 4] = lm
-                    } else {
-                        sc[j + 4] = (ls & 0xF) | ((lm & 0xF) << 4)
-                        sc[j - 4] |= (ls >> 4) << 6
-                        sc[j] |= (lm >> 4) << 6
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + 8 + 8) { fbuf in
+                let L = lbuf.baseAddress!, Laux = L + 256
+                let weights = fbuf.baseAddress!, mins = weights + 32, scales = mins + 8
+                var x = x, y = y
+                for _ in 0..<nBlocks {
+                    var maxScale: Float = 0, maxMin: Float = 0
+                    for j in 0..<8 {
+                        let xb = x + 32 * j
+                        var sumX2: Float = 0
+                        for l in 0..<32 { sumX2 += xb[l] * xb[l] }
+                        let avX = (sumX2 / 32).squareRoot()
+                        for l in 0..<32 { weights[l] = avX + abs(xb[l]) }
+                        var theMin: Float = 0
+                        scales[j] = makeQKX2Quants(
+                            n: 32, nmax: 15, x: xb, weights: weights, L: L + 32 * j, theMin: &theMin,
+                            Laux: Laux, rmin: -1, rdelta: 0.1, nstep: 20, useMad: false)
+                        mins[j] = theMin
+                        if scales[j] > maxScale { maxScale = scales[j] }
+                        if mins[j] > maxMin { maxMin = mins[j] }
                     }
-                }
-                storeF16(maxScale / 63, y, 0)
-                storeF16(maxMin / 63, y, 2)
-                let d = loadF16(y, 0), dmin = loadF16(y, 2)
-                for j in 0..<8 {
-                    let (s, m) = scaleMinK4(j, UnsafePointer(sc))
-                    let dd = d * Float(s)
-                    if dd == 0 { continue }
-                    let dm = dmin * Float(m)
-                    for ii in 0..<32 {
-                        let l = Rounding.clamp(Rounding.nearestInt((x[32 * j + ii] + dm) / dd), 0, 15)
-                        L[32 * j + ii] = UInt8(truncatingIfNeeded: l)
+                    let invScale: Float = maxScale > 0 ? 63 / maxScale : 0
+                    let invMin: Float = maxMin > 0 ? 63 / maxMin : 0
+                    let sc = (y + 4).assumingMemoryBound(to: UInt8.self)
+                    for j in 0..<12 { sc[j] = 0 }
+                    for j in 0..<8 {
+                        var ls = UInt8(truncatingIfNeeded: Rounding.nearestInt(invScale * scales[j]))
+                        var lm = UInt8(truncatingIfNeeded: Rounding.nearestInt(invMin * mins[j]))
+                        ls = min(63, ls); lm = min(63, lm)
+                        if j < 4 {
+                            sc[j] = ls
+                            sc[j + 4] = lm
+                        } else {
+                            sc[j + 4] = (ls & 0xF) | ((lm & 0xF) << 4)
+                            sc[j - 4] |= (ls >> 4) << 6
+                            sc[j] |= (lm >> 4) << 6
+                        }
                     }
+                    storeF16(maxScale / 63, y, 0)
+                    storeF16(maxMin / 63, y, 2)
+                    let d = loadF16(y, 0), dmin = loadF16(y, 2)
+                    for j in 0..<8 {
+                        let (s, m) = scaleMinK4(j, UnsafePointer(sc))
+                        let dd = d * Float(s)
+                        if dd == 0 { continue }
+                        let dm = dmin * Float(m)
+                        for ii in 0..<32 {
+                            let l = Rounding.clamp(Rounding.nearestInt((x[32 * j + ii] + dm) / dd), 0, 15)
+                            L[32 * j + ii] = UInt8(truncatingIfNeeded: l)
+                        }
+                    }
+                    let q = (y + 16).assumingMemoryBound(to: UInt8.self)
+                    for j in stride(from: 0, to: 256, by: 64) {
+                        let qj = q + j / 2
+                        for l in 0..<32 { qj[l] = L[j + l] | (L[j + l + 32] << 4) }
+                    }
+                    x += 256; y += 144
                 }
-                let q = (y + 16).assumingMemoryBound(to: UInt8.self)
-                for j in stride(from: 0, to: 256, by: 64) {
-                    let qj = q + j / 2
-                    for l in 0..<32 { qj[l] = L[j + l] | (L[j + l + 32] << 4) }
-                }
-                x += 256; y += 144
             }
-        }
         }
     }
 
@@ -225,52 +230,52 @@ public extension GGMLRef {
 
     static func quantizeQ6_K(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
         withUnsafeTemporaryAllocation(of: Int8.self, capacity: 256) { lbuf in
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { sbuf in
-            let L = lbuf.baseAddress!, scales = sbuf.baseAddress!
-            var x = x, y = y
-            for _ in 0..<nBlocks {
-                var maxScale: Float = 0, maxAbsScale: Float = 0
-                for ib in 0..<16 {
-                    let s = makeQXQuants(n: 16, nmax: 32, x: x + 16 * ib, L: L + 16 * ib)
-                    scales[ib] = s
-                    if abs(s) > maxAbsScale { maxAbsScale = abs(s); maxScale = s }
-                }
-                if maxAbsScale < groupMaxEps {
-                    y.initializeMemory(as: UInt8.self, repeating: 0, count: 210)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { sbuf in
+                let L = lbuf.baseAddress!, scales = sbuf.baseAddress!
+                var x = x, y = y
+                for _ in 0..<nBlocks {
+                    var maxScale: Float = 0, maxAbsScale: Float = 0
+                    for ib in 0..<16 {
+                        let s = makeQXQuants(n: 16, nmax: 32, x: x + 16 * ib, L: L + 16 * ib)
+                        scales[ib] = s
+                        if abs(s) > maxAbsScale { maxAbsScale = abs(s); maxScale = s }
+                    }
+                    if maxAbsScale < groupMaxEps {
+                        y.initializeMemory(as: UInt8.self, repeating: 0, count: 210)
+                        x += 256; y += 210
+                        continue
+                    }
+                    let iscale = -128 / maxScale
+                    storeF16(1 / iscale, y, 208)
+                    let ysc = (y + 192).assumingMemoryBound(to: Int8.self)
+                    for ib in 0..<16 {
+                        ysc[ib] = Int8(truncatingIfNeeded: min(127, Rounding.nearestInt(iscale * scales[ib])))
+                    }
+                    let d0 = loadF16(y, 208)
+                    for j in 0..<16 {
+                        let d = d0 * Float(ysc[j])
+                        if d == 0 { continue }
+                        for ii in 0..<16 {
+                            let l = Rounding.clamp(Rounding.nearestInt(x[16 * j + ii] / d), -32, 31)
+                            L[16 * j + ii] = Int8(truncatingIfNeeded: l + 32)
+                        }
+                    }
+                    let ql0 = y.assumingMemoryBound(to: UInt8.self)
+                    let qh0 = (y + 128).assumingMemoryBound(to: UInt8.self)
+                    for half in 0..<2 {
+                        let j = 128 * half
+                        let ql = ql0 + 64 * half, qh = qh0 + 32 * half
+                        for l in 0..<32 {
+                            let a = UInt8(bitPattern: L[j + l]), b = UInt8(bitPattern: L[j + l + 32])
+                            let c = UInt8(bitPattern: L[j + l + 64]), e = UInt8(bitPattern: L[j + l + 96])
+                            ql[l] = (a & 0xF) | ((c & 0xF) << 4)
+                            ql[l + 32] = (b & 0xF) | ((e & 0xF) << 4)
+                            qh[l] = (a >> 4) | ((b >> 4) << 2) | ((c >> 4) << 4) | ((e >> 4) << 6)
+                        }
+                    }
                     x += 256; y += 210
-                    continue
                 }
-                let iscale = -128 / maxScale
-                storeF16(1 / iscale, y, 208)
-                let ysc = (y + 192).assumingMemoryBound(to: Int8.self)
-                for ib in 0..<16 {
-                    ysc[ib] = Int8(truncatingIfNeeded: min(127, Rounding.nearestInt(iscale * scales[ib])))
-                }
-                let d0 = loadF16(y, 208)
-                for j in 0..<16 {
-                    let d = d0 * Float(ysc[j])
-                    if d == 0 { continue }
-                    for ii in 0..<16 {
-                        let l = Rounding.clamp(Rounding.nearestInt(x[16 * j + ii] / d), -32, 31)
-                        L[16 * j + ii] = Int8(truncatingIfNeeded: l + 32)
-                    }
-                }
-                let ql0 = y.assumingMemoryBound(to: UInt8.self)
-                let qh0 = (y + 128).assumingMemoryBound(to: UInt8.self)
-                for half in 0..<2 {
-                    let j = 128 * half
-                    let ql = ql0 + 64 * half, qh = qh0 + 32 * half
-                    for l in 0..<32 {
-                        let a = UInt8(bitPattern: L[j + l]), b = UInt8(bitPattern: L[j + l + 32])
-                        let c = UInt8(bitPattern: L[j + l + 64]), e = UInt8(bitPattern: L[j + l + 96])
-                        ql[l] = (a & 0xF) | ((c & 0xF) << 4)
-                        ql[l + 32] = (b & 0xF) | ((e & 0xF) << 4)
-                        qh[l] = (a >> 4) | ((b >> 4) << 2) | ((c >> 4) << 4) | ((e >> 4) << 6)
-                    }
-                }
-                x += 256; y += 210
             }
-        }
         }
     }
 

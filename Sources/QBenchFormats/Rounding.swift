@@ -3,7 +3,7 @@
 // adding it leaves round-to-nearest-even(x) in the low mantissa bits.
 
 enum Rounding {
-    static let magic: Float = 12_582_912 // 1.5 * 2^23
+    static let magic: Float = 12_582_912  // 1.5 * 2^23
 
     /// ggml's `nearest_int`: round to nearest, ties to even. Exact for |x| <= 2^22 - 1; outside
     /// that range (or for NaN) it returns the same meaningless value ggml does, never traps.
@@ -20,7 +20,7 @@ enum Rounding {
         let t = a + magic
         let rf = t - magic
         var r = Int32(bitPattern: t.bitPattern & 0x7F_FFFF) &- 0x40_0000
-        if a - rf == 0.5 { r &+= 1 }       // a tie that went down to even goes up instead
+        if a - rf == 0.5 { r &+= 1 }  // a tie that went down to even goes up instead
         return x < 0 ? 0 &- r : r
     }
 

@@ -23,7 +23,9 @@ public enum SuiteRef {
         return s
     }
 
-    public static func dequantizeRowI8(_ q: UnsafePointer<Int8>, scale s: Float, _ x: UnsafeMutablePointer<Float>, k: Int) {
+    public static func dequantizeRowI8(
+        _ q: UnsafePointer<Int8>, scale s: Float, _ x: UnsafeMutablePointer<Float>, k: Int
+    ) {
         for j in 0..<k { x[j] = Float(q[j]) * s }
     }
 
@@ -55,8 +57,10 @@ public enum SuiteRef {
 
     // MARK: i4_gN: s = absmax/7 per group, q = round_half_away(x/s) in -7...7, stored q+8
 
-    public static func quantizeRowI4(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>,
-                                     scales: UnsafeMutablePointer<Float>, k: Int, group: Int) {
+    public static func quantizeRowI4(
+        _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>,
+        scales: UnsafeMutablePointer<Float>, k: Int, group: Int
+    ) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: k) { codes in
             let c = codes.baseAddress!
             for g in 0..<(k / group) {
@@ -74,8 +78,10 @@ public enum SuiteRef {
         }
     }
 
-    public static func dequantizeRowI4(_ packed: UnsafePointer<UInt8>, scales: UnsafePointer<Float>,
-                                       _ x: UnsafeMutablePointer<Float>, k: Int, group: Int) {
+    public static func dequantizeRowI4(
+        _ packed: UnsafePointer<UInt8>, scales: UnsafePointer<Float>,
+        _ x: UnsafeMutablePointer<Float>, k: Int, group: Int
+    ) {
         for i in 0..<k {
             x[i] = Float(Int32(nibble(packed, i)) - 8) * scales[i / group]
         }
@@ -83,9 +89,11 @@ public enum SuiteRef {
 
     // MARK: u4_gN: range [min(0,min x), max(0,max x)], s = range/15, z = round_half_away(-lo/s), q = clamp(round(x/s)+z)
 
-    public static func quantizeRowU4(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>,
-                                     scales: UnsafeMutablePointer<Float>, zeros: UnsafeMutablePointer<UInt8>,
-                                     k: Int, group: Int) {
+    public static func quantizeRowU4(
+        _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>,
+        scales: UnsafeMutablePointer<Float>, zeros: UnsafeMutablePointer<UInt8>,
+        k: Int, group: Int
+    ) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: k) { codes in
             let c = codes.baseAddress!
             for g in 0..<(k / group) {
@@ -115,8 +123,10 @@ public enum SuiteRef {
         }
     }
 
-    public static func dequantizeRowU4(_ packed: UnsafePointer<UInt8>, scales: UnsafePointer<Float>,
-                                       zeros: UnsafePointer<UInt8>, _ x: UnsafeMutablePointer<Float>, k: Int, group: Int) {
+    public static func dequantizeRowU4(
+        _ packed: UnsafePointer<UInt8>, scales: UnsafePointer<Float>,
+        zeros: UnsafePointer<UInt8>, _ x: UnsafeMutablePointer<Float>, k: Int, group: Int
+    ) {
         for i in 0..<k {
             let g = i / group
             x[i] = Float(Int32(nibble(packed, i)) - Int32(zeros[g])) * scales[g]
@@ -125,8 +135,10 @@ public enum SuiteRef {
 
     // MARK: fp8 weights: per-row f32 scale s = absmax / maxFinite, element = fp8(x / s)
 
-    public static func quantizeRowFP8(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>, k: Int,
-                                      e5m2: Bool) -> Float {
+    public static func quantizeRowFP8(
+        _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>, k: Int,
+        e5m2: Bool
+    ) -> Float {
         var amax: Float = 0
         for j in 0..<k { let a = abs(x[j]); amax = amax > a ? amax : a }
         let s = amax / (e5m2 ? FP8E5M2.maxFinite : FP8E4M3.maxFinite)
@@ -142,8 +154,10 @@ public enum SuiteRef {
         return s
     }
 
-    public static func dequantizeRowFP8(_ q: UnsafePointer<UInt8>, scale s: Float, _ x: UnsafeMutablePointer<Float>,
-                                        k: Int, e5m2: Bool) {
+    public static func dequantizeRowFP8(
+        _ q: UnsafePointer<UInt8>, scale s: Float, _ x: UnsafeMutablePointer<Float>,
+        k: Int, e5m2: Bool
+    ) {
         if e5m2 {
             for j in 0..<k { x[j] = FP8E5M2.decode(q[j]) * s }
         } else {

@@ -39,7 +39,8 @@ struct ByteReader {
         let start = offset
         let v = try read(UInt64.self, what())
         guard let n = Int(exactly: v) else {
-            throw ModelFileProblem("\(what()) at offset \(start) is \(v), far larger than the file (\(bytes.count) bytes)")
+            throw ModelFileProblem(
+                "\(what()) at offset \(start) is \(v), far larger than the file (\(bytes.count) bytes)")
         }
         return n
     }
@@ -52,8 +53,10 @@ struct ByteReader {
     /// The next `n` bytes, without copying.
     mutating func view(_ n: Int, _ what: @autoclosure () -> String) throws -> UnsafeRawBufferPointer {
         try require(n, what())
-        let v = n == 0 ? UnsafeRawBufferPointer(start: nil, count: 0)
-            : UnsafeRawBufferPointer(rebasing: bytes[offset ..< offset + n])
+        let v =
+            n == 0
+            ? UnsafeRawBufferPointer(start: nil, count: 0)
+            : UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + n])
         offset += n
         return v
     }

@@ -11,7 +11,7 @@ public struct GGUFFile: Sendable {
     /// The GGUF magic, "GGUF" read as a little-endian u32.
     public static let magic: UInt32 = 0x4655_4747
     /// Versions this reader accepts. v1 (u32 counts and lengths, obsolete since 2023) is refused.
-    public static let supportedVersions: ClosedRange<UInt32> = 2 ... 3
+    public static let supportedVersions: ClosedRange<UInt32> = 2...3
     public static let defaultAlignment = 32
     /// ggml's GGML_MAX_DIMS: a tensor has at most four dimensions.
     public static let maxDimensions = 4
@@ -50,8 +50,10 @@ public struct GGUFFile: Sendable {
         }
     }
 
-    private init(path: String, version: UInt32, metadata: GGUFMetadata, tensors: [GGUFTensor], alignment: Int,
-                 dataOffset: Int, file: MappedFile, tensorIndex: [String: Int]) {
+    private init(
+        path: String, version: UInt32, metadata: GGUFMetadata, tensors: [GGUFTensor], alignment: Int,
+        dataOffset: Int, file: MappedFile, tensorIndex: [String: Int]
+    ) {
         self.path = path
         self.version = version
         self.metadata = metadata
@@ -77,18 +79,20 @@ public struct GGUFFile: Sendable {
         let magic = try r.read(UInt32.self, "magic")
         guard magic == GGUFFile.magic else {
             let shown = withUnsafeBytes(of: magic.littleEndian) { raw in
-                raw.map { (0x20 ..< 0x7F).contains($0) ? String(UnicodeScalar($0)) : "?" }.joined()
+                raw.map { (0x20..<0x7F).contains($0) ? String(UnicodeScalar($0)) : "?" }.joined()
             }
             throw ModelFileProblem("bad magic '\(shown)' (expected 'GGUF')")
         }
         let version = try r.read(UInt32.self, "version")
         if version == 1 {
-            throw ModelFileProblem("GGUF version 1 is not supported (obsolete since 2023); "
-                + "re-convert the model with a current llama.cpp")
+            throw ModelFileProblem(
+                "GGUF version 1 is not supported (obsolete since 2023); "
+                    + "re-convert the model with a current llama.cpp")
         }
         if version & 0xFFFF == 0, version != 0 {
-            throw ModelFileProblem("GGUF version field is \(version); this looks like a big-endian file, "
-                + "which is not supported")
+            throw ModelFileProblem(
+                "GGUF version field is \(version); this looks like a big-endian file, "
+                    + "which is not supported")
         }
         guard supportedVersions.contains(version) else {
             throw ModelFileProblem("unsupported GGUF version \(version) (this reader supports 2 and 3)")
@@ -99,15 +103,16 @@ public struct GGUFFile: Sendable {
         // Counts are bounded by the bytes left before anything is allocated for them: a kv needs at least
         // 8 (key length) + 4 (type) + 1 bytes, a tensor info at least 8 + 4 + 4 + 8.
         guard kvCount <= r.remaining / 13 else {
-            throw ModelFileProblem("header claims \(kvCount) metadata entries but the file has only "
-                + "\(r.remaining) bytes left, room for at most \(r.remaining / 13)")
+            throw ModelFileProblem(
+                "header claims \(kvCount) metadata entries but the file has only "
+                    + "\(r.remaining) bytes left, room for at most \(r.remaining / 13)")
         }
         var entries: [GGUFMetadata.Entry] = []
         // Reserve for at most 64Ki up front: the count is bounded by the file size, but the entries take more
         // memory than their encoding, so a lying count in a large file must not turn into a huge reservation.
         entries.reserveCapacity(min(kvCount, 1 << 16))
         var seenKeys = Set<String>()
-        for i in 0 ..< kvCount {
+        for i in 0..<kvCount {
             let key = try readName(&r, "metadata key \(i)")
             guard seenKeys.insert(key).inserted else {
                 throw ModelFileProblem("duplicate metadata key \(quoted(key))")
@@ -120,8 +125,9 @@ public struct GGUFFile: Sendable {
         let alignment = try readAlignment(metadata)
 
         guard tensorCount <= r.remaining / 24 else {
-            throw ModelFileProblem("header claims \(tensorCount) tensors but the file has only \(r.remaining) "
-                + "bytes left, room for at most \(r.remaining / 24) tensor infos")
+            throw ModelFileProblem(
+                "header claims \(tensorCount) tensors but the file has only \(r.remaining) "
+                    + "bytes left, room for at most \(r.remaining / 24) tensor infos")
         }
         struct Info {
             let name: String
@@ -135,17 +141,18 @@ public struct GGUFFile: Sendable {
         var infos: [Info] = []
         infos.reserveCapacity(min(tensorCount, 1 << 16))
         var tensorIndex: [String: Int] = [:]
-        for i in 0 ..< tensorCount {
+        for i in 0..<tensorCount {
             let name = try readName(&r, "tensor \(i) name")
             guard tensorIndex[name] == nil else { throw ModelFileProblem("duplicate tensor name \(quoted(name))") }
             tensorIndex[name] = i
             let nDims = try r.read(UInt32.self, "tensor \(quoted(name)) dimension count")
             guard nDims <= maxDimensions else {
-                throw ModelFileProblem("tensor \(quoted(name)) has \(nDims) dimensions; GGUF allows at most \(maxDimensions)")
+                throw ModelFileProblem(
+                    "tensor \(quoted(name)) has \(nDims) dimensions; GGUF allows at most \(maxDimensions)")
             }
             var shape: [Int] = []
             shape.reserveCapacity(Int(nDims))
-            for d in 0 ..< Int(nDims) {
+            for d in 0..<Int(nDims) {
                 let ne = try r.read(UInt64.self, "tensor \(quoted(name)) dimension \(d)")
                 // ggml stores ne as int64: anything above Int64.max is a negative dimension.
                 guard let n = Int(exactly: ne), n >= 0 else {
@@ -162,28 +169,36 @@ public struct GGUFFile: Sendable {
             }
             let rowLength = shape.first ?? 1
             guard rowLength % type.blockSize == 0 else {
-                throw ModelFileProblem("tensor \(quoted(name)) of type \(type.name) has rows of \(rowLength) elements, "
-                    + "not a multiple of its block size \(type.blockSize)")
+                throw ModelFileProblem(
+                    "tensor \(quoted(name)) of type \(type.name) has rows of \(rowLength) elements, "
+                        + "not a multiple of its block size \(type.blockSize)")
             }
-            let rowBytes = try CheckedSize.multiply(rowLength / type.blockSize, type.typeSize,
-                                                    "tensor \(quoted(name)) row size")
-            let byteCount = try CheckedSize.multiply(rowBytes, rows, "tensor \(quoted(name)) byte size for shape \(shape)")
+            let rowBytes = try CheckedSize.multiply(
+                rowLength / type.blockSize, type.typeSize,
+                "tensor \(quoted(name)) row size")
+            let byteCount = try CheckedSize.multiply(
+                rowBytes, rows, "tensor \(quoted(name)) byte size for shape \(shape)")
             let offsetAt = r.offset
             let rawOffset = try r.read(UInt64.self, "tensor \(quoted(name)) offset")
             guard let offset = Int(exactly: rawOffset) else {
-                throw ModelFileProblem("tensor \(quoted(name)) offset \(rawOffset) at \(offsetAt) is past the end of the file")
+                throw ModelFileProblem(
+                    "tensor \(quoted(name)) offset \(rawOffset) at \(offsetAt) is past the end of the file")
             }
             guard offset % alignment == 0 else {
-                throw ModelFileProblem("tensor \(quoted(name)) offset \(offset) is not a multiple of the alignment \(alignment)")
+                throw ModelFileProblem(
+                    "tensor \(quoted(name)) offset \(offset) is not a multiple of the alignment \(alignment)")
             }
-            infos.append(Info(name: name, shape: shape, type: type, offset: offset, byteCount: byteCount,
-                              elementCount: elementCount, rows: rows))
+            infos.append(
+                Info(
+                    name: name, shape: shape, type: type, offset: offset, byteCount: byteCount,
+                    elementCount: elementCount, rows: rows))
         }
 
         let dataOffset = try CheckedSize.alignUp(r.offset, alignment, "data section start")
         if !infos.isEmpty, dataOffset > file.count {
-            throw ModelFileProblem("truncated: the data section would start at \(dataOffset) "
-                + "but the file ends at \(file.count)")
+            throw ModelFileProblem(
+                "truncated: the data section would start at \(dataOffset) "
+                    + "but the file ends at \(file.count)")
         }
         var tensors: [GGUFTensor] = []
         tensors.reserveCapacity(infos.count)  // real entries, already parsed
@@ -191,22 +206,30 @@ public struct GGUFFile: Sendable {
             let start = try CheckedSize.add(dataOffset, info.offset, "tensor \(quoted(info.name)) start")
             let end = try CheckedSize.add(start, info.byteCount, "tensor \(quoted(info.name)) end")
             guard end <= file.count else {
-                throw ModelFileProblem("tensor \(quoted(info.name)) (\(info.type.name) \(info.shape), \(info.byteCount) "
-                    + "bytes at data offset \(info.offset)) ends at \(end), past the end of the file (\(file.count))")
+                throw ModelFileProblem(
+                    "tensor \(quoted(info.name)) (\(info.type.name) \(info.shape), \(info.byteCount) "
+                        + "bytes at data offset \(info.offset)) ends at \(end), past the end of the file (\(file.count))"
+                )
             }
-            tensors.append(GGUFTensor(name: info.name, shape: info.shape, type: info.type,
-                                      relativeOffset: info.offset, byteRange: start ..< end,
-                                      elementCount: info.elementCount, rows: info.rows, file: file))
+            tensors.append(
+                GGUFTensor(
+                    name: info.name, shape: info.shape, type: info.type,
+                    relativeOffset: info.offset, byteRange: start..<end,
+                    elementCount: info.elementCount, rows: info.rows, file: file))
         }
         // Overlap: sorted by start, each tensor must begin at or after the end of the one before.
         // Empty tensors occupy no bytes and cannot overlap anything.
-        let placed = tensors.filter { !$0.byteRange.isEmpty }.sorted { $0.byteRange.lowerBound < $1.byteRange.lowerBound }
-        for (a, b) in zip(placed, placed.dropFirst()) where b.byteRange.lowerBound < a.byteRange.upperBound {
-            throw ModelFileProblem("tensors \(quoted(a.name)) (bytes \(a.byteRange.lowerBound)..<\(a.byteRange.upperBound)) "
-                + "and \(quoted(b.name)) (bytes \(b.byteRange.lowerBound)..<\(b.byteRange.upperBound)) overlap")
+        let placed = tensors.filter { !$0.byteRange.isEmpty }.sorted {
+            $0.byteRange.lowerBound < $1.byteRange.lowerBound
         }
-        return GGUFFile(path: file.path, version: version, metadata: metadata, tensors: tensors,
-                        alignment: alignment, dataOffset: dataOffset, file: file, tensorIndex: tensorIndex)
+        for (a, b) in zip(placed, placed.dropFirst()) where b.byteRange.lowerBound < a.byteRange.upperBound {
+            throw ModelFileProblem(
+                "tensors \(quoted(a.name)) (bytes \(a.byteRange.lowerBound)..<\(a.byteRange.upperBound)) "
+                    + "and \(quoted(b.name)) (bytes \(b.byteRange.lowerBound)..<\(b.byteRange.upperBound)) overlap")
+        }
+        return GGUFFile(
+            path: file.path, version: version, metadata: metadata, tensors: tensors,
+            alignment: alignment, dataOffset: dataOffset, file: file, tensorIndex: tensorIndex)
     }
 
     private static func readName(_ r: inout ByteReader, _ what: String) throws -> String {
@@ -214,8 +237,9 @@ public struct GGUFFile: Sendable {
         var peek = r
         let n = try peek.readLength("\(what) length")
         guard n <= maxNameBytes else {
-            throw ModelFileProblem("\(what) at offset \(at) is \(n) bytes long; names longer than \(maxNameBytes) bytes "
-                + "are refused")
+            throw ModelFileProblem(
+                "\(what) at offset \(at) is \(n) bytes long; names longer than \(maxNameBytes) bytes "
+                    + "are refused")
         }
         return try r.readString(what)
     }

@@ -39,8 +39,10 @@ extension GGUFFile {
         func required(_ suffix: String) throws -> Int {
             guard let v = archInt(suffix), v > 0 else {
                 let found = metadata["\(arch).\(suffix)"].map { "\($0.type) \($0)" } ?? "nothing"
-                throw QBError.badInput(path: path,
-                                       message: "GGUF metadata \(quoted("\(arch).\(suffix)")) should be a positive integer, found \(found)")
+                throw QBError.badInput(
+                    path: path,
+                    message: "GGUF metadata \(quoted("\(arch).\(suffix)")) should be a positive integer, found \(found)"
+                )
             }
             return v
         }

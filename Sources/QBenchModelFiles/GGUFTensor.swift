@@ -17,8 +17,10 @@ public struct GGUFTensor: Sendable {
     public let rows: Int
     let file: MappedFile
 
-    init(name: String, shape: [Int], type: GGMLType, relativeOffset: Int, byteRange: Range<Int>,
-         elementCount: Int, rows: Int, file: MappedFile) {
+    init(
+        name: String, shape: [Int], type: GGMLType, relativeOffset: Int, byteRange: Range<Int>,
+        elementCount: Int, rows: Int, file: MappedFile
+    ) {
         self.name = name
         self.shape = shape
         self.type = type

@@ -189,7 +189,7 @@ public struct GGUFArray: Sendable, Equatable {
             var out: [GGUFValue] = []
             out.reserveCapacity(count)
             var r = ByteReader(file.slice(range))
-            for _ in 0 ..< count {
+            for _ in 0..<count {
                 guard let v = try? GGUFValueCodec.decodeElement(elementType, &r, file: file, base: range.lowerBound)
                 else { break }
                 out.append(v)

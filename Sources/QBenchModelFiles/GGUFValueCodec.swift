@@ -29,8 +29,10 @@ enum GGUFValueCodec {
 
     /// Reads one value of type `t` at open time. Scalars and strings are decoded; arrays are validated and
     /// kept as a view into `file`.
-    static func readValue(_ t: GGUFValueType, _ r: inout ByteReader, file: MappedFile,
-                          what: @autoclosure () -> String) throws -> GGUFValue {
+    static func readValue(
+        _ t: GGUFValueType, _ r: inout ByteReader, file: MappedFile,
+        what: @autoclosure () -> String
+    ) throws -> GGUFValue {
         switch t {
         case .uint8: return .uint8(try r.read(UInt8.self, what()))
         case .int8: return .int8(try r.read(Int8.self, what()))
@@ -49,49 +51,55 @@ enum GGUFValueCodec {
             let count = try r.readLength("\(what()) array count")
             let start = r.offset
             try skipElements(elementType, count: count, &r, depth: 1, what: what())
-            return .array(GGUFArray(elementType: elementType, count: count, file: file, range: start ..< r.offset))
+            return .array(GGUFArray(elementType: elementType, count: count, file: file, range: start..<r.offset))
         }
     }
 
     static func readBool(_ r: inout ByteReader, _ what: @autoclosure () -> String) throws -> Bool {
         let at = r.offset
         let b = try r.read(UInt8.self, what())
-        guard b <= 1 else { throw ModelFileProblem("\(what()) at offset \(at) is a bool of value \(b); expected 0 or 1") }
+        guard b <= 1 else {
+            throw ModelFileProblem("\(what()) at offset \(at) is a bool of value \(b); expected 0 or 1")
+        }
         return b == 1
     }
 
     /// Steps over `count` encoded elements of type `t`, validating each, without allocating per element.
-    static func skipElements(_ t: GGUFValueType, count: Int, _ r: inout ByteReader, depth: Int,
-                             what: @autoclosure () -> String) throws {
+    static func skipElements(
+        _ t: GGUFValueType, count: Int, _ r: inout ByteReader, depth: Int,
+        what: @autoclosure () -> String
+    ) throws {
         guard depth <= maxArrayDepth else {
             throw ModelFileProblem("\(what()) has arrays nested more than \(maxArrayDepth) deep at offset \(r.offset)")
         }
         let minSize = minimumEncodedSize(t)
         guard count <= r.remaining / minSize else {
-            throw ModelFileProblem("\(what()) claims \(count) elements of type \(t) at offset \(r.offset), "
-                + "more than the \(r.remaining) bytes left in the file can hold")
+            throw ModelFileProblem(
+                "\(what()) claims \(count) elements of type \(t) at offset \(r.offset), "
+                    + "more than the \(r.remaining) bytes left in the file can hold")
         }
         if let size = t.fixedSize {
             if t == .bool {
-                for _ in 0 ..< count { _ = try readBool(&r, "\(what()) element") }
+                for _ in 0..<count { _ = try readBool(&r, "\(what()) element") }
             } else {
                 try r.skip(try CheckedSize.multiply(count, size, "\(what()) size"), "\(what()) elements")
             }
             return
         }
         if t == .string {
-            for i in 0 ..< count {
+            for i in 0..<count {
                 let at = r.offset
                 let n = try r.readLength("\(what()) string \(i) length")
                 guard n <= r.remaining else {
-                    throw ModelFileProblem("\(what()) string \(i) at offset \(at) claims \(n) bytes "
-                        + "but only \(r.remaining) remain in the file")
+                    throw ModelFileProblem(
+                        "\(what()) string \(i) at offset \(at) claims \(n) bytes "
+                            + "but only \(r.remaining) remain in the file")
                 }
                 try r.skip(n, "\(what()) string \(i)")
             }
             return
         }
-        for i in 0 ..< count {
+        for i in 0..<count {
             let inner = try readType(&r, "\(what()) element \(i) array type")
             let n = try r.readLength("\(what()) element \(i) array count")
             try skipElements(inner, count: n, &r, depth: depth + 1, what: what())
@@ -100,13 +108,15 @@ enum GGUFValueCodec {
 
     /// Decodes one element of an already-validated array region. `base` is the file offset of the region
     /// start, so nested arrays can be kept as views too.
-    static func decodeElement(_ t: GGUFValueType, _ r: inout ByteReader, file: MappedFile, base: Int) throws -> GGUFValue {
+    static func decodeElement(
+        _ t: GGUFValueType, _ r: inout ByteReader, file: MappedFile, base: Int
+    ) throws -> GGUFValue {
         if t != .array { return try readValue(t, &r, file: file, what: "array element") }
         let inner = try readType(&r, "nested array type")
         let n = try r.readLength("nested array count")
         let start = r.offset
         try skipElements(inner, count: n, &r, depth: 1, what: "nested array")
-        return .array(GGUFArray(elementType: inner, count: n, file: file, range: base + start ..< base + r.offset))
+        return .array(GGUFArray(elementType: inner, count: n, file: file, range: base + start..<base + r.offset))
     }
 
     // MARK: writing
@@ -141,8 +151,9 @@ enum GGUFValueCodec {
             append(UInt64(a.count), to: &out)
             for element in a.values {
                 guard element.type == a.elementType else {
-                    throw QBError.other("GGUF writer: metadata \(quoted(key)) is an array of \(a.elementType) "
-                        + "holding a \(element.type) element")
+                    throw QBError.other(
+                        "GGUF writer: metadata \(quoted(key)) is an array of \(a.elementType) "
+                            + "holding a \(element.type) element")
                 }
                 try appendPayload(element, to: &out, key: key)
             }

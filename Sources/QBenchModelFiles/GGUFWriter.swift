@@ -47,14 +47,18 @@ public struct GGUFWriter {
     /// - Throws: `QBError.other` for a duplicate key, an array holding elements of another type, arrays nested
     ///   deeper than the reader accepts, or a `general.alignment` that disagrees with `alignment`.
     public mutating func add(_ key: String, _ value: GGUFValue) throws {
-        guard keys.insert(key).inserted else { throw QBError.other("GGUF writer: duplicate metadata key \(quoted(key))") }
+        guard keys.insert(key).inserted else {
+            throw QBError.other("GGUF writer: duplicate metadata key \(quoted(key))")
+        }
         if key == "general.alignment", value.intValue != alignment {
             keys.remove(key)
-            throw QBError.other("GGUF writer: general.alignment \(value) disagrees with the writer's alignment \(alignment)")
+            throw QBError.other(
+                "GGUF writer: general.alignment \(value) disagrees with the writer's alignment \(alignment)")
         }
         guard GGUFValueCodec.arrayDepth(value) <= GGUFValueCodec.maxArrayDepth else {
             keys.remove(key)
-            throw QBError.other("GGUF writer: metadata \(quoted(key)) nests arrays deeper than \(GGUFValueCodec.maxArrayDepth)")
+            throw QBError.other(
+                "GGUF writer: metadata \(quoted(key)) nests arrays deeper than \(GGUFValueCodec.maxArrayDepth)")
         }
         var scratch = Data()
         do {
@@ -72,17 +76,20 @@ public struct GGUFWriter {
     public mutating func addTensor(name: String, shape: [Int], type: GGMLType, bytes: Data) throws {
         guard !names.contains(name) else { throw QBError.other("GGUF writer: duplicate tensor name \(quoted(name))") }
         guard name.utf8.count <= Self.maxTensorNameBytes else {
-            throw QBError.other("GGUF writer: tensor name \(quoted(name)) is longer than \(Self.maxTensorNameBytes) bytes")
+            throw QBError.other(
+                "GGUF writer: tensor name \(quoted(name)) is longer than \(Self.maxTensorNameBytes) bytes")
         }
         guard shape.count <= GGUFFile.maxDimensions else {
             throw QBError.other("GGUF writer: tensor \(quoted(name)) has \(shape.count) dimensions; at most 4")
         }
         guard let expected = type.byteCount(shape: shape) else {
-            throw QBError.other("GGUF writer: tensor \(quoted(name)) shape \(shape) is not valid for \(type.name) "
-                + "(row length must be a multiple of \(type.blockSize))")
+            throw QBError.other(
+                "GGUF writer: tensor \(quoted(name)) shape \(shape) is not valid for \(type.name) "
+                    + "(row length must be a multiple of \(type.blockSize))")
         }
         guard bytes.count == expected else {
-            throw QBError.other("GGUF writer: tensor \(quoted(name)) \(type.name) \(shape) needs \(expected) bytes, got \(bytes.count)")
+            throw QBError.other(
+                "GGUF writer: tensor \(quoted(name)) \(type.name) \(shape) needs \(expected) bytes, got \(bytes.count)")
         }
         names.insert(name)
         tensors.append(Tensor(name: name, shape: shape, type: type, bytes: bytes))

@@ -67,7 +67,8 @@ public final class MappedFile: @unchecked Sendable {
         }
         let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let p, p != UnsafeMutableRawPointer(bitPattern: -1) else {
-            throw QBError.io(path: path, message: "cannot memory-map \(size) bytes: \(String(cString: strerror(errno)))")
+            throw QBError.io(
+                path: path, message: "cannot memory-map \(size) bytes: \(String(cString: strerror(errno)))")
         }
         bytes = UnsafeRawBufferPointer(start: p, count: size)
         storage = .mapped
@@ -104,7 +105,8 @@ public final class MappedFile: @unchecked Sendable {
     /// The bytes in `range`, which the caller has already checked lies inside the file.
     func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer {
         // Callers check ranges against `count` first; the guard keeps a missed check from reading out of bounds.
-        guard let base = bytes.baseAddress, !range.isEmpty, range.lowerBound >= 0, range.upperBound <= bytes.count else {
+        guard let base = bytes.baseAddress, !range.isEmpty, range.lowerBound >= 0, range.upperBound <= bytes.count
+        else {
             return UnsafeRawBufferPointer(start: nil, count: 0)
         }
         return UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)

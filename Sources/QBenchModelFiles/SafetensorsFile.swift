@@ -106,8 +106,10 @@ public struct SafetensorsFile: Sendable {
         }
     }
 
-    private init(path: String, headerLength: Int, dataOffset: Int, metadata: [String: String],
-                 tensors: [SafetensorsTensor], file: MappedFile, tensorIndex: [String: Int]) {
+    private init(
+        path: String, headerLength: Int, dataOffset: Int, metadata: [String: String],
+        tensors: [SafetensorsTensor], file: MappedFile, tensorIndex: [String: Int]
+    ) {
         self.path = path
         self.headerLength = headerLength
         self.dataOffset = dataOffset
@@ -130,8 +132,9 @@ public struct SafetensorsFile: Sendable {
             throw ModelFileProblem("header length \(headerLength) is too small for a JSON object")
         }
         guard headerLength <= r.remaining else {
-            throw ModelFileProblem("truncated: header length \(headerLength) runs past the end of the file "
-                + "(\(file.count) bytes)")
+            throw ModelFileProblem(
+                "truncated: header length \(headerLength) runs past the end of the file "
+                    + "(\(file.count) bytes)")
         }
         let header = try r.view(headerLength, "header")
         guard header.first == UInt8(ascii: "{") else {
@@ -160,40 +163,51 @@ public struct SafetensorsFile: Sendable {
                 throw ModelFileProblem("tensor \(quoted(e.name)) data_offsets [\(begin), \(end)] end before they begin")
             }
             guard end <= dataLength else {
-                throw ModelFileProblem("tensor \(quoted(e.name)) data_offsets [\(begin), \(end)] run past the end of "
-                    + "the data section (\(dataLength) bytes)")
+                throw ModelFileProblem(
+                    "tensor \(quoted(e.name)) data_offsets [\(begin), \(end)] run past the end of "
+                        + "the data section (\(dataLength) bytes)")
             }
             guard end - begin == expected else {
-                throw ModelFileProblem("tensor \(quoted(e.name)) is \(e.dtype.rawValue) \(e.shape) = \(expected) bytes "
-                    + "but its data_offsets [\(begin), \(end)] span \(end - begin)")
+                throw ModelFileProblem(
+                    "tensor \(quoted(e.name)) is \(e.dtype.rawValue) \(e.shape) = \(expected) bytes "
+                        + "but its data_offsets [\(begin), \(end)] span \(end - begin)")
             }
             let rows = try CheckedSize.product(Array(e.shape.dropLast()), "tensor \(quoted(e.name)) rows")
-            tensors.append(SafetensorsTensor(
-                name: e.name, dtype: e.dtype, shape: e.shape, dataOffsets: begin ..< end,
-                byteRange: dataOffset + begin ..< dataOffset + end, elementCount: elements, rows: rows, file: file))
+            tensors.append(
+                SafetensorsTensor(
+                    name: e.name, dtype: e.dtype, shape: e.shape, dataOffsets: begin..<end,
+                    byteRange: dataOffset + begin..<dataOffset + end, elementCount: elements, rows: rows, file: file))
         }
-        tensors.sort { ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound) < ($1.dataOffsets.lowerBound, $1.dataOffsets.upperBound) }
+        tensors.sort {
+            ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound) < (
+                $1.dataOffsets.lowerBound, $1.dataOffsets.upperBound
+            )
+        }
         var covered = 0
         for t in tensors {
             if t.dataOffsets.lowerBound < covered {
                 let prev = tensors.last { $0.dataOffsets.upperBound == covered }?.name ?? "?"
-                throw ModelFileProblem("tensor \(quoted(t.name)) data_offsets [\(t.dataOffsets.lowerBound), "
-                    + "\(t.dataOffsets.upperBound)] overlap tensor \(quoted(prev)) (which ends at \(covered))")
+                throw ModelFileProblem(
+                    "tensor \(quoted(t.name)) data_offsets [\(t.dataOffsets.lowerBound), "
+                        + "\(t.dataOffsets.upperBound)] overlap tensor \(quoted(prev)) (which ends at \(covered))")
             }
             if t.dataOffsets.lowerBound > covered {
-                throw ModelFileProblem("data bytes \(covered)..<\(t.dataOffsets.lowerBound) belong to no tensor "
-                    + "(the tensors must cover the data section without holes)")
+                throw ModelFileProblem(
+                    "data bytes \(covered)..<\(t.dataOffsets.lowerBound) belong to no tensor "
+                        + "(the tensors must cover the data section without holes)")
             }
             covered = t.dataOffsets.upperBound
         }
         guard covered == dataLength else {
-            throw ModelFileProblem("the data section has \(dataLength - covered) bytes after the last tensor "
-                + "(\(dataLength) bytes, tensors cover \(covered))")
+            throw ModelFileProblem(
+                "the data section has \(dataLength - covered) bytes after the last tensor "
+                    + "(\(dataLength) bytes, tensors cover \(covered))")
         }
         var index: [String: Int] = [:]
         for (i, t) in tensors.enumerated() { index[t.name] = i }
-        return SafetensorsFile(path: file.path, headerLength: headerLength, dataOffset: dataOffset,
-                               metadata: raw.metadata, tensors: tensors, file: file, tensorIndex: index)
+        return SafetensorsFile(
+            path: file.path, headerLength: headerLength, dataOffset: dataOffset,
+            metadata: raw.metadata, tensors: tensors, file: file, tensorIndex: index)
     }
 
     /// One linear scan before the JSON parser runs: refuses nesting deeper than `maxJSONDepth` (so no
@@ -215,9 +229,10 @@ public struct SafetensorsFile: Sendable {
                 } else if c == UInt8(ascii: "\"") {
                     inString = false
                     if let start = keyStart {
-                        let key = Array(json[start ..< i])
+                        let key = Array(json[start..<i])
                         guard keys.insert(key).inserted else {
-                            throw ModelFileProblem("duplicate tensor name \(quoted(String(decoding: key, as: UTF8.self))) in the header")
+                            throw ModelFileProblem(
+                                "duplicate tensor name \(quoted(String(decoding: key, as: UTF8.self))) in the header")
                         }
                         keyStart = nil
                     }
@@ -293,23 +308,30 @@ private struct RawHeader: Decodable {
                 throw ModelFileProblem("tensor \(quoted(name)) has no string 'dtype'")
             }
             guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
-                throw ModelFileProblem("tensor \(quoted(name)) has dtype \(quoted(dtypeName)); supported: F32 F16 BF16 I8 U8 "
-                    + "(and F64 I32 I64, flagged)")
+                throw ModelFileProblem(
+                    "tensor \(quoted(name)) has dtype \(quoted(dtypeName)); supported: F32 F16 BF16 I8 U8 "
+                        + "(and F64 I32 I64, flagged)")
             }
             guard let shape = try? entry.decode([Int64].self, forKey: DynamicKey(stringValue: "shape")),
-                  shape.allSatisfy({ $0 >= 0 }) else {
+                shape.allSatisfy({ $0 >= 0 })
+            else {
                 throw ModelFileProblem("tensor \(quoted(name)) 'shape' must be an array of non-negative integers")
             }
             guard shape.count <= SafetensorsFile.maxDimensions else {
-                throw ModelFileProblem("tensor \(quoted(name)) has \(shape.count) dimensions; at most "
-                    + "\(SafetensorsFile.maxDimensions) are accepted")
+                throw ModelFileProblem(
+                    "tensor \(quoted(name)) has \(shape.count) dimensions; at most "
+                        + "\(SafetensorsFile.maxDimensions) are accepted")
             }
             guard let offsets = try? entry.decode([Int64].self, forKey: DynamicKey(stringValue: "data_offsets")),
-                  offsets.count == 2, offsets.allSatisfy({ $0 >= 0 }) else {
-                throw ModelFileProblem("tensor \(quoted(name)) 'data_offsets' must be two non-negative integers [begin, end]")
+                offsets.count == 2, offsets.allSatisfy({ $0 >= 0 })
+            else {
+                throw ModelFileProblem(
+                    "tensor \(quoted(name)) 'data_offsets' must be two non-negative integers [begin, end]")
             }
-            entries.append(RawEntry(name: name, dtype: dtype, shape: shape.map { Int($0) },
-                                    offsets: offsets.map { Int($0) }))
+            entries.append(
+                RawEntry(
+                    name: name, dtype: dtype, shape: shape.map { Int($0) },
+                    offsets: offsets.map { Int($0) }))
         }
     }
 }

@@ -26,11 +26,13 @@ public struct SafetensorsWriter {
             throw QBError.other("safetensors writer: duplicate or reserved tensor name \(quoted(name))")
         }
         guard shape.allSatisfy({ $0 >= 0 }),
-              let elements = try? CheckedSize.product(shape, "elements"),
-              let expected = try? CheckedSize.multiply(elements, dtype.byteSize, "bytes"),
-              expected == bytes.count else {
-            throw QBError.other("safetensors writer: tensor \(quoted(name)) \(dtype.rawValue) \(shape) does not match "
-                + "its \(bytes.count) bytes")
+            let elements = try? CheckedSize.product(shape, "elements"),
+            let expected = try? CheckedSize.multiply(elements, dtype.byteSize, "bytes"),
+            expected == bytes.count
+        else {
+            throw QBError.other(
+                "safetensors writer: tensor \(quoted(name)) \(dtype.rawValue) \(shape) does not match "
+                    + "its \(bytes.count) bytes")
         }
         tensors.append(Tensor(name: name, dtype: dtype, shape: shape, bytes: bytes))
     }
@@ -40,7 +42,9 @@ public struct SafetensorsWriter {
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
         for t in tensors {
-            header[t.name] = ["dtype": t.dtype.rawValue, "shape": t.shape, "data_offsets": [offset, offset + t.bytes.count]]
+            header[t.name] = [
+                "dtype": t.dtype.rawValue, "shape": t.shape, "data_offsets": [offset, offset + t.bytes.count],
+            ]
             offset += t.bytes.count
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])

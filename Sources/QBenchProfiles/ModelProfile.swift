@@ -59,10 +59,13 @@ public struct ModelProfile: Codable, Sendable, Equatable {
     public var headDim: Int?
     public var vocabSize: Int
 
-    public init(name: String, source: String? = nil, hiddenSize: Int, intermediateSize: Int, layers: Int,
-                heads: Int, kvHeads: Int, headDim: Int? = nil, vocabSize: Int) {
+    public init(
+        name: String, source: String? = nil, hiddenSize: Int, intermediateSize: Int, layers: Int,
+        heads: Int, kvHeads: Int, headDim: Int? = nil, vocabSize: Int
+    ) {
         self.name = name; self.source = source; self.hiddenSize = hiddenSize; self.intermediateSize = intermediateSize
-        self.layers = layers; self.heads = heads; self.kvHeads = kvHeads; self.headDim = headDim; self.vocabSize = vocabSize
+        self.layers = layers; self.heads = heads; self.kvHeads = kvHeads; self.headDim = headDim;
+        self.vocabSize = vocabSize
     }
 
     public var resolvedHeadDim: Int { headDim ?? (heads > 0 ? hiddenSize / heads : 0) }
@@ -87,7 +90,9 @@ public struct ModelProfile: Codable, Sendable, Equatable {
     public func decodeShapes() -> [ProjectionShape] {
         Projection.allCases.map { p in
             let w = weightShape(p)
-            return ProjectionShape(model: name, projection: p, op: .gemv, shape: MatmulShape(tokens: 1, outputs: w.outputs, k: w.k), count: count(p))
+            return ProjectionShape(
+                model: name, projection: p, op: .gemv, shape: MatmulShape(tokens: 1, outputs: w.outputs, k: w.k),
+                count: count(p))
         }
     }
 
@@ -97,38 +102,52 @@ public struct ModelProfile: Codable, Sendable, Equatable {
         Projection.allCases.map { p in
             let w = weightShape(p)
             if p == .lmHead {
-                return ProjectionShape(model: name, projection: p, op: .gemv, shape: MatmulShape(tokens: 1, outputs: w.outputs, k: w.k), count: 1)
+                return ProjectionShape(
+                    model: name, projection: p, op: .gemv, shape: MatmulShape(tokens: 1, outputs: w.outputs, k: w.k),
+                    count: 1)
             }
-            return ProjectionShape(model: name, projection: p, op: .gemm,
-                                   shape: MatmulShape(tokens: promptLength, outputs: w.outputs, k: w.k), count: layers)
+            return ProjectionShape(
+                model: name, projection: p, op: .gemm,
+                shape: MatmulShape(tokens: promptLength, outputs: w.outputs, k: w.k), count: layers)
         }
     }
 
     /// Weights in the projections (embedding table not counted unless tied to lm_head, which it is in effect).
     public var projectionParameters: Int {
-        Projection.allCases.reduce(0) { acc, p in let w = weightShape(p); return acc + w.outputs * w.k * count(p) }
+        Projection.allCases.reduce(0) { acc, p in
+            let w = weightShape(p); return acc + w.outputs * w.k * count(p)
+        }
     }
 
     /// Problems with the numbers, each with its key (snake_case) and a message.
     public func problems() -> [(key: String, message: String)] {
         var out: [(String, String)] = []
-        for (key, v) in [("hidden_size", hiddenSize), ("intermediate_size", intermediateSize), ("layers", layers),
-                         ("heads", heads), ("kv_heads", kvHeads), ("vocab_size", vocabSize)] where v <= 0 {
+        for (key, v) in [
+            ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize), ("layers", layers),
+            ("heads", heads), ("kv_heads", kvHeads), ("vocab_size", vocabSize),
+        ] where v <= 0 {
             out.append((key, "must be positive, found \(v)"))
         }
         // Upper bounds keep every shape product (n x k x layers, summed) far inside Int64.
-        for (key, v, limit) in [("hidden_size", hiddenSize, 1 << 20), ("intermediate_size", intermediateSize, 1 << 20),
-                                ("vocab_size", vocabSize, 1 << 24), ("layers", layers, 4096),
-                                ("heads", heads, 1 << 16), ("kv_heads", kvHeads, 1 << 16)] where v > limit {
+        for (key, v, limit) in [
+            ("hidden_size", hiddenSize, 1 << 20), ("intermediate_size", intermediateSize, 1 << 20),
+            ("vocab_size", vocabSize, 1 << 24), ("layers", layers, 4096),
+            ("heads", heads, 1 << 16), ("kv_heads", kvHeads, 1 << 16),
+        ] where v > limit {
             out.append((key, "\(v) is implausibly large (limit \(limit))"))
         }
         if let h = headDim {
             if h <= 0 || h > 1 << 16 { out.append(("head_dim", "must be in 1...65536, found \(h)")) }
         } else if heads > 0 && hiddenSize % heads != 0 {
-            out.append(("head_dim", "missing, and hidden_size \(hiddenSize) is not a multiple of heads \(heads): give head_dim"))
+            out.append(
+                (
+                    "head_dim",
+                    "missing, and hidden_size \(hiddenSize) is not a multiple of heads \(heads): give head_dim"
+                ))
         }
         if out.isEmpty && heads * resolvedHeadDim > 1 << 20 {
-            out.append(("head_dim", "heads x head_dim = \(heads * resolvedHeadDim) is implausibly large (limit \(1 << 20))"))
+            out.append(
+                ("head_dim", "heads x head_dim = \(heads * resolvedHeadDim) is implausibly large (limit \(1 << 20))"))
         }
         if heads > 0 && kvHeads > 0 && heads % kvHeads != 0 {
             out.append(("kv_heads", "\(kvHeads) must divide heads (\(heads))"))
@@ -151,18 +170,23 @@ extension ModelProfile {
         let arch = shape.architecture
         func fail(_ m: String) -> QBError { .badInput(path: gguf.path, message: m) }
         guard let ffn = shape.feedForwardLength, let heads = shape.headCount else {
-            throw fail("GGUF metadata lacks \(arch).feed_forward_length or \(arch).attention.head_count; cannot derive shapes")
+            throw fail(
+                "GGUF metadata lacks \(arch).feed_forward_length or \(arch).attention.head_count; cannot derive shapes")
         }
-        guard let vocab = shape.vocabSize
-                ?? gguf.tensor(named: "token_embd.weight").flatMap({ $0.shape.count > 1 ? $0.shape[1] : nil }) else {
-            throw fail("GGUF metadata lacks \(arch).vocab_size and tokenizer.ggml.tokens, and there is no token_embd.weight")
+        guard
+            let vocab = shape.vocabSize
+                ?? gguf.tensor(named: "token_embd.weight").flatMap({ $0.shape.count > 1 ? $0.shape[1] : nil })
+        else {
+            throw fail(
+                "GGUF metadata lacks \(arch).vocab_size and tokenizer.ggml.tokens, and there is no token_embd.weight")
         }
         let hidden = shape.embeddingLength
         let headDim = gguf.archInt("attention.key_length").flatMap { $0 == hidden / max(1, heads) ? nil : $0 }
-        let profile = ModelProfile(name: name ?? gguf.metadata.string("general.name") ?? arch,
-                                   source: source ?? gguf.path, hiddenSize: hidden, intermediateSize: ffn,
-                                   layers: shape.blockCount, heads: heads, kvHeads: shape.headCountKv ?? heads,
-                                   headDim: headDim, vocabSize: vocab)
+        let profile = ModelProfile(
+            name: name ?? gguf.metadata.string("general.name") ?? arch,
+            source: source ?? gguf.path, hiddenSize: hidden, intermediateSize: ffn,
+            layers: shape.blockCount, heads: heads, kvHeads: shape.headCountKv ?? heads,
+            headDim: headDim, vocabSize: vocab)
         if let p = profile.problems().first { throw fail("model dimensions: \(p.key): \(p.message)") }
         return profile
     }

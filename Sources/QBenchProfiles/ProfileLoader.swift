@@ -14,8 +14,10 @@ public enum ProfileLoader {
     public static let embeddedNames: [String] = BuiltInProfiles.yaml.keys.sorted()
 
     /// $QBENCH_PROFILES (when set) then ./profiles.
-    public static func defaultSearchDirectories(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                                currentDirectory: String = FileManager.default.currentDirectoryPath) -> [URL] {
+    public static func defaultSearchDirectories(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        currentDirectory: String = FileManager.default.currentDirectoryPath
+    ) -> [URL] {
         var dirs: [URL] = []
         if let env = environment["QBENCH_PROFILES"], !env.isEmpty { dirs.append(URL(fileURLWithPath: env)) }
         dirs.append(URL(fileURLWithPath: currentDirectory).appendingPathComponent("profiles"))
@@ -28,7 +30,9 @@ public enum ProfileLoader {
     /// `<dir>/<spec>.yaml` in each search directory; a built-in name.
     /// - Throws: `QBError.badOption(flag: "--profile", ...)` listing what exists when nothing matches;
     ///   `QBError.badInput` naming the file, line and key when the YAML is wrong.
-    public static func resolve(_ spec: String, searchDirectories: [URL] = defaultSearchDirectories()) throws -> LoadedProfile {
+    public static func resolve(
+        _ spec: String, searchDirectories: [URL] = defaultSearchDirectories()
+    ) throws -> LoadedProfile {
         let looksLikePath = spec.contains("/") || spec.hasSuffix(".yaml") || spec.hasSuffix(".yml")
         if looksLikePath {
             return LoadedProfile(profile: try load(file: URL(fileURLWithPath: spec)), source: spec)
@@ -44,8 +48,11 @@ public enum ProfileLoader {
             return LoadedProfile(profile: try embedded(spec), source: "embedded:\(spec)")
         }
         let known = embeddedNames + available(in: searchDirectories)
-        throw QBError.badOption(flag: "--profile",
-            message: "no profile named \"\(spec)\" (embedded or in \(searchDirectories.map(\.path).joined(separator: ", "))); available: \(Array(Set(known)).sorted().joined(separator: ", "))")
+        throw QBError.badOption(
+            flag: "--profile",
+            message:
+                "no profile named \"\(spec)\" (embedded or in \(searchDirectories.map(\.path).joined(separator: ", "))); available: \(Array(Set(known)).sorted().joined(separator: ", "))"
+        )
     }
 
     /// Names of the *.yaml files in the search directories.
@@ -80,7 +87,8 @@ public enum ProfileLoader {
     /// The text of an embedded profile and the name it is reported under ("embedded:NAME").
     public static func embeddedYAML(_ name: String) throws -> (text: String, path: String) {
         guard let text = BuiltInProfiles.yaml[name] else {
-            throw QBError.other("no embedded profile named \"\(name)\" (embedded: \(embeddedNames.joined(separator: ", ")))")
+            throw QBError.other(
+                "no embedded profile named \"\(name)\" (embedded: \(embeddedNames.joined(separator: ", ")))")
         }
         return (text, "embedded:\(name)")
     }

@@ -17,8 +17,10 @@ public enum ThreadCount: Codable, Sendable, Equatable, CustomStringConvertible {
         if let n = try? c.decode(Int.self) { self = .count(n); return }
         let s = try c.decode(String.self)
         guard let t = ThreadCount(text: s) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "`\(s)` is not a thread count; \(ThreadCount.expectation)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "`\(s)` is not a thread count; \(ThreadCount.expectation)"))
         }
         self = t
     }
@@ -49,7 +51,9 @@ public enum ThreadCount: Codable, Sendable, Equatable, CustomStringConvertible {
 
     /// Why this count is unusable, nil when it is fine: the one check for profiles and `--threads` alike.
     public var problem: String? {
-        if case .count(let n) = self, n < 1 || n > 4096 { return "`\(n)` is not a thread count; \(ThreadCount.expectation)" }
+        if case .count(let n) = self, n < 1 || n > 4096 {
+            return "`\(n)` is not a thread count; \(ThreadCount.expectation)"
+        }
         return nil
     }
 
@@ -63,7 +67,11 @@ public enum ThreadCount: Codable, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        switch self { case .count(let n): return "\(n)"; case .cores: return "cores"; case .pus: return "pus" }
+        switch self {
+        case .count(let n): return "\(n)";
+        case .cores: return "cores";
+        case .pus: return "pus"
+        }
     }
 }
 
@@ -87,8 +95,9 @@ public struct TimingProfile: Codable, Sendable, Equatable {
     }
 
     public var samplingLimits: SamplingLimits {
-        SamplingLimits(warmupIterations: warmupIterations, minTimeNs: TimingProfile.ns(minTimeMs),
-                       minSamples: minSamples, maxTimeNs: TimingProfile.ns(maxTimeMs))
+        SamplingLimits(
+            warmupIterations: warmupIterations, minTimeNs: TimingProfile.ns(minTimeMs),
+            minSamples: minSamples, maxTimeNs: TimingProfile.ns(maxTimeMs))
     }
 
     public var validityLimits: ValidityLimits {
@@ -97,11 +106,15 @@ public struct TimingProfile: Codable, Sendable, Equatable {
 
     func problems(prefix: String) -> [(key: String, message: String)] {
         var out: [(String, String)] = []
-        if warmupIterations < 0 { out.append(("\(prefix).warmup_iterations", "must be 0 or more, found \(warmupIterations)")) }
+        if warmupIterations < 0 {
+            out.append(("\(prefix).warmup_iterations", "must be 0 or more, found \(warmupIterations)"))
+        }
         if minSamples < 1 { out.append(("\(prefix).min_samples", "must be at least 1, found \(minSamples)")) }
         if !(minTimeMs >= 0) { out.append(("\(prefix).min_time_ms", "must be 0 or more, found \(minTimeMs)")) }
         if !(maxTimeMs > 0) { out.append(("\(prefix).max_time_ms", "must be positive, found \(maxTimeMs)")) }
-        if maxTimeMs < minTimeMs { out.append(("\(prefix).max_time_ms", "\(maxTimeMs) is below min_time_ms \(minTimeMs)")) }
+        if maxTimeMs < minTimeMs {
+            out.append(("\(prefix).max_time_ms", "\(maxTimeMs) is below min_time_ms \(minTimeMs)"))
+        }
         if !(maxNoise > 0) { out.append(("\(prefix).max_noise", "must be a positive fraction, found \(maxNoise)")) }
         return out
     }
@@ -118,7 +131,9 @@ public struct GateThresholds: Codable, Sendable, Equatable {
     /// Significance level of the comparison test (e.g. 0.01).
     public var significance: Double
 
-    public init(maxThroughputRegression: Double, maxEnergyRegression: Double, maxSqnrDropDb: Double, significance: Double) {
+    public init(
+        maxThroughputRegression: Double, maxEnergyRegression: Double, maxSqnrDropDb: Double, significance: Double
+    ) {
         self.maxThroughputRegression = maxThroughputRegression; self.maxEnergyRegression = maxEnergyRegression
         self.maxSqnrDropDb = maxSqnrDropDb; self.significance = significance
     }
@@ -142,9 +157,11 @@ public struct RunProfile: Codable, Sendable, Equatable {
     public var promptLength: Int
     public var models: [ModelProfile]
 
-    public init(name: String, description: String, formats: [String], ops: [String], threads: [ThreadCount],
-                cacheStates: [CacheState]? = nil, timing: TimingProfile, quick: TimingProfile? = nil,
-                gate: GateThresholds, promptLength: Int, models: [ModelProfile]) {
+    public init(
+        name: String, description: String, formats: [String], ops: [String], threads: [ThreadCount],
+        cacheStates: [CacheState]? = nil, timing: TimingProfile, quick: TimingProfile? = nil,
+        gate: GateThresholds, promptLength: Int, models: [ModelProfile]
+    ) {
         self.name = name; self.description = description; self.formats = formats; self.ops = ops
         self.threads = threads; self.cacheStates = cacheStates; self.timing = timing; self.quick = quick
         self.gate = gate; self.promptLength = promptLength; self.models = models
@@ -190,7 +207,9 @@ public struct RunProfile: Codable, Sendable, Equatable {
     /// A name that is safe in a file name: ASCII letters, digits, '.', '_', '-', at most 64, not starting with '.'.
     public static func isSafeName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 64 && !name.hasPrefix(".")
-            && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
+            && name.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0))
+            }
     }
 
     /// Problems with the values (the YAML decoded, but the numbers or names are not usable), key path + message.
@@ -203,14 +222,16 @@ public struct RunProfile: Codable, Sendable, Equatable {
         }
         if formats.isEmpty { out.append(("formats", "must list at least one format")) }
         for (i, f) in formats.enumerated() where !RunProfile.knownFormats.contains(f) {
-            out.append(("formats[\(i)]", "unknown format `\(f)` (known: \(RunProfile.knownFormats.joined(separator: ", ")))"))
+            out.append(
+                ("formats[\(i)]", "unknown format `\(f)` (known: \(RunProfile.knownFormats.joined(separator: ", ")))"))
         }
         for (i, f) in formats.enumerated() where formats[..<i].contains(f) {
             out.append(("formats[\(i)]", "`\(f)` is listed twice"))
         }
         if ops.isEmpty { out.append(("ops", "must list at least one op")) }
         for (i, o) in ops.enumerated() where !RunProfile.knownOps.contains(o) {
-            out.append(("ops[\(i)]", "unknown op `\(o)` (a run benchmarks \(RunProfile.knownOps.joined(separator: ", ")))"))
+            out.append(
+                ("ops[\(i)]", "unknown op `\(o)` (a run benchmarks \(RunProfile.knownOps.joined(separator: ", ")))"))
         }
         if threads.isEmpty { out.append(("threads", "must list at least one thread count")) }
         for (i, t) in threads.enumerated() {
@@ -219,15 +240,19 @@ public struct RunProfile: Codable, Sendable, Equatable {
         if let c = cacheStates, c.isEmpty { out.append(("cache_states", "must list cold, warm or both when present")) }
         out += timing.problems(prefix: "timing")
         if let q = quick { out += q.problems(prefix: "quick") }
-        for (key, v) in [("gate.max_throughput_regression", gate.maxThroughputRegression),
-                         ("gate.max_energy_regression", gate.maxEnergyRegression),
-                         ("gate.max_sqnr_drop_db", gate.maxSqnrDropDb)] where !(v >= 0) {
+        for (key, v) in [
+            ("gate.max_throughput_regression", gate.maxThroughputRegression),
+            ("gate.max_energy_regression", gate.maxEnergyRegression),
+            ("gate.max_sqnr_drop_db", gate.maxSqnrDropDb),
+        ] where !(v >= 0) {
             out.append((key, "must be 0 or more, found \(v)"))
         }
         if !(gate.significance > 0 && gate.significance < 1) {
             out.append(("gate.significance", "must be between 0 and 1, found \(gate.significance)"))
         }
-        if promptLength < 1 || promptLength > 1 << 20 { out.append(("prompt_length", "must be in 1...1048576, found \(promptLength)")) }
+        if promptLength < 1 || promptLength > 1 << 20 {
+            out.append(("prompt_length", "must be in 1...1048576, found \(promptLength)"))
+        }
         for (i, m) in models.enumerated() {
             out += m.problems().map { ("models[\(i)].\($0.key)", $0.message) }
         }

@@ -15,10 +15,13 @@ public enum YAMLDocument {
     ///   - path: the file name used in messages.
     ///   - rejectUnknownKeys: a key that `T` does not have is an error (catches typos such as `min_sample`).
     /// - Throws: `QBError.badInput(path:message:)` with "line L: key.path: problem".
-    public static func decode<T: Codable>(_ type: T.Type, yaml: String, path: String,
-                                           rejectUnknownKeys: Bool = true) throws -> T {
+    public static func decode<T: Codable>(
+        _ type: T.Type, yaml: String, path: String,
+        rejectUnknownKeys: Bool = true
+    ) throws -> T {
         guard yaml.utf8.count <= maxBytes else {
-            throw QBError.badInput(path: path, message: "\(yaml.utf8.count) bytes: larger than the \(maxBytes) a profile may be")
+            throw QBError.badInput(
+                path: path, message: "\(yaml.utf8.count) bytes: larger than the \(maxBytes) a profile may be")
         }
         let root: Node
         do {
@@ -32,8 +35,10 @@ public enum YAMLDocument {
         // Aliases share nodes, so a small file can stand for an enormous tree ("billion laughs"). Documents here are
         // small: refuse any that expands past `maxNodes` before walking it further.
         if exceeds(root, maxNodes) {
-            throw QBError.badInput(path: path, message: "more than \(maxNodes) YAML nodes once aliases are expanded; "
-                                   + "a profile is a few hundred (anchors and aliases are not needed)")
+            throw QBError.badInput(
+                path: path,
+                message: "more than \(maxNodes) YAML nodes once aliases are expanded; "
+                    + "a profile is a few hundred (anchors and aliases are not needed)")
         }
         let camel = camelized(root)
         let value: T
@@ -45,7 +50,11 @@ public enum YAMLDocument {
             throw QBError.badInput(path: path, message: describe(e))
         }
         if rejectUnknownKeys, let unknown = firstUnknownKey(in: root, decoded: value) {
-            throw QBError.badInput(path: path, message: "\(lineText(unknown.mark))unknown key \(unknown.path) (expected one of: \(unknown.known.joined(separator: ", ")))")
+            throw QBError.badInput(
+                path: path,
+                message:
+                    "\(lineText(unknown.mark))unknown key \(unknown.path) (expected one of: \(unknown.known.joined(separator: ", ")))"
+            )
         }
         return value
     }
@@ -139,7 +148,7 @@ public enum YAMLDocument {
     static func describe(_ e: YamlError) -> String {
         switch e {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-             let .composer(context, problem, mark, _):
+            let .composer(context, problem, mark, _):
             let ctx = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
             return "line \(mark.line), column \(mark.column): YAML syntax error: \(problem)\(ctx)"
         case let .reader(problem, offset, _, _):
@@ -231,7 +240,8 @@ public enum YAMLDocument {
     /// encoded value does not have is unknown. (Optional properties left nil are absent from both.)
     static func firstUnknownKey<T: Encodable>(in root: Node, decoded: T) -> UnknownKey? {
         guard let data = try? QBJSON.encode(decoded, pretty: false),
-              let json = try? JSONSerializationBridge.object(from: data) else { return nil }
+            let json = try? JSONSerializationBridge.object(from: data)
+        else { return nil }
         return unknown(node: root, json: json, path: [])
     }
 

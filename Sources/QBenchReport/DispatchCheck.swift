@@ -24,8 +24,10 @@ public struct DispatchCheck: Codable, Sendable, Equatable {
     /// Variants compared.
     public var variants: [String]
 
-    public init(op: KernelOp, weightFormat: String, shape: MatmulShape, threads: Int, planned: String, fastest: String,
-                speedup: Double?, variants: [String]) {
+    public init(
+        op: KernelOp, weightFormat: String, shape: MatmulShape, threads: Int, planned: String, fastest: String,
+        speedup: Double?, variants: [String]
+    ) {
         self.op = op; self.weightFormat = weightFormat; self.shape = shape; self.threads = threads
         self.planned = planned; self.fastest = fastest; self.speedup = speedup; self.variants = variants
     }
@@ -33,7 +35,9 @@ public struct DispatchCheck: Codable, Sendable, Equatable {
     /// Every (op, weight format, shape, threads) with at least two variants measured (pure).
     public static func compare(plan: DispatchPlan, results: [ResultRow]) -> [DispatchCheck] {
         struct Key: Hashable { var op: KernelOp; var format: String; var shape: String; var threads: Int }
-        let groups = Dictionary(grouping: results) { Key(op: $0.op, format: $0.weightFormat, shape: "\($0.shape)", threads: $0.threads) }
+        let groups = Dictionary(grouping: results) {
+            Key(op: $0.op, format: $0.weightFormat, shape: "\($0.shape)", threads: $0.threads)
+        }
         var out: [DispatchCheck] = []
         for (key, rows) in groups {
             let variants = Array(Set(rows.map(\.variant))).sorted()
@@ -48,8 +52,10 @@ public struct DispatchCheck: Codable, Sendable, Equatable {
             // variants that beat the plan.
             if let p = plannedRow, p.medianNs <= fastest.medianNs { fastest = p }
             let speedup = plannedRow.flatMap { p in fastest.medianNs > 0 ? p.medianNs / fastest.medianNs : nil }
-            out.append(DispatchCheck(op: key.op, weightFormat: key.format, shape: fastest.shape, threads: key.threads,
-                                     planned: planned, fastest: fastest.variant, speedup: speedup, variants: variants))
+            out.append(
+                DispatchCheck(
+                    op: key.op, weightFormat: key.format, shape: fastest.shape, threads: key.threads,
+                    planned: planned, fastest: fastest.variant, speedup: speedup, variants: variants))
         }
         return out.sorted { ($0.op, $0.weightFormat, $0.threads) < ($1.op, $1.weightFormat, $1.threads) }
     }

@@ -39,9 +39,11 @@ public struct TokenEstimate: Codable, Sendable, Equatable {
     /// What the projection leaves out.
     public var note: String
 
-    public init(model: String, format: String, threads: Int, promptLength: Int, decodeTokensPerS: Double?,
-                decodeMsPerToken: Double?, prefillTokensPerS: Double?, joulesPerToken: Double?,
-                prefillJoulesPerToken: Double?, energySource: EnergySource?, basis: [String], missing: [String], note: String) {
+    public init(
+        model: String, format: String, threads: Int, promptLength: Int, decodeTokensPerS: Double?,
+        decodeMsPerToken: Double?, prefillTokensPerS: Double?, joulesPerToken: Double?,
+        prefillJoulesPerToken: Double?, energySource: EnergySource?, basis: [String], missing: [String], note: String
+    ) {
         self.model = model; self.format = format; self.threads = threads; self.promptLength = promptLength
         self.decodeTokensPerS = decodeTokensPerS; self.decodeMsPerToken = decodeMsPerToken
         self.prefillTokensPerS = prefillTokensPerS; self.joulesPerToken = joulesPerToken
@@ -51,16 +53,19 @@ public struct TokenEstimate: Codable, Sendable, Equatable {
 }
 
 public enum Estimates {
-    public static let exclusionNote = "Linear projections only (q, k, v, o, gate, up, down per layer, lm_head per token): attention scores and softmax over the KV cache, norms, RoPE, activation functions, residual adds, embedding lookup and sampling are excluded, so real tokens/s will be lower, increasingly so at long context."
+    public static let exclusionNote =
+        "Linear projections only (q, k, v, o, gate, up, down per layer, lm_head per token): attention scores and softmax over the KV cache, norms, RoPE, activation functions, residual adds, embedding lookup and sampling are excluded, so real tokens/s will be lower, increasingly so at long context."
 
     /// The estimate from per-projection measurements (pure).
     ///
     /// - Parameters:
     ///   - decode: gemv (m = 1) measurements for every projection including `.lmHead`.
     ///   - prefill: gemm (m = promptLength) measurements for the block projections (lm_head comes from `decode`).
-    public static func estimate(model: ModelProfile, format: String, threads: Int, promptLength: Int,
-                                decode: [Projection: ProjectionMeasurement], prefill: [Projection: ProjectionMeasurement],
-                                energySource: EnergySource? = nil) -> TokenEstimate {
+    public static func estimate(
+        model: ModelProfile, format: String, threads: Int, promptLength: Int,
+        decode: [Projection: ProjectionMeasurement], prefill: [Projection: ProjectionMeasurement],
+        energySource: EnergySource? = nil
+    ) -> TokenEstimate {
         var missing: [String] = []
         var basis: [String] = []
         func shapeText(_ p: Projection, m: Int) -> String {
@@ -70,7 +75,8 @@ public enum Estimates {
         var decodeNs: Double? = 0, decodeJ: Double? = 0
         for p in Projection.allCases {
             guard let m = decode[p], m.medianNs > 0 else {
-                missing.append("decode \(p.rawValue) gemv \(shapeText(p, m: 1))"); decodeNs = nil; decodeJ = nil; continue
+                missing.append("decode \(p.rawValue) gemv \(shapeText(p, m: 1))"); decodeNs = nil; decodeJ = nil;
+                continue
             }
             let n = Double(model.count(p))
             decodeNs = decodeNs.map { $0 + n * m.medianNs }
@@ -81,7 +87,8 @@ public enum Estimates {
         var prefillNs: Double? = 0, prefillJ: Double? = 0
         for p in Projection.perLayer {
             guard let m = prefill[p], m.medianNs > 0 else {
-                missing.append("prefill \(p.rawValue) gemm \(shapeText(p, m: promptLength))"); prefillNs = nil; prefillJ = nil; continue
+                missing.append("prefill \(p.rawValue) gemm \(shapeText(p, m: promptLength))"); prefillNs = nil;
+                prefillJ = nil; continue
             }
             let n = Double(model.layers)
             prefillNs = prefillNs.map { $0 + n * m.medianNs }
@@ -107,14 +114,19 @@ public enum Estimates {
 
     /// The estimate from report rows: for each projection shape, the fastest warm row of this format and thread
     /// count across variants (valid rows preferred), as the dispatcher would pick.
-    public static func fromResults(model: ModelProfile, format: String, threads: Int, promptLength: Int,
-                                   results: [ResultRow]) -> TokenEstimate {
+    public static func fromResults(
+        model: ModelProfile, format: String, threads: Int, promptLength: Int,
+        results: [ResultRow]
+    ) -> TokenEstimate {
         func best(op: KernelOp, shape: MatmulShape) -> ProjectionMeasurement? {
             var rows = results.filter {
-                $0.op == op && $0.weightFormat == format && $0.threads == threads && $0.shape == shape && $0.medianNs > 0
+                $0.op == op && $0.weightFormat == format && $0.threads == threads && $0.shape == shape
+                    && $0.medianNs > 0
             }
             // Decode streams weights that are not in cache: prefer cold gemv measurements when there are any.
-            if op == .gemv, rows.contains(where: { $0.cacheState == .cold }) { rows = rows.filter { $0.cacheState == .cold } }
+            if op == .gemv, rows.contains(where: { $0.cacheState == .cold }) {
+                rows = rows.filter { $0.cacheState == .cold }
+            }
             let pool = rows.contains { $0.validity.valid } ? rows.filter { $0.validity.valid } : rows
             guard let r = pool.min(by: { $0.medianNs < $1.medianNs }) else { return nil }
             return ProjectionMeasurement(medianNs: r.medianNs, joulesPerCall: r.energy?.joules, key: r.key)
@@ -126,7 +138,8 @@ public enum Estimates {
             prefill[s.projection] = best(op: s.op, shape: s.shape)
         }
         let source = results.first { $0.weightFormat == format && $0.energy != nil }?.energy?.source
-        return estimate(model: model, format: format, threads: threads, promptLength: promptLength,
-                        decode: decode, prefill: prefill, energySource: source)
+        return estimate(
+            model: model, format: format, threads: threads, promptLength: promptLength,
+            decode: decode, prefill: prefill, energySource: source)
     }
 }

@@ -20,9 +20,11 @@ public struct KernelRow: Codable, Sendable, Equatable {
     /// Anything else a reader needs (timeout length, build reason).
     public var detail: String?
 
-    public init(op: KernelOp, weightFormat: String, activationFormat: String, variant: String, status: KernelStatus,
-                missingFeatures: [String]? = nil, signal: String? = nil, verification: Verification? = nil,
-                detail: String? = nil) {
+    public init(
+        op: KernelOp, weightFormat: String, activationFormat: String, variant: String, status: KernelStatus,
+        missingFeatures: [String]? = nil, signal: String? = nil, verification: Verification? = nil,
+        detail: String? = nil
+    ) {
         self.op = op; self.weightFormat = weightFormat; self.activationFormat = activationFormat; self.variant = variant
         self.status = status; self.missingFeatures = missingFeatures; self.signal = signal
         self.verification = verification; self.detail = detail

@@ -22,17 +22,20 @@ public struct BuildProvenance: Codable, Sendable, Equatable {
     /// The Swift compiler, as resolved at compile time (`ToolchainInfo.swiftVersion`).
     public var swift: String
 
-    public init(commit: String?, dirty: Bool?, configuration: String, cFlags: [String], cCompiler: String,
-                swift: String) {
+    public init(
+        commit: String?, dirty: Bool?, configuration: String, cFlags: [String], cCompiler: String,
+        swift: String
+    ) {
         self.commit = commit; self.dirty = dirty; self.configuration = configuration; self.cFlags = cFlags
         self.cCompiler = cCompiler; self.swift = swift
     }
 
     /// This binary's build.
     public static var current: BuildProvenance {
-        BuildProvenance(commit: BuildInfo.commit, dirty: BuildInfo.dirty, configuration: BuildInfo.configuration,
-                        cFlags: ToolchainInfo.cFlags, cCompiler: ToolchainInfo.cCompiler,
-                        swift: ToolchainInfo.swiftVersion)
+        BuildProvenance(
+            commit: BuildInfo.commit, dirty: BuildInfo.dirty, configuration: BuildInfo.configuration,
+            cFlags: ToolchainInfo.cFlags, cCompiler: ToolchainInfo.cCompiler,
+            swift: ToolchainInfo.swiftVersion)
     }
 }
 
@@ -50,8 +53,10 @@ public struct RunProvenance: Codable, Sendable, Equatable {
     /// After the last measurement; absent when not taken.
     public var machineAtEnd: MachineSnapshot?
 
-    public init(build: BuildProvenance = .current, commandLine: [String], timing: TimingProfile,
-                gate: GateThresholds, machineAtStart: MachineSnapshot? = nil, machineAtEnd: MachineSnapshot? = nil) {
+    public init(
+        build: BuildProvenance = .current, commandLine: [String], timing: TimingProfile,
+        gate: GateThresholds, machineAtStart: MachineSnapshot? = nil, machineAtEnd: MachineSnapshot? = nil
+    ) {
         self.build = build; self.commandLine = commandLine; self.timing = timing; self.gate = gate
         self.machineAtStart = machineAtStart; self.machineAtEnd = machineAtEnd
     }
@@ -69,11 +74,14 @@ public enum RunWarnings {
     public static func busyMachine(start: MachineSnapshot?, end: MachineSnapshot?) -> [String] {
         let windows = [("start", start?.activity), ("end", end?.activity)].compactMap { w in w.1.map { (w.0, $0) } }
         guard windows.contains(where: { $0.1.otherCores > busyCores }),
-              let ms = windows.map({ $0.1.windowMs }).max() else { return [] }
+            let ms = windows.map({ $0.1.windowMs }).max()
+        else { return [] }
         let figures = windows.map { "\(f2($0.1.otherCores)) cores at the \($0.0)" }
-        return ["machine busy: other processes used \(figures.joined(separator: " and ")) of the run ("
+        return [
+            "machine busy: other processes used \(figures.joined(separator: " and ")) of the run ("
                 + "\(Int(ms.rounded())) ms windows; warning above \(f2(busyCores)) cores): figures may be lower than "
-                + "this device can do"]
+                + "this device can do"
+        ]
     }
 
     /// Results whose roofline fraction is above `aboveCeilingFraction`: one line per ceiling (bound and thread

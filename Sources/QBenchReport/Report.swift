@@ -33,8 +33,10 @@ public struct Report: Codable, Sendable, Equatable {
     /// made before 2026-11-29).
     public var dispatchCheck: [DispatchCheck]?
 
-    public init(run: RunInfo, device: DeviceProfile, energy: EnergyMeterInfo, kernels: [KernelRow], results: [ResultRow],
-                roofline: RooflineSection, accuracy: [AccuracyRow], estimates: [TokenEstimate], validity: Validity) {
+    public init(
+        run: RunInfo, device: DeviceProfile, energy: EnergyMeterInfo, kernels: [KernelRow], results: [ResultRow],
+        roofline: RooflineSection, accuracy: [AccuracyRow], estimates: [TokenEstimate], validity: Validity
+    ) {
         self.schema = Report.schemaID; self.run = run; self.device = device; self.energy = energy
         self.kernels = kernels; self.results = results; self.roofline = roofline; self.accuracy = accuracy
         self.estimates = estimates; self.validity = validity
@@ -65,10 +67,12 @@ public struct Report: Codable, Sendable, Equatable {
             throw QBError.badInput(path: path, message: "not a JSON object (expected a qbench report)")
         }
         guard let schema = header.schema else {
-            throw QBError.badInput(path: path, message: "no \"schema\" field: not a qbench report (expected \"\(schemaID)\")")
+            throw QBError.badInput(
+                path: path, message: "no \"schema\" field: not a qbench report (expected \"\(schemaID)\")")
         }
         guard schema == schemaID else {
-            throw QBError.badInput(path: path, message: "report schema \"\(schema)\" is not supported (this qbench reads \"\(schemaID)\")")
+            throw QBError.badInput(
+                path: path, message: "report schema \"\(schema)\" is not supported (this qbench reads \"\(schemaID)\")")
         }
         do {
             return try QBJSON.decoder().decode(Report.self, from: data)
@@ -84,7 +88,8 @@ public struct Report: Codable, Sendable, Equatable {
         }
         switch e {
         case let .typeMismatch(type, ctx): return "\(path(ctx)): expected \(YAMLDocument.expectation(type))"
-        case let .valueNotFound(type, ctx): return "\(path(ctx)): expected \(YAMLDocument.expectation(type)), found null"
+        case let .valueNotFound(type, ctx):
+            return "\(path(ctx)): expected \(YAMLDocument.expectation(type)), found null"
         case let .keyNotFound(key, ctx): return "missing key \(path(ctx, extra: key))"
         case let .dataCorrupted(ctx): return "\(path(ctx)): \(ctx.debugDescription)"
         @unknown default: return "\(e)"
@@ -113,8 +118,10 @@ public struct RunInfo: Codable, Sendable, Equatable {
     /// it was recorded).
     public var provenance: RunProvenance?
 
-    public init(qbenchVersion: String = QBenchVersion.string, startedAt: String, finishedAt: String?, profile: String,
-                profileSource: String, quick: Bool, interrupted: Bool, timerResolutionNs: UInt64) {
+    public init(
+        qbenchVersion: String = QBenchVersion.string, startedAt: String, finishedAt: String?, profile: String,
+        profileSource: String, quick: Bool, interrupted: Bool, timerResolutionNs: UInt64
+    ) {
         self.qbenchVersion = qbenchVersion; self.startedAt = startedAt; self.finishedAt = finishedAt
         self.profile = profile; self.profileSource = profileSource; self.quick = quick
         self.interrupted = interrupted; self.timerResolutionNs = timerResolutionNs

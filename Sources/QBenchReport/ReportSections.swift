@@ -35,7 +35,7 @@ public struct RooflineSection: Codable, Sendable, Equatable {
     /// DRAM bandwidth and the family's peak for a thread count, when both were measured.
     public func ceilings(family: String, threads: Int) -> (peakGopPerS: Double, bandwidthGbPerS: Double)? {
         guard let bw = bandwidth.first(where: { $0.level == "dram" && $0.threads == threads }),
-              let peak = peaks.filter({ $0.family == family && $0.threads == threads }).map(\.gopPerS).max()
+            let peak = peaks.filter({ $0.family == family && $0.threads == threads }).map(\.gopPerS).max()
         else { return nil }
         return (peak, bw.gbPerS)
     }
@@ -52,8 +52,10 @@ public struct AccuracyRow: Codable, Sendable, Equatable {
     public var nmse: Double
     public var cosine: Double
     public var maxAbsErr: Double
-    public init(format: String, method: String, tensor: String, sqnrDb: Double, nmse: Double, cosine: Double,
-                maxAbsErr: Double) {
+    public init(
+        format: String, method: String, tensor: String, sqnrDb: Double, nmse: Double, cosine: Double,
+        maxAbsErr: Double
+    ) {
         self.format = format; self.method = method; self.tensor = tensor; self.sqnrDb = sqnrDb; self.nmse = nmse
         self.cosine = cosine; self.maxAbsErr = maxAbsErr
     }

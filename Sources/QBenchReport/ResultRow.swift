@@ -36,23 +36,28 @@ public struct RooflinePoint: Codable, Sendable, Equatable {
 
     /// Classic roofline (Williams, Waterman, Patterson 2009) against measured ceilings (pure).
     /// - Returns: nil when a ceiling or the traffic is not positive.
-    public static func classify(opsPerCall: Double, bytesPerCall: Double, medianNs: Double,
-                                peakGopPerS: Double, bandwidthGbPerS: Double) -> RooflinePoint? {
+    public static func classify(
+        opsPerCall: Double, bytesPerCall: Double, medianNs: Double,
+        peakGopPerS: Double, bandwidthGbPerS: Double
+    ) -> RooflinePoint? {
         guard opsPerCall > 0, bytesPerCall > 0, medianNs > 0, peakGopPerS > 0, bandwidthGbPerS > 0 else { return nil }
         let ai = opsPerCall / bytesPerCall
         let memoryCeiling = ai * bandwidthGbPerS
         let attainable = min(peakGopPerS, memoryCeiling)
         let achieved = opsPerCall / medianNs
-        return RooflinePoint(bound: memoryCeiling < peakGopPerS ? .memory : .compute,
-                             fraction: achieved / attainable, arithmeticIntensity: ai)
+        return RooflinePoint(
+            bound: memoryCeiling < peakGopPerS ? .memory : .compute,
+            fraction: achieved / attainable, arithmeticIntensity: ai)
     }
 }
 
 /// Stable comparison keys: op/format/shape/threads/variant (+ "/cold" for cold-cache results).
 public enum ResultKey {
     /// e.g. "gemv/q4_0/1x4096x4096/t8/avx512_vnni".
-    public static func make(op: KernelOp, weightFormat: String, shape: MatmulShape, threads: Int, variant: String,
-                            cacheState: CacheState = .warm) -> String {
+    public static func make(
+        op: KernelOp, weightFormat: String, shape: MatmulShape, threads: Int, variant: String,
+        cacheState: CacheState = .warm
+    ) -> String {
         "\(op)/\(weightFormat)/\(shape)/t\(threads)/\(variant)" + (cacheState == .cold ? "/cold" : "")
     }
 }
@@ -77,8 +82,10 @@ public struct AdjacentCeiling: Codable, Sendable, Equatable {
     /// sibling of a shared host, say); a cache-blocked gemm does, and this says whether there was one.
     public var l2ReadGbPerS: Double?
     public var l2ReadVsRun: Double?
-    public init(ceiling: String, instruction: String, value: Double, unit: String, repetitions: Int, fraction: Double,
-                l2ReadGbPerS: Double? = nil, l2ReadVsRun: Double? = nil) {
+    public init(
+        ceiling: String, instruction: String, value: Double, unit: String, repetitions: Int, fraction: Double,
+        l2ReadGbPerS: Double? = nil, l2ReadVsRun: Double? = nil
+    ) {
         self.ceiling = ceiling; self.instruction = instruction; self.value = value; self.unit = unit
         self.repetitions = repetitions; self.fraction = fraction
         self.l2ReadGbPerS = l2ReadGbPerS; self.l2ReadVsRun = l2ReadVsRun
@@ -121,11 +128,13 @@ public struct ResultRow: Codable, Sendable, Equatable {
     /// The result's ceiling re-measured around it (absent when no ceiling applies or it was not measured).
     public var adjacent: AdjacentCeiling?
 
-    public init(key: String, op: KernelOp, weightFormat: String, activationFormat: String, variant: String,
-                shape: MatmulShape, threads: Int, cacheState: CacheState, samplesNs: [UInt64], iterationsPerSample: Int,
-                medianNs: Double, madNs: Double, p10Ns: Double, p90Ns: Double, minNs: Double, maxNs: Double,
-                meanNs: Double, outliers: [Int], bytesPerCall: Double, opsPerCall: Double, throughput: Throughput,
-                roofline: RooflinePoint?, energy: ResultEnergy?, validity: Validity, warnings: [MeasurementWarning]) {
+    public init(
+        key: String, op: KernelOp, weightFormat: String, activationFormat: String, variant: String,
+        shape: MatmulShape, threads: Int, cacheState: CacheState, samplesNs: [UInt64], iterationsPerSample: Int,
+        medianNs: Double, madNs: Double, p10Ns: Double, p90Ns: Double, minNs: Double, maxNs: Double,
+        meanNs: Double, outliers: [Int], bytesPerCall: Double, opsPerCall: Double, throughput: Throughput,
+        roofline: RooflinePoint?, energy: ResultEnergy?, validity: Validity, warnings: [MeasurementWarning]
+    ) {
         self.key = key; self.op = op; self.weightFormat = weightFormat; self.activationFormat = activationFormat
         self.variant = variant; self.shape = shape; self.threads = threads; self.cacheState = cacheState
         self.samplesNs = samplesNs; self.iterationsPerSample = iterationsPerSample; self.medianNs = medianNs
@@ -141,19 +150,26 @@ public struct ResultRow: Codable, Sendable, Equatable {
     ///   - ceilings: measured (peak GOP/s, bandwidth GB/s) for this format family and thread count, if known.
     ///   - energy: the measurement over the sampling phase (its `calls` must count every timed call);
     ///     defaults to the one the sampler took (`run.energy`).
-    public static func make(op: KernelOp, weightFormat: String, activationFormat: String, variant: String,
-                            shape: MatmulShape, threads: Int, run: SampleRun, bytesPerCall: Double, opsPerCall: Double,
-                            ceilings: (peakGopPerS: Double, bandwidthGbPerS: Double)? = nil,
-                            energy: EnergyMeasurement? = nil, limits: ValidityLimits) -> ResultRow {
-        let s = run.summary ?? SampleSummary(count: 0, medianNs: 0, madNs: 0, p10Ns: 0, p90Ns: 0, minNs: 0, maxNs: 0,
-                                             meanNs: 0, outliers: [], noise: 0)
+    public static func make(
+        op: KernelOp, weightFormat: String, activationFormat: String, variant: String,
+        shape: MatmulShape, threads: Int, run: SampleRun, bytesPerCall: Double, opsPerCall: Double,
+        ceilings: (peakGopPerS: Double, bandwidthGbPerS: Double)? = nil,
+        energy: EnergyMeasurement? = nil, limits: ValidityLimits
+    ) -> ResultRow {
+        let s =
+            run.summary
+            ?? SampleSummary(
+                count: 0, medianNs: 0, madNs: 0, p10Ns: 0, p90Ns: 0, minNs: 0, maxNs: 0,
+                meanNs: 0, outliers: [], noise: 0)
         let roof = ceilings.flatMap {
-            RooflinePoint.classify(opsPerCall: opsPerCall, bytesPerCall: bytesPerCall, medianNs: s.medianNs,
-                                   peakGopPerS: $0.peakGopPerS, bandwidthGbPerS: $0.bandwidthGbPerS)
+            RooflinePoint.classify(
+                opsPerCall: opsPerCall, bytesPerCall: bytesPerCall, medianNs: s.medianNs,
+                peakGopPerS: $0.peakGopPerS, bandwidthGbPerS: $0.bandwidthGbPerS)
         }
         return ResultRow(
-            key: ResultKey.make(op: op, weightFormat: weightFormat, shape: shape, threads: threads, variant: variant,
-                                cacheState: run.cacheState),
+            key: ResultKey.make(
+                op: op, weightFormat: weightFormat, shape: shape, threads: threads, variant: variant,
+                cacheState: run.cacheState),
             op: op, weightFormat: weightFormat, activationFormat: activationFormat, variant: variant, shape: shape,
             threads: threads, cacheState: run.cacheState, samplesNs: run.samplesNs,
             iterationsPerSample: run.iterationsPerSample, medianNs: s.medianNs, madNs: s.madNs, p10Ns: s.p10Ns,
@@ -161,7 +177,9 @@ public struct ResultRow: Codable, Sendable, Equatable {
             bytesPerCall: bytesPerCall, opsPerCall: opsPerCall,
             throughput: Throughput.make(bytesPerCall: bytesPerCall, opsPerCall: opsPerCall, medianNs: s.medianNs),
             roofline: roof,
-            energy: (energy ?? run.energy).map { ResultEnergy.make($0, bytesPerCall: bytesPerCall, opsPerCall: opsPerCall) },
+            energy: (energy ?? run.energy).map {
+                ResultEnergy.make($0, bytesPerCall: bytesPerCall, opsPerCall: opsPerCall)
+            },
             validity: Validity.evaluate(run, limits: limits), warnings: run.warnings)
     }
 }

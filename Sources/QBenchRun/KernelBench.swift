@@ -26,13 +26,17 @@ public final class KernelBench: @unchecked Sendable {
         return Double(kernel.weightBytes) + Double(o.activationStride * o.tokens) + Double(o.outputs * o.tokens * 4)
     }
     /// Multiply and add counted separately.
-    public var opsPerCall: Double { 2 * Double(kernel.operands.outputs) * Double(kernel.operands.k) * Double(kernel.operands.tokens) }
+    public var opsPerCall: Double {
+        2 * Double(kernel.operands.outputs) * Double(kernel.operands.k) * Double(kernel.operands.tokens)
+    }
 
     /// - Parameters:
     ///   - coldBytes: when non-nil, weights are replicated so that more than this many bytes are read between two
     ///     uses of the same copy (pass 2 x the last-level cache). Decode shapes use it.
     ///   - quantizer: the activation `quantize_row` variant timed with each call (dynamic quantization).
-    public init(kernel: PreparedKernel, coldBytes: Int?, quantizer: KernelVariant?, registry: KernelRegistry = .builtIn) throws {
+    public init(
+        kernel: PreparedKernel, coldBytes: Int?, quantizer: KernelVariant?, registry: KernelRegistry = .builtIn
+    ) throws {
         self.kernel = kernel
         let w = kernel.packed.map { UnsafeRawPointer($0.pointer) } ?? UnsafeRawPointer(kernel.operands.weights.pointer)
         let bytes = kernel.packed?.count ?? kernel.operands.weightStride * kernel.operands.outputs
@@ -62,8 +66,10 @@ public final class KernelBench: @unchecked Sendable {
     /// (16 when the variant repacks into x16 units), and the bytes of one copy.
     private func weightLayout(threads: Int) -> (ranges: [Range<Int>], unitRows: Int, bytes: Int) {
         let o = kernel.operands
-        return (kernelRowRanges(rows: o.outputs, threads: threads, align: kernel.variant.rowAlign),
-                kernel.packed == nil ? 1 : 16, kernel.packed?.count ?? o.weightStride * o.outputs)
+        return (
+            kernelRowRanges(rows: o.outputs, threads: threads, align: kernel.variant.rowAlign),
+            kernel.packed == nil ? 1 : 16, kernel.packed?.count ?? o.weightStride * o.outputs
+        )
     }
 
     /// What each of `threads` workers streams over a full rotation of a cold bench: its rows' bytes in every
@@ -75,8 +81,12 @@ public final class KernelBench: @unchecked Sendable {
         let (ranges, unitRows, bytes) = weightLayout(threads: threads)
         return ranges.map { r in
             guard !r.isEmpty else { return [] }
-            let lo = WeightPlacement.offset(ofRow: r.lowerBound, rows: o.outputs, unitRows: unitRows, bufferBytes: bytes) / 64 * 64
-            let hi = r.upperBound >= o.outputs ? bytes
+            let lo =
+                WeightPlacement.offset(ofRow: r.lowerBound, rows: o.outputs, unitRows: unitRows, bufferBytes: bytes)
+                / 64 * 64
+            let hi =
+                r.upperBound >= o.outputs
+                ? bytes
                 : WeightPlacement.offset(ofRow: r.upperBound, rows: o.outputs, unitRows: unitRows, bufferBytes: bytes)
             let n = (hi - lo) / 256 * 256
             guard n > 0 else { return [] }
@@ -98,8 +108,9 @@ public final class KernelBench: @unchecked Sendable {
         }
         var outcome = WeightPlacementOutcome.singleNode
         for b in bases {
-            outcome = placer.placeWeights(base: b, bufferBytes: bytes, rows: o.outputs, unitRows: unitRows, rowRanges: ranges,
-                                          nodes: pool.nodes)
+            outcome = placer.placeWeights(
+                base: b, bufferBytes: bytes, rows: o.outputs, unitRows: unitRows, rowRanges: ranges,
+                nodes: pool.nodes)
             if case .notPlaced = outcome { return outcome }
             if case .singleNode = outcome { return outcome }
         }
@@ -120,12 +131,14 @@ public final class KernelBench: @unchecked Sendable {
                 let x = src.baseAddress!
                 if pool.threadCount > 1, o.tokens >= 2 * pool.threadCount {
                     pool.parallelRows(o.tokens, align: 1) { n0, n1 in
-                        KernelOperands.encodeRows(q, x, rows: n0..<n1, K: K, group: group, into: out, stride: stride,
-                                                  scales: scales, sums: sums)
+                        KernelOperands.encodeRows(
+                            q, x, rows: n0..<n1, K: K, group: group, into: out, stride: stride,
+                            scales: scales, sums: sums)
                     }
                 } else {
-                    KernelOperands.encodeRows(q, x, rows: 0..<o.tokens, K: K, group: group, into: out, stride: stride,
-                                              scales: scales, sums: sums)
+                    KernelOperands.encodeRows(
+                        q, x, rows: 0..<o.tokens, K: K, group: group, into: out, stride: stride,
+                        scales: scales, sums: sums)
                 }
             }
         }

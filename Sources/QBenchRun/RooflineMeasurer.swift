@@ -12,7 +12,9 @@ public enum RooflineMeasurer {
     /// share (so it stays resident), and for DRAM four times the whole last-level cache (at least 256 MiB).
     /// - Parameter quick: caps the DRAM set at 256 MiB so a quick run takes seconds; on a machine with a larger
     ///   last-level cache that figure is then not DRAM, which is why quick reports are indicative only.
-    public static func workingSets(topology: Topology, threads: Int, quick: Bool = false) -> [(level: String, bytesPerThread: Int)] {
+    public static func workingSets(
+        topology: Topology, threads: Int, quick: Bool = false
+    ) -> [(level: String, bytesPerThread: Int)] {
         func size(_ level: Int) -> CacheLevel? {
             topology.caches.filter { $0.level == level && $0.type != "instruction" }.max { $0.sizeBytes < $1.sizeBytes }
         }
@@ -43,8 +45,10 @@ public enum RooflineMeasurer {
     }
 
     /// Measures bandwidth and peaks for every pool (one per thread count).
-    public static func measure(device: DeviceProfile, pools: [KernelThreadPool], quick: Bool,
-                               progress: ProgressReporter?, interrupt: InterruptFlag?) -> RooflineSection {
+    public static func measure(
+        device: DeviceProfile, pools: [KernelThreadPool], quick: Bool,
+        progress: ProgressReporter?, interrupt: InterruptFlag?
+    ) -> RooflineSection {
         let features = Set(device.cpu.features)
         var bandwidth: [BandwidthPoint] = []
         var peaks: [PeakPoint] = []
@@ -56,16 +60,21 @@ public enum RooflineMeasurer {
             for (level, bytes) in levels {
                 if interrupt?.isRaised == true { break }
                 progress?.step("read \(level) t\(pool.threadCount)")
-                guard let buffers = try? LimitKernels.ReadBuffers(bytesPerThread: bytes, threads: pool.threadCount) else { continue }
+                guard let buffers = try? LimitKernels.ReadBuffers(bytesPerThread: bytes, threads: pool.threadCount)
+                else { continue }
                 // Each repetition reads at least 64 MB (8 MB quick), so a timer tick is noise.
                 let target = quick ? 8 << 20 : 64 << 20
                 let passes = max(1, target / max(1, buffers.bytesPerThread * pool.threadCount))
-                _ = LimitKernels.measureRead(read, buffers: buffers, pool: pool, passes: 1) // warm-up / first touch
+                _ = LimitKernels.measureRead(read, buffers: buffers, pool: pool, passes: 1)  // warm-up / first touch
                 let reps = quick ? 3 : 5
-                let gbs = (0..<reps).map { _ in LimitKernels.measureRead(read, buffers: buffers, pool: pool, passes: passes).0.gbPerS }
-                bandwidth.append(BandwidthPoint(level: level, threads: pool.threadCount,
-                                                workingSetBytes: buffers.bytesPerThread * pool.threadCount,
-                                                gbPerS: gbs.max() ?? 0))
+                let gbs = (0..<reps).map { _ in
+                    LimitKernels.measureRead(read, buffers: buffers, pool: pool, passes: passes).0.gbPerS
+                }
+                bandwidth.append(
+                    BandwidthPoint(
+                        level: level, threads: pool.threadCount,
+                        workingSetBytes: buffers.bytesPerThread * pool.threadCount,
+                        gbPerS: gbs.max() ?? 0))
             }
             for k in peakKernels {
                 if interrupt?.isRaised == true { break }
@@ -77,8 +86,10 @@ public enum RooflineMeasurer {
                 let iters = UInt64(max(1_000, (quick ? 8e6 : 40e6) / max(perIter, 0.01)))
                 let reps = quick ? 3 : 5
                 let g = (0..<reps).map { _ in LimitKernels.measurePeak(k, pool: pool, iterations: iters).gopPerS }
-                peaks.append(PeakPoint(family: family(peakKind: k.kind), threads: pool.threadCount, variant: k.variant,
-                                       gopPerS: g.max() ?? 0))
+                peaks.append(
+                    PeakPoint(
+                        family: family(peakKind: k.kind), threads: pool.threadCount, variant: k.variant,
+                        gopPerS: g.max() ?? 0))
             }
         }
         progress?.finish()
@@ -100,8 +111,11 @@ public enum RooflineMeasurer {
     public static func family(weightFormat: String, variant: String) -> String {
         switch weightFormat {
         case "f32": return FormatFamily.f32.rawValue
-        case "f16": return variant == "avx512_fp16" || variant == "neon_fp16" ? FormatFamily.fp16.rawValue : FormatFamily.f32.rawValue
-        case "bf16": return variant.contains("bf16") || variant == "amx" ? FormatFamily.bf16.rawValue : FormatFamily.f32.rawValue
+        case "f16":
+            return variant == "avx512_fp16" || variant == "neon_fp16"
+                ? FormatFamily.fp16.rawValue : FormatFamily.f32.rawValue
+        case "bf16":
+            return variant.contains("bf16") || variant == "amx" ? FormatFamily.bf16.rawValue : FormatFamily.f32.rawValue
         default: return FormatFamily.int8.rawValue
         }
     }

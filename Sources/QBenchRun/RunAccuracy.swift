@@ -11,8 +11,10 @@ import QBenchReport
 public enum RunAccuracy {
     /// - Parameter progress: one step per (model, projection, format).
     /// - Returns: one row per (format, tensor); formats whose block does not divide a tensor's row are skipped.
-    public static func measure(profile: RunProfile, formats: [String], quick: Bool, interrupt: InterruptFlag?,
-                               progress: ProgressReporter? = nil) throws -> [AccuracyRow] {
+    public static func measure(
+        profile: RunProfile, formats: [String], quick: Bool, interrupt: InterruptFlag?,
+        progress: ProgressReporter? = nil
+    ) throws -> [AccuracyRow] {
         let rows = quick ? 8 : 64
         var out: [AccuracyRow] = []
         var rng = SplitMix64(seed: 0xacc)
@@ -35,8 +37,10 @@ public enum RunAccuracy {
                     guard let wf = WeightFormat(rawValue: f), (try? wf.validate(k: k)) != nil else { continue }
                     let y = try wf.roundTrip(x, rows: rows, k: k)
                     let m = try ErrorMetrics.compute(original: x, reconstructed: y)
-                    out.append(AccuracyRow(format: f, method: "rtn", tensor: name, sqnrDb: m.sqnrDb, nmse: m.nmse,
-                                           cosine: m.cosine, maxAbsErr: m.maxAbsErr))
+                    out.append(
+                        AccuracyRow(
+                            format: f, method: "rtn", tensor: name, sqnrDb: m.sqnrDb, nmse: m.nmse,
+                            cosine: m.cosine, maxAbsErr: m.maxAbsErr))
                 }
             }
         }

@@ -30,26 +30,33 @@ struct RunPlan {
     /// - Throws: `QBError` for a bad limit, profile or model file (see `RunPipeline.resolveProfile`), when no
     ///   profile format has a kernel, or when the shapes need more memory than the machine has.
     static func make(options: RunOptions, registry: KernelRegistry, device: DeviceProfile) throws -> RunPlan {
-        try KernelDispatch.validate(DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants),
-                                    arch: device.cpu.arch)
+        try KernelDispatch.validate(
+            DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants),
+            arch: device.cpu.arch)
         let (profile, source) = try RunPipeline.resolveProfile(options)
-        let threadCounts = Array(Set(profile.threads.map {
-            $0.resolve(cores: max(1, device.topology.cores), pus: max(1, device.topology.pus))
-        })).sorted()
-        let plan = KernelDispatch.plan(device: device, registry: registry,
-                                       limits: DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants))
+        let threadCounts = Array(
+            Set(
+                profile.threads.map {
+                    $0.resolve(cores: max(1, device.topology.cores), pus: max(1, device.topology.pus))
+                })
+        ).sorted()
+        let plan = KernelDispatch.plan(
+            device: device, registry: registry,
+            limits: DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants))
         let matrixFormats = Set(registry.variants.filter { $0.op != .quantizeRow }.map(\.weightFormat))
         let kernelFormats = profile.formats.filter(matrixFormats.contains)
         var warnings: [String] = []
         let accuracyOnly = profile.formats.filter { !matrixFormats.contains($0) }
         if !accuracyOnly.isEmpty {
-            warnings.append("no kernel in this build for \(accuracyOnly.joined(separator: ", ")): accuracy only, "
-                            + "no throughput or estimates")
+            warnings.append(
+                "no kernel in this build for \(accuracyOnly.joined(separator: ", ")): accuracy only, "
+                    + "no throughput or estimates")
         }
         if kernelFormats.isEmpty {
-            throw QBError.other("nothing to measure: no format of profile \(profile.name) has a kernel in this build "
-                + "(\(profile.formats.joined(separator: ", "))); formats with kernels: "
-                + matrixFormats.sorted().joined(separator: ", "))
+            throw QBError.other(
+                "nothing to measure: no format of profile \(profile.name) has a kernel in this build "
+                    + "(\(profile.formats.joined(separator: ", "))); formats with kernels: "
+                    + matrixFormats.sorted().joined(separator: ", "))
         }
         if profile.distinctShapes().isEmpty {
             throw QBError.other("nothing to measure: profile \(profile.name) has no gemv or gemm shape")
@@ -58,13 +65,16 @@ struct RunPlan {
         let peak = peakBytes(profile: profile, formats: kernelFormats, coldBytes: cold)
         let memory = Int(clamping: device.memory.totalBytes)
         if memory > 0, peak > memory / 10 * 8 {
-            throw QBError.badInput(path: source, message: "the shapes need \(gib(peak)) GiB at once (weights, their "
-                + "repacked and cold copies, activations), more than 80% of this machine's \(gib(memory)) GiB; "
-                + "check the model dimensions and prompt_length")
+            throw QBError.badInput(
+                path: source,
+                message: "the shapes need \(gib(peak)) GiB at once (weights, their "
+                    + "repacked and cold copies, activations), more than 80% of this machine's \(gib(memory)) GiB; "
+                    + "check the model dimensions and prompt_length")
         }
-        return RunPlan(profile: profile, profileSource: source, timing: profile.timing(quick: options.quick),
-                       device: device, threadCounts: threadCounts, plan: plan, kernelFormats: kernelFormats,
-                       warnings: warnings, peakBytes: peak)
+        return RunPlan(
+            profile: profile, profileSource: source, timing: profile.timing(quick: options.quick),
+            device: device, threadCounts: threadCounts, plan: plan, kernelFormats: kernelFormats,
+            warnings: warnings, peakBytes: peak)
     }
 
     /// The largest of: per benchmark shape and format, the weights twice (as stored and repacked), the cold
@@ -102,8 +112,9 @@ enum RunEstimates {
         for model in plan.profile.models {
             for f in plan.kernelFormats {
                 for t in plan.threadCounts {
-                    var e = Estimates.fromResults(model: model, format: f, threads: t,
-                                                  promptLength: plan.profile.promptLength, results: results)
+                    var e = Estimates.fromResults(
+                        model: model, format: f, threads: t,
+                        promptLength: plan.profile.promptLength, results: results)
                     e.energySource = energySource
                     out.append(e)
                 }
@@ -118,8 +129,12 @@ enum RunAssembly {
     /// Validity: every result's, plus the run's own reasons (interrupted, nothing measured).
     static func validity(results: [ResultRow], interrupted: Bool) -> Validity {
         var parts = results.map { (label: $0.key, validity: $0.validity) }
-        if interrupted { parts.append((label: "run", validity: Validity(valid: false, reasons: ["interrupted by the user"]))) }
-        if results.isEmpty { parts.append((label: "run", validity: Validity(valid: false, reasons: ["no benchmark was measured"]))) }
+        if interrupted {
+            parts.append((label: "run", validity: Validity(valid: false, reasons: ["interrupted by the user"])))
+        }
+        if results.isEmpty {
+            parts.append((label: "run", validity: Validity(valid: false, reasons: ["no benchmark was measured"])))
+        }
         return Validity.combine(parts)
     }
 

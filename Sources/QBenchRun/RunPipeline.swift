@@ -26,9 +26,11 @@ public struct RunOptions: Sendable {
     /// The command line recorded in the report (`run.provenance.command_line`).
     public var commandLine: [String]
 
-    public init(profile: String = "default", modelFile: URL? = nil, outDir: URL, maxISA: String? = nil,
-                variants: [String]? = nil, formats: [String]? = nil, threads: [ThreadCount]? = nil, quick: Bool = false,
-                tdpWatts: Double? = nil, perPU: Bool = false, commandLine: [String] = CommandLine.arguments) {
+    public init(
+        profile: String = "default", modelFile: URL? = nil, outDir: URL, maxISA: String? = nil,
+        variants: [String]? = nil, formats: [String]? = nil, threads: [ThreadCount]? = nil, quick: Bool = false,
+        tdpWatts: Double? = nil, perPU: Bool = false, commandLine: [String] = CommandLine.arguments
+    ) {
         self.profile = profile; self.modelFile = modelFile; self.outDir = outDir; self.maxISA = maxISA
         self.variants = variants; self.formats = formats; self.threads = threads; self.quick = quick
         self.tdpWatts = tdpWatts; self.perPU = perPU; self.commandLine = commandLine
@@ -60,8 +62,10 @@ public final class RunPipeline {
     /// Measures how busy the machine is before and after the run (`run.provenance`); nil skips it.
     public var machineProbe: MachineActivityProbe? = MachineActivityProbe()
 
-    public init(options: RunOptions, progress: ProgressReporter?, interrupt: InterruptFlag?,
-                log: @escaping (String) -> Void) {
+    public init(
+        options: RunOptions, progress: ProgressReporter?, interrupt: InterruptFlag?,
+        log: @escaping (String) -> Void
+    ) {
         self.options = options; self.progress = progress; self.interrupt = interrupt; self.log = log
     }
 
@@ -73,8 +77,9 @@ public final class RunPipeline {
         var source = loaded.source
         if let model = options.modelFile {
             let gguf = try GGUFFile(path: model.path)
-            let derived = try ModelProfile.fromGGUF(gguf, name: model.deletingPathExtension().lastPathComponent,
-                                                    source: "GGUF header of \(model.path) (\(gguf.architecture ?? "?"))")
+            let derived = try ModelProfile.fromGGUF(
+                gguf, name: model.deletingPathExtension().lastPathComponent,
+                source: "GGUF header of \(model.path) (\(gguf.architecture ?? "?"))")
             profile.models = [derived]
             source += " + model \(model.path)"
         }
@@ -97,29 +102,36 @@ public final class RunPipeline {
         let device = try DeviceProbe.probe()
         // 1. Plan: everything that can be refused is refused here, before any measuring.
         let p = try RunPlan.make(options: options, registry: registry, device: device)
-        let spin = try EnvironmentSetting.integer("QBENCH_POOL_SPIN_US", default: 1_000,
-                                                  range: 0...KernelThreadPool.maxSpinMicros)
+        let spin = try EnvironmentSetting.integer(
+            "QBENCH_POOL_SPIN_US", default: 1_000,
+            range: 0...KernelThreadPool.maxSpinMicros)
         let pools = makePools(threadCounts: p.threadCounts, spinMicros: spin)
-        note("qbench run: profile \(p.profile.name) (\(p.profileSource)), "
-             + "formats \(p.profile.formats.joined(separator: " ")), "
-             + "threads \(p.threadCounts.map(String.init).joined(separator: ","))\(options.quick ? ", quick" : "")")
+        note(
+            "qbench run: profile \(p.profile.name) (\(p.profileSource)), "
+                + "formats \(p.profile.formats.joined(separator: " ")), "
+                + "threads \(p.threadCounts.map(String.init).joined(separator: ","))\(options.quick ? ", quick" : "")")
         for w in p.warnings { log("qbench run: warning: \(w)") }
 
         // 2. Verify every variant; 3. the roofline, energy meter and timer.
         let (kernelRows, verified) = verify(plan: p.plan, features: Set(device.cpu.features))
-        let roofline = RooflineMeasurer.measure(device: device, pools: pools, quick: options.quick, progress: progress,
-                                                interrupt: interrupt)
-        let energyChoice = EnergyMeters.select(.live(cpuModel: device.cpu.model, cores: max(1, device.topology.cores),
-                                                     tdpOverrideWatts: options.tdpWatts))
+        let roofline = RooflineMeasurer.measure(
+            device: device, pools: pools, quick: options.quick, progress: progress,
+            interrupt: interrupt)
+        let energyChoice = EnergyMeters.select(
+            .live(
+                cpuModel: device.cpu.model, cores: max(1, device.topology.cores),
+                tdpOverrideWatts: options.tdpWatts))
         let resolution = ClockResolution.measure(MonotonicClock())
 
         // 4. Benchmarks; 5. estimates; 6. accuracy.
-        let results = try benchmark(profile: p.profile, formats: p.kernelFormats, pools: pools, device: device,
-                                    plan: p.plan, verified: verified, roofline: roofline, timing: p.timing,
-                                    energy: energyChoice.meter, resolution: resolution)
+        let results = try benchmark(
+            profile: p.profile, formats: p.kernelFormats, pools: pools, device: device,
+            plan: p.plan, verified: verified, roofline: roofline, timing: p.timing,
+            energy: energyChoice.meter, resolution: resolution)
         let estimates = RunEstimates.make(plan: p, results: results, energySource: energyChoice.info.source)
-        let accuracy = try RunAccuracy.measure(profile: p.profile, formats: p.profile.formats, quick: options.quick,
-                                               interrupt: interrupt, progress: progress)
+        let accuracy = try RunAccuracy.measure(
+            profile: p.profile, formats: p.profile.formats, quick: options.quick,
+            interrupt: interrupt, progress: progress)
         let machineAtEnd = machineProbe?.snapshot()
         // Warnings about the figures (validity is not changed by them).
         let late = RunWarnings.busyMachine(start: machineAtStart, end: machineAtEnd) + RunWarnings.aboveCeiling(results)
@@ -128,15 +140,18 @@ public final class RunPipeline {
 
         // 7. Assemble and write.
         let interrupted = interrupt?.isRaised == true
-        var run = RunInfo(startedAt: started, finishedAt: RunInfo.timestamp(), profile: p.profile.name,
-                          profileSource: p.profileSource, quick: options.quick, interrupted: interrupted,
-                          timerResolutionNs: resolution.resolutionNs)
+        var run = RunInfo(
+            startedAt: started, finishedAt: RunInfo.timestamp(), profile: p.profile.name,
+            profileSource: p.profileSource, quick: options.quick, interrupted: interrupted,
+            timerResolutionNs: resolution.resolutionNs)
         run.warnings = warnings.isEmpty ? nil : warnings
-        run.provenance = RunProvenance(commandLine: options.commandLine, timing: p.timing, gate: p.profile.gate,
-                                       machineAtStart: machineAtStart, machineAtEnd: machineAtEnd)
-        var report = Report(run: run, device: device, energy: energyChoice.info, kernels: kernelRows, results: results,
-                            roofline: roofline, accuracy: accuracy, estimates: estimates,
-                            validity: RunAssembly.validity(results: results, interrupted: interrupted))
+        run.provenance = RunProvenance(
+            commandLine: options.commandLine, timing: p.timing, gate: p.profile.gate,
+            machineAtStart: machineAtStart, machineAtEnd: machineAtEnd)
+        var report = Report(
+            run: run, device: device, energy: energyChoice.info, kernels: kernelRows, results: results,
+            roofline: roofline, accuracy: accuracy, estimates: estimates,
+            validity: RunAssembly.validity(results: results, interrupted: interrupted))
         report.dispatchCheck = DispatchCheck.compare(plan: p.plan, results: results)
         if interrupted && results.isEmpty { return RunOutcome(report: report, reportURL: nil) }
         // A report that cannot be written still leaves the summary to print: the caller says where nothing went.
@@ -154,9 +169,11 @@ public final class RunPipeline {
         let granularity: PlacementGranularity = options.perPU ? .pu : .core
         let slots = placer?.slots(granularity) ?? []
         return threadCounts.map { t in
-            KernelThreadPool(threads: t, placement: placer.map { p in
-                { @Sendable i in try? p.pinCurrentThread(index: i, granularity: granularity) }
-            }, nodes: slots.count >= t ? slots.prefix(t).map(\.numaNodeOSIndex) : [], spinMicros: spinMicros)
+            KernelThreadPool(
+                threads: t,
+                placement: placer.map { p in
+                    { @Sendable i in try? p.pinCurrentThread(index: i, granularity: granularity) }
+                }, nodes: slots.count >= t ? slots.prefix(t).map(\.numaNodeOSIndex) : [], spinMicros: spinMicros)
         }
     }
 
@@ -169,8 +186,11 @@ public final class RunPipeline {
 
     /// Verifies every variant in the registry (each in a crash-isolated canary first).
     /// - Returns: the report rows and the verified variants.
-    func verify(plan: DispatchPlan, features: Set<CPUFeature>)
-        -> ([KernelRow], Set<KernelVariant>) {
+    func verify(
+        plan: DispatchPlan, features: Set<CPUFeature>
+    )
+        -> ([KernelRow], Set<KernelVariant>)
+    {
         // Every variant of this binary is verified, not only the profile's formats: it is cheap (small shapes) and
         // it makes the report a complete compatibility matrix for the device.
         let todo = registry.variants
@@ -180,15 +200,20 @@ public final class RunPipeline {
         for v in todo {
             progress?.step(v.key)
             if interrupt?.isRaised == true {
-                rows.append(KernelRow(op: v.op, weightFormat: v.weightFormat, activationFormat: v.activationFormat,
-                                      variant: v.variant, status: .unverified, detail: "run interrupted before verification"))
+                rows.append(
+                    KernelRow(
+                        op: v.op, weightFormat: v.weightFormat, activationFormat: v.activationFormat,
+                        variant: v.variant, status: .unverified, detail: "run interrupted before verification"))
                 continue
             }
             if let row = plan.row(op: v.op, weightFormat: v.weightFormat, activationFormat: v.activationFormat),
-               let ex = row.excluded.first(where: { $0.variant == v.variant && $0.reason == "limit" }) {
-                rows.append(KernelRow(op: v.op, weightFormat: v.weightFormat, activationFormat: v.activationFormat,
-                                      variant: v.variant, status: .unverified,
-                                      detail: "excluded by \(ex.detail.joined(separator: " "))"))
+                let ex = row.excluded.first(where: { $0.variant == v.variant && $0.reason == "limit" })
+            {
+                rows.append(
+                    KernelRow(
+                        op: v.op, weightFormat: v.weightFormat, activationFormat: v.activationFormat,
+                        variant: v.variant, status: .unverified,
+                        detail: "excluded by \(ex.detail.joined(separator: " "))"))
                 continue
             }
             let r = KernelVerifier.verify(v, features: features, registry: registry)
@@ -202,22 +227,30 @@ public final class RunPipeline {
     static func row(_ r: KernelVerification) -> KernelRow {
         var verification: Verification?
         if let check = r.check {
-            verification = Verification(method: check == "nmse" ? .nmse : .bitExact, elements: r.elementsCompared,
-                                        mismatches: r.mismatchedOutputs ?? 0, nmse: r.nmse, tolerance: r.nmseBound,
-                                        maxAbsErr: r.maxAbsErr)
+            verification = Verification(
+                method: check == "nmse" ? .nmse : .bitExact, elements: r.elementsCompared,
+                mismatches: r.mismatchedOutputs ?? 0, nmse: r.nmse, tolerance: r.nmseBound,
+                maxAbsErr: r.maxAbsErr)
         }
-        let activation = r.op == .quantizeRow ? r.activationFormat : "\(r.activationFormat)/\(r.activationFormat == "f32" || r.activationFormat == "bf16" ? "static" : "dynamic")"
-        return KernelRow(op: r.op, weightFormat: r.weightFormat, activationFormat: activation, variant: r.variant,
-                         status: r.status, missingFeatures: r.missingFeatures, signal: r.signal,
-                         verification: verification, detail: r.detail)
+        let activation =
+            r.op == .quantizeRow
+            ? r.activationFormat
+            : "\(r.activationFormat)/\(r.activationFormat == "f32" || r.activationFormat == "bf16" ? "static" : "dynamic")"
+        return KernelRow(
+            op: r.op, weightFormat: r.weightFormat, activationFormat: activation, variant: r.variant,
+            status: r.status, missingFeatures: r.missingFeatures, signal: r.signal,
+            verification: verification, detail: r.detail)
     }
 
     // MARK: benchmarks
 
     /// The verified variants for (op, weight format), best first by the architecture's preference.
-    func candidates(op: KernelOp, weightFormat: String, verified: Set<KernelVariant>, device: DeviceProfile) -> [KernelVariant] {
-        let pref = KernelDispatch.preference(weightFormat: weightFormat, arch: device.cpu.arch,
-                                             sveVectorBits: device.cpu.sveVectorBits)
+    func candidates(
+        op: KernelOp, weightFormat: String, verified: Set<KernelVariant>, device: DeviceProfile
+    ) -> [KernelVariant] {
+        let pref = KernelDispatch.preference(
+            weightFormat: weightFormat, arch: device.cpu.arch,
+            sveVectorBits: device.cpu.sveVectorBits)
         return verified.filter { $0.op == op && $0.weightFormat == weightFormat }
             .sorted { a, b in
                 let ia = pref.firstIndex(of: a.variant) ?? Int.max, ib = pref.firstIndex(of: b.variant) ?? Int.max
@@ -225,16 +258,23 @@ public final class RunPipeline {
             }
     }
 
-    func benchmark(profile: RunProfile, formats: [String], pools: [KernelThreadPool], device: DeviceProfile,
-                   plan: DispatchPlan, verified: Set<KernelVariant>, roofline: RooflineSection, timing: TimingProfile,
-                   energy: any EnergyMeter, resolution: ClockResolution) throws -> [ResultRow] {
+    func benchmark(
+        profile: RunProfile, formats: [String], pools: [KernelThreadPool], device: DeviceProfile,
+        plan: DispatchPlan, verified: Set<KernelVariant>, roofline: RooflineSection, timing: TimingProfile,
+        energy: any EnergyMeter, resolution: ClockResolution
+    ) throws -> [ResultRow] {
         let shapes = profile.distinctShapes().filter { profile.ops.contains($0.op.rawValue) }
         // One representative shape per op (the largest per-layer one of the first model) also runs every other
         // verified variant, so the matrix compares variants without multiplying the run time by their number.
         var representative: [KernelOp: MatmulShape] = [:]
         if let first = profile.models.first {
-            for s in first.prefillShapes(promptLength: profile.promptLength) + first.decodeShapes() where s.projection != .lmHead {
-                if let cur = representative[s.op], Double(cur.outputs) * Double(cur.k) >= Double(s.shape.outputs) * Double(s.shape.k) { continue }
+            for s in first.prefillShapes(promptLength: profile.promptLength) + first.decodeShapes()
+            where s.projection != .lmHead {
+                if let cur = representative[s.op],
+                    Double(cur.outputs) * Double(cur.k) >= Double(s.shape.outputs) * Double(s.shape.k)
+                {
+                    continue
+                }
                 representative[s.op] = s.shape
             }
         }
@@ -246,8 +286,10 @@ public final class RunPipeline {
                 guard let best = c.first else { continue }
                 // The scalar reference is in the comparison only where it finishes in reasonable time (it runs
                 // at a few GOP/s; a prefill gemm of a 7B projection would take minutes).
-                let extra = representative[op] == shape ? c.filter { $0.variant != "scalar" || shape.ops <= 2e9 } : [best]
-                jobs.append(Job(op: op, shape: shape, format: f, variants: extra.contains(best) ? extra : [best] + extra))
+                let extra =
+                    representative[op] == shape ? c.filter { $0.variant != "scalar" || shape.ops <= 2e9 } : [best]
+                jobs.append(
+                    Job(op: op, shape: shape, format: f, variants: extra.contains(best) ? extra : [best] + extra))
             }
         }
         // Decode runs in each of the profile's cache states (cold by default); prefill reuses weights: warm.
@@ -255,8 +297,9 @@ public final class RunPipeline {
         let total = jobs.reduce(0) { $0 + $1.variants.count * pools.count * states($1.op).count }
         progress?.begin(phase: "benchmark", total: total)
         let sampler = Sampler(limits: timing.samplingLimits, resolution: resolution, interrupt: interrupt)
-        let adjacent = AdjacentCeilings(features: Set(device.cpu.features), roofline: roofline, quick: options.quick,
-                                        topology: device.topology)
+        let adjacent = AdjacentCeilings(
+            features: Set(device.cpu.features), roofline: roofline, quick: options.quick,
+            topology: device.topology)
         let coldBytes = RooflineMeasurer.coldBytes(topology: device.topology, quick: options.quick)
         var rows: [ResultRow] = []
         var seed: UInt64 = 1
@@ -266,28 +309,35 @@ public final class RunPipeline {
                 seed &+= 1
                 let operands: KernelOperands
                 do {
-                    operands = try KernelOperands(weightFormat: v.weightFormat, activationFormat: v.activationFormat,
-                                                  outputs: job.shape.outputs, k: job.shape.k, tokens: job.shape.tokens, seed: seed, registry: registry)
+                    operands = try KernelOperands(
+                        weightFormat: v.weightFormat, activationFormat: v.activationFormat,
+                        outputs: job.shape.outputs, k: job.shape.k, tokens: job.shape.tokens, seed: seed,
+                        registry: registry)
                 } catch {
                     log("qbench run: skipped \(v.key) \(job.shape): \(error)")
                     continue
                 }
-                let quantizer = candidates(op: .quantizeRow, weightFormat: v.activationFormat, verified: verified,
-                                           device: device).first
+                let quantizer = candidates(
+                    op: .quantizeRow, weightFormat: v.activationFormat, verified: verified,
+                    device: device
+                ).first
                 for state in states(job.op) {
                     let cold = state == .cold
                     let bench: KernelBench
                     do {
                         let kernel = try PreparedKernel(variant: v, operands: operands, registry: registry)
-                        bench = try KernelBench(kernel: kernel, coldBytes: cold ? coldBytes : nil,
-                                                quantizer: v.activationFormat == "f32" ? nil : quantizer, registry: registry)
+                        bench = try KernelBench(
+                            kernel: kernel, coldBytes: cold ? coldBytes : nil,
+                            quantizer: v.activationFormat == "f32" ? nil : quantizer, registry: registry)
                     } catch {
                         log("qbench run: skipped \(v.key) \(job.shape): \(error)")
                         continue
                     }
                     for pool in pools {
                         if interrupt?.isRaised == true { break }
-                        progress?.step("\(job.op) \(job.format) \(job.shape) \(v.variant) t\(pool.threadCount)\(cold ? " cold" : "")")
+                        progress?.step(
+                            "\(job.op) \(job.format) \(job.shape) \(v.variant) t\(pool.threadCount)\(cold ? " cold" : "")"
+                        )
                         let placement = bench.placeWeights(pool: pool, placer: placer)
                         let clock = MonotonicClock()
                         bench.call(pool: pool)
@@ -300,18 +350,22 @@ public final class RunPipeline {
                         let reps = options.quick ? 1 : 2
                         var around = probe?.measure(pool, reps) ?? []
                         var l2Around = probe?.cacheRead?(pool, reps) ?? []
-                        let run = sampler.run(cacheState: state, iterationsPerSample: inner,
-                                              energyMeter: energy) { bench.call(pool: pool) }
+                        let run = sampler.run(
+                            cacheState: state, iterationsPerSample: inner,
+                            energyMeter: energy
+                        ) { bench.call(pool: pool) }
                         around += probe?.measure(pool, reps) ?? []
                         l2Around += probe?.cacheRead?(pool, reps) ?? []
-                        var row = ResultRow.make(op: job.op, weightFormat: v.weightFormat,
-                                                 activationFormat: v.activationFormat, variant: v.variant,
-                                                 shape: job.shape, threads: pool.threadCount, run: run,
-                                                 bytesPerCall: bench.bytesPerCall, opsPerCall: bench.opsPerCall,
-                                                 ceilings: roofline.ceilings(family: family, threads: pool.threadCount),
-                                                 limits: timing.validityLimits)
+                        var row = ResultRow.make(
+                            op: job.op, weightFormat: v.weightFormat,
+                            activationFormat: v.activationFormat, variant: v.variant,
+                            shape: job.shape, threads: pool.threadCount, run: run,
+                            bytesPerCall: bench.bytesPerCall, opsPerCall: bench.opsPerCall,
+                            ceilings: roofline.ceilings(family: family, threads: pool.threadCount),
+                            limits: timing.validityLimits)
                         row.weightPlacement = placement.description
-                        let runL2 = roofline.bandwidth.first { $0.level == "l2" && $0.threads == pool.threadCount }?
+                        let runL2 =
+                            roofline.bandwidth.first { $0.level == "l2" && $0.threads == pool.threadCount }?
                             .gbPerS ?? 0
                         row.adjacent = probe?.ceiling(for: row, around: around, l2Around: l2Around, runL2: runL2)
                         rows.append(row)
@@ -340,7 +394,8 @@ struct AdjacentCeilings {
         peaks = LimitKernels.runnablePeaks(features: features)
         self.roofline = roofline
         self.quick = quick
-        l2BytesPerThread = RooflineMeasurer.workingSets(topology: topology, threads: 1, quick: quick)
+        l2BytesPerThread =
+            RooflineMeasurer.workingSets(topology: topology, threads: 1, quick: quick)
             .first { $0.level == "l2" }?.bytesPerThread ?? 0
     }
 
@@ -355,11 +410,14 @@ struct AdjacentCeilings {
         /// The adjacent ceiling of `row` from the values measured around its samples (medians), against the run's
         /// L2 read ceiling `runL2`; nil when nothing was measured or the row's roofline bound is not this probe's.
         func ceiling(for row: ResultRow, around: [Double], l2Around: [Double], runL2: Double) -> AdjacentCeiling? {
-            guard let value = Statistics.median(sorted: around.sorted()), row.roofline?.bound == bound else { return nil }
+            guard let value = Statistics.median(sorted: around.sorted()), row.roofline?.bound == bound else {
+                return nil
+            }
             let achieved = bound == .memory ? row.throughput.gbPerS : row.throughput.gopPerS
-            var c = AdjacentCeiling(ceiling: bound == .memory ? "dram_read" : "peak", instruction: instruction,
-                                    value: value, unit: bound == .memory ? "GB/s" : "GOP/s", repetitions: around.count,
-                                    fraction: value > 0 ? achieved / value : 0)
+            var c = AdjacentCeiling(
+                ceiling: bound == .memory ? "dram_read" : "peak", instruction: instruction,
+                value: value, unit: bound == .memory ? "GB/s" : "GOP/s", repetitions: around.count,
+                fraction: value > 0 ? achieved / value : 0)
             if let l2 = Statistics.median(sorted: l2Around.sorted()) {
                 c.l2ReadGbPerS = l2
                 c.l2ReadVsRun = runL2 > 0 ? l2 / runL2 : nil
@@ -373,7 +431,9 @@ struct AdjacentCeilings {
     func probe(family: String, bench: KernelBench, pool: KernelThreadPool) -> Probe? {
         let threads = pool.threadCount
         let dram = roofline.bandwidth.first { $0.level == "dram" && $0.threads == threads }?.gbPerS ?? 0
-        let best = roofline.peaks.filter { $0.family == family && $0.threads == threads }.max { $0.gopPerS < $1.gopPerS }
+        let best = roofline.peaks.filter { $0.family == family && $0.threads == threads }.max {
+            $0.gopPerS < $1.gopPerS
+        }
         guard let best else { return nil }
         // The bound the roofline will give this result: compare its intensity with the ridge point.
         let intensity = bench.opsPerCall / max(1, bench.bytesPerCall)
@@ -384,21 +444,27 @@ struct AdjacentCeilings {
                 (0..<n).map { _ in LimitKernels.measureRead(read, slices: slices, pool: pool).gbPerS }
             }
         }
-        guard let k = peaks.first(where: { RooflineMeasurer.family(peakKind: $0.kind) == family && $0.variant == best.variant })
+        guard
+            let k = peaks.first(where: {
+                RooflineMeasurer.family(peakKind: $0.kind) == family && $0.variant == best.variant
+            })
         else { return nil }
         // About 15 ms (4 ms quick) per repetition at the roofline's rate.
-        let perIter = k.opsPerIteration * Double(threads) / max(1e-9, best.gopPerS) // ns per iteration
+        let perIter = k.opsPerIteration * Double(threads) / max(1e-9, best.gopPerS)  // ns per iteration
         let iters = UInt64(max(1_000, (quick ? 4e6 : 15e6) / max(perIter, 1e-3)))
         var probe = Probe(bound: .compute, instruction: k.instruction) { pool, n in
             (0..<n).map { _ in LimitKernels.measurePeak(k, pool: pool, iterations: iters).gopPerS }
         }
         if let read, l2BytesPerThread >= 4096,
-           let buffers = try? LimitKernels.ReadBuffers(bytesPerThread: l2BytesPerThread, threads: threads) {
+            let buffers = try? LimitKernels.ReadBuffers(bytesPerThread: l2BytesPerThread, threads: threads)
+        {
             // About 64 MB per repetition, as the roofline's sweep.
             let passes = max(1, (64 << 20) / max(1, buffers.bytesPerThread * threads))
             probe.cacheRead = { pool, n in
-                _ = LimitKernels.measureRead(read, buffers: buffers, pool: pool, passes: 1) // bring it into L2
-                return (0..<n).map { _ in LimitKernels.measureRead(read, buffers: buffers, pool: pool, passes: passes).0.gbPerS }
+                _ = LimitKernels.measureRead(read, buffers: buffers, pool: pool, passes: 1)  // bring it into L2
+                return (0..<n).map { _ in
+                    LimitKernels.measureRead(read, buffers: buffers, pool: pool, passes: passes).0.gbPerS
+                }
             }
         }
         return probe

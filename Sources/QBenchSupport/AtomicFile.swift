@@ -36,7 +36,9 @@ public enum AtomicFile {
         } else {
             // link(2) fails with EEXIST when the name is taken: an atomic "create only if absent".
             guard link(tmp, url.path) == 0 else {
-                if errno == EEXIST { throw QBError.io(path: url.path, message: "already exists; pass --force to replace it") }
+                if errno == EEXIST {
+                    throw QBError.io(path: url.path, message: "already exists; pass --force to replace it")
+                }
                 throw QBError.io(path: url.path, message: errnoText())
             }
             unlink(tmp)

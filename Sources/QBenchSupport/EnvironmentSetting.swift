@@ -9,8 +9,10 @@ public enum EnvironmentSetting {
     /// A whole number from `environment[name]`, `defaultValue` when unset.
     /// - Throws: `QBError.badOption(flag: name, ...)` for an empty value, anything but decimal digits (no sign,
     ///   exponent or blanks), or a number outside `range`.
-    public static func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>,
-                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
+    public static func integer(
+        _ name: String, default defaultValue: Int, range: ClosedRange<Int>,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Int {
         guard let text = environment[name] else { return defaultValue }
         let expected = "expected a whole number in \(range.lowerBound)...\(range.upperBound)"
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
@@ -23,7 +25,9 @@ public enum EnvironmentSetting {
     }
 
     /// The variables of `names` that are set, for the record.
-    public static func inForce(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+    public static func inForce(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> [String: String] {
         environment.filter { names.contains($0.key) }
     }
 }

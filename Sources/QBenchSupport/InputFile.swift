@@ -18,7 +18,8 @@ public enum InputFile {
         guard !path.isEmpty else { throw QBError.badInput(path: "\"\"", message: "empty path; expected a file") }
         var st = stat()
         guard stat(path, &st) == 0 else {
-            throw QBError.badInput(path: path, message: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
+            throw QBError.badInput(
+                path: path, message: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
         }
         let format = UInt32(st.st_mode) & UInt32(S_IFMT)
         if format == UInt32(S_IFDIR) { return .directory }

@@ -12,7 +12,8 @@ public func quoted(_ s: String, _ quote: Character = "'") -> String {
         case "\t": out += "\\t"
         default:
             if ch.properties.generalCategory == .control || ch.properties.generalCategory == .format
-                || ch == "\u{2028}" || ch == "\u{2029}" {
+                || ch == "\u{2028}" || ch == "\u{2029}"
+            {
                 out += "\\u{\(String(ch.value, radix: 16))}"
             } else {
                 out.unicodeScalars.append(ch)

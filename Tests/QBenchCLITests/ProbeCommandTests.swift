@@ -27,14 +27,18 @@ final class ProbeCommandTests: XCTestCase {
         let r = try QBenchBinary.run(["probe"])
         XCTAssertEqual(r.status, 0, r.stderr)
         for section in ["CPU", "Topology", "Caches", "NUMA", "Memory", "Features", "Dispatch", "Device id"] {
-            XCTAssertTrue(r.stdout.contains("\n\(section) ") || r.stdout.hasPrefix("\(section) "), "missing \(section) in\n\(r.stdout)")
+            XCTAssertTrue(
+                r.stdout.contains("\n\(section) ") || r.stdout.hasPrefix("\(section) "),
+                "missing \(section) in\n\(r.stdout)")
         }
     }
 
     func testProbe_fixtureZen4WithoutAVX512StateMovesAVX512ToUnusable() throws {
         let fx = try TestPaths.requireFixtures()
-        let base = ["probe", "--json", "--cpuid-dump", fx.appendingPathComponent("cpuid/AMD-19h-Zen4-2xEpyc-9654").path,
-                    "--topology-xml", fx.appendingPathComponent("hwloc-xml/AMD-19h-Zen4-2xEpyc-9654.xml").path]
+        let base = [
+            "probe", "--json", "--cpuid-dump", fx.appendingPathComponent("cpuid/AMD-19h-Zen4-2xEpyc-9654").path,
+            "--topology-xml", fx.appendingPathComponent("hwloc-xml/AMD-19h-Zen4-2xEpyc-9654.xml").path,
+        ]
         let full = try decode(try QBenchBinary.run(base))
         XCTAssertEqual(full.device.source, "fixture")
         XCTAssertTrue(full.device.has(.avx512_vnni) && full.device.has(.avx512_bf16))
@@ -82,8 +86,10 @@ final class ProbeCommandTests: XCTestCase {
     // MARK: bad input: one line on stderr naming the input, exit 1, nothing on stdout
 
     /// Exit 64 for a bad option value (a usage error), 1 for a bad file.
-    private func assertOneLineError(_ args: [String], mentions needle: String, status: Int32 = 1,
-                                    file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertOneLineError(
+        _ args: [String], mentions needle: String, status: Int32 = 1,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let r = try QBenchBinary.run(args)
         XCTAssertEqual(r.status, status, "args \(args): \(r.stderr)", file: file, line: line)
         let lines = r.stderr.split(separator: "\n")
@@ -114,7 +120,8 @@ final class ProbeCommandTests: XCTestCase {
     func testProbe_unreadableDumpIsAClearError() throws {
         // A pu0 that cannot be read as a file (a folder in its place) fails the same way for root and users.
         let dir = try TestPaths.scratch()
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("pu0"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("pu0"), withIntermediateDirectories: true)
         try assertOneLineError(["probe", "--cpuid-dump", dir.path], mentions: dir.path)
         // Permission bits only stop non-root users.
         if getuid() != 0 {
@@ -128,8 +135,9 @@ final class ProbeCommandTests: XCTestCase {
     // MARK: emulated CPUs (qemu-user): the probe asks the (emulated) CPU, not a table
 
     private func qemuProbe(_ cpu: String) throws -> ProbeReport {
-        let qemu = try XCTUnwrap(which("qemu-x86_64").map { Optional($0) } ?? nil,
-                                 "qemu-x86_64 not installed (make test installs qemu-user)")
+        let qemu = try XCTUnwrap(
+            which("qemu-x86_64").map { Optional($0) } ?? nil,
+            "qemu-x86_64 not installed (make test installs qemu-user)")
         let r = try QBenchBinary.run(["probe", "--json"], wrapper: [qemu, "-cpu", cpu])
         return try decode(r)
     }
@@ -142,7 +150,9 @@ final class ProbeCommandTests: XCTestCase {
     func testProbe_underQemuHaswell_hasAVX2FMAF16CAndNoAVX512() throws {
         try requireQemuX86()
         let r = try qemuProbe("Haswell")
-        for f: CPUFeature in [.avx, .avx2, .fma, .f16c] { XCTAssertTrue(r.device.has(f), "\(f) should be usable on Haswell") }
+        for f: CPUFeature in [.avx, .avx2, .fma, .f16c] {
+            XCTAssertTrue(r.device.has(f), "\(f) should be usable on Haswell")
+        }
         XCTAssertFalse(r.device.cpu.features.contains { $0.rawValue.hasPrefix("avx512") }, "\(r.device.cpu.features)")
         XCTAssertEqual(r.dispatchTiers[.int8]?.first?.variant, "avx2")
     }
@@ -151,7 +161,8 @@ final class ProbeCommandTests: XCTestCase {
         try requireQemuX86()
         let r = try qemuProbe("Nehalem")
         XCTAssertTrue(r.device.has(.sse4_2))
-        XCTAssertFalse(r.device.cpu.features.contains { $0.rawValue.hasPrefix("avx") || $0 == .fma }, "\(r.device.cpu.features)")
+        XCTAssertFalse(
+            r.device.cpu.features.contains { $0.rawValue.hasPrefix("avx") || $0 == .fma }, "\(r.device.cpu.features)")
         XCTAssertEqual(r.dispatchTiers[.int8]?.map(\.variant), ["scalar"])
     }
 }

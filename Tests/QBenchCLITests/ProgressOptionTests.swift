@@ -21,10 +21,12 @@ final class ProgressOptionTests: XCTestCase {
         let lines = r.stderr.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines.first?.hasPrefix("qbench run: profile smoke") == true, r.stderr)
         for phase in ["verify", "roofline", "benchmark", "accuracy"] {
-            let start = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("qbench: \(phase): ") && $0.hasSuffix(" items") },
-                                      "no start line for \(phase):\n\(r.stderr)")
-            let end = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("qbench: \(phase) done: ") },
-                                    "no end line for \(phase):\n\(r.stderr)")
+            let start = try XCTUnwrap(
+                lines.firstIndex { $0.hasPrefix("qbench: \(phase): ") && $0.hasSuffix(" items") },
+                "no start line for \(phase):\n\(r.stderr)")
+            let end = try XCTUnwrap(
+                lines.firstIndex { $0.hasPrefix("qbench: \(phase) done: ") },
+                "no end line for \(phase):\n\(r.stderr)")
             XCTAssertLessThan(start, end, phase)
             // "qbench: verify done: 139/139 in 1s": every item of the phase ran.
             let counts = lines[end].split(separator: " ")[3].split(separator: "/")
@@ -33,8 +35,10 @@ final class ProgressOptionTests: XCTestCase {
         XCTAssertFalse(r.stderr.contains("\u{1B}"), "no terminal escapes in a log: \(r.stderr)")
         XCTAssertTrue(lines.last?.hasPrefix("qbench run: report written to ") == true, r.stderr)
         // auto is plain on a pipe.
-        let auto = try QBenchBinary.run(["run", "--quick", "--profile", "smoke", "--out", out.path,
-                                         "--formats", "q8_0"])
+        let auto = try QBenchBinary.run([
+            "run", "--quick", "--profile", "smoke", "--out", out.path,
+            "--formats", "q8_0",
+        ])
         XCTAssertEqual(auto.status, 0, auto.stderr)
         XCTAssertTrue(auto.stderr.contains("qbench: verify: "), auto.stderr)
     }
@@ -46,8 +50,9 @@ final class ProgressOptionTests: XCTestCase {
         // Warnings (a busy machine, say) are not progress: they still go to stderr.
         let lines = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("qbench run: warning: ") }
         XCTAssertEqual(lines.count, 1, r.stderr)
-        XCTAssertTrue(lines.first?.hasPrefix("qbench run: report written to \(out.path)/qbench-smoke-") == true,
-                      r.stderr)
+        XCTAssertTrue(
+            lines.first?.hasPrefix("qbench run: report written to \(out.path)/qbench-smoke-") == true,
+            r.stderr)
     }
 
     func testRun_anUnknownModeIsAUsageError() throws {
@@ -60,11 +65,14 @@ final class ProgressOptionTests: XCTestCase {
         let dir = try TestPaths.scratch()
         let model = try smallModel(dir)
         let written = dir.appendingPathComponent("out.gguf")
-        let r = try QBenchBinary.run(["accuracy", "--model", model.path, "--formats", "q8_0", "--progress", "plain",
-                                      "--write", written.path, "--write-format", "q8_0"])
+        let r = try QBenchBinary.run([
+            "accuracy", "--model", model.path, "--formats", "q8_0", "--progress", "plain",
+            "--write", written.path, "--write-format", "q8_0",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.stderr.split(separator: "\n").filter { !$0.contains(" done: ") },
-                       ["qbench: accuracy: 2 items", "qbench: write: 3 items"], r.stderr)
+        XCTAssertEqual(
+            r.stderr.split(separator: "\n").filter { !$0.contains(" done: ") },
+            ["qbench: accuracy: 2 items", "qbench: write: 3 items"], r.stderr)
         XCTAssertTrue(r.stderr.contains("qbench: accuracy done: 2/2 in "), r.stderr)
         XCTAssertTrue(r.stderr.contains("qbench: write done: 3/3 in "), r.stderr)
 

@@ -22,11 +22,15 @@ final class RunCommandTests: XCTestCase {
         // Every variant: scalar verified for every (op, format); nothing mismatched on this machine.
         for f in ["f32", "q8_0", "q4_0"] {
             for op in KernelOp.matrix {
-                XCTAssertTrue(report.kernels.contains { $0.op == op && $0.weightFormat == f && $0.variant == "scalar" && $0.status == .verified },
-                              "scalar \(op) \(f) should be verified")
+                XCTAssertTrue(
+                    report.kernels.contains {
+                        $0.op == op && $0.weightFormat == f && $0.variant == "scalar" && $0.status == .verified
+                    },
+                    "scalar \(op) \(f) should be verified")
             }
         }
-        XCTAssertFalse(report.kernels.contains { $0.status == .mismatch }, "\(report.kernels.filter { $0.status == .mismatch })")
+        XCTAssertFalse(
+            report.kernels.contains { $0.status == .mismatch }, "\(report.kernels.filter { $0.status == .mismatch })")
         // Results: every distinct shape of the smoke model for every format, decode cold, with all samples kept.
         XCTAssertEqual(Set(report.results.map(\.key)).count, report.results.count, "result keys must be unique")
         for f in ["f32", "q8_0", "q4_0"] {
@@ -42,7 +46,7 @@ final class RunCommandTests: XCTestCase {
             if let adj = row.adjacent {
                 let bound = try XCTUnwrap(row.roofline?.bound, row.key)
                 XCTAssertEqual(adj.ceiling, bound == .memory ? "dram_read" : "peak", row.key)
-                XCTAssertEqual(adj.repetitions, 2, row.key) // quick: one before, one after
+                XCTAssertEqual(adj.repetitions, 2, row.key)  // quick: one before, one after
                 XCTAssertGreaterThan(adj.value, 0, row.key)
                 let achieved = bound == .memory ? row.throughput.gbPerS : row.throughput.gopPerS
                 XCTAssertEqual(adj.fraction, achieved / adj.value, accuracy: 1e-9, row.key)
@@ -77,8 +81,9 @@ final class RunCommandTests: XCTestCase {
 
         // Provenance: this binary's build, the command line as given, the quick limits, the machine around it.
         let provenance = try XCTUnwrap(report.run.provenance)
-        XCTAssertEqual(Array(provenance.commandLine.dropFirst()),
-                       ["run", "--quick", "--profile", "smoke", "--out", out.path, "--json"])
+        XCTAssertEqual(
+            Array(provenance.commandLine.dropFirst()),
+            ["run", "--quick", "--profile", "smoke", "--out", out.path, "--json"])
         XCTAssertEqual(provenance.build.configuration, BuildInfo.configuration)
         XCTAssertEqual(provenance.build.commit, BuildInfo.commit)
         XCTAssertEqual(provenance.build.cFlags, ToolchainInfo.cFlags)
@@ -96,12 +101,14 @@ final class RunCommandTests: XCTestCase {
     }
 
     func testRun_badOptionsGiveOneLineAndExit64_badFilesExit1() throws {
-        for (args, needle, status) in [(["run", "--formats", "q9_9"], "--formats", Int32(64)),
-                                       (["run", "--threads", "0"], "--threads", 64),
-                                       (["run", "--max-isa", "avx9000"], "avx9000", 64),
-                                       (["run", "--bogus-flag"], "--bogus-flag", 64),
-                                       (["run", "--profile", "/nonexistent/p.yaml"], "/nonexistent/p.yaml", 1),
-                                       (["run", "--model", "/nonexistent/m.gguf"], "/nonexistent/m.gguf", 1)] {
+        for (args, needle, status) in [
+            (["run", "--formats", "q9_9"], "--formats", Int32(64)),
+            (["run", "--threads", "0"], "--threads", 64),
+            (["run", "--max-isa", "avx9000"], "avx9000", 64),
+            (["run", "--bogus-flag"], "--bogus-flag", 64),
+            (["run", "--profile", "/nonexistent/p.yaml"], "/nonexistent/p.yaml", 1),
+            (["run", "--model", "/nonexistent/m.gguf"], "/nonexistent/m.gguf", 1),
+        ] {
             let r = try QBenchBinary.run(args + ["--quick", "--out", try TestPaths.scratch().path])
             XCTAssertEqual(r.status, status, "\(args): \(r.stderr)")
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): \(r.stderr)")

@@ -8,8 +8,9 @@ import XCTest
 final class RunProfileContractTests: XCTestCase {
     /// profiles/smoke.yaml with `edit` applied to its text, written to a scratch file.
     private func smokeVariant(_ name: String, _ edit: (String) -> String) throws -> URL {
-        let smoke = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("profiles/smoke.yaml"),
-                               encoding: .utf8)
+        let smoke = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent("profiles/smoke.yaml"),
+            encoding: .utf8)
         let url = try TestPaths.scratch(name).appendingPathComponent("\(name).yaml")
         let text = edit(smoke)
         XCTAssertNotEqual(text, smoke, "the edit changed nothing")
@@ -19,14 +20,18 @@ final class RunProfileContractTests: XCTestCase {
 
     func testBadThreads_sameMessageFromTheFlagAndFromAProfile() throws {
         let expected = "`0` is not a thread count; expected a number in 1...4096, `cores` or `pus`"
-        let flag = try QBenchBinary.run(["run", "--quick", "--profile", "smoke", "--threads", "0",
-                                         "--out", try TestPaths.scratch("flag").path])
+        let flag = try QBenchBinary.run([
+            "run", "--quick", "--profile", "smoke", "--threads", "0",
+            "--out", try TestPaths.scratch("flag").path,
+        ])
         XCTAssertEqual(flag.status, 64, "a bad option value is a usage error: \(flag.stderr)")
         XCTAssertEqual(flag.stderr, "qbench: --threads: \(expected)\n")
 
         let file = try smokeVariant("threads0") { $0.replacingOccurrences(of: "threads: [1]", with: "threads: [0]") }
-        let prof = try QBenchBinary.run(["run", "--quick", "--profile", file.path,
-                                         "--out", try TestPaths.scratch("prof").path])
+        let prof = try QBenchBinary.run([
+            "run", "--quick", "--profile", file.path,
+            "--out", try TestPaths.scratch("prof").path,
+        ])
         XCTAssertEqual(prof.status, 1, "a bad profile is a bad input file: \(prof.stderr)")
         XCTAssertEqual(prof.stderr.split(separator: "\n").count, 1, prof.stderr)
         XCTAssertTrue(prof.stderr.hasPrefix("qbench: \(file.path): "), prof.stderr)
@@ -34,15 +39,22 @@ final class RunProfileContractTests: XCTestCase {
 
         // Not a number at all: the same wording again, from both sides.
         let word = try QBenchBinary.run(["run", "--quick", "--profile", "smoke", "--threads", "many"])
-        XCTAssertEqual(word.stderr, "qbench: --threads: `many` is not a thread count; expected a number in 1...4096, `cores` or `pus`\n")
-        let wfile = try smokeVariant("threadsWord") { $0.replacingOccurrences(of: "threads: [1]", with: "threads: [many]") }
+        XCTAssertEqual(
+            word.stderr,
+            "qbench: --threads: `many` is not a thread count; expected a number in 1...4096, `cores` or `pus`\n")
+        let wfile = try smokeVariant("threadsWord") {
+            $0.replacingOccurrences(of: "threads: [1]", with: "threads: [many]")
+        }
         let wprof = try QBenchBinary.run(["run", "--quick", "--profile", wfile.path])
         XCTAssertEqual(wprof.status, 1, wprof.stderr)
-        XCTAssertTrue(wprof.stderr.contains("`many` is not a thread count; expected a number in 1...4096"), wprof.stderr)
+        XCTAssertTrue(
+            wprof.stderr.contains("`many` is not a thread count; expected a number in 1...4096"), wprof.stderr)
     }
 
     func testProfileWithOnlyFormatsWithoutKernels_namesThemAndExitsNonZeroBeforeMeasuring() throws {
-        let file = try smokeVariant("q4k") { $0.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [q4_k]") }
+        let file = try smokeVariant("q4k") {
+            $0.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [q4_k]")
+        }
         let out = try TestPaths.scratch("q4kOut")
         let r = try QBenchBinary.run(["run", "--quick", "--profile", file.path, "--out", out.path])
         XCTAssertEqual(r.status, 1, r.stderr)
@@ -52,9 +64,13 @@ final class RunProfileContractTests: XCTestCase {
     }
 
     func testProfileWithSomeFormatsWithoutKernels_warnsNamingThemInSummaryAndReport() throws {
-        let file = try smokeVariant("mixed") { $0.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [q8_0, q6_k]") }
-        let r = try QBenchBinary.run(["run", "--quick", "--profile", file.path, "--out", try TestPaths.scratch("mixedOut").path,
-                                      "--json"])
+        let file = try smokeVariant("mixed") {
+            $0.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [q8_0, q6_k]")
+        }
+        let r = try QBenchBinary.run([
+            "run", "--quick", "--profile", file.path, "--out", try TestPaths.scratch("mixedOut").path,
+            "--json",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("warning: no kernel in this build for q6_k"), r.stderr)
         let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
@@ -71,8 +87,10 @@ final class RunProfileContractTests: XCTestCase {
             $0.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [q8_0]")
                 .replacingOccurrences(of: "threads: [1]\n", with: "threads: [1]\ncache_states: [warm]\n")
         }
-        let r = try QBenchBinary.run(["run", "--quick", "--profile", file.path, "--out", try TestPaths.scratch("warmOut").path,
-                                      "--json"])
+        let r = try QBenchBinary.run([
+            "run", "--quick", "--profile", file.path, "--out", try TestPaths.scratch("warmOut").path,
+            "--json",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
         let gemv = report.results.filter { $0.op == .gemv }
@@ -86,8 +104,10 @@ final class RunProfileContractTests: XCTestCase {
             $0.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [q4_0]")
                 .replacingOccurrences(of: "threads: [1]\n", with: "threads: [1]\ncache_states: [cold, warm]\n")
         }
-        let r = try QBenchBinary.run(["run", "--quick", "--profile", file.path, "--out", try TestPaths.scratch("bothOut").path,
-                                      "--json"])
+        let r = try QBenchBinary.run([
+            "run", "--quick", "--profile", file.path, "--out", try TestPaths.scratch("bothOut").path,
+            "--json",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
         let gemv = report.results.filter { $0.op == .gemv }

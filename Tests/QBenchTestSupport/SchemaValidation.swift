@@ -10,18 +10,18 @@ public enum SchemaValidation {
         try json.write(to: file)
         let schema = TestPaths.packageRoot.appendingPathComponent("docs/report.schema.json").path
         let script = """
-        import json, sys
-        try:
-            import jsonschema
-        except ImportError:
-            sys.exit(77)
-        schema = json.load(open(sys.argv[1]))
-        jsonschema.Draft202012Validator.check_schema(schema)
-        errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))), key=lambda e: list(e.path))
-        for e in errors[:10]:
-            print("/".join(str(p) for p in e.path) + ": " + e.message[:300])
-        sys.exit(1 if errors else 0)
-        """
+            import json, sys
+            try:
+                import jsonschema
+            except ImportError:
+                sys.exit(77)
+            schema = json.load(open(sys.argv[1]))
+            jsonschema.Draft202012Validator.check_schema(schema)
+            errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))), key=lambda e: list(e.path))
+            for e in errors[:10]:
+                print("/".join(str(p) for p in e.path) + ": " + e.message[:300])
+            sys.exit(1 if errors else 0)
+            """
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-c", script, schema, file.path]

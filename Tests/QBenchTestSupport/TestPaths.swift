@@ -18,8 +18,9 @@ public enum TestPaths {
     /// Skips the test with a clear reason when the fixtures folder (or a sub-path of it) is absent.
     public static func requireFixtures(_ sub: String = "") throws -> URL {
         let url = sub.isEmpty ? fixtures : fixtures.appendingPathComponent(sub)
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: url.path),
-                          "real-machine fixtures not found at \(url.path) (set QBENCH_FIXTURES)")
+        try XCTSkipUnless(
+            FileManager.default.fileExists(atPath: url.path),
+            "real-machine fixtures not found at \(url.path) (set QBENCH_FIXTURES)")
         return url
     }
 

@@ -17,8 +17,12 @@ func writeLlamaLikeGGUF(to url: URL) throws {
     try w.add("llama.attention.head_count", .uint32(16))
     try w.add("llama.context_length", .uint32(4096))
     try w.add("tokenizer.ggml.model", .string("llama"))
-    try w.add("tokenizer.ggml.tokens", .array(GGUFArray(elementType: .string, values: (0..<vocab).map { .string("tok\($0)") })))
-    try w.add("tokenizer.ggml.scores", .array(GGUFArray(elementType: .float32, values: (0..<vocab).map { .float32(Float(-$0)) })))
+    try w.add(
+        "tokenizer.ggml.tokens",
+        .array(GGUFArray(elementType: .string, values: (0..<vocab).map { .string("tok\($0)") })))
+    try w.add(
+        "tokenizer.ggml.scores",
+        .array(GGUFArray(elementType: .float32, values: (0..<vocab).map { .float32(Float(-$0)) })))
     func q4(_ name: String, _ k: Int, _ rows: Int) throws {
         try w.addTensor(name: name, shape: [k, rows], type: .q4_0, bytes: Data(count: k / 32 * 18 * rows))
     }
@@ -42,9 +46,12 @@ func writeLlamaLikeGGUF(to url: URL) throws {
 func ggufOpenBenchmarks() {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qbench-bench-\(getpid())")
     let file = dir.appendingPathComponent("llama-like-q4_0.gguf")
-    Benchmark("gguf-open llama-like ~250 MB",
-              configuration: .init(metrics: [.wallClock, .throughput], timeUnits: .microseconds, warmupIterations: 3,
-                                   maxDuration: .seconds(5), maxIterations: 500)) { benchmark, path in
+    Benchmark(
+        "gguf-open llama-like ~250 MB",
+        configuration: .init(
+            metrics: [.wallClock, .throughput], timeUnits: .microseconds, warmupIterations: 3,
+            maxDuration: .seconds(5), maxIterations: 500)
+    ) { benchmark, path in
         for _ in benchmark.scaledIterations {
             blackHole(try? GGUFFile(path: path))
         }

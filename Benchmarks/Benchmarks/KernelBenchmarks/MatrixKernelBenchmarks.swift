@@ -16,9 +16,12 @@ func bestVariant(op: String, format: String, device: DeviceProfile) -> KernelVar
     let plan = KernelDispatch.plan(device: device)
     for row in plan.rows where row.op == op && row.weightFormat == format {
         for name in [row.chosen].compactMap({ $0 }) + row.fallbacks {
-            guard let v = KernelRegistry.builtIn.variants.first(where: {
-                $0.op == op && $0.weightFormat == format && $0.activationFormat == row.activationFormat && $0.variant == name
-            }) else { continue }
+            guard
+                let v = KernelRegistry.builtIn.variants.first(where: {
+                    $0.op == op && $0.weightFormat == format && $0.activationFormat == row.activationFormat
+                        && $0.variant == name
+                })
+            else { continue }
             if KernelVerifier.verify(v, features: features).status == .verified { return v }
         }
     }
@@ -30,7 +33,8 @@ func bestVariant(op: String, format: String, device: DeviceProfile) -> KernelVar
 func bestQuantizer(for v: KernelVariant, device: DeviceProfile) -> KernelVariant? {
     guard v.activationFormat != "f32" else { return nil }
     let features = Set(device.cpu.features)
-    let pref = KernelDispatch.preference(weightFormat: v.activationFormat, arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
+    let pref = KernelDispatch.preference(
+        weightFormat: v.activationFormat, arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
     return KernelRegistry.builtIn.variants
         .filter { $0.op == .quantizeRow && $0.weightFormat == v.activationFormat }
         .sorted { (pref.firstIndex(of: $0.variant) ?? Int.max) < (pref.firstIndex(of: $1.variant) ?? Int.max) }
@@ -43,12 +47,16 @@ func matrixKernelBenchmarks() {
     let pool = KernelThreadPool(threads: threads)
     let cold = RooflineMeasurer.coldBytes(topology: device.topology)
 
-    Benchmark("read dram t\(threads) (ceiling)",
-              configuration: .init(metrics: [.wallClock, weightGBPerSecond], timeUnits: .milliseconds,
-                                   warmupIterations: 1, maxDuration: .seconds(10), maxIterations: 10)) { benchmark in
+    Benchmark(
+        "read dram t\(threads) (ceiling)",
+        configuration: .init(
+            metrics: [.wallClock, weightGBPerSecond], timeUnits: .milliseconds,
+            warmupIterations: 1, maxDuration: .seconds(10), maxIterations: 10)
+    ) { benchmark in
         guard let read = LimitKernels.bestRead(features: Set(device.cpu.features)),
-              let set = RooflineMeasurer.workingSets(topology: device.topology, threads: threads).last,
-              let buffers = try? LimitKernels.ReadBuffers(bytesPerThread: set.bytesPerThread, threads: threads) else { return }
+            let set = RooflineMeasurer.workingSets(topology: device.topology, threads: threads).last,
+            let buffers = try? LimitKernels.ReadBuffers(bytesPerThread: set.bytesPerThread, threads: threads)
+        else { return }
         for _ in benchmark.scaledIterations {
             let m = LimitKernels.measureRead(read, buffers: buffers, pool: pool, passes: 1).0
             benchmark.measurement(weightGBPerSecond, Int(m.gbPerS * 1000))
@@ -59,22 +67,30 @@ func matrixKernelBenchmarks() {
     let features = Set(device.cpu.features)
     // Every runnable loop of those kinds (a few each, tens of milliseconds per measurement): the ceiling of a
     // kind is the fastest of them, as the run's roofline takes it.
-    for k in LimitKernels.runnablePeaks(features: features) where ["int8_dot", "bf16_dot", "fp32_fma"].contains(k.kind) {
+    for k in LimitKernels.runnablePeaks(features: features) where ["int8_dot", "bf16_dot", "fp32_fma"].contains(k.kind)
+    {
         let kind = k.kind
-        Benchmark("peak \(kind) \(k.variant) t\(threads) (ceiling)",
-                  configuration: .init(metrics: [.wallClock, gopPerSecond], timeUnits: .milliseconds,
-                                       warmupIterations: 1, maxDuration: .seconds(10), maxIterations: 10)) { benchmark in
+        Benchmark(
+            "peak \(kind) \(k.variant) t\(threads) (ceiling)",
+            configuration: .init(
+                metrics: [.wallClock, gopPerSecond], timeUnits: .milliseconds,
+                warmupIterations: 1, maxDuration: .seconds(10), maxIterations: 10)
+        ) { benchmark in
             for _ in benchmark.scaledIterations {
-                benchmark.measurement(gopPerSecond, Int(LimitKernels.measurePeak(k, pool: pool, iterations: 20_000_000).gopPerS))
+                benchmark.measurement(
+                    gopPerSecond, Int(LimitKernels.measurePeak(k, pool: pool, iterations: 20_000_000).gopPerS))
             }
         }
     }
 
     for format in ["q8_0", "q4_0", "i8_pc", "f16", "bf16"] {
         guard let v = bestVariant(op: .gemv, format: format, device: device) else { continue }
-        Benchmark("gemv \(format) 4096x14336 \(v.variant) t\(threads) cold",
-                  configuration: .init(metrics: [.wallClock, weightGBPerSecond], timeUnits: .milliseconds,
-                                       warmupIterations: 3, maxDuration: .seconds(10), maxIterations: 200)) { (benchmark: Benchmark, bench: KernelBench) in
+        Benchmark(
+            "gemv \(format) 4096x14336 \(v.variant) t\(threads) cold",
+            configuration: .init(
+                metrics: [.wallClock, weightGBPerSecond], timeUnits: .milliseconds,
+                warmupIterations: 3, maxDuration: .seconds(10), maxIterations: 200)
+        ) { (benchmark: Benchmark, bench: KernelBench) in
             for _ in benchmark.scaledIterations {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 bench.call(pool: pool)
@@ -82,17 +98,22 @@ func matrixKernelBenchmarks() {
                 benchmark.measurement(weightGBPerSecond, Int(Double(bench.kernel.weightBytes) / Double(ns) * 1000))
             }
         } setup: {
-            let ops = try KernelOperands(weightFormat: format, activationFormat: v.activationFormat, outputs: 4096, k: 14336, tokens: 1, seed: 3)
-            return try KernelBench(kernel: PreparedKernel(variant: v, operands: ops), coldBytes: cold,
-                                   quantizer: bestQuantizer(for: v, device: device))
+            let ops = try KernelOperands(
+                weightFormat: format, activationFormat: v.activationFormat, outputs: 4096, k: 14336, tokens: 1, seed: 3)
+            return try KernelBench(
+                kernel: PreparedKernel(variant: v, operands: ops), coldBytes: cold,
+                quantizer: bestQuantizer(for: v, device: device))
         }
     }
 
     for format in ["q8_0", "i8_pc", "bf16", "f16"] {
         guard let v = bestVariant(op: .gemm, format: format, device: device) else { continue }
-        Benchmark("gemm \(format) 4096x14336 N=512 \(v.variant) t\(threads)",
-                  configuration: .init(metrics: [.wallClock, gopPerSecond], timeUnits: .milliseconds,
-                                       warmupIterations: 1, maxDuration: .seconds(15), maxIterations: 10)) { (benchmark: Benchmark, bench: KernelBench) in
+        Benchmark(
+            "gemm \(format) 4096x14336 N=512 \(v.variant) t\(threads)",
+            configuration: .init(
+                metrics: [.wallClock, gopPerSecond], timeUnits: .milliseconds,
+                warmupIterations: 1, maxDuration: .seconds(15), maxIterations: 10)
+        ) { (benchmark: Benchmark, bench: KernelBench) in
             for _ in benchmark.scaledIterations {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 bench.call(pool: pool)
@@ -100,9 +121,12 @@ func matrixKernelBenchmarks() {
                 benchmark.measurement(gopPerSecond, Int(bench.opsPerCall / Double(ns)))
             }
         } setup: {
-            let ops = try KernelOperands(weightFormat: format, activationFormat: v.activationFormat, outputs: 4096, k: 14336, tokens: 512, seed: 5)
-            return try KernelBench(kernel: PreparedKernel(variant: v, operands: ops), coldBytes: nil,
-                                   quantizer: bestQuantizer(for: v, device: device))
+            let ops = try KernelOperands(
+                weightFormat: format, activationFormat: v.activationFormat, outputs: 4096, k: 14336, tokens: 512,
+                seed: 5)
+            return try KernelBench(
+                kernel: PreparedKernel(variant: v, operands: ops), coldBytes: nil,
+                quantizer: bestQuantizer(for: v, device: device))
         }
     }
 }

@@ -22,10 +22,13 @@ func gaussianMatrix(count: Int, seed: UInt64) -> [Float] {
 
 func quantizeBenchmarks() {
     for format in [WeightFormat.q4_0, .q8_0] {
-        Benchmark("quantize-ref \(format.rawValue) 4096x14336 f32 1 thread",
-                  configuration: .init(metrics: [.wallClock, .throughput, inputBytesPerSecond],
-                                       timeUnits: .milliseconds, warmupIterations: 1,
-                                       maxDuration: .seconds(30), maxIterations: 8)) { benchmark, matrix in
+        Benchmark(
+            "quantize-ref \(format.rawValue) 4096x14336 f32 1 thread",
+            configuration: .init(
+                metrics: [.wallClock, .throughput, inputBytesPerSecond],
+                timeUnits: .milliseconds, warmupIterations: 1,
+                maxDuration: .seconds(30), maxIterations: 8)
+        ) { benchmark, matrix in
             for _ in benchmark.scaledIterations {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let q = try? format.quantize(matrix, rows: quantizeRows, k: quantizeK, threads: 1)

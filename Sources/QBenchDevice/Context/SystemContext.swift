@@ -21,8 +21,10 @@ public struct SystemContext: Sendable, Equatable {
     /// `/proc/meminfo` `MemTotal` in bytes.
     public var memTotalBytes: UInt64?
 
-    public init(microcode: String?, kernel: String, osName: String, frequencyGovernor: String?,
-                transparentHugepages: String?, memTotalBytes: UInt64?) {
+    public init(
+        microcode: String?, kernel: String, osName: String, frequencyGovernor: String?,
+        transparentHugepages: String?, memTotalBytes: UInt64?
+    ) {
         self.microcode = microcode; self.kernel = kernel; self.osName = osName
         self.frequencyGovernor = frequencyGovernor; self.transparentHugepages = transparentHugepages
         self.memTotalBytes = memTotalBytes
@@ -111,7 +113,8 @@ public struct SystemContext: Sendable, Equatable {
     /// `always [madvise] never` -> `madvise`.
     static func parseBracketedChoice(_ text: String) -> String? {
         guard let open = text.firstIndex(of: "["),
-              let close = text[open...].firstIndex(of: "]") else { return nil }
+            let close = text[open...].firstIndex(of: "]")
+        else { return nil }
         let choice = text[text.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
         return choice.isEmpty ? nil : choice
     }

@@ -20,7 +20,9 @@ public struct CPUIDDump: Equatable, Sendable {
         if try InputFile.kind(url.path) == .directory {
             file = url.appendingPathComponent("pu0")
             guard FileManager.default.fileExists(atPath: file.path) else {
-                throw QBError.badInput(path: url.path, message: "folder has no pu0 file; expected hwloc-gather-cpuid output (pu0, pu1, ...)")
+                throw QBError.badInput(
+                    path: url.path,
+                    message: "folder has no pu0 file; expected hwloc-gather-cpuid output (pu0, pu1, ...)")
             }
         }
         // A dump is a few KB; 16 MB leaves room for any real one and stops /dev/zero-like inputs.
@@ -46,7 +48,11 @@ public struct CPUIDDump: Equatable, Sendable {
             if tokens.isEmpty { continue }
             guard let entry = parseEntry(tokens) else {
                 let shown = rawLine.count > 60 ? String(rawLine.prefix(60)) + "..." : String(rawLine)
-                throw QBError.badInput(path: path, message: "line \(lineNumber): expected `MASK EAX EBX ECX EDX => EAX EBX ECX EDX` in hex, got `\(shown.trimmingCharacters(in: .whitespacesAndNewlines))`")
+                throw QBError.badInput(
+                    path: path,
+                    message:
+                        "line \(lineNumber): expected `MASK EAX EBX ECX EDX => EAX EBX ECX EDX` in hex, got `\(shown.trimmingCharacters(in: .whitespacesAndNewlines))`"
+                )
             }
             entries.append(entry)
         }
@@ -55,7 +61,9 @@ public struct CPUIDDump: Equatable, Sendable {
         }
         let dump = CPUIDDump(path: path, entries: entries)
         guard dump.reader(xcr0Override: nil).cpuid(leaf: 0, subleaf: 0) != nil else {
-            throw QBError.badInput(path: path, message: "no CPUID leaf 0 (vendor and highest leaf); not a complete hwloc-gather-cpuid dump")
+            throw QBError.badInput(
+                path: path, message: "no CPUID leaf 0 (vendor and highest leaf); not a complete hwloc-gather-cpuid dump"
+            )
         }
         return dump
     }
@@ -69,9 +77,10 @@ public struct CPUIDDump: Equatable, Sendable {
         }
         // The mask names input registers (bits 0-3); anything else is not hwloc's format.
         guard values[0] & ~0xF == 0 else { return nil }
-        return CPUIDEntry(mask: values[0],
-                          inputs: CPUIDRegisters(eax: values[1], ebx: values[2], ecx: values[3], edx: values[4]),
-                          outputs: CPUIDRegisters(eax: values[5], ebx: values[6], ecx: values[7], edx: values[8]))
+        return CPUIDEntry(
+            mask: values[0],
+            inputs: CPUIDRegisters(eax: values[1], ebx: values[2], ecx: values[3], edx: values[4]),
+            outputs: CPUIDRegisters(eax: values[5], ebx: values[6], ecx: values[7], edx: values[8]))
     }
 
     private static func parseHex32(_ token: Substring) -> UInt32? {
@@ -92,7 +101,8 @@ public struct CPUIDDump: Equatable, Sendable {
         if let value = xcr0Override {
             hw.xcr0Reading = XCR0Reading(value: value, source: .override)
         } else if let maxLeaf = hw.cpuid(leaf: 0, subleaf: 0)?.eax, maxLeaf >= 0xD,
-                  let d0 = hw.cpuid(leaf: 0xD, subleaf: 0) {
+            let d0 = hw.cpuid(leaf: 0xD, subleaf: 0)
+        {
             hw.xcr0Reading = XCR0Reading(value: UInt64(d0.eax) | UInt64(d0.edx) << 32, source: .fixtureLeaf0xD)
         }
         // A dump cannot say whether Linux would grant AMX tile data: assume it does whenever XCR0 enables the

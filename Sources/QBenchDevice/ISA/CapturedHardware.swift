@@ -36,10 +36,12 @@ public struct CapturedHardware: HardwareReader {
     public var sysctlStrings: [String: String]
     public var midr: UInt64?
 
-    public init(arch: ISAArch, os: ISAHostOS = .linux, sourceLabel: String = "fixture",
-                cpuidEntries: [CPUIDEntry] = [], xcr0: XCR0Reading? = nil, amx: AMXPermission = .unavailable,
-                auxv: [UInt: UInt] = [:], sveBytes: Int? = nil, sysctls: [String: Int64] = [:],
-                sysctlStrings: [String: String] = [:], midr: UInt64? = nil) {
+    public init(
+        arch: ISAArch, os: ISAHostOS = .linux, sourceLabel: String = "fixture",
+        cpuidEntries: [CPUIDEntry] = [], xcr0: XCR0Reading? = nil, amx: AMXPermission = .unavailable,
+        auxv: [UInt: UInt] = [:], sveBytes: Int? = nil, sysctls: [String: Int64] = [:],
+        sysctlStrings: [String: String] = [:], midr: UInt64? = nil
+    ) {
         self.arch = arch; self.os = os; self.sourceLabel = sourceLabel; self.cpuidEntries = cpuidEntries
         self.xcr0Reading = xcr0; self.amx = amx; self.auxv = auxv; self.sveBytes = sveBytes
         self.sysctls = sysctls; self.sysctlStrings = sysctlStrings; self.midr = midr

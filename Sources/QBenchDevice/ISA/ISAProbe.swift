@@ -23,9 +23,10 @@ public enum ISAProbe {
         case .x86_64: return probeX86(reader)
         case .aarch64: return probeARM(reader)
         case .other:
-            return ISAReport(arch: .other, source: reader.sourceLabel, vendor: "unknown", model: "unknown",
-                             family: nil, modelNumber: nil, stepping: nil, hypervisor: nil, reported: [],
-                             usable: [], unusable: [], xcr0: nil, sveVectorBits: nil)
+            return ISAReport(
+                arch: .other, source: reader.sourceLabel, vendor: "unknown", model: "unknown",
+                family: nil, modelNumber: nil, stepping: nil, hypervisor: nil, reported: [],
+                usable: [], unusable: [], xcr0: nil, sveVectorBits: nil)
         }
     }
 
@@ -34,8 +35,10 @@ public enum ISAProbe {
         let xcr0 = snapshot.osxsave ? reader.xcr0() : nil
         let reported = X86Decoder.reportedFeatures(snapshot)
         // Only ask when the answer matters: on Linux the request changes the process (it unlocks AMX).
-        let amx: AMXPermission? = X86Decoder.needsAMXPermission(reported: reported, osxsave: snapshot.osxsave,
-                                                                 xcr0: xcr0?.value) ? reader.amxPermission() : nil
+        let amx: AMXPermission? =
+            X86Decoder.needsAMXPermission(
+                reported: reported, osxsave: snapshot.osxsave,
+                xcr0: xcr0?.value) ? reader.amxPermission() : nil
         return X86Decoder.decode(snapshot: snapshot, xcr0: xcr0, amxPermission: amx, sourceLabel: reader.sourceLabel)
     }
 
@@ -49,7 +52,8 @@ public enum ISAProbe {
             let hwcap = UInt64(reader.auxval(ARMLinuxDecoder.atHWCAP) ?? 0)
             let hwcap2 = UInt64(reader.auxval(ARMLinuxDecoder.atHWCAP2) ?? 0)
             features = ARMLinuxDecoder.features(hwcap: hwcap, hwcap2: hwcap2)
-            sveBits = ARMLinuxDecoder.sveVectorBits(features: features, vectorLengthBytes: reader.sveVectorLengthBytes())
+            sveBits = ARMLinuxDecoder.sveVectorBits(
+                features: features, vectorLengthBytes: reader.sveVectorLengthBytes())
             let id = ARMLinuxDecoder.identify(midr: reader.midrEL1())
             (vendor, model, modelNumber, stepping) = (id.vendor, id.model, id.part, id.revision)
         case .darwin:
@@ -61,8 +65,9 @@ public enum ISAProbe {
         case .other:
             break
         }
-        return ISAReport(arch: .aarch64, source: reader.sourceLabel, vendor: vendor, model: model, family: nil,
-                         modelNumber: modelNumber, stepping: stepping, hypervisor: nil, reported: features,
-                         usable: features, unusable: [], xcr0: nil, sveVectorBits: sveBits)
+        return ISAReport(
+            arch: .aarch64, source: reader.sourceLabel, vendor: vendor, model: model, family: nil,
+            modelNumber: modelNumber, stepping: stepping, hypervisor: nil, reported: features,
+            usable: features, unusable: [], xcr0: nil, sveVectorBits: sveBits)
     }
 }

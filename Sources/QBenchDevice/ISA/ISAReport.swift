@@ -20,9 +20,11 @@ public struct ISAReport: Equatable, Sendable {
     public var xcr0: XCR0Reading?
     public var sveVectorBits: Int?
 
-    public init(arch: ISAArch, source: String, vendor: String, model: String, family: Int?, modelNumber: Int?,
-                stepping: Int?, hypervisor: String?, reported: Set<CPUFeature>, usable: Set<CPUFeature>,
-                unusable: [UnusableFeature], xcr0: XCR0Reading?, sveVectorBits: Int?) {
+    public init(
+        arch: ISAArch, source: String, vendor: String, model: String, family: Int?, modelNumber: Int?,
+        stepping: Int?, hypervisor: String?, reported: Set<CPUFeature>, usable: Set<CPUFeature>,
+        unusable: [UnusableFeature], xcr0: XCR0Reading?, sveVectorBits: Int?
+    ) {
         self.arch = arch; self.source = source; self.vendor = vendor; self.model = model; self.family = family
         self.modelNumber = modelNumber; self.stepping = stepping; self.hypervisor = hypervisor
         self.reported = reported; self.usable = usable; self.unusable = unusable; self.xcr0 = xcr0
@@ -43,10 +45,11 @@ public struct ISAReport: Equatable, Sendable {
 
     /// The `cpu` section of the device profile (microcode is not read here).
     public func cpuInfo() -> CPUInfo {
-        CPUInfo(vendor: vendor, model: model, arch: arch.rawValue, family: family, modelNumber: modelNumber,
-                stepping: stepping, microcode: nil, hypervisor: hypervisor, features: features,
-                unusableFeatures: unusable, xcr0: xcr0Hex, xcr0Source: xcr0?.source.rawValue,
-                sveVectorBits: sveVectorBits)
+        CPUInfo(
+            vendor: vendor, model: model, arch: arch.rawValue, family: family, modelNumber: modelNumber,
+            stepping: stepping, microcode: nil, hypervisor: hypervisor, features: features,
+            unusableFeatures: unusable, xcr0: xcr0Hex, xcr0Source: xcr0?.source.rawValue,
+            sveVectorBits: sveVectorBits)
     }
 
 }

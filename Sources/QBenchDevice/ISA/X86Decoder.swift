@@ -99,7 +99,8 @@ public enum X86Decoder {
         switch f {
         case .avx, .avx2, .fma, .f16c, .avx_vnni, .avx_vnni_int8: return .avx
         case .avx512f, .avx512bw, .avx512vl, .avx512dq, .avx512cd, .avx512vbmi, .avx512_vbmi2, .avx512ifma,
-             .avx512er, .avx512pf, .avx512_vnni, .avx512_bf16, .avx512_fp16: return .avx512
+            .avx512er, .avx512pf, .avx512_vnni, .avx512_bf16, .avx512_fp16:
+            return .avx512
         case .amx_tile, .amx_int8, .amx_bf16, .amx_fp16: return .amx
         default: return .none
         }
@@ -178,16 +179,20 @@ public enum X86Decoder {
     ///   - osxsave: CPUID.1:ECX bit 27.
     ///   - xcr0: the OS-enabled state components, nil when unknown.
     ///   - amxPermission: the answer to the Linux AMX permission request, nil when it was not asked.
-    public static func usability(reported: Set<CPUFeature>, osxsave: Bool, xcr0: UInt64?,
-                                 amxPermission: AMXPermission?, xcr0Unknown why: String = "XCR0 could not be read")
-        -> (usable: Set<CPUFeature>, unusable: [UnusableFeature]) {
-        var verdict: [CPUFeature: String?] = [:]   // nil reason = usable
+    public static func usability(
+        reported: Set<CPUFeature>, osxsave: Bool, xcr0: UInt64?,
+        amxPermission: AMXPermission?, xcr0Unknown why: String = "XCR0 could not be read"
+    )
+        -> (usable: Set<CPUFeature>, unusable: [UnusableFeature])
+    {
+        var verdict: [CPUFeature: String?] = [:]  // nil reason = usable
 
         func stateReason(_ f: CPUFeature) -> String? {
             let cls = stateClass(f)
             if cls == .none { return nil }
             guard osxsave else {
-                return "OSXSAVE off (CPUID.1:ECX bit 27 clear): the OS has not enabled XSAVE, so no vector state beyond SSE"
+                return
+                    "OSXSAVE off (CPUID.1:ECX bit 27 clear): the OS has not enabled XSAVE, so no vector state beyond SSE"
             }
             guard let x = xcr0 else { return "\(why), so the OS-enabled state cannot be confirmed" }
             let hex = "0x" + String(x, radix: 16)
@@ -199,11 +204,14 @@ public enum X86Decoder {
                 if x & X86XCR0.avxMask != X86XCR0.avxMask { return "XCR0 lacks AVX state (bits 1-2): \(hex)" }
                 if x & X86XCR0.avx512Mask != X86XCR0.avx512Mask { return "XCR0 lacks AVX-512 state (bits 5-7): \(hex)" }
             case .amx:
-                if x & X86XCR0.amxTileMask != X86XCR0.amxTileMask { return "XCR0 lacks AMX tile state (bits 17-18): \(hex)" }
+                if x & X86XCR0.amxTileMask != X86XCR0.amxTileMask {
+                    return "XCR0 lacks AMX tile state (bits 17-18): \(hex)"
+                }
                 switch amxPermission {
                 case .granted?: return nil
                 case .refused(let errno)?: return "Linux refused AMX tile data permission: errno \(errno)"
-                case .unavailable?: return "this OS has no AMX tile data permission request (Linux arch_prctl ARCH_REQ_XCOMP_PERM)"
+                case .unavailable?:
+                    return "this OS has no AMX tile data permission request (Linux arch_prctl ARCH_REQ_XCOMP_PERM)"
                 case nil: return "AMX tile data permission was not requested"
                 }
             }
@@ -227,28 +235,38 @@ public enum X86Decoder {
         var usable = Set<CPUFeature>()
         var unusable: [UnusableFeature] = []
         for f in reported.sorted() {
-            if let reason = judge(f) { unusable.append(UnusableFeature(name: f, reason: reason)) } else { usable.insert(f) }
+            if let reason = judge(f) {
+                unusable.append(UnusableFeature(name: f, reason: reason))
+            } else {
+                usable.insert(f)
+            }
         }
         return (usable, unusable)
     }
 
     /// The whole x86 report from captured values.
-    public static func decode(snapshot s: X86CPUIDSnapshot, xcr0: XCR0Reading?, amxPermission: AMXPermission?,
-                              sourceLabel: String) -> ISAReport {
+    public static func decode(
+        snapshot s: X86CPUIDSnapshot, xcr0: XCR0Reading?, amxPermission: AMXPermission?,
+        sourceLabel: String
+    ) -> ISAReport {
         let reported = reportedFeatures(s)
         let sig = signature(eax: s.leaf1.eax)
-        let why = sourceLabel == "live" ? "XCR0 could not be read with xgetbv" : "XCR0 unknown (the dump has no CPUID leaf 0xD)"
-        let split = usability(reported: reported, osxsave: s.osxsave, xcr0: xcr0?.value,
-                              amxPermission: amxPermission, xcr0Unknown: why)
+        let why =
+            sourceLabel == "live"
+            ? "XCR0 could not be read with xgetbv" : "XCR0 unknown (the dump has no CPUID leaf 0xD)"
+        let split = usability(
+            reported: reported, osxsave: s.osxsave, xcr0: xcr0?.value,
+            amxPermission: amxPermission, xcr0Unknown: why)
         let brandString = brand(s.brand)
         let hv: String? = s.leaf1.ecx & (1 << 31) != 0 ? hypervisorName(s.hypervisorLeaf) : nil
-        return ISAReport(arch: .x86_64, source: sourceLabel, vendor: vendor(leaf0: s.leaf0),
-                         model: brandString.isEmpty ? "unknown" : brandString,
-                         family: s.leaf0.eax >= 1 ? sig.family : nil,
-                         modelNumber: s.leaf0.eax >= 1 ? sig.model : nil,
-                         stepping: s.leaf0.eax >= 1 ? sig.stepping : nil,
-                         hypervisor: hv, reported: reported, usable: split.usable, unusable: split.unusable,
-                         xcr0: xcr0, sveVectorBits: nil)
+        return ISAReport(
+            arch: .x86_64, source: sourceLabel, vendor: vendor(leaf0: s.leaf0),
+            model: brandString.isEmpty ? "unknown" : brandString,
+            family: s.leaf0.eax >= 1 ? sig.family : nil,
+            modelNumber: s.leaf0.eax >= 1 ? sig.model : nil,
+            stepping: s.leaf0.eax >= 1 ? sig.stepping : nil,
+            hypervisor: hv, reported: reported, usable: split.usable, unusable: split.unusable,
+            xcr0: xcr0, sveVectorBits: nil)
     }
 
     /// Little-endian register bytes as ASCII, stopping at the first NUL.

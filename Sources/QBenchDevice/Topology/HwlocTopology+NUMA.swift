@@ -17,11 +17,13 @@ extension HwlocTopology {
         let osIndexes = nodes.map { Int($0.pointee.os_index) }
         let memory = nodes.map { $0.pointee.attr?.pointee.numanode.local_memory ?? 0 }
         if let matrix = latencyMatrix(for: nodes) {
-            return NUMAInfo(nodes: nodes.count, distances: matrix, memoryBytes: memory, source: "hwloc",
-                            osIndexes: osIndexes)
+            return NUMAInfo(
+                nodes: nodes.count, distances: matrix, memoryBytes: memory, source: "hwloc",
+                osIndexes: osIndexes)
         }
-        return NUMAInfo(nodes: nodes.count, distances: HwlocTopology.assumedDistances(nodes.count),
-                        memoryBytes: memory, source: "hwloc-assumed-distances", osIndexes: osIndexes)
+        return NUMAInfo(
+            nodes: nodes.count, distances: HwlocTopology.assumedDistances(nodes.count),
+            memoryBytes: memory, source: "hwloc-assumed-distances", osIndexes: osIndexes)
     }
 
     static func assumedDistances(_ n: Int) -> [[Int]] {

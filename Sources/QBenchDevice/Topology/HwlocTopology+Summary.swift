@@ -12,9 +12,10 @@ extension HwlocTopology {
         let dies = count(HWLOC_OBJ_DIE)
         let cores = objects(HWLOC_OBJ_CORE)
         let threadsPerCore = cores.map { Int(hwloc_bitmap_weight($0.pointee.cpuset)) }.max() ?? 1
-        return Topology(packages: packages, dies: dies > 0 ? dies : packages, numaNodes: count(HWLOC_OBJ_NUMANODE),
-                        cores: cores.count, pus: count(HWLOC_OBJ_PU), threadsPerCore: max(threadsPerCore, 1),
-                        caches: cacheLevels(), cpuKinds: cpuKinds())
+        return Topology(
+            packages: packages, dies: dies > 0 ? dies : packages, numaNodes: count(HWLOC_OBJ_NUMANODE),
+            cores: cores.count, pus: count(HWLOC_OBJ_PU), threadsPerCore: max(threadsPerCore, 1),
+            caches: cacheLevels(), cpuKinds: cpuKinds())
     }
 
     /// CPU caches aggregated per (level, type). A level whose instances differ (a hybrid part's P-core L2 and
@@ -32,16 +33,18 @@ extension HwlocTopology {
             for obj in objects(t) {
                 guard let attr = obj.pointee.attr else { continue }
                 let cache = attr.pointee.cache
-                let key = Key(level: Int(cache.depth), type: HwlocTopology.cacheTypeName(cache.type),
-                              size: Int(clamping: cache.size), line: Int(cache.linesize),
-                              sharing: count(HWLOC_OBJ_CORE, inside: obj.pointee.cpuset))
+                let key = Key(
+                    level: Int(cache.depth), type: HwlocTopology.cacheTypeName(cache.type),
+                    size: Int(clamping: cache.size), line: Int(cache.linesize),
+                    sharing: count(HWLOC_OBJ_CORE, inside: obj.pointee.cpuset))
                 counts[key, default: 0] += 1
             }
         }
         let typeOrder = ["data": 0, "instruction": 1, "unified": 2]
         return counts.map { key, n in
-            CacheLevel(level: key.level, type: key.type, sizeBytes: key.size, lineBytes: key.line, count: n,
-                       coresSharing: key.sharing)
+            CacheLevel(
+                level: key.level, type: key.type, sizeBytes: key.size, lineBytes: key.line, count: n,
+                coresSharing: key.sharing)
         }.sorted { a, b in
             if a.level != b.level { return a.level < b.level }
             if a.type != b.type { return typeOrder[a.type, default: 3] < typeOrder[b.type, default: 3] }
@@ -72,10 +75,12 @@ extension HwlocTopology {
             var infos: UnsafeMutablePointer<hwloc_info_s>?
             guard hwloc_cpukinds_get_info(handle, i, set, &efficiency, &nrInfos, &infos, 0) == 0 else { continue }
             let pairs = HwlocTopology.infoPairs(infos, Int(nrInfos))
-            kinds.append(CPUKind(efficiency: Int(efficiency),
-                                 infos: Dictionary(pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }),
-                                 cores: count(HWLOC_OBJ_CORE, inside: set),
-                                 pus: HwlocTopology.indexes(of: set)))
+            kinds.append(
+                CPUKind(
+                    efficiency: Int(efficiency),
+                    infos: Dictionary(pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }),
+                    cores: count(HWLOC_OBJ_CORE, inside: set),
+                    pus: HwlocTopology.indexes(of: set)))
         }
         return kinds
     }

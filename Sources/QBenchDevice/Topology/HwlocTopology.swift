@@ -85,7 +85,7 @@ public final class HwlocTopology: @unchecked Sendable {
 
     /// Gives a clear error for the cases hwloc would report only as EINVAL.
     private static func checkReadableFile(_ path: String) throws {
-        try InputFile.requireRegular(path) // a FIFO would block hwloc forever
+        try InputFile.requireRegular(path)  // a FIFO would block hwloc forever
         guard let fh = FileHandle(forReadingAtPath: path) else {
             throw QBError.badInput(path: path, message: "cannot be read (check permissions)")
         }

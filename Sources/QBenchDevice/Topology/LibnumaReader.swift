@@ -24,8 +24,9 @@ public enum LibnumaReader {
             distances = HwlocTopology.assumedDistances(nodes.count)
             source = "libnuma-assumed-distances"
         }
-        return NUMAInfo(nodes: nodes.count, distances: distances, memoryBytes: memory, source: source,
-                        osIndexes: nodes.map { Int($0) })
+        return NUMAInfo(
+            nodes: nodes.count, distances: distances, memoryBytes: memory, source: source,
+            osIndexes: nodes.map { Int($0) })
     }
 }
 #endif

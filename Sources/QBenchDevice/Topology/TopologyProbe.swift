@@ -16,8 +16,10 @@ public struct TopologyProbe: Sendable, Equatable {
     public var cpuVendor: String?
     public var cpuModel: String?
 
-    public init(source: String, topology: Topology, numa: NUMAInfo, totalMemoryBytes: UInt64,
-                architecture: String?, cpuVendor: String?, cpuModel: String?) {
+    public init(
+        source: String, topology: Topology, numa: NUMAInfo, totalMemoryBytes: UInt64,
+        architecture: String?, cpuVendor: String?, cpuModel: String?
+    ) {
         self.source = source; self.topology = topology; self.numa = numa; self.totalMemoryBytes = totalMemoryBytes
         self.architecture = architecture; self.cpuVendor = cpuVendor; self.cpuModel = cpuModel
     }
@@ -57,10 +59,11 @@ public struct TopologyProbe: Sendable, Equatable {
             let t = s.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
             return t.isEmpty ? nil : t
         }
-        return TopologyProbe(source: source, topology: topo.summary(), numa: numa,
-                             totalMemoryBytes: topo.totalMemoryBytes,
-                             architecture: clean(topo.machineInfos["Architecture"]),
-                             cpuVendor: clean(topo.packageInfo("CPUVendor")),
-                             cpuModel: clean(topo.packageInfo("CPUModel")))
+        return TopologyProbe(
+            source: source, topology: topo.summary(), numa: numa,
+            totalMemoryBytes: topo.totalMemoryBytes,
+            architecture: clean(topo.machineInfos["Architecture"]),
+            cpuVendor: clean(topo.packageInfo("CPUVendor")),
+            cpuModel: clean(topo.packageInfo("CPUModel")))
     }
 }

@@ -45,8 +45,10 @@ public struct CalibrationResult: Codable, Sendable, Equatable {
 public enum Calibration {
     /// Calibrates a per-tensor int8 scale for `x` and measures the resulting error.
     /// - Throws: `QBError.other` for an empty tensor, non-finite values or options out of range.
-    public static func calibrate(_ x: UnsafeBufferPointer<Float>, method: CalibrationMethod,
-                                 options: CalibrationOptions = CalibrationOptions()) throws -> CalibrationResult {
+    public static func calibrate(
+        _ x: UnsafeBufferPointer<Float>, method: CalibrationMethod,
+        options: CalibrationOptions = CalibrationOptions()
+    ) throws -> CalibrationResult {
         guard x.count > 0 else { throw QBError.other("calibration: empty tensor") }
         if let bad = WeightFormat.firstNonFinite(x) {
             throw QBError.other("calibration: value \(x[bad]) at index \(bad) is not finite")
@@ -62,7 +64,9 @@ public enum Calibration {
                 throw QBError.other("calibration: percentile \(options.percentile) is not in (0, 100]")
             }
             var mags = x.map { abs($0) }
-            threshold = mags.withUnsafeMutableBufferPointer { Percentile.select($0, fraction: options.percentile / 100) }
+            threshold = mags.withUnsafeMutableBufferPointer {
+                Percentile.select($0, fraction: options.percentile / 100)
+            }
         case .entropy:
             guard options.bins >= options.levels, options.levels >= 2 else {
                 throw QBError.other("calibration: need bins (\(options.bins)) >= levels (\(options.levels)) >= 2")
@@ -80,13 +84,17 @@ public enum Calibration {
     }
 
     /// `calibrate` over an array.
-    public static func calibrate(_ x: [Float], method: CalibrationMethod,
-                                 options: CalibrationOptions = CalibrationOptions()) throws -> CalibrationResult {
+    public static func calibrate(
+        _ x: [Float], method: CalibrationMethod,
+        options: CalibrationOptions = CalibrationOptions()
+    ) throws -> CalibrationResult {
         try x.withUnsafeBufferPointer { try calibrate($0, method: method, options: options) }
     }
 
     /// Symmetric int8 quantize-dequantize with a given step: clamp(round_half_away(x/s), -127, 127) * s.
-    public static func fakeQuantize(_ x: UnsafeBufferPointer<Float>, scale s: Float, into y: UnsafeMutableBufferPointer<Float>) {
+    public static func fakeQuantize(
+        _ x: UnsafeBufferPointer<Float>, scale s: Float, into y: UnsafeMutableBufferPointer<Float>
+    ) {
         precondition(y.count >= x.count, "fakeQuantize: output shorter than input")
         if s == 0 {
             for i in 0..<x.count { y[i] = 0 }
@@ -140,7 +148,7 @@ public enum Calibration {
             let b = Int(min(Double(bins - 1), (Double(abs(v)) / width).rounded(.down)))
             hist[b] += 1
         }
-        var suffix = [Double](repeating: 0, count: bins + 1)   // suffix[i] = sum hist[i...]
+        var suffix = [Double](repeating: 0, count: bins + 1)  // suffix[i] = sum hist[i...]
         for i in stride(from: bins - 1, through: 0, by: -1) { suffix[i] = suffix[i + 1] + hist[i] }
         var bestI = bins, bestKL = Double.infinity
         var p = [Double](repeating: 0, count: bins), q = [Double](repeating: 0, count: bins)

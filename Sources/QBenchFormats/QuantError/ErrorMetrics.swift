@@ -35,8 +35,10 @@ public struct ErrorMetrics: Codable, Sendable, Equatable {
     /// Elements where either input was NaN or infinite.
     public var nonFinite: Int
 
-    public init(sqnrDb: Double, nmse: Double, cosine: Double, maxAbsErr: Double, maxRelErr: Double, rmse: Double,
-                p50AbsErr: Double, p95AbsErr: Double, count: Int, nonFinite: Int = 0) {
+    public init(
+        sqnrDb: Double, nmse: Double, cosine: Double, maxAbsErr: Double, maxRelErr: Double, rmse: Double,
+        p50AbsErr: Double, p95AbsErr: Double, count: Int, nonFinite: Int = 0
+    ) {
         self.sqnrDb = sqnrDb; self.nmse = nmse; self.cosine = cosine; self.maxAbsErr = maxAbsErr
         self.maxRelErr = maxRelErr; self.rmse = rmse; self.p50AbsErr = p50AbsErr; self.p95AbsErr = p95AbsErr
         self.count = count; self.nonFinite = nonFinite
@@ -44,7 +46,9 @@ public struct ErrorMetrics: Codable, Sendable, Equatable {
 
     /// Compares two equally long float buffers.
     /// - Throws: `QBError.other` when the lengths differ or the buffers are empty.
-    public static func compute(original x: UnsafeBufferPointer<Float>, reconstructed y: UnsafeBufferPointer<Float>) throws -> ErrorMetrics {
+    public static func compute(
+        original x: UnsafeBufferPointer<Float>, reconstructed y: UnsafeBufferPointer<Float>
+    ) throws -> ErrorMetrics {
         guard x.count == y.count else {
             throw QBError.other("error metrics: original has \(x.count) values, reconstruction \(y.count)")
         }
@@ -69,8 +73,9 @@ public struct ErrorMetrics: Codable, Sendable, Equatable {
             }
         }
         if bad > 0 {
-            return ErrorMetrics(sqnrDb: .nan, nmse: .nan, cosine: .nan, maxAbsErr: .nan, maxRelErr: .nan, rmse: .nan,
-                                p50AbsErr: .nan, p95AbsErr: .nan, count: n, nonFinite: bad)
+            return ErrorMetrics(
+                sqnrDb: .nan, nmse: .nan, cosine: .nan, maxAbsErr: .nan, maxRelErr: .nan, rmse: .nan,
+                p50AbsErr: .nan, p95AbsErr: .nan, count: n, nonFinite: bad)
         }
         let sqnr: Double, nmse: Double
         if se2 == 0 {
@@ -91,8 +96,9 @@ public struct ErrorMetrics: Codable, Sendable, Equatable {
         let (p50, p95) = absErr.withUnsafeMutableBufferPointer { ae in
             (Percentile.select(ae, fraction: 0.50), Percentile.select(ae, fraction: 0.95))
         }
-        return ErrorMetrics(sqnrDb: sqnr, nmse: nmse, cosine: cosine, maxAbsErr: maxAbs, maxRelErr: maxRel,
-                            rmse: (se2 / Double(n)).squareRoot(), p50AbsErr: p50, p95AbsErr: p95, count: n)
+        return ErrorMetrics(
+            sqnrDb: sqnr, nmse: nmse, cosine: cosine, maxAbsErr: maxAbs, maxRelErr: maxRel,
+            rmse: (se2 / Double(n)).squareRoot(), p50AbsErr: p50, p95AbsErr: p95, count: n)
     }
 
     /// `compute` over arrays.

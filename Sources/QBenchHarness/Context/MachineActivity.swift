@@ -49,8 +49,9 @@ public struct CPUTimes: Sendable, Equatable {
                 guard v.count >= 4, !v.prefix(8).contains(where: { $0 == nil }) else { return nil }
                 let n = v.prefix(8).map { $0! } + Array(repeating: 0, count: max(0, 8 - v.count))
                 // user nice system idle iowait irq softirq steal (guest, guest_nice are inside user, nice)
-                times = CPUTimes(busy: n[0] &+ n[1] &+ n[2] &+ n[5] &+ n[6], idle: n[3] &+ n[4], steal: n[7],
-                                 cpuIndices: [])
+                times = CPUTimes(
+                    busy: n[0] &+ n[1] &+ n[2] &+ n[5] &+ n[6], idle: n[3] &+ n[4], steal: n[7],
+                    cpuIndices: [])
             } else if let i = Int(name.dropFirst(3)) {
                 cpus.append(i)
             }
@@ -91,17 +92,21 @@ public struct MachineActivity: Codable, Sendable, Equatable {
 
     /// The activity between two readings of /proc/stat and /proc/self/stat (pure).
     /// - Returns: nil when no tick passed or a counter went backwards.
-    public static func between(before: CPUTimes, ownBefore: UInt64, after: CPUTimes, ownAfter: UInt64,
-                               windowNs: UInt64) -> MachineActivity? {
+    public static func between(
+        before: CPUTimes, ownBefore: UInt64, after: CPUTimes, ownAfter: UInt64,
+        windowNs: UInt64
+    ) -> MachineActivity? {
         guard after.busy >= before.busy, after.idle >= before.idle, after.steal >= before.steal,
-              ownAfter >= ownBefore, after.total > before.total else { return nil }
+            ownAfter >= ownBefore, after.total > before.total
+        else { return nil }
         let cpus = max(1, after.cpuIndices.count)
         let ticks = Double(after.total - before.total)
         let cores = { (t: UInt64) in Double(t) / ticks * Double(cpus) }
         let busy = after.busy - before.busy, own = ownAfter - ownBefore
-        return MachineActivity(otherCores: cores(busy > own ? busy - own : 0), ownCores: cores(own),
-                               stealCores: cores(after.steal - before.steal), cpus: cpus,
-                               windowMs: Double(windowNs) / 1e6)
+        return MachineActivity(
+            otherCores: cores(busy > own ? busy - own : 0), ownCores: cores(own),
+            stealCores: cores(after.steal - before.steal), cpus: cpus,
+            windowMs: Double(windowNs) / 1e6)
     }
 }
 
@@ -123,8 +128,9 @@ public struct CPUFrequency: Codable, Sendable, Equatable {
     public static func summary(source: String, mhz: [Double]) -> CPUFrequency? {
         let v = mhz.filter { $0.isFinite && $0 > 0 }
         guard let lo = v.min(), let hi = v.max() else { return nil }
-        return CPUFrequency(source: source, cpus: v.count, minMhz: lo, meanMhz: v.reduce(0, +) / Double(v.count),
-                            maxMhz: hi)
+        return CPUFrequency(
+            source: source, cpus: v.count, minMhz: lo, meanMhz: v.reduce(0, +) / Double(v.count),
+            maxMhz: hi)
     }
 
     /// The `cpu MHz` values of a /proc/cpuinfo text (pure); empty on architectures that print none (ARM).
@@ -144,7 +150,8 @@ public struct CPUFrequency: Codable, Sendable, Equatable {
                 .flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
         if !sysfs.isEmpty, !sysfs.contains(where: { $0 == nil }),
-           let f = summary(source: "scaling_cur_freq", mhz: sysfs.map { $0! / 1000 }) {
+            let f = summary(source: "scaling_cur_freq", mhz: sysfs.map { $0! / 1000 })
+        {
             return f
         }
         return read("/proc/cpuinfo").flatMap { summary(source: "cpuinfo", mhz: parseCPUInfo($0)) }
@@ -174,9 +181,11 @@ public struct MachineActivityProbe: Sendable {
     /// 250 ms: 25 ticks per CPU at the usual USER_HZ of 100, so one tick is 0.04 of a core.
     public static let defaultWindowNs: UInt64 = 250_000_000
 
-    public init(read: @escaping ProcFileReader = ProcFiles.live, clock: any BenchClock = MonotonicClock(),
-                sleep: @escaping @Sendable (UInt64) -> Void = { ns in usleep(UInt32(min(ns / 1000, 10_000_000))) },
-                windowNs: UInt64 = MachineActivityProbe.defaultWindowNs) {
+    public init(
+        read: @escaping ProcFileReader = ProcFiles.live, clock: any BenchClock = MonotonicClock(),
+        sleep: @escaping @Sendable (UInt64) -> Void = { ns in usleep(UInt32(min(ns / 1000, 10_000_000))) },
+        windowNs: UInt64 = MachineActivityProbe.defaultWindowNs
+    ) {
         self.read = read; self.clock = clock; self.sleep = sleep; self.windowNs = windowNs
     }
 
@@ -190,8 +199,9 @@ public struct MachineActivityProbe: Sendable {
         let elapsed = clock.nowNs() &- t0
         var activity: MachineActivity?
         if let before, let ownBefore, let after, let ownAfter {
-            activity = MachineActivity.between(before: before, ownBefore: ownBefore, after: after, ownAfter: ownAfter,
-                                               windowNs: elapsed)
+            activity = MachineActivity.between(
+                before: before, ownBefore: ownBefore, after: after, ownAfter: ownAfter,
+                windowNs: elapsed)
         }
         let cpus = after?.cpuIndices ?? before?.cpuIndices ?? []
         return MachineSnapshot(activity: activity, frequency: CPUFrequency.read(read, cpus: cpus))

@@ -16,8 +16,11 @@ public struct BatteryMeter: EnergyMeter {
 
     static let base = "class/power_supply"
 
-    public static func discover(_ sysfs: any SysfsReader, clock: any BenchClock = MonotonicClock())
-        -> Result<BatteryMeter, EnergyUnavailable> {
+    public static func discover(
+        _ sysfs: any SysfsReader, clock: any BenchClock = MonotonicClock()
+    )
+        -> Result<BatteryMeter, EnergyUnavailable>
+    {
         func fail(_ r: String) -> Result<BatteryMeter, EnergyUnavailable> { .failure(EnergyUnavailable(.battery, r)) }
         guard let supplies = sysfs.list(base) else { return fail("\(sysfs.display(base)) does not exist") }
         let batteries = supplies.filter { $0.hasPrefix("BAT") }
@@ -33,7 +36,9 @@ public struct BatteryMeter: EnergyMeter {
             if (try? sysfs.readUInt64("\(dir)/power_now")) != nil {
                 return .success(BatteryMeter(sysfs: sysfs, battery: bat, usesCurrentTimesVoltage: false, clock: clock))
             }
-            if (try? sysfs.readUInt64("\(dir)/current_now")) != nil, (try? sysfs.readUInt64("\(dir)/voltage_now")) != nil {
+            if (try? sysfs.readUInt64("\(dir)/current_now")) != nil,
+                (try? sysfs.readUInt64("\(dir)/voltage_now")) != nil
+            {
                 return .success(BatteryMeter(sysfs: sysfs, battery: bat, usesCurrentTimesVoltage: true, clock: clock))
             }
             reasons.append("\(bat) has neither power_now nor current_now and voltage_now")

@@ -37,8 +37,9 @@ extension EnergyMeter {
 
     /// The measurement between two readings covering `calls` invocations of the code under test.
     public func measurement(from a: EnergyReading, to b: EnergyReading, calls: Int) -> EnergyMeasurement {
-        EnergyMeasurement(source: source, joules: joules(from: a, to: b),
-                          seconds: Double(b.wallNs &- a.wallNs) / 1e9, calls: max(calls, 1))
+        EnergyMeasurement(
+            source: source, joules: joules(from: a, to: b),
+            seconds: Double(b.wallNs &- a.wallNs) / 1e9, calls: max(calls, 1))
     }
 }
 
@@ -75,9 +76,10 @@ public struct ResultEnergy: Codable, Sendable, Equatable {
     /// Per-call figures from a measurement over many calls (pure).
     public static func make(_ m: EnergyMeasurement, bytesPerCall: Double, opsPerCall: Double) -> ResultEnergy {
         let perCall = m.joules / Double(max(m.calls, 1))
-        return ResultEnergy(source: m.source, joules: perCall, watts: m.watts,
-                            joulesPerGb: bytesPerCall > 0 ? perCall / (bytesPerCall / 1e9) : nil,
-                            joulesPerGop: opsPerCall > 0 ? perCall / (opsPerCall / 1e9) : nil)
+        return ResultEnergy(
+            source: m.source, joules: perCall, watts: m.watts,
+            joulesPerGb: bytesPerCall > 0 ? perCall / (bytesPerCall / 1e9) : nil,
+            joulesPerGop: opsPerCall > 0 ? perCall / (opsPerCall / 1e9) : nil)
     }
 }
 

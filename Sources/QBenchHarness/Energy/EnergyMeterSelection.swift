@@ -22,10 +22,12 @@ public struct EnergyEnvironment: Sendable {
     /// Sleeps for the given nanoseconds (the perf probe waits to see counters advance).
     public var wait: @Sendable (UInt64) -> Void
 
-    public init(sysfs: any SysfsReader, isDarwin: Bool, fileExists: @escaping @Sendable (String) -> Bool,
-                cpuModel: String, cores: Int, tdpOverrideWatts: Double? = nil, perf: (any PerfEventOpening)?,
-                clock: any BenchClock = MonotonicClock(), cpuTimeNs: @escaping @Sendable () -> UInt64 = processCPUTimeNs,
-                wait: @escaping @Sendable (UInt64) -> Void = { _ in }) {
+    public init(
+        sysfs: any SysfsReader, isDarwin: Bool, fileExists: @escaping @Sendable (String) -> Bool,
+        cpuModel: String, cores: Int, tdpOverrideWatts: Double? = nil, perf: (any PerfEventOpening)?,
+        clock: any BenchClock = MonotonicClock(), cpuTimeNs: @escaping @Sendable () -> UInt64 = processCPUTimeNs,
+        wait: @escaping @Sendable (UInt64) -> Void = { _ in }
+    ) {
         self.sysfs = sysfs; self.isDarwin = isDarwin; self.fileExists = fileExists; self.cpuModel = cpuModel
         self.cores = cores; self.tdpOverrideWatts = tdpOverrideWatts; self.perf = perf; self.clock = clock
         self.cpuTimeNs = cpuTimeNs; self.wait = wait
@@ -95,7 +97,9 @@ public enum EnergyMeters {
     }
 
     /// One source, on its own.
-    public static func attempt(_ source: EnergySource, _ env: EnergyEnvironment) -> Result<any EnergyMeter, EnergyUnavailable> {
+    public static func attempt(
+        _ source: EnergySource, _ env: EnergyEnvironment
+    ) -> Result<any EnergyMeter, EnergyUnavailable> {
         switch source {
         case .rapl: return RAPLMeter.discover(env.sysfs, clock: env.clock).map { $0 }
         case .perf:
@@ -103,7 +107,11 @@ public enum EnergyMeters {
             case .failure(let e): return .failure(e)
             case .success(let pmu):
                 guard let perf = env.perf else {
-                    return .failure(EnergyUnavailable(.perf, "power PMU present (\(pmu.events.map(\.name).joined(separator: ", "))) but perf_event_open is not available on this platform"))
+                    return .failure(
+                        EnergyUnavailable(
+                            .perf,
+                            "power PMU present (\(pmu.events.map(\.name).joined(separator: ", "))) but perf_event_open is not available on this platform"
+                        ))
                 }
                 return PerfPowerMeter.open(pmu: pmu, perf: perf, clock: env.clock, wait: env.wait).map { $0 }
             }
@@ -119,11 +127,15 @@ public enum EnergyMeters {
         guard env.isDarwin else { return EnergyUnavailable(.powermetrics, "not macOS") }
         let path = "/usr/bin/powermetrics"
         guard env.fileExists(path) else { return EnergyUnavailable(.powermetrics, "\(path) not found") }
-        return EnergyUnavailable(.powermetrics, "\(path) found but not used: it needs root and samples as a separate process, which qbench does not drive yet")
+        return EnergyUnavailable(
+            .powermetrics,
+            "\(path) found but not used: it needs root and samples as a separate process, which qbench does not drive yet"
+        )
     }
 
     static func modeled(_ env: EnergyEnvironment) -> ModeledEnergyMeter {
-        ModeledEnergyMeter.make(cpuModel: env.cpuModel, cores: env.cores, tdpOverrideWatts: env.tdpOverrideWatts,
-                                cpuTimeNs: env.cpuTimeNs, clock: env.clock)
+        ModeledEnergyMeter.make(
+            cpuModel: env.cpuModel, cores: env.cores, tdpOverrideWatts: env.tdpOverrideWatts,
+            cpuTimeNs: env.cpuTimeNs, clock: env.clock)
     }
 }

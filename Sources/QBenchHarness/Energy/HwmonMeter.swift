@@ -22,8 +22,11 @@ public struct HwmonMeter: EnergyMeter {
     static let base = "class/hwmon"
     static let gpuDrivers: Set<String> = ["amdgpu", "radeon", "nouveau", "i915", "xe"]
 
-    public static func discover(_ sysfs: any SysfsReader, clock: any BenchClock = MonotonicClock())
-        -> Result<HwmonMeter, EnergyUnavailable> {
+    public static func discover(
+        _ sysfs: any SysfsReader, clock: any BenchClock = MonotonicClock()
+    )
+        -> Result<HwmonMeter, EnergyUnavailable>
+    {
         func fail(_ r: String) -> Result<HwmonMeter, EnergyUnavailable> { .failure(EnergyUnavailable(.hwmon, r)) }
         guard let devices = sysfs.list(base) else { return fail("\(sysfs.display(base)) does not exist") }
         var denied: String?
@@ -38,7 +41,7 @@ public struct HwmonMeter: EnergyMeter {
             for (kind, list) in [(Kind.energy, energy), (Kind.power, power)] where !list.isEmpty {
                 // When labels separate sockets from cores (amd_energy), sockets alone already contain the cores.
                 let labelled = list.map { f -> (String, String) in
-                    let stem = f.split(separator: "_").first.map(String.init) ?? f   // "energy1_input" -> "energy1"
+                    let stem = f.split(separator: "_").first.map(String.init) ?? f  // "energy1_input" -> "energy1"
                     let label = (try? sysfs.read("\(dir)/\(stem)_label")) ?? ""
                     return (f, label.lowercased())
                 }
@@ -46,12 +49,17 @@ public struct HwmonMeter: EnergyMeter {
                 var chosen = sockets.isEmpty ? list : sockets
                 // powerN_average and powerN_input of the same sensor are one reading, not two.
                 if kind == .power {
-                    let inputs = Set(chosen.filter { $0.hasSuffix("_input") }.map { $0.replacingSuffix("_input", with: "") })
-                    chosen = chosen.filter { !($0.hasSuffix("_average") && inputs.contains($0.replacingSuffix("_average", with: ""))) }
+                    let inputs = Set(
+                        chosen.filter { $0.hasSuffix("_input") }.map { $0.replacingSuffix("_input", with: "") })
+                    chosen = chosen.filter {
+                        !($0.hasSuffix("_average") && inputs.contains($0.replacingSuffix("_average", with: "")))
+                    }
                 }
                 var readable: [String] = []
                 for f in chosen {
-                    do { _ = try sysfs.readUInt64("\(dir)/\(f)"); readable.append(f) } catch SysfsError.permissionDenied(let p) {
+                    do {
+                        _ = try sysfs.readUInt64("\(dir)/\(f)"); readable.append(f)
+                    } catch SysfsError.permissionDenied(let p) {
                         denied = p
                     } catch {}
                 }
@@ -61,15 +69,21 @@ public struct HwmonMeter: EnergyMeter {
         // Energy counters integrate in hardware; prefer them over sampled power.
         let pick = candidates.first { $0.kind == .energy } ?? candidates.first
         guard let c = pick else {
-            if let d = denied { return fail("\(d): permission denied (hwmon energy is root-only on kernels with the 2020 RAPL restriction)") }
-            return fail("no hwmon device with energy*_input or power*_input (devices: \(devices.joined(separator: ", ")))")
+            if let d = denied {
+                return fail(
+                    "\(d): permission denied (hwmon energy is root-only on kernels with the 2020 RAPL restriction)")
+            }
+            return fail(
+                "no hwmon device with energy*_input or power*_input (devices: \(devices.joined(separator: ", ")))")
         }
-        return .success(HwmonMeter(sysfs: sysfs, device: c.dev, deviceName: c.name, kind: c.kind, inputs: c.inputs, clock: clock))
+        return .success(
+            HwmonMeter(sysfs: sysfs, device: c.dev, deviceName: c.name, kind: c.kind, inputs: c.inputs, clock: clock))
     }
 
     public func read() throws -> EnergyReading {
         let now = clock.nowNs()
-        return EnergyReading(wallNs: now, values: try inputs.map { Double(try sysfs.readUInt64("\(HwmonMeter.base)/\(device)/\($0)")) })
+        return EnergyReading(
+            wallNs: now, values: try inputs.map { Double(try sysfs.readUInt64("\(HwmonMeter.base)/\(device)/\($0)")) })
     }
 
     public func joules(from start: EnergyReading, to end: EnergyReading) -> Double {

@@ -69,30 +69,40 @@ public struct ModeledEnergyMeter: EnergyMeter {
     public let cpuTimeNs: @Sendable () -> UInt64
     public let clock: any BenchClock
     public var source: EnergySource { .modeled }
-    public var detail: String { "modeled: process CPU time x \(String(format2: wattsPerThread)) W per thread (\(basis))" }
+    public var detail: String {
+        "modeled: process CPU time x \(String(format2: wattsPerThread)) W per thread (\(basis))"
+    }
 
-    public init(wattsPerThread: Double, basis: String, cpuTimeNs: @escaping @Sendable () -> UInt64 = processCPUTimeNs,
-                clock: any BenchClock = MonotonicClock()) {
+    public init(
+        wattsPerThread: Double, basis: String, cpuTimeNs: @escaping @Sendable () -> UInt64 = processCPUTimeNs,
+        clock: any BenchClock = MonotonicClock()
+    ) {
         self.wattsPerThread = wattsPerThread; self.basis = basis; self.cpuTimeNs = cpuTimeNs; self.clock = clock
     }
 
     /// Picks the watts per thread: `--tdp` over `cores`, else the TDP table, else 4 W.
-    public static func make(cpuModel: String, cores: Int, tdpOverrideWatts: Double?,
-                            cpuTimeNs: @escaping @Sendable () -> UInt64 = processCPUTimeNs,
-                            clock: any BenchClock = MonotonicClock()) -> ModeledEnergyMeter {
+    public static func make(
+        cpuModel: String, cores: Int, tdpOverrideWatts: Double?,
+        cpuTimeNs: @escaping @Sendable () -> UInt64 = processCPUTimeNs,
+        clock: any BenchClock = MonotonicClock()
+    ) -> ModeledEnergyMeter {
         if let tdp = tdpOverrideWatts, tdp > 0, tdp.isFinite {
             let c = max(cores, 1)
-            return ModeledEnergyMeter(wattsPerThread: tdp / Double(c),
-                                      basis: "--tdp \(String(format2: tdp)) W / \(c) cores", cpuTimeNs: cpuTimeNs, clock: clock)
+            return ModeledEnergyMeter(
+                wattsPerThread: tdp / Double(c),
+                basis: "--tdp \(String(format2: tdp)) W / \(c) cores", cpuTimeNs: cpuTimeNs, clock: clock)
         }
         if let e = TDPTable.lookup(cpuModel: cpuModel) {
-            return ModeledEnergyMeter(wattsPerThread: e.wattsPerCore,
-                                      basis: "TDP table: \(e.label) \(Int(e.watts)) W / \(e.cores) cores (approximate)",
-                                      cpuTimeNs: cpuTimeNs, clock: clock)
+            return ModeledEnergyMeter(
+                wattsPerThread: e.wattsPerCore,
+                basis: "TDP table: \(e.label) \(Int(e.watts)) W / \(e.cores) cores (approximate)",
+                cpuTimeNs: cpuTimeNs, clock: clock)
         }
-        return ModeledEnergyMeter(wattsPerThread: TDPTable.defaultWattsPerThread,
-                                  basis: "CPU \"\(cpuModel)\" not in the TDP table: default \(Int(TDPTable.defaultWattsPerThread)) W per thread (approximate)",
-                                  cpuTimeNs: cpuTimeNs, clock: clock)
+        return ModeledEnergyMeter(
+            wattsPerThread: TDPTable.defaultWattsPerThread,
+            basis:
+                "CPU \"\(cpuModel)\" not in the TDP table: default \(Int(TDPTable.defaultWattsPerThread)) W per thread (approximate)",
+            cpuTimeNs: cpuTimeNs, clock: clock)
     }
 
     public func read() throws -> EnergyReading {

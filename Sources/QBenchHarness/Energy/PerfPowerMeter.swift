@@ -32,7 +32,9 @@ public struct PerfPowerPMU: Sendable, Equatable {
         }
         var events: [PerfPowerEvent] = []
         for f in files where f.hasPrefix("energy-") && !f.contains(".") {
-            guard let spec = try? sysfs.read("\(base)/events/\(f)"), let config = parseEventConfig(spec) else { continue }
+            guard let spec = try? sysfs.read("\(base)/events/\(f)"), let config = parseEventConfig(spec) else {
+                continue
+            }
             let scale = (try? sysfs.read("\(base)/events/\(f).scale")).flatMap { Double($0) } ?? 1
             let unit = (try? sysfs.read("\(base)/events/\(f).unit")) ?? "?"
             events.append(PerfPowerEvent(name: f, config: config, scale: scale, unit: unit))
@@ -61,7 +63,9 @@ public struct PerfPowerPMU: Sendable, Equatable {
             if let lo = Int32(bounds[0].trimmingCharacters()) {
                 if bounds.count == 2, let hi = Int32(bounds[1].trimmingCharacters()), hi >= lo {
                     out += Array(lo...min(hi, lo + 1023))
-                } else { out.append(lo) }
+                } else {
+                    out.append(lo)
+                }
             }
         }
         return out
@@ -111,12 +115,19 @@ public final class PerfPowerMeter: EnergyMeter, @unchecked Sendable {
 
     /// Opens the PMU's energy events and checks that they count: the counters are read twice `probeNs`
     /// apart and must advance (virtual machines may expose the PMU with counters stuck at zero).
-    public static func open(pmu: PerfPowerPMU, perf: any PerfEventOpening, clock: any BenchClock = MonotonicClock(),
-                            probeNs: UInt64 = 50_000_000, wait: (UInt64) -> Void)
-        -> Result<PerfPowerMeter, EnergyUnavailable> {
+    public static func open(
+        pmu: PerfPowerPMU, perf: any PerfEventOpening, clock: any BenchClock = MonotonicClock(),
+        probeNs: UInt64 = 50_000_000, wait: (UInt64) -> Void
+    )
+        -> Result<PerfPowerMeter, EnergyUnavailable>
+    {
         let events = pmu.eventsToSum
         guard !events.isEmpty else {
-            return .failure(EnergyUnavailable(.perf, "power PMU has no energy-pkg or energy-psys event (has \(pmu.events.map(\.name).joined(separator: ", ")))"))
+            return .failure(
+                EnergyUnavailable(
+                    .perf,
+                    "power PMU has no energy-pkg or energy-psys event (has \(pmu.events.map(\.name).joined(separator: ", ")))"
+                ))
         }
         var opened: [(PerfPowerEvent, Int32)] = []
         for e in events {
@@ -133,7 +144,11 @@ public final class PerfPowerMeter: EnergyMeter, @unchecked Sendable {
             wait(probeNs)
             let b = try meter.read()
             guard meter.joules(from: a, to: b) > 0 else {
-                return .failure(EnergyUnavailable(.perf, "power/\(events.map(\.name).joined(separator: ","))/ opened but did not advance in \(probeNs / 1_000_000) ms (a virtualised PMU that reads zero)"))
+                return .failure(
+                    EnergyUnavailable(
+                        .perf,
+                        "power/\(events.map(\.name).joined(separator: ","))/ opened but did not advance in \(probeNs / 1_000_000) ms (a virtualised PMU that reads zero)"
+                    ))
             }
         } catch {
             return .failure(EnergyUnavailable(.perf, "reading power PMU counters: \(error)"))

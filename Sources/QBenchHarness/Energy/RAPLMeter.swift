@@ -28,11 +28,16 @@ public struct RAPLMeter: EnergyMeter {
 
     /// Finds the zones to sum and checks that their counters are readable.
     /// - Returns: the meter, or the reason RAPL cannot be used here.
-    public static func discover(_ sysfs: any SysfsReader, clock: any BenchClock = MonotonicClock())
-        -> Result<RAPLMeter, EnergyUnavailable> {
+    public static func discover(
+        _ sysfs: any SysfsReader, clock: any BenchClock = MonotonicClock()
+    )
+        -> Result<RAPLMeter, EnergyUnavailable>
+    {
         func fail(_ r: String) -> Result<RAPLMeter, EnergyUnavailable> { .failure(EnergyUnavailable(.rapl, r)) }
         guard let entries = sysfs.list(base) else {
-            return fail("\(sysfs.display(base)) does not exist (no powercap driver: a VM, a container, or a kernel without intel_rapl)")
+            return fail(
+                "\(sysfs.display(base)) does not exist (no powercap driver: a VM, a container, or a kernel without intel_rapl)"
+            )
         }
         let zones = entries.filter(isRAPLZone)
         guard !zones.isEmpty else {
@@ -46,7 +51,8 @@ public struct RAPLMeter: EnergyMeter {
         var chosen = named.filter { $0.name.hasPrefix("package") && $0.zone.split(separator: ":").count == 2 }
         if chosen.isEmpty { chosen = named.filter { $0.name == "psys" } }
         guard !chosen.isEmpty else {
-            return fail("no package or psys zone among \(named.map { "\($0.zone) \($0.name)" }.joined(separator: ", "))")
+            return fail(
+                "no package or psys zone among \(named.map { "\($0.zone) \($0.name)" }.joined(separator: ", "))")
         }
         // DRAM is a sibling of the package in the hardware but a sub-zone in sysfs; it is not part of package energy.
         if chosen.first?.name != "psys" { chosen += named.filter { $0.name == "dram" } }
@@ -59,7 +65,9 @@ public struct RAPLMeter: EnergyMeter {
                 _ = try sysfs.readUInt64("\(dir)/energy_uj")
                 domains.append(RAPLDomain(zone: c.zone, name: c.name, maxEnergyRangeUj: range))
             } catch SysfsError.permissionDenied(let path) {
-                return fail("\(path) is readable by root only (restricted since the 2020 PLATYPUS fix, CVE-2020-8694); run as root or grant read access to energy_uj")
+                return fail(
+                    "\(path) is readable by root only (restricted since the 2020 PLATYPUS fix, CVE-2020-8694); run as root or grant read access to energy_uj"
+                )
             } catch {
                 return fail("\(error)")
             }
@@ -69,7 +77,9 @@ public struct RAPLMeter: EnergyMeter {
 
     static func isRAPLZone(_ name: String) -> Bool {
         let parts = name.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2 || parts.count == 3, parts[0] == "intel-rapl" || parts[0] == "amd-rapl" else { return false }
+        guard parts.count == 2 || parts.count == 3, parts[0] == "intel-rapl" || parts[0] == "amd-rapl" else {
+            return false
+        }
         return parts.dropFirst().allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
     }
 

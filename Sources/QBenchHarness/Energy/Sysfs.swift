@@ -42,7 +42,9 @@ extension SysfsReader {
     /// An unsigned decimal integer file (energy_uj, power_now, ...).
     public func readUInt64(_ path: String) throws -> UInt64 {
         let text = try read(path)
-        guard let v = UInt64(text) else { throw SysfsError.notANumber(path: display(path), text: String(text.prefix(40))) }
+        guard let v = UInt64(text) else {
+            throw SysfsError.notANumber(path: display(path), text: String(text.prefix(40)))
+        }
         return v
     }
 

@@ -27,8 +27,10 @@ public struct ClockResolution: Codable, Sendable, Equatable {
     ///
     /// A clock that never changes within `spinLimit` reads is reported with resolution `UInt64.max`
     /// so every sample is then flagged as under the resolution rather than silently trusted.
-    public static func measure(_ clock: any BenchClock = MonotonicClock(), trials: Int = 200,
-                               spinLimit: Int = 1_000_000) -> ClockResolution {
+    public static func measure(
+        _ clock: any BenchClock = MonotonicClock(), trials: Int = 200,
+        spinLimit: Int = 1_000_000
+    ) -> ClockResolution {
         var best = UInt64.max
         var overheads: [UInt64] = []
         overheads.reserveCapacity(trials)

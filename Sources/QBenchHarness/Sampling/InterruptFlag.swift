@@ -43,7 +43,8 @@ public final class InterruptFlag: @unchecked Sendable {
     public func check(what: String) throws {
         guard let sig = signal else { return }
         let name = sig == SIGINT ? "SIGINT (Ctrl-C)" : sig == SIGTERM ? "SIGTERM" : "signal \(sig)"
-        throw QBError.interrupted(signal: sig, message: "interrupted by \(name) before \(what) finished; nothing written")
+        throw QBError.interrupted(
+            signal: sig, message: "interrupted by \(name) before \(what) finished; nothing written")
     }
     public func reset() { cell.pointee = 0 }
 

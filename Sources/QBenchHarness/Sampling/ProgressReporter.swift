@@ -47,8 +47,11 @@ public final class ProgressReporter: @unchecked Sendable {
     public var isEnabled: Bool { style != .silent }
 
     /// The style `mode` means for a stderr that is (or is not) a terminal.
-    public static func style(for mode: ProgressMode, stderrIsTerminal: Bool = ProgressReporter.stderrIsTerminal)
-        -> Style {
+    public static func style(
+        for mode: ProgressMode, stderrIsTerminal: Bool = ProgressReporter.stderrIsTerminal
+    )
+        -> Style
+    {
         switch mode {
         case .auto: return stderrIsTerminal ? .terminal : .plain(intervalNs: plainIntervalNs)
         case .plain: return .plain(intervalNs: plainIntervalNs)
@@ -59,8 +62,10 @@ public final class ProgressReporter: @unchecked Sendable {
     /// - Parameters:
     ///   - style: defaults to what `--progress auto` gives for this process's stderr.
     ///   - write: where text goes (stderr by default; tests capture it).
-    public init(style: Style = ProgressReporter.style(for: .auto), clock: any BenchClock = MonotonicClock(),
-                write: @escaping (String) -> Void = ProgressReporter.writeStderr) {
+    public init(
+        style: Style = ProgressReporter.style(for: .auto), clock: any BenchClock = MonotonicClock(),
+        write: @escaping (String) -> Void = ProgressReporter.writeStderr
+    ) {
         self.style = style; self.clock = clock; self.write = write
     }
 
@@ -68,8 +73,10 @@ public final class ProgressReporter: @unchecked Sendable {
     public convenience init(mode: ProgressMode) { self.init(style: ProgressReporter.style(for: mode)) }
 
     /// `isEnabled`: the terminal line; else nothing.
-    public convenience init(isEnabled: Bool, clock: any BenchClock = MonotonicClock(),
-                            write: @escaping (String) -> Void = ProgressReporter.writeStderr) {
+    public convenience init(
+        isEnabled: Bool, clock: any BenchClock = MonotonicClock(),
+        write: @escaping (String) -> Void = ProgressReporter.writeStderr
+    ) {
         self.init(style: isEnabled ? .terminal : .silent, clock: clock, write: write)
     }
 
@@ -100,8 +107,10 @@ public final class ProgressReporter: @unchecked Sendable {
             let now = clock.nowNs()
             if now &- lastLineNs >= interval {
                 lastLineNs = now
-                write(ProgressReporter.plainLine(phase: phase, completed: done, total: total, item: item,
-                                                 elapsedNs: now &- phaseStartNs) + "\n")
+                write(
+                    ProgressReporter.plainLine(
+                        phase: phase, completed: done, total: total, item: item,
+                        elapsedNs: now &- phaseStartNs) + "\n")
             }
         case .silent:
             break
@@ -145,14 +154,19 @@ public final class ProgressReporter: @unchecked Sendable {
 
     private func draw(item: String) {
         let elapsed = clock.nowNs() &- phaseStartNs
-        write("\r\u{1B}[2K" + ProgressReporter.line(phase: phase, index: done + 1, total: total, item: item,
-                                                    completed: done, elapsedNs: elapsed))
+        write(
+            "\r\u{1B}[2K"
+                + ProgressReporter.line(
+                    phase: phase, index: done + 1, total: total, item: item,
+                    completed: done, elapsedNs: elapsed))
         drewLine = true
     }
 
     /// The text of one progress line (pure). ETA = elapsed / completed * remaining, shown once one item is done.
-    public static func line(phase: String, index: Int, total: Int, item: String, completed: Int,
-                            elapsedNs: UInt64) -> String {
+    public static func line(
+        phase: String, index: Int, total: Int, item: String, completed: Int,
+        elapsedNs: UInt64
+    ) -> String {
         var s = "[\(phase)] \(min(index, max(total, 1)))/\(total)"
         if !item.isEmpty { s += " \(item)" }
         if let eta = eta(total: total, completed: completed, elapsedNs: elapsedNs) { s += "  ETA \(eta)" }

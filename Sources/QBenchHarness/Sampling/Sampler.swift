@@ -15,8 +15,10 @@ public struct SamplingLimits: Codable, Sendable, Equatable {
     public var maxSamples: Int
 
     /// Defaults: 3 warm-up runs, >= 10 samples and >= 100 ms, at most 5 s or 100 000 samples.
-    public init(warmupIterations: Int = 3, minTimeNs: UInt64 = 100_000_000, minSamples: Int = 10,
-                maxTimeNs: UInt64 = 5_000_000_000, maxSamples: Int = 100_000) {
+    public init(
+        warmupIterations: Int = 3, minTimeNs: UInt64 = 100_000_000, minSamples: Int = 10,
+        maxTimeNs: UInt64 = 5_000_000_000, maxSamples: Int = 100_000
+    ) {
         self.warmupIterations = warmupIterations; self.minTimeNs = minTimeNs; self.minSamples = minSamples
         self.maxTimeNs = maxTimeNs; self.maxSamples = maxSamples
     }
@@ -68,9 +70,11 @@ public struct SampleRun: Codable, Sendable, Equatable {
     /// Why the meter could not be read, when it was given but failed.
     public var energyError: String?
 
-    public init(samplesNs: [UInt64], warmupNs: [UInt64], iterationsPerSample: Int, measuredNs: UInt64,
-                stopReason: StopReason, cacheState: CacheState, summary: SampleSummary?, warnings: [MeasurementWarning],
-                energy: EnergyMeasurement? = nil, energyError: String? = nil) {
+    public init(
+        samplesNs: [UInt64], warmupNs: [UInt64], iterationsPerSample: Int, measuredNs: UInt64,
+        stopReason: StopReason, cacheState: CacheState, summary: SampleSummary?, warnings: [MeasurementWarning],
+        energy: EnergyMeasurement? = nil, energyError: String? = nil
+    ) {
         self.samplesNs = samplesNs; self.warmupNs = warmupNs; self.iterationsPerSample = iterationsPerSample
         self.measuredNs = measuredNs; self.stopReason = stopReason; self.cacheState = cacheState
         self.summary = summary; self.warnings = warnings; self.energy = energy; self.energyError = energyError
@@ -86,8 +90,10 @@ public struct Sampler: Sendable {
     /// Checked between samples; a raised flag stops sampling cleanly (`StopReason.interrupted`).
     public var interrupt: InterruptFlag?
 
-    public init(limits: SamplingLimits = SamplingLimits(), clock: any BenchClock = MonotonicClock(),
-                resolution: ClockResolution, interrupt: InterruptFlag? = nil) {
+    public init(
+        limits: SamplingLimits = SamplingLimits(), clock: any BenchClock = MonotonicClock(),
+        resolution: ClockResolution, interrupt: InterruptFlag? = nil
+    ) {
         self.limits = limits; self.clock = clock; self.resolution = resolution; self.interrupt = interrupt
     }
 
@@ -109,8 +115,10 @@ public struct Sampler: Sendable {
     ///     A meter that fails to read leaves `energy` nil and says why in `energyError` (sampling goes on).
     ///   - body: one call of the code under test.
     /// - Throws: whatever `body` throws (sampling stops at the first error).
-    public func run(cacheState: CacheState = .warm, iterationsPerSample: Int = 1, energyMeter: (any EnergyMeter)? = nil,
-                    _ body: () throws -> Void) rethrows -> SampleRun {
+    public func run(
+        cacheState: CacheState = .warm, iterationsPerSample: Int = 1, energyMeter: (any EnergyMeter)? = nil,
+        _ body: () throws -> Void
+    ) rethrows -> SampleRun {
         let inner = max(iterationsPerSample, 1)
         var warmups: [UInt64] = []
         for _ in 0..<max(limits.warmupIterations, 0) {
@@ -146,40 +154,60 @@ public struct Sampler: Sendable {
             } catch { energyError = "\(m.source.rawValue): \(error)" }
         }
         let summary = Statistics.summarize(samples)
-        let warnings = Sampler.warnings(samples: samples, summary: summary, iterationsPerSample: inner,
-                                        resolution: resolution, stop: stop, limits: limits)
-        return SampleRun(samplesNs: samples, warmupNs: warmups, iterationsPerSample: inner, measuredNs: measured,
-                         stopReason: stop, cacheState: cacheState, summary: summary, warnings: warnings,
-                         energy: energy, energyError: energyError)
+        let warnings = Sampler.warnings(
+            samples: samples, summary: summary, iterationsPerSample: inner,
+            resolution: resolution, stop: stop, limits: limits)
+        return SampleRun(
+            samplesNs: samples, warmupNs: warmups, iterationsPerSample: inner, measuredNs: measured,
+            stopReason: stop, cacheState: cacheState, summary: summary, warnings: warnings,
+            energy: energy, energyError: energyError)
     }
 
     /// The warnings for a finished run (pure, so tests feed samples directly).
-    public static func warnings(samples: [UInt64], summary: SampleSummary?, iterationsPerSample: Int,
-                                resolution: ClockResolution, stop: StopReason,
-                                limits: SamplingLimits) -> [MeasurementWarning] {
+    public static func warnings(
+        samples: [UInt64], summary: SampleSummary?, iterationsPerSample: Int,
+        resolution: ClockResolution, stop: StopReason,
+        limits: SamplingLimits
+    ) -> [MeasurementWarning] {
         var out: [MeasurementWarning] = []
         if let s = summary, s.outliers.first == 0, s.count >= 3 {
-            out.append(MeasurementWarning(kind: .firstSampleOutlier,
-                message: "first sample (\(samples[0]) ns) is an outlier against median \(Int(s.medianNs)) ns: warm-up too short"))
+            out.append(
+                MeasurementWarning(
+                    kind: .firstSampleOutlier,
+                    message:
+                        "first sample (\(samples[0]) ns) is an outlier against median \(Int(s.medianNs)) ns: warm-up too short"
+                ))
         }
         // Compare the timed batch, not the divided per-call figure, with the clock's step.
         let res = resolution.resolutionNs
         let batches = samples.map { $0.multipliedReportingOverflow(by: UInt64(iterationsPerSample)).partialValue }
         let below = batches.filter { $0 < res }.count
         if below > 0 {
-            out.append(MeasurementWarning(kind: .belowTimerResolution,
-                message: "\(below) of \(samples.count) samples are shorter than the timer resolution (\(res == .max ? "unmeasurable" : "\(res) ns"))"))
+            out.append(
+                MeasurementWarning(
+                    kind: .belowTimerResolution,
+                    message:
+                        "\(below) of \(samples.count) samples are shorter than the timer resolution (\(res == .max ? "unmeasurable" : "\(res) ns"))"
+                ))
         } else if res != .max {
             let (near100, o) = res.multipliedReportingOverflow(by: 100)
             let near = o ? batches.count : batches.filter { $0 < near100 }.count
             if near > 0 {
-                out.append(MeasurementWarning(kind: .nearTimerResolution,
-                    message: "\(near) of \(samples.count) samples are shorter than 100 timer steps (\(res) ns each): quantisation error above 1 %"))
+                out.append(
+                    MeasurementWarning(
+                        kind: .nearTimerResolution,
+                        message:
+                            "\(near) of \(samples.count) samples are shorter than 100 timer steps (\(res) ns each): quantisation error above 1 %"
+                    ))
             }
         }
         if stop == .maxTime || stop == .maxSamples {
-            out.append(MeasurementWarning(kind: .stoppedEarly,
-                message: "sampling stopped at the \(stop == .maxTime ? "time" : "sample") cap with \(samples.count) samples"))
+            out.append(
+                MeasurementWarning(
+                    kind: .stoppedEarly,
+                    message:
+                        "sampling stopped at the \(stop == .maxTime ? "time" : "sample") cap with \(samples.count) samples"
+                ))
         }
         return out
     }

@@ -19,8 +19,10 @@ public struct SampleSummary: Codable, Sendable, Equatable {
     /// MAD / median: the relative noise figure `Validity` checks (0 when the median is 0).
     public var noise: Double
 
-    public init(count: Int, medianNs: Double, madNs: Double, p10Ns: Double, p90Ns: Double, minNs: Double,
-                maxNs: Double, meanNs: Double, outliers: [Int], noise: Double) {
+    public init(
+        count: Int, medianNs: Double, madNs: Double, p10Ns: Double, p90Ns: Double, minNs: Double,
+        maxNs: Double, meanNs: Double, outliers: [Int], noise: Double
+    ) {
         self.count = count; self.medianNs = medianNs; self.madNs = madNs; self.p10Ns = p10Ns; self.p90Ns = p90Ns
         self.minNs = minNs; self.maxNs = maxNs; self.meanNs = meanNs; self.outliers = outliers; self.noise = noise
     }

@@ -33,25 +33,32 @@ public enum DispatchTiers {
     }
 
     /// The tiers a device qualifies for, per family, best first; `scalar` is always last.
-    public static func tiers(features: Set<CPUFeature>, arch: ISAArch,
-                             sveVectorBits: Int? = nil) -> [FormatFamily: [DispatchTier]] {
+    public static func tiers(
+        features: Set<CPUFeature>, arch: ISAArch,
+        sveVectorBits: Int? = nil
+    ) -> [FormatFamily: [DispatchTier]] {
         var out: [FormatFamily: [DispatchTier]] = [:]
         for family in FormatFamily.allCases {
-            out[family] = ladder(family, arch: arch, sveVectorBits: sveVectorBits).filter { $0.isSatisfied(by: features) }
+            out[family] = ladder(family, arch: arch, sveVectorBits: sveVectorBits).filter {
+                $0.isSatisfied(by: features)
+            }
         }
         return out
     }
 
     /// Variant names only, per family, best first.
-    public static func variants(features: Set<CPUFeature>, arch: ISAArch,
-                                sveVectorBits: Int? = nil) -> [FormatFamily: [String]] {
+    public static func variants(
+        features: Set<CPUFeature>, arch: ISAArch,
+        sveVectorBits: Int? = nil
+    ) -> [FormatFamily: [String]] {
         tiers(features: features, arch: arch, sveVectorBits: sveVectorBits).mapValues { $0.map(\.variant) }
     }
 
     /// The tiers a probed device qualifies for (its usable features, architecture and SVE length).
     public static func tiers(device: DeviceProfile) -> [FormatFamily: [DispatchTier]] {
-        tiers(features: Set(device.cpu.features), arch: ISAArch(rawValue: device.cpu.arch) ?? .other,
-              sveVectorBits: device.cpu.sveVectorBits)
+        tiers(
+            features: Set(device.cpu.features), arch: ISAArch(rawValue: device.cpu.arch) ?? .other,
+            sveVectorBits: device.cpu.sveVectorBits)
     }
 }
 

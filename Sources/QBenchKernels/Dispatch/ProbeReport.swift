@@ -23,4 +23,3 @@ public struct ProbeReport: Codable, Sendable, Equatable {
         ProbeReport(device: try DeviceProbe.probe(options))
     }
 }
-

@@ -44,8 +44,9 @@ public enum VariantTable {
         VariantSpec("avx512_vnni", .x86_64, requires: avx512Base + [.avx512_vnni], for: [.int8, .int4]),
         VariantSpec("avx512_bf16", .x86_64, requires: avx512Base + [.avx512_bf16], for: [.bf16]),
         VariantSpec("avx512_fp16", .x86_64, requires: avx512Base + [.avx512_fp16], for: [.fp16]),
-        VariantSpec("amx", .x86_64, requires: avx512Base + [.amx_tile],
-                    families: [.int8: [.amx_int8], .bf16: [.amx_bf16]]),
+        VariantSpec(
+            "amx", .x86_64, requires: avx512Base + [.amx_tile],
+            families: [.int8: [.amx_int8], .bf16: [.amx_bf16]]),
     ]
 
     /// AArch64, lowest --max-isa level first (the order the extensions arrived in). On ARM the preference is not
@@ -98,8 +99,9 @@ public enum VariantTable {
         let wide = bits > 128
         switch family {
         case .int8, .int4:
-            return wide ? ["sve2", "sve", "neon_i8mm", "neon_dotprod", "neon", "scalar"]
-                        : ["neon_i8mm", "neon_dotprod", "sve2", "sve", "neon", "scalar"]
+            return wide
+                ? ["sve2", "sve", "neon_i8mm", "neon_dotprod", "neon", "scalar"]
+                : ["neon_i8mm", "neon_dotprod", "sve2", "sve", "neon", "scalar"]
         case .fp16:
             if bits > 256 { return ["sve", "neon_fp16", "neon", "scalar"] }
             return wide ? ["neon_fp16", "sve", "neon", "scalar"] : ["neon_fp16", "neon", "sve", "scalar"]

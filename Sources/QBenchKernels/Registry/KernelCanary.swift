@@ -20,8 +20,10 @@ public enum KernelCanary {
 
     /// Runs a registered variant in a child process. Does not check CPU features: that is the caller's
     /// decision (`KernelVerifier`), and tests rely on it to provoke SIGILL.
-    public static func run(_ v: KernelVariant, registry: KernelRegistry = .builtIn,
-                           timeoutMs: Int = defaultTimeoutMs) -> CanaryOutcome {
+    public static func run(
+        _ v: KernelVariant, registry: KernelRegistry = .builtIn,
+        timeoutMs: Int = defaultTimeoutMs
+    ) -> CanaryOutcome {
         guard let e = registry.entry(v) else { return .notRun(errno: ENOENT) }
         return run(entry: e, group: v.group, timeoutMs: timeoutMs)
     }
@@ -47,9 +49,11 @@ public enum KernelCanary {
 
     /// Conventional name of a signal number ("SIGILL"), or "signal N".
     public static func signalName(_ s: Int32) -> String {
-        let names: [Int32: String] = [SIGILL: "SIGILL", SIGSEGV: "SIGSEGV", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE",
-                                      SIGABRT: "SIGABRT", SIGKILL: "SIGKILL", SIGTRAP: "SIGTRAP", SIGSYS: "SIGSYS",
-                                      SIGTERM: "SIGTERM"]
+        let names: [Int32: String] = [
+            SIGILL: "SIGILL", SIGSEGV: "SIGSEGV", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE",
+            SIGABRT: "SIGABRT", SIGKILL: "SIGKILL", SIGTRAP: "SIGTRAP", SIGSYS: "SIGSYS",
+            SIGTERM: "SIGTERM",
+        ]
         return names[s] ?? "signal \(s)"
     }
 }

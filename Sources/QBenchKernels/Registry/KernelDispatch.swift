@@ -76,18 +76,24 @@ public enum KernelDispatch {
     public static func validate(_ limits: DispatchLimits, arch: String) throws {
         let known = levels(arch: arch)
         if let m = limits.maxISA, !known.contains(m) {
-            throw QBError.badOption(flag: "--max-isa", message: "'\(m)' is not a \(arch) kernel variant; expected one of \(known.joined(separator: ", "))")
+            throw QBError.badOption(
+                flag: "--max-isa",
+                message: "'\(m)' is not a \(arch) kernel variant; expected one of \(known.joined(separator: ", "))")
         }
         for v in limits.allowedVariants ?? [] where !known.contains(v) {
-            throw QBError.badOption(flag: "--variants", message: "'\(v)' is not a \(arch) kernel variant; expected one of \(known.joined(separator: ", "))")
+            throw QBError.badOption(
+                flag: "--variants",
+                message: "'\(v)' is not a \(arch) kernel variant; expected one of \(known.joined(separator: ", "))")
         }
     }
 
     /// The plan: for every (op, weight, activation) in the registry, the best qualifying variant and the
     /// ordered fallbacks. A variant qualifies when every feature it requires is in `features` and the
     /// limits allow it. Pure: no hardware is read and nothing runs.
-    public static func plan(features: Set<CPUFeature>, arch: String, registry: KernelRegistry,
-                            limits: DispatchLimits = DispatchLimits()) -> DispatchPlan {
+    public static func plan(
+        features: Set<CPUFeature>, arch: String, registry: KernelRegistry,
+        limits: DispatchLimits = DispatchLimits()
+    ) -> DispatchPlan {
         let lv = levels(arch: arch)
         let cap = limits.maxISA.flatMap { lv.firstIndex(of: $0) }
         var rows: [DispatchRow] = []
@@ -100,7 +106,8 @@ public enum KernelDispatch {
             for c in candidates {
                 if c.variant != "scalar" {
                     if let cap, let l = lv.firstIndex(of: c.variant), l > cap {
-                        excluded.append(.init(variant: c.variant, reason: "limit", detail: ["--max-isa \(limits.maxISA!)"]))
+                        excluded.append(
+                            .init(variant: c.variant, reason: "limit", detail: ["--max-isa \(limits.maxISA!)"]))
                         continue
                     }
                     if let allowed = limits.allowedVariants, !allowed.contains(c.variant) {
@@ -117,15 +124,19 @@ public enum KernelDispatch {
             }
             let pref = preference(weightFormat: t.weightFormat, arch: arch, sveVectorBits: limits.sveVectorBits)
             ok.sort { (pref.firstIndex(of: $0) ?? Int.max) < (pref.firstIndex(of: $1) ?? Int.max) }
-            rows.append(DispatchRow(op: t.op, weightFormat: t.weightFormat, activationFormat: t.activationFormat,
-                                    chosen: ok.first, fallbacks: Array(ok.dropFirst()), excluded: excluded))
+            rows.append(
+                DispatchRow(
+                    op: t.op, weightFormat: t.weightFormat, activationFormat: t.activationFormat,
+                    chosen: ok.first, fallbacks: Array(ok.dropFirst()), excluded: excluded))
         }
         return DispatchPlan(arch: arch, rows: rows)
     }
 
     /// The plan for a device profile.
-    public static func plan(device: DeviceProfile, registry: KernelRegistry = .builtIn,
-                            limits: DispatchLimits = DispatchLimits()) -> DispatchPlan {
+    public static func plan(
+        device: DeviceProfile, registry: KernelRegistry = .builtIn,
+        limits: DispatchLimits = DispatchLimits()
+    ) -> DispatchPlan {
         var l = limits
         if l.sveVectorBits == nil { l.sveVectorBits = device.cpu.sveVectorBits }
         return plan(features: Set(device.cpu.features), arch: device.cpu.arch, registry: registry, limits: l)

@@ -83,10 +83,13 @@ public final class KernelOperands: @unchecked Sendable {
     /// Random weights (valid scales, arbitrary quants including the extremes) and activations encoded with
     /// the scalar `quantize_row` of the activation format.
     /// - Throws: `QBError.other` when the shape does not fit the formats or the registry lacks the encoder.
-    public init(weightFormat: String, activationFormat: String, outputs M: Int, k K: Int, tokens N: Int, seed: UInt64,
-                registry: KernelRegistry = .builtIn) throws {
+    public init(
+        weightFormat: String, activationFormat: String, outputs M: Int, k K: Int, tokens N: Int, seed: UInt64,
+        registry: KernelRegistry = .builtIn
+    ) throws {
         guard M > 0, N > 0, K > 0, let wrow = KernelLayout.weightRowBytes(weightFormat, K: K),
-              let xrow = KernelLayout.activationRowBytes(activationFormat, K: K) else {
+            let xrow = KernelLayout.activationRowBytes(activationFormat, K: K)
+        else {
             throw QBError.other("shape M=\(M) K=\(K) N=\(N) does not fit \(weightFormat) x \(activationFormat)")
         }
         self.weightFormat = weightFormat; self.activationFormat = activationFormat
@@ -118,7 +121,9 @@ public final class KernelOperands: @unchecked Sendable {
             pool = [UInt8](repeating: 0, count: (n + K) * elem)
             for i in 0..<(n + K) {
                 let f = rng.float(-1, 1)
-                let bits: UInt32 = weightFormat == "f32" ? f.bitPattern
+                let bits: UInt32 =
+                    weightFormat == "f32"
+                    ? f.bitPattern
                     : weightFormat == "f16" ? UInt32(Float16(f).bitPattern) : UInt32(kernelBF16(f))
                 for j in 0..<elem { pool[i * elem + j] = UInt8(truncatingIfNeeded: bits >> (8 * UInt32(j))) }
             }
@@ -135,7 +140,10 @@ public final class KernelOperands: @unchecked Sendable {
                 }
             case "f32", "f16", "bf16":
                 let start = Int(rng.next() % UInt64(1 << 16))
-                pool.withUnsafeBytes { src in (w + row).update(from: src.baseAddress!.assumingMemoryBound(to: UInt8.self) + start * elem, count: K * elem) }
+                pool.withUnsafeBytes { src in
+                    (w + row).update(
+                        from: src.baseAddress!.assumingMemoryBound(to: UInt8.self) + start * elem, count: K * elem)
+                }
             default: break
             }
         }
@@ -158,8 +166,10 @@ public final class KernelOperands: @unchecked Sendable {
             // The scalar encoder of the given registry, else this binary's (test registries hold only the
             // variants under test).
             let scalarQuant = { (r: KernelRegistry) -> UnsafePointer<qb_kernel_entry>? in
-                r.variants.first { $0.op == .quantizeRow && $0.weightFormat == activationFormat && $0.variant == "scalar" }
-                    .flatMap { r.entry($0) }
+                r.variants.first {
+                    $0.op == .quantizeRow && $0.weightFormat == activationFormat && $0.variant == "scalar"
+                }
+                .flatMap { r.entry($0) }
             }
             guard let e = scalarQuant(registry) ?? scalarQuant(.builtIn), let fn = e.pointee.quant else {
                 throw QBError.other("no scalar quantize_row for \(activationFormat) in this binary")
@@ -173,13 +183,16 @@ public final class KernelOperands: @unchecked Sendable {
     /// Encodes `N` rows of f32 activations with a `quantize_row` routine: row n goes to `out + n * stride`, its
     /// per-token scale to `scales[n]` and, for grouped formats, its per-group sums to `sums[n * K/group ...]`.
     /// Used once when operands are built and inside every timed call (dynamic quantization).
-    package static func encodeRows(_ fn: qb_quant_fn, _ x: [Float], N: Int, K: Int, group: Int, into out: UnsafeMutableRawPointer,
-                           stride: Int, scales: inout [Float], sums: inout [Int32]) {
+    package static func encodeRows(
+        _ fn: qb_quant_fn, _ x: [Float], N: Int, K: Int, group: Int, into out: UnsafeMutableRawPointer,
+        stride: Int, scales: inout [Float], sums: inout [Int32]
+    ) {
         x.withUnsafeBufferPointer { src in
             scales.withUnsafeMutableBufferPointer { sp in
                 sums.withUnsafeMutableBufferPointer { gs in
-                    encodeRows(fn, src.baseAddress!, rows: 0..<N, K: K, group: group, into: out, stride: stride,
-                               scales: sp.baseAddress!, sums: gs.baseAddress)
+                    encodeRows(
+                        fn, src.baseAddress!, rows: 0..<N, K: K, group: group, into: out, stride: stride,
+                        scales: sp.baseAddress!, sums: gs.baseAddress)
                 }
             }
         }
@@ -188,9 +201,11 @@ public final class KernelOperands: @unchecked Sendable {
     /// Rows `rows` of `x` (N x K floats) through `fn`: row n goes to `out + n * stride`, its scale to
     /// `scales[n]`, its per-group sums (when the format has groups) to `sums + n * (K / group)`. Disjoint row
     /// ranges touch disjoint memory, so workers may encode their own ranges at the same time.
-    package static func encodeRows(_ fn: qb_quant_fn, _ x: UnsafePointer<Float>, rows: Range<Int>, K: Int, group: Int,
-                           into out: UnsafeMutableRawPointer, stride: Int, scales: UnsafeMutablePointer<Float>,
-                           sums: UnsafeMutablePointer<Int32>?) {
+    package static func encodeRows(
+        _ fn: qb_quant_fn, _ x: UnsafePointer<Float>, rows: Range<Int>, K: Int, group: Int,
+        into out: UnsafeMutableRawPointer, stride: Int, scales: UnsafeMutablePointer<Float>,
+        sums: UnsafeMutablePointer<Int32>?
+    ) {
         let ng = group > 0 ? K / group : 0
         for n in rows {
             fn(x + n * K, out + n * stride, scales + n, ng > 0 ? sums.map { $0 + n * ng } : nil, Int32(group), Int32(K))
@@ -212,7 +227,9 @@ public final class PreparedKernel: @unchecked Sendable {
     public let weightBytes: Int
 
     /// - Throws: `QBError.other` when the variant is not in this binary or refuses the shape.
-    public init(variant: KernelVariant, operands: KernelOperands, registry: KernelRegistry = .builtIn, ldyPad: Int = 0) throws {
+    public init(
+        variant: KernelVariant, operands: KernelOperands, registry: KernelRegistry = .builtIn, ldyPad: Int = 0
+    ) throws {
         guard variant.op != .quantizeRow, let e = registry.entry(variant), e.pointee.mat != nil else {
             throw QBError.other("\(variant.key) is not a matrix kernel of this binary")
         }
@@ -225,19 +242,25 @@ public final class PreparedKernel: @unchecked Sendable {
         output = out
         if let rfn = e.pointee.repack_fn, let rsz = e.pointee.repack_size {
             let size = rsz(Int32(operands.outputs), Int32(operands.k), Int32(operands.group))
-            guard size > 0 else { throw QBError.other("\(variant.key) cannot repack M=\(operands.outputs) K=\(operands.k)") }
+            guard size > 0 else {
+                throw QBError.other("\(variant.key) cannot repack M=\(operands.outputs) K=\(operands.k)")
+            }
             let buf = try AlignedBuffer(count: Int(size))
-            Self.withArgs(operands, weights: operands.weights.pointer, output: out, ldy: ldy) { a in rfn(a, buf.pointer) }
+            Self.withArgs(operands, weights: operands.weights.pointer, output: out, ldy: ldy) { a in rfn(a, buf.pointer)
+            }
             packed = buf
             weightBytes = Int(size)
         } else {
             packed = nil
-            weightBytes = operands.weightStride * operands.outputs + operands.weightScales.count * 4 + operands.weightZeros.count
+            weightBytes =
+                operands.weightStride * operands.outputs + operands.weightScales.count * 4 + operands.weightZeros.count
         }
     }
 
-    package static func withArgs<R>(_ operands: KernelOperands, weights: UnsafeRawPointer, output: AlignedBuffer, ldy: Int,
-                                    _ body: (UnsafePointer<qb_mat_args>) -> R) -> R {
+    package static func withArgs<R>(
+        _ operands: KernelOperands, weights: UnsafeRawPointer, output: AlignedBuffer, ldy: Int,
+        _ body: (UnsafePointer<qb_mat_args>) -> R
+    ) -> R {
         operands.weightScales.withUnsafeBufferPointer { ws in
             operands.weightZeros.withUnsafeBufferPointer { wz in
                 operands.activationScales.withUnsafeBufferPointer { xs in
@@ -280,7 +303,9 @@ public final class PreparedKernel: @unchecked Sendable {
     public var y: [Float] {
         let p = output.pointer.assumingMemoryBound(to: Float.self)
         var out = [Float](repeating: 0, count: operands.outputs * operands.tokens)
-        for n in 0..<operands.tokens { for m in 0..<operands.outputs { out[n * operands.outputs + m] = p[n * ldy + m] } }
+        for n in 0..<operands.tokens {
+            for m in 0..<operands.outputs { out[n * operands.outputs + m] = p[n * ldy + m] }
+        }
         return out
     }
 

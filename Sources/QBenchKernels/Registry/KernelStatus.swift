@@ -37,8 +37,10 @@ public struct Verification: Codable, Sendable, Equatable {
     public var tolerance: Double?
     public var maxAbsErr: Double?
 
-    public init(method: Method, reference: String = "scalar", elements: Int, mismatches: Int, nmse: Double? = nil,
-                tolerance: Double? = nil, maxAbsErr: Double? = nil) {
+    public init(
+        method: Method, reference: String = "scalar", elements: Int, mismatches: Int, nmse: Double? = nil,
+        tolerance: Double? = nil, maxAbsErr: Double? = nil
+    ) {
         self.method = method; self.reference = reference; self.elements = elements; self.mismatches = mismatches
         self.nmse = nmse; self.tolerance = tolerance; self.maxAbsErr = maxAbsErr
     }

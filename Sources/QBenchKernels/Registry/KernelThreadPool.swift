@@ -49,13 +49,16 @@ public final class KernelThreadPool: @unchecked Sendable {
         var job: ((Int) -> Void)?
         var stopping = false
         init(workers: Int) {
-            guard let s = qb_sync_create(Int32(workers)) else { fatalError("qbench: out of memory creating a thread pool") }
+            guard let s = qb_sync_create(Int32(workers)) else {
+                fatalError("qbench: out of memory creating a thread pool")
+            }
             sync = s
         }
         deinit { qb_sync_destroy(sync) }
     }
 
-    public init(threads: Int, placement: (@Sendable (Int) -> Void)? = nil, nodes: [Int?] = [], spinMicros: Int = 1_000) {
+    public init(threads: Int, placement: (@Sendable (Int) -> Void)? = nil, nodes: [Int?] = [], spinMicros: Int = 1_000)
+    {
         threadCount = max(1, threads)
         self.placement = placement
         self.nodes = nodes
@@ -76,7 +79,7 @@ public final class KernelThreadPool: @unchecked Sendable {
                 }
             }
             t.name = "qbench-kernel-\(i)"
-            t.stackSize = 8 << 20 // kernels keep tiles and side tables on the stack
+            t.stackSize = 8 << 20  // kernels keep tiles and side tables on the stack
             t.start()
         }
     }

@@ -48,8 +48,10 @@ public struct KernelVariant: Codable, Sendable, Hashable {
     public var rowAlign: Int
     public var tolerance: KernelTolerance
 
-    public init(op: KernelOp, weightFormat: String, activationFormat: String, variant: String, requires: [String],
-                repack: String = "", rowAlign: Int = 1, tolerance: KernelTolerance) {
+    public init(
+        op: KernelOp, weightFormat: String, activationFormat: String, variant: String, requires: [String],
+        repack: String = "", rowAlign: Int = 1, tolerance: KernelTolerance
+    ) {
         self.op = op; self.weightFormat = weightFormat; self.activationFormat = activationFormat
         self.variant = variant; self.requires = requires; self.repack = repack; self.rowAlign = rowAlign
         self.tolerance = tolerance
@@ -99,7 +101,9 @@ public struct KernelRegistry: @unchecked Sendable {
         self.table = nil
     }
 
-    private init(variants: [KernelVariant], cIndex: [Int]) { self.variants = variants; self.cIndex = cIndex; self.table = nil }
+    private init(variants: [KernelVariant], cIndex: [Int]) {
+        self.variants = variants; self.cIndex = cIndex; self.table = nil
+    }
 
     /// The C entries behind this registry when it was not built from `qb_kernel_registry` (tests).
     private let table: UnsafePointer<qb_kernel_entry>?
@@ -123,14 +127,19 @@ public struct KernelRegistry: @unchecked Sendable {
             // cannot be dispatched and is left out (VariantTableTests checks that none is).
             guard let op = KernelOp(rawValue: String(cString: e.op)) else { continue }
             let w = String(cString: e.wfmt), x = String(cString: e.afmt)
-            let req = String(cString: e.requires).split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty }
+            let req = String(cString: e.requires).split(separator: ",").map {
+                String($0).trimmingCharacters(in: .whitespaces)
+            }
+            .filter { !$0.isEmpty }
             let tolText = e.tolerance.map { String(cString: $0) } ?? ""
-            let tol = KernelTolerance.parse(tolText)
+            let tol =
+                KernelTolerance.parse(tolText)
                 ?? (op == .quantizeRow || KernelFormats.isInteger(w) ? .exact : .nmse(KernelTolerance.defaultFloatNMSE))
-            out.append(KernelVariant(op: op, weightFormat: w, activationFormat: x, variant: String(cString: e.variant),
-                                     requires: req, repack: String(cString: e.repack),
-                                     rowAlign: max(1, Int(e.row_align)), tolerance: tol))
+            out.append(
+                KernelVariant(
+                    op: op, weightFormat: w, activationFormat: x, variant: String(cString: e.variant),
+                    requires: req, repack: String(cString: e.repack),
+                    rowAlign: max(1, Int(e.row_align)), tolerance: tol))
             idx.append(i)
         }
         variants = out
@@ -143,7 +152,10 @@ public struct KernelRegistry: @unchecked Sendable {
 
     /// The scalar reference for an (op, weight, activation) triple. gemv and gemm share the reference loops.
     public func reference(for v: KernelVariant) -> KernelVariant? {
-        variants.first { $0.op == v.op && $0.weightFormat == v.weightFormat && $0.activationFormat == v.activationFormat && $0.variant == "scalar" }
+        variants.first {
+            $0.op == v.op && $0.weightFormat == v.weightFormat && $0.activationFormat == v.activationFormat
+                && $0.variant == "scalar"
+        }
     }
 
     /// Every distinct (op, weight, activation) triple, in registry order.

@@ -75,9 +75,11 @@ public enum KernelVerifier {
     /// - Parameters:
     ///   - force: run even when features are missing (tests use it to show the SIGILL path).
     ///   - seed: operands seed; the same seed replays the same shapes.
-    public static func verify(_ v: KernelVariant, features: Set<CPUFeature>, registry: KernelRegistry = .builtIn,
-                              mode: Mode = .execute, force: Bool = false, seed: UInt64 = 0x5eed,
-                              timeoutMs: Int = KernelCanary.defaultTimeoutMs) -> KernelVerification {
+    public static func verify(
+        _ v: KernelVariant, features: Set<CPUFeature>, registry: KernelRegistry = .builtIn,
+        mode: Mode = .execute, force: Bool = false, seed: UInt64 = 0x5eed,
+        timeoutMs: Int = KernelCanary.defaultTimeoutMs
+    ) -> KernelVerification {
         var r = KernelVerification(v, .unverified)
         guard registry.entry(v) != nil else { r.status = .notBuilt; return r }
         let miss = v.missing(from: features)
@@ -111,8 +113,10 @@ public enum KernelVerifier {
 
     /// Compares a matrix variant with scalar over `shapes(for:)`, splitting rows at an unaligned point so
     /// ragged thread ranges are exercised too.
-    static func verifyMatrix(_ v: KernelVariant, registry: KernelRegistry, seed: UInt64,
-                             into base: KernelVerification) -> KernelVerification {
+    static func verifyMatrix(
+        _ v: KernelVariant, registry: KernelRegistry, seed: UInt64,
+        into base: KernelVerification
+    ) -> KernelVerification {
         var r = base
         guard let ref = registry.reference(for: v) else {
             r.detail = "no scalar reference for \(v.op) \(v.weightFormat) x \(v.activationFormat)"
@@ -123,13 +127,14 @@ public enum KernelVerifier {
             r.shapes.append(s.description)
             r.elementsCompared += s.elements
             do {
-                let ops = try KernelOperands(weightFormat: v.weightFormat, activationFormat: v.activationFormat,
-                                             outputs: s.outputs, k: s.k, tokens: s.tokens, seed: seed &+ UInt64(i), registry: registry)
+                let ops = try KernelOperands(
+                    weightFormat: v.weightFormat, activationFormat: v.activationFormat,
+                    outputs: s.outputs, k: s.k, tokens: s.tokens, seed: seed &+ UInt64(i), registry: registry)
                 let want = try PreparedKernel(variant: ref, operands: ops, registry: registry)
                 want.run(rows: 0..<s.outputs)
                 let got = try PreparedKernel(variant: v, operands: ops, registry: registry, ldyPad: 5)
                 got.poisonOutput()
-                let cut = 13 // not a multiple of any tile
+                let cut = 13  // not a multiple of any tile
                 got.run(rows: 0..<cut)
                 got.run(rows: cut..<s.outputs)
                 guard got.paddingIntact() else {
@@ -171,20 +176,26 @@ public enum KernelVerifier {
     }
 
     /// quantize_row variants must produce the scalar bytes, scales and sums exactly.
-    static func verifyQuantize(_ v: KernelVariant, registry: KernelRegistry, seed: UInt64,
-                               into base: KernelVerification) -> KernelVerification {
+    static func verifyQuantize(
+        _ v: KernelVariant, registry: KernelRegistry, seed: UInt64,
+        into base: KernelVerification
+    ) -> KernelVerification {
         var r = base
-        guard let ref = registry.variants.first(where: { $0.op == v.op && $0.weightFormat == v.weightFormat && $0.variant == "scalar" }),
-              let fe = registry.entry(ref)?.pointee.quant, let ge = registry.entry(v)?.pointee.quant else {
+        guard
+            let ref = registry.variants.first(where: {
+                $0.op == v.op && $0.weightFormat == v.weightFormat && $0.variant == "scalar"
+            }),
+            let fe = registry.entry(ref)?.pointee.quant, let ge = registry.entry(v)?.pointee.quant
+        else {
             r.detail = "no scalar quantize_row for \(v.weightFormat)"
             return r
         }
         var rng = KernelRNG(seed: seed)
         var mismatched = 0
-        for K in [32, 40, 96, 1000, 1184] { // 40 and 1000: a partial last q8 block
+        for K in [32, 40, 96, 1000, 1184] {  // 40 and 1000: a partial last q8 block
             r.shapes.append("1x\(K)")
             var x = (0..<K).map { _ in rng.float(-3, 3) }
-            x[K / 2] = 0.5 // an exact tie for roundf at some scale is likely; keep a value on a half step
+            x[K / 2] = 0.5  // an exact tie for roundf at some scale is likely; keep a value on a half step
             let bytes = K * 4 + 64, group = K % 32 == 0 ? 32 : 0
             var a = [UInt8](repeating: 0, count: bytes), b = a
             var sa: Float = 0, sb: Float = 0
@@ -193,7 +204,8 @@ public enum KernelVerifier {
                 fe(xp.baseAddress, &a, &sa, &suma, Int32(group), Int32(K))
                 ge(xp.baseAddress, &b, &sb, &sumb, Int32(group), Int32(K))
             }
-            mismatched += zip(a, b).filter { $0 != $1 }.count + (sa.bitPattern == sb.bitPattern ? 0 : 1)
+            mismatched +=
+                zip(a, b).filter { $0 != $1 }.count + (sa.bitPattern == sb.bitPattern ? 0 : 1)
                 + zip(suma, sumb).filter { $0 != $1 }.count
         }
         r.check = "exact"
@@ -205,8 +217,10 @@ public enum KernelVerifier {
 
     /// Verifies every variant of the registry for a device; variants are independent, so a crash or
     /// mismatch in one never stops the others.
-    public static func verifyAll(features: Set<CPUFeature>, registry: KernelRegistry = .builtIn,
-                                 mode: Mode = .execute) -> [KernelVerification] {
+    public static func verifyAll(
+        features: Set<CPUFeature>, registry: KernelRegistry = .builtIn,
+        mode: Mode = .execute
+    ) -> [KernelVerification] {
         registry.variants.map { verify($0, features: features, registry: registry, mode: mode) }
     }
 
@@ -214,7 +228,9 @@ public enum KernelVerifier {
     /// (`source == "live"`); for a replayed fixture (another machine's CPUID or topology) the variants it
     /// qualifies for are `unverified`: built, allowed, but executing them here would prove nothing about it.
     public static func verifyAll(device: DeviceProfile, registry: KernelRegistry = .builtIn) -> [KernelVerification] {
-        verifyAll(features: Set(device.cpu.features), registry: registry, mode: device.source == "live" ? .execute : .planOnly)
+        verifyAll(
+            features: Set(device.cpu.features), registry: registry, mode: device.source == "live" ? .execute : .planOnly
+        )
     }
 
     /// `not_built` rows: for each (op, weight, activation) of the registry, the variants of the architecture's
@@ -222,12 +238,14 @@ public enum KernelVerifier {
     public static func notBuilt(registry: KernelRegistry = .builtIn, arch: String) -> [KernelVerification] {
         var out: [KernelVerification] = []
         for t in registry.triples {
-            let have = Set(registry.variants.filter {
-                $0.op == t.op && $0.weightFormat == t.weightFormat && $0.activationFormat == t.activationFormat
-            }.map(\.variant))
+            let have = Set(
+                registry.variants.filter {
+                    $0.op == t.op && $0.weightFormat == t.weightFormat && $0.activationFormat == t.activationFormat
+                }.map(\.variant))
             for name in KernelDispatch.levels(arch: arch) where !have.contains(name) {
-                let v = KernelVariant(op: t.op, weightFormat: t.weightFormat, activationFormat: t.activationFormat,
-                                      variant: name, requires: [], tolerance: .exact)
+                let v = KernelVariant(
+                    op: t.op, weightFormat: t.weightFormat, activationFormat: t.activationFormat,
+                    variant: name, requires: [], tolerance: .exact)
                 out.append(KernelVerification(v, .notBuilt))
             }
         }

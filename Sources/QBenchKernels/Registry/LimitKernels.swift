@@ -67,9 +67,10 @@ public enum LimitKernels {
         var n: Int32 = 0
         guard let t = qb_peak_kernels(&n) else { return [] }
         return (0..<Int(n)).map { i in
-            PeakKernel(kind: String(cString: t[i].kind), variant: String(cString: t[i].variant),
-                       requires: split(t[i].requires), instruction: String(cString: t[i].instruction),
-                       opsPerIteration: t[i].ops_per_iter, index: i)
+            PeakKernel(
+                kind: String(cString: t[i].kind), variant: String(cString: t[i].variant),
+                requires: split(t[i].requires), instruction: String(cString: t[i].instruction),
+                opsPerIteration: t[i].ops_per_iter, index: i)
         }
     }()
 
@@ -77,16 +78,21 @@ public enum LimitKernels {
         var n: Int32 = 0
         guard let t = qb_read_kernels(&n) else { return [] }
         return (0..<Int(n)).map { i in
-            ReadKernel(variant: String(cString: t[i].variant), requires: split(t[i].requires),
-                       instruction: String(cString: t[i].instruction), index: i)
+            ReadKernel(
+                variant: String(cString: t[i].variant), requires: split(t[i].requires),
+                instruction: String(cString: t[i].instruction), index: i)
         }
     }()
 
     /// Peak loops the device can run.
-    public static func runnablePeaks(features: Set<CPUFeature>) -> [PeakKernel] { peaks.filter { $0.missing(from: features).isEmpty } }
+    public static func runnablePeaks(features: Set<CPUFeature>) -> [PeakKernel] {
+        peaks.filter { $0.missing(from: features).isEmpty }
+    }
 
     /// The widest read loop the device can run (the list is ordered widest last).
-    public static func bestRead(features: Set<CPUFeature>) -> ReadKernel? { reads.last { $0.missing(from: features).isEmpty } }
+    public static func bestRead(features: Set<CPUFeature>) -> ReadKernel? {
+        reads.last { $0.missing(from: features).isEmpty }
+    }
 
     /// Runs a peak loop on every thread of the pool at once for `iterations` each.
     /// The caller checks features first: this executes the instructions.
@@ -97,8 +103,9 @@ public enum LimitKernels {
         pool.onEveryThread { w in fn(iterations, UInt32(w + 1)) }
         let dt = max(1, qb_hw_now_ns() - t0)
         let ops = k.opsPerIteration * Double(iterations) * Double(pool.threadCount)
-        return PeakMeasurement(kind: k.kind, variant: k.variant, threads: pool.threadCount, iterations: iterations,
-                               elapsedNs: dt, gopPerS: ops / Double(dt))
+        return PeakMeasurement(
+            kind: k.kind, variant: k.variant, threads: pool.threadCount, iterations: iterations,
+            elapsedNs: dt, gopPerS: ops / Double(dt))
     }
 
     /// Per-thread buffers for a bandwidth sweep, filled with a known pattern (first touch by each owner).
@@ -107,7 +114,9 @@ public enum LimitKernels {
         let buffers: [AlignedBuffer]
         /// - Throws: `QBError.other` for sizes below 256 bytes or failed allocations.
         public init(bytesPerThread: Int, threads: Int) throws {
-            guard bytesPerThread >= 256 else { throw QBError.other("read working set \(bytesPerThread) bytes is below 256") }
+            guard bytesPerThread >= 256 else {
+                throw QBError.other("read working set \(bytesPerThread) bytes is below 256")
+            }
             let b = bytesPerThread / 256 * 256
             self.bytesPerThread = b
             buffers = try (0..<max(1, threads)).map { _ in try AlignedBuffer(count: b) }
@@ -127,8 +136,10 @@ public enum LimitKernels {
     /// Reads memory that already exists once, all threads at once: worker w reads each of `slices[w]` (e.g. its
     /// rows of every weight copy a cold benchmark cycles through). Starts must be 64-byte aligned and lengths
     /// multiples of 256 (the read loops' unit).
-    public static func measureRead(_ k: ReadKernel, slices: [[(base: UnsafeRawPointer, bytes: Int)]],
-                                   pool: KernelThreadPool) -> BandwidthMeasurement {
+    public static func measureRead(
+        _ k: ReadKernel, slices: [[(base: UnsafeRawPointer, bytes: Int)]],
+        pool: KernelThreadPool
+    ) -> BandwidthMeasurement {
         var n: Int32 = 0
         let fn = qb_read_kernels(&n)![k.index].run!
         let t0 = qb_hw_now_ns()
@@ -139,14 +150,17 @@ public enum LimitKernels {
         let dt = max(1, qb_hw_now_ns() - t0)
         let perThread = slices.map { $0.reduce(0) { $0 + ($1.bytes >= 256 ? $1.bytes / 256 * 256 : 0) } }
         let total = Double(perThread.reduce(0, +))
-        return BandwidthMeasurement(variant: k.variant, threads: pool.threadCount, bytesPerThread: perThread.max() ?? 0,
-                                    passes: 1, elapsedNs: dt, gbPerS: total / Double(dt))
+        return BandwidthMeasurement(
+            variant: k.variant, threads: pool.threadCount, bytesPerThread: perThread.max() ?? 0,
+            passes: 1, elapsedNs: dt, gbPerS: total / Double(dt))
     }
 
     /// Reads each thread's buffer `passes` times on all threads at once. Returns the measurement and the
     /// checksums each thread computed (tests check them against `expectedChecksumPerPass`).
-    public static func measureRead(_ k: ReadKernel, buffers: ReadBuffers, pool: KernelThreadPool,
-                                   passes: Int) -> (BandwidthMeasurement, [UInt64]) {
+    public static func measureRead(
+        _ k: ReadKernel, buffers: ReadBuffers, pool: KernelThreadPool,
+        passes: Int
+    ) -> (BandwidthMeasurement, [UInt64]) {
         var n: Int32 = 0
         let fn = qb_read_kernels(&n)![k.index].run!
         let threads = min(pool.threadCount, buffers.buffers.count)
@@ -158,8 +172,9 @@ public enum LimitKernels {
         }
         let dt = max(1, qb_hw_now_ns() - t0)
         let bytes = Double(buffers.bytesPerThread) * Double(max(1, passes)) * Double(threads)
-        let m = BandwidthMeasurement(variant: k.variant, threads: threads, bytesPerThread: buffers.bytesPerThread,
-                                     passes: max(1, passes), elapsedNs: dt, gbPerS: bytes / Double(dt))
+        let m = BandwidthMeasurement(
+            variant: k.variant, threads: threads, bytesPerThread: buffers.bytesPerThread,
+            passes: max(1, passes), elapsedNs: dt, gbPerS: bytes / Double(dt))
         return (m, (0..<threads).map { sums[$0] })
     }
 }

@@ -49,12 +49,16 @@ public final class ThreadPlacer: @unchecked Sendable {
         for core in t.objects(HWLOC_OBJ_CORE) {
             var pus = HwlocTopology.indexes(of: core.pointee.cpuset)
             if granularity == .core { pus = Array(pus.prefix(1)) }
-            let package = hwloc_get_ancestor_obj_by_type(t.handle, HWLOC_OBJ_PACKAGE, core).map { Int($0.pointee.logical_index) }
+            let package = hwloc_get_ancestor_obj_by_type(t.handle, HWLOC_OBJ_PACKAGE, core).map {
+                Int($0.pointee.logical_index)
+            }
             for pu in pus {
                 let node = numaNodes.first { hwloc_bitmap_isset($0.pointee.cpuset, UInt32(pu)) != 0 }
-                out.append(CPUSlot(index: out.count, puOSIndex: pu, coreIndex: Int(core.pointee.logical_index),
-                                   packageIndex: package, numaNodeOSIndex: node.map { Int($0.pointee.os_index) },
-                                   cpuKindIndex: kinds.firstIndex { $0.pus.contains(pu) }))
+                out.append(
+                    CPUSlot(
+                        index: out.count, puOSIndex: pu, coreIndex: Int(core.pointee.logical_index),
+                        packageIndex: package, numaNodeOSIndex: node.map { Int($0.pointee.os_index) },
+                        cpuKindIndex: kinds.firstIndex { $0.pus.contains(pu) }))
             }
         }
         return out
@@ -74,7 +78,9 @@ public final class ThreadPlacer: @unchecked Sendable {
     public func pinCurrentThread(index: Int, granularity: PlacementGranularity = .core) throws {
         let all = slots(granularity)
         guard all.indices.contains(index) else {
-            throw QBError.other("cannot pin to \(granularity.rawValue) \(index): this machine has \(all.count) \(granularity.rawValue)s, numbered from 0")
+            throw QBError.other(
+                "cannot pin to \(granularity.rawValue) \(index): this machine has \(all.count) \(granularity.rawValue)s, numbered from 0"
+            )
         }
         try pinCurrentThread(to: all[index])
     }
@@ -124,7 +130,9 @@ public final class ThreadPlacer: @unchecked Sendable {
         guard byteCount > 0 else { throw QBError.other("cannot allocate \(byteCount) bytes: size must be positive") }
         let known = topology.objects(HWLOC_OBJ_NUMANODE).map { Int($0.pointee.os_index) }
         guard known.contains(nodeOSIndex) else {
-            throw QBError.other("no NUMA node \(nodeOSIndex) on this machine (nodes: \(known.map(String.init).joined(separator: ", ")))")
+            throw QBError.other(
+                "no NUMA node \(nodeOSIndex) on this machine (nodes: \(known.map(String.init).joined(separator: ", ")))"
+            )
         }
         guard let nodeset = hwloc_bitmap_alloc() else { throw QBError.other("hwloc: out of memory") }
         defer { hwloc_bitmap_free(nodeset) }
@@ -135,7 +143,8 @@ public final class ThreadPlacer: @unchecked Sendable {
             return NUMABuffer(topology: topology, pointer: p, byteCount: byteCount, node: nodeOSIndex, isBound: true)
         }
         guard let p = hwloc_alloc_membind(topology.handle, byteCount, nodeset, HWLOC_MEMBIND_BIND, byNodeset) else {
-            throw QBError.other("cannot allocate \(byteCount) bytes on NUMA node \(nodeOSIndex): \(String(cString: strerror(errno)))")
+            throw QBError.other(
+                "cannot allocate \(byteCount) bytes on NUMA node \(nodeOSIndex): \(String(cString: strerror(errno)))")
         }
         return NUMABuffer(topology: topology, pointer: p, byteCount: byteCount, node: nodeOSIndex, isBound: false)
     }

@@ -25,15 +25,22 @@ public enum WeightPlacement {
     /// `nodes[i]` (nil: unknown, left alone). Boundaries are rounded to `pageSize` (a page straddling two
     /// workers goes to the one that reads its first byte's row); adjacent slices on one node are merged; empty
     /// ranges give nothing.
-    public static func slices(bufferBytes: Int, rows: Int, unitRows: Int, rowRanges: [Range<Int>], nodes: [Int?],
-                              pageSize: Int) -> [WeightSlice] {
+    public static func slices(
+        bufferBytes: Int, rows: Int, unitRows: Int, rowRanges: [Range<Int>], nodes: [Int?],
+        pageSize: Int
+    ) -> [WeightSlice] {
         guard bufferBytes > 0, rows > 0, pageSize > 0 else { return [] }
         func page(_ b: Int) -> Int { min(bufferBytes, (b + pageSize / 2) / pageSize * pageSize) }
         var out: [WeightSlice] = []
         for (i, r) in rowRanges.enumerated() where !r.isEmpty && i < nodes.count {
             guard let node = nodes[i] else { continue }
-            let lo = r.lowerBound == 0 ? 0 : page(offset(ofRow: r.lowerBound, rows: rows, unitRows: unitRows, bufferBytes: bufferBytes))
-            let hi = r.upperBound >= rows ? bufferBytes : page(offset(ofRow: r.upperBound, rows: rows, unitRows: unitRows, bufferBytes: bufferBytes))
+            let lo =
+                r.lowerBound == 0
+                ? 0 : page(offset(ofRow: r.lowerBound, rows: rows, unitRows: unitRows, bufferBytes: bufferBytes))
+            let hi =
+                r.upperBound >= rows
+                ? bufferBytes
+                : page(offset(ofRow: r.upperBound, rows: rows, unitRows: unitRows, bufferBytes: bufferBytes))
             guard hi > lo else { continue }
             if let last = out.last, last.node == node, last.bytes.upperBound == lo {
                 out[out.count - 1].bytes = last.bytes.lowerBound..<hi
@@ -57,7 +64,8 @@ public enum WeightPlacementOutcome: Sendable, Equatable {
     public var description: String {
         switch self {
         case .singleNode: return "one NUMA node: local by construction"
-        case .bound(let nodes): return "bound per worker slice to NUMA nodes \(nodes.map(String.init).joined(separator: ","))"
+        case .bound(let nodes):
+            return "bound per worker slice to NUMA nodes \(nodes.map(String.init).joined(separator: ","))"
         case .notPlaced(let why): return "not NUMA-placed: \(why)"
         }
     }
@@ -77,22 +85,32 @@ extension ThreadPlacer {
         let flags = Int32(HWLOC_MEMBIND_BYNODESET.rawValue | HWLOC_MEMBIND_MIGRATE.rawValue)
         for s in slices where !s.bytes.isEmpty {
             _ = hwloc_bitmap_only(set, UInt32(s.node))
-            guard hwloc_set_area_membind(topology.handle, base + s.bytes.lowerBound, s.bytes.count, set,
-                                         HWLOC_MEMBIND_BIND, flags) == 0 else {
-                throw QBError.other("cannot bind \(s.bytes.count) bytes of weights to NUMA node \(s.node): \(String(cString: strerror(errno)))")
+            guard
+                hwloc_set_area_membind(
+                    topology.handle, base + s.bytes.lowerBound, s.bytes.count, set,
+                    HWLOC_MEMBIND_BIND, flags) == 0
+            else {
+                throw QBError.other(
+                    "cannot bind \(s.bytes.count) bytes of weights to NUMA node \(s.node): \(String(cString: strerror(errno)))"
+                )
             }
         }
     }
 
     /// Places a weight buffer for a pool: each worker's row slice on its node. A machine with one node needs
     /// nothing; a pool whose workers' nodes are unknown is left alone and says so.
-    public func placeWeights(base: UnsafeMutableRawPointer, bufferBytes: Int, rows: Int, unitRows: Int,
-                             rowRanges: [Range<Int>], nodes: [Int?]) -> WeightPlacementOutcome {
+    public func placeWeights(
+        base: UnsafeMutableRawPointer, bufferBytes: Int, rows: Int, unitRows: Int,
+        rowRanges: [Range<Int>], nodes: [Int?]
+    ) -> WeightPlacementOutcome {
         guard numaNodeCount > 1 else { return .singleNode }
-        guard !nodes.isEmpty, nodes.allSatisfy({ $0 != nil }) else { return .notPlaced("workers' NUMA nodes unknown (threads not pinned)") }
+        guard !nodes.isEmpty, nodes.allSatisfy({ $0 != nil }) else {
+            return .notPlaced("workers' NUMA nodes unknown (threads not pinned)")
+        }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let s = WeightPlacement.slices(bufferBytes: bufferBytes, rows: rows, unitRows: unitRows, rowRanges: rowRanges,
-                                       nodes: nodes, pageSize: page > 0 ? page : 4096)
+        let s = WeightPlacement.slices(
+            bufferBytes: bufferBytes, rows: rows, unitRows: unitRows, rowRanges: rowRanges,
+            nodes: nodes, pageSize: page > 0 ? page : 4096)
         do { try bind(s, base: base) } catch { return .notPlaced("\(error)") }
         return .bound(nodes: s.map(\.node))
     }

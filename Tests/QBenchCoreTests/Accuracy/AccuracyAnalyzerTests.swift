@@ -9,11 +9,16 @@ import XCTest
 final class AccuracyAnalyzerTests: XCTestCase {
     func testMeasure_matchesRoundTripAndErrorMetricsAndRecordsSkipReasons() throws {
         let x = AccuracyFixtures.gaussian(8 * 96, seed: 7)
-        let (results, skipped) = try AccuracyAnalyzer.measure(x, rows: 8, cols: 96, formats: [.q8_0, .q4_k, .i8_pc, .q6_k],
-                                                              threads: 2)
+        let (results, skipped) = try AccuracyAnalyzer.measure(
+            x, rows: 8, cols: 96, formats: [.q8_0, .q4_k, .i8_pc, .q6_k],
+            threads: 2)
         XCTAssertEqual(results.map(\.format), [.q8_0, .i8_pc], "order of the request, minus the skipped")
-        XCTAssertEqual(skipped, [FormatSkip(format: .q4_k, reason: "q4_k needs K % 256 == 0 (K = 96)"),
-                                 FormatSkip(format: .q6_k, reason: "q6_k needs K % 256 == 0 (K = 96)")])
+        XCTAssertEqual(
+            skipped,
+            [
+                FormatSkip(format: .q4_k, reason: "q4_k needs K % 256 == 0 (K = 96)"),
+                FormatSkip(format: .q6_k, reason: "q6_k needs K % 256 == 0 (K = 96)"),
+            ])
         for r in results {
             let y = try r.format.roundTrip(x, rows: 8, k: 96)
             XCTAssertEqual(r.metrics, try ErrorMetrics.compute(original: x, reconstructed: y), "\(r.format)")
@@ -47,20 +52,26 @@ final class AccuracyAnalyzerTests: XCTestCase {
         try AccuracyFixtures.writeSafetensors(to: url)
         let model = try AccuracyModel.open(path: url.path)
         XCTAssertEqual(model.container, .safetensors)
-        let r = try AccuracyAnalyzer.analyze(model, options: AccuracyOptions(formats: [.q8_0, .q4_k, .i8_pc],
-                                                                                 threads: 2, calibrationTensors: 2))
+        let r = try AccuracyAnalyzer.analyze(
+            model,
+            options: AccuracyOptions(
+                formats: [.q8_0, .q4_k, .i8_pc],
+                threads: 2, calibrationTensors: 2))
         XCTAssertEqual(r.schema, "qbench.accuracy/1")
         XCTAssertEqual(r.tensors.map(\.name), ["w.f32", "w.f16", "w.bf16"])
         XCTAssertEqual(r.tensors.map(\.source), ["f32", "converted from F16", "converted from BF16"])
         XCTAssertEqual(r.tensors[1].rows, 32)
         XCTAssertEqual(r.tensors[1].cols, 96)
         XCTAssertEqual(r.tensors[1].skipped.map(\.format), [.q4_k])
-        XCTAssertEqual(Dictionary(uniqueKeysWithValues: r.skippedTensors.map { ($0.name, $0.kind) }),
-                       ["norm": .notMatrix, "row": .notMatrix, "ids": .unsupportedType])
+        XCTAssertEqual(
+            Dictionary(uniqueKeysWithValues: r.skippedTensors.map { ($0.name, $0.kind) }),
+            ["norm": .notMatrix, "row": .notMatrix, "ids": .unsupportedType])
         XCTAssertEqual(r.model.tensorCount, 6)
         XCTAssertEqual(r.model.matrixTensors, 3)
         XCTAssertEqual(r.model.matrixElements, 64 * 256 + 32 * 96 + 16 * 512)
-        XCTAssertTrue(r.notes.contains("2 tensors are not 2-D weight matrices (norms, biases, vectors) and were skipped"), "\(r.notes)")
+        XCTAssertTrue(
+            r.notes.contains("2 tensors are not 2-D weight matrices (norms, biases, vectors) and were skipped"),
+            "\(r.notes)")
         XCTAssertTrue(r.notes.contains("1 tensors have no float view (I64) and were skipped"), "\(r.notes)")
         XCTAssertTrue(r.notes.contains { $0.hasPrefix("q4_k skipped on 1 of 3 tensors") }, "\(r.notes)")
         XCTAssertFalse(r.notes.contains { $0.contains("dequantized") })
@@ -70,15 +81,18 @@ final class AccuracyAnalyzerTests: XCTestCase {
         XCTAssertEqual(q4k.tensors, 2)
         XCTAssertEqual(q4k.skippedTensors, 1)
         let covered = r.tensors.filter { $0.result(.q4_k) != nil }
-        XCTAssertEqual(q4k.modelBytes, model.tensorBytes - covered.reduce(0) { $0 + $1.originalBytes }
-                       + covered.reduce(0) { $0 + $1.result(.q4_k)!.bytes })
+        XCTAssertEqual(
+            q4k.modelBytes,
+            model.tensorBytes - covered.reduce(0) { $0 + $1.originalBytes }
+                + covered.reduce(0) { $0 + $1.result(.q4_k)!.bytes })
         XCTAssertEqual(r.summary.map(\.format), [.q8_0, .i8_pc, .q4_k])
 
         // Calibration: the two largest matrices (w.f32 16384, w.bf16 8192), all four methods.
         let c = try XCTUnwrap(r.calibration)
         XCTAssertEqual(c.tensors.map(\.name), ["w.f32", "w.bf16"])
         XCTAssertEqual(c.tensors[0].results.map(\.method), CalibrationMethod.allCases)
-        XCTAssertEqual(c.tensors[0].results[0], try Calibration.calibrate(try model.tensors[0].values(), method: .minMax))
+        XCTAssertEqual(
+            c.tensors[0].results[0], try Calibration.calibrate(try model.tensors[0].values(), method: .minMax))
         XCTAssertEqual(c.summary.count, 4)
 
         // The report round-trips through QBJSON.
@@ -91,8 +105,11 @@ final class AccuracyAnalyzerTests: XCTestCase {
         try AccuracyFixtures.writeQuantizedGGUF(to: url)
         let model = try AccuracyModel.open(path: url.path)
         XCTAssertEqual(model.container, .gguf)
-        let r = try AccuracyAnalyzer.analyze(model, options: AccuracyOptions(formats: [.q4_0, .q8_0, .f16], threads: 1,
-                                                                                 calibrationTensors: 0))
+        let r = try AccuracyAnalyzer.analyze(
+            model,
+            options: AccuracyOptions(
+                formats: [.q4_0, .q8_0, .f16], threads: 1,
+                calibrationTensors: 0))
         XCTAssertNil(r.calibration)
         let byName = Dictionary(uniqueKeysWithValues: r.tensors.map { ($0.name, $0) })
         XCTAssertEqual(byName["blk.0.attn_q.weight"]?.source, "dequantized from Q4_0")
@@ -101,7 +118,9 @@ final class AccuracyAnalyzerTests: XCTestCase {
         // ggml order [256, 32] is 32 rows of 256.
         XCTAssertEqual(byName["blk.0.attn_q.weight"]?.rows, 32)
         XCTAssertEqual(byName["blk.0.attn_q.weight"]?.cols, 256)
-        XCTAssertTrue(r.notes.contains { $0.hasPrefix("2 of 3 analysed tensors are stored quantized (Q4_0, Q8_0)") }, "\(r.notes)")
+        XCTAssertTrue(
+            r.notes.contains { $0.hasPrefix("2 of 3 analysed tensors are stored quantized (Q4_0, Q8_0)") }, "\(r.notes)"
+        )
         XCTAssertEqual(r.skippedTensors.map(\.name), ["blk.0.attn_norm.weight"])
         // The source really is the dequantized tensor: what the reference dequantizer gives for those bytes.
         let q = try WeightFormat.q4_0.quantize(AccuracyFixtures.gaussian(32 * 256, seed: 10), rows: 32, k: 256)
@@ -115,15 +134,23 @@ final class AccuracyAnalyzerTests: XCTestCase {
         let url = try AccuracyFixtures.scratchFile("m.safetensors")
         try AccuracyFixtures.writeSafetensors(to: url)
         let model = try AccuracyModel.open(path: url.path)
-        let r = try AccuracyAnalyzer.analyze(model, options: AccuracyOptions(formats: [.q8_0], tensorPattern: "^w\\.f1",
-                                                                                 threads: 1, calibrationTensors: 0))
+        let r = try AccuracyAnalyzer.analyze(
+            model,
+            options: AccuracyOptions(
+                formats: [.q8_0], tensorPattern: "^w\\.f1",
+                threads: 1, calibrationTensors: 0))
         XCTAssertEqual(r.tensors.map(\.name), ["w.f16"])
         XCTAssertEqual(r.model.selectedTensors, 1)
-        XCTAssertThrowsError(try AccuracyAnalyzer.analyze(model, options: AccuracyOptions(tensorPattern: "nothing"))) { e in
-            XCTAssertEqual(e as? QBError, .badOption(flag: "--tensors", message: "'nothing' matches none of the 6 tensors in \(url.path)"))
+        XCTAssertThrowsError(try AccuracyAnalyzer.analyze(model, options: AccuracyOptions(tensorPattern: "nothing"))) {
+            e in
+            XCTAssertEqual(
+                e as? QBError,
+                .badOption(flag: "--tensors", message: "'nothing' matches none of the 6 tensors in \(url.path)"))
         }
-        XCTAssertThrowsError(try AccuracyAnalyzer.analyze(model, options: AccuracyOptions(tensorPattern: "(unclosed"))) { e in
-            XCTAssertEqual(e as? QBError, .badOption(flag: "--tensors", message: "'(unclosed' is not a valid regular expression"))
+        XCTAssertThrowsError(try AccuracyAnalyzer.analyze(model, options: AccuracyOptions(tensorPattern: "(unclosed")))
+        { e in
+            XCTAssertEqual(
+                e as? QBError, .badOption(flag: "--tensors", message: "'(unclosed' is not a valid regular expression"))
         }
     }
 
@@ -132,13 +159,20 @@ final class AccuracyAnalyzerTests: XCTestCase {
         x[37] = .nan
         var w = SafetensorsWriter()
         try w.addTensor(name: "bad", dtype: .f32, shape: [4, 32], bytes: AccuracyFixtures.bytes(x))
-        try w.addTensor(name: "good", dtype: .f32, shape: [4, 32],
-                        bytes: AccuracyFixtures.bytes(AccuracyFixtures.gaussian(4 * 32, seed: 6)))
-        let model = try AccuracyModel(safetensors: SafetensorsFile(file: MappedFile(copying: try w.encoded(), name: "mem")))
+        try w.addTensor(
+            name: "good", dtype: .f32, shape: [4, 32],
+            bytes: AccuracyFixtures.bytes(AccuracyFixtures.gaussian(4 * 32, seed: 6)))
+        let model = try AccuracyModel(
+            safetensors: SafetensorsFile(file: MappedFile(copying: try w.encoded(), name: "mem")))
         let r = try AccuracyAnalyzer.analyze(model, options: AccuracyOptions(formats: [.q8_0], threads: 1))
         XCTAssertEqual(r.tensors.map(\.name), ["good"])
-        XCTAssertEqual(r.skippedTensors, [SkippedTensor(name: "bad", shape: [4, 32], storedType: "F32", kind: .nonFinite,
-                                                        reason: "value nan at index 37 is not finite")])
+        XCTAssertEqual(
+            r.skippedTensors,
+            [
+                SkippedTensor(
+                    name: "bad", shape: [4, 32], storedType: "F32", kind: .nonFinite,
+                    reason: "value nan at index 37 is not finite")
+            ])
     }
 
     func testAnalyze_withNothingToAnalyseIsAnErrorNotATableOfNaN() throws {
@@ -147,13 +181,19 @@ final class AccuracyAnalyzerTests: XCTestCase {
         var onlyBad = SafetensorsWriter()
         try onlyBad.addTensor(name: "bad", dtype: .f32, shape: [4, 32], bytes: AccuracyFixtures.bytes(x))
         var onlyNorm = SafetensorsWriter()
-        try onlyNorm.addTensor(name: "norm", dtype: .f32, shape: [32], bytes: AccuracyFixtures.bytes([Float](repeating: 1, count: 32)))
+        try onlyNorm.addTensor(
+            name: "norm", dtype: .f32, shape: [32], bytes: AccuracyFixtures.bytes([Float](repeating: 1, count: 32)))
         let empty = SafetensorsWriter()
-        for (writer, why) in [(onlyBad, "every weight matrix holds non-finite values"),
-                              (onlyNorm, "none of the 1 tensors is a weight matrix (2-D, both sides > 1)"),
-                              (empty, "the file holds no tensors")] {
-            let model = try AccuracyModel(safetensors: SafetensorsFile(file: MappedFile(copying: try writer.encoded(), name: "mem")))
-            XCTAssertThrowsError(try AccuracyAnalyzer.analyze(model, options: AccuracyOptions(formats: [.q8_0], threads: 1))) {
+        for (writer, why) in [
+            (onlyBad, "every weight matrix holds non-finite values"),
+            (onlyNorm, "none of the 1 tensors is a weight matrix (2-D, both sides > 1)"),
+            (empty, "the file holds no tensors"),
+        ] {
+            let model = try AccuracyModel(
+                safetensors: SafetensorsFile(file: MappedFile(copying: try writer.encoded(), name: "mem")))
+            XCTAssertThrowsError(
+                try AccuracyAnalyzer.analyze(model, options: AccuracyOptions(formats: [.q8_0], threads: 1))
+            ) {
                 XCTAssertEqual("\($0)", "mem: nothing to analyse: \(why)")
             }
         }
@@ -193,8 +233,12 @@ final class AccuracyAnalyzerTests: XCTestCase {
     }
 
     func testDefaultFormats_areTheThirteenOfTheBrief() {
-        XCTAssertEqual(AccuracyOptions.defaultFormats.map(\.rawValue),
-                       ["f16", "bf16", "i8_pc", "q8_0", "fp8_e4m3", "q6_k", "q5_0", "q4_k", "q4_1", "i4_g32", "u4_g32", "q4_0", "mxfp4"])
+        XCTAssertEqual(
+            AccuracyOptions.defaultFormats.map(\.rawValue),
+            [
+                "f16", "bf16", "i8_pc", "q8_0", "fp8_e4m3", "q6_k", "q5_0", "q4_k", "q4_1", "i4_g32", "u4_g32", "q4_0",
+                "mxfp4",
+            ])
     }
 
     func testGGMLTypeMapping_roundTripsForTheGGMLFormatsOnly() {

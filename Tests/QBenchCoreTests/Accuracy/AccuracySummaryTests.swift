@@ -5,8 +5,9 @@ import XCTest
 /// The per-format summary, checked against figures worked out by hand.
 final class AccuracySummaryTests: XCTestCase {
     private func metrics(nmse: Double, cosine: Double, n: Int) -> ErrorMetrics {
-        ErrorMetrics(sqnrDb: -10 * log10(nmse), nmse: nmse, cosine: cosine, maxAbsErr: 0, maxRelErr: 0, rmse: 0,
-                     p50AbsErr: 0, p95AbsErr: 0, count: n)
+        ErrorMetrics(
+            sqnrDb: -10 * log10(nmse), nmse: nmse, cosine: cosine, maxAbsErr: 0, maxRelErr: 0, rmse: 0,
+            p50AbsErr: 0, p95AbsErr: 0, count: n)
     }
 
     /// A: 100 elements, signal 50; B: 300 elements, signal 30. q8_0 fits both, q4_k only A.
@@ -14,16 +15,23 @@ final class AccuracySummaryTests: XCTestCase {
         let a = TensorAccuracy(
             name: "a", shape: [10, 10], rows: 10, cols: 10, elementCount: 100, storedType: "F32", source: "f32",
             originalBytes: 400, signalEnergy: 50,
-            results: [FormatAccuracy(format: .q8_0, bitsPerWeight: 8.48, bytes: 106, noiseEnergy: 0.05,
-                                     metrics: metrics(nmse: 0.001, cosine: 0.9995, n: 100)),
-                      FormatAccuracy(format: .q4_k, bitsPerWeight: 4.56, bytes: 57, noiseEnergy: 0.5,
-                                     metrics: metrics(nmse: 0.01, cosine: 0.995, n: 100))],
+            results: [
+                FormatAccuracy(
+                    format: .q8_0, bitsPerWeight: 8.48, bytes: 106, noiseEnergy: 0.05,
+                    metrics: metrics(nmse: 0.001, cosine: 0.9995, n: 100)),
+                FormatAccuracy(
+                    format: .q4_k, bitsPerWeight: 4.56, bytes: 57, noiseEnergy: 0.5,
+                    metrics: metrics(nmse: 0.01, cosine: 0.995, n: 100)),
+            ],
             skipped: [])
         let b = TensorAccuracy(
             name: "b", shape: [30, 10], rows: 30, cols: 10, elementCount: 300, storedType: "F32", source: "f32",
             originalBytes: 1200, signalEnergy: 30,
-            results: [FormatAccuracy(format: .q8_0, bitsPerWeight: 8.48, bytes: 318, noiseEnergy: 0.3,
-                                     metrics: metrics(nmse: 0.01, cosine: 0.995, n: 300))],
+            results: [
+                FormatAccuracy(
+                    format: .q8_0, bitsPerWeight: 8.48, bytes: 318, noiseEnergy: 0.3,
+                    metrics: metrics(nmse: 0.01, cosine: 0.995, n: 300))
+            ],
             skipped: [FormatSkip(format: .q4_k, reason: "q4_k needs K % 256 == 0 (K = 10)")])
         return [a, b]
     }
@@ -40,8 +48,8 @@ final class AccuracySummaryTests: XCTestCase {
         // Averaging the per-tensor dB (30 and 20) would have said 25.
         XCTAssertNotEqual(s.sqnrDb, 25, accuracy: 0.5)
         // NMSE and cosine: element-weighted means.
-        XCTAssertEqual(s.nmse, (100 * 0.001 + 300 * 0.01) / 400, accuracy: 1e-15)     // 0.00775
-        XCTAssertEqual(s.meanCosine, (100 * 0.9995 + 300 * 0.995) / 400, accuracy: 1e-15) // 0.996125
+        XCTAssertEqual(s.nmse, (100 * 0.001 + 300 * 0.01) / 400, accuracy: 1e-15)  // 0.00775
+        XCTAssertEqual(s.meanCosine, (100 * 0.9995 + 300 * 0.995) / 400, accuracy: 1e-15)  // 0.996125
         // Bits per weight from bytes: (106 + 318) * 8 / 400.
         XCTAssertEqual(s.bitsPerWeight, 8.48, accuracy: 1e-12)
         XCTAssertEqual(s.quantizedBytes, 424)
@@ -57,7 +65,7 @@ final class AccuracySummaryTests: XCTestCase {
         XCTAssertEqual(s.skippedTensors, 1)
         XCTAssertEqual(s.elements, 100)
         XCTAssertEqual(s.coverage, 0.25)
-        XCTAssertEqual(s.sqnrDb, 20, accuracy: 1e-12)   // 10 log10(50 / 0.5)
+        XCTAssertEqual(s.sqnrDb, 20, accuracy: 1e-12)  // 10 log10(50 / 0.5)
         XCTAssertEqual(s.bitsPerWeight, 4.56, accuracy: 1e-12)
         XCTAssertEqual(s.modelBytes, 2000 - 400 + 57, "b stays at its stored 1200 bytes")
     }
@@ -92,12 +100,16 @@ final class AccuracySummaryTests: XCTestCase {
 
     func testCalibrationSummary_usesSummedEnergies() throws {
         func result(_ m: CalibrationMethod, rmse: Double, n: Int) -> CalibrationResult {
-            CalibrationResult(method: m, threshold: 1, scale: 1,
-                              metrics: ErrorMetrics(sqnrDb: 0, nmse: 0.5, cosine: 0.9, maxAbsErr: 0, maxRelErr: 0, rmse: rmse,
-                                                    p50AbsErr: 0, p95AbsErr: 0, count: n))
+            CalibrationResult(
+                method: m, threshold: 1, scale: 1,
+                metrics: ErrorMetrics(
+                    sqnrDb: 0, nmse: 0.5, cosine: 0.9, maxAbsErr: 0, maxRelErr: 0, rmse: rmse,
+                    p50AbsErr: 0, p95AbsErr: 0, count: n))
         }
-        let t1 = TensorCalibration(name: "a", elementCount: 100, signalEnergy: 10, results: [result(.mse, rmse: 0.1, n: 100)])
-        let t2 = TensorCalibration(name: "b", elementCount: 400, signalEnergy: 30, results: [result(.mse, rmse: 0.05, n: 400)])
+        let t1 = TensorCalibration(
+            name: "a", elementCount: 100, signalEnergy: 10, results: [result(.mse, rmse: 0.1, n: 100)])
+        let t2 = TensorCalibration(
+            name: "b", elementCount: 400, signalEnergy: 30, results: [result(.mse, rmse: 0.05, n: 400)])
         let s = AccuracySummary.summarize(calibration: [t1, t2])
         XCTAssertEqual(s.map(\.method), [.mse])
         // noise = 0.1² x 100 + 0.05² x 400 = 1 + 1 = 2; signal 40.

@@ -47,13 +47,16 @@ enum AccuracyFixtures {
         try w.add("general.architecture", .string("llama"))
         try w.add("general.file_type", .uint32(2))
         let a = gaussian(32 * 256, seed: 10)
-        try w.addTensor(name: "blk.0.attn_q.weight", shape: [256, 32], type: .q4_0,
-                        bytes: Data(try WeightFormat.q4_0.quantize(a, rows: 32, k: 256).data))
+        try w.addTensor(
+            name: "blk.0.attn_q.weight", shape: [256, 32], type: .q4_0,
+            bytes: Data(try WeightFormat.q4_0.quantize(a, rows: 32, k: 256).data))
         let b = gaussian(8 * 64, seed: 11)
-        try w.addTensor(name: "blk.0.attn_v.weight", shape: [64, 8], type: .q8_0,
-                        bytes: Data(try WeightFormat.q8_0.quantize(b, rows: 8, k: 64).data))
-        try w.addTensor(name: "blk.0.attn_norm.weight", shape: [256], type: .f32,
-                        bytes: bytes([Float](repeating: 1, count: 256)))
+        try w.addTensor(
+            name: "blk.0.attn_v.weight", shape: [64, 8], type: .q8_0,
+            bytes: Data(try WeightFormat.q8_0.quantize(b, rows: 8, k: 64).data))
+        try w.addTensor(
+            name: "blk.0.attn_norm.weight", shape: [256], type: .f32,
+            bytes: bytes([Float](repeating: 1, count: 256)))
         try w.addTensor(name: "output.weight", shape: [128, 4], type: .f32, bytes: bytes(gaussian(4 * 128, seed: 12)))
         try w.write(to: url)
     }

@@ -18,7 +18,8 @@ final class RequantizedModelTests: XCTestCase {
 
         let g = try GGUFFile(path: out.path)
         XCTAssertEqual(w.bytes, g.file.count)
-        XCTAssertEqual(g.metadata.string("general.quantized_by"), "qbench \(QBenchVersion.string) accuracy --write-format q8_0")
+        XCTAssertEqual(
+            g.metadata.string("general.quantized_by"), "qbench \(QBenchVersion.string) accuracy --write-format q8_0")
         XCTAssertEqual(g.metadata.int("general.quantization_version"), 2)
         let q = try XCTUnwrap(g.tensor(named: "w.f32"))
         XCTAssertEqual(q.type, .q8_0)
@@ -48,14 +49,16 @@ final class RequantizedModelTests: XCTestCase {
         let w = try RequantizedModel.write(model, format: .q4_k, to: out)
         // Only blk.0.attn_q.weight has K = 256; attn_v (K = 64) and output (K = 128) stay as they were.
         XCTAssertEqual(w.quantizedTensors, 1)
-        XCTAssertEqual(w.copiedTensors.first { $0.name == "blk.0.attn_v.weight" },
-                       CopiedTensor(name: "blk.0.attn_v.weight", type: "Q8_0", reason: "q4_k needs K % 256 == 0 (K = 64)"))
+        XCTAssertEqual(
+            w.copiedTensors.first { $0.name == "blk.0.attn_v.weight" },
+            CopiedTensor(name: "blk.0.attn_v.weight", type: "Q8_0", reason: "q4_k needs K % 256 == 0 (K = 64)"))
         let g = try GGUFFile(path: out.path)
         XCTAssertEqual(g.architecture, "llama")
         XCTAssertNil(g.metadata["general.file_type"], "it would describe the old types")
         XCTAssertEqual(g.tensor(named: "blk.0.attn_q.weight")?.type, .q4_k)
-        XCTAssertEqual(g.tensor(named: "blk.0.attn_v.weight").map { [UInt8]($0.bytes) },
-                       model.gguf?.tensor(named: "blk.0.attn_v.weight").map { [UInt8]($0.bytes) })
+        XCTAssertEqual(
+            g.tensor(named: "blk.0.attn_v.weight").map { [UInt8]($0.bytes) },
+            model.gguf?.tensor(named: "blk.0.attn_v.weight").map { [UInt8]($0.bytes) })
         XCTAssertEqual(g.tensors.map(\.name), model.tensors.map(\.name))
     }
 
@@ -79,7 +82,8 @@ final class RequantizedModelTests: XCTestCase {
         let model = try AccuracyModel.open(path: src.path)
         let out = src.deletingLastPathComponent().appendingPathComponent("x.gguf")
         XCTAssertThrowsError(try RequantizedModel.write(model, format: .i4_g32, to: out)) { e in
-            XCTAssertTrue("\(e)".hasPrefix("--write-format: i4_g32 has no GGUF type; use one of f32 f16 bf16 q8_0"), "\(e)")
+            XCTAssertTrue(
+                "\(e)".hasPrefix("--write-format: i4_g32 has no GGUF type; use one of f32 f16 bf16 q8_0"), "\(e)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }

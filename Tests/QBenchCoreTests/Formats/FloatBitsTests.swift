@@ -36,7 +36,8 @@ final class FloatBitsTests: XCTestCase {
                 if m != 0 { XCTAssertEqual(f.bitPattern & 0x7F_FFFF, UInt32(h & 0x3FF) << 13, "payload kept") }
                 continue
             }
-            let v = e == 0 ? s * m * 0x1p-24 : s * (1 + m / 1024) * Double(sign: .plus, exponent: e - 15, significand: 1)
+            let v =
+                e == 0 ? s * m * 0x1p-24 : s * (1 + m / 1024) * Double(sign: .plus, exponent: e - 15, significand: 1)
             XCTAssertEqual(Double(f), v, "0x\(String(h, radix: 16))")
             XCTAssertEqual(f.sign == .minus, (h & 0x8000) != 0, "sign of 0x\(String(h, radix: 16))")
         }
@@ -51,8 +52,9 @@ final class FloatBitsTests: XCTestCase {
             XCTAssertTrue(isNaN16(ours) && (ours & 0x0200) != 0, "NaN must stay a quiet NaN", file: file, line: line)
             XCTAssertEqual(ours & 0x8000, theirs & 0x8000, "NaN sign", file: file, line: line)
         } else if ours != theirs {
-            XCTFail("f32 0x\(String(f.bitPattern, radix: 16)) (\(f)): ours 0x\(String(ours, radix: 16)), Float16 0x\(String(theirs, radix: 16))",
-                    file: file, line: line)
+            XCTFail(
+                "f32 0x\(String(f.bitPattern, radix: 16)) (\(f)): ours 0x\(String(ours, radix: 16)), Float16 0x\(String(theirs, radix: 16))",
+                file: file, line: line)
         }
     }
 
@@ -64,7 +66,7 @@ final class FloatBitsTests: XCTestCase {
                 // The tie halfway to the next f16 up in magnitude (past 0x7BFF: to where 2^16 would be),
                 // and the f32 values just either side of it.
                 let hiMag: Double = bits == 0x7BFF ? 65536 : Double(abs(FloatBits.f32(f16: UInt16(bits + 1))))
-                let mid = Float((Double(abs(lo)) + hiMag) / 2)   // exact in f32: one more bit than f16
+                let mid = Float((Double(abs(lo)) + hiMag) / 2)  // exact in f32: one more bit than f16
                 let signed = sign != 0 ? -mid : mid
                 assertMatchesSwiftFloat16(signed)
                 assertMatchesSwiftFloat16(signed.nextUp)
@@ -88,21 +90,21 @@ final class FloatBitsTests: XCTestCase {
     #endif
 
     func testF16_handPickedTiesRoundToEven() {
-        XCTAssertEqual(FloatBits.f16(1 + 0x1p-11), 0x3C00)          // halfway 1 .. 1+2^-10: even is 1
-        XCTAssertEqual(FloatBits.f16(1 + 3 * 0x1p-11), 0x3C02)      // halfway 1+2^-10 .. 1+2^-9: even is 1+2^-9
-        XCTAssertEqual(FloatBits.f16(65504), 0x7BFF)                // largest finite
-        XCTAssertEqual(FloatBits.f16(65519.996), 0x7BFF)            // just under the tie stays finite
-        XCTAssertEqual(FloatBits.f16(65520), 0x7C00)                // tie with 2^16 rounds to even: inf
+        XCTAssertEqual(FloatBits.f16(1 + 0x1p-11), 0x3C00)  // halfway 1 .. 1+2^-10: even is 1
+        XCTAssertEqual(FloatBits.f16(1 + 3 * 0x1p-11), 0x3C02)  // halfway 1+2^-10 .. 1+2^-9: even is 1+2^-9
+        XCTAssertEqual(FloatBits.f16(65504), 0x7BFF)  // largest finite
+        XCTAssertEqual(FloatBits.f16(65519.996), 0x7BFF)  // just under the tie stays finite
+        XCTAssertEqual(FloatBits.f16(65520), 0x7C00)  // tie with 2^16 rounds to even: inf
         XCTAssertEqual(FloatBits.f16(-1e10), 0xFC00)
-        XCTAssertEqual(FloatBits.f16(0x1p-24), 0x0001)              // least subnormal
-        XCTAssertEqual(FloatBits.f16(0x1p-25), 0x0000)              // tie with 0: even is 0
+        XCTAssertEqual(FloatBits.f16(0x1p-24), 0x0001)  // least subnormal
+        XCTAssertEqual(FloatBits.f16(0x1p-25), 0x0000)  // tie with 0: even is 0
         XCTAssertEqual(FloatBits.f16(Float(0x1p-25).nextUp), 0x0001)
-        XCTAssertEqual(FloatBits.f16(3 * 0x1p-25), 0x0002)          // tie 1..2 (x 2^-24): even is 2
-        XCTAssertEqual(FloatBits.f16(0x1p-14 - 0x1p-25), 0x0400)    // tie largest subnormal .. least normal
+        XCTAssertEqual(FloatBits.f16(3 * 0x1p-25), 0x0002)  // tie 1..2 (x 2^-24): even is 2
+        XCTAssertEqual(FloatBits.f16(0x1p-14 - 0x1p-25), 0x0400)  // tie largest subnormal .. least normal
         XCTAssertEqual(FloatBits.f16(-0.0), 0x8000)
         XCTAssertEqual(FloatBits.f16(.infinity), 0x7C00)
-        XCTAssertEqual(FloatBits.f16(Float(bitPattern: 0x7F80_0001)), 0x7E00)   // signalling NaN becomes quiet
-        XCTAssertEqual(FloatBits.f16(Float(bitPattern: 0xFFC0_2000)), 0xFE01)   // sign and top payload bits kept
+        XCTAssertEqual(FloatBits.f16(Float(bitPattern: 0x7F80_0001)), 0x7E00)  // signalling NaN becomes quiet
+        XCTAssertEqual(FloatBits.f16(Float(bitPattern: 0xFFC0_2000)), 0xFE01)  // sign and top payload bits kept
     }
 
     // MARK: bfloat16
@@ -123,7 +125,9 @@ final class FloatBitsTests: XCTestCase {
         if f.isNaN { return UInt16(u >> 16) | 0x40 }
         let lo = UInt16(u >> 16), hi = lo &+ 1
         let vlo = Double(FloatBits.f32(bf16: lo))
-        let vhi = (lo & 0x7FFF) == 0x7F7F ? Double(sign: f.sign, exponent: 128, significand: 1) : Double(FloatBits.f32(bf16: hi))
+        let vhi =
+            (lo & 0x7FFF) == 0x7F7F
+            ? Double(sign: f.sign, exponent: 128, significand: 1) : Double(FloatBits.f32(bf16: hi))
         let dlo = abs(Double(f) - vlo), dhi = abs(Double(f) - vhi)
         if f.isInfinite || dlo < dhi { return lo }
         if dhi < dlo { return hi }
@@ -134,8 +138,10 @@ final class FloatBitsTests: XCTestCase {
         var rng = SeededRandom(seed: 17)
         for bits in 0...0xFFFF where !isNaNBF16(UInt16(bits)) {
             let base = UInt32(bits) << 16
-            for f in [Float(bitPattern: base), Float(bitPattern: base | 0x8000), Float(bitPattern: base | 0x7FFF),
-                      Float(bitPattern: base | 0x8001)] where !f.isNaN {
+            for f in [
+                Float(bitPattern: base), Float(bitPattern: base | 0x8000), Float(bitPattern: base | 0x7FFF),
+                Float(bitPattern: base | 0x8001),
+            ] where !f.isNaN {
                 XCTAssertEqual(FloatBits.bf16(f), referenceBF16(f), "f32 0x\(String(f.bitPattern, radix: 16))")
             }
         }
@@ -147,11 +153,11 @@ final class FloatBitsTests: XCTestCase {
     }
 
     func testBF16_handPickedTiesAndSpecials() {
-        XCTAssertEqual(FloatBits.bf16(Float(bitPattern: 0x3F80_8000)), 0x3F80)   // tie: even mantissa stays
-        XCTAssertEqual(FloatBits.bf16(Float(bitPattern: 0x3F81_8000)), 0x3F82)   // tie: odd rounds up
-        XCTAssertEqual(FloatBits.bf16(Float(bitPattern: 0x7F7F_8000)), 0x7F80)   // tie at the top: inf
-        XCTAssertEqual(FloatBits.bf16(Float(bitPattern: 0x0000_8001)), 0x0001)   // subnormals are kept
-        XCTAssertEqual(FloatBits.bf16(Float(bitPattern: 0x7F80_0001)), 0x7FC0)   // NaN made quiet
-        XCTAssertEqual(FloatBits.bf16(Float(bitPattern: 0xFFA0_0000)), 0xFFE0)   // sign and payload kept
+        XCTAssertEqual(FloatBits.bf16(Float(bitPattern: 0x3F80_8000)), 0x3F80)  // tie: even mantissa stays
+        XCTAssertEqual(FloatBits.bf16(Float(bitPattern: 0x3F81_8000)), 0x3F82)  // tie: odd rounds up
+        XCTAssertEqual(FloatBits.bf16(Float(bitPattern: 0x7F7F_8000)), 0x7F80)  // tie at the top: inf
+        XCTAssertEqual(FloatBits.bf16(Float(bitPattern: 0x0000_8001)), 0x0001)  // subnormals are kept
+        XCTAssertEqual(FloatBits.bf16(Float(bitPattern: 0x7F80_0001)), 0x7FC0)  // NaN made quiet
+        XCTAssertEqual(FloatBits.bf16(Float(bitPattern: 0xFFA0_0000)), 0xFFE0)  // sign and payload kept
     }
 }

@@ -88,7 +88,10 @@ struct GGUFReference {
     /// Skips the calling test, with the reason, when python3 or its gguf package is missing.
     static func require(_ testName: String = #function) throws -> GGUFReference {
         let probe = run(["python3", "-c", "import gguf, gguf.quants, numpy"])
-        try XCTSkipUnless(probe.status == 0, "python3 with the `gguf` package is not available (\(probe.stderr.prefix(200))); pip install gguf to run this test")
+        try XCTSkipUnless(
+            probe.status == 0,
+            "python3 with the `gguf` package is not available (\(probe.stderr.prefix(200))); pip install gguf to run this test"
+        )
         return GGUFReference(dir: try TestPaths.scratch(testName))
     }
 
@@ -102,7 +105,9 @@ struct GGUFReference {
         for (i, j) in jobs.enumerated() {
             let inURL = dir.appendingPathComponent("in\(i).bin"), outURL = dir.appendingPathComponent("out\(i).bin")
             try Data(j.input).write(to: inURL)
-            manifest.append(["op": j.op, "type": j.type, "rows": j.rows, "k": j.k, "in": inURL.path, "out": outURL.path])
+            manifest.append([
+                "op": j.op, "type": j.type, "rows": j.rows, "k": j.k, "in": inURL.path, "out": outURL.path,
+            ])
         }
         let mURL = dir.appendingPathComponent("manifest.json")
         try JSONSerialization.data(withJSONObject: manifest).write(to: mURL)
@@ -131,13 +136,17 @@ func floatBytes(_ x: [Float]) -> [UInt8] {
 
 func floats(fromBytes b: [UInt8]) -> [Float] {
     precondition(b.count % 4 == 0)
-    return b.withUnsafeBytes { raw in (0..<(b.count / 4)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
+    return b.withUnsafeBytes { raw in
+        (0..<(b.count / 4)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) }
+    }
 }
 
 /// First index where two byte arrays differ, with a short context, for failure messages.
 func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String {
     if a.count != b.count { return "sizes differ: \(a.count) vs \(b.count)" }
-    guard let i = zip(a, b).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset else { return "identical" }
+    guard let i = zip(a, b).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset else {
+        return "identical"
+    }
     let lo = max(0, i - 4), hi = min(a.count, i + 8)
     return "byte \(i): ours \(Array(a[lo..<hi])) reference \(Array(b[lo..<hi]))"
 }

@@ -7,36 +7,49 @@ final class GGMLReferenceTests: XCTestCase {
     static let rows = 3, k = 512
 
     /// Quantizes every test row family with our code and with gguf.quants; bytes must be identical.
-    private func assertQuantizeMatchesGGUF(_ format: WeightFormat, kinds: [TestRows] = TestRows.allCases,
-                                           file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertQuantizeMatchesGGUF(
+        _ format: WeightFormat, kinds: [TestRows] = TestRows.allCases,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let ref = try GGUFReference.require("quantize_\(format.rawValue)")
         let inputs = kinds.enumerated().map { i, kind in kind.make(rows: Self.rows, k: Self.k, seed: 1000 + UInt64(i)) }
-        let jobs = inputs.map { GGUFReference.Job(op: "quantize", type: format.rawValue, rows: Self.rows, k: Self.k, input: floatBytes($0)) }
+        let jobs = inputs.map {
+            GGUFReference.Job(op: "quantize", type: format.rawValue, rows: Self.rows, k: Self.k, input: floatBytes($0))
+        }
         let expected = try ref.run(jobs)
         for (i, kind) in kinds.enumerated() {
             let ours = try format.quantize(inputs[i], rows: Self.rows, k: Self.k).data
-            XCTAssertEqual(ours, expected[i], "\(format.rawValue) on \(kind) rows: \(firstDifference(ours, expected[i]))",
-                           file: file, line: line)
+            XCTAssertEqual(
+                ours, expected[i], "\(format.rawValue) on \(kind) rows: \(firstDifference(ours, expected[i]))",
+                file: file, line: line)
         }
     }
 
     /// Dequantizes the same bytes with our code and gguf.quants; floats must be bit-identical.
     /// The bytes are our quantization of each row family plus random blocks with finite fp16 scales.
-    private func assertDequantizeMatchesGGUF(_ format: WeightFormat, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertDequantizeMatchesGGUF(
+        _ format: WeightFormat, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let ref = try GGUFReference.require("dequantize_\(format.rawValue)")
         var blobs: [[UInt8]] = try TestRows.allCases.enumerated().map { i, kind in
-            try format.quantize(kind.make(rows: Self.rows, k: Self.k, seed: 2000 + UInt64(i)), rows: Self.rows, k: Self.k).data
+            try format.quantize(
+                kind.make(rows: Self.rows, k: Self.k, seed: 2000 + UInt64(i)), rows: Self.rows, k: Self.k
+            ).data
         }
         blobs.append(randomBlocks(format, seed: 77))
-        let jobs = blobs.map { GGUFReference.Job(op: "dequantize", type: format.rawValue, rows: Self.rows, k: Self.k, input: $0) }
+        let jobs = blobs.map {
+            GGUFReference.Job(op: "dequantize", type: format.rawValue, rows: Self.rows, k: Self.k, input: $0)
+        }
         let expected = try ref.run(jobs)
         for (i, blob) in blobs.enumerated() {
             let q = try QuantizedMatrix(format: format, rows: Self.rows, k: Self.k, data: blob)
             let ours = q.dequantize().map(\.bitPattern)
             let theirs = floats(fromBytes: expected[i]).map(\.bitPattern)
             let bad = zip(ours, theirs).enumerated().first { $0.element.0 != $0.element.1 }
-            XCTAssertNil(bad, "\(format.rawValue) blob \(i): element \(bad?.offset ?? -1) ours 0x\(String(bad?.element.0 ?? 0, radix: 16)) reference 0x\(String(bad?.element.1 ?? 0, radix: 16))",
-                         file: file, line: line)
+            XCTAssertNil(
+                bad,
+                "\(format.rawValue) blob \(i): element \(bad?.offset ?? -1) ours 0x\(String(bad?.element.0 ?? 0, radix: 16)) reference 0x\(String(bad?.element.1 ?? 0, radix: 16))",
+                file: file, line: line)
             XCTAssertEqual(ours.count, theirs.count, file: file, line: line)
         }
     }
@@ -61,7 +74,7 @@ final class GGMLReferenceTests: XCTestCase {
                 b[blk * bb + off] = UInt8(h & 0xFF)
                 b[blk * bb + off + 1] = UInt8(h >> 8)
             }
-            if format == .mxfp4 && b[blk * bb] == 0xFF { b[blk * bb] = 0xFE }   // 0xFF: OCP NaN, ggml 2^127
+            if format == .mxfp4 && b[blk * bb] == 0xFF { b[blk * bb] = 0xFE }  // 0xFF: OCP NaN, ggml 2^127
         }
         return b
     }
@@ -82,16 +95,21 @@ final class GGMLReferenceTests: XCTestCase {
 
     /// gguf.quants has no q4_K/q6_K quantizer, so the bytes are checked against the script's own
     /// scalar f32 transcription of ggml's quantize_row_q4_K_ref / q6_K_ref (an independent port).
-    private func assertKQuantMatchesPort(_ format: WeightFormat, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertKQuantMatchesPort(
+        _ format: WeightFormat, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let ref = try GGUFReference.require("port_\(format.rawValue)")
         let kinds = TestRows.allCases
         let inputs = kinds.enumerated().map { i, kind in kind.make(rows: 4, k: 256, seed: 3000 + UInt64(i)) }
-        let jobs = inputs.map { GGUFReference.Job(op: "port-quantize", type: format.rawValue, rows: 4, k: 256, input: floatBytes($0)) }
+        let jobs = inputs.map {
+            GGUFReference.Job(op: "port-quantize", type: format.rawValue, rows: 4, k: 256, input: floatBytes($0))
+        }
         let expected = try ref.run(jobs)
         for (i, kind) in kinds.enumerated() {
             let ours = try format.quantize(inputs[i], rows: 4, k: 256).data
-            XCTAssertEqual(ours, expected[i], "\(format.rawValue) on \(kind) rows: \(firstDifference(ours, expected[i]))",
-                           file: file, line: line)
+            XCTAssertEqual(
+                ours, expected[i], "\(format.rawValue) on \(kind) rows: \(firstDifference(ours, expected[i]))",
+                file: file, line: line)
         }
     }
 
@@ -107,18 +125,18 @@ final class GGMLReferenceTests: XCTestCase {
     /// divergence: 0.75*X becomes 1.0*X here (code 2) and 0.5*X in ggml (code 1).
     func testMXFP4_roundsExactTiesToEvenUnlikeGGML() throws {
         var x = [Float](repeating: 0, count: 32)
-        x[0] = 4          // amax 4: X = 2^(2-2) = 1
-        x[1] = 0.75       // tie between 0.5 (code 1) and 1.0 (code 2): even mantissa is 1.0
-        x[2] = -1.75      // tie between 1.5 (code 3) and 2.0 (code 4): even is 2.0
-        x[3] = 2.5        // tie between 2 (code 4) and 3 (code 5): even is 2
-        x[4] = 5          // tie between 4 (code 6) and 6 (code 7): even is 4
+        x[0] = 4  // amax 4: X = 2^(2-2) = 1
+        x[1] = 0.75  // tie between 0.5 (code 1) and 1.0 (code 2): even mantissa is 1.0
+        x[2] = -1.75  // tie between 1.5 (code 3) and 2.0 (code 4): even is 2.0
+        x[3] = 2.5  // tie between 2 (code 4) and 3 (code 5): even is 2
+        x[4] = 5  // tie between 4 (code 6) and 6 (code 7): even is 4
         let q = try WeightFormat.mxfp4.quantize(x, rows: 1, k: 32)
-        XCTAssertEqual(q.data[0], 127)                 // E8M0 of 2^0
-        XCTAssertEqual(q.data[1], 6 | (0 << 4))        // byte 0: elements 0 (4.0 -> code 6) and 16
-        XCTAssertEqual(q.data[2], 2)                   // 0.75 -> 1.0
-        XCTAssertEqual(q.data[3], 8 | 4)               // -1.75 -> -2.0
-        XCTAssertEqual(q.data[4], 4)                   // 2.5 -> 2.0
-        XCTAssertEqual(q.data[5], 6)                   // 5 -> 4
+        XCTAssertEqual(q.data[0], 127)  // E8M0 of 2^0
+        XCTAssertEqual(q.data[1], 6 | (0 << 4))  // byte 0: elements 0 (4.0 -> code 6) and 16
+        XCTAssertEqual(q.data[2], 2)  // 0.75 -> 1.0
+        XCTAssertEqual(q.data[3], 8 | 4)  // -1.75 -> -2.0
+        XCTAssertEqual(q.data[4], 4)  // 2.5 -> 2.0
+        XCTAssertEqual(q.data[5], 6)  // 5 -> 4
     }
 
     func testMXFP4_ggmlRoundsTiesTowardZeroAsDocumented() throws {

@@ -8,14 +8,14 @@ import XCTest
 final class MetricsTests: XCTestCase {
     func testErrorMetrics_knownVector() throws {
         let m = try ErrorMetrics.compute(original: [1, 2, 3, 4], reconstructed: [1, 2, 3, 5])
-        XCTAssertEqual(m.sqnrDb, 10 * log10(30.0), accuracy: 1e-12)       // sum x^2 = 30, sum e^2 = 1
+        XCTAssertEqual(m.sqnrDb, 10 * log10(30.0), accuracy: 1e-12)  // sum x^2 = 30, sum e^2 = 1
         XCTAssertEqual(m.nmse, 1.0 / 30, accuracy: 1e-15)
         XCTAssertEqual(m.cosine, 34 / (30.0.squareRoot() * 39.0.squareRoot()), accuracy: 1e-15)
         XCTAssertEqual(m.maxAbsErr, 1)
         XCTAssertEqual(m.maxRelErr, 0.25)
         XCTAssertEqual(m.rmse, 0.5)
-        XCTAssertEqual(m.p50AbsErr, 0)                                       // |e| = 0 0 0 1
-        XCTAssertEqual(m.p95AbsErr, 0.85, accuracy: 1e-12)                  // position 2.85
+        XCTAssertEqual(m.p50AbsErr, 0)  // |e| = 0 0 0 1
+        XCTAssertEqual(m.p95AbsErr, 0.85, accuracy: 1e-12)  // position 2.85
         XCTAssertEqual(m.count, 4)
     }
 
@@ -99,8 +99,9 @@ final class MetricsTests: XCTestCase {
             let r = try Calibration.calibrate(x, method: method)
             results[method] = r
             XCTAssertLessThan(r.threshold, 12, "\(method.rawValue) should clip the outlier")
-            XCTAssertGreaterThan(r.metrics.sqnrDb, minMax.metrics.sqnrDb + 1.5,
-                                 "\(method.rawValue): \(r.metrics.sqnrDb) dB vs min-max \(minMax.metrics.sqnrDb) dB")
+            XCTAssertGreaterThan(
+                r.metrics.sqnrDb, minMax.metrics.sqnrDb + 1.5,
+                "\(method.rawValue): \(r.metrics.sqnrDb) dB vs min-max \(minMax.metrics.sqnrDb) dB")
         }
         // The MSE search minimizes exactly what SQNR measures.
         XCTAssertGreaterThanOrEqual(results[.mse]!.metrics.sqnrDb, results[.percentile]!.metrics.sqnrDb - 0.05)
@@ -119,7 +120,7 @@ final class MetricsTests: XCTestCase {
     }
 
     func testCalibration_percentileThresholdIsThatQuantileOfMagnitudes() throws {
-        let x = (0..<10001).map { Float($0) - 5000 }          // |x| uniform on 0...5000
+        let x = (0..<10001).map { Float($0) - 5000 }  // |x| uniform on 0...5000
         let r = try Calibration.calibrate(x, method: .percentile, options: CalibrationOptions(percentile: 90))
         XCTAssertEqual(r.threshold, 4500, accuracy: 1)
     }
@@ -127,7 +128,8 @@ final class MetricsTests: XCTestCase {
     func testCalibration_rejectsBadInput() {
         XCTAssertThrowsError(try Calibration.calibrate([], method: .minMax))
         XCTAssertThrowsError(try Calibration.calibrate([1, .nan], method: .entropy))
-        XCTAssertThrowsError(try Calibration.calibrate([1, 2], method: .percentile, options: CalibrationOptions(percentile: 0)))
+        XCTAssertThrowsError(
+            try Calibration.calibrate([1, 2], method: .percentile, options: CalibrationOptions(percentile: 0)))
         XCTAssertEqual(try Calibration.calibrate([0, 0, 0], method: .entropy).scale, 0)
     }
 

@@ -50,7 +50,7 @@ final class SuiteFormatTests: XCTestCase {
     }
 
     func testU4_allPositiveGroupKeepsZeroInRange() throws {
-        let x = (0..<32).map { Float(10 + $0 % 4) }   // 10...13: range is widened to [0, 13]
+        let x = (0..<32).map { Float(10 + $0 % 4) }  // 10...13: range is widened to [0, 13]
         let q = try WeightFormat.u4_g32.quantize(x, rows: 1, k: 32)
         XCTAssertEqual(q.zeros, [0])
         XCTAssertEqual(q.scales[0], 13 / 15, accuracy: 1e-7)
@@ -102,8 +102,9 @@ final class SuiteFormatTests: XCTestCase {
             for i in 0..<(rows * k) {
                 let s = q.scales[i / k]
                 guard abs(x[i]) / s >= minNormal else { continue }
-                XCTAssertLessThanOrEqual(abs(x[i] - y[i]) / abs(x[i]), Float(sign: .plus, exponent: -mBits - 1, significand: 1) * 1.0001,
-                                         "\(fmt.rawValue) element \(i)")
+                XCTAssertLessThanOrEqual(
+                    abs(x[i] - y[i]) / abs(x[i]), Float(sign: .plus, exponent: -mBits - 1, significand: 1) * 1.0001,
+                    "\(fmt.rawValue) element \(i)")
             }
             // The row maximum maps to the format's largest finite value exactly.
             let row0 = x[0..<k].map(abs).max()!
@@ -141,9 +142,12 @@ final class SuiteFormatTests: XCTestCase {
     // MARK: WeightFormat surface
 
     func testWeightFormat_canonicalNamesAreExactlyTheProductList() {
-        XCTAssertEqual(WeightFormat.allCases.map(\.rawValue),
-                       ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q4_k", "q6_k", "i8_pc",
-                        "i4_g32", "i4_g64", "i4_g128", "u4_g32", "u4_g64", "u4_g128", "fp8_e4m3", "fp8_e5m2", "mxfp4"])
+        XCTAssertEqual(
+            WeightFormat.allCases.map(\.rawValue),
+            [
+                "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q4_k", "q6_k", "i8_pc",
+                "i4_g32", "i4_g64", "i4_g128", "u4_g32", "u4_g64", "u4_g128", "fp8_e4m3", "fp8_e5m2", "mxfp4",
+            ])
     }
 
     func testWeightFormat_bitsPerWeightAndRowBytes() throws {
@@ -187,10 +191,14 @@ final class SuiteFormatTests: XCTestCase {
     }
 
     func testQuantizedMatrix_initChecksSideArraySizes() throws {
-        XCTAssertNoThrow(try QuantizedMatrix(format: .u4_g32, rows: 2, k: 64, data: .init(repeating: 0, count: 64),
-                                             scales: .init(repeating: 1, count: 4), zeros: .init(repeating: 0, count: 4)))
-        XCTAssertThrowsError(try QuantizedMatrix(format: .u4_g32, rows: 2, k: 64, data: .init(repeating: 0, count: 64),
-                                                 scales: .init(repeating: 1, count: 4)))
+        XCTAssertNoThrow(
+            try QuantizedMatrix(
+                format: .u4_g32, rows: 2, k: 64, data: .init(repeating: 0, count: 64),
+                scales: .init(repeating: 1, count: 4), zeros: .init(repeating: 0, count: 4)))
+        XCTAssertThrowsError(
+            try QuantizedMatrix(
+                format: .u4_g32, rows: 2, k: 64, data: .init(repeating: 0, count: 64),
+                scales: .init(repeating: 1, count: 4)))
         XCTAssertThrowsError(try QuantizedMatrix(format: .q4_0, rows: 2, k: 64, data: .init(repeating: 0, count: 71)))
     }
 
@@ -215,7 +223,9 @@ final class SuiteFormatTests: XCTestCase {
             try x.withUnsafeBufferPointer { xb in
                 try data.withUnsafeMutableBytes { d in
                     try scales.withUnsafeMutableBufferPointer { s in
-                        try zeros.withUnsafeMutableBufferPointer { z in try fmt.quantizeRow(xb, data: d, scales: s, zeros: z) }
+                        try zeros.withUnsafeMutableBufferPointer { z in
+                            try fmt.quantizeRow(xb, data: d, scales: s, zeros: z)
+                        }
                     }
                 }
             }
@@ -226,7 +236,9 @@ final class SuiteFormatTests: XCTestCase {
             try data.withUnsafeBytes { d in
                 try scales.withUnsafeBufferPointer { s in
                     try zeros.withUnsafeBufferPointer { z in
-                        try y.withUnsafeMutableBufferPointer { try fmt.dequantizeRow(data: d, scales: s, zeros: z, into: $0) }
+                        try y.withUnsafeMutableBufferPointer {
+                            try fmt.dequantizeRow(data: d, scales: s, zeros: z, into: $0)
+                        }
                     }
                 }
             }

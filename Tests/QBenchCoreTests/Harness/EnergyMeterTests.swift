@@ -7,7 +7,8 @@ final class RAPLMeterTests: XCTestCase {
         XCTAssertEqual(meter.domains.map(\.zone), ["intel-rapl:0", "intel-rapl:1", "intel-rapl:0:0", "intel-rapl:1:0"])
         XCTAssertEqual(meter.domains.map(\.name), ["package-0", "package-1", "dram", "dram"])
         XCTAssertEqual(meter.domains[0].maxEnergyRangeUj, 262_143_328_850)
-        XCTAssertEqual(meter.detail, "intel-rapl:0 package-0 + intel-rapl:1 package-1 + intel-rapl:0:0 dram + intel-rapl:1:0 dram")
+        XCTAssertEqual(
+            meter.detail, "intel-rapl:0 package-0 + intel-rapl:1 package-1 + intel-rapl:0:0 dram + intel-rapl:1:0 dram")
         XCTAssertEqual(try meter.read().values, [123_456_789_012, 98_765_432_100, 5_000_000_000, 6_000_000_000])
     }
 
@@ -44,8 +45,9 @@ final class RAPLMeterTests: XCTestCase {
     }
 
     func testRAPL_permissionErrorIsAReasonNotACrash() {
-        let sysfs = DenyingSysfs(base: HarnessFixtures.sysfs("sysfs-rapl-server-2s"),
-                                 denied: ["class/powercap/intel-rapl:0/energy_uj"])
+        let sysfs = DenyingSysfs(
+            base: HarnessFixtures.sysfs("sysfs-rapl-server-2s"),
+            denied: ["class/powercap/intel-rapl:0/energy_uj"])
         guard case .failure(let why) = RAPLMeter.discover(sysfs) else { return XCTFail("expected failure") }
         XCTAssertEqual(why.source, .rapl)
         XCTAssertTrue(why.reason.contains("intel-rapl:0/energy_uj is readable by root only"), why.reason)
@@ -61,7 +63,9 @@ final class RAPLMeterTests: XCTestCase {
     }
 
     func testRAPL_absentPowercapSaysSo() {
-        guard case .failure(let why) = RAPLMeter.discover(HarnessFixtures.sysfs("sysfs-dev-vm")) else { return XCTFail() }
+        guard case .failure(let why) = RAPLMeter.discover(HarnessFixtures.sysfs("sysfs-dev-vm")) else {
+            return XCTFail()
+        }
         XCTAssertTrue(why.reason.contains("class/powercap does not exist"), why.reason)
     }
 
@@ -80,14 +84,18 @@ final class PerfPowerMeterTests: XCTestCase {
         let pmu = try PerfPowerPMU.detect(HarnessFixtures.sysfs("sysfs-dev-vm")).get()
         XCTAssertEqual(pmu.type, 9)
         XCTAssertEqual(pmu.cpus, [0])
-        XCTAssertEqual(pmu.events, [PerfPowerEvent(name: "energy-psys", config: 5, scale: 2.3283064365386962890625e-10, unit: "Joules")])
+        XCTAssertEqual(
+            pmu.events,
+            [PerfPowerEvent(name: "energy-psys", config: 5, scale: 2.3283064365386962890625e-10, unit: "Joules")])
         XCTAssertEqual(pmu.eventsToSum.map(\.name), ["energy-psys"])
     }
 
     func testPerf_counterThatNeverAdvancesIsRejected() throws {
         let pmu = try PerfPowerPMU.detect(HarnessFixtures.sysfs("sysfs-dev-vm")).get()
         let perf = ScriptedPerf(scripts: [5: [0, 0]])
-        guard case .failure(let why) = PerfPowerMeter.open(pmu: pmu, perf: perf, wait: { _ in }) else { return XCTFail() }
+        guard case .failure(let why) = PerfPowerMeter.open(pmu: pmu, perf: perf, wait: { _ in }) else {
+            return XCTFail()
+        }
         XCTAssertTrue(why.reason.contains("did not advance"), why.reason)
         XCTAssertEqual(perf.closed.count, 1, "the opened event is closed again")
     }
@@ -111,7 +119,9 @@ final class PerfPowerMeterTests: XCTestCase {
     func testPerf_openErrorIsRecorded() throws {
         let pmu = try PerfPowerPMU.detect(HarnessFixtures.sysfs("sysfs-perf-server")).get()
         let perf = ScriptedPerf(scripts: [:], openError: EnergyUnavailable(.perf, "Permission denied"))
-        guard case .failure(let why) = PerfPowerMeter.open(pmu: pmu, perf: perf, wait: { _ in }) else { return XCTFail() }
+        guard case .failure(let why) = PerfPowerMeter.open(pmu: pmu, perf: perf, wait: { _ in }) else {
+            return XCTFail()
+        }
         XCTAssertTrue(why.reason.hasPrefix("perf_event_open(power/energy-pkg/, cpu 0):"), why.reason)
     }
 
@@ -152,8 +162,9 @@ final class HwmonBatteryMeterTests: XCTestCase {
     }
 
     func testHwmon_permissionDeniedIsTheReason() {
-        let sysfs = DenyingSysfs(base: HarnessFixtures.sysfs("sysfs-hwmon-amd-energy"),
-                                 denied: ["class/hwmon/hwmon1/energy3_input"])
+        let sysfs = DenyingSysfs(
+            base: HarnessFixtures.sysfs("sysfs-hwmon-amd-energy"),
+            denied: ["class/hwmon/hwmon1/energy3_input"])
         guard case .failure(let why) = HwmonMeter.discover(sysfs) else { return XCTFail() }
         XCTAssertTrue(why.reason.contains("energy3_input: permission denied"), why.reason)
     }
@@ -174,7 +185,9 @@ final class HwmonBatteryMeterTests: XCTestCase {
     }
 
     func testBattery_chargingIsNotAMeasurement() {
-        guard case .failure(let why) = BatteryMeter.discover(HarnessFixtures.sysfs("sysfs-battery-charging")) else { return XCTFail() }
+        guard case .failure(let why) = BatteryMeter.discover(HarnessFixtures.sysfs("sysfs-battery-charging")) else {
+            return XCTFail()
+        }
         XCTAssertEqual(why.reason, "BAT0 is Charging (power_now then is not the system's draw)")
     }
 }
@@ -193,15 +206,17 @@ final class ModeledEnergyTests: XCTestCase {
 
     func testModeled_cpuTimeTimesWattsPerThread() throws {
         let cpu = CPUTimeScript([1_000_000_000, 3_000_000_000])
-        let m = ModeledEnergyMeter.make(cpuModel: "AMD EPYC 9654 96-Core Processor", cores: 96, tdpOverrideWatts: nil,
-                                        cpuTimeNs: cpu.next, clock: ManualClock())
+        let m = ModeledEnergyMeter.make(
+            cpuModel: "AMD EPYC 9654 96-Core Processor", cores: 96, tdpOverrideWatts: nil,
+            cpuTimeNs: cpu.next, clock: ManualClock())
         XCTAssertEqual(m.wattsPerThread, 3.75)
         XCTAssertEqual(m.joules(from: try m.read(), to: try m.read()), 7.5, accuracy: 1e-12)
         XCTAssertTrue(m.detail.contains("AMD EPYC 9654 360 W / 96 cores (approximate)"), m.detail)
     }
 
     func testModeled_tdpFlagWinsAndUnknownCPUGetsFourWatts() {
-        XCTAssertEqual(ModeledEnergyMeter.make(cpuModel: "AMD EPYC 9654", cores: 8, tdpOverrideWatts: 65).wattsPerThread, 8.125)
+        XCTAssertEqual(
+            ModeledEnergyMeter.make(cpuModel: "AMD EPYC 9654", cores: 8, tdpOverrideWatts: 65).wattsPerThread, 8.125)
         let unknown = ModeledEnergyMeter.make(cpuModel: "Intel(R) Xeon(R) Processor", cores: 2, tdpOverrideWatts: nil)
         XCTAssertEqual(unknown.wattsPerThread, 4)
         XCTAssertTrue(unknown.basis.contains("not in the TDP table"), unknown.basis)
@@ -223,15 +238,20 @@ final class CPUTimeScript: @unchecked Sendable {
     private let lock = NSLock()
     init(_ values: [UInt64]) { self.values = values }
     var next: @Sendable () -> UInt64 {
-        { [self] in lock.lock(); defer { lock.unlock() }; return values.count > 1 ? values.removeFirst() : values[0] }
+        { [self] in
+            lock.lock(); defer { lock.unlock() }; return values.count > 1 ? values.removeFirst() : values[0]
+        }
     }
 }
 
 final class EnergySelectionTests: XCTestCase {
-    func env(_ fixture: String, perf: (any PerfEventOpening)? = ScriptedPerf(scripts: [5: [0]]), darwin: Bool = false,
-             sysfs: (any SysfsReader)? = nil) -> EnergyEnvironment {
-        EnergyEnvironment(sysfs: sysfs ?? HarnessFixtures.sysfs(fixture), isDarwin: darwin, fileExists: { _ in true },
-                          cpuModel: "Intel(R) Xeon(R) Processor", cores: 2, perf: perf, clock: ManualClock())
+    func env(
+        _ fixture: String, perf: (any PerfEventOpening)? = ScriptedPerf(scripts: [5: [0]]), darwin: Bool = false,
+        sysfs: (any SysfsReader)? = nil
+    ) -> EnergyEnvironment {
+        EnergyEnvironment(
+            sysfs: sysfs ?? HarnessFixtures.sysfs(fixture), isDarwin: darwin, fileExists: { _ in true },
+            cpuModel: "Intel(R) Xeon(R) Processor", cores: 2, perf: perf, clock: ManualClock())
     }
 
     func testChain_devVMFallsBackToModeledWithEveryReason() {
@@ -239,8 +259,12 @@ final class EnergySelectionTests: XCTestCase {
         XCTAssertEqual(choice.meter.source, .modeled)
         XCTAssertEqual(choice.unavailable.map(\.source), [.rapl, .perf, .hwmon, .battery, .powermetrics])
         let info = choice.info
-        XCTAssertTrue(info.fallbackReasons[1].hasPrefix("perf: power/energy-psys/ opened but did not advance"), info.fallbackReasons[1])
-        XCTAssertEqual(info.fallbackReasons[3], "battery: no battery under \(HarnessFixtures.root.path)/sysfs-dev-vm/class/power_supply")
+        XCTAssertTrue(
+            info.fallbackReasons[1].hasPrefix("perf: power/energy-psys/ opened but did not advance"),
+            info.fallbackReasons[1])
+        XCTAssertEqual(
+            info.fallbackReasons[3],
+            "battery: no battery under \(HarnessFixtures.root.path)/sysfs-dev-vm/class/power_supply")
         XCTAssertEqual(info.fallbackReasons[4], "powermetrics: not macOS")
     }
 
@@ -251,8 +275,9 @@ final class EnergySelectionTests: XCTestCase {
     }
 
     func testChain_permissionErrorFallsBackWithTheReason() {
-        let denied = DenyingSysfs(base: HarnessFixtures.sysfs("sysfs-rapl-server-2s"),
-                                  denied: ["class/powercap/intel-rapl:0/energy_uj"])
+        let denied = DenyingSysfs(
+            base: HarnessFixtures.sysfs("sysfs-rapl-server-2s"),
+            denied: ["class/powercap/intel-rapl:0/energy_uj"])
         let choice = EnergyMeters.select(env("", sysfs: denied))
         XCTAssertEqual(choice.meter.source, .modeled)
         XCTAssertTrue(choice.info.fallbackReasons[0].hasPrefix("rapl: "), "\(choice.info.fallbackReasons)")
@@ -277,7 +302,9 @@ final class EnergySelectionTests: XCTestCase {
     }
 
     func testPerf_withoutPerfEventOpenIsDetectionOnly() {
-        guard case .failure(let why) = EnergyMeters.attempt(.perf, env("sysfs-dev-vm", perf: nil)) else { return XCTFail() }
+        guard case .failure(let why) = EnergyMeters.attempt(.perf, env("sysfs-dev-vm", perf: nil)) else {
+            return XCTFail()
+        }
         XCTAssertTrue(why.reason.contains("power PMU present (energy-psys)"), why.reason)
     }
 
@@ -290,7 +317,9 @@ final class EnergySelectionTests: XCTestCase {
         if !FileManager.default.fileExists(atPath: "/sys/class/powercap") {
             XCTAssertTrue(choice.info.fallbackReasons[0].contains("/sys/class/powercap does not exist"))
         }
-        let m = try choice.meter.measure(calls: 1) { var x = 0.0; for i in 0..<2_000_000 { x += Double(i) }; XCTAssertGreaterThan(x, 0) }
+        let m = try choice.meter.measure(calls: 1) {
+            var x = 0.0; for i in 0..<2_000_000 { x += Double(i) }; XCTAssertGreaterThan(x, 0)
+        }
         XCTAssertGreaterThanOrEqual(m.joules, 0)
         print("  2M adds: \(m.joules) J over \(m.seconds) s (\(m.source.rawValue), noisy shared VM)")
     }

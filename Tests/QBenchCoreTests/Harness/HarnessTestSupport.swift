@@ -29,7 +29,7 @@ struct DenyingSysfs: SysfsReader {
 /// perf counters whose values the test scripts: each `read` of a fd returns the next value of its script.
 final class ScriptedPerf: PerfEventOpening, @unchecked Sendable {
     private let lock = NSLock()
-    var scripts: [UInt64: [UInt64]]   // by event config
+    var scripts: [UInt64: [UInt64]]  // by event config
     var openError: EnergyUnavailable?
     private(set) var opened: [(type: UInt32, config: UInt64, cpu: Int32)] = []
     private(set) var closed: [Int32] = []

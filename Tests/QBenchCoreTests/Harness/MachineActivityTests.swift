@@ -32,14 +32,20 @@ final class MachineActivityTests: XCTestCase {
 
     func replay(_ capture: String, extra: [String: String] = [:]) throws -> Replay {
         let files = { (i: Int) in
-            ["/proc/stat": try self.text("\(capture)/stat.\(i)"),
-             "/proc/self/stat": try self.text("\(capture)/self-stat.\(i)")]
+            [
+                "/proc/stat": try self.text("\(capture)/stat.\(i)"),
+                "/proc/self/stat": try self.text("\(capture)/self-stat.\(i)"),
+            ]
         }
         return Replay(before: try files(0), after: try files(1), extra: extra)
     }
 
     func probe(_ r: Replay, clock: ManualClock = ManualClock()) -> MachineActivityProbe {
-        MachineActivityProbe(read: { r.read($0) }, clock: clock, sleep: { ns in r.sleep(ns); clock.advance(ns) })
+        MachineActivityProbe(
+            read: { r.read($0) }, clock: clock,
+            sleep: { ns in
+                r.sleep(ns); clock.advance(ns)
+            })
     }
 
     func testParse_procStatFirstLineAndOnlineCPUs() throws {
@@ -119,18 +125,26 @@ final class MachineActivityTests: XCTestCase {
         // The development VM: no cpufreq directory, two "cpu MHz : 2445.406" lines.
         let r = try replay("sleeping-reader", extra: ["/proc/cpuinfo": try text("cpuinfo-dev-vm")])
         let f = try XCTUnwrap(probe(r).snapshot().frequency)
-        XCTAssertEqual(f, CPUFrequency(source: "cpuinfo", cpus: 2, minMhz: 2445.406, meanMhz: 2445.406,
-                                       maxMhz: 2445.406))
+        XCTAssertEqual(
+            f,
+            CPUFrequency(
+                source: "cpuinfo", cpus: 2, minMhz: 2445.406, meanMhz: 2445.406,
+                maxMhz: 2445.406))
     }
 
     func testFrequency_cpufreqWinsWhenEveryOnlineCPUHasIt() throws {
         // scaling_cur_freq written by hand after the cpufreq sysfs ABI (kHz, one number and a newline).
         let cpufreq = { (i: Int) in "/sys/devices/system/cpu/cpu\(i)/cpufreq/scaling_cur_freq" }
         let cpuinfo = try text("cpuinfo-dev-vm")
-        let both = try replay("sleeping-reader", extra: [cpufreq(0): "3400000\n", cpufreq(1): "800000\n",
-                                                          "/proc/cpuinfo": cpuinfo])
-        XCTAssertEqual(probe(both).snapshot().frequency,
-                       CPUFrequency(source: "scaling_cur_freq", cpus: 2, minMhz: 800, meanMhz: 2100, maxMhz: 3400))
+        let both = try replay(
+            "sleeping-reader",
+            extra: [
+                cpufreq(0): "3400000\n", cpufreq(1): "800000\n",
+                "/proc/cpuinfo": cpuinfo,
+            ])
+        XCTAssertEqual(
+            probe(both).snapshot().frequency,
+            CPUFrequency(source: "scaling_cur_freq", cpus: 2, minMhz: 800, meanMhz: 2100, maxMhz: 3400))
         // cpu1 has no cpufreq file: the summary would leave it out, so cpuinfo is used instead.
         let one = try replay("sleeping-reader", extra: [cpufreq(0): "3400000\n", "/proc/cpuinfo": cpuinfo])
         XCTAssertEqual(probe(one).snapshot().frequency?.source, "cpuinfo")

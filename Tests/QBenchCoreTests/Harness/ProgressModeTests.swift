@@ -24,7 +24,7 @@ final class ProgressModeTests: XCTestCase {
             clock.advance(3_000_000_000)
         }
         p.finish()
-        p.finish() // a second finish (a deferred one, say) writes nothing
+        p.finish()  // a second finish (a deferred one, say) writes nothing
         XCTAssertEqual(out.first, "qbench run: profile smoke\n")
         XCTAssertEqual(out[1], "qbench: verify: 139 items\n")
         // Item 4 starts at 12 s: 4 done, 12 s elapsed, 3 s each for the 135 left.
@@ -45,8 +45,12 @@ final class ProgressModeTests: XCTestCase {
         p.finish()
         p.begin(phase: "accuracy", total: 0)
         p.finish()
-        XCTAssertEqual(out, ["qbench: roofline: 7 items\n", "qbench: roofline done: 7/7 in 7s\n",
-                             "qbench: accuracy: 0 items\n", "qbench: accuracy done: 0/0 in 0s\n"])
+        XCTAssertEqual(
+            out,
+            [
+                "qbench: roofline: 7 items\n", "qbench: roofline done: 7/7 in 7s\n",
+                "qbench: accuracy: 0 items\n", "qbench: accuracy done: 0/0 in 0s\n",
+            ])
     }
 
     func testSilent_writesNothingNotEvenNotes() {
@@ -65,16 +69,24 @@ final class ProgressModeTests: XCTestCase {
         p.note("qbench run: warning: x")
         p.step("a")
         p.finish()
-        XCTAssertEqual(out, ["\r\u{1B}[2K[bench] 1/2", "\r\u{1B}[2Kqbench run: warning: x\n",
-                             "\r\u{1B}[2K[bench] 1/2 a", "\r\u{1B}[2K"])
+        XCTAssertEqual(
+            out,
+            [
+                "\r\u{1B}[2K[bench] 1/2", "\r\u{1B}[2Kqbench run: warning: x\n",
+                "\r\u{1B}[2K[bench] 1/2 a", "\r\u{1B}[2K",
+            ])
     }
 
     func testPlainLine_isPure() {
-        XCTAssertEqual(ProgressReporter.plainLine(phase: "benchmark", completed: 0, total: 33, item: "gemv f32",
-                                                  elapsedNs: 10_400_000_000),
-                       "qbench: benchmark 0/33 (10s): gemv f32")
-        XCTAssertEqual(ProgressReporter.plainLine(phase: "accuracy", completed: 5, total: 5, item: "",
-                                                  elapsedNs: 125_000_000_000),
-                       "qbench: accuracy 5/5 (2m05s)")
+        XCTAssertEqual(
+            ProgressReporter.plainLine(
+                phase: "benchmark", completed: 0, total: 33, item: "gemv f32",
+                elapsedNs: 10_400_000_000),
+            "qbench: benchmark 0/33 (10s): gemv f32")
+        XCTAssertEqual(
+            ProgressReporter.plainLine(
+                phase: "accuracy", completed: 5, total: 5, item: "",
+                elapsedNs: 125_000_000_000),
+            "qbench: accuracy 5/5 (2m05s)")
     }
 }

@@ -8,9 +8,12 @@ final class SamplerTests: XCTestCase {
 
     func testSampler_runsUntilBothMinimumTimeAndSamplesAreMet() {
         let clock = ManualClock()
-        let limits = SamplingLimits(warmupIterations: 3, minTimeNs: 100_000_000, minSamples: 10, maxTimeNs: 5_000_000_000)
+        let limits = SamplingLimits(
+            warmupIterations: 3, minTimeNs: 100_000_000, minSamples: 10, maxTimeNs: 5_000_000_000)
         var calls = 0
-        let run = Sampler(limits: limits, clock: clock, resolution: fineClock).run { calls += 1; clock.advance(1_000_000) }
+        let run = Sampler(limits: limits, clock: clock, resolution: fineClock).run {
+            calls += 1; clock.advance(1_000_000)
+        }
         // 1 ms per call: the 100 ms minimum needs 100 samples (more than the 10-sample minimum).
         XCTAssertEqual(run.samplesNs.count, 100)
         XCTAssertEqual(run.warmupNs.count, 3)
@@ -24,14 +27,17 @@ final class SamplerTests: XCTestCase {
 
     func testSampler_slowBodyStillCollectsMinimumSamples() {
         let clock = ManualClock()
-        let run = Sampler(limits: SamplingLimits(), clock: clock, resolution: fineClock).run { clock.advance(50_000_000) }
+        let run = Sampler(limits: SamplingLimits(), clock: clock, resolution: fineClock).run {
+            clock.advance(50_000_000)
+        }
         XCTAssertEqual(run.samplesNs.count, 10, "defaults must give at least 10 samples")
         XCTAssertEqual(run.stopReason, .satisfied)
     }
 
     func testSampler_stopsAtMaxTimeAndTheRunIsInvalid() {
         let clock = ManualClock()
-        let limits = SamplingLimits(warmupIterations: 0, minTimeNs: 100_000_000, minSamples: 10, maxTimeNs: 3_000_000_000)
+        let limits = SamplingLimits(
+            warmupIterations: 0, minTimeNs: 100_000_000, minSamples: 10, maxTimeNs: 3_000_000_000)
         let run = Sampler(limits: limits, clock: clock, resolution: fineClock).run { clock.advance(1_000_000_000) }
         XCTAssertEqual(run.samplesNs.count, 3)
         XCTAssertEqual(run.stopReason, .maxTime)
@@ -45,14 +51,18 @@ final class SamplerTests: XCTestCase {
         let clock = ManualClock()
         let flag = InterruptFlag()
         var n = 0
-        let run = Sampler(limits: SamplingLimits(warmupIterations: 0), clock: clock, resolution: fineClock, interrupt: flag).run {
+        let run = Sampler(
+            limits: SamplingLimits(warmupIterations: 0), clock: clock, resolution: fineClock, interrupt: flag
+        ).run {
             n += 1
             clock.advance(1_000_000)
             if n == 5 { flag.raise() }
         }
         XCTAssertEqual(run.samplesNs.count, 5)
         XCTAssertEqual(run.stopReason, .interrupted)
-        XCTAssertTrue(Validity.evaluate(run, limits: ValidityLimits()).reasons.contains("interrupted before the minimums were met"))
+        XCTAssertTrue(
+            Validity.evaluate(run, limits: ValidityLimits()).reasons.contains(
+                "interrupted before the minimums were met"))
     }
 
     func testSampler_batchesIterationsAndDividesThemOut() {
@@ -71,28 +81,33 @@ final class SamplerTests: XCTestCase {
     func testSampler_rethrowsTheBodysError() {
         struct Boom: Error {}
         let clock = ManualClock()
-        XCTAssertThrowsError(try Sampler(limits: SamplingLimits(warmupIterations: 0), clock: clock, resolution: fineClock).run {
-            clock.advance(1); throw Boom()
-        }) { XCTAssertTrue($0 is Boom) }
+        XCTAssertThrowsError(
+            try Sampler(limits: SamplingLimits(warmupIterations: 0), clock: clock, resolution: fineClock).run {
+                clock.advance(1); throw Boom()
+            }
+        ) { XCTAssertTrue($0 is Boom) }
     }
 
     func testWarnings_firstSampleOutlierMeansWarmupWasTooShort() {
         let samples: [UInt64] = [500, 100, 101, 99, 100, 102, 98, 100, 101, 99]
-        let w = Sampler.warnings(samples: samples, summary: Statistics.summarize(samples), iterationsPerSample: 1,
-                                 resolution: fineClock, stop: .satisfied, limits: SamplingLimits())
+        let w = Sampler.warnings(
+            samples: samples, summary: Statistics.summarize(samples), iterationsPerSample: 1,
+            resolution: fineClock, stop: .satisfied, limits: SamplingLimits())
         XCTAssertEqual(w.map(\.kind), [.firstSampleOutlier, .nearTimerResolution])
     }
 
     func testWarnings_samplesUnderTheTimerResolution() {
         let res = ClockResolution(resolutionNs: 50, readOverheadNs: 30)
         let samples: [UInt64] = [40, 0, 60, 55, 45, 70, 52, 48, 51, 49]
-        let w = Sampler.warnings(samples: samples, summary: Statistics.summarize(samples), iterationsPerSample: 1,
-                                 resolution: res, stop: .satisfied, limits: SamplingLimits())
+        let w = Sampler.warnings(
+            samples: samples, summary: Statistics.summarize(samples), iterationsPerSample: 1,
+            resolution: res, stop: .satisfied, limits: SamplingLimits())
         let below = try? XCTUnwrap(w.first { $0.kind == .belowTimerResolution })
         XCTAssertEqual(below?.message, "5 of 10 samples are shorter than the timer resolution (50 ns)")
         // The same per-call times in batches of 1000 calls are long enough.
-        let batched = Sampler.warnings(samples: samples.map { $0 + 10 }, summary: nil, iterationsPerSample: 1000,
-                                       resolution: res, stop: .satisfied, limits: SamplingLimits())
+        let batched = Sampler.warnings(
+            samples: samples.map { $0 + 10 }, summary: nil, iterationsPerSample: 1000,
+            resolution: res, stop: .satisfied, limits: SamplingLimits())
         XCTAssertTrue(batched.isEmpty, "\(batched)")
     }
 
@@ -133,21 +148,29 @@ final class SamplerTests: XCTestCase {
 
 final class ValidityTests: XCTestCase {
     func run(_ samples: [UInt64], measured: UInt64, stop: StopReason = .satisfied) -> SampleRun {
-        SampleRun(samplesNs: samples, warmupNs: [], iterationsPerSample: 1, measuredNs: measured, stopReason: stop,
-                  cacheState: .warm, summary: Statistics.summarize(samples), warnings: [])
+        SampleRun(
+            samplesNs: samples, warmupNs: [], iterationsPerSample: 1, measuredNs: measured, stopReason: stop,
+            cacheState: .warm, summary: Statistics.summarize(samples), warnings: [])
     }
 
     func testValidity_validWhenAllLimitsMet() {
-        let v = Validity.evaluate(run(Array(repeating: 1_000_000, count: 12), measured: 120_000_000), limits: ValidityLimits())
+        let v = Validity.evaluate(
+            run(Array(repeating: 1_000_000, count: 12), measured: 120_000_000), limits: ValidityLimits())
         XCTAssertEqual(v, .ok)
     }
 
     func testValidity_listsEveryReason() {
         // median 100, MAD 50 -> noise 50 %
-        let v = Validity.evaluate(run([50, 100, 150, 100, 200], measured: 600), limits: ValidityLimits(minSamples: 10, minTotalNs: 100_000_000, maxNoise: 0.1))
+        let v = Validity.evaluate(
+            run([50, 100, 150, 100, 200], measured: 600),
+            limits: ValidityLimits(minSamples: 10, minTotalNs: 100_000_000, maxNoise: 0.1))
         XCTAssertFalse(v.valid)
-        XCTAssertEqual(v.reasons, ["too few samples: 5 < 10", "too short: 600 ns measured < 100.00 ms minimum",
-                                   "too noisy: MAD/median 50.00 % > 10.00 % limit"])
+        XCTAssertEqual(
+            v.reasons,
+            [
+                "too few samples: 5 < 10", "too short: 600 ns measured < 100.00 ms minimum",
+                "too noisy: MAD/median 50.00 % > 10.00 % limit",
+            ])
     }
 
     func testValidity_combinePrefixesReasonsWithTheirKeys() {
@@ -162,11 +185,14 @@ final class ValidityTests: XCTestCase {
 final class ProgressReporterTests: XCTestCase {
     func testLine_showsPhaseItemAndETA() {
         // 2 items done in 4 s -> 2 s each, 8 left -> 16 s
-        XCTAssertEqual(ProgressReporter.line(phase: "verify", index: 3, total: 10, item: "gemv q4_0 avx2", completed: 2,
-                                             elapsedNs: 4_000_000_000),
-                       "[verify] 3/10 gemv q4_0 avx2  ETA 16s")
-        XCTAssertEqual(ProgressReporter.line(phase: "bench", index: 1, total: 5, item: "", completed: 0, elapsedNs: 0),
-                       "[bench] 1/5")
+        XCTAssertEqual(
+            ProgressReporter.line(
+                phase: "verify", index: 3, total: 10, item: "gemv q4_0 avx2", completed: 2,
+                elapsedNs: 4_000_000_000),
+            "[verify] 3/10 gemv q4_0 avx2  ETA 16s")
+        XCTAssertEqual(
+            ProgressReporter.line(phase: "bench", index: 1, total: 5, item: "", completed: 0, elapsedNs: 0),
+            "[bench] 1/5")
     }
 
     func testFormatDuration() {
@@ -192,7 +218,9 @@ final class ProgressReporterTests: XCTestCase {
         clock.advance(1_000_000_000)
         p.step("b")
         p.finish()
-        XCTAssertEqual(out, ["\r\u{1B}[2K[bench] 1/3", "\r\u{1B}[2K[bench] 1/3 a", "\r\u{1B}[2K[bench] 2/3 b  ETA 2s", "\r\u{1B}[2K"])
+        XCTAssertEqual(
+            out,
+            ["\r\u{1B}[2K[bench] 1/3", "\r\u{1B}[2K[bench] 1/3 a", "\r\u{1B}[2K[bench] 2/3 b  ETA 2s", "\r\u{1B}[2K"])
     }
 
     func testStderrIsNotATerminalUnderTheTestRunner() throws {
@@ -221,7 +249,8 @@ final class SamplerEnergyTests: XCTestCase {
         let clock = ManualClock()
         // A modeled meter whose CPU time follows the manual clock: joules = seconds x 2 W.
         let meter = ModeledEnergyMeter(wattsPerThread: 2, basis: "test", cpuTimeNs: { clock.nowNs() }, clock: clock)
-        let limits = SamplingLimits(warmupIterations: 5, minTimeNs: 10_000_000, minSamples: 10, maxTimeNs: 1_000_000_000)
+        let limits = SamplingLimits(
+            warmupIterations: 5, minTimeNs: 10_000_000, minSamples: 10, maxTimeNs: 1_000_000_000)
         let run = Sampler(limits: limits, clock: clock, resolution: ClockResolution(resolutionNs: 1, readOverheadNs: 1))
             .run(iterationsPerSample: 2, energyMeter: meter) { clock.advance(500_000) }
         let e = try XCTUnwrap(run.energy)
@@ -230,9 +259,10 @@ final class SamplerEnergyTests: XCTestCase {
         // 20 timed calls x 0.5 ms = 10 ms at 2 W = 20 mJ; the 5 warm-up calls are not counted.
         XCTAssertEqual(e.joules, 0.020, accuracy: 1e-12)
         XCTAssertEqual(e.seconds, 0.010, accuracy: 1e-12)
-        let row = ResultRow.make(op: .gemv, weightFormat: "f32", activationFormat: "f32", variant: "scalar",
-                                 shape: MatmulShape(tokens: 1, outputs: 8, k: 8), threads: 1, run: run, bytesPerCall: 1e6,
-                                 opsPerCall: 128, limits: ValidityLimits(minSamples: 10, minTotalNs: 10_000_000, maxNoise: 0.1))
+        let row = ResultRow.make(
+            op: .gemv, weightFormat: "f32", activationFormat: "f32", variant: "scalar",
+            shape: MatmulShape(tokens: 1, outputs: 8, k: 8), threads: 1, run: run, bytesPerCall: 1e6,
+            opsPerCall: 128, limits: ValidityLimits(minSamples: 10, minTotalNs: 10_000_000, maxNoise: 0.1))
         XCTAssertEqual(row.energy?.joules ?? 0, 0.001, accuracy: 1e-12)
         XCTAssertEqual(row.energy?.watts ?? 0, 2, accuracy: 1e-9)
         XCTAssertEqual(row.energy?.joulesPerGb ?? 0, 1, accuracy: 1e-9)
@@ -246,9 +276,11 @@ final class SamplerEnergyTests: XCTestCase {
             func joules(from: EnergyReading, to: EnergyReading) -> Double { 0 }
         }
         let clock = ManualClock()
-        let run = Sampler(limits: SamplingLimits(warmupIterations: 0, minTimeNs: 0, minSamples: 3), clock: clock,
-                          resolution: ClockResolution(resolutionNs: 1, readOverheadNs: 1))
-            .run(energyMeter: Broken()) { clock.advance(1_000) }
+        let run = Sampler(
+            limits: SamplingLimits(warmupIterations: 0, minTimeNs: 0, minSamples: 3), clock: clock,
+            resolution: ClockResolution(resolutionNs: 1, readOverheadNs: 1)
+        )
+        .run(energyMeter: Broken()) { clock.advance(1_000) }
         XCTAssertEqual(run.samplesNs.count, 3)
         XCTAssertNil(run.energy)
         XCTAssertEqual(run.energyError, "rapl: /sys/x/energy_uj: permission denied")

@@ -28,8 +28,10 @@ final class DispatchPlanTests: XCTestCase {
         ])
     }()
 
-    private let sprLike: Set<CPUFeature> = [.sse4_2, .avx, .avx2, .fma, .f16c, .bmi2, .avx512f, .avx512bw, .avx512vl, .avx512dq,
-                                            .avx512cd, .avx512_vnni, .avx512_bf16, .avx512_fp16, .avx_vnni, .amx_tile, .amx_int8, .amx_bf16]
+    private let sprLike: Set<CPUFeature> = [
+        .sse4_2, .avx, .avx2, .fma, .f16c, .bmi2, .avx512f, .avx512bw, .avx512vl, .avx512dq,
+        .avx512cd, .avx512_vnni, .avx512_bf16, .avx512_fp16, .avx_vnni, .amx_tile, .amx_int8, .amx_bf16,
+    ]
     private let haswellLike: Set<CPUFeature> = [.sse4_2, .avx, .avx2, .fma, .f16c, .bmi2]
 
     func testSapphireRapidsLike_getsAMXForInt8AndVNNIForInt4() {
@@ -38,9 +40,10 @@ final class DispatchPlanTests: XCTestCase {
         XCTAssertEqual(i8.chosen, "amx")
         // The int8 ladder of the issue (and of DispatchTiers): amx > avx512_vnni > avx_vnni > avx512 > avx2 > scalar.
         XCTAssertEqual(i8.fallbacks, ["avx512_vnni", "avx_vnni", "avx512", "avx2", "scalar"])
-        XCTAssertEqual([i8.chosen!] + i8.fallbacks,
-                       DispatchTiers.tiers(features: sprLike, arch: .x86_64)[.int8]!.map(\.variant),
-                       "the plan and the tiers the probe prints must agree")
+        XCTAssertEqual(
+            [i8.chosen!] + i8.fallbacks,
+            DispatchTiers.tiers(features: sprLike, arch: .x86_64)[.int8]!.map(\.variant),
+            "the plan and the tiers the probe prints must agree")
         XCTAssertEqual(p.chosen(op: .gemv, weightFormat: "q4_0"), "avx512_vnni")
         XCTAssertEqual(p.chosen(op: .gemm, weightFormat: "f16"), "avx512_fp16")
     }
@@ -67,16 +70,19 @@ final class DispatchPlanTests: XCTestCase {
         let p = KernelDispatch.plan(features: sprLike, arch: "x86_64", registry: registry, limits: lim)
         // One order: avx_vnni ranks above avx512 in the int8 ladder, so the avx512 cap leaves it out too.
         XCTAssertEqual(p.chosen(op: .gemm, weightFormat: "i8_pc"), "avx512")
-        XCTAssertEqual(p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks, ["avx2", "scalar"])
+        XCTAssertEqual(
+            p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks, ["avx2", "scalar"])
         XCTAssertEqual(p.chosen(op: .gemm, weightFormat: "f16"), "avx512")
         let ex = p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.excluded
         XCTAssertEqual(Set(ex.map(\.variant)), ["avx_vnni", "avx512_vnni", "amx"])
         XCTAssertTrue(ex.allSatisfy { $0.reason == "limit" })
         // Capped at avx_vnni, plain avx512 (below it) stays allowed.
-        let vnni = KernelDispatch.plan(features: sprLike, arch: "x86_64", registry: registry,
-                                       limits: DispatchLimits(maxISA: "avx_vnni"))
-        XCTAssertEqual(vnni.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks,
-                       ["avx512", "avx2", "scalar"])
+        let vnni = KernelDispatch.plan(
+            features: sprLike, arch: "x86_64", registry: registry,
+            limits: DispatchLimits(maxISA: "avx_vnni"))
+        XCTAssertEqual(
+            vnni.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks,
+            ["avx512", "avx2", "scalar"])
         XCTAssertEqual(vnni.chosen(op: .gemm, weightFormat: "i8_pc"), "avx_vnni")
     }
 
@@ -92,8 +98,9 @@ final class DispatchPlanTests: XCTestCase {
     }
 
     func testAllowedVariants_restrictChoiceToTheList() {
-        let p = KernelDispatch.plan(features: sprLike, arch: "x86_64", registry: registry,
-                                    limits: DispatchLimits(allowedVariants: ["avx2"]))
+        let p = KernelDispatch.plan(
+            features: sprLike, arch: "x86_64", registry: registry,
+            limits: DispatchLimits(allowedVariants: ["avx2"]))
         XCTAssertEqual(p.chosen(op: .gemm, weightFormat: "i8_pc"), "avx2")
         XCTAssertEqual(p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks, ["scalar"])
     }
@@ -102,7 +109,8 @@ final class DispatchPlanTests: XCTestCase {
         XCTAssertThrowsError(try KernelDispatch.validate(DispatchLimits(maxISA: "avx1024"), arch: "x86_64")) { e in
             XCTAssertTrue("\(e)".hasPrefix("--max-isa: 'avx1024'"), "\(e)")
         }
-        XCTAssertThrowsError(try KernelDispatch.validate(DispatchLimits(allowedVariants: ["neon"]), arch: "x86_64")) { e in
+        XCTAssertThrowsError(try KernelDispatch.validate(DispatchLimits(allowedVariants: ["neon"]), arch: "x86_64")) {
+            e in
             XCTAssertTrue("\(e)".hasPrefix("--variants: 'neon'"), "\(e)")
         }
     }
@@ -125,8 +133,10 @@ final class DispatchPlanTests: XCTestCase {
         let p = KernelDispatch.plan(features: f, arch: arch, registry: reg)
         XCTAssertEqual(p.rows.count, reg.triples.count)
         for row in p.rows {
-            let chosen = reg.variants.first { $0.op == row.op && $0.weightFormat == row.weightFormat
-                && $0.activationFormat == row.activationFormat && $0.variant == row.chosen }
+            let chosen = reg.variants.first {
+                $0.op == row.op && $0.weightFormat == row.weightFormat
+                    && $0.activationFormat == row.activationFormat && $0.variant == row.chosen
+            }
             XCTAssertEqual(chosen?.missing(from: f), [], "\(row)")
             XCTAssertEqual(row.fallbacks.last ?? row.chosen, "scalar")
         }

@@ -8,7 +8,9 @@ import XCTest
 
 final class KernelCanaryTests: XCTestCase {
     /// A registry-shaped entry around one of canary.c's test kernels (strings leak: test-only, a handful).
-    private func entry(_ fn: @escaping @convention(c) (UnsafePointer<qb_mat_args>?, Int32, Int32) -> Void) -> UnsafeMutablePointer<qb_kernel_entry> {
+    private func entry(
+        _ fn: @escaping @convention(c) (UnsafePointer<qb_mat_args>?, Int32, Int32) -> Void
+    ) -> UnsafeMutablePointer<qb_kernel_entry> {
         let e = UnsafeMutablePointer<qb_kernel_entry>.allocate(capacity: 1)
         e.initialize(to: qb_kernel_entry())
         e.pointee.op = UnsafePointer(strdup("gemv"))
@@ -33,7 +35,8 @@ final class KernelCanaryTests: XCTestCase {
     }
 
     func testCanary_segfaultIsReportedWithItsSignal() {
-        XCTAssertEqual(KernelCanary.run(entry: entry(qb_canary_test_segv), group: 0, timeoutMs: 5000), .crashed(signal: SIGSEGV))
+        XCTAssertEqual(
+            KernelCanary.run(entry: entry(qb_canary_test_segv), group: 0, timeoutMs: 5000), .crashed(signal: SIGSEGV))
     }
 
     func testCanary_illegalInstructionIsReportedAsSIGILL() {
@@ -48,13 +51,19 @@ final class KernelCanaryTests: XCTestCase {
         #if !arch(x86_64) || !os(Linux)
         throw XCTSkip("needs an x86_64 Linux host to run qemu-x86_64 on this test binary")
         #else
-        let qemu = ["/usr/bin/qemu-x86_64", "/usr/local/bin/qemu-x86_64"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        let q = try XCTUnwrap(qemu.map { $0 } ?? nil as String?, "qemu-x86_64 not installed (apt-get install qemu-user)")
+        let qemu = ["/usr/bin/qemu-x86_64", "/usr/local/bin/qemu-x86_64"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+        let q = try XCTUnwrap(
+            qemu.map { $0 } ?? nil as String?, "qemu-x86_64 not installed (apt-get install qemu-user)")
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: bin), "test binary not found at \(bin)")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: q)
-        p.arguments = ["-cpu", "Haswell", bin, "QBenchCoreTests.KernelCanaryTests/testUnderQEMUHaswell_forcedAVX512VariantDiesInTheChild"]
+        p.arguments = [
+            "-cpu", "Haswell", bin,
+            "QBenchCoreTests.KernelCanaryTests/testUnderQEMUHaswell_forcedAVX512VariantDiesInTheChild",
+        ]
         var env = ProcessInfo.processInfo.environment
         env["QBENCH_CANARY_UNDER_QEMU"] = "1"
         p.environment = env
@@ -75,14 +84,17 @@ final class KernelCanaryTests: XCTestCase {
     /// Runs only inside qemu (launched by the test above): a Haswell device profile, the avx512_vnni gemv
     /// first refused for its missing features, then forced, which must end in SIGILL inside the canary child.
     func testUnderQEMUHaswell_forcedAVX512VariantDiesInTheChild() throws {
-        try XCTSkipUnless(ProcessInfo.processInfo.environment["QBENCH_CANARY_UNDER_QEMU"] == "1",
-                          "runs only under qemu -cpu Haswell, started by testForcedAVX512VariantOnHaswell_crashesWithSIGILLUnderQEMU")
+        try XCTSkipUnless(
+            ProcessInfo.processInfo.environment["QBENCH_CANARY_UNDER_QEMU"] == "1",
+            "runs only under qemu -cpu Haswell, started by testForcedAVX512VariantOnHaswell_crashesWithSIGILLUnderQEMU")
         let haswell: Set<CPUFeature> = [.sse4_2, .avx, .avx2, .fma, .f16c, .bmi2]
         let reg = KernelRegistry.builtIn
         let v = try XCTUnwrap(reg.variant("gemv/q8_0/q8_0/avx512_vnni"))
         let refused = KernelVerifier.verify(v, features: haswell, registry: reg)
         XCTAssertEqual(refused.status, .unsupported)
-        print("QBENCH_CANARY avx512_vnni \(refused.status.rawValue) \((refused.missingFeatures ?? []).joined(separator: ","))")
+        print(
+            "QBENCH_CANARY avx512_vnni \(refused.status.rawValue) \((refused.missingFeatures ?? []).joined(separator: ","))"
+        )
         let forced = KernelVerifier.verify(v, features: haswell, registry: reg, force: true, timeoutMs: 60_000)
         XCTAssertEqual(forced.status, .crashed)
         XCTAssertEqual(forced.signal, "SIGILL")

@@ -8,14 +8,19 @@ final class KernelRegistryTests: XCTestCase {
         XCTAssertFalse(reg.variants.isEmpty)
         XCTAssertEqual(Set(reg.variants.map(\.key)).count, reg.variants.count, "duplicate registry keys")
         for t in reg.triples {
-            XCTAssertTrue(reg.variants.contains { $0.op == t.op && $0.weightFormat == t.weightFormat
-                && $0.activationFormat == t.activationFormat && $0.variant == "scalar" }, "\(t) has no scalar reference")
+            XCTAssertTrue(
+                reg.variants.contains {
+                    $0.op == t.op && $0.weightFormat == t.weightFormat
+                        && $0.activationFormat == t.activationFormat && $0.variant == "scalar"
+                }, "\(t) has no scalar reference")
         }
     }
 
     func testRegistry_requiresOnlyCanonicalFeatureNames() {
         for v in KernelRegistry.builtIn.variants {
-            for name in v.requires { XCTAssertNotNil(CPUFeature(rawValue: name), "\(v.key) requires unknown feature '\(name)'") }
+            for name in v.requires {
+                XCTAssertNotNil(CPUFeature(rawValue: name), "\(v.key) requires unknown feature '\(name)'")
+            }
             if v.variant == "scalar" { XCTAssertTrue(v.requires.isEmpty, v.key) }
         }
     }
@@ -34,18 +39,25 @@ final class KernelRegistryTests: XCTestCase {
 
     func testRegistry_integerEntriesAreExactAndFloatEntriesCarryABound() {
         for v in KernelRegistry.builtIn.variants where v.op != .quantizeRow {
-            if KernelFormats.isInteger(v.weightFormat) { XCTAssertEqual(v.tolerance, .exact, v.key) }
-            else if case let .nmse(b) = v.tolerance { XCTAssertLessThanOrEqual(b, 5e-4, v.key) }
-            else { XCTFail("\(v.key) float entry claims exactness") }
+            if KernelFormats.isInteger(v.weightFormat) {
+                XCTAssertEqual(v.tolerance, .exact, v.key)
+            } else if case let .nmse(b) = v.tolerance {
+                XCTAssertLessThanOrEqual(b, 5e-4, v.key)
+            } else {
+                XCTFail("\(v.key) float entry claims exactness")
+            }
         }
     }
 
     #if arch(x86_64)
     func testRegistry_x86HasTheBestPathForEachFormatFamily() {
         let reg = KernelRegistry.builtIn
-        for key in ["gemv/q8_0/q8_0/avx512_vnni", "gemm/q8_0/q8_0/avx512_vnni", "gemv/q4_0/q8_0/avx512_vnni",
-                    "gemm/i8_pc/i8_pt/amx", "gemm/q8_0/q8_0/amx", "gemm/bf16/bf16/amx", "gemv/bf16/bf16/avx512_bf16",
-                    "gemm/f16/f32/avx512_fp16", "gemv/q4_0/q8_0/avx_vnni", "gemv/f16/f32/avx2", "gemm/u4_g128/i8_pt/avx512_vnni"] {
+        for key in [
+            "gemv/q8_0/q8_0/avx512_vnni", "gemm/q8_0/q8_0/avx512_vnni", "gemv/q4_0/q8_0/avx512_vnni",
+            "gemm/i8_pc/i8_pt/amx", "gemm/q8_0/q8_0/amx", "gemm/bf16/bf16/amx", "gemv/bf16/bf16/avx512_bf16",
+            "gemm/f16/f32/avx512_fp16", "gemv/q4_0/q8_0/avx_vnni", "gemv/f16/f32/avx2",
+            "gemm/u4_g128/i8_pt/avx512_vnni",
+        ] {
             XCTAssertNotNil(reg.variant(key), key)
         }
     }

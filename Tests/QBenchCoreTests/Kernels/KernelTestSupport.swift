@@ -10,9 +10,11 @@ enum KernelTestSupport {
     /// kernel enabled, so XCR0 state is already reflected), AMX only with the permission granted.
     static let hostFeatures: Set<CPUFeature> = {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") || $0.hasPrefix("Features") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
-        var f = Set(line[line.index(after: colon)...].split(separator: " ").compactMap { CPUFeature(rawValue: String($0)) })
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") || $0.hasPrefix("Features") }),
+            let colon = line.firstIndex(of: ":")
+        else { return [] }
+        var f = Set(
+            line[line.index(after: colon)...].split(separator: " ").compactMap { CPUFeature(rawValue: String($0)) })
         if f.contains(.amx_tile) && qb_hw_amx_request_permission() != 0 {
             f.subtract([.amx_tile, .amx_int8, .amx_bf16, .amx_fp16])
         }
@@ -52,7 +54,12 @@ enum KernelTestSupport {
         case "i8_pc":
             for k in 0..<K { w[k] = Double(o.weightScales[m]) * Double(Int8(bitPattern: p[k])) }
         case "f32":
-            for k in 0..<K { w[k] = Double(Float(bitPattern: UInt32(p[4 * k]) | UInt32(p[4 * k + 1]) << 8 | UInt32(p[4 * k + 2]) << 16 | UInt32(p[4 * k + 3]) << 24)) }
+            for k in 0..<K {
+                w[k] = Double(
+                    Float(
+                        bitPattern: UInt32(p[4 * k]) | UInt32(p[4 * k + 1]) << 8 | UInt32(p[4 * k + 2]) << 16 | UInt32(
+                            p[4 * k + 3]) << 24))
+            }
         case "f16":
             for k in 0..<K { w[k] = f16(p, 2 * k) }
         case "bf16":
@@ -89,10 +96,13 @@ enum KernelTestSupport {
         let p = UnsafePointer(o.activations.pointer.assumingMemoryBound(to: UInt8.self)) + n * o.activationStride
         let K = o.k
         switch o.activationFormat {
-        case "q8_0": return (0..<K).map { k in f16(p, k / 32 * 34) * Double(Int8(bitPattern: p[k / 32 * 34 + 2 + k % 32])) }
-        case "q8_1": return (0..<K).map { k in f16(p, k / 32 * 36) * Double(Int8(bitPattern: p[k / 32 * 36 + 4 + k % 32])) }
+        case "q8_0":
+            return (0..<K).map { k in f16(p, k / 32 * 34) * Double(Int8(bitPattern: p[k / 32 * 34 + 2 + k % 32])) }
+        case "q8_1":
+            return (0..<K).map { k in f16(p, k / 32 * 36) * Double(Int8(bitPattern: p[k / 32 * 36 + 4 + k % 32])) }
         case "i8_pt": return (0..<K).map { k in Double(o.activationScales[n]) * Double(Int8(bitPattern: p[k])) }
-        case "bf16": return (0..<K).map { k in Double(Float(bitPattern: (UInt32(p[2 * k]) | UInt32(p[2 * k + 1]) << 8) << 16)) }
+        case "bf16":
+            return (0..<K).map { k in Double(Float(bitPattern: (UInt32(p[2 * k]) | UInt32(p[2 * k + 1]) << 8) << 16)) }
         default: return (0..<K).map { Double(o.activationFloats[n * K + $0]) }
         }
     }

@@ -39,7 +39,7 @@ final class KernelThreadPoolTests: XCTestCase {
             var counts = [Int](repeating: 0, count: 4)
             for job in 0..<300 {
                 pool.onEveryThread { w in
-                    if w == job % 4 { usleep(20) } // one slow worker per job: the others finish first
+                    if w == job % 4 { usleep(20) }  // one slow worker per job: the others finish first
                     lock.lock(); counts[w] += 1; lock.unlock()
                 }
                 lock.lock()
@@ -54,7 +54,8 @@ final class KernelThreadPoolTests: XCTestCase {
         let reg = KernelRegistry.builtIn
         let f = KernelTestSupport.hostFeatures
         let v = reg.variants.last { $0.op == .gemm && $0.weightFormat == "q4_0" && $0.missing(from: f).isEmpty }!
-        let ops = try KernelOperands(weightFormat: "q4_0", activationFormat: "q8_0", outputs: 200, k: 256, tokens: 5, seed: 3)
+        let ops = try KernelOperands(
+            weightFormat: "q4_0", activationFormat: "q8_0", outputs: 200, k: 256, tokens: 5, seed: 3)
         let one = try PreparedKernel(variant: v, operands: ops)
         one.run(rows: 0..<200)
         let many = try PreparedKernel(variant: v, operands: ops)

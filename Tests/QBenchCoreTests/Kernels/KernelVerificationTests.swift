@@ -16,7 +16,9 @@ final class KernelVerificationTests: XCTestCase {
             let r = KernelVerifier.verify(v, features: features, registry: reg)
             ran += 1
             if r.status != .verified {
-                failures.append("\(v.key): \(r.status.rawValue) \(r.detail ?? "") signal=\(r.signal ?? "-") mismatched=\(r.mismatchedOutputs ?? 0) nmse=\(r.nmse ?? 0)")
+                failures.append(
+                    "\(v.key): \(r.status.rawValue) \(r.detail ?? "") signal=\(r.signal ?? "-") mismatched=\(r.mismatchedOutputs ?? 0) nmse=\(r.nmse ?? 0)"
+                )
             }
             if v.tolerance == .exact && v.op != .quantizeRow { XCTAssertEqual(r.bitExact, true, v.key) }
             if v.op == .gemm { XCTAssertTrue(r.shapes.contains { $0.hasSuffix("x17") }, "\(v.key) not tried at N=17") }
@@ -49,10 +51,13 @@ final class KernelVerificationTests: XCTestCase {
     /// plan mode for a device that has AMX, and `unsupported` live here unless this host really has AMX.
     func testAMXEntries_areUnverifiedForAnAMXDeviceThatIsNotExecuted() throws {
         let reg = KernelRegistry.builtIn
-        let spr: Set<CPUFeature> = [.avx2, .fma, .f16c, .avx512f, .avx512bw, .avx512vl, .avx512dq, .amx_tile, .amx_int8, .amx_bf16]
+        let spr: Set<CPUFeature> = [
+            .avx2, .fma, .f16c, .avx512f, .avx512bw, .avx512vl, .avx512dq, .amx_tile, .amx_int8, .amx_bf16,
+        ]
         for key in ["gemm/i8_pc/i8_pt/amx", "gemm/q8_0/q8_0/amx", "gemm/bf16/bf16/amx"] {
             let v = try XCTUnwrap(reg.variant(key))
-            XCTAssertEqual(KernelVerifier.verify(v, features: spr, registry: reg, mode: .planOnly).status, .unverified, key)
+            XCTAssertEqual(
+                KernelVerifier.verify(v, features: spr, registry: reg, mode: .planOnly).status, .unverified, key)
             if !features.contains(.amx_tile) {
                 XCTAssertEqual(KernelVerifier.verify(v, features: features, registry: reg).status, .unsupported, key)
             }
@@ -79,7 +84,8 @@ final class KernelVerificationTests: XCTestCase {
                 var a = qb_mat_args()
                 ops.weightScales.withUnsafeBufferPointer { ws in
                     ops.activationScales.withUnsafeBufferPointer { xs in
-                        a.w = UnsafeRawPointer(ops.weights.pointer); a.w_scales = ws.baseAddress; a.x = UnsafeRawPointer(ops.activations.pointer)
+                        a.w = UnsafeRawPointer(ops.weights.pointer); a.w_scales = ws.baseAddress;
+                        a.x = UnsafeRawPointer(ops.activations.pointer)
                         a.x_scales = xs.baseAddress; a.y = out.output.pointer.assumingMemoryBound(to: Float.self)
                         a.M = Int32(M); a.K = Int32(K); a.N = Int32(N); a.w_stride = ops.weightStride
                         a.x_stride = ops.activationStride; a.ldy = out.ldy
@@ -92,7 +98,9 @@ final class KernelVerificationTests: XCTestCase {
                     XCTAssertEqual(want.map(\.bitPattern), got.map(\.bitPattern), "\(w) \(M)x\(K)x\(N)")
                 } else {
                     var e = 0.0, r = 0.0
-                    for i in want.indices { e += Double(got[i] - want[i]) * Double(got[i] - want[i]); r += Double(want[i] * want[i]) }
+                    for i in want.indices {
+                        e += Double(got[i] - want[i]) * Double(got[i] - want[i]); r += Double(want[i] * want[i])
+                    }
                     XCTAssertLessThanOrEqual(e / r, KernelTolerance.defaultFloatNMSE, "\(w) \(M)x\(K)x\(N)")
                 }
             }
@@ -120,7 +128,8 @@ final class KernelVerificationTests: XCTestCase {
             let size = reg.entry(v)!.pointee.repack_size!(4, 48, 0)
             XCTAssertEqual(size, 0, "\(v.key) accepted K = 48")
         }
-        XCTAssertThrowsError(try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", outputs: 4, k: 48, tokens: 1, seed: 1))
+        XCTAssertThrowsError(
+            try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", outputs: 4, k: 48, tokens: 1, seed: 1))
     }
 
     func testAKernelThatRunsButComputesWrong_isAMismatchWithCounts() throws {
@@ -143,17 +152,23 @@ final class KernelVerificationTests: XCTestCase {
     }
 
     func testFixtureDevice_getsUnverifiedForWhatItQualifiesForAndUnsupportedForTheRest() {
-        let spr = DeviceProfile(id: "fixture-spr", source: "fixture",
-                                cpu: CPUInfo(vendor: "GenuineIntel", model: "Sapphire Rapids (fixture)", arch: "x86_64",
-                                             features: [.avx2, .fma, .f16c, .avx512f, .avx512bw, .avx512vl, .avx512dq,
-                                                        .amx_tile, .amx_int8], unusableFeatures: []),
-                                topology: Topology(packages: 1, dies: 1, numaNodes: 1, cores: 1, pus: 1, threadsPerCore: 1, caches: [], cpuKinds: []),
-                                numa: NUMAInfo(nodes: 1, distances: [[10]], memoryBytes: [0], source: "hwloc"),
-                                memory: MemoryInfo(totalBytes: 0, transparentHugepages: nil),
-                                os: OSInfo(name: "Linux", kernel: "", frequencyGovernor: nil),
-                                toolchain: Toolchain(swift: "", cCompiler: ""))
+        let spr = DeviceProfile(
+            id: "fixture-spr", source: "fixture",
+            cpu: CPUInfo(
+                vendor: "GenuineIntel", model: "Sapphire Rapids (fixture)", arch: "x86_64",
+                features: [
+                    .avx2, .fma, .f16c, .avx512f, .avx512bw, .avx512vl, .avx512dq,
+                    .amx_tile, .amx_int8,
+                ], unusableFeatures: []),
+            topology: Topology(
+                packages: 1, dies: 1, numaNodes: 1, cores: 1, pus: 1, threadsPerCore: 1, caches: [], cpuKinds: []),
+            numa: NUMAInfo(nodes: 1, distances: [[10]], memoryBytes: [0], source: "hwloc"),
+            memory: MemoryInfo(totalBytes: 0, transparentHugepages: nil),
+            os: OSInfo(name: "Linux", kernel: "", frequencyGovernor: nil),
+            toolchain: Toolchain(swift: "", cCompiler: ""))
         let rows = KernelVerifier.verifyAll(device: spr)
-        XCTAssertTrue(rows.allSatisfy { $0.status == .unverified || $0.status == .unsupported }, "nothing runs for a fixture")
+        XCTAssertTrue(
+            rows.allSatisfy { $0.status == .unverified || $0.status == .unsupported }, "nothing runs for a fixture")
         #if arch(x86_64)
         XCTAssertEqual(rows.first { $0.variant == "amx" && $0.weightFormat == "i8_pc" }?.status, .unverified)
         XCTAssertEqual(rows.first { $0.variant == "amx" && $0.weightFormat == "bf16" }?.missingFeatures, ["amx_bf16"])
@@ -191,15 +206,20 @@ final class KernelVerificationTests: XCTestCase {
     }
 
     func testNotBuiltRows_listOtherVariantsOfTheArchitecture() {
-        let reg = KernelRegistry(variants: [KernelVariant(op: .gemv, weightFormat: "q8_0", activationFormat: "q8_0",
-                                                          variant: "scalar", requires: [], tolerance: .exact)])
+        let reg = KernelRegistry(variants: [
+            KernelVariant(
+                op: .gemv, weightFormat: "q8_0", activationFormat: "q8_0",
+                variant: "scalar", requires: [], tolerance: .exact)
+        ])
         let rows = KernelVerifier.notBuilt(registry: reg, arch: "aarch64")
         XCTAssertEqual(Set(rows.map(\.variant)), Set(KernelDispatch.levels(arch: "aarch64").dropFirst()))
         XCTAssertTrue(rows.allSatisfy { $0.status == .notBuilt })
     }
 
     func testVerifyingAVariantOfASyntheticRegistry_isNotBuilt() {
-        let v = KernelVariant(op: .gemv, weightFormat: "q8_0", activationFormat: "q8_0", variant: "sve2", requires: ["sve2"], tolerance: .exact)
+        let v = KernelVariant(
+            op: .gemv, weightFormat: "q8_0", activationFormat: "q8_0", variant: "sve2", requires: ["sve2"],
+            tolerance: .exact)
         XCTAssertEqual(KernelVerifier.verify(v, features: [.sve2]).status, .notBuilt)
     }
 }

@@ -17,7 +17,9 @@ final class ScalarReferenceTests: XCTestCase {
         let reg = KernelRegistry.builtIn
         for (w, x) in pairs {
             let v = try XCTUnwrap(reg.variant("gemm/\(w)/\(x)/scalar"), "scalar gemm \(w) x \(x) missing")
-            let K = KernelFormats.group(of: w) > 0 ? 4 * KernelFormats.group(of: w) : (w == "i8_pc" || w.hasPrefix("f") || w == "bf16" ? 301 : 320)
+            let K =
+                KernelFormats.group(of: w) > 0
+                ? 4 * KernelFormats.group(of: w) : (w == "i8_pc" || w.hasPrefix("f") || w == "bf16" ? 301 : 320)
             let ops = try KernelOperands(weightFormat: w, activationFormat: x, outputs: 7, k: K, tokens: 3, seed: 42)
             let k = try PreparedKernel(variant: v, operands: ops)
             k.run(rows: 0..<7)
@@ -46,10 +48,16 @@ final class ScalarReferenceTests: XCTestCase {
     /// block whose scale is an fp16 subnormal.
     private let q8Rows: [([Float], String)] = [
         ((0..<32).map { Float($0 - 16) }, "083081899199a1a9b1b9c0c8d0d8e0e8f0f8000810182028303840474f575f676f77"),
-        ([127, -127, 2.5, -2.5, 0.5, -0.5, 1.5, -1.5, 126.5, -126.5, 0.49999997, -0.49999997] + (0..<20).map { 3.25 * Float($0) - 40 },
-         "003c7f8103fd01ff02fe7f810000d8dbdee2e5e8ebeff2f5f8fcff0206090c0f1316"),
+        (
+            [127, -127, 2.5, -2.5, 0.5, -0.5, 1.5, -1.5, 126.5, -126.5, 0.49999997, -0.49999997]
+                + (0..<20).map { 3.25 * Float($0) - 40 },
+            "003c7f8103fd01ff02fe7f810000d8dbdee2e5e8ebeff2f5f8fcff0206090c0f1316"
+        ),
         ([Float](repeating: 0, count: 32), String(repeating: "00", count: 34)),
-        ((0..<32).map { Float(1e-3 * sin(Double($0))) }, "8400006b7312a086dd537e34bb81bc357e53db86a113746aff958def617922ac83cd"),
+        (
+            (0..<32).map { Float(1e-3 * sin(Double($0))) },
+            "8400006b7312a086dd537e34bb81bc357e53db86a113746aff958def617922ac83cd"
+        ),
     ]
 
     func testQuantizeRowQ8_0_producesGGMLBytes() throws {
@@ -65,7 +73,8 @@ final class ScalarReferenceTests: XCTestCase {
     func testQuantizeRowQ8_0_matchesGGUFPyOnRandomRows() throws {
         #if os(Linux) || os(macOS)
         // The python3 on PATH first: that is where `make test-deps` pip-installs gguf.
-        let py = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+        let py =
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
             .first { FileManager.default.isExecutableFile(atPath: $0) }
             ?? ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let python = try XCTUnwrap(py, "python3 not found")
@@ -75,20 +84,20 @@ final class ScalarReferenceTests: XCTestCase {
             let scale: Float = [0.001, 1, 40][i / 32 % 3]
             return rng.float(-1, 1) * scale
         }
-        for i in stride(from: 5, to: K, by: 97) { x[i] = Float(Int(x[i] * 4)) / 2 + 0.5 } // halves: roundf ties
+        for i in stride(from: 5, to: K, by: 97) { x[i] = Float(Int(x[i] * 4)) / 2 + 0.5 }  // halves: roundf ties
         let dir = try TestPaths.scratch()
         let inFile = dir.appendingPathComponent("x.f32"), outFile = dir.appendingPathComponent("q8.bin")
         try x.withUnsafeBytes { try Data($0).write(to: inFile) }
         let script = """
-        import sys
-        try:
-            import numpy as np
-            import gguf
-        except Exception:
-            sys.exit(3)
-        a = np.fromfile(sys.argv[1], dtype=np.float32).reshape(-1, 32)
-        gguf.quants.quantize(a, gguf.GGMLQuantizationType.Q8_0).tofile(sys.argv[2])
-        """
+            import sys
+            try:
+                import numpy as np
+                import gguf
+            except Exception:
+                sys.exit(3)
+            a = np.fromfile(sys.argv[1], dtype=np.float32).reshape(-1, 32)
+            gguf.quants.quantize(a, gguf.GGMLQuantizationType.Q8_0).tofile(sys.argv[2])
+            """
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
         p.arguments = ["-c", script, inFile.path, outFile.path]
@@ -101,7 +110,9 @@ final class ScalarReferenceTests: XCTestCase {
         var got = [UInt8](repeating: 0, count: K / 32 * 34)
         x.withUnsafeBufferPointer { qb_quantize_row_q8_0_scalar($0.baseAddress, &got, nil, nil, 0, Int32(K)) }
         XCTAssertEqual(got.count, want.count)
-        XCTAssertEqual(got, want, "first differing byte at \(zip(got, want).enumerated().first { $0.1.0 != $0.1.1 }?.offset ?? -1)")
+        XCTAssertEqual(
+            got, want, "first differing byte at \(zip(got, want).enumerated().first { $0.1.0 != $0.1.1 }?.offset ?? -1)"
+        )
         #else
         throw XCTSkip("needs a POSIX host with python3")
         #endif
@@ -133,7 +144,9 @@ final class ScalarReferenceTests: XCTestCase {
         XCTAssertEqual(sums, [Int32(q[0..<16].reduce(0) { $0 + Int($1) }), 16])
         var zq = [Int8](repeating: 5, count: 4)
         var zs: Float = -1
-        [Float](repeating: 0, count: 4).withUnsafeBufferPointer { qb_quantize_row_i8_pt_scalar($0.baseAddress, &zq, &zs, nil, 0, 4) }
+        [Float](repeating: 0, count: 4).withUnsafeBufferPointer {
+            qb_quantize_row_i8_pt_scalar($0.baseAddress, &zq, &zs, nil, 0, 4)
+        }
         XCTAssertEqual(zq, [0, 0, 0, 0])
         XCTAssertEqual(zs, 0)
     }

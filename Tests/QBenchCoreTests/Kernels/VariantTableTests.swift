@@ -14,17 +14,22 @@ final class VariantTableTests: XCTestCase {
     }
 
     /// Each entry needs exactly the features the table declares for its variant and family.
-    private func assertEntriesMatchTable(_ registry: KernelRegistry, arch: ISAArch,
-                                         file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertEntriesMatchTable(
+        _ registry: KernelRegistry, arch: ISAArch,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         XCTAssertFalse(registry.variants.isEmpty, file: file, line: line)
         for v in registry.variants {
-            let spec = try XCTUnwrap(VariantTable.spec(v.variant, arch: arch), "\(v.key): not in the variant table",
-                                     file: file, line: line)
+            let spec = try XCTUnwrap(
+                VariantTable.spec(v.variant, arch: arch), "\(v.key): not in the variant table",
+                file: file, line: line)
             let fam = try family(v)
-            XCTAssertTrue(spec.serves(fam), "\(v.key): the table says \(v.variant) does not serve \(fam)",
-                          file: file, line: line)
-            XCTAssertEqual(Set(v.requires), Set(spec.requirements(for: fam).map(\.rawValue)), v.key,
-                           file: file, line: line)
+            XCTAssertTrue(
+                spec.serves(fam), "\(v.key): the table says \(v.variant) does not serve \(fam)",
+                file: file, line: line)
+            XCTAssertEqual(
+                Set(v.requires), Set(spec.requirements(for: fam).map(\.rawValue)), v.key,
+                file: file, line: line)
         }
     }
 
@@ -45,17 +50,22 @@ final class VariantTableTests: XCTestCase {
 
     /// On one device: per plan row, the runnable variants in plan order equal the family's tiers restricted to
     /// the variants the registry holds for that row.
-    private func assertPlanFollowsTiers(features: Set<CPUFeature>, arch: ISAArch, sveVectorBits: Int? = nil,
-                                        registry: KernelRegistry, device: String) throws {
+    private func assertPlanFollowsTiers(
+        features: Set<CPUFeature>, arch: ISAArch, sveVectorBits: Int? = nil,
+        registry: KernelRegistry, device: String
+    ) throws {
         let tiers = DispatchTiers.tiers(features: features, arch: arch, sveVectorBits: sveVectorBits)
-        let plan = KernelDispatch.plan(features: features, arch: arch.rawValue, registry: registry,
-                                       limits: DispatchLimits(sveVectorBits: sveVectorBits))
+        let plan = KernelDispatch.plan(
+            features: features, arch: arch.rawValue, registry: registry,
+            limits: DispatchLimits(sveVectorBits: sveVectorBits))
         XCTAssertFalse(plan.rows.isEmpty, device)
         for row in plan.rows {
             let fam = try XCTUnwrap(FormatFamily(format: row.weightFormat))
-            let built = Set(registry.variants.filter {
-                $0.op == row.op && $0.weightFormat == row.weightFormat && $0.activationFormat == row.activationFormat
-            }.map(\.variant))
+            let built = Set(
+                registry.variants.filter {
+                    $0.op == row.op && $0.weightFormat == row.weightFormat
+                        && $0.activationFormat == row.activationFormat
+                }.map(\.variant))
             let expected = (tiers[fam] ?? []).map(\.variant).filter(built.contains)
             let runnable = (row.chosen.map { [$0] } ?? []) + row.fallbacks
             XCTAssertEqual(runnable, expected, "\(device): \(row.op)/\(row.weightFormat)/\(row.activationFormat)")
@@ -74,8 +84,9 @@ final class VariantTableTests: XCTestCase {
         for m in machines {
             for x in xcr0s {
                 let isa = try ISAProbe.replay(dump: try TestPaths.requireFixtures("cpuid/\(m)"), xcr0: x)
-                try assertPlanFollowsTiers(features: isa.usable, arch: .x86_64, registry: .builtIn,
-                                           device: "\(m) xcr0=\(x.map { String($0, radix: 16) } ?? "captured")")
+                try assertPlanFollowsTiers(
+                    features: isa.usable, arch: .x86_64, registry: .builtIn,
+                    device: "\(m) xcr0=\(x.map { String($0, radix: 16) } ?? "captured")")
                 if x == 0x60007 {
                     XCTAssertFalse(isa.dispatchTiers().values.contains { $0.contains { $0.variant == "amx" } }, m)
                 }
@@ -94,17 +105,20 @@ final class VariantTableTests: XCTestCase {
             ("a64fx", [.asimd, .fphp, .asimdhp, .sve], 512),
         ]
         for (name, features, bits) in sets {
-            try assertPlanFollowsTiers(features: features, arch: .aarch64, sveVectorBits: bits, registry: registry,
-                                       device: name)
+            try assertPlanFollowsTiers(
+                features: features, arch: .aarch64, sveVectorBits: bits, registry: registry,
+                device: name)
         }
     }
 
     private func listMachines() throws -> [String] {
         let root = try TestPaths.requireFixtures("cpuid")
         return try FileManager.default.contentsOfDirectory(atPath: root.path).filter { !$0.hasPrefix(".") }
-            .filter { var d: ObjCBool = false
+            .filter {
+                var d: ObjCBool = false
                 return FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path, isDirectory: &d)
-                    && d.boolValue }
+                    && d.boolValue
+            }
             .sorted()
     }
 }
@@ -120,23 +134,29 @@ enum ARMRegistrySource {
             req[String(m.1)] = m.2.split(separator: ",").map(String.init)
         }
         let body = try XCTUnwrap(text.range(of: "qb_arm_kernel_entries[] = {").map { text[$0.upperBound...] })
-        let intFormats = [("q8_0", "q8_0"), ("q4_0", "q8_0"), ("q4_1", "q8_1"), ("i8_pc", "i8_pt"),
-                          ("i4_g32", "i8_pt"), ("i4_g64", "i8_pt"), ("i4_g128", "i8_pt"),
-                          ("u4_g32", "i8_pt"), ("u4_g64", "i8_pt"), ("u4_g128", "i8_pt")]
+        let intFormats = [
+            ("q8_0", "q8_0"), ("q4_0", "q8_0"), ("q4_1", "q8_1"), ("i8_pc", "i8_pt"),
+            ("i4_g32", "i8_pt"), ("i4_g64", "i8_pt"), ("i4_g128", "i8_pt"),
+            ("u4_g32", "i8_pt"), ("u4_g64", "i8_pt"), ("u4_g128", "i8_pt"),
+        ]
         let floatFormats = [("f32", "f32"), ("f16", "f32"), ("bf16", "f32"), ("bf16", "bf16")]
         var out: [KernelVariant] = []
         func add(_ op: String, _ w: String, _ x: String, _ v: String, _ r: String) throws {
             let features = try XCTUnwrap(req[r], "arm_registry.c: unknown \(r)")
             let op = try XCTUnwrap(KernelOp(rawValue: op), "arm_registry.c: unknown op \(op)")
-            out.append(KernelVariant(op: op, weightFormat: w, activationFormat: x, variant: v, requires: features,
-                                     tolerance: .exact))
+            out.append(
+                KernelVariant(
+                    op: op, weightFormat: w, activationFormat: x, variant: v, requires: features,
+                    tolerance: .exact))
         }
         for line in body.split(separator: "\n") {
             let l = line.trimmingCharacters(in: .whitespaces)
             if l.hasPrefix("};") { break }
             guard let open = l.firstIndex(of: "("), let close = l.lastIndex(of: ")") else { continue }
             let name = String(l[..<open])
-            let a = l[l.index(after: open)..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let a = l[l.index(after: open)..<close].split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             switch (name, a.count) {
             case ("INT_SET", 3): for (w, x) in intFormats { try add(a[0], w, x, a[1], a[2]) }
             case ("FLOAT_SET", 2):

@@ -19,10 +19,11 @@ final class WeightPlacementTests: XCTestCase {
         XCTAssertEqual(p.numaNodeCount, 4)
         // 128 workers, one per core in hwloc order: workers 0-31 on node 0, 32-63 on node 1, ...
         let nodes = p.slots().map(\.numaNodeOSIndex)
-        let rows = 4096, unit = 16, bytes = rows / unit * 9_216 // a 16-row unit of q8_0 at K=4096 (+side data)
+        let rows = 4096, unit = 16, bytes = rows / unit * 9_216  // a 16-row unit of q8_0 at K=4096 (+side data)
         let ranges = kernelRowRanges(rows: rows, threads: 128, align: unit)
-        let s = WeightPlacement.slices(bufferBytes: bytes, rows: rows, unitRows: unit, rowRanges: ranges, nodes: nodes,
-                                       pageSize: 4096)
+        let s = WeightPlacement.slices(
+            bufferBytes: bytes, rows: rows, unitRows: unit, rowRanges: ranges, nodes: nodes,
+            pageSize: 4096)
         // Adjacent workers on one node merge: one slice per node, in order, covering the buffer without gaps.
         XCTAssertEqual(s.map(\.node), [0, 1, 2, 3])
         XCTAssertEqual(s.first?.bytes.lowerBound, 0)
@@ -40,15 +41,17 @@ final class WeightPlacementTests: XCTestCase {
         let slots = p.slots()
         let rows = 14336, bytes = 61_865_984
         // Two threads run on cores 0 and 1, both in package 0: the whole buffer belongs on node 0.
-        let two = WeightPlacement.slices(bufferBytes: bytes, rows: rows, unitRows: 16,
-                                         rowRanges: kernelRowRanges(rows: rows, threads: 2, align: 16),
-                                         nodes: slots.prefix(2).map(\.numaNodeOSIndex), pageSize: 4096)
+        let two = WeightPlacement.slices(
+            bufferBytes: bytes, rows: rows, unitRows: 16,
+            rowRanges: kernelRowRanges(rows: rows, threads: 2, align: 16),
+            nodes: slots.prefix(2).map(\.numaNodeOSIndex), pageSize: 4096)
         XCTAssertEqual(two, [WeightSlice(bytes: 0..<bytes, node: slots[0].numaNodeOSIndex ?? -1)])
         // One thread per core: each node holds the rows its 96 cores read (the split gives every worker 5 tiles
         // of 16 rows until the rows run out, so node 0's workers read 96 x 80 of the 14336 rows).
         let ranges = kernelRowRanges(rows: rows, threads: slots.count, align: 16)
-        let all = WeightPlacement.slices(bufferBytes: bytes, rows: rows, unitRows: 16, rowRanges: ranges,
-                                         nodes: slots.map(\.numaNodeOSIndex), pageSize: 4096)
+        let all = WeightPlacement.slices(
+            bufferBytes: bytes, rows: rows, unitRows: 16, rowRanges: ranges,
+            nodes: slots.map(\.numaNodeOSIndex), pageSize: 4096)
         XCTAssertEqual(all.map(\.node), [0, 1])
         let node0Rows = zip(ranges, slots).filter { $0.1.numaNodeOSIndex == 0 }.reduce(0) { $0 + $1.0.count }
         XCTAssertEqual(node0Rows, 96 * 80)
@@ -57,14 +60,20 @@ final class WeightPlacementTests: XCTestCase {
 
     func testSlices_edgeCases() {
         // Unknown nodes are left alone; empty ranges give nothing; a stored layout (unit 1) splits at the row.
-        XCTAssertEqual(WeightPlacement.slices(bufferBytes: 1 << 20, rows: 64, unitRows: 1, rowRanges: [0..<32, 32..<64],
-                                              nodes: [nil, 1], pageSize: 4096),
-                       [WeightSlice(bytes: (1 << 19)..<(1 << 20), node: 1)])
-        XCTAssertEqual(WeightPlacement.slices(bufferBytes: 1 << 20, rows: 64, unitRows: 1, rowRanges: [0..<64, 64..<64],
-                                              nodes: [0, 1], pageSize: 4096),
-                       [WeightSlice(bytes: 0..<(1 << 20), node: 0)])
-        XCTAssertEqual(WeightPlacement.slices(bufferBytes: 0, rows: 64, unitRows: 1, rowRanges: [0..<64], nodes: [0],
-                                              pageSize: 4096), [])
+        XCTAssertEqual(
+            WeightPlacement.slices(
+                bufferBytes: 1 << 20, rows: 64, unitRows: 1, rowRanges: [0..<32, 32..<64],
+                nodes: [nil, 1], pageSize: 4096),
+            [WeightSlice(bytes: (1 << 19)..<(1 << 20), node: 1)])
+        XCTAssertEqual(
+            WeightPlacement.slices(
+                bufferBytes: 1 << 20, rows: 64, unitRows: 1, rowRanges: [0..<64, 64..<64],
+                nodes: [0, 1], pageSize: 4096),
+            [WeightSlice(bytes: 0..<(1 << 20), node: 0)])
+        XCTAssertEqual(
+            WeightPlacement.slices(
+                bufferBytes: 0, rows: 64, unitRows: 1, rowRanges: [0..<64], nodes: [0],
+                pageSize: 4096), [])
         XCTAssertEqual(WeightPlacement.offset(ofRow: 17, rows: 64, unitRows: 16, bufferBytes: 4000), 1000)
     }
 
@@ -84,17 +93,20 @@ final class WeightPlacementTests: XCTestCase {
         let node = try XCTUnwrap(slots.first?.numaNodeOSIndex, "hwloc shows no NUMA node for the first core")
         let buf = try AlignedBuffer(count: 8 << 20)
         XCTAssertEqual(Int(bitPattern: buf.pointer) % 4096, 0, "large kernel buffers start on a page")
-        memset(buf.pointer, 1, 8 << 20) // touch: pages exist before they are moved
+        memset(buf.pointer, 1, 8 << 20)  // touch: pages exist before they are moved
         try p.bind([WeightSlice(bytes: 0..<(8 << 20), node: node)], base: buf.pointer)
         let hw = p.topology
         guard let set = hwloc_bitmap_alloc() else { return XCTFail("hwloc bitmap") }
         defer { hwloc_bitmap_free(set) }
-        XCTAssertEqual(hwloc_get_area_memlocation(hw.handle, buf.pointer, 8 << 20, set,
-                                                  Int32(HWLOC_MEMBIND_BYNODESET.rawValue)), 0)
+        XCTAssertEqual(
+            hwloc_get_area_memlocation(
+                hw.handle, buf.pointer, 8 << 20, set,
+                Int32(HWLOC_MEMBIND_BYNODESET.rawValue)), 0)
         XCTAssertEqual(HwlocTopology.indexes(of: set), [node])
-        let outcome = p.placeWeights(base: buf.pointer, bufferBytes: 8 << 20, rows: 64, unitRows: 16,
-                                     rowRanges: kernelRowRanges(rows: 64, threads: 1, align: 16),
-                                     nodes: [node])
+        let outcome = p.placeWeights(
+            base: buf.pointer, bufferBytes: 8 << 20, rows: 64, unitRows: 16,
+            rowRanges: kernelRowRanges(rows: 64, threads: 1, align: 16),
+            nodes: [node])
         if p.numaNodeCount == 1 {
             XCTAssertEqual(outcome, .singleNode)
         } else {

@@ -36,10 +36,10 @@ final class GGMLTypeTests: XCTestCase {
     func testGGMLType_agreesWithGGUFPy() throws {
         try ModelFileTests.requirePython("gguf")
         let script = """
-        import gguf
-        for t, (b, s) in gguf.GGML_QUANT_SIZES.items():
-            print(int(t), t.name, b, s)
-        """
+            import gguf
+            for t, (b, s) in gguf.GGML_QUANT_SIZES.items():
+                print(int(t), t.name, b, s)
+            """
         let (status, out, err) = try ModelFileTests.python(script)
         XCTAssertEqual(status, 0, err)
         var seen = 0

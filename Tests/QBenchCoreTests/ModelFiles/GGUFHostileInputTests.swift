@@ -9,8 +9,10 @@ final class GGUFHostileInputTests: XCTestCase {
     typealias T = ModelFileTests
 
     /// A valid file with one F32 tensor [8] and one kv, built by hand so each test can bend one field.
-    func oneTensorFile(name: String = "w", dims: [UInt64] = [8], type: UInt32 = 0, offset: UInt64 = 0,
-                       dataBytes: Int = 32) -> [UInt8] {
+    func oneTensorFile(
+        name: String = "w", dims: [UInt64] = [8], type: UInt32 = 0, offset: UInt64 = 0,
+        dataBytes: Int = 32
+    ) -> [UInt8] {
         var r = RawBytes.ggufHeader(tensors: 1, kvs: 1)
         r.str("general.name"); r.u32(8); r.str("x")
         r.tensorInfo(name, dims: dims, type: type, offset: offset)
@@ -29,13 +31,14 @@ final class GGUFHostileInputTests: XCTestCase {
         let full = Array(try GGUFRoundTripTests.makeFile().0.encoded())
         let g = try GGUFFile(file: MappedFile(copying: full, name: "full"))
         let lastByte = g.tensors.map(\.byteRange.upperBound).max() ?? 0
-        for cut in 0 ..< lastByte {
+        for cut in 0..<lastByte {
             let prefix = Array(full[..<cut])
             XCTAssertThrowsError(try GGUFFile(file: MappedFile(copying: prefix, name: T.name)), "cut at \(cut)") { e in
                 guard case let QBError.badInput(_, message) = e else { return XCTFail("cut \(cut): \(e)") }
-                XCTAssertTrue(message.contains("truncated") || message.contains("past the end")
-                              || message.contains("bytes left") || message.contains("remain"),
-                              "cut \(cut): \(message)")
+                XCTAssertTrue(
+                    message.contains("truncated") || message.contains("past the end")
+                        || message.contains("bytes left") || message.contains("remain"),
+                    "cut \(cut): \(message)")
             }
         }
     }
@@ -58,7 +61,7 @@ final class GGUFHostileInputTests: XCTestCase {
         b[4] = 4
         T.assertGGUFRejects(b, "unsupported GGUF version 4", "supports 2 and 3")
         var be = oneTensorFile()
-        be.replaceSubrange(4 ..< 8, with: [0, 0, 0, 3])
+        be.replaceSubrange(4..<8, with: [0, 0, 0, 3])
         T.assertGGUFRejects(be, "big-endian")
     }
 
@@ -66,7 +69,8 @@ final class GGUFHostileInputTests: XCTestCase {
         var r = RawBytes.ggufHeader(tensors: 1 << 40, kvs: 0)
         r.zeros(100)
         T.assertGGUFRejects(r.bytes, "claims 1099511627776 tensors", "room for at most 4")
-        T.assertGGUFRejects(RawBytes.ggufHeader(tensors: .max, kvs: 0).bytes, "tensor count", "far larger than the file")
+        T.assertGGUFRejects(
+            RawBytes.ggufHeader(tensors: .max, kvs: 0).bytes, "tensor count", "far larger than the file")
     }
 
     func testAbsurdKVCount_isBoundedByRemainingBytes() {
@@ -98,7 +102,8 @@ final class GGUFHostileInputTests: XCTestCase {
     }
 
     func testSizePastTheEnd() {
-        T.assertGGUFRejects(oneTensorFile(dims: [8, 2]), "tensor 'w' (F32 [8, 2], 64 bytes", "past the end of the file")
+        T.assertGGUFRejects(
+            oneTensorFile(dims: [8, 2]), "tensor 'w' (F32 [8, 2], 64 bytes", "past the end of the file")
     }
 
     func testAbsurdDimension() {
@@ -127,12 +132,14 @@ final class GGUFHostileInputTests: XCTestCase {
     }
 
     func testRowNotAWholeNumberOfBlocks() {
-        T.assertGGUFRejects(oneTensorFile(dims: [8], type: GGMLType.q4_0.rawValue),
-                            "rows of 8 elements, not a multiple of its block size 32")
+        T.assertGGUFRejects(
+            oneTensorFile(dims: [8], type: GGMLType.q4_0.rawValue),
+            "rows of 8 elements, not a multiple of its block size 32")
     }
 
     func testMisalignedTensorOffset() {
-        T.assertGGUFRejects(oneTensorFile(offset: 4, dataBytes: 64), "tensor 'w' offset 4 is not a multiple of the alignment 32")
+        T.assertGGUFRejects(
+            oneTensorFile(offset: 4, dataBytes: 64), "tensor 'w' offset 4 is not a multiple of the alignment 32")
     }
 
     func testOverlappingTensors() {
@@ -164,7 +171,7 @@ final class GGUFHostileInputTests: XCTestCase {
         // 100,000 levels of array-of-array, each claiming one element: refused at depth 17, no recursion blow-up.
         var r = RawBytes.ggufHeader(tensors: 0, kvs: 1)
         r.str("bomb"); r.u32(9)
-        for _ in 0 ..< 100_000 { r.u32(9); r.u64(1) }
+        for _ in 0..<100_000 { r.u32(9); r.u64(1) }
         r.u32(0); r.u64(0)
         T.assertGGUFRejects(r.bytes, "metadata 'bomb'", "nested more than 16 deep")
     }
@@ -213,15 +220,17 @@ final class GGUFHostileInputTests: XCTestCase {
         let g = try GGUFFile(file: MappedFile(copying: r.bytes, name: "a"))
         XCTAssertEqual(g.alignment, 256)
         XCTAssertEqual(g.dataOffset, dataStart)
-        XCTAssertEqual(g.tensors.first?.byteRange, dataStart ..< dataStart + 16)
+        XCTAssertEqual(g.tensors.first?.byteRange, dataStart..<dataStart + 16)
     }
 
     func testErrorsNameTheFile() throws {
         let url = try TestPaths.scratch().appendingPathComponent("broken.gguf")
         try Data("GGUF\u{3}".utf8).write(to: url)
         XCTAssertThrowsError(try GGUFFile(path: url.path)) { e in
-            XCTAssertEqual("\(e)", "\(url.path): not a valid GGUF file: truncated: version needs 4 bytes at offset 4 "
-                + "but the file ends at 5")
+            XCTAssertEqual(
+                "\(e)",
+                "\(url.path): not a valid GGUF file: truncated: version needs 4 bytes at offset 4 "
+                    + "but the file ends at 5")
         }
     }
 }

@@ -8,31 +8,31 @@ import XCTest
 
 final class GGUFRealFileTests: XCTestCase {
     static let ggufPyWriterScript = """
-    import sys, json, numpy as np
-    from gguf import GGUFWriter, GGUFValueType as V, GGMLQuantizationType as Q
-    w = GGUFWriter(sys.argv[1], "llama")
-    w.add_uint8("x.u8", 250); w.add_int8("x.i8", -7); w.add_uint16("x.u16", 65535); w.add_int16("x.i16", -2)
-    w.add_uint32("x.u32", 4000000000); w.add_int32("x.i32", -123456); w.add_uint64("x.u64", 2**63 + 5)
-    w.add_int64("x.i64", -2**40); w.add_float32("x.f32", 0.25); w.add_float64("x.f64", 1e-300)
-    w.add_bool("x.bool", True); w.add_string("x.str", "grüße ✓")
-    w.add_array("x.arr.str", ["a", "", "ccc"])
-    w.add_key_value("x.arr.u16", [1, 2, 65535], V.ARRAY, sub_type=V.UINT16)
-    w.add_array("x.arr.f32", [0.5, -1.5])
-    w.add_array("x.arr.nested", [[1, 2], [3]])
-    w.add_embedding_length(64); w.add_block_count(2); w.add_feed_forward_length(128)
-    rng = np.random.default_rng(7)
-    f32 = rng.standard_normal((3, 64)).astype(np.float32)
-    f16 = rng.standard_normal((2, 32)).astype(np.float16)
-    i32 = np.arange(5, dtype=np.int32)
-    q8 = rng.integers(0, 256, size=(4, 2 * 34), dtype=np.uint8)   # 4 rows of 64 Q8_0 elements
-    q4k = rng.integers(0, 256, size=(2, 144), dtype=np.uint8)     # 2 rows of 256 Q4_K elements
-    w.add_tensor("f32", f32); w.add_tensor("f16", f16); w.add_tensor("i32", i32)
-    w.add_tensor("q8", q8, raw_dtype=Q.Q8_0); w.add_tensor("q4k", q4k, raw_dtype=Q.Q4_K)
-    w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
-    print(json.dumps([{"name": n, "shape": s, "type": t, "hex": a.tobytes().hex()} for n, s, t, a in [
-        ("f32", [64, 3], "F32", f32), ("f16", [32, 2], "F16", f16), ("i32", [5], "I32", i32),
-        ("q8", [64, 4], "Q8_0", q8), ("q4k", [256, 2], "Q4_K", q4k)]]))
-    """
+        import sys, json, numpy as np
+        from gguf import GGUFWriter, GGUFValueType as V, GGMLQuantizationType as Q
+        w = GGUFWriter(sys.argv[1], "llama")
+        w.add_uint8("x.u8", 250); w.add_int8("x.i8", -7); w.add_uint16("x.u16", 65535); w.add_int16("x.i16", -2)
+        w.add_uint32("x.u32", 4000000000); w.add_int32("x.i32", -123456); w.add_uint64("x.u64", 2**63 + 5)
+        w.add_int64("x.i64", -2**40); w.add_float32("x.f32", 0.25); w.add_float64("x.f64", 1e-300)
+        w.add_bool("x.bool", True); w.add_string("x.str", "grüße ✓")
+        w.add_array("x.arr.str", ["a", "", "ccc"])
+        w.add_key_value("x.arr.u16", [1, 2, 65535], V.ARRAY, sub_type=V.UINT16)
+        w.add_array("x.arr.f32", [0.5, -1.5])
+        w.add_array("x.arr.nested", [[1, 2], [3]])
+        w.add_embedding_length(64); w.add_block_count(2); w.add_feed_forward_length(128)
+        rng = np.random.default_rng(7)
+        f32 = rng.standard_normal((3, 64)).astype(np.float32)
+        f16 = rng.standard_normal((2, 32)).astype(np.float16)
+        i32 = np.arange(5, dtype=np.int32)
+        q8 = rng.integers(0, 256, size=(4, 2 * 34), dtype=np.uint8)   # 4 rows of 64 Q8_0 elements
+        q4k = rng.integers(0, 256, size=(2, 144), dtype=np.uint8)     # 2 rows of 256 Q4_K elements
+        w.add_tensor("f32", f32); w.add_tensor("f16", f16); w.add_tensor("i32", i32)
+        w.add_tensor("q8", q8, raw_dtype=Q.Q8_0); w.add_tensor("q4k", q4k, raw_dtype=Q.Q4_K)
+        w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
+        print(json.dumps([{"name": n, "shape": s, "type": t, "hex": a.tobytes().hex()} for n, s, t, a in [
+            ("f32", [64, 3], "F32", f32), ("f16", [32, 2], "F16", f16), ("i32", [5], "I32", i32),
+            ("q8", [64, 4], "Q8_0", q8), ("q4k", [256, 2], "Q4_K", q4k)]]))
+        """
 
     struct Expected: Decodable {
         let name: String
@@ -123,12 +123,12 @@ final class GGUFRealFileTests: XCTestCase {
         let path = try Self.gemmaPath()
         try ModelFileTests.requirePython("gguf", "numpy")
         let script = """
-        import sys, gguf
-        r = gguf.GGUFReader(sys.argv[1])
-        print(len(r.fields) - 3)  # GGUF.version, GGUF.tensor_count and GGUF.kv_count are not kvs
-        for t in r.tensors:
-            print(t.name, t.tensor_type.name, ",".join(str(int(x)) for x in t.shape), int(t.data_offset), int(t.n_bytes))
-        """
+            import sys, gguf
+            r = gguf.GGUFReader(sys.argv[1])
+            print(len(r.fields) - 3)  # GGUF.version, GGUF.tensor_count and GGUF.kv_count are not kvs
+            for t in r.tensors:
+                print(t.name, t.tensor_type.name, ",".join(str(int(x)) for x in t.shape), int(t.data_offset), int(t.n_bytes))
+            """
         let (status, out, err) = try ModelFileTests.python(script, [path])
         XCTAssertEqual(status, 0, err)
         var lines = out.split(separator: "\n").map(String.init)

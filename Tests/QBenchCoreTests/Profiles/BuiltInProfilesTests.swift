@@ -10,12 +10,14 @@ final class BuiltInProfilesTests: XCTestCase {
     func testBuiltInProfiles_equalTheFilesOfProfilesFolderByteForByte() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: profilesDir.path)
             .filter { $0.hasSuffix(".yaml") }.sorted()
-        XCTAssertEqual(files.map { String($0.dropLast(5)) }, ProfileLoader.embeddedNames,
-                       "profiles/ and the built-in set differ: run `make profiles`")
+        XCTAssertEqual(
+            files.map { String($0.dropLast(5)) }, ProfileLoader.embeddedNames,
+            "profiles/ and the built-in set differ: run `make profiles`")
         for file in files {
             let text = try String(contentsOf: profilesDir.appendingPathComponent(file), encoding: .utf8)
-            XCTAssertEqual(BuiltInProfiles.yaml[String(file.dropLast(5))], text,
-                           "\(file) differs from its built-in copy: run `make profiles`")
+            XCTAssertEqual(
+                BuiltInProfiles.yaml[String(file.dropLast(5))], text,
+                "\(file) differs from its built-in copy: run `make profiles`")
         }
     }
 

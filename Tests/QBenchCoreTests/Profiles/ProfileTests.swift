@@ -12,8 +12,12 @@ final class ProfileTests: XCTestCase {
 
     func testEveryShippedProfileParsesAndValidates() throws {
         let names = ProfileLoader.available(in: [profilesDir])
-        XCTAssertEqual(Set(names), ["default", "llama3-8b", "gemma3-270m", "qwen2.5-0.5b", "mistral-7b", "phi3-mini",
-                                   "smoke"])
+        XCTAssertEqual(
+            Set(names),
+            [
+                "default", "llama3-8b", "gemma3-270m", "qwen2.5-0.5b", "mistral-7b", "phi3-mini",
+                "smoke",
+            ])
         for n in names {
             let p = try load(n)
             XCTAssertEqual(p.name, n)
@@ -24,10 +28,12 @@ final class ProfileTests: XCTestCase {
     func testLlama3_8b_projectionShapesFromItsTrueDimensions() throws {
         let p = try load("llama3-8b")
         let m = try XCTUnwrap(p.models.first)
-        XCTAssertEqual([m.hiddenSize, m.intermediateSize, m.layers, m.heads, m.kvHeads, m.vocabSize],
-                       [4096, 14336, 32, 32, 8, 128256])
+        XCTAssertEqual(
+            [m.hiddenSize, m.intermediateSize, m.layers, m.heads, m.kvHeads, m.vocabSize],
+            [4096, 14336, 32, 32, 8, 128256])
         XCTAssertEqual(m.resolvedHeadDim, 128)
-        let decode = Dictionary(uniqueKeysWithValues: m.decodeShapes().map { ($0.projection, "\($0.op) \($0.shape) x\($0.count)") })
+        let decode = Dictionary(
+            uniqueKeysWithValues: m.decodeShapes().map { ($0.projection, "\($0.op) \($0.shape) x\($0.count)") })
         XCTAssertEqual(decode[.q], "gemv 1x4096x4096 x32")
         XCTAssertEqual(decode[.k], "gemv 1x1024x4096 x32")
         XCTAssertEqual(decode[.v], "gemv 1x1024x4096 x32")
@@ -36,11 +42,13 @@ final class ProfileTests: XCTestCase {
         XCTAssertEqual(decode[.up], "gemv 1x14336x4096 x32")
         XCTAssertEqual(decode[.down], "gemv 1x4096x14336 x32")
         XCTAssertEqual(decode[.lmHead], "gemv 1x128256x4096 x1")
-        let prefill = Dictionary(uniqueKeysWithValues: m.prefillShapes(promptLength: 512).map { ($0.projection, "\($0.op) \($0.shape)") })
+        let prefill = Dictionary(
+            uniqueKeysWithValues: m.prefillShapes(promptLength: 512).map { ($0.projection, "\($0.op) \($0.shape)") })
         XCTAssertEqual(prefill[.gate], "gemm 512x14336x4096")
         XCTAssertEqual(prefill[.lmHead], "gemv 1x128256x4096", "prefill needs only the last token's logits")
         // 8.03 B parameters in total; projections are all of it except the 0.53 B embedding table and norms.
-        XCTAssertEqual(m.projectionParameters, 32 * (2 * 4096 * 4096 + 2 * 1024 * 4096 + 3 * 14336 * 4096) + 128256 * 4096)
+        XCTAssertEqual(
+            m.projectionParameters, 32 * (2 * 4096 * 4096 + 2 * 1024 * 4096 + 3 * 14336 * 4096) + 128256 * 4096)
         XCTAssertEqual(p.promptLength, 512)
     }
 
@@ -106,44 +114,46 @@ final class ProfileTests: XCTestCase {
             XCTAssertTrue(text.contains("available: default, gemma3-270m, llama3-8b"), text)
         }
         XCTAssertThrowsError(try ProfileLoader.resolve("nope/x.yaml")) {
-            XCTAssertTrue("\($0)".hasSuffix("/nope/x.yaml: no such file"), "bad input (exit 1), not a usage error: \($0)")
+            XCTAssertTrue(
+                "\($0)".hasSuffix("/nope/x.yaml: no such file"), "bad input (exit 1), not a usage error: \($0)")
         }
     }
 
     func testDefaultSearchDirectories_envThenCwd() {
-        let dirs = ProfileLoader.defaultSearchDirectories(environment: ["QBENCH_PROFILES": "/opt/p"], currentDirectory: "/w")
+        let dirs = ProfileLoader.defaultSearchDirectories(
+            environment: ["QBENCH_PROFILES": "/opt/p"], currentDirectory: "/w")
         XCTAssertEqual(dirs.map(\.path), ["/opt/p", "/w/profiles"])
     }
 }
 
 final class ProfileErrorTests: XCTestCase {
     let good = """
-    name: t
-    description: test
-    formats: [q4_0]
-    ops: [gemv]
-    threads: [1, cores]
-    timing:
-      warmup_iterations: 1
-      min_time_ms: 10
-      min_samples: 10
-      max_time_ms: 100
-      max_noise: 0.1
-    gate:
-      max_throughput_regression: 0.05
-      max_energy_regression: 0.1
-      max_sqnr_drop_db: 0.5
-      significance: 0.01
-    prompt_length: 8
-    models:
-      - name: m
-        hidden_size: 64
-        intermediate_size: 128
-        layers: 2
-        heads: 4
-        kv_heads: 2
-        vocab_size: 100
-    """
+        name: t
+        description: test
+        formats: [q4_0]
+        ops: [gemv]
+        threads: [1, cores]
+        timing:
+          warmup_iterations: 1
+          min_time_ms: 10
+          min_samples: 10
+          max_time_ms: 100
+          max_noise: 0.1
+        gate:
+          max_throughput_regression: 0.05
+          max_energy_regression: 0.1
+          max_sqnr_drop_db: 0.5
+          significance: 0.01
+        prompt_length: 8
+        models:
+          - name: m
+            hidden_size: 64
+            intermediate_size: 128
+            layers: 2
+            heads: 4
+            kv_heads: 2
+            vocab_size: 100
+        """
 
     func message(_ yaml: String, file: StaticString = #filePath, line: UInt = #line) -> String {
         do {
@@ -184,10 +194,12 @@ final class ProfileErrorTests: XCTestCase {
     }
 
     func testMissingKey_topLevelAndNested() {
-        XCTAssertEqual(message(good.replacingOccurrences(of: "prompt_length: 8\n", with: "")),
-                       "p.yaml: line 1: missing key prompt_length")
-        XCTAssertEqual(message(good.replacingOccurrences(of: "    vocab_size: 100", with: "")),
-                       "p.yaml: line 19: missing key models[0].vocab_size")
+        XCTAssertEqual(
+            message(good.replacingOccurrences(of: "prompt_length: 8\n", with: "")),
+            "p.yaml: line 1: missing key prompt_length")
+        XCTAssertEqual(
+            message(good.replacingOccurrences(of: "    vocab_size: 100", with: "")),
+            "p.yaml: line 19: missing key models[0].vocab_size")
     }
 
     func testUnknownKey_catchesTypos() {
@@ -198,23 +210,32 @@ final class ProfileErrorTests: XCTestCase {
 
     func testBadValues_nameLineAndKey() {
         let unknownFormat = message(good.replacingOccurrences(of: "formats: [q4_0]", with: "formats: [q4_2]"))
-        XCTAssertTrue(unknownFormat.hasPrefix("p.yaml: line 3: formats[0]: unknown format `q4_2` (known: f32, f16"), unknownFormat)
-        XCTAssertEqual(message(good.replacingOccurrences(of: "kv_heads: 2", with: "kv_heads: 3")),
-                       "p.yaml: line 24: models[0].kv_heads: 3 must divide heads (4)")
-        XCTAssertEqual(message(good.replacingOccurrences(of: "min_samples: 10", with: "min_samples: 0")),
-                       "p.yaml: line 9: timing.min_samples: must be at least 1, found 0")
-        XCTAssertTrue(message(good.replacingOccurrences(of: "[1, cores]", with: "[1, all]"))
-            .contains("threads[1]: `all` is not a thread count; expected a number in 1...4096, `cores` or `pus`"))
+        XCTAssertTrue(
+            unknownFormat.hasPrefix("p.yaml: line 3: formats[0]: unknown format `q4_2` (known: f32, f16"), unknownFormat
+        )
+        XCTAssertEqual(
+            message(good.replacingOccurrences(of: "kv_heads: 2", with: "kv_heads: 3")),
+            "p.yaml: line 24: models[0].kv_heads: 3 must divide heads (4)")
+        XCTAssertEqual(
+            message(good.replacingOccurrences(of: "min_samples: 10", with: "min_samples: 0")),
+            "p.yaml: line 9: timing.min_samples: must be at least 1, found 0")
+        XCTAssertTrue(
+            message(good.replacingOccurrences(of: "[1, cores]", with: "[1, all]"))
+                .contains("threads[1]: `all` is not a thread count; expected a number in 1...4096, `cores` or `pus`"))
     }
 
     func testAbsurdSizes_areRejectedBeforeAnyShapeIsComputed() {
-        XCTAssertEqual(message(good.replacingOccurrences(of: "hidden_size: 64", with: "hidden_size: 9999999999")),
-                       "p.yaml: line 20: models[0].hidden_size: 9999999999 is implausibly large (limit 1048576)")
+        XCTAssertEqual(
+            message(good.replacingOccurrences(of: "hidden_size: 64", with: "hidden_size: 9999999999")),
+            "p.yaml: line 20: models[0].hidden_size: 9999999999 is implausibly large (limit 1048576)")
         let wide = good.replacingOccurrences(of: "    heads: 4", with: "    heads: 64")
             .replacingOccurrences(of: "kv_heads: 2", with: "kv_heads: 2\n    head_dim: 65536")
-        XCTAssertEqual(message(wide), "p.yaml: line 25: models[0].head_dim: heads x head_dim = 4194304 is implausibly large (limit 1048576)")
-        XCTAssertTrue(message(good.replacingOccurrences(of: "layers: 2", with: "layers: 99999999999999999999999"))
-            .contains("models[0].layers: expected an integer"))
+        XCTAssertEqual(
+            message(wide),
+            "p.yaml: line 25: models[0].head_dim: heads x head_dim = 4194304 is implausibly large (limit 1048576)")
+        XCTAssertTrue(
+            message(good.replacingOccurrences(of: "layers: 2", with: "layers: 99999999999999999999999"))
+                .contains("models[0].layers: expected an integer"))
     }
 
     func testEmptyAndNonMappingDocuments() {
@@ -234,11 +255,13 @@ final class ProfileErrorTests: XCTestCase {
 final class GGUFModelProfileTests: XCTestCase {
     /// Llama 3 8B's header values, written to a real GGUF file (no tensors) and read back with the GGUF reader.
     var llama: [(String, GGUFValue)] {
-        [("general.architecture", .string("llama")), ("general.name", .string("Meta Llama 3 8B")),
-         ("llama.embedding_length", .uint32(4096)), ("llama.block_count", .uint32(32)),
-         ("llama.feed_forward_length", .uint32(14336)), ("llama.attention.head_count", .uint32(32)),
-         ("llama.attention.head_count_kv", .uint32(8)), ("llama.vocab_size", .uint32(128256)),
-         ("llama.attention.key_length", .uint32(128))]
+        [
+            ("general.architecture", .string("llama")), ("general.name", .string("Meta Llama 3 8B")),
+            ("llama.embedding_length", .uint32(4096)), ("llama.block_count", .uint32(32)),
+            ("llama.feed_forward_length", .uint32(14336)), ("llama.attention.head_count", .uint32(32)),
+            ("llama.attention.head_count_kv", .uint32(8)), ("llama.vocab_size", .uint32(128256)),
+            ("llama.attention.key_length", .uint32(128)),
+        ]
     }
 
     private func gguf(_ entries: [(String, GGUFValue)], _ name: String = #function) throws -> GGUFFile {
@@ -256,7 +279,9 @@ final class GGUFModelProfileTests: XCTestCase {
     func testFromGGUF_derivesTheSameShapesAsTheProfile() throws {
         let file = try gguf(llama)
         let m = try ModelProfile.fromGGUF(file, name: "llama3-8b")
-        let fromYAML = try XCTUnwrap(try ProfileLoader.load(file: TestPaths.packageRoot.appendingPathComponent("profiles/llama3-8b.yaml")).models.first)
+        let fromYAML = try XCTUnwrap(
+            try ProfileLoader.load(file: TestPaths.packageRoot.appendingPathComponent("profiles/llama3-8b.yaml")).models
+                .first)
         XCTAssertEqual(m.decodeShapes().map(\.shape), fromYAML.decodeShapes().map(\.shape))
         XCTAssertNil(m.headDim, "key_length equal to hidden/heads is the default")
         XCTAssertEqual(m.source, file.path)
@@ -264,14 +289,16 @@ final class GGUFModelProfileTests: XCTestCase {
     }
 
     func testFromGGUF_vocabFromTokenListAndExplicitHeadDim() throws {
-        let tokens = GGUFValue.array(GGUFArray(elementType: .string, values: Array(repeating: .string("t"), count: 262144)))
-        let m = try ModelProfile.fromGGUF(try gguf([
-            ("general.architecture", .string("gemma3")),
-            ("gemma3.embedding_length", .uint32(640)), ("gemma3.block_count", .uint32(18)),
-            ("gemma3.feed_forward_length", .uint32(2048)), ("gemma3.attention.head_count", .uint32(4)),
-            ("gemma3.attention.head_count_kv", .uint32(1)), ("gemma3.attention.key_length", .uint32(256)),
-            ("tokenizer.ggml.tokens", tokens),
-        ]))
+        let tokens = GGUFValue.array(
+            GGUFArray(elementType: .string, values: Array(repeating: .string("t"), count: 262144)))
+        let m = try ModelProfile.fromGGUF(
+            try gguf([
+                ("general.architecture", .string("gemma3")),
+                ("gemma3.embedding_length", .uint32(640)), ("gemma3.block_count", .uint32(18)),
+                ("gemma3.feed_forward_length", .uint32(2048)), ("gemma3.attention.head_count", .uint32(4)),
+                ("gemma3.attention.head_count_kv", .uint32(1)), ("gemma3.attention.key_length", .uint32(256)),
+                ("tokenizer.ggml.tokens", tokens),
+            ]))
         XCTAssertEqual(m.name, "gemma3")
         XCTAssertEqual(m.headDim, 256)
         XCTAssertEqual(m.vocabSize, 262144)
@@ -281,7 +308,9 @@ final class GGUFModelProfileTests: XCTestCase {
     func testFromGGUF_missingAndMalformedKeysAreNamed() throws {
         let noBlocks = try gguf(replacing("llama.block_count", with: nil), "noBlocks")
         XCTAssertThrowsError(try ModelProfile.fromGGUF(noBlocks)) {
-            XCTAssertEqual("\($0)", "\(noBlocks.path): GGUF metadata 'llama.block_count' should be a positive integer, found nothing")
+            XCTAssertEqual(
+                "\($0)",
+                "\(noBlocks.path): GGUF metadata 'llama.block_count' should be a positive integer, found nothing")
         }
         let noFFN = try gguf(replacing("llama.feed_forward_length", with: nil), "noFFN")
         XCTAssertThrowsError(try ModelProfile.fromGGUF(noFFN)) {

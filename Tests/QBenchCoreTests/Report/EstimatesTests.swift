@@ -5,18 +5,24 @@ import QBenchFormats
 @testable import QBenchReport
 
 final class EstimatesTests: XCTestCase {
-    let model = ModelProfile(name: "tiny", hiddenSize: 64, intermediateSize: 128, layers: 2, heads: 4, kvHeads: 2, vocabSize: 100)
-    let decodeNs: [Projection: Double] = [.q: 1000, .k: 500, .v: 500, .o: 1000, .gate: 2000, .up: 2000, .down: 2000, .lmHead: 4000]
+    let model = ModelProfile(
+        name: "tiny", hiddenSize: 64, intermediateSize: 128, layers: 2, heads: 4, kvHeads: 2, vocabSize: 100)
+    let decodeNs: [Projection: Double] = [
+        .q: 1000, .k: 500, .v: 500, .o: 1000, .gate: 2000, .up: 2000, .down: 2000, .lmHead: 4000,
+    ]
 
-    func measurements(_ ns: [Projection: Double], scale: Double = 1, joules: Double? = nil) -> [Projection: ProjectionMeasurement] {
+    func measurements(
+        _ ns: [Projection: Double], scale: Double = 1, joules: Double? = nil
+    ) -> [Projection: ProjectionMeasurement] {
         ns.mapValues { ProjectionMeasurement(medianNs: $0 * scale, joulesPerCall: joules) }
     }
 
     func testDecodeAndPrefill_byHand() {
         var prefill = measurements(decodeNs, scale: 3)
         prefill[.lmHead] = nil
-        let e = Estimates.estimate(model: model, format: "q4_0", threads: 1, promptLength: 4,
-                                   decode: measurements(decodeNs), prefill: prefill)
+        let e = Estimates.estimate(
+            model: model, format: "q4_0", threads: 1, promptLength: 4,
+            decode: measurements(decodeNs), prefill: prefill)
         // per token: 2 layers x 9000 ns + 4000 ns lm_head = 22 000 ns
         XCTAssertEqual(e.decodeMsPerToken!, 0.022, accuracy: 1e-12)
         XCTAssertEqual(e.decodeTokensPerS!, 1e9 / 22_000, accuracy: 1e-9)
@@ -28,9 +34,10 @@ final class EstimatesTests: XCTestCase {
     }
 
     func testJoulesPerToken_addUpLikeTime() {
-        let e = Estimates.estimate(model: model, format: "q4_0", threads: 1, promptLength: 4,
-                                   decode: measurements(decodeNs, joules: 1e-6), prefill: measurements(decodeNs, joules: 2e-6),
-                                   energySource: .rapl)
+        let e = Estimates.estimate(
+            model: model, format: "q4_0", threads: 1, promptLength: 4,
+            decode: measurements(decodeNs, joules: 1e-6), prefill: measurements(decodeNs, joules: 2e-6),
+            energySource: .rapl)
         // decode: 2 layers x 7 projections x 1 uJ + 1 uJ lm_head = 15 uJ
         XCTAssertEqual(e.joulesPerToken!, 15e-6, accuracy: 1e-15)
         // prefill: (2 x 7 x 2 uJ + 1 uJ) / 4 tokens
@@ -55,14 +62,19 @@ final class EstimatesTests: XCTestCase {
         XCTAssertTrue(e.note.contains("excluded"))
     }
 
-    func row(_ op: KernelOp, _ shape: MatmulShape, variant: String, median: Double, valid: Bool = true, format: String = "q4_0") -> ResultRow {
-        ResultRow(key: ResultKey.make(op: op, weightFormat: format, shape: shape, threads: 1, variant: variant),
-                  op: op, weightFormat: format, activationFormat: "q8_0/dynamic", variant: variant, shape: shape, threads: 1,
-                  cacheState: .warm, samplesNs: [UInt64(median)], iterationsPerSample: 1, medianNs: median, madNs: 0,
-                  p10Ns: median, p90Ns: median, minNs: median, maxNs: median, meanNs: median, outliers: [],
-                  bytesPerCall: 1, opsPerCall: 1, throughput: Throughput(gbPerS: 0, gopPerS: 0), roofline: nil,
-                  energy: ResultEnergy(source: .modeled, joules: median * 1e-9, watts: 1, joulesPerGb: nil, joulesPerGop: nil),
-                  validity: valid ? .ok : Validity(valid: false, reasons: ["too noisy"]), warnings: [])
+    func row(
+        _ op: KernelOp, _ shape: MatmulShape, variant: String, median: Double, valid: Bool = true,
+        format: String = "q4_0"
+    ) -> ResultRow {
+        ResultRow(
+            key: ResultKey.make(op: op, weightFormat: format, shape: shape, threads: 1, variant: variant),
+            op: op, weightFormat: format, activationFormat: "q8_0/dynamic", variant: variant, shape: shape, threads: 1,
+            cacheState: .warm, samplesNs: [UInt64(median)], iterationsPerSample: 1, medianNs: median, madNs: 0,
+            p10Ns: median, p90Ns: median, minNs: median, maxNs: median, meanNs: median, outliers: [],
+            bytesPerCall: 1, opsPerCall: 1, throughput: Throughput(gbPerS: 0, gopPerS: 0), roofline: nil,
+            energy: ResultEnergy(
+                source: .modeled, joules: median * 1e-9, watts: 1, joulesPerGb: nil, joulesPerGop: nil),
+            validity: valid ? .ok : Validity(valid: false, reasons: ["too noisy"]), warnings: [])
     }
 
     func testFromResults_takesTheFastestValidVariantPerShape() {

@@ -9,25 +9,37 @@ import XCTest
 
 final class RunPipelineTests: XCTestCase {
     private func topology(l1: Int, l2: Int, l3: Int, l3Sharing: Int, cores: Int) -> Topology {
-        Topology(packages: 1, dies: 1, numaNodes: 1, cores: cores, pus: cores, threadsPerCore: 1,
-                 caches: [CacheLevel(level: 1, type: "data", sizeBytes: l1, lineBytes: 64, count: cores, coresSharing: 1),
-                          CacheLevel(level: 1, type: "instruction", sizeBytes: 1 << 20, lineBytes: 64, count: cores, coresSharing: 1),
-                          CacheLevel(level: 2, type: "unified", sizeBytes: l2, lineBytes: 64, count: cores, coresSharing: 1),
-                          CacheLevel(level: 3, type: "unified", sizeBytes: l3, lineBytes: 64, count: 1, coresSharing: l3Sharing)],
-                 cpuKinds: [])
+        Topology(
+            packages: 1, dies: 1, numaNodes: 1, cores: cores, pus: cores, threadsPerCore: 1,
+            caches: [
+                CacheLevel(level: 1, type: "data", sizeBytes: l1, lineBytes: 64, count: cores, coresSharing: 1),
+                CacheLevel(
+                    level: 1, type: "instruction", sizeBytes: 1 << 20, lineBytes: 64, count: cores, coresSharing: 1),
+                CacheLevel(level: 2, type: "unified", sizeBytes: l2, lineBytes: 64, count: cores, coresSharing: 1),
+                CacheLevel(level: 3, type: "unified", sizeBytes: l3, lineBytes: 64, count: 1, coresSharing: l3Sharing),
+            ],
+            cpuKinds: [])
     }
 
     func testWorkingSets_stayInsideEachLevelAndExceedTheLLCForDRAM() {
         let t = topology(l1: 48 << 10, l2: 2 << 20, l3: 32 << 20, l3Sharing: 8, cores: 8)
-        let one = Dictionary(uniqueKeysWithValues: RooflineMeasurer.workingSets(topology: t, threads: 1).map { ($0.level, $0.bytesPerThread) })
+        let one = Dictionary(
+            uniqueKeysWithValues: RooflineMeasurer.workingSets(topology: t, threads: 1).map {
+                ($0.level, $0.bytesPerThread)
+            })
         XCTAssertEqual(one["l1"], 24 << 10, "half of L1d, never the instruction cache")
         XCTAssertEqual(one["l2"], 1 << 20)
         XCTAssertEqual(one["l3"], 16 << 20)
         XCTAssertEqual(one["dram"], 256 << 20, "4 x 32 MiB is below the 256 MiB floor")
-        let four = Dictionary(uniqueKeysWithValues: RooflineMeasurer.workingSets(topology: t, threads: 4).map { ($0.level, $0.bytesPerThread) })
+        let four = Dictionary(
+            uniqueKeysWithValues: RooflineMeasurer.workingSets(topology: t, threads: 4).map {
+                ($0.level, $0.bytesPerThread)
+            })
         XCTAssertEqual(four["l3"], 4 << 20, "four threads split one shared L3")
         XCTAssertEqual(four["dram"], 64 << 20, "the DRAM set is split across threads")
-        let quick = RooflineMeasurer.workingSets(topology: topology(l1: 48 << 10, l2: 2 << 20, l3: 512 << 20, l3Sharing: 8, cores: 8), threads: 1, quick: true)
+        let quick = RooflineMeasurer.workingSets(
+            topology: topology(l1: 48 << 10, l2: 2 << 20, l3: 512 << 20, l3Sharing: 8, cores: 8), threads: 1,
+            quick: true)
         XCTAssertEqual(quick.last?.bytesPerThread, 256 << 20, "quick caps the DRAM set")
         XCTAssertEqual(RooflineMeasurer.coldBytes(topology: t), 64 << 20)
     }
@@ -45,9 +57,11 @@ final class RunPipelineTests: XCTestCase {
     /// Rotating over weight copies (cold decode) must compute exactly what the plain kernel computes.
     func testKernelBench_coldRotationGivesTheSameOutputsAsTheKernel() throws {
         let reg = KernelRegistry.builtIn
-        let v = try XCTUnwrap(reg.variants.first { $0.op == .gemv && $0.weightFormat == "q4_0" && $0.variant == "scalar" })
+        let v = try XCTUnwrap(
+            reg.variants.first { $0.op == .gemv && $0.weightFormat == "q4_0" && $0.variant == "scalar" })
         let q = reg.variants.first { $0.op == .quantizeRow && $0.weightFormat == "q8_0" && $0.variant == "scalar" }
-        let ops = try KernelOperands(weightFormat: "q4_0", activationFormat: "q8_0", outputs: 64, k: 256, tokens: 1, seed: 7)
+        let ops = try KernelOperands(
+            weightFormat: "q4_0", activationFormat: "q8_0", outputs: 64, k: 256, tokens: 1, seed: 7)
         let kernel = try PreparedKernel(variant: v, operands: ops)
         let pool = KernelThreadPool(threads: 2)
         kernel.run(pool: pool)
@@ -68,24 +82,31 @@ final class RunPipelineTests: XCTestCase {
     func testKernelBench_parallelQuantizationEncodesEveryRowAsTheSerialOne() throws {
         let reg = KernelRegistry.builtIn
         for (wfmt, afmt) in [("u4_g32", "i8_pt"), ("q4_1", "q8_1"), ("q8_0", "q8_0")] {
-            let v = try XCTUnwrap(reg.variants.first { $0.op == .gemm && $0.weightFormat == wfmt && $0.variant == "scalar" })
-            let q = try XCTUnwrap(reg.variants.first { $0.op == .quantizeRow && $0.weightFormat == afmt && $0.variant == "scalar" })
-            let ops = try KernelOperands(weightFormat: wfmt, activationFormat: afmt, outputs: 48, k: 128, tokens: 11, seed: 5)
+            let v = try XCTUnwrap(
+                reg.variants.first { $0.op == .gemm && $0.weightFormat == wfmt && $0.variant == "scalar" })
+            let q = try XCTUnwrap(
+                reg.variants.first { $0.op == .quantizeRow && $0.weightFormat == afmt && $0.variant == "scalar" })
+            let ops = try KernelOperands(
+                weightFormat: wfmt, activationFormat: afmt, outputs: 48, k: 128, tokens: 11, seed: 5)
             if wfmt == "u4_g32" { XCTAssertEqual(ops.activationSums.count, 11 * 4, "grouped: per-row group sums") }
             let kernel = try PreparedKernel(variant: v, operands: ops)
-            let serialBytes = Array(UnsafeRawBufferPointer(start: ops.activations.pointer, count: ops.activationStride * ops.tokens))
+            let serialBytes = Array(
+                UnsafeRawBufferPointer(start: ops.activations.pointer, count: ops.activationStride * ops.tokens))
             let pool = KernelThreadPool(threads: 3)
             kernel.run(pool: pool)
             let expected = kernel.y
             let bench = try KernelBench(kernel: kernel, coldBytes: nil, quantizer: q)
-            memset(ops.activations.pointer, 0xA5, ops.activationStride * ops.tokens) // must all be rewritten by the call
+            memset(ops.activations.pointer, 0xA5, ops.activationStride * ops.tokens)  // must all be rewritten by the call
             kernel.poisonOutput()
             bench.call(pool: pool)
-            XCTAssertEqual(Array(UnsafeRawBufferPointer(start: ops.activations.pointer, count: ops.activationStride * ops.tokens)),
-                           serialBytes, "\(wfmt): activation bytes")
-            XCTAssertEqual((0..<ops.tokens).map { bench.scratchScales[$0].bitPattern }, ops.activationScales.map(\.bitPattern),
-                           "\(wfmt): scales")
-            XCTAssertEqual((0..<ops.activationSums.count).map { bench.scratchSums[$0] }, ops.activationSums, "\(wfmt): sums")
+            XCTAssertEqual(
+                Array(UnsafeRawBufferPointer(start: ops.activations.pointer, count: ops.activationStride * ops.tokens)),
+                serialBytes, "\(wfmt): activation bytes")
+            XCTAssertEqual(
+                (0..<ops.tokens).map { bench.scratchScales[$0].bitPattern }, ops.activationScales.map(\.bitPattern),
+                "\(wfmt): scales")
+            XCTAssertEqual(
+                (0..<ops.activationSums.count).map { bench.scratchSums[$0] }, ops.activationSums, "\(wfmt): sums")
             XCTAssertEqual(kernel.y.map(\.bitPattern), expected.map(\.bitPattern), "\(wfmt): outputs")
         }
     }
@@ -93,9 +114,12 @@ final class RunPipelineTests: XCTestCase {
     /// The adjacent DRAM read covers what each worker streams in a cold rotation: its rows in every copy.
     func testRotatedSlices_coverEachWorkersRowsInEveryCopy() throws {
         let reg = KernelRegistry.builtIn
-        let v = try XCTUnwrap(reg.variants.first { $0.op == .gemv && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
-        let ops = try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", outputs: 256, k: 512, tokens: 1, seed: 3)
-        let bench = try KernelBench(kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: 1 << 20, quantizer: nil)
+        let v = try XCTUnwrap(
+            reg.variants.first { $0.op == .gemv && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
+        let ops = try KernelOperands(
+            weightFormat: "q8_0", activationFormat: "q8_0", outputs: 256, k: 512, tokens: 1, seed: 3)
+        let bench = try KernelBench(
+            kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: 1 << 20, quantizer: nil)
         let slices = try XCTUnwrap(bench.rotatedSlices(threads: 2))
         XCTAssertEqual(slices.count, 2)
         let rowBytes = 512 / 32 * 34, total = 256 * rowBytes
@@ -114,8 +138,11 @@ final class RunPipelineTests: XCTestCase {
         let m = LimitKernels.measureRead(read, slices: slices, pool: pool)
         XCTAssertGreaterThan(m.gbPerS, 0)
         XCTAssertEqual(m.bytesPerThread, slices.map { $0.reduce(0) { $0 + $1.bytes } }.max())
-        XCTAssertNil(try KernelBench(kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: nil,
-                                     quantizer: nil).rotatedSlices(threads: 2), "warm benches rotate nothing")
+        XCTAssertNil(
+            try KernelBench(
+                kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: nil,
+                quantizer: nil
+            ).rotatedSlices(threads: 2), "warm benches rotate nothing")
     }
 
     /// The adjacent probes run the real loops: a cold memory-bound bench re-reads its weight copies; a warm
@@ -125,18 +152,26 @@ final class RunPipelineTests: XCTestCase {
         let device = try DeviceProbe.probe()
         let features = Set(device.cpu.features)
         let reg = KernelRegistry.builtIn
-        let v = try XCTUnwrap(reg.variants.first { $0.op == .gemm && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
-        let ops = try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", outputs: 64, k: 256, tokens: 8, seed: 5)
+        let v = try XCTUnwrap(
+            reg.variants.first { $0.op == .gemm && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
+        let ops = try KernelOperands(
+            weightFormat: "q8_0", activationFormat: "q8_0", outputs: 64, k: 256, tokens: 8, seed: 5)
         let pool = KernelThreadPool(threads: 2)
-        let peakVariant = try XCTUnwrap(LimitKernels.runnablePeaks(features: features).first { $0.kind == "int8_dot" }?.variant)
+        let peakVariant = try XCTUnwrap(
+            LimitKernels.runnablePeaks(features: features).first { $0.kind == "int8_dot" }?.variant)
         func roofline(peak: Double) -> RooflineSection {
-            RooflineSection(bandwidth: [BandwidthPoint(level: "dram", threads: 2, workingSetBytes: 1 << 28, gbPerS: 20),
-                                        BandwidthPoint(level: "l2", threads: 2, workingSetBytes: 1 << 20, gbPerS: 200)],
-                            peaks: [PeakPoint(family: "int8", threads: 2, variant: peakVariant, gopPerS: peak)])
+            RooflineSection(
+                bandwidth: [
+                    BandwidthPoint(level: "dram", threads: 2, workingSetBytes: 1 << 28, gbPerS: 20),
+                    BandwidthPoint(level: "l2", threads: 2, workingSetBytes: 1 << 20, gbPerS: 200),
+                ],
+                peaks: [PeakPoint(family: "int8", threads: 2, variant: peakVariant, gopPerS: peak)])
         }
         // Compute-bound: the peak is far below intensity x bandwidth.
-        let warm = try KernelBench(kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: nil, quantizer: nil)
-        let a = AdjacentCeilings(features: features, roofline: roofline(peak: 0.001), quick: true, topology: device.topology)
+        let warm = try KernelBench(
+            kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: nil, quantizer: nil)
+        let a = AdjacentCeilings(
+            features: features, roofline: roofline(peak: 0.001), quick: true, topology: device.topology)
         let p = try XCTUnwrap(a.probe(family: "int8", bench: warm, pool: pool))
         XCTAssertEqual(p.bound, .compute)
         XCTAssertTrue(p.measure(pool, 2).allSatisfy { $0 > 0 })
@@ -145,8 +180,10 @@ final class RunPipelineTests: XCTestCase {
             XCTAssertTrue(l2(pool, 1).allSatisfy { $0 > 0 })
         }
         // Memory-bound and cold: the read over the bench's own copies; warm memory-bound: nothing to re-read.
-        let cold = try KernelBench(kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: 1 << 20, quantizer: nil)
-        let m = AdjacentCeilings(features: features, roofline: roofline(peak: 1e6), quick: true, topology: device.topology)
+        let cold = try KernelBench(
+            kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: 1 << 20, quantizer: nil)
+        let m = AdjacentCeilings(
+            features: features, roofline: roofline(peak: 1e6), quick: true, topology: device.topology)
         let pm = try XCTUnwrap(m.probe(family: "int8", bench: cold, pool: pool))
         XCTAssertEqual(pm.bound, .memory)
         XCTAssertNil(pm.cacheRead)
@@ -174,10 +211,12 @@ final class RunPipelineTests: XCTestCase {
         try w.add("llama.attention.head_count_kv", .uint32(2))
         try w.add("llama.vocab_size", .uint32(500))
         try w.write(to: file)
-        let (profile, source) = try RunPipeline.resolveProfile(RunOptions(profile: "smoke", modelFile: file, outDir: dir))
+        let (profile, source) = try RunPipeline.resolveProfile(
+            RunOptions(profile: "smoke", modelFile: file, outDir: dir))
         let m = try XCTUnwrap(profile.models.first)
         XCTAssertEqual(profile.models.count, 1)
-        XCTAssertEqual([m.hiddenSize, m.intermediateSize, m.layers, m.heads, m.kvHeads, m.vocabSize], [64, 160, 3, 4, 2, 500])
+        XCTAssertEqual(
+            [m.hiddenSize, m.intermediateSize, m.layers, m.heads, m.kvHeads, m.vocabSize], [64, 160, 3, 4, 2, 500])
         XCTAssertTrue(source.contains("tiny.gguf"))
         XCTAssertEqual(m.weightShape(.k).outputs, 32, "kv heads x head dim")
     }

@@ -50,7 +50,7 @@ final class AtomicFileTests: XCTestCase {
         }
         let url = dir.appendingPathComponent("report.json")
         try AtomicFile.write(Data("small and whole".utf8), to: url)
-        for _ in 0..<3 { // each retry on a full disk used to leave another temp file
+        for _ in 0..<3 {  // each retry on a full disk used to leave another temp file
             XCTAssertThrowsError(try AtomicFile.write(Data(count: 1 << 20), to: url)) {
                 XCTAssertTrue("\($0)".hasPrefix("\(url.path): No space left on device"), "\($0)")
             }

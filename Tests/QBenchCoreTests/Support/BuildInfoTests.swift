@@ -17,8 +17,9 @@ final class BuildInfoTests: XCTestCase {
         guard let commit = BuildInfo.commit else {
             // Built outside a git work tree of its own: then the package root is not one either.
             let top = try? git(["rev-parse", "--show-toplevel"], in: TestPaths.packageRoot)
-            XCTAssertNotEqual(top.map(resolved), resolved(TestPaths.packageRoot.path),
-                              "built in a work tree, yet no commit")
+            XCTAssertNotEqual(
+                top.map(resolved), resolved(TestPaths.packageRoot.path),
+                "built in a work tree, yet no commit")
             return
         }
         XCTAssertEqual(commit.count, 40, commit)
@@ -56,12 +57,14 @@ final class BuildInfoTests: XCTestCase {
         let docs = repo.appendingPathComponent("docs")
         try FileManager.default.createDirectory(at: docs, withIntermediateDirectories: true)
         try "notes\n".write(to: docs.appendingPathComponent("notes.md"), atomically: true, encoding: .utf8)
-        XCTAssertEqual(try stamp(package: repo, out: out, paths: ["a.txt", "Sources"]),
-                       .init(commit: head, dirty: false))
+        XCTAssertEqual(
+            try stamp(package: repo, out: out, paths: ["a.txt", "Sources"]),
+            .init(commit: head, dirty: false))
         XCTAssertEqual(try stamp(package: repo, out: out, paths: ["a.txt", "docs"]), .init(commit: head, dirty: true))
         try FileManager.default.removeItem(at: repo.appendingPathComponent("a.txt"))
-        XCTAssertEqual(try stamp(package: repo, out: out, paths: ["a.txt"]), .init(commit: head, dirty: true),
-                       "deleted")
+        XCTAssertEqual(
+            try stamp(package: repo, out: out, paths: ["a.txt"]), .init(commit: head, dirty: true),
+            "deleted")
     }
 
     func testScript_withoutAWorkTreeOfItsOwnRecordsNoCommit() throws {
@@ -69,21 +72,25 @@ final class BuildInfoTests: XCTestCase {
         // A tarball: no .git anywhere above (the scratch folder is under the system temp dir).
         let tarball = root.appendingPathComponent("tarball")
         try FileManager.default.createDirectory(at: tarball, withIntermediateDirectories: true)
-        try XCTSkipIf((try? git(["rev-parse", "--show-toplevel"], in: tarball)) != nil, "the temp dir is in a git tree")
-        XCTAssertEqual(try stamp(package: tarball, out: root.appendingPathComponent("out1/BuildStamp.swift")),
-                       .init(commit: nil, dirty: nil))
+        try XCTSkipIf(
+            (try? git(["rev-parse", "--show-toplevel"], in: tarball)) != nil, "the temp dir is in a git tree")
+        XCTAssertEqual(
+            try stamp(package: tarball, out: root.appendingPathComponent("out1/BuildStamp.swift")),
+            .init(commit: nil, dirty: nil))
         // A tarball unpacked inside another repository: that repository's commit is not this tree's.
         let outer = root.appendingPathComponent("outer")
         let inner = outer.appendingPathComponent("vendor/qbench")
         try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)
         try git(["init", "-q"], in: outer)
         try git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "o"], in: outer)
-        XCTAssertEqual(try stamp(package: inner, out: root.appendingPathComponent("out2/BuildStamp.swift")),
-                       .init(commit: nil, dirty: nil))
+        XCTAssertEqual(
+            try stamp(package: inner, out: root.appendingPathComponent("out2/BuildStamp.swift")),
+            .init(commit: nil, dirty: nil))
         // A package folder that does not exist still yields a file, never a failed build.
         let missing = root.appendingPathComponent("missing")
-        XCTAssertEqual(try stamp(package: missing, out: root.appendingPathComponent("out3/BuildStamp.swift")),
-                       .init(commit: nil, dirty: nil))
+        XCTAssertEqual(
+            try stamp(package: missing, out: root.appendingPathComponent("out3/BuildStamp.swift")),
+            .init(commit: nil, dirty: nil))
     }
 
     // MARK: helpers
@@ -104,8 +111,9 @@ final class BuildInfoTests: XCTestCase {
                 .map { String($0.split(separator: "=", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)) }
         }
         let commit = value("commit"), dirty = value("dirty")
-        return Stamp(commit: commit == "nil" ? nil : commit?.trimmingCharacters(in: CharacterSet(charactersIn: "\"")),
-                     dirty: dirty == "nil" ? nil : dirty == "true")
+        return Stamp(
+            commit: commit == "nil" ? nil : commit?.trimmingCharacters(in: CharacterSet(charactersIn: "\"")),
+            dirty: dirty == "nil" ? nil : dirty == "true")
     }
 
     @discardableResult

@@ -6,8 +6,10 @@ final class ARMDecoderTests: XCTestCase {
     // Bit numbers written out from linux arch/arm64/include/uapi/asm/hwcap.h, independently of the decoder.
     func testLinuxHWCAP_eachDocumentedBitMapsToItsFeature() {
         let hwcap: [(CPUFeature, UInt64)] = [(.asimd, 1), (.fphp, 9), (.asimdhp, 10), (.asimddp, 20), (.sve, 22)]
-        let hwcap2: [(CPUFeature, UInt64)] = [(.sve2, 1), (.svei8mm, 9), (.svebf16, 12), (.i8mm, 13), (.bf16, 14),
-                                              (.sme, 23), (.sme2, 37)]
+        let hwcap2: [(CPUFeature, UInt64)] = [
+            (.sve2, 1), (.svei8mm, 9), (.svebf16, 12), (.i8mm, 13), (.bf16, 14),
+            (.sme, 23), (.sme2, 37),
+        ]
         for (f, bit) in hwcap {
             XCTAssertEqual(ARMLinuxDecoder.features(hwcap: 1 << bit, hwcap2: 0), [f], "HWCAP bit \(bit)")
         }
@@ -49,7 +51,8 @@ final class ARMDecoderTests: XCTestCase {
         XCTAssertEqual(ARMLinuxDecoder.sveVectorBits(features: [.sve], vectorLengthBytes: 64), 512)
         XCTAssertNil(ARMLinuxDecoder.sveVectorBits(features: [.asimd], vectorLengthBytes: 32), "no SVE in HWCAP")
         XCTAssertNil(ARMLinuxDecoder.sveVectorBits(features: [.sve], vectorLengthBytes: nil))
-        XCTAssertNil(ARMLinuxDecoder.sveVectorBits(features: [.sve], vectorLengthBytes: 24), "not a multiple of 128 bits")
+        XCTAssertNil(
+            ARMLinuxDecoder.sveVectorBits(features: [.sve], vectorLengthBytes: 24), "not a multiple of 128 bits")
         XCTAssertNil(ARMLinuxDecoder.sveVectorBits(features: [.sve], vectorLengthBytes: 512), "beyond 2048 bits")
     }
 
@@ -68,15 +71,17 @@ final class ARMDecoderTests: XCTestCase {
             "hw.optional.arm.FEAT_SHA3": 1,
         ]
         XCTAssertEqual(ARMDarwinDecoder.features(sysctls: m2), [.asimd, .asimddp, .fphp, .asimdhp, .i8mm, .bf16])
-        XCTAssertEqual(ARMDarwinDecoder.features(sysctls: ["hw.optional.arm.FEAT_SME": 1, "hw.optional.arm.FEAT_SME2": 1]),
-                       [.sme, .sme2])
+        XCTAssertEqual(
+            ARMDarwinDecoder.features(sysctls: ["hw.optional.arm.FEAT_SME": 1, "hw.optional.arm.FEAT_SME2": 1]),
+            [.sme, .sme2])
         XCTAssertEqual(ARMDarwinDecoder.features(sysctls: [:]), [])
     }
 
     func testDarwinProbe_readsSysctlsAndBrand() {
-        let hw = CapturedHardware(arch: .aarch64, os: .darwin, sourceLabel: "fixture",
-                                  sysctls: ["hw.optional.AdvSIMD": 1, "hw.optional.arm.FEAT_DotProd": 1],
-                                  sysctlStrings: ["machdep.cpu.brand_string": "Apple M1"])
+        let hw = CapturedHardware(
+            arch: .aarch64, os: .darwin, sourceLabel: "fixture",
+            sysctls: ["hw.optional.AdvSIMD": 1, "hw.optional.arm.FEAT_DotProd": 1],
+            sysctlStrings: ["machdep.cpu.brand_string": "Apple M1"])
         let r = ISAProbe.probe(hw)
         XCTAssertEqual(r.vendor, "Apple")
         XCTAssertEqual(r.model, "Apple M1")

@@ -14,13 +14,16 @@ final class CPUIDDumpTests: XCTestCase {
         return url
     }
 
-    private func assertBadInput(_ url: URL, contains expected: String, pathSuffix: String? = nil,
-                                file: StaticString = #filePath, line: UInt = #line) {
+    private func assertBadInput(
+        _ url: URL, contains expected: String, pathSuffix: String? = nil,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertThrowsError(try CPUIDDump.load(url), file: file, line: line) { error in
             guard case let QBError.badInput(path, message)? = error as? QBError else {
                 return XCTFail("expected QBError.badInput, got \(error)", file: file, line: line)
             }
-            XCTAssertTrue(message.contains(expected), "message `\(message)` lacks `\(expected)`", file: file, line: line)
+            XCTAssertTrue(
+                message.contains(expected), "message `\(message)` lacks `\(expected)`", file: file, line: line)
             XCTAssertTrue(path.hasSuffix(pathSuffix ?? url.lastPathComponent), "path \(path)", file: file, line: line)
             XCTAssertFalse("\(error)".contains("\n"), "must be one line", file: file, line: line)
         }

@@ -5,7 +5,8 @@ import XCTest
 @testable import QBenchKernels
 
 final class DispatchTiersTests: XCTestCase {
-    private func variants(_ machine: String, pu: String? = nil, xcr0: UInt64? = nil) throws -> [FormatFamily: [String]] {
+    private func variants(_ machine: String, pu: String? = nil, xcr0: UInt64? = nil) throws -> [FormatFamily: [String]]
+    {
         let r = try ISAFixtures.replay(machine, pu: pu, xcr0: xcr0)
         return r.dispatchTiers().mapValues { $0.map(\.variant) }
     }
@@ -22,11 +23,11 @@ final class DispatchTiersTests: XCTestCase {
     func testTiers_firstInt8VariantPerMachine() throws {
         let expected: [String: String] = [
             "Intel-Westmere-2xXeon-X5650": "scalar",
-            "Intel-SandyBridge-2xXeon-E5-2650": "scalar",   // AVX without AVX2/FMA: no SIMD int8 tier
+            "Intel-SandyBridge-2xXeon-E5-2650": "scalar",  // AVX without AVX2/FMA: no SIMD int8 tier
             "Intel-Haswell-2xXeon-E5-2680v3": "avx2",
             "Intel-Skylake-2xXeon6140": "avx512",
             "Intel-CascadeLake-2xXeon6230": "avx512_vnni",
-            "Intel-KnightsLanding-XeonPhi-7210": "avx2",    // no BW/VL/DQ: not the avx512 baseline
+            "Intel-KnightsLanding-XeonPhi-7210": "avx2",  // no BW/VL/DQ: not the avx512 baseline
             "Intel-SapphireRapids-2xXeonMax9460": "amx",
             "Intel-RaptorLake-Corei7-1370P": "avx_vnni",
             "AMD-17h-Zen-2xEpyc-7451": "avx2",
@@ -52,8 +53,9 @@ final class DispatchTiersTests: XCTestCase {
     }
 
     func testTiers_raptorLakeEfficiencyCoreGetsTheSameLadder() throws {
-        XCTAssertEqual(try variants("Intel-RaptorLake-Corei7-1370P", pu: "pu19"),
-                       try variants("Intel-RaptorLake-Corei7-1370P", pu: "pu0"))
+        XCTAssertEqual(
+            try variants("Intel-RaptorLake-Corei7-1370P", pu: "pu19"),
+            try variants("Intel-RaptorLake-Corei7-1370P", pu: "pu0"))
     }
 
     func testTiers_followXCR0Overrides() throws {
@@ -72,7 +74,9 @@ final class DispatchTiersTests: XCTestCase {
             let r = try ISAFixtures.replay(machine)
             for (family, tiers) in r.dispatchTiers() {
                 XCTAssertEqual(tiers.last, DispatchTier(variant: "scalar", requires: []), "\(machine) \(family)")
-                for t in tiers { XCTAssertTrue(Set(t.requires).isSubset(of: r.usable), "\(machine) \(family) \(t.variant)") }
+                for t in tiers {
+                    XCTAssertTrue(Set(t.requires).isSubset(of: r.usable), "\(machine) \(family) \(t.variant)")
+                }
             }
         }
     }
@@ -91,8 +95,9 @@ final class DispatchTiersTests: XCTestCase {
         // but not AVX-512 state) do not qualify.
         XCTAssertEqual(DispatchTiers.variants(features: [.amx_tile, .amx_int8], arch: .x86_64)[.int8], ["scalar"])
         let avx512: Set<CPUFeature> = [.avx2, .fma, .f16c, .avx512f, .avx512bw, .avx512vl, .avx512dq]
-        XCTAssertEqual(DispatchTiers.variants(features: avx512.union([.amx_tile, .amx_int8]), arch: .x86_64)[.int8],
-                       ["amx", "avx512", "avx2", "scalar"])
+        XCTAssertEqual(
+            DispatchTiers.variants(features: avx512.union([.amx_tile, .amx_int8]), arch: .x86_64)[.int8],
+            ["amx", "avx512", "avx2", "scalar"])
     }
 
     func testTiers_armOrderingDependsOnSVEWidth() {
@@ -138,6 +143,7 @@ extension DispatchTiersTests {
         XCTAssertTrue(json.contains("\"int8\" : ["), json)
         XCTAssertTrue(json.contains("\"variant\" : \"avx2\""), json)
         XCTAssertTrue(json.contains("\"requires\" : ["), json)
-        XCTAssertEqual(try QBJSON.decoder().decode([FormatFamily: [DispatchTier]].self, from: try QBJSON.encode(tiers)), tiers)
+        XCTAssertEqual(
+            try QBJSON.decoder().decode([FormatFamily: [DispatchTier]].self, from: try QBJSON.encode(tiers)), tiers)
     }
 }

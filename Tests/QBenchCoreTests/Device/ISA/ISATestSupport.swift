@@ -18,7 +18,8 @@ enum ISAFixtures {
         return try FileManager.default.contentsOfDirectory(atPath: root.path)
             .filter { name in
                 var isDir: ObjCBool = false
-                return FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path, isDirectory: &isDir)
+                return FileManager.default.fileExists(
+                    atPath: root.appendingPathComponent(name).path, isDirectory: &isDir)
                     && isDir.boolValue
             }
             .sorted()
@@ -51,9 +52,14 @@ final class AMXRequestCounter: HardwareReader {
 }
 
 /// Builds a minimal CPUID capture from a few leaves (mask 5: EAX and ECX select the entry).
-func capturedX86(_ leaves: [(UInt32, UInt32, CPUIDRegisters)], xcr0: UInt64?,
-                 amx: AMXPermission = .granted) -> CapturedHardware {
-    let entries = leaves.map { CPUIDEntry(mask: 5, inputs: CPUIDRegisters(eax: $0.0, ebx: 0, ecx: $0.1, edx: 0), outputs: $0.2) }
-    return CapturedHardware(arch: .x86_64, os: .linux, sourceLabel: "fixture", cpuidEntries: entries,
-                            xcr0: xcr0.map { XCR0Reading(value: $0, source: .override) }, amx: amx)
+func capturedX86(
+    _ leaves: [(UInt32, UInt32, CPUIDRegisters)], xcr0: UInt64?,
+    amx: AMXPermission = .granted
+) -> CapturedHardware {
+    let entries = leaves.map {
+        CPUIDEntry(mask: 5, inputs: CPUIDRegisters(eax: $0.0, ebx: 0, ecx: $0.1, edx: 0), outputs: $0.2)
+    }
+    return CapturedHardware(
+        arch: .x86_64, os: .linux, sourceLabel: "fixture", cpuidEntries: entries,
+        xcr0: xcr0.map { XCR0Reading(value: $0, source: .override) }, amx: amx)
 }

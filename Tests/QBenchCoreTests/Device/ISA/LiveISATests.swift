@@ -67,8 +67,9 @@ final class LiveISATests: XCTestCase {
     func testLive_avx512VNNIAndBF16UsableWhereTheKernelListsThem() throws {
         let info = try cpuinfo()
         let flags = Set((info["flags"] ?? "").split(separator: " ").map(String.init))
-        try XCTSkipUnless(flags.contains("avx512_vnni") && flags.contains("avx512_bf16"),
-                          "this CPU/VM does not expose avx512_vnni and avx512_bf16")
+        try XCTSkipUnless(
+            flags.contains("avx512_vnni") && flags.contains("avx512_bf16"),
+            "this CPU/VM does not expose avx512_vnni and avx512_bf16")
         let r = ISAProbe.live()
         XCTAssertTrue(r.has(.avx512_vnni))
         XCTAssertTrue(r.has(.avx512_bf16))

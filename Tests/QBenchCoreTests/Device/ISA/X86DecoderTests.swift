@@ -14,24 +14,25 @@ final class X86DecoderTests: XCTestCase {
     }
 
     func testSignature_appliesExtendedModelForFamily6() {
-        let s = X86Decoder.signature(eax: 0x000906EA)   // Coffee Lake: family 6, model 0x9E, stepping 10
+        let s = X86Decoder.signature(eax: 0x000906EA)  // Coffee Lake: family 6, model 0x9E, stepping 10
         XCTAssertEqual(s.family, 6); XCTAssertEqual(s.model, 0x9E); XCTAssertEqual(s.stepping, 10)
     }
 
     func testSignature_addsExtendedFamilyOnlyForBaseFamily15() {
         let zen4 = X86Decoder.signature(eax: 0x00A60F12)  // family 0xF + 0xA = 0x19, model 0x61
         XCTAssertEqual(zen4.family, 0x19); XCTAssertEqual(zen4.model, 0x61); XCTAssertEqual(zen4.stepping, 2)
-        let p5 = X86Decoder.signature(eax: 0x01F10543)   // base family 5: extended fields must be ignored
+        let p5 = X86Decoder.signature(eax: 0x01F10543)  // base family 5: extended fields must be ignored
         XCTAssertEqual(p5.family, 5); XCTAssertEqual(p5.model, 4); XCTAssertEqual(p5.stepping, 3)
     }
 
     func testVendor_readsEBXEDXECX() {
         let r = regs("GenuineIntel")
-        XCTAssertEqual(X86Decoder.vendor(leaf0: CPUIDRegisters(eax: 0x20, ebx: r[0], ecx: r[2], edx: r[1])), "GenuineIntel")
+        XCTAssertEqual(
+            X86Decoder.vendor(leaf0: CPUIDRegisters(eax: 0x20, ebx: r[0], ecx: r[2], edx: r[1])), "GenuineIntel")
     }
 
     func testBrand_trimsAndCollapsesBlanks() {
-        let r = regs("  Intel(R) Xeon(R) CPU         X5650  @ 2.67GHz ")   // 48 bytes, as leaves 0x80000002-4 hold
+        let r = regs("  Intel(R) Xeon(R) CPU         X5650  @ 2.67GHz ")  // 48 bytes, as leaves 0x80000002-4 hold
         XCTAssertEqual(r.count, 12)
         let words = r
         let leaves = stride(from: 0, to: 12, by: 4).map {
@@ -43,21 +44,24 @@ final class X86DecoderTests: XCTestCase {
 
     func testHypervisorName_mapsKnownSignaturesAndKeepsUnknownOnes() {
         let kvm = regs("KVMKVMKVM\0\0\0")
-        XCTAssertEqual(X86Decoder.hypervisorName(CPUIDRegisters(eax: 0x40000001, ebx: kvm[0], ecx: kvm[1], edx: kvm[2])), "kvm")
+        XCTAssertEqual(
+            X86Decoder.hypervisorName(CPUIDRegisters(eax: 0x40000001, ebx: kvm[0], ecx: kvm[1], edx: kvm[2])), "kvm")
         let hv = regs("Microsoft Hv")
         XCTAssertEqual(X86Decoder.hypervisorName(CPUIDRegisters(eax: 0, ebx: hv[0], ecx: hv[1], edx: hv[2])), "hyperv")
         let odd = regs("NewVisorXYZ!")
-        XCTAssertEqual(X86Decoder.hypervisorName(CPUIDRegisters(eax: 0, ebx: odd[0], ecx: odd[1], edx: odd[2])), "NewVisorXYZ!")
+        XCTAssertEqual(
+            X86Decoder.hypervisorName(CPUIDRegisters(eax: 0, ebx: odd[0], ecx: odd[1], edx: odd[2])), "NewVisorXYZ!")
         XCTAssertEqual(X86Decoder.hypervisorName(nil), "unknown")
     }
 
     func testProbe_readsHypervisorLeafWhenBit31IsSet() {
         let kvm = regs("KVMKVMKVM\0\0\0")
-        let hw = capturedX86([
-            (0, 0, CPUIDRegisters(eax: 1, ebx: 0, ecx: 0, edx: 0)),
-            (1, 0, CPUIDRegisters(eax: 0x000A10F11, ebx: 0, ecx: 1 << 31, edx: 1 << 26)),
-            (0x40000000, 0, CPUIDRegisters(eax: 0x40000001, ebx: kvm[0], ecx: kvm[1], edx: kvm[2])),
-        ], xcr0: nil)
+        let hw = capturedX86(
+            [
+                (0, 0, CPUIDRegisters(eax: 1, ebx: 0, ecx: 0, edx: 0)),
+                (1, 0, CPUIDRegisters(eax: 0x000A10F11, ebx: 0, ecx: 1 << 31, edx: 1 << 26)),
+                (0x40000000, 0, CPUIDRegisters(eax: 0x40000001, ebx: kvm[0], ecx: kvm[1], edx: kvm[2])),
+            ], xcr0: nil)
         let r = ISAProbe.probe(hw)
         XCTAssertEqual(r.hypervisor, "kvm")
         XCTAssertTrue(r.has(.sse2))
@@ -67,11 +71,12 @@ final class X86DecoderTests: XCTestCase {
     private let l1ECX_AVX_FMA_F16C_OSXSAVE: UInt32 = (1 << 28) | (1 << 12) | (1 << 29) | (1 << 27)
 
     func testUsability_osxsaveOffMakesEveryVectorStateFeatureUnusable() {
-        let hw = capturedX86([
-            (0, 0, CPUIDRegisters(eax: 7, ebx: 0, ecx: 0, edx: 0)),
-            (1, 0, CPUIDRegisters(eax: 0x306F2, ebx: 0, ecx: (1 << 28) | (1 << 12) | (1 << 20), edx: 1 << 26)),
-            (7, 0, CPUIDRegisters(eax: 0, ebx: 1 << 5, ecx: 0, edx: 0)),
-        ], xcr0: 0x7)
+        let hw = capturedX86(
+            [
+                (0, 0, CPUIDRegisters(eax: 7, ebx: 0, ecx: 0, edx: 0)),
+                (1, 0, CPUIDRegisters(eax: 0x306F2, ebx: 0, ecx: (1 << 28) | (1 << 12) | (1 << 20), edx: 1 << 26)),
+                (7, 0, CPUIDRegisters(eax: 0, ebx: 1 << 5, ecx: 0, edx: 0)),
+            ], xcr0: 0x7)
         let r = ISAProbe.probe(hw)
         XCTAssertTrue(r.has(.sse4_2))
         for f: CPUFeature in [.avx, .avx2, .fma] {
@@ -82,11 +87,12 @@ final class X86DecoderTests: XCTestCase {
 
     func testUsability_dependencyNotReportedMakesFeatureUnusable() {
         // A VM that passes AVX2 through but hides AVX.
-        let hw = capturedX86([
-            (0, 0, CPUIDRegisters(eax: 7, ebx: 0, ecx: 0, edx: 0)),
-            (1, 0, CPUIDRegisters(eax: 0x306F2, ebx: 0, ecx: 1 << 27, edx: 1 << 26)),
-            (7, 0, CPUIDRegisters(eax: 0, ebx: 1 << 5, ecx: 0, edx: 0)),
-        ], xcr0: 0x7)
+        let hw = capturedX86(
+            [
+                (0, 0, CPUIDRegisters(eax: 7, ebx: 0, ecx: 0, edx: 0)),
+                (1, 0, CPUIDRegisters(eax: 0x306F2, ebx: 0, ecx: 1 << 27, edx: 1 << 26)),
+                (7, 0, CPUIDRegisters(eax: 0, ebx: 1 << 5, ecx: 0, edx: 0)),
+            ], xcr0: 0x7)
         let r = ISAProbe.probe(hw)
         XCTAssertFalse(r.has(.avx2))
         XCTAssertEqual(r.reason(.avx2), "requires avx, which the CPU does not report")
@@ -94,12 +100,13 @@ final class X86DecoderTests: XCTestCase {
 
     func testUsability_dependencyUnusablePropagates() {
         // AVX-512 VNNI on a CPU whose AVX512VL is reported but whose AVX512F is hidden.
-        let ebx: UInt32 = (1 << 5) | (1 << 31)   // avx2, avx512vl
-        let hw = capturedX86([
-            (0, 0, CPUIDRegisters(eax: 0xD, ebx: 0, ecx: 0, edx: 0)),
-            (1, 0, CPUIDRegisters(eax: 0x50657, ebx: 0, ecx: l1ECX_AVX_FMA_F16C_OSXSAVE, edx: 1 << 26)),
-            (7, 0, CPUIDRegisters(eax: 0, ebx: ebx, ecx: 1 << 11, edx: 0)),
-        ], xcr0: 0xE7)
+        let ebx: UInt32 = (1 << 5) | (1 << 31)  // avx2, avx512vl
+        let hw = capturedX86(
+            [
+                (0, 0, CPUIDRegisters(eax: 0xD, ebx: 0, ecx: 0, edx: 0)),
+                (1, 0, CPUIDRegisters(eax: 0x50657, ebx: 0, ecx: l1ECX_AVX_FMA_F16C_OSXSAVE, edx: 1 << 26)),
+                (7, 0, CPUIDRegisters(eax: 0, ebx: ebx, ecx: 1 << 11, edx: 0)),
+            ], xcr0: 0xE7)
         let r = ISAProbe.probe(hw)
         XCTAssertEqual(r.reason(.avx512vl), "requires avx512f, which the CPU does not report")
         XCTAssertEqual(r.reason(.avx512_vnni), "requires avx512vl, which is not usable")
@@ -107,10 +114,11 @@ final class X86DecoderTests: XCTestCase {
     }
 
     func testUsability_unknownXCR0IsSaidPlainly() {
-        let hw = capturedX86([
-            (0, 0, CPUIDRegisters(eax: 1, ebx: 0, ecx: 0, edx: 0)),
-            (1, 0, CPUIDRegisters(eax: 0x206D7, ebx: 0, ecx: (1 << 28) | (1 << 27), edx: 1 << 26)),
-        ], xcr0: nil)
+        let hw = capturedX86(
+            [
+                (0, 0, CPUIDRegisters(eax: 1, ebx: 0, ecx: 0, edx: 0)),
+                (1, 0, CPUIDRegisters(eax: 0x206D7, ebx: 0, ecx: (1 << 28) | (1 << 27), edx: 1 << 26)),
+            ], xcr0: nil)
         let r = ISAProbe.probe(hw)
         XCTAssertFalse(r.has(.avx))
         XCTAssertTrue(r.reason(.avx)?.contains("XCR0 unknown") ?? false, r.reason(.avx) ?? "nil")
@@ -147,8 +155,9 @@ final class X86DecoderTests: XCTestCase {
         let withoutTiles = AMXRequestCounter(try sprCapture(amx: .granted, xcr0: 0x2E7))
         _ = ISAProbe.probe(withoutTiles)
         XCTAssertEqual(withoutTiles.requests, 0)
-        let noAMXCPU = AMXRequestCounter(try CPUIDDump.load(try TestPaths.requireFixtures("cpuid/AMD-19h-Zen4-2xEpyc-9654"))
-            .reader(xcr0Override: 0x602E7))
+        let noAMXCPU = AMXRequestCounter(
+            try CPUIDDump.load(try TestPaths.requireFixtures("cpuid/AMD-19h-Zen4-2xEpyc-9654"))
+                .reader(xcr0Override: 0x602E7))
         _ = ISAProbe.probe(noAMXCPU)
         XCTAssertEqual(noAMXCPU.requests, 0)
     }
@@ -157,23 +166,25 @@ final class X86DecoderTests: XCTestCase {
 
     func testSnapshot_doesNotReadLeavesBeyondTheHighestBasicLeaf() {
         // Max basic leaf 1: a stale leaf-7 entry in the capture must be ignored (real CPUs would return leaf 1).
-        let hw = capturedX86([
-            (0, 0, CPUIDRegisters(eax: 1, ebx: 0, ecx: 0, edx: 0)),
-            (1, 0, CPUIDRegisters(eax: 0x206C2, ebx: 0, ecx: 1 << 20, edx: 1 << 26)),
-            (7, 0, CPUIDRegisters(eax: 0, ebx: 1 << 5, ecx: 0, edx: 0)),
-        ], xcr0: nil)
+        let hw = capturedX86(
+            [
+                (0, 0, CPUIDRegisters(eax: 1, ebx: 0, ecx: 0, edx: 0)),
+                (1, 0, CPUIDRegisters(eax: 0x206C2, ebx: 0, ecx: 1 << 20, edx: 1 << 26)),
+                (7, 0, CPUIDRegisters(eax: 0, ebx: 1 << 5, ecx: 0, edx: 0)),
+            ], xcr0: nil)
         let r = ISAProbe.probe(hw)
         XCTAssertFalse(r.reported.contains(.avx2))
         XCTAssertTrue(r.has(.sse4_2))
     }
 
     func testSnapshot_readsLeaf7Subleaf1OnlyWhenAdvertised() {
-        let hw = capturedX86([
-            (0, 0, CPUIDRegisters(eax: 7, ebx: 0, ecx: 0, edx: 0)),
-            (1, 0, CPUIDRegisters(eax: 0xB06A2, ebx: 0, ecx: l1ECX_AVX_FMA_F16C_OSXSAVE, edx: 1 << 26)),
-            (7, 0, CPUIDRegisters(eax: 0, ebx: 1 << 5, ecx: 0, edx: 0)),   // EAX 0: no sub-leaf 1
-            (7, 1, CPUIDRegisters(eax: 1 << 4, ebx: 0, ecx: 0, edx: 1 << 4)),
-        ], xcr0: 0x7)
+        let hw = capturedX86(
+            [
+                (0, 0, CPUIDRegisters(eax: 7, ebx: 0, ecx: 0, edx: 0)),
+                (1, 0, CPUIDRegisters(eax: 0xB06A2, ebx: 0, ecx: l1ECX_AVX_FMA_F16C_OSXSAVE, edx: 1 << 26)),
+                (7, 0, CPUIDRegisters(eax: 0, ebx: 1 << 5, ecx: 0, edx: 0)),  // EAX 0: no sub-leaf 1
+                (7, 1, CPUIDRegisters(eax: 1 << 4, ebx: 0, ecx: 0, edx: 1 << 4)),
+            ], xcr0: 0x7)
         XCTAssertFalse(ISAProbe.probe(hw).reported.contains(.avx_vnni))
 
         var advertised = hw

@@ -4,9 +4,11 @@ import XCTest
 @testable import QBenchDevice
 
 final class XCR0Tests: XCTestCase {
-    static let avx512Machines = ["Intel-Skylake-2xXeon6140", "Intel-CascadeLake-2xXeon6230",
-                                 "Intel-KnightsLanding-XeonPhi-7210", "Intel-SapphireRapids-2xXeonMax9460",
-                                 "AMD-19h-Zen4-2xEpyc-9654"]
+    static let avx512Machines = [
+        "Intel-Skylake-2xXeon6140", "Intel-CascadeLake-2xXeon6230",
+        "Intel-KnightsLanding-XeonPhi-7210", "Intel-SapphireRapids-2xXeonMax9460",
+        "AMD-19h-Zen4-2xEpyc-9654",
+    ]
 
     func testXCR0WithoutAVX512State_movesEveryAVX512FeatureToUnusableAndKeepsAVX2() throws {
         for machine in Self.avx512Machines {
@@ -74,7 +76,9 @@ final class XCR0Tests: XCTestCase {
     }
 
     func testXCR0Option_rejectsBadValuesNamingTheFlag() {
-        for bad in ["zz", "", "  ", "-1", "-0x7", "0x", "+7", "0x1ffffffffffffffff", "12345678901234567", "0xe7g", "7 7"] {
+        for bad in [
+            "zz", "", "  ", "-1", "-0x7", "0x", "+7", "0x1ffffffffffffffff", "12345678901234567", "0xe7g", "7 7",
+        ] {
             XCTAssertThrowsError(try XCR0Option.parse(bad), "`\(bad)` should be rejected") { error in
                 guard case let QBError.badOption(flag, message)? = error as? QBError else {
                     return XCTFail("`\(bad)`: expected QBError.badOption, got \(error)")

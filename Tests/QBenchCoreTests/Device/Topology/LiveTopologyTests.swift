@@ -81,8 +81,9 @@ final class LiveTopologyTests: XCTestCase {
 final class FixtureThreadPlacementTests: XCTestCase {
     func testSlots_onePerCoreByDefaultAndOnePerPUOnRequest() throws {
         let dir = try TestPaths.requireFixtures("hwloc-xml")
-        let placer = ThreadPlacer(topology: try HwlocTopology.load(
-            xmlPath: dir.appendingPathComponent("Intel-RaptorLake-Corei7-1370P.xml").path))
+        let placer = ThreadPlacer(
+            topology: try HwlocTopology.load(
+                xmlPath: dir.appendingPathComponent("Intel-RaptorLake-Corei7-1370P.xml").path))
         let cores = placer.slots()
         XCTAssertEqual(cores.count, 14)
         XCTAssertEqual(Set(cores.map(\.coreIndex)).count, 14, "one slot per core")
@@ -99,19 +100,22 @@ final class FixtureThreadPlacementTests: XCTestCase {
 
     func testSlots_followPackagesAndNUMANodesOnKunpeng() throws {
         let dir = try TestPaths.requireFixtures("hwloc-xml")
-        let placer = ThreadPlacer(topology: try HwlocTopology.load(
-            xmlPath: dir.appendingPathComponent("ARM-Kunpeng-2x64c-128arm.xml").path))
+        let placer = ThreadPlacer(
+            topology: try HwlocTopology.load(
+                xmlPath: dir.appendingPathComponent("ARM-Kunpeng-2x64c-128arm.xml").path))
         let slots = placer.slots()
         XCTAssertEqual(slots.count, 128)
         XCTAssertEqual(slots.filter { $0.packageIndex == 1 }.count, 64)
-        XCTAssertEqual(Dictionary(grouping: slots, by: { $0.numaNodeOSIndex ?? -1 }).mapValues(\.count),
-                       [0: 32, 1: 32, 2: 32, 3: 32])
+        XCTAssertEqual(
+            Dictionary(grouping: slots, by: { $0.numaNodeOSIndex ?? -1 }).mapValues(\.count),
+            [0: 32, 1: 32, 2: 32, 3: 32])
     }
 
     func testBindingAnXMLTopology_isRefusedRatherThanSilentlyIgnored() throws {
         let dir = try TestPaths.requireFixtures("hwloc-xml")
-        let placer = ThreadPlacer(topology: try HwlocTopology.load(
-            xmlPath: dir.appendingPathComponent("AMD-EPYC-Zen4-2core-VM.xml").path))
+        let placer = ThreadPlacer(
+            topology: try HwlocTopology.load(
+                xmlPath: dir.appendingPathComponent("AMD-EPYC-Zen4-2core-VM.xml").path))
         XCTAssertFalse(placer.topology.isThisSystem)
         let slot = try XCTUnwrap(placer.slots().first)
         XCTAssertThrowsError(try placer.pinCurrentThread(to: slot)) { error in

@@ -11,11 +11,17 @@ final class SystemContextTests: XCTestCase {
 
     func testXeonDebianRoot_readsEveryField() {
         let c = SystemContext.read(root: sysroot("sysroot-xeon-debian"))
-        XCTAssertEqual(c, SystemContext(microcode: "0x5003604", kernel: "Linux 6.1.0-18-amd64",
-                                        osName: "Debian GNU/Linux 12 (bookworm)", frequencyGovernor: "performance",
-                                        transparentHugepages: "madvise", memTotalBytes: 196_608_000 * 1024))
-        XCTAssertEqual(c.os, OSInfo(name: "Debian GNU/Linux 12 (bookworm)", kernel: "Linux 6.1.0-18-amd64",
-                                    frequencyGovernor: "performance"))
+        XCTAssertEqual(
+            c,
+            SystemContext(
+                microcode: "0x5003604", kernel: "Linux 6.1.0-18-amd64",
+                osName: "Debian GNU/Linux 12 (bookworm)", frequencyGovernor: "performance",
+                transparentHugepages: "madvise", memTotalBytes: 196_608_000 * 1024))
+        XCTAssertEqual(
+            c.os,
+            OSInfo(
+                name: "Debian GNU/Linux 12 (bookworm)", kernel: "Linux 6.1.0-18-amd64",
+                frequencyGovernor: "performance"))
     }
 
     func testArmRootWithoutCpufreqOrMicrocode_leavesThoseNil() {
@@ -30,14 +36,18 @@ final class SystemContextTests: XCTestCase {
 
     func testEmptyRoot_knowsNothingButDoesNotFail() throws {
         let c = SystemContext.read(root: try TestPaths.scratch())
-        XCTAssertEqual(c, SystemContext(microcode: nil, kernel: "unknown", osName: "unknown", frequencyGovernor: nil,
-                                        transparentHugepages: nil, memTotalBytes: nil))
+        XCTAssertEqual(
+            c,
+            SystemContext(
+                microcode: nil, kernel: "unknown", osName: "unknown", frequencyGovernor: nil,
+                transparentHugepages: nil, memTotalBytes: nil))
     }
 
     func testMemory_prefersMemTotalAndFallsBackToHwloc() {
         let c = SystemContext.read(root: sysroot("sysroot-xeon-debian"))
-        XCTAssertEqual(c.memory(hwlocTotalBytes: 42),
-                       MemoryInfo(totalBytes: 196_608_000 * 1024, transparentHugepages: "madvise"))
+        XCTAssertEqual(
+            c.memory(hwlocTotalBytes: 42),
+            MemoryInfo(totalBytes: 196_608_000 * 1024, transparentHugepages: "madvise"))
         let arm = SystemContext.read(root: sysroot("sysroot-arm-minimal"))
         XCTAssertEqual(arm.memory(hwlocTotalBytes: 42), MemoryInfo(totalBytes: 42, transparentHugepages: "never"))
     }
@@ -45,8 +55,9 @@ final class SystemContextTests: XCTestCase {
     func testParsers_handleOddButRealInputs() {
         XCTAssertEqual(SystemContext.parseBracketedChoice("[always] madvise never\n"), "always")
         XCTAssertNil(SystemContext.parseBracketedChoice("always madvise never"))
-        XCTAssertEqual(SystemContext.parseOSRelease("# comment\nNAME='Alpine Linux'\nPRETTY_NAME=\"Alpine Linux v3.19\""),
-                       "Alpine Linux v3.19")
+        XCTAssertEqual(
+            SystemContext.parseOSRelease("# comment\nNAME='Alpine Linux'\nPRETTY_NAME=\"Alpine Linux v3.19\""),
+            "Alpine Linux v3.19")
         XCTAssertNil(SystemContext.parseOSRelease("ID=debian\n"))
         XCTAssertNil(SystemContext.parseMemTotal("MemTotal: lots kB\n"))
         XCTAssertNil(SystemContext.parseMemTotal("MemTotal: 99999999999999999999 kB\n"), "overflow is not a size")
@@ -75,8 +86,9 @@ final class SystemContextTests: XCTestCase {
 
     func testCFlags_areTheOnesPackageSwiftCompilesTheKernelsWith() throws {
         // One source: Package.swift's `cqbenchFlags` array feeds both unsafeFlags and QB_C_FLAGS.
-        let manifest = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("Package.swift"),
-                                  encoding: .utf8)
+        let manifest = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent("Package.swift"),
+            encoding: .utf8)
         let line = try XCTUnwrap(manifest.split(separator: "\n").first { $0.hasPrefix("let cqbenchFlags = [") })
         let flags = line.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
         XCTAssertFalse(flags.isEmpty, String(line))

@@ -102,14 +102,14 @@ final class TopologyErrorTests: XCTestCase {
     func testTopologyWithoutProcessingUnits_isBadInput() throws {
         let url = try TestPaths.scratch().appendingPathComponent("nopu.xml")
         let xml = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <!DOCTYPE topology SYSTEM "hwloc2.dtd">
-        <topology version="2.0">
-          <object type="Machine" os_index="0" cpuset="0x0" complete_cpuset="0x0" allowed_cpuset="0x0" nodeset="0x1" complete_nodeset="0x1" allowed_nodeset="0x1" gp_index="1">
-            <object type="NUMANode" os_index="0" cpuset="0x0" complete_cpuset="0x0" nodeset="0x1" complete_nodeset="0x1" gp_index="2" local_memory="1024"/>
-          </object>
-        </topology>
-        """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!DOCTYPE topology SYSTEM "hwloc2.dtd">
+            <topology version="2.0">
+              <object type="Machine" os_index="0" cpuset="0x0" complete_cpuset="0x0" allowed_cpuset="0x0" nodeset="0x1" complete_nodeset="0x1" allowed_nodeset="0x1" gp_index="1">
+                <object type="NUMANode" os_index="0" cpuset="0x0" complete_cpuset="0x0" nodeset="0x1" complete_nodeset="0x1" gp_index="2" local_memory="1024"/>
+              </object>
+            </topology>
+            """
         try Data(xml.utf8).write(to: url)
         _ = try expectBadInput(url.path)
     }

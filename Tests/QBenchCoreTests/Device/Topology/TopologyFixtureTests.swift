@@ -20,28 +20,39 @@ final class TopologyFixtureTests: XCTestCase {
     }
 
     static let expected: [String: Expected] = [
-        "AMD-19h-Zen4-2xEpyc-9654.xml": Expected(packages: 2, cores: 192, pus: 384, threadsPerCore: 2, numaNodes: 2,
-                                                 l3Count: 24, l3SizeBytes: 32 << 20),
-        "AMD-EPYC-Zen4-2core-VM.xml": Expected(arch: "x86_64", packages: 1, cores: 2, pus: 2, threadsPerCore: 1,
-                                               numaNodes: 1, l3Count: 1, l3SizeBytes: 32 << 20, cpuKindCores: [2]),
-        "ARM-Kunpeng-2x64c-128arm.xml": Expected(arch: "aarch64", packages: 2, cores: 128, pus: 128, threadsPerCore: 1,
-                                                 numaNodes: 4, l3Count: 4, cpuKindCores: [128]),
-        "ARM-NVIDIA-DGX-GB10-hybrid.xml": Expected(arch: "aarch64", packages: 1, cores: 20, pus: 20, threadsPerCore: 1,
-                                                   numaNodes: 1, l3Count: 2, cpuKindCores: [5, 5, 5, 4, 1]),
-        "Intel-CascadeLake-2xXeon6230.xml": Expected(packages: 2, cores: 40, pus: 80, threadsPerCore: 2, numaNodes: 1,
-                                                     l3Count: 2),
-        "Intel-Haswell-2xXeon-E5-2680v3.xml": Expected(packages: 2, cores: 24, pus: 24, threadsPerCore: 1, numaNodes: 1),
-        "Intel-KnightsLanding-XeonPhi-7210.xml": Expected(packages: 1, cores: 64, pus: 256, threadsPerCore: 4,
-                                                          numaNodes: 1, l3Count: 0),
-        "Intel-RaptorLake-Corei7-1370P-linux-hybrid.xml": Expected(arch: "x86_64", packages: 1, cores: 14, pus: 20,
-                                                                   threadsPerCore: 2, numaNodes: 1, l3Count: 1,
-                                                                   cpuKindCores: [8, 6]),
-        "Intel-RaptorLake-Corei7-1370P.xml": Expected(packages: 1, cores: 14, pus: 20, threadsPerCore: 2, numaNodes: 1,
-                                                      l3Count: 1, cpuKindCores: [8, 6]),
-        "Intel-SapphireRapids-2xXeonMax9460.xml": Expected(packages: 2, cores: 80, pus: 160, threadsPerCore: 2,
-                                                           numaNodes: 1, l3Count: 2),
-        "Intel-Skylake-2xXeon6140.xml": Expected(packages: 2, cores: 36, pus: 72, threadsPerCore: 2, numaNodes: 1,
-                                                 l3Count: 2),
+        "AMD-19h-Zen4-2xEpyc-9654.xml": Expected(
+            packages: 2, cores: 192, pus: 384, threadsPerCore: 2, numaNodes: 2,
+            l3Count: 24, l3SizeBytes: 32 << 20),
+        "AMD-EPYC-Zen4-2core-VM.xml": Expected(
+            arch: "x86_64", packages: 1, cores: 2, pus: 2, threadsPerCore: 1,
+            numaNodes: 1, l3Count: 1, l3SizeBytes: 32 << 20, cpuKindCores: [2]),
+        "ARM-Kunpeng-2x64c-128arm.xml": Expected(
+            arch: "aarch64", packages: 2, cores: 128, pus: 128, threadsPerCore: 1,
+            numaNodes: 4, l3Count: 4, cpuKindCores: [128]),
+        "ARM-NVIDIA-DGX-GB10-hybrid.xml": Expected(
+            arch: "aarch64", packages: 1, cores: 20, pus: 20, threadsPerCore: 1,
+            numaNodes: 1, l3Count: 2, cpuKindCores: [5, 5, 5, 4, 1]),
+        "Intel-CascadeLake-2xXeon6230.xml": Expected(
+            packages: 2, cores: 40, pus: 80, threadsPerCore: 2, numaNodes: 1,
+            l3Count: 2),
+        "Intel-Haswell-2xXeon-E5-2680v3.xml": Expected(
+            packages: 2, cores: 24, pus: 24, threadsPerCore: 1, numaNodes: 1),
+        "Intel-KnightsLanding-XeonPhi-7210.xml": Expected(
+            packages: 1, cores: 64, pus: 256, threadsPerCore: 4,
+            numaNodes: 1, l3Count: 0),
+        "Intel-RaptorLake-Corei7-1370P-linux-hybrid.xml": Expected(
+            arch: "x86_64", packages: 1, cores: 14, pus: 20,
+            threadsPerCore: 2, numaNodes: 1, l3Count: 1,
+            cpuKindCores: [8, 6]),
+        "Intel-RaptorLake-Corei7-1370P.xml": Expected(
+            packages: 1, cores: 14, pus: 20, threadsPerCore: 2, numaNodes: 1,
+            l3Count: 1, cpuKindCores: [8, 6]),
+        "Intel-SapphireRapids-2xXeonMax9460.xml": Expected(
+            packages: 2, cores: 80, pus: 160, threadsPerCore: 2,
+            numaNodes: 1, l3Count: 2),
+        "Intel-Skylake-2xXeon6140.xml": Expected(
+            packages: 2, cores: 36, pus: 72, threadsPerCore: 2, numaNodes: 1,
+            l3Count: 2),
     ]
 
     private func probe(_ name: String) throws -> TopologyProbe {
@@ -53,7 +64,8 @@ final class TopologyFixtureTests: XCTestCase {
 
     func testEveryFixture_loadsAndMatchesTheREADMEFacts() throws {
         let dir = try TestPaths.requireFixtures("hwloc-xml")
-        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".xml") }.sorted()
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".xml") }
+            .sorted()
         XCTAssertFalse(files.isEmpty, "no XML files in \(dir.path)")
         for file in files {
             guard let want = Self.expected[file] else {
@@ -74,8 +86,9 @@ final class TopologyFixtureTests: XCTestCase {
             if let n = want.l3Count { XCTAssertEqual(l3(t).map(\.count).reduce(0, +), n, "\(file) L3 instances") }
             if let size = want.l3SizeBytes { XCTAssertEqual(l3(t).map(\.sizeBytes), [size], "\(file) L3 size") }
             XCTAssertEqual(t.cpuKinds.map(\.cores), want.cpuKindCores, "\(file) cpu kinds (cores per kind)")
-            XCTAssertEqual(t.cpuKinds.map(\.pus.count).reduce(0, +), want.cpuKindCores.isEmpty ? 0 : want.pus,
-                           "\(file) every PU in exactly one kind")
+            XCTAssertEqual(
+                t.cpuKinds.map(\.pus.count).reduce(0, +), want.cpuKindCores.isEmpty ? 0 : want.pus,
+                "\(file) every PU in exactly one kind")
             // Every core has an L1d, and every fixture reports its L1i too (instruction caches are kept on purpose).
             let l1d = t.caches.filter { $0.level == 1 && $0.type == "data" }.map(\.count).reduce(0, +)
             let l1i = t.caches.filter { $0.level == 1 && $0.type == "instruction" }.map(\.count).reduce(0, +)
@@ -93,8 +106,13 @@ final class TopologyFixtureTests: XCTestCase {
 
     func testZen4Epyc9654_hasOneL3PerCCDSharedByEightCores() throws {
         let t = try probe("AMD-19h-Zen4-2xEpyc-9654.xml").topology
-        XCTAssertEqual(l3(t), [CacheLevel(level: 3, type: "unified", sizeBytes: 32 << 20, lineBytes: 64, count: 24,
-                                          coresSharing: 8)])
+        XCTAssertEqual(
+            l3(t),
+            [
+                CacheLevel(
+                    level: 3, type: "unified", sizeBytes: 32 << 20, lineBytes: 64, count: 24,
+                    coresSharing: 8)
+            ])
         XCTAssertEqual(t.dies, 24)
     }
 
@@ -162,8 +180,9 @@ final class TopologyFixtureTests: XCTestCase {
     func testKnightsLanding_hasFourThreadsPerCoreAndTileSharedL2() throws {
         let t = try probe("Intel-KnightsLanding-XeonPhi-7210.xml").topology
         XCTAssertEqual(t.threadsPerCore, 4)
-        XCTAssertEqual(t.caches.filter { $0.level == 2 },
-                       [CacheLevel(level: 2, type: "unified", sizeBytes: 1 << 20, lineBytes: 64, count: 32, coresSharing: 2)])
+        XCTAssertEqual(
+            t.caches.filter { $0.level == 2 },
+            [CacheLevel(level: 2, type: "unified", sizeBytes: 1 << 20, lineBytes: 64, count: 32, coresSharing: 2)])
     }
 
     func testTopology_roundTripsThroughSnakeCaseJSON() throws {
