@@ -4,7 +4,7 @@ APT_DEPS := libhwloc-dev libnuma-dev pkg-config
 QBENCH := .build/release/qbench
 PREFIX ?= /usr/local
 
-.PHONY: all deps build bench install profiles test test-deps clean
+.PHONY: all deps build bench install profiles lint test test-deps clean
 
 all: build
 
@@ -31,7 +31,16 @@ bench: build
 test-deps: deps
 	@scripts/ensure-test-deps.sh
 
-test: test-deps
+# swift-format (it ships with the toolchain) in lint mode with .swift-format, and no Swift line over 120 columns
+# (string literals included, which the formatter cannot break). The generated BuiltInProfiles.swift is exempt.
+SWIFT_DIRS := Sources Tests Fuzz Benchmarks/Benchmarks Package.swift Benchmarks/Package.swift
+lint:
+	$(SWIFT) format lint --strict --recursive $(SWIFT_DIRS)
+	@long=$$(find Sources Tests Fuzz Benchmarks/Benchmarks -name '*.swift' ! -name BuiltInProfiles.swift \
+	    -exec awk 'length > 120 { print FILENAME ":" FNR ": " length " columns" }' {} +); \
+	  if [ -n "$$long" ]; then echo "$$long"; echo "lint: Swift lines over 120 columns"; exit 1; fi
+
+test: test-deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	@for s in scripts/test.d/*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; bash "$$s" || exit 1; done
