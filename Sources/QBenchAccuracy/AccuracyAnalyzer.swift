@@ -101,7 +101,8 @@ public enum AccuracyAnalyzer {
                 options: options.calibration, limit: options.calibrationTensors, tensors: calibrations,
                 summary: AccuracySummary.summarize(calibration: calibrations))
             : nil
-        // Nothing measured is an error, not a table of nan: no tensor at all, no weight matrix, or only non-finite ones.
+        // Nothing measured is an error, not a table of nan: no tensor at all, no weight matrix, or only
+        // non-finite ones.
         if rows.isEmpty {
             let why =
                 model.tensors.isEmpty
@@ -214,8 +215,8 @@ public enum AccuracyAnalyzer {
             let types = Set(dequantized.map(\.storedType)).sorted().joined(separator: ", ")
             notes.append(
                 "\(dequantized.count) of \(rows.count) analysed tensors are stored quantized (\(types)): their source "
-                    + "values are the dequantized weights, so each error is that of re-quantizing them, not the distance "
-                    + "from the original float model")
+                    + "values are the dequantized weights, so each error is that of re-quantizing them, "
+                    + "not the distance from the original float model")
         }
         for kind in [SkippedTensor.Kind.notMatrix, .unsupportedType, .nonFinite] {
             let n = skipped.filter { $0.kind == kind }.count

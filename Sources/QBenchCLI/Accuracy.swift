@@ -32,7 +32,8 @@ extension QBench {
 
         @Option(
             help: ArgumentHelp(
-                "Formats to evaluate, comma-separated, or 'all' (default: \(AccuracyOptions.defaultFormats.map(\.rawValue).joined(separator: ","))).",
+                "Formats to evaluate, comma-separated, or 'all' "
+                    + "(default: \(AccuracyOptions.defaultFormats.map(\.rawValue).joined(separator: ","))).",
                 valueName: "list"))
         var formats: FormatListArgument?
 

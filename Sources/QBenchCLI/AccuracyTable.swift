@@ -29,7 +29,8 @@ enum AccuracyTable {
                 ]
             }, rightAligned: [1, 2, 3, 4, 5, 6])
         out +=
-            "SQNR = 10 log10(Σ signal / Σ noise) over each format's tensors; NMSE and cosine weighted by tensor size; "
+            "SQNR = 10 log10(Σ signal / Σ noise) over each format's tensors; "
+            + "NMSE and cosine weighted by tensor size; "
             + "model MB = those tensors in the format, the rest as stored.\n"
 
         if verbose {
@@ -79,7 +80,8 @@ enum AccuracyTable {
 
         if let p = r.mixedPrecision {
             out +=
-                "\nMixed precision, budget \(fixed(p.budgetBits, 2)) bits/weight: \(fixed(p.bitsPerWeight, 3)) bits/weight, "
+                "\nMixed precision, budget \(fixed(p.budgetBits, 2)) bits/weight: "
+                + "\(fixed(p.bitsPerWeight, 3)) bits/weight, "
                 + "SQNR \(fixed(p.sqnrDb, 2)) dB, \(p.upgrades) upgrades from the smallest formats"
                 + (p.withinBudget ? "" : " (over budget: the smallest candidates already exceed it)") + "\n"
             out +=
@@ -111,7 +113,8 @@ enum AccuracyTable {
 
         if let w = r.written {
             out +=
-                "\nWrote     \(w.path) (\(w.format.rawValue), \(megabytes(w.bytes))): \(w.quantizedTensors) tensors quantized, "
+                "\nWrote     \(w.path) (\(w.format.rawValue), \(megabytes(w.bytes))): "
+                + "\(w.quantizedTensors) tensors quantized, "
                 + "\(w.copiedTensors.count) copied as stored"
                 + (w.omittedTensors.isEmpty ? "" : ", \(w.omittedTensors.count) left out (no GGUF type)") + "\n"
         }

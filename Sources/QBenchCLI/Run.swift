@@ -43,7 +43,8 @@ extension QBench {
         @Option(
             name: .customLong("max-isa"),
             help: ArgumentHelp(
-                "Highest variant level to use (this machine's levels, lowest first: \(KernelDispatch.levels(arch: ISAArch.host.rawValue).joined(separator: " "))).",
+                "Highest variant level to use (this machine's levels, lowest first: "
+                    + "\(KernelDispatch.levels(arch: ISAArch.host.rawValue).joined(separator: " "))).",
                 valueName: "variant"))
         var maxISA: VariantArgument?
 
@@ -132,7 +133,9 @@ extension QBench {
                     let r = outcome.report
                     if outcome.reportURL != nil {
                         ProgressReporter.writeStderr(
-                            "qbench run: interrupted after \(r.results.count) benchmarks and \(r.kernels.filter { $0.status == .verified }.count) verified variants; the report holds what was measured and is marked invalid\n"
+                            "qbench run: interrupted after \(r.results.count) benchmarks and "
+                                + "\(r.kernels.filter { $0.status == .verified }.count) verified variants; "
+                                + "the report holds what was measured and is marked invalid\n"
                         )
                     }
                     throw ExitCode(interrupt.exitStatus ?? 130)

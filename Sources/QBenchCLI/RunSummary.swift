@@ -11,7 +11,8 @@ enum RunSummary {
         var out = ""
         let d = r.device
         out +=
-            "QuantBench run: \(r.run.profile) on \(d.cpu.model) (\(d.topology.cores) cores, device \(d.id))\(r.run.quick ? " [quick]" : "")\n\n"
+            "QuantBench run: \(r.run.profile) on \(d.cpu.model) (\(d.topology.cores) cores, device \(d.id))"
+            + "\(r.run.quick ? " [quick]" : "")\n\n"
 
         // Ceilings.
         let threadCounts = Array(Set(r.roofline.bandwidth.map(\.threads) + r.roofline.peaks.map(\.threads))).sorted()
@@ -31,7 +32,8 @@ enum RunSummary {
         // Per format: best result for the largest decode and prefill shape at the most threads.
         let maxT = r.results.map(\.threads).max() ?? 1
         out +=
-            "Per format at t\(maxT) (largest per-layer shape; gemv weights cold, gemm warm; roofline: against the run's best\n"
+            "Per format at t\(maxT) (largest per-layer shape; gemv weights cold, gemm warm; "
+            + "roofline: against the run's best\n"
         out += "ceilings; adjacent: against the same ceiling re-measured just before and after the result)\n"
         var perFormat = TextTable(
             [
@@ -66,7 +68,8 @@ enum RunSummary {
         out += perFormat.render()
         if disturbed {
             out +=
-                "  * L2 read bandwidth measured next to the result was below 80% of the run's: the caches were disturbed\n"
+                "  * L2 read bandwidth measured next to the result was below 80% of the run's: "
+                + "the caches were disturbed\n"
             out += "    (e.g. a busy SMT sibling on a shared host), so that result understates the kernel\n"
         }
         out += "\n"
@@ -86,7 +89,8 @@ enum RunSummary {
             }
             out += table.render()
             out +=
-                "  energy source: \(r.energy.source.rawValue)\(r.energy.source == .modeled ? " (a model, not a measurement)" : "")\n\n"
+                "  energy source: \(r.energy.source.rawValue)"
+                + "\(r.energy.source == .modeled ? " (a model, not a measurement)" : "")\n\n"
         }
 
         // Verification.
@@ -122,7 +126,8 @@ enum RunSummary {
         out += "Validity: \(r.validity.valid ? "VALID" : "INVALID")"
         if !r.validity.reasons.isEmpty {
             out +=
-                " (\(r.validity.reasons.prefix(3).joined(separator: "; "))\(r.validity.reasons.count > 3 ? "; ..." : ""))"
+                " (\(r.validity.reasons.prefix(3).joined(separator: "; "))"
+                + "\(r.validity.reasons.count > 3 ? "; ..." : ""))"
         }
         return out + "\n"
     }

@@ -154,7 +154,8 @@ extension WeightFormat {
         let rb = try rowBytes(k: k), spr = scalesPerRow(k: k), zpr = hasZeros ? spr : 0
         guard data >= rb, scales >= spr, zeros >= zpr else {
             throw QBError.other(
-                "\(rawValue) row of \(k): buffers hold \(data)/\(scales)/\(zeros), need \(rb) bytes, \(spr) scales, \(zpr) zeros"
+                "\(rawValue) row of \(k): buffers hold \(data)/\(scales)/\(zeros), "
+                    + "need \(rb) bytes, \(spr) scales, \(zpr) zeros"
             )
         }
     }

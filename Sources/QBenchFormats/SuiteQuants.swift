@@ -87,7 +87,8 @@ public enum SuiteRef {
         }
     }
 
-    // MARK: u4_gN: range [min(0,min x), max(0,max x)], s = range/15, z = round_half_away(-lo/s), q = clamp(round(x/s)+z)
+    // MARK: u4_gN: range [min(0,min x), max(0,max x)], s = range/15,
+    // z = round_half_away(-lo/s), q = clamp(round(x/s)+z)
 
     public static func quantizeRowU4(
         _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>,

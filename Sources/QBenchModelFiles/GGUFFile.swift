@@ -208,7 +208,8 @@ public struct GGUFFile: Sendable {
             guard end <= file.count else {
                 throw ModelFileProblem(
                     "tensor \(quoted(info.name)) (\(info.type.name) \(info.shape), \(info.byteCount) "
-                        + "bytes at data offset \(info.offset)) ends at \(end), past the end of the file (\(file.count))"
+                        + "bytes at data offset \(info.offset)) ends at \(end), "
+                        + "past the end of the file (\(file.count))"
                 )
             }
             tensors.append(

@@ -51,7 +51,9 @@ public enum ProfileLoader {
         throw QBError.badOption(
             flag: "--profile",
             message:
-                "no profile named \"\(spec)\" (embedded or in \(searchDirectories.map(\.path).joined(separator: ", "))); available: \(Array(Set(known)).sorted().joined(separator: ", "))"
+                "no profile named \"\(spec)\" (embedded or in "
+                + "\(searchDirectories.map(\.path).joined(separator: ", "))); "
+                + "available: \(Array(Set(known)).sorted().joined(separator: ", "))"
         )
     }
 

@@ -53,7 +53,8 @@ public enum YAMLDocument {
             throw QBError.badInput(
                 path: path,
                 message:
-                    "\(lineText(unknown.mark))unknown key \(unknown.path) (expected one of: \(unknown.known.joined(separator: ", ")))"
+                    "\(lineText(unknown.mark))unknown key \(unknown.path) "
+                    + "(expected one of: \(unknown.known.joined(separator: ", ")))"
             )
         }
         return value

@@ -54,7 +54,10 @@ public struct TokenEstimate: Codable, Sendable, Equatable {
 
 public enum Estimates {
     public static let exclusionNote =
-        "Linear projections only (q, k, v, o, gate, up, down per layer, lm_head per token): attention scores and softmax over the KV cache, norms, RoPE, activation functions, residual adds, embedding lookup and sampling are excluded, so real tokens/s will be lower, increasingly so at long context."
+        "Linear projections only (q, k, v, o, gate, up, down per layer, lm_head per token): "
+        + "attention scores and softmax over the KV cache, norms, RoPE, activation functions, "
+        + "residual adds, embedding lookup and sampling are excluded, "
+        + "so real tokens/s will be lower, increasingly so at long context."
 
     /// The estimate from per-projection measurements (pure).
     ///

@@ -235,7 +235,8 @@ public final class RunPipeline {
         let activation =
             r.op == .quantizeRow
             ? r.activationFormat
-            : "\(r.activationFormat)/\(r.activationFormat == "f32" || r.activationFormat == "bf16" ? "static" : "dynamic")"
+            : "\(r.activationFormat)/"
+                + "\(r.activationFormat == "f32" || r.activationFormat == "bf16" ? "static" : "dynamic")"
         return KernelRow(
             op: r.op, weightFormat: r.weightFormat, activationFormat: activation, variant: r.variant,
             status: r.status, missingFeatures: r.missingFeatures, signal: r.signal,
@@ -336,7 +337,8 @@ public final class RunPipeline {
                     for pool in pools {
                         if interrupt?.isRaised == true { break }
                         progress?.step(
-                            "\(job.op) \(job.format) \(job.shape) \(v.variant) t\(pool.threadCount)\(cold ? " cold" : "")"
+                            "\(job.op) \(job.format) \(job.shape) \(v.variant) "
+                                + "t\(pool.threadCount)\(cold ? " cold" : "")"
                         )
                         let placement = bench.placeWeights(pool: pool, placer: placer)
                         let clock = MonotonicClock()

@@ -72,7 +72,8 @@ final class DestinationTests: XCTestCase {
 }
 
 final class SignalTests: XCTestCase {
-    /// A safetensors file whose analysis takes a minute in a debug build (400 matrices of 256 x 256), so a signal lands in the middle of it.
+    /// A safetensors file whose analysis takes a minute in a debug build (400 matrices of 256 x 256), so a
+    /// signal lands in the middle of it.
     private func slowModel(_ dir: URL) throws -> URL {
         var w = SafetensorsWriter(metadata: ["format": "pt"])
         var values = [Float](repeating: 0, count: 256 * 256)

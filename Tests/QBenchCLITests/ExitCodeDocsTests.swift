@@ -6,15 +6,19 @@ import XCTest
 
 final class ExitCodeDocsTests: XCTestCase {
     func testErrorsDoc_andReadme_listEveryExitCodeTheCodeDefines() throws {
-        let doc = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("docs/errors.md"), encoding: .utf8)
+        let doc = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent("docs/errors.md"), encoding: .utf8)
         let readme = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        let documented = Set(doc.split(separator: "\n").compactMap { line -> Int32? in
-            guard line.hasPrefix("| ") else { return nil }
-            return Int32(line.dropFirst(2).prefix { $0 != " " })
-        })
-        let defined: Set<Int32> = [ExitCodes.pass, ExitCodes.usageOrInternal, ExitCodes.performanceRegression,
-                                   ExitCodes.correctnessRegression, ExitCodes.invalidRun,
-                                   ExitCodes.baselineNotComparable, ExitCodes.usage, 128 + SIGINT, 128 + SIGTERM]
+        let documented = Set(
+            doc.split(separator: "\n").compactMap { line -> Int32? in
+                guard line.hasPrefix("| ") else { return nil }
+                return Int32(line.dropFirst(2).prefix { $0 != " " })
+            })
+        let defined: Set<Int32> = [
+            ExitCodes.pass, ExitCodes.usageOrInternal, ExitCodes.performanceRegression,
+            ExitCodes.correctnessRegression, ExitCodes.invalidRun,
+            ExitCodes.baselineNotComparable, ExitCodes.usage, 128 + SIGINT, 128 + SIGTERM,
+        ]
         XCTAssertEqual(documented, defined)
         for code in defined { XCTAssertTrue(readme.contains(" \(code) "), "README lacks exit code \(code)") }
     }

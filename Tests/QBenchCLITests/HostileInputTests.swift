@@ -44,7 +44,8 @@ final class HostileInputTests: XCTestCase {
         try text.write(to: url, atomically: true, encoding: .utf8)
         try assertOneLine(
             ["run", "--quick", "--profile", url.path], status: 1,
-            "\(url.path): more than 20000 YAML nodes once aliases are expanded; a profile is a few hundred (anchors and aliases are not needed)"
+            "\(url.path): more than 20000 YAML nodes once aliases are expanded; "
+                + "a profile is a few hundred (anchors and aliases are not needed)"
         )
     }
 
@@ -57,7 +58,8 @@ final class HostileInputTests: XCTestCase {
         for (edit, expected) in [
             (
                 smoke.replacingOccurrences(of: "name: smoke", with: "name: x/../../escaped"),
-                "line 3: name: `x/../../escaped` may hold only letters, digits, '.', '_' and '-', and not start with '.'"
+                "line 3: name: `x/../../escaped` may hold only letters, digits, '.', '_' and '-', "
+                    + "and not start with '.'"
             ),
             (
                 smoke.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [q8_0, q8_0]"),

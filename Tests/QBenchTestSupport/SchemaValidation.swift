@@ -17,7 +17,8 @@ public enum SchemaValidation {
                 sys.exit(77)
             schema = json.load(open(sys.argv[1]))
             jsonschema.Draft202012Validator.check_schema(schema)
-            errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))), key=lambda e: list(e.path))
+            errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))), \
+            key=lambda e: list(e.path))
             for e in errors[:10]:
                 print("/".join(str(p) for p in e.path) + ": " + e.message[:300])
             sys.exit(1 if errors else 0)

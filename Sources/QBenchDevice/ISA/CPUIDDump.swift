@@ -51,7 +51,8 @@ public struct CPUIDDump: Equatable, Sendable {
                 throw QBError.badInput(
                     path: path,
                     message:
-                        "line \(lineNumber): expected `MASK EAX EBX ECX EDX => EAX EBX ECX EDX` in hex, got `\(shown.trimmingCharacters(in: .whitespacesAndNewlines))`"
+                        "line \(lineNumber): expected `MASK EAX EBX ECX EDX => EAX EBX ECX EDX` in hex, "
+                        + "got `\(shown.trimmingCharacters(in: .whitespacesAndNewlines))`"
                 )
             }
             entries.append(entry)

@@ -192,7 +192,8 @@ public enum X86Decoder {
             if cls == .none { return nil }
             guard osxsave else {
                 return
-                    "OSXSAVE off (CPUID.1:ECX bit 27 clear): the OS has not enabled XSAVE, so no vector state beyond SSE"
+                    "OSXSAVE off (CPUID.1:ECX bit 27 clear): the OS has not enabled XSAVE, "
+                    + "so no vector state beyond SSE"
             }
             guard let x = xcr0 else { return "\(why), so the OS-enabled state cannot be confirmed" }
             let hex = "0x" + String(x, radix: 16)

@@ -110,7 +110,8 @@ public enum EnergyMeters {
                     return .failure(
                         EnergyUnavailable(
                             .perf,
-                            "power PMU present (\(pmu.events.map(\.name).joined(separator: ", "))) but perf_event_open is not available on this platform"
+                            "power PMU present (\(pmu.events.map(\.name).joined(separator: ", "))) "
+                                + "but perf_event_open is not available on this platform"
                         ))
                 }
                 return PerfPowerMeter.open(pmu: pmu, perf: perf, clock: env.clock, wait: env.wait).map { $0 }
@@ -129,7 +130,8 @@ public enum EnergyMeters {
         guard env.fileExists(path) else { return EnergyUnavailable(.powermetrics, "\(path) not found") }
         return EnergyUnavailable(
             .powermetrics,
-            "\(path) found but not used: it needs root and samples as a separate process, which qbench does not drive yet"
+            "\(path) found but not used: it needs root and samples as a separate process, "
+                + "which qbench does not drive yet"
         )
     }
 

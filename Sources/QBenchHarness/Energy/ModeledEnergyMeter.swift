@@ -101,7 +101,8 @@ public struct ModeledEnergyMeter: EnergyMeter {
         return ModeledEnergyMeter(
             wattsPerThread: TDPTable.defaultWattsPerThread,
             basis:
-                "CPU \"\(cpuModel)\" not in the TDP table: default \(Int(TDPTable.defaultWattsPerThread)) W per thread (approximate)",
+                "CPU \"\(cpuModel)\" not in the TDP table: "
+                + "default \(Int(TDPTable.defaultWattsPerThread)) W per thread (approximate)",
             cpuTimeNs: cpuTimeNs, clock: clock)
     }
 

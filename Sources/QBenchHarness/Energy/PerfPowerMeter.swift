@@ -126,7 +126,8 @@ public final class PerfPowerMeter: EnergyMeter, @unchecked Sendable {
             return .failure(
                 EnergyUnavailable(
                     .perf,
-                    "power PMU has no energy-pkg or energy-psys event (has \(pmu.events.map(\.name).joined(separator: ", ")))"
+                    "power PMU has no energy-pkg or energy-psys event "
+                        + "(has \(pmu.events.map(\.name).joined(separator: ", ")))"
                 ))
         }
         var opened: [(PerfPowerEvent, Int32)] = []
@@ -147,7 +148,8 @@ public final class PerfPowerMeter: EnergyMeter, @unchecked Sendable {
                 return .failure(
                     EnergyUnavailable(
                         .perf,
-                        "power/\(events.map(\.name).joined(separator: ","))/ opened but did not advance in \(probeNs / 1_000_000) ms (a virtualised PMU that reads zero)"
+                        "power/\(events.map(\.name).joined(separator: ","))/ opened but did not advance in "
+                            + "\(probeNs / 1_000_000) ms (a virtualised PMU that reads zero)"
                     ))
             }
         } catch {

@@ -36,7 +36,8 @@ public struct RAPLMeter: EnergyMeter {
         func fail(_ r: String) -> Result<RAPLMeter, EnergyUnavailable> { .failure(EnergyUnavailable(.rapl, r)) }
         guard let entries = sysfs.list(base) else {
             return fail(
-                "\(sysfs.display(base)) does not exist (no powercap driver: a VM, a container, or a kernel without intel_rapl)"
+                "\(sysfs.display(base)) does not exist "
+                    + "(no powercap driver: a VM, a container, or a kernel without intel_rapl)"
             )
         }
         let zones = entries.filter(isRAPLZone)
@@ -66,7 +67,8 @@ public struct RAPLMeter: EnergyMeter {
                 domains.append(RAPLDomain(zone: c.zone, name: c.name, maxEnergyRangeUj: range))
             } catch SysfsError.permissionDenied(let path) {
                 return fail(
-                    "\(path) is readable by root only (restricted since the 2020 PLATYPUS fix, CVE-2020-8694); run as root or grant read access to energy_uj"
+                    "\(path) is readable by root only (restricted since the 2020 PLATYPUS fix, CVE-2020-8694); "
+                        + "run as root or grant read access to energy_uj"
                 )
             } catch {
                 return fail("\(error)")

@@ -175,7 +175,8 @@ public struct Sampler: Sendable {
                 MeasurementWarning(
                     kind: .firstSampleOutlier,
                     message:
-                        "first sample (\(samples[0]) ns) is an outlier against median \(Int(s.medianNs)) ns: warm-up too short"
+                        "first sample (\(samples[0]) ns) is an outlier against median \(Int(s.medianNs)) ns: "
+                        + "warm-up too short"
                 ))
         }
         // Compare the timed batch, not the divided per-call figure, with the clock's step.
@@ -187,7 +188,8 @@ public struct Sampler: Sendable {
                 MeasurementWarning(
                     kind: .belowTimerResolution,
                     message:
-                        "\(below) of \(samples.count) samples are shorter than the timer resolution (\(res == .max ? "unmeasurable" : "\(res) ns"))"
+                        "\(below) of \(samples.count) samples are shorter than the timer resolution "
+                        + "(\(res == .max ? "unmeasurable" : "\(res) ns"))"
                 ))
         } else if res != .max {
             let (near100, o) = res.multipliedReportingOverflow(by: 100)
@@ -197,7 +199,8 @@ public struct Sampler: Sendable {
                     MeasurementWarning(
                         kind: .nearTimerResolution,
                         message:
-                            "\(near) of \(samples.count) samples are shorter than 100 timer steps (\(res) ns each): quantisation error above 1 %"
+                            "\(near) of \(samples.count) samples are shorter than 100 timer steps "
+                            + "(\(res) ns each): quantisation error above 1 %"
                     ))
             }
         }
@@ -206,7 +209,8 @@ public struct Sampler: Sendable {
                 MeasurementWarning(
                     kind: .stoppedEarly,
                     message:
-                        "sampling stopped at the \(stop == .maxTime ? "time" : "sample") cap with \(samples.count) samples"
+                        "sampling stopped at the \(stop == .maxTime ? "time" : "sample") cap "
+                        + "with \(samples.count) samples"
                 ))
         }
         return out

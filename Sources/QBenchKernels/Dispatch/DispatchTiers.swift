@@ -1,6 +1,7 @@
 // Dispatch tiers: for each format family, the kernel variants a feature set qualifies for, best first, as a
-// pure function of usable features, derived from the variant table (VariantTable.swift). Variant names are those of docs/cli.md; `scalar` (the reference) always closes
-// the list. Ordering encodes which instruction path is expected to be fastest for that family.
+// pure function of usable features, derived from the variant table (VariantTable.swift). Variant names are
+// those of docs/cli.md; `scalar` (the reference) always closes the list. Ordering encodes which instruction
+// path is expected to be fastest for that family.
 import QBenchDevice
 
 /// A family of weight formats that share an inner-product instruction path.

@@ -79,7 +79,8 @@ public final class ThreadPlacer: @unchecked Sendable {
         let all = slots(granularity)
         guard all.indices.contains(index) else {
             throw QBError.other(
-                "cannot pin to \(granularity.rawValue) \(index): this machine has \(all.count) \(granularity.rawValue)s, numbered from 0"
+                "cannot pin to \(granularity.rawValue) \(index): "
+                    + "this machine has \(all.count) \(granularity.rawValue)s, numbered from 0"
             )
         }
         try pinCurrentThread(to: all[index])

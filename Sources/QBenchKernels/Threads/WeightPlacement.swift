@@ -91,7 +91,8 @@ extension ThreadPlacer {
                     HWLOC_MEMBIND_BIND, flags) == 0
             else {
                 throw QBError.other(
-                    "cannot bind \(s.bytes.count) bytes of weights to NUMA node \(s.node): \(String(cString: strerror(errno)))"
+                    "cannot bind \(s.bytes.count) bytes of weights to NUMA node \(s.node): "
+                        + "\(String(cString: strerror(errno)))"
                 )
             }
         }

@@ -53,7 +53,8 @@ final class FloatBitsTests: XCTestCase {
             XCTAssertEqual(ours & 0x8000, theirs & 0x8000, "NaN sign", file: file, line: line)
         } else if ours != theirs {
             XCTFail(
-                "f32 0x\(String(f.bitPattern, radix: 16)) (\(f)): ours 0x\(String(ours, radix: 16)), Float16 0x\(String(theirs, radix: 16))",
+                "f32 0x\(String(f.bitPattern, radix: 16)) (\(f)): ours 0x\(String(ours, radix: 16)), "
+                    + "Float16 0x\(String(theirs, radix: 16))",
                 file: file, line: line)
         }
     }

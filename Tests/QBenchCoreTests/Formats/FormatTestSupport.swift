@@ -90,7 +90,8 @@ struct GGUFReference {
         let probe = run(["python3", "-c", "import gguf, gguf.quants, numpy"])
         try XCTSkipUnless(
             probe.status == 0,
-            "python3 with the `gguf` package is not available (\(probe.stderr.prefix(200))); pip install gguf to run this test"
+            "python3 with the `gguf` package is not available (\(probe.stderr.prefix(200))); "
+                + "pip install gguf to run this test"
         )
         return GGUFReference(dir: try TestPaths.scratch(testName))
     }

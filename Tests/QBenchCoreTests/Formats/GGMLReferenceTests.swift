@@ -48,7 +48,9 @@ final class GGMLReferenceTests: XCTestCase {
             let bad = zip(ours, theirs).enumerated().first { $0.element.0 != $0.element.1 }
             XCTAssertNil(
                 bad,
-                "\(format.rawValue) blob \(i): element \(bad?.offset ?? -1) ours 0x\(String(bad?.element.0 ?? 0, radix: 16)) reference 0x\(String(bad?.element.1 ?? 0, radix: 16))",
+                "\(format.rawValue) blob \(i): element \(bad?.offset ?? -1) "
+                    + "ours 0x\(String(bad?.element.0 ?? 0, radix: 16)) "
+                    + "reference 0x\(String(bad?.element.1 ?? 0, radix: 16))",
                 file: file, line: line)
             XCTAssertEqual(ours.count, theirs.count, file: file, line: line)
         }

@@ -60,7 +60,8 @@ final class MiniFloatTests: XCTestCase {
         }
         XCTAssertEqual(
             abs(got), best,
-            "f32 \(f) (0x\(String(f.bitPattern, radix: 16))): got code 0x\(String(c, radix: 16)), nearest-even 0x\(String(bestCode, radix: 16))",
+            "f32 \(f) (0x\(String(f.bitPattern, radix: 16))): got code 0x\(String(c, radix: 16)), "
+                + "nearest-even 0x\(String(bestCode, radix: 16))",
             file: file, line: line)
         XCTAssertEqual(c & 0x80, f.sign == .minus ? 0x80 : 0, "sign", file: file, line: line)
     }

@@ -93,7 +93,8 @@ final class KernelCanaryTests: XCTestCase {
         let refused = KernelVerifier.verify(v, features: haswell, registry: reg)
         XCTAssertEqual(refused.status, .unsupported)
         print(
-            "QBENCH_CANARY avx512_vnni \(refused.status.rawValue) \((refused.missingFeatures ?? []).joined(separator: ","))"
+            "QBENCH_CANARY avx512_vnni \(refused.status.rawValue) "
+                + "\((refused.missingFeatures ?? []).joined(separator: ","))"
         )
         let forced = KernelVerifier.verify(v, features: haswell, registry: reg, force: true, timeoutMs: 60_000)
         XCTAssertEqual(forced.status, .crashed)

@@ -17,7 +17,8 @@ final class KernelVerificationTests: XCTestCase {
             ran += 1
             if r.status != .verified {
                 failures.append(
-                    "\(v.key): \(r.status.rawValue) \(r.detail ?? "") signal=\(r.signal ?? "-") mismatched=\(r.mismatchedOutputs ?? 0) nmse=\(r.nmse ?? 0)"
+                    "\(v.key): \(r.status.rawValue) \(r.detail ?? "") signal=\(r.signal ?? "-") "
+                        + "mismatched=\(r.mismatchedOutputs ?? 0) nmse=\(r.nmse ?? 0)"
                 )
             }
             if v.tolerance == .exact && v.op != .quantizeRow { XCTAssertEqual(r.bitExact, true, v.key) }

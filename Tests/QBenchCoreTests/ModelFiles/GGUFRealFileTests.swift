@@ -127,7 +127,8 @@ final class GGUFRealFileTests: XCTestCase {
             r = gguf.GGUFReader(sys.argv[1])
             print(len(r.fields) - 3)  # GGUF.version, GGUF.tensor_count and GGUF.kv_count are not kvs
             for t in r.tensors:
-                print(t.name, t.tensor_type.name, ",".join(str(int(x)) for x in t.shape), int(t.data_offset), int(t.n_bytes))
+                print(t.name, t.tensor_type.name, ",".join(str(int(x)) for x in t.shape), \
+            int(t.data_offset), int(t.n_bytes))
             """
         let (status, out, err) = try ModelFileTests.python(script, [path])
         XCTAssertEqual(status, 0, err)

@@ -231,7 +231,8 @@ final class GGUFRoundTripTests: XCTestCase {
             print(r.fields['tokenizer.ggml.tokens'].contents())
             print(r.fields['llama.block_count'].contents())
             for t in r.tensors:
-                print(t.name, t.tensor_type.name, list(int(x) for x in t.shape), int(t.n_bytes), bytes(t.data.tobytes()[:4]).hex())
+                print(t.name, t.tensor_type.name, list(int(x) for x in t.shape), int(t.n_bytes), \
+            bytes(t.data.tobytes()[:4]).hex())
             """
         let (status, out, err) = try ModelFileTests.python(script, [url.path])
         XCTAssertEqual(status, 0, err)

@@ -169,7 +169,8 @@ final class SafetensorsTests: XCTestCase {
     func testOverlappingTensors() {
         T.assertSafetensorsRejects(
             file(
-                #"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}}"#,
+                #"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"#
+                    + #""b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}}"#,
                 data: 6),
             "tensor 'b' data_offsets [2, 6] overlap tensor 'a'")
     }
@@ -187,7 +188,8 @@ final class SafetensorsTests: XCTestCase {
         // JSON object keys are unique by definition; a repeated key must not slip through as one tensor.
         T.assertSafetensorsRejects(
             file(
-                #"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}}"#,
+                #"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"#
+                    + #""a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}}"#,
                 data: 4),
             "duplicate tensor name 'a' in the header")
     }

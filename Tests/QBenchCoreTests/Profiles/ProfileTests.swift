@@ -74,7 +74,8 @@ final class ProfileTests: XCTestCase {
 
     func testDistinctShapes_measureSharedShapesOnce() throws {
         let p = try load("llama3-8b")
-        // gemv: 4096x4096 (q, o), 1024x4096 (k, v), 14336x4096 (gate, up), 4096x14336, 128256x4096; gemm: same minus lm_head
+        // gemv: 4096x4096 (q, o), 1024x4096 (k, v), 14336x4096 (gate, up), 4096x14336, 128256x4096;
+        // gemm: same minus lm_head
         XCTAssertEqual(p.distinctShapes().count, 9)
         XCTAssertEqual(p.projectionShapes().count, 8 + 7)
     }

@@ -108,8 +108,8 @@ final class ProvenanceTests: XCTestCase {
                     + "gemv/f16/1x1024x4096/t2/avx2/cold 1.79, ...: the ceiling was measured low",
                 "gemm/q8_0/128x896x896/t2/avx2 reached 1.20 of its compute ceiling at t2 (above 1.15): the ceiling was "
                     + "measured low",
-                "gemv/f32/1x1024x256/t1/avx2/cold reached 1.18 of its memory ceiling at t1 (above 1.15): the ceiling was "
-                    + "measured low",
+                "gemv/f32/1x1024x256/t1/avx2/cold reached 1.18 of its memory ceiling at t1 (above 1.15): "
+                    + "the ceiling was measured low",
             ])
         XCTAssertEqual(
             RunWarnings.aboveCeiling(Array(memory.prefix(2)), listed: 3),

@@ -96,7 +96,8 @@ final class RunPipelineTests: XCTestCase {
             kernel.run(pool: pool)
             let expected = kernel.y
             let bench = try KernelBench(kernel: kernel, coldBytes: nil, quantizer: q)
-            memset(ops.activations.pointer, 0xA5, ops.activationStride * ops.tokens)  // must all be rewritten by the call
+            // must all be rewritten by the call
+            memset(ops.activations.pointer, 0xA5, ops.activationStride * ops.tokens)
             kernel.poisonOutput()
             bench.call(pool: pool)
             XCTAssertEqual(

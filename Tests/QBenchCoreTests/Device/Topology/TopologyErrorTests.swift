@@ -105,8 +105,10 @@ final class TopologyErrorTests: XCTestCase {
             <?xml version="1.0" encoding="UTF-8"?>
             <!DOCTYPE topology SYSTEM "hwloc2.dtd">
             <topology version="2.0">
-              <object type="Machine" os_index="0" cpuset="0x0" complete_cpuset="0x0" allowed_cpuset="0x0" nodeset="0x1" complete_nodeset="0x1" allowed_nodeset="0x1" gp_index="1">
-                <object type="NUMANode" os_index="0" cpuset="0x0" complete_cpuset="0x0" nodeset="0x1" complete_nodeset="0x1" gp_index="2" local_memory="1024"/>
+              <object type="Machine" os_index="0" cpuset="0x0" complete_cpuset="0x0" allowed_cpuset="0x0" \
+            nodeset="0x1" complete_nodeset="0x1" allowed_nodeset="0x1" gp_index="1">
+                <object type="NUMANode" os_index="0" cpuset="0x0" complete_cpuset="0x0" nodeset="0x1" \
+            complete_nodeset="0x1" gp_index="2" local_memory="1024"/>
               </object>
             </topology>
             """
