@@ -152,18 +152,8 @@ final class ReportWriteTests: XCTestCase {
 
     func testReportThatCannotBeWritten_stillPrintsTheSummaryAndSaysNothingWasWritten() throws {
         let dir = try TestPaths.scratch()
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir.path]
-        mount.standardError = FileHandle.nullDevice
-        do { try mount.run(); mount.waitUntilExit() } catch { throw XCTSkip("cannot run mount: \(error)") }
-        try XCTSkipUnless(mount.terminationStatus == 0, "mounting a tmpfs needs root (CI runs as root)")
-        defer {
-            let umount = Process()
-            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
-            umount.arguments = [dir.path]
-            try? umount.run(); umount.waitUntilExit()
-        }
+        let mount = try TmpfsMount(over: dir, size: "16k")
+        defer { mount.unmount() }
         let r = try QBenchBinary.run(["run", "--quick", "--profile", "smoke", "--out", dir.path])
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stdout.contains("QuantBench run: smoke"), "the summary is printed: \(r.stdout)")

@@ -36,18 +36,8 @@ final class AtomicFileTests: XCTestCase {
 
     func testFullDisk_failsWithOneLineKeepsTheOldFileAndLeavesNoTemp() throws {
         let dir = try TestPaths.scratch()
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir.path]
-        mount.standardError = FileHandle.nullDevice
-        do { try mount.run(); mount.waitUntilExit() } catch { throw XCTSkip("cannot run mount: \(error)") }
-        try XCTSkipUnless(mount.terminationStatus == 0, "mounting a tmpfs needs root (CI runs as root)")
-        defer {
-            let umount = Process()
-            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
-            umount.arguments = [dir.path]
-            try? umount.run(); umount.waitUntilExit()
-        }
+        let mount = try TmpfsMount(over: dir, size: "64k")
+        defer { mount.unmount() }
         let url = dir.appendingPathComponent("report.json")
         try AtomicFile.write(Data("small and whole".utf8), to: url)
         for _ in 0..<3 {  // each retry on a full disk used to leave another temp file
