@@ -49,16 +49,17 @@ extension QBench {
         @Flag(help: "Also print every tensor's figures, skipped tensors and the mixed-precision assignments.")
         var verbose = false
 
-        @Option(help: ArgumentHelp("Threads for quantizing (default: all CPUs).", valueName: "n"))
+        @Option(
+            parsing: .unconditional, help: ArgumentHelp("Threads for quantizing (default: all CPUs).", valueName: "n"))
         var threads: Int?
 
         @Option(
-            name: .customLong("calibration-tensors"),
+            name: .customLong("calibration-tensors"), parsing: .unconditional,
             help: ArgumentHelp("Run the int8 calibration methods on the N largest tensors (0: none).", valueName: "n"))
         var calibrationTensors: Int = 8
 
         @Option(
-            name: .customLong("budget-bits"),
+            name: .customLong("budget-bits"), parsing: .unconditional,
             help: ArgumentHelp(
                 "Plan mixed precision within this average bits per weight (e.g. 4.5).", valueName: "bits"))
         var budgetBits: Double?

@@ -40,6 +40,7 @@ extension QBench {
         var cpuidDump: String?
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "Model an OS that enables only this XCR0 state (hex, e.g. 0x7 = no AVX-512 state).", valueName: "hex"))
         var xcr0: String?

@@ -64,6 +64,7 @@ extension QBench {
         var threads: ThreadListArgument?
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp("Watts for the modeled energy proxy when no counter is readable.", valueName: "watts"))
         var tdp: Double?
 

@@ -52,6 +52,8 @@ public struct RunProvenance: Codable, Sendable, Equatable {
     public var machineAtStart: MachineSnapshot?
     /// After the last measurement; absent when not taken.
     public var machineAtEnd: MachineSnapshot?
+    /// The `QBENCH_*` environment variables in force (`EnvironmentSetting.names`); absent when none was set.
+    public var environment: [String: String]?
 
     public init(
         build: BuildProvenance = .current, commandLine: [String], timing: TimingProfile,
@@ -59,6 +61,8 @@ public struct RunProvenance: Codable, Sendable, Equatable {
     ) {
         self.build = build; self.commandLine = commandLine; self.timing = timing; self.gate = gate
         self.machineAtStart = machineAtStart; self.machineAtEnd = machineAtEnd
+        let env = EnvironmentSetting.inForce()
+        self.environment = env.isEmpty ? nil : env
     }
 }
 

@@ -99,4 +99,32 @@ final class HostileInputTests: XCTestCase {
             XCTAssertEqual(text, "qbench: stdout: No space left on device\n", "\(args)")
         }
     }
+
+    func testEnvironmentSettings_areParsedStrictlyAndBounded() throws {
+        let bin = try QBenchBinary.require()
+        for value in ["9223372036854775807", "abc", "1e3", "", "-5", " 10"] {
+            let p = Process()
+            p.executableURL = bin
+            p.arguments = ["run", "--quick", "--profile", "smoke", "--out", try TestPaths.scratch("env").path]
+            p.environment = ProcessInfo.processInfo.environment.merging(["QBENCH_POOL_SPIN_US": value]) { $1 }
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationReason, .exit, "\(value): \(text)")
+            XCTAssertEqual(p.terminationStatus, 64, "\(value): \(text)")
+            let last = text.split(separator: "\n").last.map(String.init) ?? ""
+            XCTAssertTrue(last.hasPrefix("qbench: QBENCH_POOL_SPIN_US: "), "\(value): \(text)")
+            XCTAssertTrue(last.hasSuffix("expected a whole number in 0...1000000"), "\(value): \(text)")
+        }
+    }
+
+    func testNegativeNumbers_reachTheirOptionsCheck() throws {
+        try assertOneLine(
+            ["probe", "--xcr0", "-1"], status: 64,
+            "--xcr0: negative value `-1`; expected a hex XCR0 value such as 0xe7 or 2e7")
+        try assertOneLine(["run", "--tdp", "-3"], status: 64, "--tdp: expected watts between 0 and 10000, got -3.0")
+    }
 }
