@@ -163,3 +163,40 @@ final class ReportWriteTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "no partial or temp file")
     }
 }
+
+final class RunSignalTests: XCTestCase {
+    /// SIGTERM in the middle of the benchmarks: exit 143, and the report holds what was measured, marked interrupted.
+    func testRun_SIGTERMDuringTheBenchmarksKeepsAReportMarkedInterrupted() throws {
+        let bin = try QBenchBinary.require()
+        let out = try TestPaths.scratch()
+        let p = Process()
+        p.executableURL = bin
+        p.arguments = ["run", "--quick", "--profile", "smoke", "--out", out.path, "--progress", "plain"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        // Wait for the benchmark phase to start (plain progress lines), then let it measure a little.
+        var text = ""
+        while !text.contains("qbench: benchmark:") {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        XCTAssertTrue(text.contains("qbench: benchmark:"), text)
+        Thread.sleep(forTimeInterval: 1.0)
+        kill(p.processIdentifier, SIGTERM)
+        text += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationReason, .exit, text)
+        XCTAssertEqual(p.terminationStatus, 143, text)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        XCTAssertEqual(files.count, 1, "\(files) \(text)")
+        let report = try Report.load(out.appendingPathComponent(try XCTUnwrap(files.first)))
+        XCTAssertTrue(report.run.interrupted)
+        XCTAssertFalse(report.validity.valid)
+        XCTAssertFalse(report.results.isEmpty, "what was measured before the signal is kept")
+        XCTAssertTrue(text.contains("the report holds what was measured"), text)
+        XCTAssertFalse(text.contains("no report written"), "only the true line: \(text)")
+    }
+}
