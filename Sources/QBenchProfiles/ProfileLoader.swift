@@ -72,7 +72,9 @@ public enum ProfileLoader {
 
     /// Decodes and validates profile YAML. Errors name `path`, the line and the key.
     public static func parse(yaml: String, path: String) throws -> RunProfile {
-        let profile = try YAMLDocument.decode(RunProfile.self, yaml: yaml, path: path)
+        let profile = try YAMLDocument.decode(
+            RunProfile.self, yaml: yaml, path: path,
+            optionalKeys: RunProfile.optionalYAMLKeys)
         if let p = profile.problems().first {
             let line = YAMLDocument.line(of: YAMLDocument.parsePath(p.key), in: yaml)
             throw QBError.badInput(path: path, message: "\(line.map { "line \($0): " } ?? "")\(p.key): \(p.message)")

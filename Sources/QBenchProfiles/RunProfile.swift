@@ -204,6 +204,12 @@ public struct RunProfile: Codable, Sendable, Equatable {
         return out
     }
 
+    /// The optional keys of a profile, per mapping ("" is the document): absent from a decoded value that left them
+    /// nil, yet a typo's message must list them. ProfileTests checks this against the types.
+    public static let optionalYAMLKeys: [String: [String]] = [
+        "": ["cache_states", "quick"], "models[]": ["head_dim", "source"],
+    ]
+
     /// A name that is safe in a file name: ASCII letters, digits, '.', '_', '-', at most 64, not starting with '.'.
     public static func isSafeName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 64 && !name.hasPrefix(".")

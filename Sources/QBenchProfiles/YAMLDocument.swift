@@ -17,7 +17,7 @@ public enum YAMLDocument {
     /// - Throws: `QBError.badInput(path:message:)` with "line L: key.path: problem".
     public static func decode<T: Codable>(
         _ type: T.Type, yaml: String, path: String,
-        rejectUnknownKeys: Bool = true
+        rejectUnknownKeys: Bool = true, optionalKeys: [String: [String]] = [:]
     ) throws -> T {
         guard yaml.utf8.count <= maxBytes else {
             throw QBError.badInput(
@@ -49,13 +49,12 @@ public enum YAMLDocument {
         } catch let e as YamlError {
             throw QBError.badInput(path: path, message: describe(e))
         }
-        if rejectUnknownKeys, let unknown = firstUnknownKey(in: root, decoded: value) {
+        if rejectUnknownKeys, let unknown = firstUnknownKey(in: root, decoded: value, optionalKeys: optionalKeys) {
+            let hint = nearest(unknown.key, in: unknown.known).map { "did you mean \($0)? " } ?? ""
             throw QBError.badInput(
                 path: path,
-                message:
-                    "\(lineText(unknown.mark))unknown key \(unknown.path) "
-                    + "(expected one of: \(unknown.known.joined(separator: ", ")))"
-            )
+                message: "\(lineText(unknown.mark))unknown key \(unknown.path) "
+                    + "(\(hint)expected one of: \(unknown.known.joined(separator: ", ")))")
         }
         return value
     }
@@ -235,18 +234,52 @@ public enum YAMLDocument {
 
     // MARK: - Unknown keys
 
-    struct UnknownKey { var path: String; var mark: Mark?; var known: [String] }
+    /// "models[2]" -> "models[]": the path of a mapping with its indices dropped.
+    static func shapeOf(_ path: [PathComponent]) -> String {
+        render(path.map { if case .index = $0 { return .key("[]") } else { return $0 } })
+            .replacingOccurrences(of: ".[]", with: "[]").replacingOccurrences(of: "(document)", with: "")
+    }
+
+    struct UnknownKey { var path: String; var key: String; var mark: Mark?; var known: [String] }
+
+    /// The known key closest to `key` by edit distance, when it is at most 2 edits away (typos such as `quik`).
+    static func nearest(_ key: String, in known: [String]) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            var row = Array(0...b.count)
+            for i in 1...max(1, a.count) where !a.isEmpty {
+                var prev = row[0]
+                row[0] = i
+                for j in stride(from: 1, through: b.count, by: 1) {
+                    let cur = row[j]
+                    row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+                    prev = cur
+                }
+            }
+            return a.isEmpty ? b.count : row[b.count]
+        }
+        let scored = known.map { ($0, distance(Array(key), Array($0))) }.filter { $0.1 <= 2 }
+        return scored.min { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }?.0
+    }
 
     /// Walks the YAML tree next to the value re-encoded as JSON: a YAML key with a non-null value that the
     /// encoded value does not have is unknown. (Optional properties left nil are absent from both.)
-    static func firstUnknownKey<T: Encodable>(in root: Node, decoded: T) -> UnknownKey? {
+    static func firstUnknownKey<T: Encodable>(
+        in root: Node, decoded: T,
+        optionalKeys: [String: [String]] = [:]
+    ) -> UnknownKey? {
         guard let data = try? QBJSON.encode(decoded, pretty: false),
             let json = try? JSONSerializationBridge.object(from: data)
         else { return nil }
-        return unknown(node: root, json: json, path: [])
+        return unknown(node: root, json: json, path: [], optionalKeys: optionalKeys)
     }
 
-    static func unknown(node: Node, json: Any, path: [PathComponent]) -> UnknownKey? {
+    /// `optionalKeys`: per mapping (its path with indices written `[]`, "" for the document), the optional keys a
+    /// value left nil does not show, so the "expected one of" list names every key.
+    static func unknown(
+        node: Node, json: Any, path: [PathComponent], optionalKeys: [String: [String]] = [:]
+    )
+        -> UnknownKey?
+    {
         switch node {
         case .mapping(let m):
             guard let obj = json as? [String: Any] else { return nil }
@@ -256,14 +289,19 @@ public enum YAMLDocument {
                     continue
                 }
                 guard let child = obj[key] else {
-                    return UnknownKey(path: render(path + [.key(key)]), mark: k.mark, known: obj.keys.sorted())
+                    let known = Set(obj.keys).union(optionalKeys[shapeOf(path)] ?? []).sorted()
+                    return UnknownKey(path: render(path + [.key(key)]), key: key, mark: k.mark, known: known)
                 }
-                if let u = unknown(node: v, json: child, path: path + [.key(key)]) { return u }
+                if let u = unknown(node: v, json: child, path: path + [.key(key)], optionalKeys: optionalKeys) {
+                    return u
+                }
             }
         case .sequence(let s):
             guard let arr = json as? [Any] else { return nil }
             for (i, v) in s.enumerated() where i < arr.count {
-                if let u = unknown(node: v, json: arr[i], path: path + [.index(i)]) { return u }
+                if let u = unknown(node: v, json: arr[i], path: path + [.index(i)], optionalKeys: optionalKeys) {
+                    return u
+                }
             }
         default:
             break

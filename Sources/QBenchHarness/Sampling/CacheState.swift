@@ -8,4 +8,15 @@
 ///   round.
 public enum CacheState: String, Codable, Sendable, CaseIterable {
     case cold, warm
+
+    /// Decodes `cold` or `warm`; anything else names itself and the choices (not Swift's internal wording).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        guard let s = CacheState(rawValue: text) else {
+            throw DecodingError.dataCorruptedError(
+                in: c, debugDescription: "`\(text)` is not a cache state; expected cold or warm")
+        }
+        self = s
+    }
 }

@@ -1,5 +1,7 @@
 import QBenchTestSupport
+import Foundation
 import XCTest
+import QBenchSupport
 @testable import QBenchModelFiles
 @testable import QBenchProfiles
 
@@ -205,8 +207,40 @@ final class ProfileErrorTests: XCTestCase {
 
     func testUnknownKey_catchesTypos() {
         let m = message(good.replacingOccurrences(of: "max_noise: 0.1", with: "max_noise: 0.1\n  min_sample: 5"))
-        XCTAssertTrue(m.hasPrefix("p.yaml: line 12: unknown key timing.min_sample (expected one of: "), m)
+        XCTAssertTrue(
+            m.hasPrefix("p.yaml: line 12: unknown key timing.min_sample (did you mean min_samples? expected one of: "),
+            m)
         XCTAssertTrue(m.contains("min_samples"), m)
+    }
+
+    func testUnknownKey_listsOptionalKeysAndSuggestsTheNearest() {
+        let m = message(good.replacingOccurrences(of: "timing:", with: "quik: {}\ntiming:"))
+        XCTAssertTrue(m.contains("unknown key quik (did you mean quick? expected one of: cache_states, description"), m)
+        let far = message(good.replacingOccurrences(of: "timing:", with: "zzzzzz: 1\ntiming:"))
+        XCTAssertFalse(far.contains("did you mean"), far)
+        let cache = message(good.replacingOccurrences(of: "timing:", with: "cache_states: [hot]\ntiming:"))
+        XCTAssertTrue(cache.hasSuffix("cache_states[0]: `hot` is not a cache state; expected cold or warm"), cache)
+    }
+
+    func testOptionalYAMLKeys_areExactlyTheKeysANilOptionalHides() throws {
+        var full = try ProfileLoader.embedded("smoke")
+        full.cacheStates = [.cold]
+        full.quick = full.timing
+        full.models[0].headDim = 64
+        full.models[0].source = "x"
+        var bare = full
+        bare.cacheStates = nil
+        bare.quick = nil
+        bare.models[0].headDim = nil
+        bare.models[0].source = nil
+        func keys(_ p: RunProfile) throws -> (Set<String>, Set<String>) {
+            let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: try QBJSON.encode(p)) as? [String: Any])
+            let model = try XCTUnwrap((json["models"] as? [[String: Any]])?.first)
+            return (Set(json.keys), Set(model.keys))
+        }
+        let (fullTop, fullModel) = try keys(full), (bareTop, bareModel) = try keys(bare)
+        XCTAssertEqual(fullTop.subtracting(bareTop), Set(RunProfile.optionalYAMLKeys[""] ?? []))
+        XCTAssertEqual(fullModel.subtracting(bareModel), Set(RunProfile.optionalYAMLKeys["models[]"] ?? []))
     }
 
     func testBadValues_nameLineAndKey() {
