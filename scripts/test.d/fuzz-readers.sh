@@ -17,9 +17,11 @@ build() { # build FLAGS-NAME OUT-EXE DRIVER [swiftc flags...]
   local tag=$1 exe=$2 driver=$3; shift 3
   local mod="$out/modules-$tag"
   mkdir -p "$mod"
+  # QBenchSupport's BuildInfo reads the stamp the package's BuildStamp plugin generates; write it the same way.
+  sh "$root/scripts/build-stamp.sh" "$root" "$mod/BuildStamp.swift"
   swiftc "$@" -parse-as-library -emit-library -static -emit-module -module-name QBenchSupport \
     -emit-module-path "$mod/QBenchSupport.swiftmodule" -o "$mod/libQBenchSupport.a" \
-    "$root"/Sources/QBenchSupport/*.swift &&
+    "$root"/Sources/QBenchSupport/*.swift "$mod/BuildStamp.swift" &&
   swiftc "$@" -parse-as-library -emit-library -static -emit-module -module-name QBenchModelFiles -I "$mod" \
     -emit-module-path "$mod/QBenchModelFiles.swiftmodule" -o "$mod/libQBenchModelFiles.a" \
     "$root"/Sources/QBenchModelFiles/*.swift &&
