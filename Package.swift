@@ -83,6 +83,10 @@ let package = Package(
         .plugin(name: "BuildStamp", capability: .buildTool(), path: "Plugins/BuildStamp"),
         // The model-file fuzzer: driven by the tests and by Fuzz/ (scripts/test.d/fuzz-readers.sh).
         .target(name: "QBenchFuzzing", dependencies: ["QBenchModelFiles", "QBenchSupport"], path: "Fuzz/Shared"),
+        // Fuzzes profiles, CPUID dumps and hwloc XML (scripts/test.d/fuzz-inputs.sh builds it with ASan).
+        .executableTarget(
+            name: "qbench-fuzz-inputs", dependencies: ["QBenchProfiles", "QBenchDevice", "QBenchSupport"],
+            path: "Fuzz/Inputs"),
         .target(
             name: "QBenchCLI",
             dependencies: ["QBenchCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],

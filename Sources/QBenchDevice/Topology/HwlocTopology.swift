@@ -56,13 +56,70 @@ public final class HwlocTopology: @unchecked Sendable {
     ///   or describes no processing units.
     public static func load(xmlPath path: String) throws -> HwlocTopology {
         try checkReadableFile(path)
+        try loadsWithoutCrashing(path)
+        return try loadUnisolated(xmlPath: path)
+    }
+
+    /// hwloc 2.9 aborts or dereferences NULL on some malformed XML ("Topology does not contain any NUMA node,
+    /// aborting!", found by scripts/test.d/fuzz-inputs.sh): a file can kill the process inside the library. So the
+    /// file is loaded once in a forked child first, and a child that dies refuses the file with one line.
+    /// - Throws: `QBError.badInput` naming the file and what happened to the child.
+    static func loadsWithoutCrashing(_ path: String) throws {
+        #if os(Linux)
+        let pid = fork()
+        if pid == 0 {
+            // The child: quiet (hwloc prints its complaint to stderr), load, and report by exit status only.
+            let devnull = open("/dev/null", O_WRONLY)
+            if devnull >= 0 { dup2(devnull, 2) }
+            do {
+                _ = try loadUnisolated(xmlPath: path)
+                _exit(0)
+            } catch QBError.badInput(_, let message) where message == noUnits {
+                _exit(2)
+            } catch {
+                _exit(1)
+            }
+        }
+        guard pid > 0 else { return }  // no child: load in this process as before
+        var status: Int32 = 0
+        let deadline = DispatchTime.now().uptimeNanoseconds + 30_000_000_000
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if DispatchTime.now().uptimeNanoseconds > deadline {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                throw QBError.badInput(path: path, message: "hwloc did not finish loading this XML in 30 s")
+            }
+            usleep(1_000)
+        }
+        let signal = status & 0x7f
+        if signal != 0 {
+            throw QBError.badInput(
+                path: path,
+                message: "not a valid hwloc XML topology: hwloc crashed loading it "
+                    + "(signal \(signal))")
+        }
+        // The child's verdict stands: loading a refused file again here would only repeat hwloc's stderr noise.
+        switch (status >> 8) & 0xff {
+        case 0: return
+        case 2: throw QBError.badInput(path: path, message: noUnits)
+        default: throw QBError.badInput(path: path, message: invalidXML)
+        }
+        #endif
+    }
+
+    static let invalidXML =
+        "not a valid hwloc XML topology (expected a file written by lstopo or hwloc_topology_export_xml)"
+    static let noUnits = "hwloc topology has no cores or processing units"
+
+    /// Loads the XML in this process (see `load(xmlPath:)`).
+    static func loadUnisolated(xmlPath path: String) throws -> HwlocTopology {
         var topo: hwloc_topology_t?
         guard hwloc_topology_init(&topo) == 0, let t = topo else {
             throw QBError.other("hwloc: cannot initialise a topology (\(String(cString: strerror(errno))))")
         }
         keepInstructionCaches(t)
         // libxml2 rejects malformed files here; the minimal parser only at load time. Both are the same to a user.
-        let invalid = "not a valid hwloc XML topology (expected a file written by lstopo or hwloc_topology_export_xml)"
+        let invalid = invalidXML
         guard hwloc_topology_set_xml(t, path) == 0 else {
             hwloc_topology_destroy(t)
             throw QBError.badInput(path: path, message: invalid)
@@ -73,7 +130,7 @@ public final class HwlocTopology: @unchecked Sendable {
         }
         let result = HwlocTopology(handle: t, origin: .xml(path: path))
         guard result.count(HWLOC_OBJ_PU) > 0, result.count(HWLOC_OBJ_CORE) > 0 else {
-            throw QBError.badInput(path: path, message: "hwloc topology has no cores or processing units")
+            throw QBError.badInput(path: path, message: noUnits)
         }
         return result
     }
