@@ -132,7 +132,16 @@ for i in 0..<iterations {
         parsed += 1
     } catch let e as QBError {
         refused += 1
-        if e.description.contains("\n") { multiLine += 1 }
+        if e.description.contains("\n") {
+            multiLine += 1
+            if multiLine == 1 {
+                try? FileManager.default.createDirectory(at: failures, withIntermediateDirectories: true)
+                let f = failures.appendingPathComponent("multiline-\(kind)")
+                try? Data(input).write(to: f)
+                FileHandle.standardError.write(
+                    Data("fuzz-inputs: a multi-line error (input in \(f.path)): \(e)\n".utf8))
+            }
+        }
     } catch {
         fail("input \(i) threw a non-QBError: \(error)")
     }

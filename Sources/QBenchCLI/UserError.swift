@@ -8,7 +8,7 @@ func reportingUserErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as QBError {
-        FileHandle.standardError.write(Data("qbench: \(error.description)\n".utf8))
+        FileHandle.standardError.write(Data("qbench: \(error.oneLine.description)\n".utf8))
         throw ExitCode(ExitCodes.code(for: error))
     }
 }
@@ -53,7 +53,7 @@ extension QBench {
             try command.run()
             Foundation.exit(0)
         } catch let error as QBError {
-            FileHandle.standardError.write(Data("qbench: \(error.description)\n".utf8))
+            FileHandle.standardError.write(Data("qbench: \(error.oneLine.description)\n".utf8))
             Foundation.exit(ExitCodes.code(for: error))
         } catch {
             let code = exitCode(for: error)

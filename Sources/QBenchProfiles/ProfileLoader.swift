@@ -72,6 +72,14 @@ public enum ProfileLoader {
 
     /// Decodes and validates profile YAML. Errors name `path`, the line and the key.
     public static func parse(yaml: String, path: String) throws -> RunProfile {
+        do {
+            return try parseUnchecked(yaml: yaml, path: path)
+        } catch let e as QBError {
+            throw e.oneLine  // names and values come from the file: keep the message one line
+        }
+    }
+
+    static func parseUnchecked(yaml: String, path: String) throws -> RunProfile {
         let profile = try YAMLDocument.decode(
             RunProfile.self, yaml: yaml, path: path,
             optionalKeys: RunProfile.optionalYAMLKeys)

@@ -207,7 +207,7 @@ public enum YAMLDocument {
 
     static func found(_ node: Node) -> String {
         switch node {
-        case .scalar(let s): return "\"\(s.string)\""
+        case .scalar(let s): return quoted(s.string, "\"")  // escaped and cut: one line whatever the file holds
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"

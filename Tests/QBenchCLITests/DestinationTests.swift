@@ -200,3 +200,20 @@ final class RunSignalTests: XCTestCase {
         XCTAssertFalse(text.contains("no report written"), "only the true line: \(text)")
     }
 }
+
+final class NothingToAnalyseTests: XCTestCase {
+    func testAccuracy_withNoWeightMatrixIsOneLineAndExit1() throws {
+        var w = SafetensorsWriter(metadata: ["format": "pt"])
+        let ones = [Float](repeating: 1, count: 64)
+        try w.addTensor(
+            name: "norm", dtype: .f32, shape: [64], bytes: ones.withUnsafeBufferPointer { Data(buffer: $0) })
+        let url = try TestPaths.scratch().appendingPathComponent("norm-only.safetensors")
+        try w.write(to: url)
+        let r = try QBenchBinary.run(["accuracy", "--model", url.path])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(
+            r.stderr,
+            "qbench: \(url.path): nothing to analyse: none of the 1 tensors is a weight matrix (2-D, both sides > 1)\n")
+        XCTAssertEqual(r.stdout, "", "no table of nan")
+    }
+}
