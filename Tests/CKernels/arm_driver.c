@@ -364,7 +364,8 @@ static int compare(const char *what, const qb_mat_args *a, const float *y, const
                 if (absy[i] > 0 && fabs(d) / absy[i] > st->rel) st->rel = fabs(d) / absy[i];
             }
             if (!ok) {
-                snprintf(why, cap, "%s M=%d K=%d N=%d G=%d at n=%d m=%d: got %.9g (0x%08x) want %s%.9g (0x%08x)%s", what,
+                snprintf(why, cap,
+                         "%s M=%d K=%d N=%d G=%d at n=%d m=%d: got %.9g (0x%08x) want %s%.9g (0x%08x)%s", what,
                          a->M, a->K, a->N, a->group, n, m, y[i], fbits(y[i]), want_nan ? "NaN, reference gave " : "",
                          want[i], fbits(want[i]), b->exact || want_nan ? "" : " beyond the per-output bound");
                 return 0;
@@ -442,8 +443,8 @@ static int test_mat(const qb_kernel_entry *e, const qb_kernel_entry *ref, const 
                                      want, absy, b, 1, st, why, cap);
                     if (ok) ok = run_split(e->mat, &c.a, y, why, cap);
                     if (ok)
-                        ok = compare(bad ? "unsupported shape" : ref ? "vs scalar" : "scalar vs ref.c", &c.a, y, want, absy,
-                                     b, bad, st, why, cap);
+                        ok = compare(bad ? "unsupported shape" : ref ? "vs scalar" : "scalar vs ref.c",
+                                     &c.a, y, want, absy, b, bad, st, why, cap);
                     if (!ok && pass == 1) strncat(why, " (x_sums NULL)", cap - strlen(why) - 1);
                     st->cases++;
                     st->nan_cases += bad;
@@ -459,11 +460,21 @@ static int test_mat(const qb_kernel_entry *e, const qb_kernel_entry *ref, const 
 
 /// ref.c's quantizer for an activation format (f32 is a plain copy); NULL if ref.c has none.
 typedef void (*ref_quant_fn)(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
-static void rq_q8_0(const float *x, void *o, float *s, int32_t *u, int g, int K) { (void)s; (void)u; (void)g; ref_quantize_q8_0(x, o, K); }
-static void rq_q8_1(const float *x, void *o, float *s, int32_t *u, int g, int K) { (void)s; (void)u; (void)g; ref_quantize_q8_1(x, o, K); }
-static void rq_i8_pt(const float *x, void *o, float *s, int32_t *u, int g, int K) { ref_quantize_i8_pt(x, o, s, u, g, K); }
-static void rq_bf16(const float *x, void *o, float *s, int32_t *u, int g, int K) { (void)s; (void)u; (void)g; ref_quantize_bf16(x, o, K); }
-static void rq_f32(const float *x, void *o, float *s, int32_t *u, int g, int K) { (void)s; (void)u; (void)g; memcpy(o, x, sizeof(float) * (size_t)K); }
+static void rq_q8_0(const float *x, void *o, float *s, int32_t *u, int g, int K) {
+    (void)s; (void)u; (void)g; ref_quantize_q8_0(x, o, K);
+}
+static void rq_q8_1(const float *x, void *o, float *s, int32_t *u, int g, int K) {
+    (void)s; (void)u; (void)g; ref_quantize_q8_1(x, o, K);
+}
+static void rq_i8_pt(const float *x, void *o, float *s, int32_t *u, int g, int K) {
+    ref_quantize_i8_pt(x, o, s, u, g, K);
+}
+static void rq_bf16(const float *x, void *o, float *s, int32_t *u, int g, int K) {
+    (void)s; (void)u; (void)g; ref_quantize_bf16(x, o, K);
+}
+static void rq_f32(const float *x, void *o, float *s, int32_t *u, int g, int K) {
+    (void)s; (void)u; (void)g; memcpy(o, x, sizeof(float) * (size_t)K);
+}
 static ref_quant_fn ref_quant(const char *fmt) {
     return !strcmp(fmt, "q8_0") ? rq_q8_0 : !strcmp(fmt, "q8_1") ? rq_q8_1 : !strcmp(fmt, "i8_pt") ? rq_i8_pt
          : !strcmp(fmt, "bf16") ? rq_bf16 : !strcmp(fmt, "f32") ? rq_f32 : NULL;
@@ -551,7 +562,8 @@ static int test_quant(const qb_kernel_entry *e, const qb_kernel_entry *ref, Stat
             else rq(x, want, is_pt ? &wsc : NULL, G ? ws : NULL, G, K);
             e->quant(x, got, is_pt ? &gsc : NULL, G ? gs : NULL, G, K);
             st->cases++;
-            const int ok = memcmp(got, want, bytes + 8) == 0 && memcmp(gs, ws, sizeof gs) == 0 && fbits(gsc) == fbits(wsc);
+            const int ok = memcmp(got, want, bytes + 8) == 0 && memcmp(gs, ws, sizeof gs) == 0 &&
+                           fbits(gsc) == fbits(wsc);
             if (!ok) {
                 size_t i = 0;
                 while (i < bytes + 8 && got[i] == want[i]) i++;
@@ -586,7 +598,8 @@ static const char *malformed(int i, const Fmt *f, Bound *b) {
     if (is_quant && (!e->quant || e->mat || strcmp(e->wfmt, e->afmt))) return "quantize_row entry malformed";
     for (int j = 0; j < i; j++) {
         const qb_kernel_entry *o = &g_reg[j];
-        if (!strcmp(o->op, e->op) && !strcmp(o->wfmt, e->wfmt) && !strcmp(o->afmt, e->afmt) && !strcmp(o->variant, e->variant))
+        if (!strcmp(o->op, e->op) && !strcmp(o->wfmt, e->wfmt) && !strcmp(o->afmt, e->afmt) &&
+            !strcmp(o->variant, e->variant))
             return "duplicate entry";
     }
     if (strcmp(e->variant, "scalar") && (e->repack[0] || e->repack_fn || e->repack_size))
@@ -658,7 +671,8 @@ int main(void) {
         }
         fflush(stdout);
         Stats st = {0.0, 0.0, 0, 0};
-        const int ok = is_quant ? test_quant(e, ref, &st, why, sizeof why) : test_mat(e, ref, &f, &b, &st, why, sizeof why);
+        const int ok = is_quant ? test_quant(e, ref, &st, why, sizeof why)
+                                : test_mat(e, ref, &f, &b, &st, why, sizeof why);
         if (!ok) {
             printf("mismatch (%s)\n", why);
             mismatched++;
@@ -673,6 +687,7 @@ int main(void) {
             printf("verified (%d cases, nmse %.2g <= %.2g vs scalar, worst |d|/sum|wx| %.2g <= %.2g)\n", st.cases,
                    st.nmse, b.nmse, st.rel, b.rel);
     }
-    printf("summary: %d verified, %d mismatch, %d unsupported, %d malformed\n", verified, mismatched, unsupported, broken);
+    printf("summary: %d verified, %d mismatch, %d unsupported, %d malformed\n",
+           verified, mismatched, unsupported, broken);
     return (mismatched || broken) ? 1 : 0;
 }

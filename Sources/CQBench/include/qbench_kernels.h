@@ -14,7 +14,8 @@ extern "C" {
 #define QB_QK 32
 typedef struct { uint16_t d; int8_t qs[32]; } qb_block_q8_0;            /* 34 bytes: x = d*q */
 typedef struct { uint16_t d; uint16_t s; int8_t qs[32]; } qb_block_q8_1; /* 36 bytes: s = d*sum(q) */
-typedef struct { uint16_t d; uint8_t qs[16]; } qb_block_q4_0;           /* 18 bytes: x = d*((nib)-8); byte j: elem j low, j+16 high */
+typedef struct { uint16_t d; uint8_t qs[16]; } qb_block_q4_0;           /* 18 bytes: x = d*((nib)-8);
+                                                                           byte j: elem j low, j+16 high */
 typedef struct { uint16_t d; uint16_t m; uint8_t qs[16]; } qb_block_q4_1; /* 20 bytes: x = d*nib + m */
 
 /// Arguments of a matrix kernel: Y[n][m] = sum_k W[m][k] * X[n][k] for rows m in [m0, m1).
@@ -48,9 +49,11 @@ typedef void (*qb_quant_fn)(const float *x, void *out, float *scale, int32_t *su
 /// CPU features (canonical names, comma separated) it requires; dispatch never runs one the device lacks.
 typedef struct qb_kernel_entry {
     const char *op;         /* "gemv" | "gemm" | "quantize_row" */
-    const char *wfmt;       /* weight format: q8_0 q4_0 q4_1 i8_pc i4_g32 u4_g32 f16 bf16 f32 (activation format for quantize_row) */
+    const char *wfmt;       /* weight format: q8_0 q4_0 q4_1 i8_pc i4_g32 u4_g32 f16 bf16 f32
+                               (activation format for quantize_row) */
     const char *afmt;       /* activation format: q8_0 q8_1 i8_pt (per-token int8) f32 bf16 */
-    const char *variant;    /* scalar avx2 avx512 avx512_vnni avx_vnni avx512_bf16 avx512_fp16 amx neon neon_dotprod neon_i8mm neon_fp16 neon_bf16 sve */
+    const char *variant;    /* scalar avx2 avx512 avx512_vnni avx_vnni avx512_bf16 avx512_fp16 amx neon neon_dotprod
+                               neon_i8mm neon_fp16 neon_bf16 sve */
     const char *requires;   /* e.g. "avx512f,avx512bw,avx512vl,avx512_vnni"; "" for scalar */
     const char *repack;     /* "" when weights are used as stored, else a short note on the load-time repack */
     qb_mat_fn mat;          /* for gemv/gemm */

@@ -15,7 +15,8 @@ extern "C" {
 /// A peak-throughput loop for one instruction on one thread.
 typedef struct qb_peak_kernel {
     const char *kind;        /* "fp32_fma" | "int8_dot" | "bf16_dot" | "fp16_fma" */
-    const char *variant;     /* kernel-variant name whose peak this is: avx2 avx512 avx512_vnni avx_vnni avx512_bf16 avx512_fp16 amx sse2 */
+    const char *variant;     /* kernel-variant name whose peak this is: avx2 avx512 avx512_vnni avx_vnni avx512_bf16
+                                avx512_fp16 amx sse2 */
     const char *requires;    /* canonical CPU features, comma separated (as qb_kernel_entry.requires) */
     const char *instruction; /* what the loop issues, e.g. "vpdpbusd zmm" */
     double ops_per_iter;     /* arithmetic operations per iteration (a multiply-add counts 2) */

@@ -8,7 +8,9 @@
 #include "qb_protos.h"
 #include "qbench_hw.h"
 
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,amx-tile,amx-int8,amx-bf16"))), apply_to = function)
+#pragma clang attribute push( \
+    __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,amx-tile,amx-int8,amx-bf16"))), \
+    apply_to = function)
 
 #define QB_AMX_SUFFIX(name) name##_amx
 #define QB_AMX_PREPARE() qb_hw_amx_request_permission()

@@ -24,10 +24,12 @@ static void qb_emu_cfg(const void *cfgp) {
 static void qb_emu_zero(int t) { memset(qb_emu.t[t], 0, sizeof(qb_emu.t[t])); }
 static void qb_emu_load(int t, const void *p, size_t stride) {
     qb_emu_zero(t);
-    for (int r = 0; r < qb_emu.rows[t]; r++) memcpy(qb_emu.t[t][r], (const uint8_t *)p + (size_t)r * stride, (size_t)qb_emu.colsb[t]);
+    for (int r = 0; r < qb_emu.rows[t]; r++)
+        memcpy(qb_emu.t[t][r], (const uint8_t *)p + (size_t)r * stride, (size_t)qb_emu.colsb[t]);
 }
 static void qb_emu_store(int t, void *p, size_t stride) {
-    for (int r = 0; r < qb_emu.rows[t]; r++) memcpy((uint8_t *)p + (size_t)r * stride, qb_emu.t[t][r], (size_t)qb_emu.colsb[t]);
+    for (int r = 0; r < qb_emu.rows[t]; r++)
+        memcpy((uint8_t *)p + (size_t)r * stride, qb_emu.t[t][r], (size_t)qb_emu.colsb[t]);
 }
 static void qb_emu_dpbssd(int c, int a, int b) {
     for (int m = 0; m < qb_emu.rows[c]; m++)

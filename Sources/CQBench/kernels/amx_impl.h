@@ -73,7 +73,8 @@ void QB_AMX_SUFFIX(qb_gemm_i8_pc_i8_pt)(const qb_mat_args *a, int m0, int m1) {
     for (int n = 0; n < a->N; n++) {
         const int8_t *x = (const int8_t *)a->x + (size_t)n * a->x_stride;
         for (int k = 0; k < K; k++)
-            B[((size_t)(n / 16) * kb + k / 64) * 1024 + (size_t)((k % 64) / 4) * 64 + (n % 16) * 4 + (k % 4)] = (uint8_t)x[k];
+            B[((size_t)(n / 16) * kb + k / 64) * 1024 + (size_t)((k % 64) / 4) * 64 + (n % 16) * 4 + (k % 4)] =
+                (uint8_t)x[k];
     }
     uint8_t pad[2][16 * 64];
     int32_t cbuf[4][256];
@@ -87,8 +88,10 @@ void QB_AMX_SUFFIX(qb_gemm_i8_pc_i8_pt)(const qb_mat_args *a, int m0, int m1) {
             QB_TZERO(0); QB_TZERO(1); QB_TZERO(2); QB_TZERO(3);
             for (int b = 0; b < kb; b++) {
                 size_t s0, s1;
-                const uint8_t *A0 = qb_amx_a_src((const uint8_t *)a->w, a->w_stride, a->M, (size_t)K, mt, (size_t)b * 64, 64, pad[0], &s0);
-                const uint8_t *A1 = qb_amx_a_src((const uint8_t *)a->w, a->w_stride, a->M, (size_t)K, mt + 16, (size_t)b * 64, 64, pad[1], &s1);
+                const uint8_t *A0 = qb_amx_a_src((const uint8_t *)a->w, a->w_stride, a->M,
+                                                 (size_t)K, mt, (size_t)b * 64, 64, pad[0], &s0);
+                const uint8_t *A1 = qb_amx_a_src((const uint8_t *)a->w, a->w_stride, a->M,
+                                                 (size_t)K, mt + 16, (size_t)b * 64, 64, pad[1], &s1);
                 const uint8_t *B0 = B + ((size_t)n0 * kb + b) * 1024;
                 const uint8_t *B1 = n0 + 1 < nt ? B + ((size_t)(n0 + 1) * kb + b) * 1024 : B0;
                 QB_TLOAD(4, A0, s0); QB_TLOAD(5, A1, s1);
@@ -103,7 +106,8 @@ void QB_AMX_SUFFIX(qb_gemm_i8_pc_i8_pt)(const qb_mat_args *a, int m0, int m1) {
                     for (int j = 0; j < 16; j++) {
                         const int m = m_base + r, n = n_base + j;
                         float acc = 0.0f;
-                        if (m < a->M && n < a->N) acc = acc + (float)cbuf[t][r * 16 + j] * (a->w_scales[m] * a->x_scales[n]);
+                        if (m < a->M && n < a->N)
+                            acc = acc + (float)cbuf[t][r * 16 + j] * (a->w_scales[m] * a->x_scales[n]);
                         out[r * 16 + j] = acc;
                     }
                 qb_amx_store_rows(a, m0, m1, m_base, n_base, out);
@@ -147,22 +151,27 @@ void QB_AMX_SUFFIX(qb_gemm_q8_0_q8_0)(const qb_mat_args *a, int m0, int m1) {
             for (int b = 0; b < nb; b++) {
                 size_t s0, s1;
                 const size_t qo = (size_t)b * sizeof(qb_block_q8_0) + 2;
-                const uint8_t *A0 = qb_amx_a_src((const uint8_t *)a->w, a->w_stride, a->M, row_bytes, mt, qo, 32, pad[0], &s0);
-                const uint8_t *A1 = qb_amx_a_src((const uint8_t *)a->w, a->w_stride, a->M, row_bytes, mt + 16, qo, 32, pad[1], &s1);
+                const uint8_t *A0 = qb_amx_a_src((const uint8_t *)a->w, a->w_stride, a->M,
+                                                 row_bytes, mt, qo, 32, pad[0], &s0);
+                const uint8_t *A1 = qb_amx_a_src((const uint8_t *)a->w, a->w_stride, a->M,
+                                                 row_bytes, mt + 16, qo, 32, pad[1], &s1);
                 const uint8_t *B0 = B + ((size_t)n0 * nb + b) * 512;
                 const uint8_t *B1 = n0 + 1 < nt ? B + ((size_t)(n0 + 1) * nb + b) * 512 : B0;
                 QB_TZERO(0); QB_TZERO(1); QB_TZERO(2); QB_TZERO(3);
                 QB_TLOAD(4, A0, s0); QB_TLOAD(5, A1, s1);
                 QB_TLOAD(6, B0, 64); QB_TLOAD(7, B1, 64);
                 QB_TDPBSSD(0, 4, 6); QB_TDPBSSD(1, 4, 7); QB_TDPBSSD(2, 5, 6); QB_TDPBSSD(3, 5, 7);
-                QB_TSTORE(0, cbuf[0], 64); QB_TSTORE(1, cbuf[1], 64); QB_TSTORE(2, cbuf[2], 64); QB_TSTORE(3, cbuf[3], 64);
+                QB_TSTORE(0, cbuf[0], 64); QB_TSTORE(1, cbuf[1], 64);
+                QB_TSTORE(2, cbuf[2], 64); QB_TSTORE(3, cbuf[3], 64);
                 for (int t = 0; t < 4; t++) {
                     const int m_base = mt + (t >> 1) * 16, ntile = n0 + (t & 1);
                     if (ntile >= nt) continue;
                     const float *dxt = dx + ((size_t)ntile * nb + b) * 16;
                     for (int r = 0; r < 16; r++) {
                         const int m = m_base + r;
-                        const float dw = m < a->M ? qb_load_f16((const uint8_t *)a->w + (size_t)m * a->w_stride + (size_t)b * sizeof(qb_block_q8_0)) : 0.0f;
+                        const float dw = m < a->M ? qb_load_f16((const uint8_t *)a->w + (size_t)m * a->w_stride
+                                                                + (size_t)b * sizeof(qb_block_q8_0))
+                                                  : 0.0f;
                         for (int j = 0; j < 16; j++)
                             facc[t][r * 16 + j] = fmaf((float)cbuf[t][r * 16 + j], dw * dxt[j], facc[t][r * 16 + j]);
                     }
@@ -204,8 +213,10 @@ void QB_AMX_SUFFIX(qb_gemm_bf16_bf16)(const qb_mat_args *a, int m0, int m1) {
             QB_TZERO(0); QB_TZERO(1); QB_TZERO(2); QB_TZERO(3);
             for (int b = 0; b < kb; b++) {
                 size_t s0, s1;
-                const uint8_t *A0 = qb_amx_a_src((const uint8_t *)a->w, a->w_stride, a->M, (size_t)K * 2, mt, (size_t)b * 64, 64, pad[0], &s0);
-                const uint8_t *A1 = qb_amx_a_src((const uint8_t *)a->w, a->w_stride, a->M, (size_t)K * 2, mt + 16, (size_t)b * 64, 64, pad[1], &s1);
+                const uint8_t *A0 = qb_amx_a_src((const uint8_t *)a->w, a->w_stride, a->M,
+                                                 (size_t)K * 2, mt, (size_t)b * 64, 64, pad[0], &s0);
+                const uint8_t *A1 = qb_amx_a_src((const uint8_t *)a->w, a->w_stride, a->M,
+                                                 (size_t)K * 2, mt + 16, (size_t)b * 64, 64, pad[1], &s1);
                 const uint16_t *B0 = B + ((size_t)n0 * kb + b) * 512;
                 const uint16_t *B1 = n0 + 1 < nt ? B + ((size_t)(n0 + 1) * kb + b) * 512 : B0;
                 QB_TLOAD(4, A0, s0); QB_TLOAD(5, A1, s1);

@@ -15,7 +15,8 @@ static inline float bf16_to_f32(const uint16_t *p) {
     return f;
 }
 
-QB_ARM_INLINE QB_ARM_BF16 float32x4_t tail_rows(float32x4_t acc, const uint16_t *const wr[4], const uint16_t *x, int k0, int K) {
+QB_ARM_INLINE QB_ARM_BF16 float32x4_t tail_rows(float32x4_t acc, const uint16_t *const wr[4], const uint16_t *x,
+                                                int k0, int K) {
     float out[4];
     vst1q_f32(out, acc);
     for (int i = 0; i < 4; i++)
@@ -38,7 +39,8 @@ QB_ARM_BF16 void qb_gemv_bf16_bf16_neon_bf16(const qb_mat_args *a, int m0, int m
             for (int i = 0; i < 4; i++) acc[i] = vdupq_n_f32(0.0f);
             for (int k = 0; k < K8; k += 8) {
                 const bfloat16x8_t xv = vld1q_bf16((const bfloat16_t *)(x + k));
-                for (int i = 0; i < 4; i++) acc[i] = vbfdotq_f32(acc[i], vld1q_bf16((const bfloat16_t *)(wr[i] + k)), xv);
+                for (int i = 0; i < 4; i++)
+                    acc[i] = vbfdotq_f32(acc[i], vld1q_bf16((const bfloat16_t *)(wr[i] + k)), xv);
             }
             float out[4];
             vst1q_f32(out, tail_rows(qb_arm_hsum4_f32(acc[0], acc[1], acc[2], acc[3]), wr, x, K8, K));
@@ -99,7 +101,8 @@ QB_ARM_BF16 void qb_gemm_bf16_bf16_neon_bf16(const qb_mat_args *a, int m0, int m
 }
 
 /// f32 -> bf16 with bfcvtn: round to nearest even under the default FPCR, NaN quieted, as the scalar rule.
-QB_ARM_BF16 void qb_quantize_row_bf16_neon_bf16(const float *x, void *out, float *scale, int32_t *sums, int group, int K) {
+QB_ARM_BF16 void qb_quantize_row_bf16_neon_bf16(const float *x, void *out, float *scale, int32_t *sums,
+                                                int group, int K) {
     (void)scale; (void)sums; (void)group;
     bfloat16_t *h = (bfloat16_t *)out;
     int k = 0;

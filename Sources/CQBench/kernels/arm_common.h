@@ -86,7 +86,8 @@ QB_ARM_INLINE size_t qf_xblock_bytes(int fmt) {
     return fmt == QF_Q4_1 ? sizeof(qb_block_q8_1) : (fmt == QF_I4 || fmt == QF_U4) ? 32 : sizeof(qb_block_q8_0);
 }
 QB_ARM_INLINE size_t qf_xqs_offset(int fmt) {
-    return fmt == QF_Q4_1 ? offsetof(qb_block_q8_1, qs) : (fmt == QF_I4 || fmt == QF_U4) ? 0 : offsetof(qb_block_q8_0, qs);
+    return fmt == QF_Q4_1 ? offsetof(qb_block_q8_1, qs)
+         : (fmt == QF_I4 || fmt == QF_U4) ? 0 : offsetof(qb_block_q8_0, qs);
 }
 
 /// 32 weights as int8: elements 0..15 in *lo, 16..31 in *hi (nibble formats: low nibbles, then high).

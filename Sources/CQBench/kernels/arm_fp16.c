@@ -20,7 +20,8 @@ QB_ARM_INLINE QB_ARM_FP16 void fp16_kernel(const int NR, const qb_mat_args *a, i
         for (int j = 0; j < NR; j++) xr[j] = (const float *)(X + (size_t)qb_arm_min(n + j, a->N - 1) * a->x_stride);
         for (int m = m0; m < m1; m += 4) {
             const float16_t *wr[4];
-            for (int i = 0; i < 4; i++) wr[i] = (const float16_t *)(W + (size_t)qb_arm_min(m + i, m1 - 1) * a->w_stride);
+            for (int i = 0; i < 4; i++)
+                wr[i] = (const float16_t *)(W + (size_t)qb_arm_min(m + i, m1 - 1) * a->w_stride);
             float32x4_t facc[NR][4];
             for (int j = 0; j < NR; j++)
                 for (int i = 0; i < 4; i++) facc[j][i] = vdupq_n_f32(0.0f);

@@ -102,7 +102,8 @@ QB_ARM_INLINE QB_ARM_I8MM void mm_block_kernel(const int fmt, const qb_mat_args 
                     const size_t rs = (size_t)ng;
                     const float ws[4] = {a->w_scales[mm[0] * rs + g], a->w_scales[mm[1] * rs + g],
                                          a->w_scales[mm[2] * rs + g], a->w_scales[mm[3] * rs + g]};
-                    const float xs[4] = {a->x_scales[nn[0]], a->x_scales[nn[1]], a->x_scales[nn[2]], a->x_scales[nn[3]]};
+                    const float xs[4] = {a->x_scales[nn[0]], a->x_scales[nn[1]],
+                                         a->x_scales[nn[2]], a->x_scales[nn[3]]};
                     wd4 = vld1q_f32(ws);
                     xd4 = vld1q_f32(xs);
                     if (fmt == QF_U4) {
@@ -128,7 +129,8 @@ QB_ARM_INLINE QB_ARM_I8MM void mm_block_kernel(const int fmt, const qb_mat_args 
                         int32x4_t isum = is[p][q];
                         if (fmt == QF_U4) isum = vsubq_s32(isum, vmulq_s32(rows_s(wz4, p), cols_s(xsum4, q)));
                         if (fmt == QF_Q4_1) acc[p][q] = vfmaq_f32(acc[p][q], rows_f(wm4, p), cols_f(xs4, q));
-                        acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(isum), vmulq_f32(rows_f(wd4, p), cols_f(xd4, q)));
+                        acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(isum),
+                                              vmulq_f32(rows_f(wd4, p), cols_f(xd4, q)));
                     }
             }
             store_tile(a, acc, m, m1, n);
@@ -199,10 +201,20 @@ QB_ARM_INLINE QB_ARM_I8MM void mm_i8pc_kernel(const qb_mat_args *a, int m0, int 
     }
 }
 
-QB_ARM_I8MM void qb_gemm_q8_0_q8_0_neon_i8mm(const qb_mat_args *a, int m0, int m1) { mm_block_kernel(QF_Q8_0, a, m0, m1); }
-QB_ARM_I8MM void qb_gemm_q4_0_q8_0_neon_i8mm(const qb_mat_args *a, int m0, int m1) { mm_block_kernel(QF_Q4_0, a, m0, m1); }
-QB_ARM_I8MM void qb_gemm_q4_1_q8_1_neon_i8mm(const qb_mat_args *a, int m0, int m1) { mm_block_kernel(QF_Q4_1, a, m0, m1); }
-QB_ARM_I8MM void qb_gemm_i4_g32_i8_pt_neon_i8mm(const qb_mat_args *a, int m0, int m1) { mm_block_kernel(QF_I4, a, m0, m1); }
-QB_ARM_I8MM void qb_gemm_u4_g32_i8_pt_neon_i8mm(const qb_mat_args *a, int m0, int m1) { mm_block_kernel(QF_U4, a, m0, m1); }
+QB_ARM_I8MM void qb_gemm_q8_0_q8_0_neon_i8mm(const qb_mat_args *a, int m0, int m1) {
+    mm_block_kernel(QF_Q8_0, a, m0, m1);
+}
+QB_ARM_I8MM void qb_gemm_q4_0_q8_0_neon_i8mm(const qb_mat_args *a, int m0, int m1) {
+    mm_block_kernel(QF_Q4_0, a, m0, m1);
+}
+QB_ARM_I8MM void qb_gemm_q4_1_q8_1_neon_i8mm(const qb_mat_args *a, int m0, int m1) {
+    mm_block_kernel(QF_Q4_1, a, m0, m1);
+}
+QB_ARM_I8MM void qb_gemm_i4_g32_i8_pt_neon_i8mm(const qb_mat_args *a, int m0, int m1) {
+    mm_block_kernel(QF_I4, a, m0, m1);
+}
+QB_ARM_I8MM void qb_gemm_u4_g32_i8_pt_neon_i8mm(const qb_mat_args *a, int m0, int m1) {
+    mm_block_kernel(QF_U4, a, m0, m1);
+}
 QB_ARM_I8MM void qb_gemm_i8_pc_i8_pt_neon_i8mm(const qb_mat_args *a, int m0, int m1) { mm_i8pc_kernel(a, m0, m1); }
 #endif

@@ -90,7 +90,8 @@ QB_ARM_INLINE QB_VATTR void qf_block_kernel(const int fmt, const int NR, const q
                         xd = qb_arm_f16(xr[j] + (size_t)g * xb);
                     }
                     if (fmt == QF_Q4_1) // ggml's m*s term first, fused into the accumulator
-                        acc[j] = vfmaq_n_f32(acc[j], wm, qb_arm_f16(xr[j] + (size_t)g * xb + offsetof(qb_block_q8_1, s)));
+                        acc[j] = vfmaq_n_f32(acc[j], wm,
+                                             qb_arm_f16(xr[j] + (size_t)g * xb + offsetof(qb_block_q8_1, s)));
                     acc[j] = vfmaq_f32(acc[j], vcvtq_f32_s32(isum), vmulq_n_f32(wd, xd));
                 }
             }
@@ -168,11 +169,21 @@ QB_ARM_INLINE QB_VATTR void qf_i8pc_kernel(const int NR, const qb_mat_args *a, i
 // gemv walks one activation row at a time (decode: N = 1); gemm shares each decoded weight block
 // across 2 activation rows.
 #define QB_INT_DEFINE(op, NR)                                                                                      \
-    QB_VATTR void QB_NAME(op, q8_0_q8_0)(const qb_mat_args *a, int m0, int m1) { qf_block_kernel(QF_Q8_0, NR, a, m0, m1); } \
-    QB_VATTR void QB_NAME(op, q4_0_q8_0)(const qb_mat_args *a, int m0, int m1) { qf_block_kernel(QF_Q4_0, NR, a, m0, m1); } \
-    QB_VATTR void QB_NAME(op, q4_1_q8_1)(const qb_mat_args *a, int m0, int m1) { qf_block_kernel(QF_Q4_1, NR, a, m0, m1); } \
-    QB_VATTR void QB_NAME(op, i4_g32_i8_pt)(const qb_mat_args *a, int m0, int m1) { qf_block_kernel(QF_I4, NR, a, m0, m1); } \
-    QB_VATTR void QB_NAME(op, u4_g32_i8_pt)(const qb_mat_args *a, int m0, int m1) { qf_block_kernel(QF_U4, NR, a, m0, m1); } \
+    QB_VATTR void QB_NAME(op, q8_0_q8_0)(const qb_mat_args *a, int m0, int m1) {                                   \
+        qf_block_kernel(QF_Q8_0, NR, a, m0, m1);                                                                   \
+    }                                                                                                              \
+    QB_VATTR void QB_NAME(op, q4_0_q8_0)(const qb_mat_args *a, int m0, int m1) {                                   \
+        qf_block_kernel(QF_Q4_0, NR, a, m0, m1);                                                                   \
+    }                                                                                                              \
+    QB_VATTR void QB_NAME(op, q4_1_q8_1)(const qb_mat_args *a, int m0, int m1) {                                   \
+        qf_block_kernel(QF_Q4_1, NR, a, m0, m1);                                                                   \
+    }                                                                                                              \
+    QB_VATTR void QB_NAME(op, i4_g32_i8_pt)(const qb_mat_args *a, int m0, int m1) {                                \
+        qf_block_kernel(QF_I4, NR, a, m0, m1);                                                                     \
+    }                                                                                                              \
+    QB_VATTR void QB_NAME(op, u4_g32_i8_pt)(const qb_mat_args *a, int m0, int m1) {                                \
+        qf_block_kernel(QF_U4, NR, a, m0, m1);                                                                     \
+    }                                                                                                              \
     QB_VATTR void QB_NAME(op, i8_pc_i8_pt)(const qb_mat_args *a, int m0, int m1) { qf_i8pc_kernel(NR, a, m0, m1); }
 
 QB_INT_DEFINE(gemv, 1)

@@ -27,8 +27,9 @@ QB_ARM_INLINE QB_ARM_SVE svint8_t sv_decode_w(int fmt, const uint8_t *qs, int i,
 
 /// Exact int32 sums of one weight row's group against NR (<= 4) activation rows; the weights are decoded
 /// once per vector and shared. xsum receives the activations' own sums (for u4 without x_sums).
-QB_ARM_INLINE QB_ARM_SVE void sv_group_dots(const int fmt, const int NR, const uint8_t *wrow, const uint8_t *const xr[4],
-                                            size_t b0, int nsub, int32_t isum[4], int32_t xsum[4], int want_xsum) {
+QB_ARM_INLINE QB_ARM_SVE void sv_group_dots(const int fmt, const int NR, const uint8_t *wrow,
+                                            const uint8_t *const xr[4], size_t b0, int nsub, int32_t isum[4],
+                                            int32_t xsum[4], int want_xsum) {
     const size_t wb = qf_wblock_bytes(fmt), wqo = qf_wqs_offset(fmt);
     const size_t xb = qf_xblock_bytes(fmt), xqo = qf_xqs_offset(fmt);
     const int vl = (int)svcntb();
@@ -104,7 +105,8 @@ QB_ARM_INLINE QB_ARM_SVE void sv_block_kernel(const int fmt, const int NR, const
                     } else {
                         xd = qb_arm_f16(xr[j] + (size_t)g * xb);
                     }
-                    if (fmt == QF_Q4_1) acc[j] = fmaf(wm, qb_arm_f16(xr[j] + (size_t)g * xb + offsetof(qb_block_q8_1, s)), acc[j]);
+                    if (fmt == QF_Q4_1)
+                        acc[j] = fmaf(wm, qb_arm_f16(xr[j] + (size_t)g * xb + offsetof(qb_block_q8_1, s)), acc[j]);
                     acc[j] = fmaf((float)is, wd * xd, acc[j]);
                 }
             }
@@ -149,11 +151,21 @@ QB_ARM_INLINE QB_ARM_SVE void sv_i8pc_kernel(const int NR, const qb_mat_args *a,
 
 // gemv: one activation row at a time; gemm: each decoded weight vector feeds 4 activation rows.
 #define QB_SV_DEFINE(op, NR)                                                                                     \
-    QB_ARM_SVE void qb_##op##_q8_0_q8_0_sve(const qb_mat_args *a, int m0, int m1) { sv_block_kernel(QF_Q8_0, NR, a, m0, m1); } \
-    QB_ARM_SVE void qb_##op##_q4_0_q8_0_sve(const qb_mat_args *a, int m0, int m1) { sv_block_kernel(QF_Q4_0, NR, a, m0, m1); } \
-    QB_ARM_SVE void qb_##op##_q4_1_q8_1_sve(const qb_mat_args *a, int m0, int m1) { sv_block_kernel(QF_Q4_1, NR, a, m0, m1); } \
-    QB_ARM_SVE void qb_##op##_i4_g32_i8_pt_sve(const qb_mat_args *a, int m0, int m1) { sv_block_kernel(QF_I4, NR, a, m0, m1); } \
-    QB_ARM_SVE void qb_##op##_u4_g32_i8_pt_sve(const qb_mat_args *a, int m0, int m1) { sv_block_kernel(QF_U4, NR, a, m0, m1); } \
+    QB_ARM_SVE void qb_##op##_q8_0_q8_0_sve(const qb_mat_args *a, int m0, int m1) {                              \
+        sv_block_kernel(QF_Q8_0, NR, a, m0, m1);                                                                 \
+    }                                                                                                            \
+    QB_ARM_SVE void qb_##op##_q4_0_q8_0_sve(const qb_mat_args *a, int m0, int m1) {                              \
+        sv_block_kernel(QF_Q4_0, NR, a, m0, m1);                                                                 \
+    }                                                                                                            \
+    QB_ARM_SVE void qb_##op##_q4_1_q8_1_sve(const qb_mat_args *a, int m0, int m1) {                              \
+        sv_block_kernel(QF_Q4_1, NR, a, m0, m1);                                                                 \
+    }                                                                                                            \
+    QB_ARM_SVE void qb_##op##_i4_g32_i8_pt_sve(const qb_mat_args *a, int m0, int m1) {                           \
+        sv_block_kernel(QF_I4, NR, a, m0, m1);                                                                   \
+    }                                                                                                            \
+    QB_ARM_SVE void qb_##op##_u4_g32_i8_pt_sve(const qb_mat_args *a, int m0, int m1) {                           \
+        sv_block_kernel(QF_U4, NR, a, m0, m1);                                                                   \
+    }                                                                                                            \
     QB_ARM_SVE void qb_##op##_i8_pc_i8_pt_sve(const qb_mat_args *a, int m0, int m1) { sv_i8pc_kernel(NR, a, m0, m1); }
 
 QB_SV_DEFINE(gemv, 1)
@@ -177,7 +189,8 @@ QB_ARM_INLINE QB_ARM_SVE svfloat32_t sv_load_f(const int t, svbool_t pg, const v
 /// per lane and k, then one svaddv per output. The lane-wise sum order differs from the scalar loop, so
 /// these are verified with a tolerance (f32 FMA: ~1e-6 of sum|w*x|), not bit for bit. Rows past m1 repeat
 /// the last row and are not stored (as the NEON kernel does).
-QB_ARM_INLINE QB_ARM_SVE void sv_float_kernel(const int wt, const int xt, const int NR, const qb_mat_args *a, int m0, int m1) {
+QB_ARM_INLINE QB_ARM_SVE void sv_float_kernel(const int wt, const int xt, const int NR, const qb_mat_args *a,
+                                              int m0, int m1) {
     if (m1 <= m0 || a->N <= 0) return;
     const int K = a->K, vl = (int)svcntw();
     const uint8_t *W = (const uint8_t *)a->w;
@@ -189,8 +202,10 @@ QB_ARM_INLINE QB_ARM_SVE void sv_float_kernel(const int wt, const int xt, const 
             const void *wr[4];
             for (int i = 0; i < 4; i++) wr[i] = W + (size_t)qb_arm_min(m + i, m1 - 1) * a->w_stride;
             /* SVE vectors are sizeless (no arrays of them): the 4 x 4 tile is spelled out. */
-            svfloat32_t c00 = svdup_n_f32(0.0f), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00,
-                        c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+            svfloat32_t c00 = svdup_n_f32(0.0f), c01 = c00, c02 = c00, c03 = c00,
+                        c10 = c00, c11 = c00, c12 = c00, c13 = c00,
+                        c20 = c00, c21 = c00, c22 = c00, c23 = c00,
+                        c30 = c00, c31 = c00, c32 = c00, c33 = c00;
             for (int k = 0; k < K; k += vl) {
                 const svbool_t pg = svwhilelt_b32_s32(k, K);
                 const svfloat32_t w0 = sv_load_f(wt, pg, wr[0], k), w1 = sv_load_f(wt, pg, wr[1], k),
@@ -212,9 +227,12 @@ QB_ARM_INLINE QB_ARM_SVE void sv_float_kernel(const int wt, const int xt, const 
             const svbool_t all = svptrue_b32();
             float out[4][4] = {{svaddv_f32(all, c00), svaddv_f32(all, c01), svaddv_f32(all, c02), svaddv_f32(all, c03)},
                                {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
-            if (NR > 1) { out[1][0] = svaddv_f32(all, c10); out[1][1] = svaddv_f32(all, c11); out[1][2] = svaddv_f32(all, c12); out[1][3] = svaddv_f32(all, c13); }
-            if (NR > 2) { out[2][0] = svaddv_f32(all, c20); out[2][1] = svaddv_f32(all, c21); out[2][2] = svaddv_f32(all, c22); out[2][3] = svaddv_f32(all, c23); }
-            if (NR > 3) { out[3][0] = svaddv_f32(all, c30); out[3][1] = svaddv_f32(all, c31); out[3][2] = svaddv_f32(all, c32); out[3][3] = svaddv_f32(all, c33); }
+            if (NR > 1) { out[1][0] = svaddv_f32(all, c10); out[1][1] = svaddv_f32(all, c11);
+                          out[1][2] = svaddv_f32(all, c12); out[1][3] = svaddv_f32(all, c13); }
+            if (NR > 2) { out[2][0] = svaddv_f32(all, c20); out[2][1] = svaddv_f32(all, c21);
+                          out[2][2] = svaddv_f32(all, c22); out[2][3] = svaddv_f32(all, c23); }
+            if (NR > 3) { out[3][0] = svaddv_f32(all, c30); out[3][1] = svaddv_f32(all, c31);
+                          out[3][2] = svaddv_f32(all, c32); out[3][3] = svaddv_f32(all, c33); }
             for (int j = 0; j < NR && n + j < a->N; j++) {
                 float *y = a->y + (size_t)(n + j) * a->ldy;
                 for (int i = 0; i < 4 && m + i < m1; i++) y[m + i] = out[j][i];
@@ -224,10 +242,18 @@ QB_ARM_INLINE QB_ARM_SVE void sv_float_kernel(const int wt, const int xt, const 
 }
 
 #define QB_SV_FLOAT(op, NR)                                                                                      \
-    QB_ARM_SVE void qb_##op##_f32_f32_sve(const qb_mat_args *a, int m0, int m1) { sv_float_kernel(SVT_F32, SVT_F32, NR, a, m0, m1); } \
-    QB_ARM_SVE void qb_##op##_f16_f32_sve(const qb_mat_args *a, int m0, int m1) { sv_float_kernel(SVT_F16, SVT_F32, NR, a, m0, m1); } \
-    QB_ARM_SVE void qb_##op##_bf16_f32_sve(const qb_mat_args *a, int m0, int m1) { sv_float_kernel(SVT_BF16, SVT_F32, NR, a, m0, m1); } \
-    QB_ARM_SVE void qb_##op##_bf16_bf16_sve(const qb_mat_args *a, int m0, int m1) { sv_float_kernel(SVT_BF16, SVT_BF16, NR, a, m0, m1); }
+    QB_ARM_SVE void qb_##op##_f32_f32_sve(const qb_mat_args *a, int m0, int m1) {                                \
+        sv_float_kernel(SVT_F32, SVT_F32, NR, a, m0, m1);                                                        \
+    }                                                                                                            \
+    QB_ARM_SVE void qb_##op##_f16_f32_sve(const qb_mat_args *a, int m0, int m1) {                                \
+        sv_float_kernel(SVT_F16, SVT_F32, NR, a, m0, m1);                                                        \
+    }                                                                                                            \
+    QB_ARM_SVE void qb_##op##_bf16_f32_sve(const qb_mat_args *a, int m0, int m1) {                               \
+        sv_float_kernel(SVT_BF16, SVT_F32, NR, a, m0, m1);                                                       \
+    }                                                                                                            \
+    QB_ARM_SVE void qb_##op##_bf16_bf16_sve(const qb_mat_args *a, int m0, int m1) {                              \
+        sv_float_kernel(SVT_BF16, SVT_BF16, NR, a, m0, m1);                                                      \
+    }
 
 QB_SV_FLOAT(gemv, 1)
 QB_SV_FLOAT(gemm, 4)

@@ -9,7 +9,9 @@
 #if defined(__clang__) /* gcc has no STDC pragmas; the build passes -ffp-contract=off too */
 #pragma STDC FP_CONTRACT OFF
 #endif
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq"))), apply_to = function)
+#pragma clang attribute push( \
+    __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq"))), \
+    apply_to = function)
 
 #define QB_VARIANT avx512
 #define QB_GEMV_MV 4

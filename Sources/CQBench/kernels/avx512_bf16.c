@@ -6,7 +6,9 @@
 #include "qb_protos.h"
 #include "qb_x16.h"
 
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512bf16"))), apply_to = function)
+#pragma clang attribute push( \
+    __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512bf16"))), \
+    apply_to = function)
 
 #define QB_VARIANT avx512_bf16
 #include "x86_zmm_prims.h"

@@ -12,7 +12,9 @@
 #include "qb_protos.h"
 #include "qb_x16.h"
 
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512fp16"))), apply_to = function)
+#pragma clang attribute push( \
+    __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512fp16"))), \
+    apply_to = function)
 
 enum { QB_FP16_FOLD = 64, QB_FP16_GEMV_KC = 2048, QB_FP16_GEMM_KC = 256, QB_FP16_MV = 4, QB_FP16_NR = 12 };
 #ifndef QB_FP16_GMV
@@ -84,7 +86,8 @@ QB_INLINE void qb_fp16_tile(const int MV, const int NR, const qb_h_vrow *vv, con
         int p = f0;
         for (; p + 1 < f1; p += 2) { /* unrolled by two: constant chain indices keep h in registers */
             if (NR == 1)
-                for (int i = 0; i < MV; i++) _mm_prefetch((const char *)vv[i].data + (size_t)p * 64 + 1024, _MM_HINT_T0);
+                for (int i = 0; i < MV; i++)
+                    _mm_prefetch((const char *)vv[i].data + (size_t)p * 64 + 1024, _MM_HINT_T0);
             QB_H_STEP(p, 0);
             QB_H_STEP(p + 1, (NR == 1 ? 1 : 0));
         }
@@ -95,7 +98,8 @@ QB_INLINE void qb_fp16_tile(const int MV, const int NR, const qb_h_vrow *vv, con
                 const __m512h t = NR == 1 ? _mm512_add_ph(h[i][j][0], h[i][j][1]) : h[i][j][0];
                 const __m512 sum = qb_fp16_fold(t);
                 float *y = yp[j] + vv[i].row0;
-                _mm512_mask_storeu_ps(y, vv[i].mask, start ? sum : _mm512_add_ps(_mm512_maskz_loadu_ps(vv[i].mask, y), sum));
+                _mm512_mask_storeu_ps(y, vv[i].mask,
+                                      start ? sum : _mm512_add_ps(_mm512_maskz_loadu_ps(vv[i].mask, y), sum));
             }
     }
 }

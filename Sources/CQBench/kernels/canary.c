@@ -116,7 +116,10 @@ int qb_canary_run(const qb_kernel_entry *e, int group, size_t w_stride, size_t x
             out->elapsed_ms = qb_ms_since(&t0);
             if (out->outcome != QB_CANARY_TIMEOUT && out->error == 0) {
                 if (WIFSIGNALED(status)) { out->outcome = QB_CANARY_SIGNALED; out->signal = WTERMSIG(status); }
-                else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) { out->outcome = QB_CANARY_EXITED; out->exit_code = WEXITSTATUS(status); }
+                else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+                    out->outcome = QB_CANARY_EXITED;
+                    out->exit_code = WEXITSTATUS(status);
+                }
                 else out->outcome = QB_CANARY_OK;
             }
         }

@@ -66,7 +66,8 @@ QB_T(QB_AVX2) static void peak_int8_avx2(uint64_t iters, uint32_t seed) {
     for (int j = 0; j < 8; j++) { b[j] = _mm256_set1_epi8((char)(j + 3)); c[j] = _mm256_setzero_si256(); }
     for (uint64_t i = 0; i < iters; i++) {
         a = _mm256_add_epi8(a, step);
-        for (int j = 0; j < 8; j++) c[j] = _mm256_add_epi32(c[j], _mm256_madd_epi16(_mm256_maddubs_epi16(a, b[j]), ones));
+        for (int j = 0; j < 8; j++)
+            c[j] = _mm256_add_epi32(c[j], _mm256_madd_epi16(_mm256_maddubs_epi16(a, b[j]), ones));
     }
     for (int j = 1; j < 8; j++) c[0] = _mm256_add_epi32(c[0], c[j]);
     qb_sink_bytes(&c[0], sizeof(c[0]));
@@ -79,7 +80,8 @@ QB_T(QB_AVX512) static void peak_int8_avx512(uint64_t iters, uint32_t seed) {
     for (int j = 0; j < 8; j++) { b[j] = _mm512_set1_epi8((char)(j + 3)); c[j] = _mm512_setzero_si512(); }
     for (uint64_t i = 0; i < iters; i++) {
         a = _mm512_add_epi8(a, step);
-        for (int j = 0; j < 8; j++) c[j] = _mm512_add_epi32(c[j], _mm512_madd_epi16(_mm512_maddubs_epi16(a, b[j]), ones));
+        for (int j = 0; j < 8; j++)
+            c[j] = _mm512_add_epi32(c[j], _mm512_madd_epi16(_mm512_maddubs_epi16(a, b[j]), ones));
     }
     for (int j = 1; j < 8; j++) c[0] = _mm512_add_epi32(c[0], c[j]);
     qb_sink_bytes(&c[0], sizeof(c[0]));
@@ -180,13 +182,18 @@ QB_T("amx-tile,amx-bf16") static void peak_bf16_amx(uint64_t iters, uint32_t see
 static const qb_peak_kernel qb_peaks[] = {
     {"fp32_fma", "sse2", "sse2", "mulps+addps xmm", 8 * 4 * 2, peak_fp32_sse2},
     {"fp32_fma", "avx2", "avx2,fma,f16c", "vfmadd231ps ymm", 12 * 8 * 2, peak_fp32_avx2},
-    {"fp32_fma", "avx512", "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq", "vfmadd231ps zmm", 16 * 16 * 2, peak_fp32_avx512},
+    {"fp32_fma", "avx512", "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq",
+     "vfmadd231ps zmm", 16 * 16 * 2, peak_fp32_avx512},
     {"int8_dot", "avx2", "avx2,fma,f16c", "vpmaddubsw+vpmaddwd+vpaddd ymm", 8 * 32 * 2, peak_int8_avx2},
-    {"int8_dot", "avx512", "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq", "vpmaddubsw+vpmaddwd+vpaddd zmm", 8 * 64 * 2, peak_int8_avx512},
+    {"int8_dot", "avx512", "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq",
+     "vpmaddubsw+vpmaddwd+vpaddd zmm", 8 * 64 * 2, peak_int8_avx512},
     {"int8_dot", "avx_vnni", "avx2,fma,f16c,avx_vnni", "vpdpbusd ymm (VEX)", 12 * 32 * 2, peak_int8_avx_vnni},
-    {"int8_dot", "avx512_vnni", "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512_vnni", "vpdpbusd zmm", 16 * 64 * 2, peak_int8_avx512_vnni},
-    {"bf16_dot", "avx512_bf16", "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512_bf16", "vdpbf16ps zmm", 16 * 32 * 2, peak_bf16_avx512_bf16},
-    {"fp16_fma", "avx512_fp16", "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512_fp16", "vfmadd231ph zmm", 16 * 32 * 2, peak_fp16_avx512_fp16},
+    {"int8_dot", "avx512_vnni", "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512_vnni",
+     "vpdpbusd zmm", 16 * 64 * 2, peak_int8_avx512_vnni},
+    {"bf16_dot", "avx512_bf16", "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512_bf16",
+     "vdpbf16ps zmm", 16 * 32 * 2, peak_bf16_avx512_bf16},
+    {"fp16_fma", "avx512_fp16", "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512_fp16",
+     "vfmadd231ph zmm", 16 * 32 * 2, peak_fp16_avx512_fp16},
     {"int8_dot", "amx", "amx_tile,amx_int8", "tdpbssd 16x16x64", 4.0 * 16 * 16 * 64 * 2, peak_int8_amx},
     {"bf16_dot", "amx", "amx_tile,amx_bf16", "tdpbf16ps 16x16x32", 4.0 * 16 * 16 * 32 * 2, peak_bf16_amx},
 };
@@ -197,7 +204,8 @@ QB_T("sse2") static uint64_t read_sse2(const void *buf, size_t bytes, size_t pas
     __m128i s[4] = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
     for (size_t p = 0; p < passes; p++)
         for (const char *q = (const char *)buf, *e = q + bytes; q < e; q += 256)
-            for (int j = 0; j < 16; j++) s[j & 3] = _mm_add_epi64(s[j & 3], _mm_load_si128((const __m128i *)(q + 16 * j)));
+            for (int j = 0; j < 16; j++)
+                s[j & 3] = _mm_add_epi64(s[j & 3], _mm_load_si128((const __m128i *)(q + 16 * j)));
     s[0] = _mm_add_epi64(_mm_add_epi64(s[0], s[1]), _mm_add_epi64(s[2], s[3]));
     uint64_t r[2];
     memcpy(r, &s[0], 16);
@@ -209,7 +217,8 @@ QB_T(QB_AVX2) static uint64_t read_avx2(const void *buf, size_t bytes, size_t pa
     __m256i s[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
     for (size_t p = 0; p < passes; p++)
         for (const char *q = (const char *)buf, *e = q + bytes; q < e; q += 256)
-            for (int j = 0; j < 8; j++) s[j & 3] = _mm256_add_epi64(s[j & 3], _mm256_load_si256((const __m256i *)(q + 32 * j)));
+            for (int j = 0; j < 8; j++)
+                s[j & 3] = _mm256_add_epi64(s[j & 3], _mm256_load_si256((const __m256i *)(q + 32 * j)));
     s[0] = _mm256_add_epi64(_mm256_add_epi64(s[0], s[1]), _mm256_add_epi64(s[2], s[3]));
     uint64_t r[4];
     memcpy(r, &s[0], 32);

@@ -7,7 +7,8 @@
 #include "qbench_kernels.h"
 
 #define QB_MAT_PROTO(op, w, x, v) void qb_##op##_##w##_##x##_##v(const qb_mat_args *a, int m0, int m1);
-#define QB_QUANT_PROTO(f, v) void qb_quantize_row_##f##_##v(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
+#define QB_QUANT_PROTO(f, v) \
+    void qb_quantize_row_##f##_##v(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
 
 #define QB_INT_PROTOS(op, v)          \
     QB_MAT_PROTO(op, q8_0, q8_0, v)   \

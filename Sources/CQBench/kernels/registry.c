@@ -50,8 +50,10 @@ static const qb_kernel_entry qb_scalar_entries[] = {
 #define R_AMX_BF16 R_AVX512 ",amx_tile,amx_bf16"
 
 #define N_Q8 "x16: 16 rows interleaved 4 bytes at a time, qs stored xor 0x80, f16 scales gathered per unit (qb_x16.h)"
-#define N_Q4 "x16: 16 rows interleaved 4 bytes at a time (stored nibble bytes moved, not split), f16 d/m gathered per unit"
-#define N_I8 "x16: 16 rows interleaved 4 bytes at a time, q stored xor 0x80, K padded to 4, row scales gathered per unit"
+#define N_Q4 \
+    "x16: 16 rows interleaved 4 bytes at a time (stored nibble bytes moved, not split), f16 d/m gathered per unit"
+#define N_I8 \
+    "x16: 16 rows interleaved 4 bytes at a time, q stored xor 0x80, K padded to 4, row scales gathered per unit"
 #define N_X4 "x16: 16 rows interleaved 4 bytes at a time, group scales (and u4 zero points) gathered per unit"
 #define N_F16 "x16: 16 rows interleaved per k"
 #define N_F32 "x16: 16 rows interleaved per k"
@@ -91,8 +93,10 @@ static const qb_kernel_entry qb_x86_entries[] = {
     INT_SET(avx512, R_AVX512),
     FLOAT_SET(avx512, R_AVX512),
     INT_SET(avx512_vnni, R_AVX512VNNI),
-    MAT("gemv", "bf16", "bf16", "avx512_bf16", qb_gemv_bf16_bf16_avx512_bf16, R_AVX512BF16, N_BF16, X16(bf16), 16, NULL),
-    MAT("gemm", "bf16", "bf16", "avx512_bf16", qb_gemm_bf16_bf16_avx512_bf16, R_AVX512BF16, N_BF16, X16(bf16), 16, NULL),
+    MAT("gemv", "bf16", "bf16", "avx512_bf16", qb_gemv_bf16_bf16_avx512_bf16, R_AVX512BF16, N_BF16, X16(bf16), 16,
+        NULL),
+    MAT("gemm", "bf16", "bf16", "avx512_bf16", qb_gemm_bf16_bf16_avx512_bf16, R_AVX512BF16, N_BF16, X16(bf16), 16,
+        NULL),
     MAT("gemv", "f16", "f32", "avx512_fp16", qb_gemv_f16_f32_avx512_fp16, R_AVX512FP16, N_FP16P, X16(bf16), 16,
         "nmse<=5e-4 (fp16 products and 128-element partial sums)"),
     MAT("gemm", "f16", "f32", "avx512_fp16", qb_gemm_f16_f32_avx512_fp16, R_AVX512FP16, N_FP16P, X16(bf16), 16,

@@ -127,7 +127,8 @@ QB_INLINE void qb_ftile(const qb_mat_args *a, const int fmt, const int xkind, co
         int p = p0;
         for (; p + 1 < pfull; p += 2) {
             if (NR == 1)
-                for (int i = 0; i < MV; i++) _mm_prefetch((const char *)vv[i].data + (size_t)p * 64 + QB_FPF, _MM_HINT_T0);
+                for (int i = 0; i < MV; i++)
+                    _mm_prefetch((const char *)vv[i].data + (size_t)p * 64 + QB_FPF, _MM_HINT_T0);
             QB_BF16_STEP(p, 0, 0);
             QB_BF16_STEP(p + 1, c1, 0);
         }

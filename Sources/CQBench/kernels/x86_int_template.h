@@ -53,7 +53,8 @@ QB_INLINE size_t qb_xblk(int fmt, int b) {
          : (fmt == QB_F_Q8_0 || fmt == QB_F_Q4_0) ? (size_t)b * sizeof(qb_block_q8_0) + 2 : (size_t)b * 32;
 }
 
-QB_INLINE void qb_side_fill(const qb_mat_args *a, const int fmt, const qb_x16_geom *G, int n, int g0, int g1, qb_side *out) {
+QB_INLINE void qb_side_fill(const qb_mat_args *a, const int fmt, const qb_x16_geom *G, int n, int g0, int g1,
+                            qb_side *out) {
     const uint8_t *xr = (const uint8_t *)a->x + (size_t)n * a->x_stride;
     for (int gi = g0; gi < g1; gi++) {
         qb_side *s = &out[gi - g0];
@@ -62,7 +63,8 @@ QB_INLINE void qb_side_fill(const qb_mat_args *a, const int fmt, const qb_x16_ge
             s->comp = 0;
         } else {
             if (fmt == QB_F_U4 && a->x_sums) sum = a->x_sums[(size_t)n * G->ngroups + gi];
-            else for (int sb = 0; sb < G->sub; sb++) sum += qb_sum_i8((const int8_t *)(xr + qb_xblk(fmt, gi * G->sub + sb)), 32);
+            else for (int sb = 0; sb < G->sub; sb++)
+                sum += qb_sum_i8((const int8_t *)(xr + qb_xblk(fmt, gi * G->sub + sb)), 32);
             s->comp = fmt == QB_F_Q8_0 ? -QB_BIG_OFFSET * sum : fmt == QB_F_U4 ? -sum : -8 * sum;
         }
         if (fmt == QB_F_Q8_0 || fmt == QB_F_Q4_0) {
@@ -133,9 +135,11 @@ QB_INLINE qvf qb_scale(const int fmt, const qb_vrow *v, int gi, int gl, const in
 }
 
 /// acc = fma((float)isum, s, acc), after acc = fma(m, sx, acc) for q4_1 (the contract of qbench_kernels.h)
-QB_INLINE qvf qb_epilogue(const int fmt, const qb_vrow *v, int gi, int gl, const int use_sf, qvf facc, qvi isum, qvf s, float sx) {
+QB_INLINE qvf qb_epilogue(const int fmt, const qb_vrow *v, int gi, int gl, const int use_sf,
+                          qvf facc, qvi isum, qvf s, float sx) {
     if (fmt == QB_F_Q4_1)
-        facc = qv_fma(use_sf ? qv_loadf(v->sf + (size_t)gl * 2 * QV_L + QV_L) : qv_load_ph(v->side + (size_t)gi * 64 + 32),
+        facc = qv_fma(use_sf ? qv_loadf(v->sf + (size_t)gl * 2 * QV_L + QV_L)
+                             : qv_load_ph(v->side + (size_t)gi * 64 + 32),
                       qv_set1_ps(sx), facc);
     return qv_fma(qv_cvt(isum), s, facc);
 }
@@ -249,7 +253,8 @@ QB_INLINE void qb_block_tile_dispatch(const qb_mat_args *a, const qb_x16_geom *G
 /// first (vb0) at the next chunk. Chunks are `cstep` units (groups or quads) of `ubytes` bytes, `cend` in a row.
 /// Nothing is prefetched after the last chunk.
 QB_INLINE void qb_next_panel_pf(qb_panel_pf *pf, const qb_mat_args *a, const qb_x16_geom *G, int fmt, int MV, int vr,
-                                int vb0, int vb1, int m0, int m1, int c0, int cstep, int cend, size_t ubytes, int tiles) {
+                                int vb0, int vb1, int m0, int m1, int c0, int cstep, int cend, size_t ubytes,
+                                int tiles) {
     *pf = (qb_panel_pf){{0}, 0, 0, 0, 0, 0};
     int nvr = vr + MV, nc0 = c0;
     if (nvr >= vb1) { nvr = vb0; nc0 = c0 + cstep; }
@@ -356,8 +361,8 @@ QB_INLINE void qb_block_gemm(const qb_mat_args *a, int m0, int m1, const int fmt
                                 }
                     const uint8_t *const *upp = nib && ub1 - ub0 <= 16 ? up : NULL;
                     qb_panel_pf pf;
-                    qb_next_panel_pf(&pf, a, &G, fmt, QB_GEMM_MV, vr, vb0, vb1, m0, m1, g0, gc, G.ngroups, G.group_bytes,
-                                     (n1 - n0 + QB_GEMM_NR - 1) / QB_GEMM_NR);
+                    qb_next_panel_pf(&pf, a, &G, fmt, QB_GEMM_MV, vr, vb0, vb1, m0, m1, g0, gc,
+                                     G.ngroups, G.group_bytes, (n1 - n0 + QB_GEMM_NR - 1) / QB_GEMM_NR);
                     for (int n = n0; n < n1; n += QB_GEMM_NR) {
                         qb_panel_pf_step(&pf);
                         const int nr = qb_imin(QB_GEMM_NR, n1 - n);
@@ -401,7 +406,8 @@ QB_INLINE void qb_i8_tile(const qb_mat_args *a, const int MV, const int NR, cons
     for (; q < qfull; q++) {
         qvi wv[QB_MAXMV];
         if (NR == 1)
-            for (int i = 0; i < MV; i++) _mm_prefetch((const char *)vv[i].data + (size_t)q * 64 + QB_PF_BYTES, _MM_HINT_T0);
+            for (int i = 0; i < MV; i++)
+                _mm_prefetch((const char *)vv[i].data + (size_t)q * 64 + QB_PF_BYTES, _MM_HINT_T0);
         for (int i = 0; i < MV; i++) wv[i] = qv_loadw(vv[i].data + (size_t)q * 64);
         for (int j = 0; j < NR; j++) {
             const qvi xb = qv_bcast4(xp[j] + (size_t)q * 4);
@@ -428,7 +434,8 @@ QB_INLINE void qb_i8_tile(const qb_mat_args *a, const int MV, const int NR, cons
 #define QB_I8_CASE(mvc, nrc) qb_i8_tile(a, mvc, nrc, vv, xp, yp, comp, sx, q0, q1, first, last)
 
 QB_INLINE void qb_i8_tile_dispatch(const qb_mat_args *a, int mv, int nr, const qb_vrow *vv, const uint8_t *const *xp,
-                                   float *const *yp, const int32_t *comp, const float *sx, int q0, int q1, int first, int last) {
+                                   float *const *yp, const int32_t *comp, const float *sx, int q0, int q1,
+                                   int first, int last) {
     if (nr == 1) { QB_SW_MV1(QB_I8_CASE, QB_GEMV_MV > QB_I8_MV ? QB_GEMV_MV : QB_I8_MV) }
     else { QB_SW_MV_NR(QB_I8_CASE, QB_I8_MV, QB_I8_NR) }
 }
@@ -466,7 +473,12 @@ QB_INLINE void qb_i8_gemm(const qb_mat_args *a, int m0, int m1) {
     int32_t stack_comp[64]; float stack_sx[64];
     int32_t *comp = a->N <= 64 ? stack_comp : (int32_t *)malloc((size_t)a->N * sizeof(int32_t));
     float *sx = a->N <= 64 ? stack_sx : (float *)malloc((size_t)a->N * sizeof(float));
-    if (!comp || !sx) { if (comp != stack_comp) free(comp); if (sx != stack_sx) free(sx); qb_fill_nan(a, m0, m1); return; }
+    if (!comp || !sx) {
+        if (comp != stack_comp) free(comp);
+        if (sx != stack_sx) free(sx);
+        qb_fill_nan(a, m0, m1);
+        return;
+    }
     for (int n = 0; n < a->N; n++) qb_i8_prepare(a, n, &comp[n], &sx[n]);
     if (nq == 0) qb_fill_zero(a, m0, m1); /* K = 0: the empty sum */
     const int kq = QB_GEMM_KC / 4, mcv = QB_I8_MV * 4;

@@ -73,7 +73,8 @@ static void qb_x16_repack(int fmt, const qb_mat_args *s, void *dstv) {
                 for (int k = 0; k < K; k++) memcpy(data + (size_t)k * 32 + r * 2, w + (size_t)k * 2, 2);
                 break;
             case QB_F_BF16:
-                for (int k = 0; k < K; k++) memcpy(data + (size_t)(k / 2) * 64 + r * 4 + (k % 2) * 2, w + (size_t)k * 2, 2);
+                for (int k = 0; k < K; k++)
+                    memcpy(data + (size_t)(k / 2) * 64 + r * 4 + (k % 2) * 2, w + (size_t)k * 2, 2);
                 break;
             case QB_F_F32:
                 for (int k = 0; k < K; k++) memcpy(data + (size_t)k * 64 + r * 4, w + (size_t)k * 4, 4);

@@ -10,7 +10,8 @@ typedef __m256i qvm;
 
 QB_INLINE qvm qv_mask(int lo, int hi) {
     const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_and_si256(_mm256_cmpgt_epi32(idx, _mm256_set1_epi32(lo - 1)), _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), idx));
+    return _mm256_and_si256(_mm256_cmpgt_epi32(idx, _mm256_set1_epi32(lo - 1)),
+                            _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), idx));
 }
 QB_INLINE qvi qv_set1_i32(int32_t v) { return _mm256_set1_epi32(v); }
 QB_INLINE qvi qv_set1_i8(char v) { return _mm256_set1_epi8(v); }
