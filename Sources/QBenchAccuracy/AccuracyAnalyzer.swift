@@ -60,6 +60,14 @@ public enum AccuracyAnalyzer {
                 }
                 .prefix(max(0, options.calibrationTensors)).map(\.element.name))
 
+        // Refused before any progress line: nothing to analyse is one line on stderr.
+        if matrices.isEmpty {
+            let why =
+                model.tensors.isEmpty
+                ? "the file holds no tensors"
+                : "none of the \(selected.count) tensors is a weight matrix (2-D, both sides > 1)"
+            throw QBError.badInput(path: model.path, message: "nothing to analyse: \(why)")
+        }
         progress?.begin(phase: "accuracy", total: matrices.count)
         defer { progress?.finish() }
         var rows: [TensorAccuracy] = []
@@ -104,13 +112,8 @@ public enum AccuracyAnalyzer {
         // Nothing measured is an error, not a table of nan: no tensor at all, no weight matrix, or only
         // non-finite ones.
         if rows.isEmpty {
-            let why =
-                model.tensors.isEmpty
-                ? "the file holds no tensors"
-                : matrices.isEmpty
-                    ? "none of the \(selected.count) tensors is a weight matrix (2-D, both sides > 1)"
-                    : "every weight matrix holds non-finite values"
-            throw QBError.badInput(path: model.path, message: "nothing to analyse: \(why)")
+            throw QBError.badInput(
+                path: model.path, message: "nothing to analyse: every weight matrix holds non-finite values")
         }
         let plan = options.budgetBits.map { budget in
             MixedPrecisionPlanner.plan(
