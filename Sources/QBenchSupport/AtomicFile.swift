@@ -35,13 +35,23 @@ public enum AtomicFile {
             guard rename(tmp, url.path) == 0 else { throw QBError.io(path: url.path, message: errnoText()) }
         } else {
             // link(2) fails with EEXIST when the name is taken: an atomic "create only if absent".
-            guard link(tmp, url.path) == 0 else {
-                if errno == EEXIST {
+            if link(tmp, url.path) == 0 {
+                unlink(tmp)
+            } else {
+                let err = errno
+                if err == EEXIST {
                     throw QBError.io(path: url.path, message: "already exists; pass --force to replace it")
                 }
-                throw QBError.io(path: url.path, message: errnoText())
+                // A filesystem without hard links (some FUSE and FAT mounts): check, then rename. Not atomic
+                // against a concurrent writer, but it does not refuse every write there.
+                guard err == EPERM || err == ENOTSUP || err == EOPNOTSUPP || err == EMLINK else {
+                    throw QBError.io(path: url.path, message: String(cString: strerror(err)))
+                }
+                if FileManager.default.fileExists(atPath: url.path) {
+                    throw QBError.io(path: url.path, message: "already exists; pass --force to replace it")
+                }
+                guard rename(tmp, url.path) == 0 else { throw QBError.io(path: url.path, message: errnoText()) }
             }
-            unlink(tmp)
         }
         published = true
         syncDirectory(dir)
