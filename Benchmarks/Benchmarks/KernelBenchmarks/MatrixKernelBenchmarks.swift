@@ -11,7 +11,7 @@ let weightGBPerSecond = BenchmarkMetric.custom("GB/s x1000", polarity: .prefersL
 let gopPerSecond = BenchmarkMetric.custom("GOP/s", polarity: .prefersLarger, useScalingFactor: false)
 
 /// The verified, most preferred variant of (op, format) on this machine, or nil.
-func bestVariant(op: String, format: String, device: DeviceProfile) -> KernelVariant? {
+func bestVariant(op: KernelOp, format: String, device: DeviceProfile) -> KernelVariant? {
     let features = Set(device.cpu.features)
     let plan = KernelDispatch.plan(device: device)
     for row in plan.rows where row.op == op && row.weightFormat == format {
