@@ -101,10 +101,6 @@ extension QBench {
                     outDir: URL(fileURLWithPath: out), maxISA: maxISA?.name,
                     variants: variants?.names, formats: try formats?.formats().map(\.rawValue),
                     threads: try threads?.counts(), quick: quick, tdpWatts: tdp, perPU: perPU)
-                // Found out now, not after minutes of measuring: the profile and options are valid (checked again
-                // by the run's plan phase, cheaply) and the report folder takes a file.
-                _ = try RunPipeline.resolveProfile(options)
-                try AtomicFile.checkWritableDirectory(options.outDir)
                 let interrupt = InterruptFlag()
                 interrupt.installHandler()
                 defer { interrupt.uninstallHandler() }

@@ -28,7 +28,8 @@ struct RunPlan {
     let peakBytes: Int
 
     /// - Throws: `QBError` for a bad limit, profile or model file (see `RunPipeline.resolveProfile`), when no
-    ///   profile format has a kernel, or when the shapes need more memory than the machine has.
+    ///   profile format has a kernel, when the shapes need more memory than the machine has, or when the report
+    ///   folder cannot take a file.
     static func make(options: RunOptions, registry: KernelRegistry, device: DeviceProfile) throws -> RunPlan {
         try KernelDispatch.validate(
             DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants),
@@ -71,6 +72,8 @@ struct RunPlan {
                     + "repacked and cold copies, activations), more than 80% of this machine's \(gib(memory)) GiB; "
                     + "check the model dimensions and prompt_length")
         }
+        // Found out now, not after minutes of measuring: the report folder takes a file.
+        try AtomicFile.checkWritableDirectory(options.outDir)
         return RunPlan(
             profile: profile, profileSource: source, timing: profile.timing(quick: options.quick),
             device: device, threadCounts: threadCounts, plan: plan, kernelFormats: kernelFormats,

@@ -24,7 +24,7 @@ public enum AtomicFile {
         var published = false
         defer { if !published { unlink(tmp) } }
         do {
-            try writeAll(fd, data, path: url.path)
+            try FileDescriptor.writeAll(fd, data, path: url.path)
             guard fsync(fd) == 0 else { throw QBError.io(path: url.path, message: errnoText()) }
         } catch {
             close(fd)
@@ -83,34 +83,13 @@ public enum AtomicFile {
         throw QBError.io(path: dir, message: "cannot create a temporary file")
     }
 
-    static func writeAll(_ fd: Int32, _ data: Data, path: String) throws {
-        try data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) in
-            var off = 0
-            while off < buf.count {
-                let n = systemWrite(fd, buf.baseAddress! + off, buf.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw QBError.io(path: path, message: errnoText())
-                }
-                off += n
-            }
-        }
-    }
-
     /// Makes the rename durable (best effort: not every filesystem supports fsync on a directory).
     static func syncDirectory(_ dir: URL) {
         let fd = open(dir.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 { _ = fsync(fd); close(fd) }
-    }
-
-    static func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
-        #if canImport(Glibc)
-        return Glibc.write(fd, p, n)
-        #elseif canImport(Musl)
-        return Musl.write(fd, p, n)
-        #else
-        return Darwin.write(fd, p, n)
-        #endif
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }

@@ -28,24 +28,7 @@ extension QBError {
     /// The same error with line breaks and other control characters in its parts escaped (`\n`), so that whatever
     /// a hostile file put in a name or value, the message stays one line.
     public var oneLine: QBError {
-        func esc(_ s: String) -> String {
-            guard s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return s }
-            var out = ""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if u.properties.generalCategory == .control {
-                        out += "\\u{\(String(u.value, radix: 16))}"
-                    } else {
-                        out.unicodeScalars.append(u)
-                    }
-                }
-            }
-            return out
-        }
+        let esc = escapingLineBreaks
         switch self {
         case let .io(path, message): return .io(path: esc(path), message: esc(message))
         case let .badInput(path, message): return .badInput(path: esc(path), message: esc(message))

@@ -3,22 +3,27 @@
 /// A file-supplied name or string, quoted for a one-line message: control characters escaped, and cut to
 /// 80 characters, so a hostile key cannot break the line or flood the terminal.
 public func quoted(_ s: String, _ quote: Character = "'") -> String {
+    let cut = s.unicodeScalars.count > 80
+    let head = cut ? String(String.UnicodeScalarView(s.unicodeScalars.prefix(80))) : s
+    return "\(quote)\(escapingLineBreaks(head))\(cut ? "…" : "")\(quote)"
+}
+
+/// `s` with line breaks, tabs and other control or format characters written as escapes (`\n`, `\u{7}`), so it
+/// stays on one line. The one escaper for messages (`quoted`, `QBError.oneLine`).
+public func escapingLineBreaks(_ s: String) -> String {
+    func plain(_ ch: Unicode.Scalar) -> Bool {
+        let c = ch.properties.generalCategory
+        return c != .control && c != .format && ch != "\u{2028}" && ch != "\u{2029}"
+    }
+    guard !s.unicodeScalars.allSatisfy(plain) else { return s }
     var out = ""
-    for (n, ch) in s.unicodeScalars.enumerated() {
-        if n == 80 { out += "…"; break }
+    for ch in s.unicodeScalars {
         switch ch {
         case "\n": out += "\\n"
         case "\r": out += "\\r"
         case "\t": out += "\\t"
-        default:
-            if ch.properties.generalCategory == .control || ch.properties.generalCategory == .format
-                || ch == "\u{2028}" || ch == "\u{2029}"
-            {
-                out += "\\u{\(String(ch.value, radix: 16))}"
-            } else {
-                out.unicodeScalars.append(ch)
-            }
+        default: if plain(ch) { out.unicodeScalars.append(ch) } else { out += "\\u{\(String(ch.value, radix: 16))}" }
         }
     }
-    return "\(quote)\(out)\(quote)"
+    return out
 }
