@@ -230,7 +230,7 @@ public final class RunPipeline {
             verification = Verification(
                 method: check == "nmse" ? .nmse : .bitExact, elements: r.elementsCompared,
                 mismatches: r.mismatchedOutputs ?? 0, nmse: r.nmse, tolerance: r.nmseBound,
-                maxAbsErr: r.maxAbsErr)
+                maxAbsErr: r.maxAbsErr, worstOutputError: r.worstOutputError, outputTolerance: r.outputBound)
         }
         let activation =
             r.op == .quantizeRow

@@ -63,7 +63,9 @@ typedef struct qb_kernel_entry {
     size_t (*repack_size)(int M, int K, int group); /* bytes the repacked weights need, 0 = shape not accepted */
     void (*repack_fn)(const struct qb_mat_args *src, void *dst); /* NULL: weights used as stored */
     int row_align;          /* thread row ranges [m0, m1) are fastest when m0 is a multiple of this (0 = 1) */
-    const char *tolerance;  /* NULL/"" = default (integer: "exact", float: "nmse<=5e-4"); else e.g. "nmse<=1e-3" */
+    /* NULL/"" = default (integer: "exact", float: "nmse<=5e-4 rel<=1e-5"); else e.g. "nmse<=1e-3 rel<=1e-2 (why)".
+       rel bounds every output: |y - ref| <= rel * sum_k |w*x| (docs/kernels.md, "Float bounds"). */
+    const char *tolerance;
 } qb_kernel_entry;
 
 /// The registry: `*count` entries, valid for the life of the process.

@@ -36,12 +36,17 @@ public struct Verification: Codable, Sendable, Equatable {
     public var nmse: Double?
     public var tolerance: Double?
     public var maxAbsErr: Double?
+    /// For `nmse`: the worst |y - ref| / sum_k |w*x| over the outputs, and its per-output limit.
+    public var worstOutputError: Double?
+    public var outputTolerance: Double?
 
     public init(
         method: Method, reference: String = "scalar", elements: Int, mismatches: Int, nmse: Double? = nil,
-        tolerance: Double? = nil, maxAbsErr: Double? = nil
+        tolerance: Double? = nil, maxAbsErr: Double? = nil, worstOutputError: Double? = nil,
+        outputTolerance: Double? = nil
     ) {
         self.method = method; self.reference = reference; self.elements = elements; self.mismatches = mismatches
         self.nmse = nmse; self.tolerance = tolerance; self.maxAbsErr = maxAbsErr
+        self.worstOutputError = worstOutputError; self.outputTolerance = outputTolerance
     }
 }

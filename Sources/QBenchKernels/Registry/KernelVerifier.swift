@@ -1,6 +1,7 @@
 // Verification: a variant is trusted only after (1) its features are present, (2) a canary ran it in a child
 // process without crashing, (3) its outputs match scalar on shapes with ragged edges: bit-exact for integer
-// paths, within the entry's NMSE bound (default 5e-4, test-backend-ops' bound) for float paths.
+// paths; for float paths within the entry's NMSE bound (default 5e-4, test-backend-ops' bound) AND every output
+// within its per-output bound relative to sum_k |w*x| (default 1e-5).
 import Foundation
 import QBenchDevice
 import QBenchFormats
@@ -27,6 +28,9 @@ public struct KernelVerification: Codable, Sendable, Equatable {
     public var nmse: Double?
     public var nmseBound: Double?
     public var maxAbsErr: Double?
+    /// Worst |y - ref| / sum_k |w*x| over the outputs, and the per-output bound it had to meet (float checks).
+    public var worstOutputError: Double?
+    public var outputBound: Double?
     /// Shapes compared, `outputs x k x tokens` (`1xK` for quantize_row).
     public var shapes: [String]
     /// Output elements compared over the matrix shapes (0 for quantize_row).
@@ -47,6 +51,38 @@ public struct VerificationShape: Codable, Sendable, Equatable, CustomStringConve
     public var description: String { "\(outputs)x\(k)x\(tokens)" }
     /// Output elements compared.
     public var elements: Int { outputs * tokens }
+}
+
+/// One float output compared with its reference: mean and per-output figures (see `KernelTolerance.float`).
+public struct FloatComparison: Sendable, Equatable {
+    /// sum((y - ref)^2) / sum(ref^2); infinity for a NaN where the reference has none.
+    public var nmse = 0.0
+    public var maxAbsErr = 0.0
+    /// Worst |y - ref| / scale over the outputs (infinity for a NaN output), and where it was.
+    public var worstRelative = 0.0
+    public var worstIndex = 0
+    public var bitMismatches = 0
+
+    /// - Parameters:
+    ///   - scale: each output's sum_k |w*x| (`KernelVerifier.absProductSums`); nil leaves `worstRelative` 0.
+    public init(reference a: [Float], output b: [Float], scale: [Double]?) {
+        precondition(a.count == b.count && (scale == nil || scale!.count == a.count))
+        var err = 0.0, ref2 = 0.0
+        for j in a.indices {
+            if a[j].bitPattern != b[j].bitPattern { bitMismatches += 1 }
+            let d = Double(b[j]) - Double(a[j])
+            let ad = d.isNaN ? Double.infinity : abs(d)
+            err += ad * ad
+            ref2 += Double(a[j]) * Double(a[j])
+            maxAbsErr = max(maxAbsErr, ad)
+            if let scale {
+                // 1e-30 keeps an all-zero row (scale 0, both outputs 0) at 0 instead of NaN.
+                let rel = ad == 0 ? 0 : ad / max(scale[j], 1e-30)
+                if rel > worstRelative { worstRelative = rel; worstIndex = j }
+            }
+        }
+        nmse = ref2 > 0 ? err / ref2 : (err > 0 ? .infinity : 0)
+    }
 }
 
 public enum KernelVerifier {
@@ -122,7 +158,8 @@ public enum KernelVerifier {
             r.detail = "no scalar reference for \(v.op) \(v.weightFormat) x \(v.activationFormat)"
             return r
         }
-        var worstNMSE = 0.0, maxAbs = 0.0, mismatched = 0
+        var worstNMSE = 0.0, maxAbs = 0.0, mismatched = 0, worstRel = 0.0
+        var worstAt: (VerificationShape, Int)?
         for (i, s) in shapes(for: v).enumerated() {
             r.shapes.append(s.description)
             r.elementsCompared += s.elements
@@ -142,16 +179,11 @@ public enum KernelVerifier {
                     r.detail = "wrote outside its rows at \(s)"
                     return r
                 }
-                let a = want.y, b = got.y
-                var err = 0.0, ref2 = 0.0
-                for j in a.indices {
-                    if a[j].bitPattern != b[j].bitPattern { mismatched += 1 }
-                    let d = Double(b[j]) - Double(a[j])
-                    err += d.isNaN ? .infinity : d * d
-                    ref2 += Double(a[j]) * Double(a[j])
-                    maxAbs = max(maxAbs, d.isNaN ? .infinity : abs(d))
-                }
-                worstNMSE = max(worstNMSE, ref2 > 0 ? err / ref2 : (err > 0 ? .infinity : 0))
+                let cmp = FloatComparison(reference: want.y, output: got.y, scale: Self.absProductSums(ops))
+                mismatched += cmp.bitMismatches
+                maxAbs = max(maxAbs, cmp.maxAbsErr)
+                worstNMSE = max(worstNMSE, cmp.nmse)
+                if cmp.worstRelative > worstRel { worstRel = cmp.worstRelative; worstAt = (s, cmp.worstIndex) }
             } catch {
                 r.status = .mismatch
                 r.detail = "\(s): \(error)"
@@ -165,14 +197,59 @@ public enum KernelVerifier {
             r.bitExact = mismatched == 0
             r.mismatchedOutputs = mismatched
             r.status = mismatched == 0 ? .verified : .mismatch
-        case let .nmse(bound):
+        case let .float(bound, perOutput):
             r.check = "nmse"
             r.nmse = worstNMSE
             r.nmseBound = bound
+            r.worstOutputError = worstRel
+            r.outputBound = perOutput
             r.bitExact = mismatched == 0
-            r.status = worstNMSE <= bound ? .verified : .mismatch
+            r.status = worstNMSE <= bound && worstRel <= perOutput ? .verified : .mismatch
+            if worstRel > perOutput, let (s, i) = worstAt {
+                r.detail =
+                    "output \(i % s.outputs) of token \(i / s.outputs) at \(s) is off by \(sci(worstRel)) of "
+                    + "sum|w*x| (per-output bound \(sci(perOutput)))"
+            } else if worstNMSE > bound {
+                r.detail = "nmse \(sci(worstNMSE)) above its bound \(sci(bound))"
+            }
         }
         return r
+    }
+
+    /// sum_k |w[m][k] * x[n][k]| for every output (index n * outputs + m), from the operands' weight and
+    /// activation bytes decoded here with Swift's own conversions (`Float16`, bf16 as the top half of an f32), not
+    /// the C helpers the kernels share. Nil for formats other than f32 / f16 / bf16 weights with f32 / bf16
+    /// activations.
+    public static func absProductSums(_ ops: KernelOperands) -> [Double]? {
+        let M = ops.outputs, K = ops.k, N = ops.tokens
+        let w = UnsafeRawPointer(ops.weights.pointer), x = UnsafeRawPointer(ops.activations.pointer)
+        func decode(_ fmt: String, _ p: UnsafeRawPointer, _ i: Int) -> Double? {
+            switch fmt {
+            case "f32": return Double(Float(bitPattern: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            case "f16": return Double(Float16(bitPattern: p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+            case "bf16":
+                let h = p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
+                return Double(Float(bitPattern: UInt32(h) << 16))
+            default: return nil
+            }
+        }
+        guard decode(ops.weightFormat, w, 0) != nil, decode(ops.activationFormat, x, 0) != nil else { return nil }
+        var wabs = [Double](repeating: 0, count: M * K), xabs = [Double](repeating: 0, count: N * K)
+        for m in 0..<M {
+            for k in 0..<K { wabs[m * K + k] = abs(decode(ops.weightFormat, w + m * ops.weightStride, k)!) }
+        }
+        for n in 0..<N {
+            for k in 0..<K { xabs[n * K + k] = abs(decode(ops.activationFormat, x + n * ops.activationStride, k)!) }
+        }
+        var out = [Double](repeating: 0, count: M * N)
+        for n in 0..<N {
+            for m in 0..<M {
+                var s = 0.0
+                for k in 0..<K { s += wabs[m * K + k] * xabs[n * K + k] }
+                out[n * M + m] = s
+            }
+        }
+        return out
     }
 
     /// quantize_row variants must produce the scalar bytes, scales and sums exactly.
@@ -252,3 +329,5 @@ public enum KernelVerifier {
         return out
     }
 }
+
+private func sci(_ v: Double) -> String { String(format: "%.3g", v) }

@@ -41,8 +41,9 @@ final class KernelRegistryTests: XCTestCase {
         for v in KernelRegistry.builtIn.variants where v.op != .quantizeRow {
             if KernelFormats.isInteger(v.weightFormat) {
                 XCTAssertEqual(v.tolerance, .exact, v.key)
-            } else if case let .nmse(b) = v.tolerance {
+            } else if case let .float(b, rel) = v.tolerance {
                 XCTAssertLessThanOrEqual(b, 5e-4, v.key)
+                XCTAssertLessThanOrEqual(rel, 2e-2, v.key)
             } else {
                 XCTFail("\(v.key) float entry claims exactness")
             }
@@ -65,7 +66,11 @@ final class KernelRegistryTests: XCTestCase {
 
     func testTolerance_parsesEntryText() {
         XCTAssertEqual(KernelTolerance.parse("exact"), .exact)
-        XCTAssertEqual(KernelTolerance.parse("nmse<=5e-4 (fp16 partial sums)"), .nmse(5e-4))
+        XCTAssertEqual(
+            KernelTolerance.parse("nmse<=5e-4 (fp16 partial sums)"),
+            .float(nmse: 5e-4, perOutput: KernelTolerance.defaultPerOutput))
+        XCTAssertEqual(KernelTolerance.parse("nmse<=1e-3 rel<=2e-2 (why)"), .float(nmse: 1e-3, perOutput: 2e-2))
+        XCTAssertNil(KernelTolerance.parse("nmse<=1e-3 rel<=much"))
         XCTAssertNil(KernelTolerance.parse(""))
         XCTAssertNil(KernelTolerance.parse("nmse<=lots"))
     }
