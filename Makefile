@@ -29,7 +29,7 @@ bench: build
 	$(QBENCH) run --out qbench-reports
 
 test-deps: deps
-	@scripts/ensure-test-deps.sh
+	@QBENCH_TEST_VENV="$(TEST_VENV)" scripts/ensure-test-deps.sh
 
 # swift-format (it ships with the toolchain) in lint mode with .swift-format, and no Swift line over 120 columns
 # (string literals included, which the formatter cannot break). The generated BuiltInProfiles.swift is exempt.
@@ -44,10 +44,18 @@ lint:
 	    -exec awk 'length > 120 { print FILENAME ":" FNR ": " length " columns" }' {} +); \
 	  if [ -n "$$long" ]; then echo "$$long"; echo "lint: C lines over 120 columns"; exit 1; fi
 
+# Tests run with the venv's python3 first on PATH (gguf-py, jsonschema, the model packages). Every oracle check
+# appends to a ledger that the closing summary reads. QBENCH_REQUIRE_ORACLES=1 (CI) turns a missing oracle into a
+# failure instead of a skip.
+TEST_VENV := $(CURDIR)/.build/test-venv
+LEDGER := $(CURDIR)/.build/oracle-ledger.tsv
+TEST_ENV := PATH="$(TEST_VENV)/bin:$$PATH" QBENCH_ORACLE_LEDGER="$(LEDGER)"
 test: test-deps lint
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
-	@for s in scripts/test.d/*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; bash "$$s" || exit 1; done
+	@rm -f "$(LEDGER)"
+	$(TEST_ENV) $(SWIFT) test --skip-build
+	@for s in scripts/test.d/*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; $(TEST_ENV) bash "$$s" || exit 1; done
+	@scripts/test-summary.sh "$(LEDGER)"
 
 clean:
 	rm -rf .build

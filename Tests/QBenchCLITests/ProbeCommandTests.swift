@@ -144,7 +144,8 @@ final class ProbeCommandTests: XCTestCase {
 
     private func requireQemuX86() throws {
         try XCTSkipUnless(ISAArch.host == .x86_64, "emulated x86 CPUs need an x86_64 host")
-        try XCTSkipUnless(which("qemu-x86_64") != nil, "qemu-x86_64 not installed (make test installs qemu-user)")
+        try Oracle.require(
+            "qemu-x86_64", which("qemu-x86_64") != nil, "qemu-x86_64 not installed (make test installs qemu-user)")
     }
 
     func testProbe_underQemuHaswell_hasAVX2FMAF16CAndNoAVX512() throws {

@@ -38,7 +38,12 @@ final class RunCommandTests: XCTestCase {
             XCTAssertTrue(report.results.contains { $0.weightFormat == f && $0.op == .gemm && $0.cacheState == .warm })
         }
         for row in report.results {
-            XCTAssertGreaterThanOrEqual(row.samplesNs.count, 10, row.key)
+            // 10 samples (min_samples) unless the 200 ms cap stopped it first on a slow moment of a shared VM,
+            // which the row must then say; a count, not a timing.
+            if !row.warnings.contains(where: { $0.kind == .stoppedEarly }) {
+                XCTAssertGreaterThanOrEqual(row.samplesNs.count, 10, row.key)
+            }
+            XCTAssertGreaterThanOrEqual(row.samplesNs.count, 1, row.key)
             XCTAssertGreaterThan(row.medianNs, 0, row.key)
             XCTAssertNotNil(row.energy, row.key)
             // The adjacent ceiling matches the result's bound: the read loop over its own cold weight copies for

@@ -4,7 +4,8 @@ import XCTest
 
 public enum SchemaValidation {
     /// - Returns: nil when `json` is valid, else the first errors (path: message).
-    /// - Throws: `XCTSkip` when python3 or its jsonschema module is missing.
+    /// - Throws: `XCTSkip` (a failure under QBENCH_REQUIRE_ORACLES=1) when python3 or its jsonschema module is
+    ///   missing.
     public static func reportErrors(_ json: Data) throws -> String? {
         let file = try TestPaths.scratch("schema").appendingPathComponent("report.json")
         try json.write(to: file)
@@ -29,11 +30,12 @@ public enum SchemaValidation {
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
-        do { try p.run() } catch { throw XCTSkip("python3 not runnable: \(error)") }
+        do { try p.run() } catch { try Oracle.require("jsonschema", false, "python3 not runnable: \(error)") }
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        if p.terminationStatus == 77 { throw XCTSkip("python3 has no jsonschema module") }
-        if p.terminationStatus == 127 { throw XCTSkip("python3 not found") }
+        try Oracle.require(
+            "jsonschema", p.terminationStatus != 77 && p.terminationStatus != 127,
+            p.terminationStatus == 77 ? "python3 has no jsonschema module" : "python3 not found")
         return p.terminationStatus == 0 ? nil : text
     }
 }

@@ -4,22 +4,32 @@
 # CPU models: every ARM entry the CPU has must match the scalar entry of the same (op, wfmt, afmt) (integer
 # bit-exact, float within its bound), every entry it lacks must be reported unsupported (never run), and every
 # scalar entry must agree bit for bit with the driver's second reference (Tests/CKernels/ref.c).
-# Skips, with exit 0, when the cross tools or qemu are missing. ARM_KERNELS_CC=gcc forces the gcc cross
+# Skips, with exit 0, when the cross tools or qemu are missing - unless QBENCH_REQUIRE_ORACLES=1 (CI), where a
+# missing tool fails. Emulated verification counts go to $QBENCH_ORACLE_LEDGER when set (make test's summary). ARM_KERNELS_CC=gcc forces the gcc cross
 # compiler (to check that build too); CLANG names a clang to try first; KEEP_DRIVER=PATH keeps the built driver
 # (to run it by hand: qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu max PATH).
 set -u
+# skip REASON: exit 0 with the reason, or 1 when oracles are required; recorded in the ledger either way.
+skip() {
+    [ -n "${QBENCH_ORACLE_LEDGER:-}" ] && printf 'skipped\tqemu-aarch64+cross\tarm-kernels.sh\t%s\n' "$1" \
+        >>"$QBENCH_ORACLE_LEDGER"
+    if [ "${QBENCH_REQUIRE_ORACLES:-}" = 1 ]; then
+        echo "arm-kernels: FAIL: oracle missing and QBENCH_REQUIRE_ORACLES=1: $1"
+        exit 1
+    fi
+    echo "arm-kernels: skipped: $1"
+    exit 0
+}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
 QEMU=${QEMU_AARCH64-$(command -v qemu-aarch64 || true)}
 SYSROOT=/usr/aarch64-linux-gnu
 if [ -z "$QEMU" ] || [ ! -x "$QEMU" ]; then
-    echo "arm-kernels: skipped: qemu-aarch64 missing (apt-get install qemu-user)"
-    exit 0
+    skip "qemu-aarch64 missing (apt-get install qemu-user)"
 fi
 if [ ! -e "$SYSROOT/lib/libc.so.6" ]; then
-    echo "arm-kernels: skipped: aarch64 libc missing at $SYSROOT (apt-get install libc6-dev-arm64-cross)"
-    exit 0
+    skip "aarch64 libc missing at $SYSROOT (apt-get install libc6-dev-arm64-cross)"
 fi
 
 work=$(mktemp -d)
@@ -96,11 +106,9 @@ if [ -z "$built" ]; then
         exit 1
     fi
     if [ "${ARM_KERNELS_CC:-}" = gcc ]; then
-        echo "arm-kernels: skipped: ARM_KERNELS_CC=gcc but aarch64-linux-gnu-gcc is missing (apt-get install gcc-aarch64-linux-gnu)"
-    else
-        echo "arm-kernels: skipped: aarch64 cross compiler missing (clang+lld or gcc-aarch64-linux-gnu)"
+        skip "ARM_KERNELS_CC=gcc but aarch64-linux-gnu-gcc is missing (apt-get install gcc-aarch64-linux-gnu)"
     fi
-    exit 0
+    skip "aarch64 cross compiler missing (clang+lld or gcc-aarch64-linux-gnu)"
 fi
 echo "arm-kernels: built with $built"
 
@@ -114,6 +122,12 @@ run() {
     local summary
     summary=$(printf '%s\n' "$out" | grep '^summary:')
     echo "arm-kernels: -cpu $cpu: ${summary:-no summary} (exit $rc)"
+    if [ -n "${QBENCH_ORACLE_LEDGER:-}" ]; then # variant<TAB>emulated:CPU<TAB>key<TAB>status, one per entry
+        printf '%s\n' "$out" | awk -v cpu="$cpu" '$5 == "verified" || $5 == "unsupported" || $5 == "mismatch" {
+            v = $4; sub(/:$/, "", v); print "variant\temulated:aarch64 " cpu "\t" $1 "/" $2 "/" $3 "/" v "\t" $5 }' \
+            >>"$QBENCH_ORACLE_LEDGER"
+        printf 'ran\tqemu-aarch64+cross\tarm-kernels.sh -cpu %s\t\n' "$cpu" >>"$QBENCH_ORACLE_LEDGER"
+    fi
     local ok=1
     [ "$rc" -eq 0 ] || ok=0
     for pair in $expect; do

@@ -85,11 +85,12 @@ struct GGUFReference {
     let dir: URL
     static let script = TestPaths.packageRoot.appendingPathComponent("Tests/Scripts/gguf_reference.py")
 
-    /// Skips the calling test, with the reason, when python3 or its gguf package is missing.
+    /// Skips the calling test (fails it under QBENCH_REQUIRE_ORACLES=1), with the reason, when python3 or its gguf
+    /// package is missing.
     static func require(_ testName: String = #function) throws -> GGUFReference {
         let probe = run(["python3", "-c", "import gguf, gguf.quants, numpy"])
-        try XCTSkipUnless(
-            probe.status == 0,
+        try Oracle.require(
+            "gguf-py", probe.status == 0,
             "python3 with the `gguf` package is not available (\(probe.stderr.prefix(200))); "
                 + "pip install gguf to run this test"
         )

@@ -96,14 +96,14 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(w.map(\.kind), [.firstSampleOutlier, .nearTimerResolution])
     }
 
-    func testWarnings_samplesUnderTheTimerResolution() {
+    func testWarnings_samplesUnderTheTimerResolution() throws {
         let res = ClockResolution(resolutionNs: 50, readOverheadNs: 30)
         let samples: [UInt64] = [40, 0, 60, 55, 45, 70, 52, 48, 51, 49]
         let w = Sampler.warnings(
             samples: samples, summary: Statistics.summarize(samples), iterationsPerSample: 1,
             resolution: res, stop: .satisfied, limits: SamplingLimits())
-        let below = try? XCTUnwrap(w.first { $0.kind == .belowTimerResolution })
-        XCTAssertEqual(below?.message, "5 of 10 samples are shorter than the timer resolution (50 ns)")
+        let below = try XCTUnwrap(w.first { $0.kind == .belowTimerResolution }, "\(w)")
+        XCTAssertEqual(below.message, "5 of 10 samples are shorter than the timer resolution (50 ns)")
         // The same per-call times in batches of 1000 calls are long enough.
         let batched = Sampler.warnings(
             samples: samples.map { $0 + 10 }, summary: nil, iterationsPerSample: 1000,

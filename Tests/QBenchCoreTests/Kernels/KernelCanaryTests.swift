@@ -2,6 +2,7 @@
 // forced onto a CPU that lacks its instructions dies with SIGILL in the child, not in the test process.
 import CQBench
 import Foundation
+import QBenchTestSupport
 import XCTest
 @testable import QBenchDevice
 @testable import QBenchKernels
@@ -54,8 +55,8 @@ final class KernelCanaryTests: XCTestCase {
         let qemu = ["/usr/bin/qemu-x86_64", "/usr/local/bin/qemu-x86_64"].first {
             FileManager.default.isExecutableFile(atPath: $0)
         }
-        let q = try XCTUnwrap(
-            qemu.map { $0 } ?? nil as String?, "qemu-x86_64 not installed (apt-get install qemu-user)")
+        try Oracle.require("qemu-x86_64", qemu != nil, "qemu-x86_64 not installed (apt-get install qemu-user)")
+        let q = qemu!
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: bin), "test binary not found at \(bin)")
         let p = Process()

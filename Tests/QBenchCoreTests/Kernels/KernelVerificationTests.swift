@@ -1,6 +1,7 @@
 // Every variant this CPU can run, verified against scalar on shapes with ragged edges; the rest must come
 // back `unsupported` naming what is missing, never executed.
 import CQBench
+import QBenchTestSupport
 import XCTest
 @testable import QBenchDevice
 @testable import QBenchKernels
@@ -12,8 +13,13 @@ final class KernelVerificationTests: XCTestCase {
         let reg = KernelRegistry.builtIn
         var ran = 0
         var failures: [String] = []
+        for v in reg.variants where !v.missing(from: features).isEmpty {
+            Oracle.recordVariant(
+                v.key, how: "native", status: "not run: needs \(v.missing(from: features).joined(separator: ","))")
+        }
         for v in reg.variants where v.missing(from: features).isEmpty {
             let r = KernelVerifier.verify(v, features: features, registry: reg)
+            Oracle.recordVariant(v.key, how: "native", status: r.status.rawValue)
             ran += 1
             if r.status != .verified {
                 failures.append(
@@ -26,6 +32,29 @@ final class KernelVerificationTests: XCTestCase {
         }
         XCTAssertTrue(failures.isEmpty, failures.joined(separator: "\n"))
         XCTAssertGreaterThan(ran, 20, "expected at least the scalar entries to run")
+    }
+
+    /// The set of variants that must verify on this host is written down by two independent sources that must
+    /// agree on every feature a registry entry needs: the kernel's /proc/cpuinfo flags (what the test above runs)
+    /// and the suite's own CPUID/XCR0 (or HWCAP) probe. A probe that silently lost a feature, or a cpuinfo that
+    /// could not be read, would shrink the verified set without failing anything else.
+    func testRunnableSet_isTheSameFromCPUInfoAndFromTheProbe() throws {
+        #if os(Linux)
+        try XCTSkipUnless(
+            FileManager.default.isReadableFile(atPath: "/proc/cpuinfo"), "/proc/cpuinfo is not readable here")
+        let reg = KernelRegistry.builtIn
+        let needed = Set(reg.variants.flatMap(\.requiredFeatures))
+        let probe = ISAProbe.live().usable
+        XCTAssertFalse(features.isEmpty, "no CPU flags read from /proc/cpuinfo")
+        XCTAssertEqual(
+            features.intersection(needed).subtracting([.amx_tile, .amx_int8, .amx_bf16, .amx_fp16]),
+            probe.intersection(needed).subtracting([.amx_tile, .amx_int8, .amx_bf16, .amx_fp16]),
+            "cpuinfo and the probe disagree on features the kernels need")
+        let runnable = reg.variants.filter { $0.missing(from: features).isEmpty }
+        print("runnable here: \(runnable.count) of \(reg.variants.count) registry entries")
+        #else
+        throw XCTSkip("reads /proc/cpuinfo")
+        #endif
     }
 
     func testVariantsMissingFeatures_areUnsupportedAndNameTheFeatures() throws {

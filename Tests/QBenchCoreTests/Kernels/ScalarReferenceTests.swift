@@ -77,7 +77,8 @@ final class ScalarReferenceTests: XCTestCase {
             (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
             .first { FileManager.default.isExecutableFile(atPath: $0) }
             ?? ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        let python = try XCTUnwrap(py, "python3 not found")
+        try Oracle.require("gguf-py", py != nil, "python3 not found")
+        let python = py!
         var rng = KernelRNG(seed: 99)
         let K = 32 * 64
         var x = (0..<K).map { i -> Float in
@@ -104,7 +105,8 @@ final class ScalarReferenceTests: XCTestCase {
         p.standardError = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
-        try XCTSkipIf(p.terminationStatus == 3, "python gguf/numpy not installed for \(python) (pip install gguf)")
+        try Oracle.require(
+            "gguf-py", p.terminationStatus != 3, "python gguf/numpy not installed for \(python) (pip install gguf)")
         XCTAssertEqual(p.terminationStatus, 0)
         let want = [UInt8](try Data(contentsOf: outFile))
         var got = [UInt8](repeating: 0, count: K / 32 * 34)

@@ -94,7 +94,15 @@ final class WeightPlacementTests: XCTestCase {
         let buf = try AlignedBuffer(count: 8 << 20)
         XCTAssertEqual(Int(bitPattern: buf.pointer) % 4096, 0, "large kernel buffers start on a page")
         memset(buf.pointer, 1, 8 << 20)  // touch: pages exist before they are moved
-        try p.bind([WeightSlice(bytes: 0..<(8 << 20), node: node)], base: buf.pointer)
+        do {
+            try p.bind([WeightSlice(bytes: 0..<(8 << 20), node: node)], base: buf.pointer)
+        } catch {
+            // A container or kernel that refuses mbind (EPERM without CAP_SYS_NICE, ENOSYS without NUMA support)
+            // lacks the capability this test is about; anything else is a failure.
+            let refused = ["Operation not permitted", "Function not implemented", "not supported"]
+            try XCTSkipIf(refused.contains { "\(error)".contains($0) }, "memory binding refused here: \(error)")
+            throw error
+        }
         let hw = p.topology
         guard let set = hwloc_bitmap_alloc() else { return XCTFail("hwloc bitmap") }
         defer { hwloc_bitmap_free(set) }

