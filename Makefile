@@ -4,7 +4,7 @@ APT_DEPS := libhwloc-dev libnuma-dev pkg-config
 QBENCH := .build/release/qbench
 PREFIX ?= /usr/local
 
-.PHONY: all deps build bench install profiles lint test test-deps clean
+.PHONY: all deps build bench install profiles lint test test-deps mutants clean
 
 all: build
 
@@ -56,6 +56,10 @@ test: test-deps lint
 	$(TEST_ENV) $(SWIFT) test --skip-build
 	@for s in scripts/test.d/*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; $(TEST_ENV) bash "$$s" || exit 1; done
 	@scripts/test-summary.sh "$(LEDGER)"
+
+# Planted bugs (test-only build flags) that the tests must catch; each is a full rebuild, so not part of `test`.
+mutants: test-deps
+	@scripts/mutants.sh
 
 clean:
 	rm -rf .build

@@ -143,6 +143,14 @@ public extension GGMLRef {
     }
 
     static func quantizeQ4_K(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
+        #if QB_PLANT_KQUANT_BYTE  // test-only mutant (`make mutants`): the last quant byte of every block, one bit off
+        defer {
+            for b in 0..<nBlocks {
+                let p = y + b * 144 + 143
+                p.storeBytes(of: p.load(as: UInt8.self) ^ 1, as: UInt8.self)
+            }
+        }
+        #endif
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256 + 32) { lbuf in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + 8 + 8) { fbuf in
                 let L = lbuf.baseAddress!, Laux = L + 256

@@ -122,6 +122,12 @@ void qb_canary_test_sigill(const qb_mat_args *a, int m0, int m1);
 void qb_canary_test_zero(const qb_mat_args *a, int m0, int m1);
 
 /* ---- Reference routines and test hooks callable from Swift ---- */
+/// The conversion helpers every scalar kernel (and some SIMD ones) share, exported so tests can check them over
+/// every input pattern against an independent implementation (Swift's Float16, bit arithmetic).
+float qb_ref_f16_to_f32(uint16_t h);
+uint16_t qb_ref_f32_to_f16(float f);
+float qb_ref_bf16_to_f32(uint16_t h);
+uint16_t qb_ref_f32_to_bf16(float f);
 void qb_quantize_row_q8_0_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
 void qb_quantize_row_q8_1_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
 void qb_quantize_row_i8_pt_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);

@@ -51,7 +51,7 @@ QB_INLINE int32_t qb_q8_block(const float *x, uint16_t *dh, int8_t *qs, float *d
     const float amax = qb_hmax8(m);
     const float d = amax / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    *dh = qb_f32_to_f16(d);
+    *dh = _cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT); /* F16C, not the scalar's software qb_f32_to_f16 */
     *dout = d;
     const __m256 idv = _mm256_set1_ps(id);
     __m256 r[4];
@@ -82,7 +82,7 @@ void qb_quantize_row_q8_1_avx2(const float *x, void *out, float *scale, int32_t 
     float tmp[QB_QK], d;
     for (int b = 0; b < (K + QB_QK - 1) / QB_QK; b++) {
         const int32_t s = qb_q8_block(qb_block_src(x, K, b, tmp), &y[b].d, y[b].qs, &d);
-        y[b].s = qb_f32_to_f16((float)s * d);
+        y[b].s = _cvtss_sh((float)s * d, _MM_FROUND_TO_NEAREST_INT);
     }
 }
 

@@ -24,6 +24,9 @@ static inline float qb_f16_to_f32(uint16_t h) {
         return qb_bits_f32(qb_f32_bits(v) | sign);
     }
     if (exp == 31) return qb_bits_f32(sign | 0x7f800000u | (man << 13) | (man ? 0x400000u : 0));
+#ifdef QB_PLANT_F16_BUG /* test-only mutant (`make mutants`): one mantissa pattern decoded one ulp off */
+    if (man == 0x155u) return qb_bits_f32(sign | ((exp + 112u) << 23) | ((man ^ 1u) << 13));
+#endif
     return qb_bits_f32(sign | ((exp + 112u) << 23) | (man << 13));
 }
 

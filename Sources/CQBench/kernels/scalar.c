@@ -265,3 +265,9 @@ QB_GEMV_ALIAS(f32, f32)
 QB_GEMV_ALIAS(f16, f32)
 QB_GEMV_ALIAS(bf16, bf16)
 QB_GEMV_ALIAS(bf16, f32)
+
+/* ---- the shared conversion helpers, exported for exhaustive tests (qbench_kernels.h) ---- */
+float qb_ref_f16_to_f32(uint16_t h) { return qb_f16_to_f32(h); }
+uint16_t qb_ref_f32_to_f16(float f) { return qb_f32_to_f16(f); }
+float qb_ref_bf16_to_f32(uint16_t h) { return qb_bf16_to_f32(h); }
+uint16_t qb_ref_f32_to_bf16(float f) { return qb_f32_to_bf16(f); }

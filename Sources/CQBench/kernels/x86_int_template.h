@@ -67,11 +67,13 @@ QB_INLINE void qb_side_fill(const qb_mat_args *a, const int fmt, const qb_x16_ge
                 sum += qb_sum_i8((const int8_t *)(xr + qb_xblk(fmt, gi * G->sub + sb)), 32);
             s->comp = fmt == QB_F_Q8_0 ? -QB_BIG_OFFSET * sum : fmt == QB_F_U4 ? -sum : -8 * sum;
         }
+        /* Activation scales through F16C (vcvtph2ps), not the scalar reference's software qb_f16_to_f32, so a
+           bug in that shared helper cannot cancel out in the variant-vs-scalar comparison. */
         if (fmt == QB_F_Q8_0 || fmt == QB_F_Q4_0) {
-            s->dx = qb_load_f16(xr + (size_t)gi * sizeof(qb_block_q8_0));
+            s->dx = _cvtsh_ss(qb_load_u16(xr + (size_t)gi * sizeof(qb_block_q8_0)));
         } else if (fmt == QB_F_Q4_1) {
-            s->dx = qb_load_f16(xr + (size_t)gi * sizeof(qb_block_q8_1));
-            s->sx = qb_load_f16(xr + (size_t)gi * sizeof(qb_block_q8_1) + 2);
+            s->dx = _cvtsh_ss(qb_load_u16(xr + (size_t)gi * sizeof(qb_block_q8_1)));
+            s->sx = _cvtsh_ss(qb_load_u16(xr + (size_t)gi * sizeof(qb_block_q8_1) + 2));
         } else {
             s->dx = a->x_scales[n];
         }
