@@ -10,12 +10,13 @@ import QBenchFormats
 /// One verification row.
 public struct KernelVerification: Codable, Sendable, Equatable {
     public var op: KernelOp
-    public var weightFormat: String
-    public var activationFormat: String
-    public var variant: String
+    /// nil for quantize_row (see `KernelVariant.weightFormat`).
+    public var weightFormat: WeightFormat?
+    public var activationFormat: ActivationFormat
+    public var variant: KernelVariantName
     public var status: KernelStatus
     /// unsupported: the features the device lacks.
-    public var missingFeatures: [String]?
+    public var missingFeatures: [CPUFeature]?
     /// crashed: the signal name (SIGILL, SIGSEGV, ...).
     public var signal: String?
     /// `exact` or `nmse`, when outputs were compared.
@@ -59,8 +60,8 @@ public enum KernelVerifier {
         let g = v.group
         let ks: [Int]
         switch v.weightFormat {
-        case "q8_0", "q4_0", "q4_1": ks = [96, 1184]
-        case "i8_pc", "f32", "f16", "bf16": ks = [97, 1003]
+        case .q8_0, .q4_0, .q4_1: ks = [96, 1184]
+        case .i8_pc, .f32, .f16, .bf16: ks = [97, 1003]
         default: ks = g > 0 ? [3 * g, max(1024, 8 * g) + g] : [96]
         }
         let ns = v.op == .gemv ? [1] : [1, 3, 17]
@@ -118,8 +119,8 @@ public enum KernelVerifier {
         into base: KernelVerification
     ) -> KernelVerification {
         var r = base
-        guard let ref = registry.reference(for: v) else {
-            r.detail = "no scalar reference for \(v.op) \(v.weightFormat) x \(v.activationFormat)"
+        guard let w = v.weightFormat, let ref = registry.reference(for: v) else {
+            r.detail = "no scalar reference for \(v.op) \(v.triple.cWeightFormat) x \(v.activationFormat)"
             return r
         }
         var worstNMSE = 0.0, maxAbs = 0.0, mismatched = 0
@@ -128,7 +129,7 @@ public enum KernelVerifier {
             r.elementsCompared += s.elements
             do {
                 let ops = try KernelOperands(
-                    weightFormat: v.weightFormat, activationFormat: v.activationFormat,
+                    weightFormat: w, activationFormat: v.activationFormat,
                     outputs: s.outputs, k: s.k, tokens: s.tokens, seed: seed &+ UInt64(i), registry: registry)
                 let want = try PreparedKernel(variant: ref, operands: ops, registry: registry)
                 want.run(rows: 0..<s.outputs)
@@ -182,12 +183,10 @@ public enum KernelVerifier {
     ) -> KernelVerification {
         var r = base
         guard
-            let ref = registry.variants.first(where: {
-                $0.op == v.op && $0.weightFormat == v.weightFormat && $0.variant == "scalar"
-            }),
+            let ref = registry.reference(for: v),
             let fe = registry.entry(ref)?.pointee.quant, let ge = registry.entry(v)?.pointee.quant
         else {
-            r.detail = "no scalar quantize_row for \(v.weightFormat)"
+            r.detail = "no scalar quantize_row for \(v.activationFormat)"
             return r
         }
         var rng = KernelRNG(seed: seed)
@@ -238,10 +237,7 @@ public enum KernelVerifier {
     public static func notBuilt(registry: KernelRegistry = .builtIn, arch: String) -> [KernelVerification] {
         var out: [KernelVerification] = []
         for t in registry.triples {
-            let have = Set(
-                registry.variants.filter {
-                    $0.op == t.op && $0.weightFormat == t.weightFormat && $0.activationFormat == t.activationFormat
-                }.map(\.variant))
+            let have = Set(registry.variants.filter { $0.triple == t }.map(\.variant))
             for name in KernelDispatch.levels(arch: arch) where !have.contains(name) {
                 let v = KernelVariant(
                     op: t.op, weightFormat: t.weightFormat, activationFormat: t.activationFormat,
