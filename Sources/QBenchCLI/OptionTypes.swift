@@ -46,10 +46,7 @@ struct VariantArgument: ExpressibleByArgument {
     let name: String
     init?(argument: String) { name = argument }
     /// Every variant of every architecture (the check narrows it to this one).
-    static var allValueStrings: [String] {
-        var seen = Set<String>()
-        return (VariantTable.x86 + VariantTable.aarch64).map(\.name).filter { seen.insert($0).inserted }
-    }
+    static var allValueStrings: [String] { KernelVariantName.allCases.map(\.rawValue) }
     static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
 }
 

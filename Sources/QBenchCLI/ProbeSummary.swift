@@ -70,12 +70,12 @@ enum ProbeSummary {
         }
         line("Dispatch", "kernel tiers this device qualifies for, best first")
         for family in report.dispatchTiers.keys.sorted() {
-            line("  " + family.rawValue, report.dispatchTiers[family]!.map(\.variant).joined(separator: " > "))
+            line("  " + family.rawValue, report.dispatchTiers[family]!.map(\.variant.rawValue).joined(separator: " > "))
         }
         line("Plan", "kernel chosen per op and weight format (activation format), then fallbacks")
         for r in report.plan.rows where r.op != .quantizeRow {
-            let chain = ([r.chosen ?? "none"] + r.fallbacks).joined(separator: " > ")
-            line("  \(r.op) \(r.weightFormat)", "(\(r.activationFormat)) \(chain)")
+            let chain = ([r.chosen?.rawValue ?? "none"] + r.fallbacks.map(\.rawValue)).joined(separator: " > ")
+            line("  \(r.op) \(r.triple.cWeightFormat)", "(\(r.activationFormat.rawValue)) \(chain)")
         }
         for n in d.notes { line("Note", n) }
         line("Device id", "\(d.id) (\(d.source))")

@@ -44,7 +44,7 @@ extension QBench {
             name: .customLong("max-isa"),
             help: ArgumentHelp(
                 "Highest variant level to use (this machine's levels, lowest first: "
-                    + "\(KernelDispatch.levels(arch: ISAArch.host.rawValue).joined(separator: " "))).",
+                    + "\(KernelDispatch.levels(arch: ISAArch.host.rawValue).map(\.rawValue).joined(separator: " "))).",
                 valueName: "variant"))
         var maxISA: VariantArgument?
 

@@ -40,11 +40,13 @@ public struct DispatchCheck: Codable, Sendable, Equatable {
         }
         var out: [DispatchCheck] = []
         for (key, rows) in groups {
+            // Report rows carry the schema's strings; the plan is typed.
             let variants = Array(Set(rows.map(\.variant))).sorted()
-            let pref = KernelDispatch.preference(weightFormat: key.format, arch: plan.arch, sveVectorBits: nil)
-            let chosen = plan.rows.filter { $0.op == key.op && $0.weightFormat == key.format }.compactMap(\.chosen)
+            guard let format = WeightFormat(rawValue: key.format) else { continue }
+            let pref = KernelDispatch.preference(family: FormatFamily(format), arch: plan.arch, sveVectorBits: nil)
+            let chosen = plan.rows.filter { $0.op == key.op && $0.weightFormat == format }.compactMap(\.chosen)
             let planned = chosen.min { (pref.firstIndex(of: $0) ?? Int.max) < (pref.firstIndex(of: $1) ?? Int.max) }
-            guard variants.count >= 2, let planned else { continue }
+            guard variants.count >= 2, let planned = planned?.rawValue else { continue }
             let pool = rows.contains { $0.validity.valid } ? rows.filter { $0.validity.valid } : rows
             guard var fastest = pool.min(by: { $0.medianNs < $1.medianNs }) else { continue }
             let plannedRow = rows.filter { $0.variant == planned }.min { $0.medianNs < $1.medianNs }

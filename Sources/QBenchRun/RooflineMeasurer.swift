@@ -3,6 +3,7 @@
 // repetitions (a capability, not a typical value); benchmarks report medians against it.
 import Foundation
 import QBenchDevice
+import QBenchFormats
 import QBenchKernels
 import QBenchHarness
 import QBenchReport
@@ -108,14 +109,15 @@ public enum RooflineMeasurer {
 
     /// The peak family that bounds a weight format's kernel variant: the instruction it really computes with
     /// (f16 weights are widened to f32 and FMA'd except by fp16-arithmetic variants; int4 uses int8 dot products).
-    public static func family(weightFormat: String, variant: String) -> String {
+    public static func family(weightFormat: WeightFormat?, variant: KernelVariantName) -> String {
         switch weightFormat {
-        case "f32": return FormatFamily.f32.rawValue
-        case "f16":
-            return variant == "avx512_fp16" || variant == "neon_fp16"
+        case .f32: return FormatFamily.f32.rawValue
+        case .f16:
+            return variant == .avx512_fp16 || variant == .neon_fp16
                 ? FormatFamily.fp16.rawValue : FormatFamily.f32.rawValue
-        case "bf16":
-            return variant.contains("bf16") || variant == "amx" ? FormatFamily.bf16.rawValue : FormatFamily.f32.rawValue
+        case .bf16:
+            return [.avx512_bf16, .neon_bf16, .amx].contains(variant)
+                ? FormatFamily.bf16.rawValue : FormatFamily.f32.rawValue
         default: return FormatFamily.int8.rawValue
         }
     }

@@ -44,7 +44,8 @@ struct RunPlan {
         let plan = KernelDispatch.plan(
             device: device, registry: registry,
             limits: DispatchLimits(maxISA: options.maxISA, allowedVariants: options.variants))
-        let matrixFormats = Set(registry.variants.filter { $0.op != .quantizeRow }.map(\.weightFormat))
+        // Profiles name formats as text (user input); the registry's are typed.
+        let matrixFormats = Set(registry.variants.compactMap { $0.weightFormat?.rawValue })
         let kernelFormats = profile.formats.filter(matrixFormats.contains)
         var warnings: [String] = []
         let accuracyOnly = profile.formats.filter { !matrixFormats.contains($0) }

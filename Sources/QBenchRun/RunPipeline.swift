@@ -202,17 +202,18 @@ public final class RunPipeline {
             if interrupt?.isRaised == true {
                 rows.append(
                     KernelRow(
-                        op: v.op, weightFormat: v.weightFormat, activationFormat: v.activationFormat,
-                        variant: v.variant, status: .unverified, detail: "run interrupted before verification"))
+                        op: v.op, weightFormat: v.triple.cWeightFormat, activationFormat: v.activationFormat.rawValue,
+                        variant: v.variant.rawValue, status: .unverified, detail: "run interrupted before verification")
+                )
                 continue
             }
-            if let row = plan.row(op: v.op, weightFormat: v.weightFormat, activationFormat: v.activationFormat),
+            if let row = plan.row(v.triple),
                 let ex = row.excluded.first(where: { $0.variant == v.variant && $0.reason == "limit" })
             {
                 rows.append(
                     KernelRow(
-                        op: v.op, weightFormat: v.weightFormat, activationFormat: v.activationFormat,
-                        variant: v.variant, status: .unverified,
+                        op: v.op, weightFormat: v.triple.cWeightFormat, activationFormat: v.activationFormat.rawValue,
+                        variant: v.variant.rawValue, status: .unverified,
                         detail: "excluded by \(ex.detail.joined(separator: " "))"))
                 continue
             }
@@ -232,14 +233,14 @@ public final class RunPipeline {
                 mismatches: r.mismatchedOutputs ?? 0, nmse: r.nmse, tolerance: r.nmseBound,
                 maxAbsErr: r.maxAbsErr, worstOutputError: r.worstOutputError, outputTolerance: r.outputBound)
         }
-        let activation =
-            r.op == .quantizeRow
-            ? r.activationFormat
-            : "\(r.activationFormat)/"
-                + "\(r.activationFormat == "f32" || r.activationFormat == "bf16" ? "static" : "dynamic")"
+        // The report row spells the kernel as the C registry does (a quantize_row's weight format is its activation
+        // format) and tells how activations are handled.
+        let handling = r.activationFormat == .f32 || r.activationFormat == .bf16 ? "static" : "dynamic"
+        let activation = r.op == .quantizeRow ? r.activationFormat.rawValue : "\(r.activationFormat)/\(handling)"
         return KernelRow(
-            op: r.op, weightFormat: r.weightFormat, activationFormat: activation, variant: r.variant,
-            status: r.status, missingFeatures: r.missingFeatures, signal: r.signal,
+            op: r.op, weightFormat: r.weightFormat?.rawValue ?? r.activationFormat.rawValue,
+            activationFormat: activation, variant: r.variant.rawValue,
+            status: r.status, missingFeatures: r.missingFeatures?.map(\.rawValue), signal: r.signal,
             verification: verification, detail: r.detail)
     }
 
@@ -247,16 +248,27 @@ public final class RunPipeline {
 
     /// The verified variants for (op, weight format), best first by the architecture's preference.
     func candidates(
-        op: KernelOp, weightFormat: String, verified: Set<KernelVariant>, device: DeviceProfile
+        op: KernelOp, weightFormat: WeightFormat, verified: Set<KernelVariant>, device: DeviceProfile
     ) -> [KernelVariant] {
+        ranked(verified.filter { $0.op == op && $0.weightFormat == weightFormat }, FormatFamily(weightFormat), device)
+    }
+
+    /// The verified quantize_row variants writing `activationFormat`, best first.
+    func quantizers(
+        for activationFormat: ActivationFormat, verified: Set<KernelVariant>, device: DeviceProfile
+    ) -> [KernelVariant] {
+        ranked(
+            verified.filter { $0.op == .quantizeRow && $0.activationFormat == activationFormat },
+            FormatFamily(activationFormat), device)
+    }
+
+    private func ranked(_ vs: Set<KernelVariant>, _ family: FormatFamily?, _ device: DeviceProfile) -> [KernelVariant] {
         let pref = KernelDispatch.preference(
-            weightFormat: weightFormat, arch: device.cpu.arch,
-            sveVectorBits: device.cpu.sveVectorBits)
-        return verified.filter { $0.op == op && $0.weightFormat == weightFormat }
-            .sorted { a, b in
-                let ia = pref.firstIndex(of: a.variant) ?? Int.max, ib = pref.firstIndex(of: b.variant) ?? Int.max
-                return ia != ib ? ia < ib : a.activationFormat < b.activationFormat
-            }
+            family: family, arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
+        return vs.sorted { a, b in
+            let ia = pref.firstIndex(of: a.variant) ?? Int.max, ib = pref.firstIndex(of: b.variant) ?? Int.max
+            return ia != ib ? ia < ib : a.activationFormat.rawValue < b.activationFormat.rawValue
+        }
     }
 
     func benchmark(
@@ -283,12 +295,13 @@ public final class RunPipeline {
         var jobs: [Job] = []
         for (op, shape) in shapes {
             for f in formats {
-                let c = candidates(op: op, weightFormat: f, verified: verified, device: device)
+                guard let w = WeightFormat(rawValue: f) else { continue }
+                let c = candidates(op: op, weightFormat: w, verified: verified, device: device)
                 guard let best = c.first else { continue }
                 // The scalar reference is in the comparison only where it finishes in reasonable time (it runs
                 // at a few GOP/s; a prefill gemm of a 7B projection would take minutes).
                 let extra =
-                    representative[op] == shape ? c.filter { $0.variant != "scalar" || shape.ops <= 2e9 } : [best]
+                    representative[op] == shape ? c.filter { $0.variant != .scalar || shape.ops <= 2e9 } : [best]
                 jobs.append(
                     Job(op: op, shape: shape, format: f, variants: extra.contains(best) ? extra : [best] + extra))
             }
@@ -310,18 +323,16 @@ public final class RunPipeline {
                 seed &+= 1
                 let operands: KernelOperands
                 do {
+                    guard let w = v.weightFormat else { continue }  // candidates() returns matrix variants only
                     operands = try KernelOperands(
-                        weightFormat: v.weightFormat, activationFormat: v.activationFormat,
+                        weightFormat: w, activationFormat: v.activationFormat,
                         outputs: job.shape.outputs, k: job.shape.k, tokens: job.shape.tokens, seed: seed,
                         registry: registry)
                 } catch {
                     log("qbench run: skipped \(v.key) \(job.shape): \(error)")
                     continue
                 }
-                let quantizer = candidates(
-                    op: .quantizeRow, weightFormat: v.activationFormat, verified: verified,
-                    device: device
-                ).first
+                let quantizer = quantizers(for: v.activationFormat, verified: verified, device: device).first
                 for state in states(job.op) {
                     let cold = state == .cold
                     let bench: KernelBench
@@ -329,7 +340,7 @@ public final class RunPipeline {
                         let kernel = try PreparedKernel(variant: v, operands: operands, registry: registry)
                         bench = try KernelBench(
                             kernel: kernel, coldBytes: cold ? coldBytes : nil,
-                            quantizer: v.activationFormat == "f32" ? nil : quantizer, registry: registry)
+                            quantizer: v.activationFormat == .f32 ? nil : quantizer, registry: registry)
                     } catch {
                         log("qbench run: skipped \(v.key) \(job.shape): \(error)")
                         continue
@@ -359,8 +370,8 @@ public final class RunPipeline {
                         around += probe?.measure(pool, reps) ?? []
                         l2Around += probe?.cacheRead?(pool, reps) ?? []
                         var row = ResultRow.make(
-                            op: job.op, weightFormat: v.weightFormat,
-                            activationFormat: v.activationFormat, variant: v.variant,
+                            op: job.op, weightFormat: job.format,
+                            activationFormat: v.activationFormat.rawValue, variant: v.variant.rawValue,
                             shape: job.shape, threads: pool.threadCount, run: run,
                             bytesPerCall: bench.bytesPerCall, opsPerCall: bench.opsPerCall,
                             ceilings: roofline.ceilings(family: family, threads: pool.threadCount),

@@ -18,7 +18,7 @@ final class ProbeCommandTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(report.device.topology.pus, report.device.topology.cores)
         XCTAssertGreaterThanOrEqual(report.device.numa.nodes, 1)
         XCTAssertEqual(report.device.id.count, 16)
-        XCTAssertEqual(report.dispatchTiers[.int8]?.last?.variant, "scalar")
+        XCTAssertEqual(report.dispatchTiers[.int8]?.last?.variant, .scalar)
         // Stable: a second probe gives the same id.
         XCTAssertEqual(try decode(try QBenchBinary.run(["probe", "--json"])).device.id, report.device.id)
     }
@@ -46,7 +46,7 @@ final class ProbeCommandTests: XCTestCase {
         XCTAssertEqual(full.device.topology.packages, 2)
         XCTAssertEqual(full.device.topology.cores, 192)
         XCTAssertEqual(full.device.topology.pus, 384)
-        XCTAssertEqual(full.dispatchTiers[.int8]?.first?.variant, "avx512_vnni")
+        XCTAssertEqual(full.dispatchTiers[.int8]?.first?.variant, .avx512_vnni)
 
         let noAVX512 = try decode(try QBenchBinary.run(base + ["--xcr0", "0x7"]))
         let unusable = Set(noAVX512.device.cpu.unusableFeatures.map(\.name))
@@ -55,7 +55,7 @@ final class ProbeCommandTests: XCTestCase {
             XCTAssertTrue(unusable.contains(f), "\(f) should be unusable with XCR0 0x7")
         }
         XCTAssertTrue(noAVX512.device.has(.avx2))
-        XCTAssertEqual(noAVX512.dispatchTiers[.int8]?.first?.variant, "avx2")
+        XCTAssertEqual(noAVX512.dispatchTiers[.int8]?.first?.variant, .avx2)
         XCTAssertNotEqual(noAVX512.device.id, full.device.id, "usable features are part of the id")
     }
 
@@ -63,20 +63,20 @@ final class ProbeCommandTests: XCTestCase {
         let fx = try TestPaths.requireFixtures("cpuid/Intel-SapphireRapids-2xXeonMax9460")
         let r = try decode(try QBenchBinary.run(["probe", "--json", "--cpuid-dump", fx.path]))
         for f: CPUFeature in [.amx_int8, .amx_bf16, .avx512_fp16, .avx_vnni] { XCTAssertTrue(r.device.has(f), "\(f)") }
-        XCTAssertEqual(r.dispatchTiers[.int8]?.first?.variant, "amx")
+        XCTAssertEqual(r.dispatchTiers[.int8]?.first?.variant, .amx)
         XCTAssertTrue(r.device.notes.contains { $0.contains("no topology XML") })
         // The real plan over this binary's registry: AMX and AVX-512 FP16 paths are chosen for that device.
-        XCTAssertEqual(r.plan.row(op: .gemm, weightFormat: "q8_0", activationFormat: "q8_0")?.chosen, "amx")
-        XCTAssertEqual(r.plan.row(op: .gemv, weightFormat: "f16", activationFormat: "f32")?.chosen, "avx512_fp16")
+        XCTAssertEqual(r.plan.row(op: .gemm, weightFormat: .q8_0, activationFormat: .q8_0)?.chosen, .amx)
+        XCTAssertEqual(r.plan.row(op: .gemv, weightFormat: .f16, activationFormat: .f32)?.chosen, .avx512_fp16)
     }
 
     func testProbe_planForHaswellFixturePicksAVX2AndNamesWhatAVX512Lacks() throws {
         let fx = try TestPaths.requireFixtures("cpuid/Intel-Haswell-2xXeon-E5-2680v3")
         let r = try decode(try QBenchBinary.run(["probe", "--json", "--cpuid-dump", fx.path]))
-        let row = try XCTUnwrap(r.plan.row(op: .gemv, weightFormat: "q4_0", activationFormat: "q8_0"))
-        XCTAssertEqual(row.chosen, "avx2")
-        XCTAssertEqual(row.fallbacks, ["scalar"])
-        let vnni = try XCTUnwrap(row.excluded.first { $0.variant == "avx512_vnni" })
+        let row = try XCTUnwrap(r.plan.row(op: .gemv, weightFormat: .q4_0, activationFormat: .q8_0))
+        XCTAssertEqual(row.chosen, .avx2)
+        XCTAssertEqual(row.fallbacks, [.scalar])
+        let vnni = try XCTUnwrap(row.excluded.first { $0.variant == .avx512_vnni })
         XCTAssertEqual(vnni.reason, "missing_features")
         XCTAssertTrue(vnni.detail.contains("avx512f"), "\(vnni.detail)")
         let human = try QBenchBinary.run(["probe", "--cpuid-dump", fx.path])
@@ -155,7 +155,7 @@ final class ProbeCommandTests: XCTestCase {
             XCTAssertTrue(r.device.has(f), "\(f) should be usable on Haswell")
         }
         XCTAssertFalse(r.device.cpu.features.contains { $0.rawValue.hasPrefix("avx512") }, "\(r.device.cpu.features)")
-        XCTAssertEqual(r.dispatchTiers[.int8]?.first?.variant, "avx2")
+        XCTAssertEqual(r.dispatchTiers[.int8]?.first?.variant, .avx2)
     }
 
     func testProbe_underQemuNehalem_hasNoAVX() throws {
@@ -164,6 +164,6 @@ final class ProbeCommandTests: XCTestCase {
         XCTAssertTrue(r.device.has(.sse4_2))
         XCTAssertFalse(
             r.device.cpu.features.contains { $0.rawValue.hasPrefix("avx") || $0 == .fma }, "\(r.device.cpu.features)")
-        XCTAssertEqual(r.dispatchTiers[.int8]?.map(\.variant), ["scalar"])
+        XCTAssertEqual(r.dispatchTiers[.int8]?.map(\.variant), [.scalar])
     }
 }

@@ -11,16 +11,13 @@ let weightGBPerSecond = BenchmarkMetric.custom("GB/s x1000", polarity: .prefersL
 let gopPerSecond = BenchmarkMetric.custom("GOP/s", polarity: .prefersLarger, useScalingFactor: false)
 
 /// The verified, most preferred variant of (op, format) on this machine, or nil.
-func bestVariant(op: KernelOp, format: String, device: DeviceProfile) -> KernelVariant? {
+func bestVariant(op: KernelOp, format: WeightFormat, device: DeviceProfile) -> KernelVariant? {
     let features = Set(device.cpu.features)
     let plan = KernelDispatch.plan(device: device)
     for row in plan.rows where row.op == op && row.weightFormat == format {
         for name in [row.chosen].compactMap({ $0 }) + row.fallbacks {
             guard
-                let v = KernelRegistry.builtIn.variants.first(where: {
-                    $0.op == op && $0.weightFormat == format && $0.activationFormat == row.activationFormat
-                        && $0.variant == name
-                })
+                let v = KernelRegistry.builtIn.variants.first(where: { $0.triple == row.triple && $0.variant == name })
             else { continue }
             if KernelVerifier.verify(v, features: features).status == .verified { return v }
         }
@@ -31,12 +28,12 @@ func bestVariant(op: KernelOp, format: String, device: DeviceProfile) -> KernelV
 /// The activation quantizer `qbench run` would time with a variant: the most preferred verified `quantize_row` of its
 /// activation format (nil for f32 activations).
 func bestQuantizer(for v: KernelVariant, device: DeviceProfile) -> KernelVariant? {
-    guard v.activationFormat != "f32" else { return nil }
+    guard v.activationFormat != .f32 else { return nil }
     let features = Set(device.cpu.features)
     let pref = KernelDispatch.preference(
-        weightFormat: v.activationFormat, arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
+        family: FormatFamily(v.activationFormat), arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
     return KernelRegistry.builtIn.variants
-        .filter { $0.op == .quantizeRow && $0.weightFormat == v.activationFormat }
+        .filter { $0.op == .quantizeRow && $0.activationFormat == v.activationFormat }
         .sorted { (pref.firstIndex(of: $0.variant) ?? Int.max) < (pref.firstIndex(of: $1.variant) ?? Int.max) }
         .first { KernelVerifier.verify($0, features: features).status == .verified }
 }
@@ -83,7 +80,7 @@ func matrixKernelBenchmarks() {
         }
     }
 
-    for format in ["q8_0", "q4_0", "i8_pc", "f16", "bf16"] {
+    for format: WeightFormat in [.q8_0, .q4_0, .i8_pc, .f16, .bf16] {
         guard let v = bestVariant(op: .gemv, format: format, device: device) else { continue }
         Benchmark(
             "gemv \(format) 4096x14336 \(v.variant) t\(threads) cold",
@@ -106,7 +103,7 @@ func matrixKernelBenchmarks() {
         }
     }
 
-    for format in ["q8_0", "i8_pc", "bf16", "f16"] {
+    for format: WeightFormat in [.q8_0, .i8_pc, .bf16, .f16] {
         guard let v = bestVariant(op: .gemm, format: format, device: device) else { continue }
         Benchmark(
             "gemm \(format) 4096x14336 N=512 \(v.variant) t\(threads)",

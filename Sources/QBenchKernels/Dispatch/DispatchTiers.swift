@@ -16,9 +16,9 @@ public enum FormatFamily: String, CaseIterable, Codable, CodingKeyRepresentable,
 
 /// One rung of a ladder: a kernel variant and the usable features it needs.
 public struct DispatchTier: Codable, Sendable, Equatable {
-    public var variant: String
+    public var variant: KernelVariantName
     public var requires: [CPUFeature]
-    public init(variant: String, requires: [CPUFeature]) { self.variant = variant; self.requires = requires }
+    public init(variant: KernelVariantName, requires: [CPUFeature]) { self.variant = variant; self.requires = requires }
 
     /// True when every required feature is in `features`.
     public func isSatisfied(by features: Set<CPUFeature>) -> Bool { requires.allSatisfy(features.contains) }
@@ -51,7 +51,7 @@ public enum DispatchTiers {
     public static func variants(
         features: Set<CPUFeature>, arch: ISAArch,
         sveVectorBits: Int? = nil
-    ) -> [FormatFamily: [String]] {
+    ) -> [FormatFamily: [KernelVariantName]] {
         tiers(features: features, arch: arch, sveVectorBits: sveVectorBits).mapValues { $0.map(\.variant) }
     }
 

@@ -4,9 +4,24 @@
 // entry's features beside its code, and VariantTableTests checks every entry against this table.
 import QBenchDevice
 
+/// A kernel variant's name: every variant the C registries (registry.c, arm_registry.c) and the table below
+/// declare. Raw values are the names the C entries, reports, `--max-isa` and `--variants` use; the registry maps
+/// each entry's C string to one of these once (`KernelRegistry`), and VariantTableTests checks that every case
+/// has exactly one row in `VariantTable`.
+public enum KernelVariantName: String, CaseIterable, Codable, Sendable, Comparable, CustomStringConvertible {
+    // x86-64
+    case scalar, avx2, avx512, avx_vnni, avx512_vnni, avx512_bf16, avx512_fp16, amx
+    // AArch64
+    case neon, neon_dotprod, neon_fp16, neon_bf16, neon_i8mm, sve, sve2
+
+    public var description: String { rawValue }
+
+    public static func < (a: KernelVariantName, b: KernelVariantName) -> Bool { a.rawValue < b.rawValue }
+}
+
 /// One kernel variant (an instruction path) as the table declares it.
 public struct VariantSpec: Sendable, Equatable {
-    public let name: String
+    public let name: KernelVariantName
     public let arch: ISAArch
     /// Features every entry of the variant needs.
     public let requires: [CPUFeature]
@@ -14,10 +29,10 @@ public struct VariantSpec: Sendable, Equatable {
     /// `requires` (AMX: int8 tiles need amx_int8, bf16 tiles amx_bf16).
     public let families: [FormatFamily: [CPUFeature]]
 
-    init(_ name: String, _ arch: ISAArch, requires: [CPUFeature], families: [FormatFamily: [CPUFeature]]) {
+    init(_ name: KernelVariantName, _ arch: ISAArch, requires: [CPUFeature], families: [FormatFamily: [CPUFeature]]) {
         self.name = name; self.arch = arch; self.requires = requires; self.families = families
     }
-    init(_ name: String, _ arch: ISAArch, requires: [CPUFeature], for families: [FormatFamily]) {
+    init(_ name: KernelVariantName, _ arch: ISAArch, requires: [CPUFeature], for families: [FormatFamily]) {
         self.init(name, arch, requires: requires, families: Dictionary(uniqueKeysWithValues: families.map { ($0, []) }))
     }
 
@@ -37,29 +52,29 @@ public enum VariantTable {
     /// avx2 > scalar). avx_vnni (VNNI on 256-bit registers) ranks above plain avx512 for int8 and int4, so
     /// `--max-isa avx512` leaves it out. AMX has no 4-bit tiles, so it serves int8 and bf16 only.
     public static let x86: [VariantSpec] = [
-        VariantSpec("scalar", .x86_64, requires: [], for: all),
-        VariantSpec("avx2", .x86_64, requires: x86Base, for: all),
-        VariantSpec("avx512", .x86_64, requires: avx512Base, for: all),
-        VariantSpec("avx_vnni", .x86_64, requires: x86Base + [.avx_vnni], for: [.int8, .int4]),
-        VariantSpec("avx512_vnni", .x86_64, requires: avx512Base + [.avx512_vnni], for: [.int8, .int4]),
-        VariantSpec("avx512_bf16", .x86_64, requires: avx512Base + [.avx512_bf16], for: [.bf16]),
-        VariantSpec("avx512_fp16", .x86_64, requires: avx512Base + [.avx512_fp16], for: [.fp16]),
+        VariantSpec(.scalar, .x86_64, requires: [], for: all),
+        VariantSpec(.avx2, .x86_64, requires: x86Base, for: all),
+        VariantSpec(.avx512, .x86_64, requires: avx512Base, for: all),
+        VariantSpec(.avx_vnni, .x86_64, requires: x86Base + [.avx_vnni], for: [.int8, .int4]),
+        VariantSpec(.avx512_vnni, .x86_64, requires: avx512Base + [.avx512_vnni], for: [.int8, .int4]),
+        VariantSpec(.avx512_bf16, .x86_64, requires: avx512Base + [.avx512_bf16], for: [.bf16]),
+        VariantSpec(.avx512_fp16, .x86_64, requires: avx512Base + [.avx512_fp16], for: [.fp16]),
         VariantSpec(
-            "amx", .x86_64, requires: avx512Base + [.amx_tile],
+            .amx, .x86_64, requires: avx512Base + [.amx_tile],
             families: [.int8: [.amx_int8], .bf16: [.amx_bf16]]),
     ]
 
     /// AArch64, lowest --max-isa level first (the order the extensions arrived in). On ARM the preference is not
     /// this order: it depends on the SVE vector length (`aarch64Ladder`).
     public static let aarch64: [VariantSpec] = [
-        VariantSpec("scalar", .aarch64, requires: [], for: all),
-        VariantSpec("neon", .aarch64, requires: [.asimd], for: all),
-        VariantSpec("neon_dotprod", .aarch64, requires: [.asimd, .asimddp], for: [.int8, .int4]),
-        VariantSpec("neon_fp16", .aarch64, requires: [.asimd, .fphp, .asimdhp], for: [.fp16]),
-        VariantSpec("neon_bf16", .aarch64, requires: [.asimd, .bf16], for: [.bf16]),
-        VariantSpec("neon_i8mm", .aarch64, requires: [.asimd, .i8mm], for: [.int8, .int4]),
-        VariantSpec("sve", .aarch64, requires: [.asimd, .sve], for: all),
-        VariantSpec("sve2", .aarch64, requires: [.asimd, .sve, .sve2], for: [.int8, .int4]),
+        VariantSpec(.scalar, .aarch64, requires: [], for: all),
+        VariantSpec(.neon, .aarch64, requires: [.asimd], for: all),
+        VariantSpec(.neon_dotprod, .aarch64, requires: [.asimd, .asimddp], for: [.int8, .int4]),
+        VariantSpec(.neon_fp16, .aarch64, requires: [.asimd, .fphp, .asimdhp], for: [.fp16]),
+        VariantSpec(.neon_bf16, .aarch64, requires: [.asimd, .bf16], for: [.bf16]),
+        VariantSpec(.neon_i8mm, .aarch64, requires: [.asimd, .i8mm], for: [.int8, .int4]),
+        VariantSpec(.sve, .aarch64, requires: [.asimd, .sve], for: all),
+        VariantSpec(.sve2, .aarch64, requires: [.asimd, .sve, .sve2], for: [.int8, .int4]),
     ]
 
     /// The variants of an architecture, lowest level first (`other` architectures only have scalar).
@@ -67,7 +82,7 @@ public enum VariantTable {
         switch arch {
         case .x86_64: return x86
         case .aarch64: return aarch64
-        case .other: return [VariantSpec("scalar", .other, requires: [], for: all)]
+        case .other: return [VariantSpec(.scalar, .other, requires: [], for: all)]
         }
     }
 
@@ -76,7 +91,9 @@ public enum VariantTable {
         ISAArch(rawValue: name == "arm64" ? "aarch64" : name) ?? .other
     }
 
-    public static func spec(_ name: String, arch: ISAArch) -> VariantSpec? { variants(arch).first { $0.name == name } }
+    public static func spec(_ name: KernelVariantName, arch: ISAArch) -> VariantSpec? {
+        variants(arch).first { $0.name == name }
+    }
 
     /// A family's ladder, best first, ending with scalar.
     public static func ladder(_ family: FormatFamily, arch: ISAArch, sveVectorBits: Int? = nil) -> [VariantSpec] {
@@ -94,19 +111,19 @@ public enum VariantTable {
     /// fp16 (8 lanes per 128 bits) while sve widens to f32, so sve leads only when wider than 256 bits (A64FX's
     /// 512), follows neon_fp16 but leads neon when wider than 128, and comes last at 128. bf16: neon_bf16
     /// (bfdot/bfmmla) first, then sve before neon when wider than 128.
-    static func aarch64Ladder(_ family: FormatFamily, sveVectorBits: Int?) -> [String] {
+    static func aarch64Ladder(_ family: FormatFamily, sveVectorBits: Int?) -> [KernelVariantName] {
         let bits = sveVectorBits ?? 0
         let wide = bits > 128
         switch family {
         case .int8, .int4:
             return wide
-                ? ["sve2", "sve", "neon_i8mm", "neon_dotprod", "neon", "scalar"]
-                : ["neon_i8mm", "neon_dotprod", "sve2", "sve", "neon", "scalar"]
+                ? [.sve2, .sve, .neon_i8mm, .neon_dotprod, .neon, .scalar]
+                : [.neon_i8mm, .neon_dotprod, .sve2, .sve, .neon, .scalar]
         case .fp16:
-            if bits > 256 { return ["sve", "neon_fp16", "neon", "scalar"] }
-            return wide ? ["neon_fp16", "sve", "neon", "scalar"] : ["neon_fp16", "neon", "sve", "scalar"]
-        case .bf16: return wide ? ["neon_bf16", "sve", "neon", "scalar"] : ["neon_bf16", "neon", "sve", "scalar"]
-        case .f32: return wide ? ["sve", "neon", "scalar"] : ["neon", "sve", "scalar"]
+            if bits > 256 { return [.sve, .neon_fp16, .neon, .scalar] }
+            return wide ? [.neon_fp16, .sve, .neon, .scalar] : [.neon_fp16, .neon, .sve, .scalar]
+        case .bf16: return wide ? [.neon_bf16, .sve, .neon, .scalar] : [.neon_bf16, .neon, .sve, .scalar]
+        case .f32: return wide ? [.sve, .neon, .scalar] : [.neon, .sve, .scalar]
         }
     }
 }

@@ -47,27 +47,12 @@ public struct KernelRNG: Sendable {
     return UInt16(truncatingIfNeeded: (u &+ 0x7fff &+ ((u >> 16) & 1)) >> 16)
 }
 
-/// Bytes per stored weight row and activation row, from the formats (WeightFormat / ActivationFormat, the one
-/// place block sizes and block bytes are defined).
-public enum KernelLayout {
-    /// Bytes per stored weight row; nil for a name that is not a weight format or a K that does not fit it.
-    public static func weightRowBytes(_ fmt: String, K: Int) -> Int? {
-        guard let f = WeightFormat(rawValue: fmt) else { return nil }
-        return try? f.rowBytes(k: K)
-    }
-    /// Bytes per activation row; nil for a name that is not an activation format or a K that does not fit it.
-    public static func activationRowBytes(_ fmt: String, K: Int) -> Int? {
-        guard let f = ActivationFormat(rawValue: fmt) else { return nil }
-        return try? f.rowBytes(k: K)
-    }
-}
-
 /// Inputs of one matrix kernel call: `outputs` x `k` weights and `tokens` activation rows, in the stored layouts.
 /// Axes, named once for Swift: tokens (activation rows), outputs (weight rows), k (the reduction). The C ABI's
 /// qb_mat_args calls them N, M and K; `PreparedKernel.withArgs` is the one place that maps them.
 public final class KernelOperands: @unchecked Sendable {
-    public let weightFormat: String
-    public let activationFormat: String
+    public let weightFormat: WeightFormat
+    public let activationFormat: ActivationFormat
     public let outputs: Int, k: Int, tokens: Int, group: Int
     public let weights: AlignedBuffer
     public let weightStride: Int
@@ -84,17 +69,18 @@ public final class KernelOperands: @unchecked Sendable {
     /// the scalar `quantize_row` of the activation format.
     /// - Throws: `QBError.other` when the shape does not fit the formats or the registry lacks the encoder.
     public init(
-        weightFormat: String, activationFormat: String, outputs M: Int, k K: Int, tokens N: Int, seed: UInt64,
-        registry: KernelRegistry = .builtIn
+        weightFormat: WeightFormat, activationFormat: ActivationFormat, outputs M: Int, k K: Int, tokens N: Int,
+        seed: UInt64, registry: KernelRegistry = .builtIn
     ) throws {
-        guard M > 0, N > 0, K > 0, let wrow = KernelLayout.weightRowBytes(weightFormat, K: K),
-            let xrow = KernelLayout.activationRowBytes(activationFormat, K: K)
+        // Row bytes from the formats (WeightFormat / ActivationFormat define block sizes and block bytes once).
+        guard M > 0, N > 0, K > 0, let wrow = try? weightFormat.rowBytes(k: K),
+            let xrow = try? activationFormat.rowBytes(k: K)
         else {
             throw QBError.other("shape M=\(M) K=\(K) N=\(N) does not fit \(weightFormat) x \(activationFormat)")
         }
         self.weightFormat = weightFormat; self.activationFormat = activationFormat
         self.outputs = M; self.k = K; self.tokens = N
-        group = KernelFormats.group(of: weightFormat)
+        group = weightFormat.groupSize
         var rng = KernelRNG(seed: seed)
         weightStride = wrow
         weights = try AlignedBuffer(count: wrow * M)
@@ -105,40 +91,40 @@ public final class KernelOperands: @unchecked Sendable {
             for i in 0..<words { p[i] = rng.next() }
         }
         for i in (words * 8)..<(wrow * M) { w[i] = rng.byte() }
-        let group = KernelFormats.group(of: weightFormat)
+        let group = weightFormat.groupSize
         let ng = group > 0 ? K / group : 1
-        var ws = [Float](repeating: 0, count: weightFormat == "i8_pc" ? M : (group > 0 ? M * ng : 0))
-        var wz = [UInt8](repeating: 0, count: weightFormat.hasPrefix("u4_g") ? M * ng : 0)
+        var ws = [Float](repeating: 0, count: weightFormat == .i8_pc ? M : (group > 0 ? M * ng : 0))
+        var wz = [UInt8](repeating: 0, count: weightFormat.hasZeros ? M * ng : 0)
         for i in ws.indices { ws[i] = rng.float(0.001, 0.05) }
         for i in wz.indices { wz[i] = UInt8(rng.next() % 16) }
         func put16(_ v: UInt16, _ off: Int) { w[off] = UInt8(v & 0xff); w[off + 1] = UInt8(v >> 8) }
         // Float formats: rows are windows into a pool of random encoded values (fast for large shapes,
         // still different for every row; no denormals, which would slow the float paths for no reason).
-        let elem = weightFormat == "f32" ? 4 : 2
+        let elem = weightFormat == .f32 ? 4 : 2
         var pool: [UInt8] = []
-        if ["f32", "f16", "bf16"].contains(weightFormat) {
+        if [.f32, .f16, .bf16].contains(weightFormat) {
             let n = 1 << 16
             pool = [UInt8](repeating: 0, count: (n + K) * elem)
             for i in 0..<(n + K) {
                 let f = rng.float(-1, 1)
                 let bits: UInt32 =
-                    weightFormat == "f32"
+                    weightFormat == .f32
                     ? f.bitPattern
-                    : weightFormat == "f16" ? UInt32(Float16(f).bitPattern) : UInt32(kernelBF16(f))
+                    : weightFormat == .f16 ? UInt32(Float16(f).bitPattern) : UInt32(kernelBF16(f))
                 for j in 0..<elem { pool[i * elem + j] = UInt8(truncatingIfNeeded: bits >> (8 * UInt32(j))) }
             }
         }
         for m in 0..<M {
             let row = m * wrow
             switch weightFormat {
-            case "q8_0": for b in 0..<(K / 32) { put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * 34) }
-            case "q4_0": for b in 0..<(K / 32) { put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * 18) }
-            case "q4_1":
+            case .q8_0: for b in 0..<(K / 32) { put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * 34) }
+            case .q4_0: for b in 0..<(K / 32) { put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * 18) }
+            case .q4_1:
                 for b in 0..<(K / 32) {
                     put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * 20)
                     put16(Float16(rng.float(-0.2, 0.0)).bitPattern, row + b * 20 + 2)
                 }
-            case "f32", "f16", "bf16":
+            case .f32, .f16, .bf16:
                 let start = Int(rng.next() % UInt64(1 << 16))
                 pool.withUnsafeBytes { src in
                     (w + row).update(
@@ -160,14 +146,14 @@ public final class KernelOperands: @unchecked Sendable {
         activations = act
         var xs = [Float](repeating: 0, count: N)
         var xsum = [Int32](repeating: 0, count: group > 0 ? N * ng : 0)
-        if activationFormat == "f32" {
+        if activationFormat == .f32 {
             xf.withUnsafeBytes { act.pointer.copyMemory(from: $0.baseAddress!, byteCount: N * K * 4) }
         } else {
             // The scalar encoder of the given registry, else this binary's (test registries hold only the
             // variants under test).
             let scalarQuant = { (r: KernelRegistry) -> UnsafePointer<qb_kernel_entry>? in
                 r.variants.first {
-                    $0.op == .quantizeRow && $0.weightFormat == activationFormat && $0.variant == "scalar"
+                    $0.op == .quantizeRow && $0.activationFormat == activationFormat && $0.variant == .scalar
                 }
                 .flatMap { r.entry($0) }
             }

@@ -5,6 +5,7 @@ import CQBench
 import Foundation
 import QBenchDevice
 import QBenchFormats
+import QBenchSupport
 
 /// How a variant's output is compared with the scalar reference.
 public enum KernelTolerance: Codable, Sendable, Hashable, CustomStringConvertible {
@@ -54,13 +55,15 @@ public enum KernelTolerance: Codable, Sendable, Hashable, CustomStringConvertibl
 }
 
 /// One registered kernel variant: an (op, weight format, activation format, variant) with its requirements.
-public struct KernelVariant: Codable, Sendable, Hashable {
+public struct KernelVariant: Sendable, Hashable {
     public var op: KernelOp
-    public var weightFormat: String
-    public var activationFormat: String
-    public var variant: String
-    /// CPU features the variant needs, canonical names as the registry spells them.
-    public var requires: [String]
+    /// The weight format of a gemv/gemm entry; nil for quantize_row entries, which read f32 rows and write
+    /// `activationFormat` (the C ABI repeats the activation format's name in their `wfmt`).
+    public var weightFormat: WeightFormat?
+    public var activationFormat: ActivationFormat
+    public var variant: KernelVariantName
+    /// CPU features the variant needs, in the registry's order.
+    public var requires: [CPUFeature]
     /// "" when weights are used as stored, else what the load-time repack does.
     public var repack: String
     /// Row-range alignment that keeps thread splits on whole register tiles (1 = any).
@@ -68,40 +71,70 @@ public struct KernelVariant: Codable, Sendable, Hashable {
     public var tolerance: KernelTolerance
 
     public init(
-        op: KernelOp, weightFormat: String, activationFormat: String, variant: String, requires: [String],
-        repack: String = "", rowAlign: Int = 1, tolerance: KernelTolerance
+        op: KernelOp, weightFormat: WeightFormat?, activationFormat: ActivationFormat, variant: KernelVariantName,
+        requires: [CPUFeature], repack: String = "", rowAlign: Int = 1, tolerance: KernelTolerance
     ) {
         self.op = op; self.weightFormat = weightFormat; self.activationFormat = activationFormat
         self.variant = variant; self.requires = requires; self.repack = repack; self.rowAlign = rowAlign
         self.tolerance = tolerance
     }
 
-    /// Stable key used in reports: `op/weight/activation/variant`.
-    public var key: String { "\(op)/\(weightFormat)/\(activationFormat)/\(variant)" }
-
-    /// The required features that are canonical `CPUFeature`s.
-    public var requiredFeatures: [CPUFeature] { requires.compactMap(CPUFeature.init(rawValue:)) }
-
-    /// Required features missing from `features`, in the registry's order. Names that are not canonical
-    /// features are never satisfied, so they are reported missing too.
-    public func missing(from features: Set<CPUFeature>) -> [String] {
-        requires.filter { name in CPUFeature(rawValue: name).map { !features.contains($0) } ?? true }
+    /// The (op, weight, activation) this variant implements.
+    public var triple: KernelTriple {
+        KernelTriple(op: op, weightFormat: weightFormat, activationFormat: activationFormat)
     }
+
+    /// Stable key used in reports: `op/weight/activation/variant`, spelled as the C registry spells them.
+    public var key: String { "\(triple.key)/\(variant)" }
+
+    /// Required features missing from `features`, in the registry's order.
+    public func missing(from features: Set<CPUFeature>) -> [CPUFeature] { requires.filter { !features.contains($0) } }
 
     /// Group size of i4_gN / u4_gN weights (0 for other formats).
-    public var group: Int { KernelFormats.group(of: weightFormat) }
+    public var group: Int { weightFormat?.groupSize ?? 0 }
 }
 
-/// Facts about format names the kernels use.
-public enum KernelFormats {
-    /// Group size N of `i4_gN` / `u4_gN`, 0 otherwise.
-    public static func group(of weightFormat: String) -> Int {
-        for p in ["i4_g", "u4_g"] where weightFormat.hasPrefix(p) { return Int(weightFormat.dropFirst(p.count)) ?? 0 }
-        return 0
+extension KernelVariant: Codable {
+    // The C names, as before the fields were typed: a quantize_row entry's weightFormat is its activation format.
+    private enum CodingKeys: String, CodingKey {
+        case op, weightFormat, activationFormat, variant, requires, repack, rowAlign, tolerance
     }
-    /// Integer weight formats (verified bit-exact by default).
-    public static func isInteger(_ weightFormat: String) -> Bool {
-        ["q8_0", "q4_0", "q4_1", "i8_pc"].contains(weightFormat) || group(of: weightFormat) > 0
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let t = try KernelTriple(
+            op: c.decode(KernelOp.self, forKey: .op), cWeightFormat: c.decode(String.self, forKey: .weightFormat),
+            activationFormat: c.decode(ActivationFormat.self, forKey: .activationFormat), codingPath: c.codingPath)
+        self.init(
+            op: t.op, weightFormat: t.weightFormat, activationFormat: t.activationFormat,
+            variant: try c.decode(KernelVariantName.self, forKey: .variant),
+            requires: try c.decode([CPUFeature].self, forKey: .requires),
+            repack: try c.decode(String.self, forKey: .repack),
+            rowAlign: try c.decode(Int.self, forKey: .rowAlign),
+            tolerance: try c.decode(KernelTolerance.self, forKey: .tolerance))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(op, forKey: .op)
+        try c.encode(triple.cWeightFormat, forKey: .weightFormat)
+        try c.encode(activationFormat, forKey: .activationFormat)
+        try c.encode(variant, forKey: .variant)
+        try c.encode(requires, forKey: .requires)
+        try c.encode(repack, forKey: .repack)
+        try c.encode(rowAlign, forKey: .rowAlign)
+        try c.encode(tolerance, forKey: .tolerance)
+    }
+}
+
+extension WeightFormat {
+    /// Integer weight formats (their kernels are verified bit-exact by default).
+    public var isInteger: Bool {
+        switch self {
+        case .q8_0, .q4_0, .q4_1, .q5_0, .q4_k, .q6_k, .i8_pc: return true
+        case .i4_g32, .i4_g64, .i4_g128, .u4_g32, .u4_g64, .u4_g128: return true
+        case .f32, .f16, .bf16, .fp8_e4m3, .fp8_e5m2, .mxfp4: return false
+        }
     }
 }
 
@@ -110,6 +143,10 @@ public struct KernelRegistry: @unchecked Sendable {
     // @unchecked: `table` points at C entries that are immutable for the registry's life.
     /// Variants in registry order (scalar first).
     public let variants: [KernelVariant]
+    /// The C entries whose names do not map to the typed vocabulary (op, formats, variant, features), one line
+    /// each. Such an entry cannot be dispatched and is left out of `variants`; a consistent build has none
+    /// (KernelRegistryTests checks the built-in table).
+    public let rejected: [String]
     /// Index into the C table for each variant (parallel to `variants`); -1 for synthetic registries.
     let cIndex: [Int]
 
@@ -117,11 +154,12 @@ public struct KernelRegistry: @unchecked Sendable {
     public init(variants: [KernelVariant]) {
         self.variants = variants
         self.cIndex = Array(repeating: -1, count: variants.count)
+        self.rejected = []
         self.table = nil
     }
 
     private init(variants: [KernelVariant], cIndex: [Int]) {
-        self.variants = variants; self.cIndex = cIndex; self.table = nil
+        self.variants = variants; self.cIndex = cIndex; self.rejected = []; self.table = nil
     }
 
     /// The C entries behind this registry when it was not built from `qb_kernel_registry` (tests).
@@ -140,30 +178,58 @@ public struct KernelRegistry: @unchecked Sendable {
     private init(table: UnsafePointer<qb_kernel_entry>, count: Int, own: Bool) {
         var out: [KernelVariant] = []
         var idx: [Int] = []
+        var rejected: [String] = []
         for i in 0..<count {
             let e = table[i]
-            // The one place C names become the typed vocabulary. An entry with an op this code does not know
-            // cannot be dispatched and is left out (VariantTableTests checks that none is).
-            guard let op = KernelOp(rawValue: String(cString: e.op)) else { continue }
-            let w = String(cString: e.wfmt), x = String(cString: e.afmt)
-            let req = String(cString: e.requires).split(separator: ",").map {
-                String($0).trimmingCharacters(in: .whitespaces)
+            // The one place C names become the typed vocabulary.
+            do {
+                out.append(
+                    try Self.map(
+                        op: String(cString: e.op), wfmt: String(cString: e.wfmt), afmt: String(cString: e.afmt),
+                        variant: String(cString: e.variant), requires: String(cString: e.requires),
+                        repack: String(cString: e.repack), rowAlign: Int(e.row_align),
+                        tolerance: e.tolerance.map { String(cString: $0) } ?? ""))
+                idx.append(i)
+            } catch {
+                rejected.append("registry entry \(i): \(error)")
             }
-            .filter { !$0.isEmpty }
-            let tolText = e.tolerance.map { String(cString: $0) } ?? ""
-            let tol =
-                KernelTolerance.parse(tolText)
-                ?? (op == .quantizeRow || KernelFormats.isInteger(w) ? .exact : .defaultFloat)
-            out.append(
-                KernelVariant(
-                    op: op, weightFormat: w, activationFormat: x, variant: String(cString: e.variant),
-                    requires: req, repack: String(cString: e.repack),
-                    rowAlign: max(1, Int(e.row_align)), tolerance: tol))
-            idx.append(i)
         }
         variants = out
         cIndex = idx
+        self.rejected = rejected
         self.table = own ? table : nil
+    }
+
+    /// One C entry's strings as a typed variant.
+    /// - Throws: `QBError.other` naming the first string that is not in the vocabulary.
+    static func map(
+        op: String, wfmt: String, afmt: String, variant: String, requires: String, repack: String, rowAlign: Int,
+        tolerance: String
+    ) throws -> KernelVariant {
+        func bad(_ what: String, _ name: String) -> QBError {
+            QBError.other("\(op)/\(wfmt)/\(afmt)/\(variant): unknown \(what) \(quoted(name))")
+        }
+        guard let kop = KernelOp(rawValue: op) else { throw bad("op", op) }
+        guard let x = ActivationFormat(rawValue: afmt) else { throw bad("activation format", afmt) }
+        let triple: KernelTriple
+        do {
+            triple = try KernelTriple(op: kop, cWeightFormat: wfmt, activationFormat: x, codingPath: [])
+        } catch {
+            throw bad(kop == .quantizeRow ? "quantize_row format (wfmt must equal afmt)" : "weight format", wfmt)
+        }
+        guard let name = KernelVariantName(rawValue: variant) else { throw bad("variant", variant) }
+        var features: [CPUFeature] = []
+        for f in requires.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !f.isEmpty {
+            guard let feature = CPUFeature(rawValue: f) else { throw bad("CPU feature", f) }
+            features.append(feature)
+        }
+        let tol =
+            KernelTolerance.parse(tolerance)
+            ?? (kop == .quantizeRow || triple.weightFormat?.isInteger == true
+                ? .exact : .defaultFloat)
+        return KernelVariant(
+            op: kop, weightFormat: triple.weightFormat, activationFormat: x, variant: name, requires: features,
+            repack: repack, rowAlign: max(1, rowAlign), tolerance: tol)
     }
 
     /// The variant with this key, if registered.
@@ -171,10 +237,7 @@ public struct KernelRegistry: @unchecked Sendable {
 
     /// The scalar reference for an (op, weight, activation) triple. gemv and gemm share the reference loops.
     public func reference(for v: KernelVariant) -> KernelVariant? {
-        variants.first {
-            $0.op == v.op && $0.weightFormat == v.weightFormat && $0.activationFormat == v.activationFormat
-                && $0.variant == "scalar"
-        }
+        variants.first { $0.triple == v.triple && $0.variant == .scalar }
     }
 
     /// Every distinct (op, weight, activation) triple, in registry order.
@@ -182,7 +245,7 @@ public struct KernelRegistry: @unchecked Sendable {
         var seen = Set<KernelTriple>()
         var out: [KernelTriple] = []
         for v in variants {
-            let t = KernelTriple(op: v.op, weightFormat: v.weightFormat, activationFormat: v.activationFormat)
+            let t = v.triple
             if seen.insert(t).inserted { out.append(t) }
         }
         return out
@@ -198,12 +261,53 @@ public struct KernelRegistry: @unchecked Sendable {
     }
 }
 
-/// An (op, weight format, activation format) the registry has at least one variant for.
+/// An (op, weight format, activation format) the registry has at least one variant for. The weight format is nil
+/// for quantize_row (see `KernelVariant.weightFormat`).
 public struct KernelTriple: Codable, Sendable, Hashable {
     public var op: KernelOp
-    public var weightFormat: String
-    public var activationFormat: String
-    public init(op: KernelOp, weightFormat: String, activationFormat: String) {
+    public var weightFormat: WeightFormat?
+    public var activationFormat: ActivationFormat
+    public init(op: KernelOp, weightFormat: WeightFormat?, activationFormat: ActivationFormat) {
         self.op = op; self.weightFormat = weightFormat; self.activationFormat = activationFormat
+    }
+
+    /// The C ABI's `wfmt`: the weight format, or for quantize_row the activation format it writes.
+    public var cWeightFormat: String { weightFormat?.rawValue ?? activationFormat.rawValue }
+
+    /// `op/weight/activation` as the C registry and reports spell them.
+    public var key: String { "\(op)/\(cWeightFormat)/\(activationFormat.rawValue)" }
+
+    /// A triple from the C ABI's names: quantize_row entries name their activation format twice.
+    /// - Throws: `DecodingError.dataCorrupted` when `cWeightFormat` does not fit `op`.
+    init(op: KernelOp, cWeightFormat: String, activationFormat: ActivationFormat, codingPath: [CodingKey]) throws {
+        if op == .quantizeRow {
+            guard cWeightFormat == activationFormat.rawValue else {
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: codingPath, debugDescription: "quantize_row wfmt must equal afmt"))
+            }
+            self.init(op: op, weightFormat: nil, activationFormat: activationFormat)
+        } else {
+            guard let w = WeightFormat(rawValue: cWeightFormat) else {
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: codingPath, debugDescription: "unknown weight format \(cWeightFormat)"))
+            }
+            self.init(op: op, weightFormat: w, activationFormat: activationFormat)
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case op, weightFormat, activationFormat }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(
+            op: c.decode(KernelOp.self, forKey: .op), cWeightFormat: c.decode(String.self, forKey: .weightFormat),
+            activationFormat: c.decode(ActivationFormat.self, forKey: .activationFormat), codingPath: c.codingPath)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(op, forKey: .op)
+        try c.encode(cWeightFormat, forKey: .weightFormat)
+        try c.encode(activationFormat, forKey: .activationFormat)
     }
 }

@@ -11,12 +11,13 @@ import QBenchFormats
 /// One verification row.
 public struct KernelVerification: Codable, Sendable, Equatable {
     public var op: KernelOp
-    public var weightFormat: String
-    public var activationFormat: String
-    public var variant: String
+    /// nil for quantize_row (see `KernelVariant.weightFormat`).
+    public var weightFormat: WeightFormat?
+    public var activationFormat: ActivationFormat
+    public var variant: KernelVariantName
     public var status: KernelStatus
     /// unsupported: the features the device lacks.
-    public var missingFeatures: [String]?
+    public var missingFeatures: [CPUFeature]?
     /// crashed: the signal name (SIGILL, SIGSEGV, ...).
     public var signal: String?
     /// `exact` or `nmse`, when outputs were compared.
@@ -95,8 +96,8 @@ public enum KernelVerifier {
         let g = v.group
         let ks: [Int]
         switch v.weightFormat {
-        case "q8_0", "q4_0", "q4_1": ks = [96, 1184]
-        case "i8_pc", "f32", "f16", "bf16": ks = [97, 1003]
+        case .q8_0, .q4_0, .q4_1: ks = [96, 1184]
+        case .i8_pc, .f32, .f16, .bf16: ks = [97, 1003]
         default: ks = g > 0 ? [3 * g, max(1024, 8 * g) + g] : [96]
         }
         let ns = v.op == .gemv ? [1] : [1, 3, 17]
@@ -154,8 +155,8 @@ public enum KernelVerifier {
         into base: KernelVerification
     ) -> KernelVerification {
         var r = base
-        guard let ref = registry.reference(for: v) else {
-            r.detail = "no scalar reference for \(v.op) \(v.weightFormat) x \(v.activationFormat)"
+        guard let w = v.weightFormat, let ref = registry.reference(for: v) else {
+            r.detail = "no scalar reference for \(v.op) \(v.triple.cWeightFormat) x \(v.activationFormat)"
             return r
         }
         var worstNMSE = 0.0, maxAbs = 0.0, mismatched = 0, worstRel = 0.0
@@ -165,7 +166,7 @@ public enum KernelVerifier {
             r.elementsCompared += s.elements
             do {
                 let ops = try KernelOperands(
-                    weightFormat: v.weightFormat, activationFormat: v.activationFormat,
+                    weightFormat: w, activationFormat: v.activationFormat,
                     outputs: s.outputs, k: s.k, tokens: s.tokens, seed: seed &+ UInt64(i), registry: registry)
                 let want = try PreparedKernel(variant: ref, operands: ops, registry: registry)
                 want.run(rows: 0..<s.outputs)
@@ -233,13 +234,14 @@ public enum KernelVerifier {
             default: return nil
             }
         }
-        guard decode(ops.weightFormat, w, 0) != nil, decode(ops.activationFormat, x, 0) != nil else { return nil }
+        let wf = ops.weightFormat.rawValue, xf = ops.activationFormat.rawValue
+        guard decode(wf, w, 0) != nil, decode(xf, x, 0) != nil else { return nil }
         var wabs = [Double](repeating: 0, count: M * K), xabs = [Double](repeating: 0, count: N * K)
         for m in 0..<M {
-            for k in 0..<K { wabs[m * K + k] = abs(decode(ops.weightFormat, w + m * ops.weightStride, k)!) }
+            for k in 0..<K { wabs[m * K + k] = abs(decode(wf, w + m * ops.weightStride, k)!) }
         }
         for n in 0..<N {
-            for k in 0..<K { xabs[n * K + k] = abs(decode(ops.activationFormat, x + n * ops.activationStride, k)!) }
+            for k in 0..<K { xabs[n * K + k] = abs(decode(xf, x + n * ops.activationStride, k)!) }
         }
         var out = [Double](repeating: 0, count: M * N)
         for n in 0..<N {
@@ -259,12 +261,10 @@ public enum KernelVerifier {
     ) -> KernelVerification {
         var r = base
         guard
-            let ref = registry.variants.first(where: {
-                $0.op == v.op && $0.weightFormat == v.weightFormat && $0.variant == "scalar"
-            }),
+            let ref = registry.reference(for: v),
             let fe = registry.entry(ref)?.pointee.quant, let ge = registry.entry(v)?.pointee.quant
         else {
-            r.detail = "no scalar quantize_row for \(v.weightFormat)"
+            r.detail = "no scalar quantize_row for \(v.activationFormat)"
             return r
         }
         var rng = KernelRNG(seed: seed)
@@ -315,10 +315,7 @@ public enum KernelVerifier {
     public static func notBuilt(registry: KernelRegistry = .builtIn, arch: String) -> [KernelVerification] {
         var out: [KernelVerification] = []
         for t in registry.triples {
-            let have = Set(
-                registry.variants.filter {
-                    $0.op == t.op && $0.weightFormat == t.weightFormat && $0.activationFormat == t.activationFormat
-                }.map(\.variant))
+            let have = Set(registry.variants.filter { $0.triple == t }.map(\.variant))
             for name in KernelDispatch.levels(arch: arch) where !have.contains(name) {
                 let v = KernelVariant(
                     op: t.op, weightFormat: t.weightFormat, activationFormat: t.activationFormat,

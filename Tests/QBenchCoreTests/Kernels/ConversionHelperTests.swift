@@ -64,7 +64,8 @@ final class ConversionHelperTests: XCTestCase {
         let loV = Double(Float(bitPattern: lo))
         // The next bf16 up in magnitude; past the largest finite one it is 2^128 (rounding there gives infinity).
         let hiBits = lo + 0x10000
-        let hiV = (hiBits & 0x7fff_ffff) == 0x7f80_0000 ? (x < 0 ? -0x1p128 : 0x1p128) : Double(Float(bitPattern: hiBits))
+        let hiV =
+            (hiBits & 0x7fff_ffff) == 0x7f80_0000 ? (x < 0 ? -0x1p128 : 0x1p128) : Double(Float(bitPattern: hiBits))
         if x.isInfinite { return UInt16(u >> 16) }
         let dLo = abs(Double(x) - loV), dHi = abs(hiV - Double(x))
         if dLo < dHi { return UInt16(lo >> 16) }

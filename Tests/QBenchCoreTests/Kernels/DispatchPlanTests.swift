@@ -6,25 +6,27 @@ import QBenchFormats
 @testable import QBenchKernels
 
 final class DispatchPlanTests: XCTestCase {
-    private static let avx512: [String] = ["avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512dq"]
+    private static let avx512: [CPUFeature] = [.avx2, .fma, .f16c, .avx512f, .avx512bw, .avx512vl, .avx512dq]
     private let registry: KernelRegistry = {
-        func v(_ op: KernelOp, _ w: String, _ x: String, _ name: String, _ req: [String]) -> KernelVariant {
+        func v(
+            _ op: KernelOp, _ w: WeightFormat, _ x: ActivationFormat, _ name: KernelVariantName, _ req: [CPUFeature]
+        ) -> KernelVariant {
             KernelVariant(op: op, weightFormat: w, activationFormat: x, variant: name, requires: req, tolerance: .exact)
         }
         return KernelRegistry(variants: [
-            v(.gemm, "i8_pc", "i8_pt", "scalar", []),
-            v(.gemm, "i8_pc", "i8_pt", "avx2", ["avx2", "fma", "f16c"]),
-            v(.gemm, "i8_pc", "i8_pt", "avx_vnni", ["avx2", "fma", "f16c", "avx_vnni"]),
-            v(.gemm, "i8_pc", "i8_pt", "avx512", avx512),
-            v(.gemm, "i8_pc", "i8_pt", "avx512_vnni", avx512 + ["avx512_vnni"]),
-            v(.gemm, "i8_pc", "i8_pt", "amx", avx512 + ["amx_tile", "amx_int8"]),
-            v(.gemv, "q4_0", "q8_0", "scalar", []),
-            v(.gemv, "q4_0", "q8_0", "avx2", ["avx2", "fma", "f16c"]),
-            v(.gemv, "q4_0", "q8_0", "avx512_vnni", avx512 + ["avx512_vnni"]),
-            v(.gemm, "f16", "f32", "scalar", []),
-            v(.gemm, "f16", "f32", "avx2", ["avx2", "fma", "f16c"]),
-            v(.gemm, "f16", "f32", "avx512", avx512),
-            v(.gemm, "f16", "f32", "avx512_fp16", avx512 + ["avx512_fp16"]),
+            v(.gemm, .i8_pc, .i8_pt, .scalar, []),
+            v(.gemm, .i8_pc, .i8_pt, .avx2, [.avx2, .fma, .f16c]),
+            v(.gemm, .i8_pc, .i8_pt, .avx_vnni, [.avx2, .fma, .f16c, .avx_vnni]),
+            v(.gemm, .i8_pc, .i8_pt, .avx512, avx512),
+            v(.gemm, .i8_pc, .i8_pt, .avx512_vnni, avx512 + [.avx512_vnni]),
+            v(.gemm, .i8_pc, .i8_pt, .amx, avx512 + [.amx_tile, .amx_int8]),
+            v(.gemv, .q4_0, .q8_0, .scalar, []),
+            v(.gemv, .q4_0, .q8_0, .avx2, [.avx2, .fma, .f16c]),
+            v(.gemv, .q4_0, .q8_0, .avx512_vnni, avx512 + [.avx512_vnni]),
+            v(.gemm, .f16, .f32, .scalar, []),
+            v(.gemm, .f16, .f32, .avx2, [.avx2, .fma, .f16c]),
+            v(.gemm, .f16, .f32, .avx512, avx512),
+            v(.gemm, .f16, .f32, .avx512_fp16, avx512 + [.avx512_fp16]),
         ])
     }()
 
@@ -36,32 +38,32 @@ final class DispatchPlanTests: XCTestCase {
 
     func testSapphireRapidsLike_getsAMXForInt8AndVNNIForInt4() {
         let p = KernelDispatch.plan(features: sprLike, arch: "x86_64", registry: registry)
-        let i8 = p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!
-        XCTAssertEqual(i8.chosen, "amx")
+        let i8 = p.row(op: .gemm, weightFormat: .i8_pc, activationFormat: .i8_pt)!
+        XCTAssertEqual(i8.chosen, .amx)
         // The int8 ladder of the issue (and of DispatchTiers): amx > avx512_vnni > avx_vnni > avx512 > avx2 > scalar.
-        XCTAssertEqual(i8.fallbacks, ["avx512_vnni", "avx_vnni", "avx512", "avx2", "scalar"])
+        XCTAssertEqual(i8.fallbacks, [.avx512_vnni, .avx_vnni, .avx512, .avx2, .scalar])
         XCTAssertEqual(
             [i8.chosen!] + i8.fallbacks,
             DispatchTiers.tiers(features: sprLike, arch: .x86_64)[.int8]!.map(\.variant),
             "the plan and the tiers the probe prints must agree")
-        XCTAssertEqual(p.chosen(op: .gemv, weightFormat: "q4_0"), "avx512_vnni")
-        XCTAssertEqual(p.chosen(op: .gemm, weightFormat: "f16"), "avx512_fp16")
+        XCTAssertEqual(p.chosen(op: .gemv, weightFormat: .q4_0), .avx512_vnni)
+        XCTAssertEqual(p.chosen(op: .gemm, weightFormat: .f16), .avx512_fp16)
     }
 
     func testHaswellLike_getsAVX2AndExplainsTheRest() {
         let p = KernelDispatch.plan(features: haswellLike, arch: "x86_64", registry: registry)
-        let i8 = p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!
-        XCTAssertEqual(i8.chosen, "avx2")
-        XCTAssertEqual(i8.fallbacks, ["scalar"])
-        let amx = i8.excluded.first { $0.variant == "amx" }!
+        let i8 = p.row(op: .gemm, weightFormat: .i8_pc, activationFormat: .i8_pt)!
+        XCTAssertEqual(i8.chosen, .avx2)
+        XCTAssertEqual(i8.fallbacks, [.scalar])
+        let amx = i8.excluded.first { $0.variant == .amx }!
         XCTAssertEqual(amx.reason, "missing_features")
         XCTAssertEqual(amx.detail, ["avx512f", "avx512bw", "avx512vl", "avx512dq", "amx_tile", "amx_int8"])
-        XCTAssertEqual(i8.excluded.first { $0.variant == "avx_vnni" }?.detail, ["avx_vnni"])
+        XCTAssertEqual(i8.excluded.first { $0.variant == .avx_vnni }?.detail, ["avx_vnni"])
     }
 
     func testNoFeatures_getsScalarEverywhere() {
         let p = KernelDispatch.plan(features: [], arch: "x86_64", registry: registry)
-        XCTAssertTrue(p.rows.allSatisfy { $0.chosen == "scalar" && $0.fallbacks.isEmpty })
+        XCTAssertTrue(p.rows.allSatisfy { $0.chosen == .scalar && $0.fallbacks.isEmpty })
     }
 
     func testMaxISA_capsTheLevelButKeepsScalar() throws {
@@ -69,21 +71,21 @@ final class DispatchPlanTests: XCTestCase {
         try KernelDispatch.validate(lim, arch: "x86_64")
         let p = KernelDispatch.plan(features: sprLike, arch: "x86_64", registry: registry, limits: lim)
         // One order: avx_vnni ranks above avx512 in the int8 ladder, so the avx512 cap leaves it out too.
-        XCTAssertEqual(p.chosen(op: .gemm, weightFormat: "i8_pc"), "avx512")
+        XCTAssertEqual(p.chosen(op: .gemm, weightFormat: .i8_pc), .avx512)
         XCTAssertEqual(
-            p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks, ["avx2", "scalar"])
-        XCTAssertEqual(p.chosen(op: .gemm, weightFormat: "f16"), "avx512")
-        let ex = p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.excluded
-        XCTAssertEqual(Set(ex.map(\.variant)), ["avx_vnni", "avx512_vnni", "amx"])
+            p.row(op: .gemm, weightFormat: .i8_pc, activationFormat: .i8_pt)!.fallbacks, [.avx2, .scalar])
+        XCTAssertEqual(p.chosen(op: .gemm, weightFormat: .f16), .avx512)
+        let ex = p.row(op: .gemm, weightFormat: .i8_pc, activationFormat: .i8_pt)!.excluded
+        XCTAssertEqual(Set(ex.map(\.variant)), [.avx_vnni, .avx512_vnni, .amx])
         XCTAssertTrue(ex.allSatisfy { $0.reason == "limit" })
         // Capped at avx_vnni, plain avx512 (below it) stays allowed.
         let vnni = KernelDispatch.plan(
             features: sprLike, arch: "x86_64", registry: registry,
             limits: DispatchLimits(maxISA: "avx_vnni"))
         XCTAssertEqual(
-            vnni.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks,
-            ["avx512", "avx2", "scalar"])
-        XCTAssertEqual(vnni.chosen(op: .gemm, weightFormat: "i8_pc"), "avx_vnni")
+            vnni.row(op: .gemm, weightFormat: .i8_pc, activationFormat: .i8_pt)!.fallbacks,
+            [.avx512, .avx2, .scalar])
+        XCTAssertEqual(vnni.chosen(op: .gemm, weightFormat: .i8_pc), .avx_vnni)
     }
 
     func testMaxISAOrder_agreesWithEveryX86Ladder() {
@@ -101,8 +103,8 @@ final class DispatchPlanTests: XCTestCase {
         let p = KernelDispatch.plan(
             features: sprLike, arch: "x86_64", registry: registry,
             limits: DispatchLimits(allowedVariants: ["avx2"]))
-        XCTAssertEqual(p.chosen(op: .gemm, weightFormat: "i8_pc"), "avx2")
-        XCTAssertEqual(p.row(op: .gemm, weightFormat: "i8_pc", activationFormat: "i8_pt")!.fallbacks, ["scalar"])
+        XCTAssertEqual(p.chosen(op: .gemm, weightFormat: .i8_pc), .avx2)
+        XCTAssertEqual(p.row(op: .gemm, weightFormat: .i8_pc, activationFormat: .i8_pt)!.fallbacks, [.scalar])
     }
 
     func testUnknownVariantNames_areRejectedNamingTheFlag() {
@@ -116,10 +118,10 @@ final class DispatchPlanTests: XCTestCase {
     }
 
     func testARMPreference_putsNarrowSVEBehindDotProducts() {
-        let narrow = KernelDispatch.preference(weightFormat: "q8_0", arch: "aarch64", sveVectorBits: 128)
-        XCTAssertLessThan(narrow.firstIndex(of: "neon_dotprod")!, narrow.firstIndex(of: "sve")!)
-        let wide = KernelDispatch.preference(weightFormat: "q8_0", arch: "aarch64", sveVectorBits: 512)
-        XCTAssertLessThan(wide.firstIndex(of: "sve")!, wide.firstIndex(of: "neon_i8mm")!)
+        let narrow = KernelDispatch.preference(family: .int8, arch: "aarch64", sveVectorBits: 128)
+        XCTAssertLessThan(narrow.firstIndex(of: .neon_dotprod)!, narrow.firstIndex(of: .sve)!)
+        let wide = KernelDispatch.preference(family: .int8, arch: "aarch64", sveVectorBits: 512)
+        XCTAssertLessThan(wide.firstIndex(of: .sve)!, wide.firstIndex(of: .neon_i8mm)!)
     }
 
     func testBuiltInRegistry_planForThisHostChoosesOnlyRunnableVariants() {
@@ -138,7 +140,7 @@ final class DispatchPlanTests: XCTestCase {
                     && $0.activationFormat == row.activationFormat && $0.variant == row.chosen
             }
             XCTAssertEqual(chosen?.missing(from: f), [], "\(row)")
-            XCTAssertEqual(row.fallbacks.last ?? row.chosen, "scalar")
+            XCTAssertEqual(row.fallbacks.last ?? row.chosen, .scalar)
         }
     }
 }

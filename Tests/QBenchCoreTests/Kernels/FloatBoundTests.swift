@@ -60,7 +60,7 @@ final class FloatBoundTests: XCTestCase {
 
     /// S = sum_k |w*x| from hand-made operands: f16 weights decoded with Swift's Float16, activations f32.
     func testAbsProductSums_matchAHandComputation() throws {
-        let ops = try KernelOperands(weightFormat: "f16", activationFormat: "f32", outputs: 3, k: 5, tokens: 2, seed: 9)
+        let ops = try KernelOperands(weightFormat: .f16, activationFormat: .f32, outputs: 3, k: 5, tokens: 2, seed: 9)
         let s = try XCTUnwrap(KernelVerifier.absProductSums(ops))
         XCTAssertEqual(s.count, 6)
         let w = UnsafeRawPointer(ops.weights.pointer)
@@ -76,7 +76,7 @@ final class FloatBoundTests: XCTestCase {
             }
         }
         let q8 = try KernelOperands(
-            weightFormat: "q8_0", activationFormat: "q8_0", outputs: 1, k: 32, tokens: 1, seed: 1)
+            weightFormat: .q8_0, activationFormat: .q8_0, outputs: 1, k: 32, tokens: 1, seed: 1)
         XCTAssertNil(KernelVerifier.absProductSums(q8), "integer formats are compared exactly, not by scale")
     }
 

@@ -95,7 +95,7 @@ final class KernelCanaryTests: XCTestCase {
         XCTAssertEqual(refused.status, .unsupported)
         print(
             "QBENCH_CANARY avx512_vnni \(refused.status.rawValue) "
-                + "\((refused.missingFeatures ?? []).joined(separator: ","))"
+                + "\((refused.missingFeatures ?? []).map(\.rawValue).joined(separator: ","))"
         )
         let forced = KernelVerifier.verify(v, features: haswell, registry: reg, force: true, timeoutMs: 60_000)
         XCTAssertEqual(forced.status, .crashed)

@@ -1,4 +1,6 @@
+import Foundation
 import XCTest
+import CQBench
 @testable import QBenchDevice
 @testable import QBenchKernels
 
@@ -11,18 +13,56 @@ final class KernelRegistryTests: XCTestCase {
             XCTAssertTrue(
                 reg.variants.contains {
                     $0.op == t.op && $0.weightFormat == t.weightFormat
-                        && $0.activationFormat == t.activationFormat && $0.variant == "scalar"
+                        && $0.activationFormat == t.activationFormat && $0.variant == .scalar
                 }, "\(t) has no scalar reference")
         }
     }
 
-    func testRegistry_requiresOnlyCanonicalFeatureNames() {
-        for v in KernelRegistry.builtIn.variants {
-            for name in v.requires {
-                XCTAssertNotNil(CPUFeature(rawValue: name), "\(v.key) requires unknown feature '\(name)'")
-            }
-            if v.variant == "scalar" { XCTAssertTrue(v.requires.isEmpty, v.key) }
+    func testRegistry_everyCEntryMapsToTheTypedVocabulary() {
+        var count: Int32 = 0
+        XCTAssertNotNil(qb_kernel_registry(&count))
+        XCTAssertEqual(KernelRegistry.builtIn.rejected, [])
+        XCTAssertEqual(KernelRegistry.builtIn.variants.count, Int(count))
+        for v in KernelRegistry.builtIn.variants where v.variant == .scalar { XCTAssertTrue(v.requires.isEmpty, v.key) }
+    }
+
+    func testVariantNames_eachHasOneRowPerArchitectureInTheVariantTable() {
+        let rows = VariantTable.x86 + VariantTable.aarch64
+        for name in KernelVariantName.allCases {
+            XCTAssertEqual(rows.filter { $0.name == name }.count, name == .scalar ? 2 : 1, "\(name)")
         }
+    }
+
+    func testVariantCoding_keepsTheCRegistrySpellings() throws {
+        let q = try XCTUnwrap(KernelRegistry.builtIn.variant("quantize_row/i8_pt/i8_pt/scalar"))
+        XCTAssertNil(q.weightFormat)
+        let g = try XCTUnwrap(KernelRegistry.builtIn.variant("gemv/u4_g64/i8_pt/scalar"))
+        XCTAssertEqual(g.weightFormat, .u4_g64)
+        for v in [q, g] {
+            let json = try XCTUnwrap(String(data: try JSONEncoder().encode(v), encoding: .utf8))
+            let parts = v.key.split(separator: "/")
+            XCTAssertTrue(json.contains("\"weightFormat\":\"\(parts[1])\""), json)
+            XCTAssertTrue(json.contains("\"variant\":\"scalar\""), json)
+            XCTAssertEqual(try JSONDecoder().decode(KernelVariant.self, from: Data(json.utf8)), v)
+        }
+    }
+
+    func testRegistry_anEntryWithUnknownNamesIsRejectedNamingTheName() {
+        func map(_ op: String, _ w: String, _ x: String, _ v: String, _ req: String) -> String? {
+            do {
+                _ = try KernelRegistry.map(
+                    op: op, wfmt: w, afmt: x, variant: v, requires: req, repack: "", rowAlign: 0, tolerance: "")
+                return nil
+            } catch { return "\(error)" }
+        }
+        XCTAssertNil(map("gemv", "q8_0", "q8_0", "avx2", "avx2,fma"))
+        XCTAssertNil(map("quantize_row", "i8_pt", "i8_pt", "scalar", ""))
+        XCTAssertEqual(map("gemv", "q9_0", "q8_0", "avx2", "")?.contains("weight format 'q9_0'"), true)
+        XCTAssertEqual(map("gemv", "q8_0", "q8_9", "avx2", "")?.contains("activation format 'q8_9'"), true)
+        XCTAssertEqual(map("gemv", "q8_0", "q8_0", "avx3", "")?.contains("variant 'avx3'"), true)
+        XCTAssertEqual(map("gemv", "q8_0", "q8_0", "avx2", "avx2,warp")?.contains("CPU feature 'warp'"), true)
+        XCTAssertEqual(map("quantize_row", "q8_0", "q8_1", "scalar", "")?.contains("quantize_row"), true)
+        XCTAssertEqual(map("dot", "q8_0", "q8_0", "scalar", "")?.contains("op 'dot'"), true)
     }
 
     func testRegistry_variantNamesBelongToTheArchitecture() {
@@ -39,7 +79,7 @@ final class KernelRegistryTests: XCTestCase {
 
     func testRegistry_integerEntriesAreExactAndFloatEntriesCarryABound() {
         for v in KernelRegistry.builtIn.variants where v.op != .quantizeRow {
-            if KernelFormats.isInteger(v.weightFormat) {
+            if v.weightFormat?.isInteger == true {
                 XCTAssertEqual(v.tolerance, .exact, v.key)
             } else if case let .float(b, rel) = v.tolerance {
                 XCTAssertLessThanOrEqual(b, 5e-4, v.key)

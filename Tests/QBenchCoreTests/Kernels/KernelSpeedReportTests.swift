@@ -61,7 +61,8 @@ final class KernelSpeedReportTests: XCTestCase {
         for key in gemv {
             guard let v = variant(key) else { continue }
             let ops = try KernelOperands(
-                weightFormat: v.weightFormat, activationFormat: v.activationFormat, outputs: M, k: K, tokens: 1,
+                weightFormat: try XCTUnwrap(v.weightFormat), activationFormat: v.activationFormat, outputs: M, k: K,
+                tokens: 1,
                 seed: 11)
             let k = try PreparedKernel(variant: v, operands: ops)
             let same = try LimitKernels.ReadBuffers(bytesPerThread: max(256, k.weightBytes / T), threads: T)
@@ -84,22 +85,23 @@ final class KernelSpeedReportTests: XCTestCase {
         }
 
         // gemm N=512 against the peak of the instruction family it uses.
-        let gemm: [(String, String, String)] = [
-            ("gemm/q8_0/q8_0/avx512_vnni", "avx512_vnni", "int8_dot"),
-            ("gemm/i8_pc/i8_pt/avx512_vnni", "avx512_vnni", "int8_dot"),
-            ("gemm/q4_0/q8_0/avx512_vnni", "avx512_vnni", "int8_dot"),
-            ("gemm/bf16/bf16/avx512_bf16", "avx512_bf16", "bf16_dot"), ("gemm/bf16/bf16/avx512", "avx512", "fp32_fma"),
-            ("gemm/f16/f32/avx512", "avx512", "fp32_fma"), ("gemm/f16/f32/avx512_fp16", "avx512", "fp32_fma"),
-            ("gemm/f32/f32/avx512", "avx512", "fp32_fma"),
+        let gemm: [(String, KernelVariantName, String)] = [
+            ("gemm/q8_0/q8_0/avx512_vnni", .avx512_vnni, "int8_dot"),
+            ("gemm/i8_pc/i8_pt/avx512_vnni", .avx512_vnni, "int8_dot"),
+            ("gemm/q4_0/q8_0/avx512_vnni", .avx512_vnni, "int8_dot"),
+            ("gemm/bf16/bf16/avx512_bf16", .avx512_bf16, "bf16_dot"), ("gemm/bf16/bf16/avx512", .avx512, "fp32_fma"),
+            ("gemm/f16/f32/avx512", .avx512, "fp32_fma"), ("gemm/f16/f32/avx512_fp16", .avx512, "fp32_fma"),
+            ("gemm/f32/f32/avx512", .avx512, "fp32_fma"),
         ]
         for (key, pv, pkind) in gemm {
             guard let v = variant(key),
-                let pk = LimitKernels.peaks.first(where: { $0.variant == pv && $0.kind == pkind }),
+                let pk = LimitKernels.peaks.first(where: { $0.variant == pv.rawValue && $0.kind == pkind }),
                 pk.missing(from: f).isEmpty
             else { continue }
             let N = 512
             let ops = try KernelOperands(
-                weightFormat: v.weightFormat, activationFormat: v.activationFormat, outputs: M, k: K, tokens: N,
+                weightFormat: try XCTUnwrap(v.weightFormat), activationFormat: v.activationFormat, outputs: M, k: K,
+                tokens: N,
                 seed: 12)
             let k = try PreparedKernel(variant: v, operands: ops)
             // size the peak loop to ~100 ms

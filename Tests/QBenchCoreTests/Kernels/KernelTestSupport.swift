@@ -42,30 +42,30 @@ enum KernelTestSupport {
         let K = o.k
         var w = [Double](repeating: 0, count: K)
         switch o.weightFormat {
-        case "q8_0":
+        case .q8_0:
             for k in 0..<K { w[k] = f16(p, k / 32 * 34) * Double(Int8(bitPattern: p[k / 32 * 34 + 2 + k % 32])) }
-        case "q4_0", "q4_1":
-            let bs = o.weightFormat == "q4_0" ? 18 : 20
+        case .q4_0, .q4_1:
+            let bs = o.weightFormat == .q4_0 ? 18 : 20
             for k in 0..<K {
                 let b = k / 32, j = k % 32, byte = p[b * bs + (bs - 16) + j % 16]
                 let nib = Double(j < 16 ? byte & 15 : byte >> 4)
-                w[k] = o.weightFormat == "q4_0" ? f16(p, b * bs) * (nib - 8) : f16(p, b * bs) * nib + f16(p, b * bs + 2)
+                w[k] = o.weightFormat == .q4_0 ? f16(p, b * bs) * (nib - 8) : f16(p, b * bs) * nib + f16(p, b * bs + 2)
             }
-        case "i8_pc":
+        case .i8_pc:
             for k in 0..<K { w[k] = Double(o.weightScales[m]) * Double(Int8(bitPattern: p[k])) }
-        case "f32":
+        case .f32:
             for k in 0..<K {
                 w[k] = Double(
                     Float(
                         bitPattern: UInt32(p[4 * k]) | UInt32(p[4 * k + 1]) << 8 | UInt32(p[4 * k + 2]) << 16 | UInt32(
                             p[4 * k + 3]) << 24))
             }
-        case "f16":
+        case .f16:
             for k in 0..<K { w[k] = f16(p, 2 * k) }
-        case "bf16":
+        case .bf16:
             for k in 0..<K { w[k] = Double(Float(bitPattern: (UInt32(p[2 * k]) | UInt32(p[2 * k + 1]) << 8) << 16)) }
         default:
-            let g = o.group, ng = K / g, u4 = o.weightFormat.hasPrefix("u4_g")
+            let g = o.group, ng = K / g, u4 = o.weightFormat.hasZeros
             for k in 0..<K {
                 let b = k / 32, j = k % 32, byte = p[b * 16 + j % 16]
                 let nib = Double(j < 16 ? byte & 15 : byte >> 4)
@@ -96,12 +96,12 @@ enum KernelTestSupport {
         let p = UnsafePointer(o.activations.pointer.assumingMemoryBound(to: UInt8.self)) + n * o.activationStride
         let K = o.k
         switch o.activationFormat {
-        case "q8_0":
+        case .q8_0:
             return (0..<K).map { k in f16(p, k / 32 * 34) * Double(Int8(bitPattern: p[k / 32 * 34 + 2 + k % 32])) }
-        case "q8_1":
+        case .q8_1:
             return (0..<K).map { k in f16(p, k / 32 * 36) * Double(Int8(bitPattern: p[k / 32 * 36 + 4 + k % 32])) }
-        case "i8_pt": return (0..<K).map { k in Double(o.activationScales[n]) * Double(Int8(bitPattern: p[k])) }
-        case "bf16":
+        case .i8_pt: return (0..<K).map { k in Double(o.activationScales[n]) * Double(Int8(bitPattern: p[k])) }
+        case .bf16:
             return (0..<K).map { k in Double(Float(bitPattern: (UInt32(p[2 * k]) | UInt32(p[2 * k + 1]) << 8) << 16)) }
         default: return (0..<K).map { Double(o.activationFloats[n * K + $0]) }
         }

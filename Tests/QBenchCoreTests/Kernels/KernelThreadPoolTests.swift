@@ -53,9 +53,9 @@ final class KernelThreadPoolTests: XCTestCase {
     func testPooledKernel_equalsSingleThreadedBitForBit() throws {
         let reg = KernelRegistry.builtIn
         let f = KernelTestSupport.hostFeatures
-        let v = reg.variants.last { $0.op == .gemm && $0.weightFormat == "q4_0" && $0.missing(from: f).isEmpty }!
+        let v = reg.variants.last { $0.op == .gemm && $0.weightFormat == .q4_0 && $0.missing(from: f).isEmpty }!
         let ops = try KernelOperands(
-            weightFormat: "q4_0", activationFormat: "q8_0", outputs: 200, k: 256, tokens: 5, seed: 3)
+            weightFormat: .q4_0, activationFormat: .q8_0, outputs: 200, k: 256, tokens: 5, seed: 3)
         let one = try PreparedKernel(variant: v, operands: ops)
         one.run(rows: 0..<200)
         let many = try PreparedKernel(variant: v, operands: ops)

@@ -1,6 +1,7 @@
 // Every variant this CPU can run, verified against scalar on shapes with ragged edges; the rest must come
 // back `unsupported` naming what is missing, never executed.
 import CQBench
+import QBenchFormats
 import QBenchTestSupport
 import XCTest
 @testable import QBenchDevice
@@ -15,7 +16,8 @@ final class KernelVerificationTests: XCTestCase {
         var failures: [String] = []
         for v in reg.variants where !v.missing(from: features).isEmpty {
             Oracle.recordVariant(
-                v.key, how: "native", status: "not run: needs \(v.missing(from: features).joined(separator: ","))")
+                v.key, how: "native",
+                status: "not run: needs \(v.missing(from: features).map(\.rawValue).joined(separator: ","))")
         }
         for v in reg.variants where v.missing(from: features).isEmpty {
             let r = KernelVerifier.verify(v, features: features, registry: reg)
@@ -43,7 +45,7 @@ final class KernelVerificationTests: XCTestCase {
         try XCTSkipUnless(
             FileManager.default.isReadableFile(atPath: "/proc/cpuinfo"), "/proc/cpuinfo is not readable here")
         let reg = KernelRegistry.builtIn
-        let needed = Set(reg.variants.flatMap(\.requiredFeatures))
+        let needed = Set(reg.variants.flatMap(\.requires))
         let probe = ISAProbe.live().usable
         XCTAssertFalse(features.isEmpty, "no CPU flags read from /proc/cpuinfo")
         XCTAssertEqual(
@@ -105,7 +107,10 @@ final class KernelVerificationTests: XCTestCase {
         ]
         for (w, x, fn, exact) in cases {
             for (M, K, N) in [(37, w == "q8_0" ? 96 : 99, 3), (53, w == "q8_0" ? 320 : 131, 17), (16, 64, 1)] {
-                let ops = try KernelOperands(weightFormat: w, activationFormat: x, outputs: M, k: K, tokens: N, seed: 7)
+                let ops = try KernelOperands(
+                    weightFormat: try XCTUnwrap(WeightFormat(rawValue: w)),
+                    activationFormat: try XCTUnwrap(ActivationFormat(rawValue: x)), outputs: M, k: K, tokens: N, seed: 7
+                )
                 let ref = try PreparedKernel(variant: XCTUnwrap(reg.variant("gemm/\(w)/\(x)/scalar")), operands: ops)
                 ref.run(rows: 0..<M)
                 // Run the emulated kernel through the same operands: borrow the scalar entry's buffers.
@@ -154,12 +159,12 @@ final class KernelVerificationTests: XCTestCase {
             }
         }
         XCTAssertTrue(y.allSatisfy(\.isNaN))
-        for v in reg.variants where v.weightFormat == "q8_0" && !v.repack.isEmpty {
+        for v in reg.variants where v.weightFormat == .q8_0 && !v.repack.isEmpty {
             let size = reg.entry(v)!.pointee.repack_size!(4, 48, 0)
             XCTAssertEqual(size, 0, "\(v.key) accepted K = 48")
         }
         XCTAssertThrowsError(
-            try KernelOperands(weightFormat: "q8_0", activationFormat: "q8_0", outputs: 4, k: 48, tokens: 1, seed: 1))
+            try KernelOperands(weightFormat: .q8_0, activationFormat: .q8_0, outputs: 4, k: 48, tokens: 1, seed: 1))
     }
 
     func testAKernelThatRunsButComputesWrong_isAMismatchWithCounts() throws {
@@ -200,9 +205,9 @@ final class KernelVerificationTests: XCTestCase {
         XCTAssertTrue(
             rows.allSatisfy { $0.status == .unverified || $0.status == .unsupported }, "nothing runs for a fixture")
         #if arch(x86_64)
-        XCTAssertEqual(rows.first { $0.variant == "amx" && $0.weightFormat == "i8_pc" }?.status, .unverified)
-        XCTAssertEqual(rows.first { $0.variant == "amx" && $0.weightFormat == "bf16" }?.missingFeatures, ["amx_bf16"])
-        XCTAssertEqual(rows.first { $0.variant == "avx512_vnni" }?.missingFeatures, ["avx512_vnni"])
+        XCTAssertEqual(rows.first { $0.variant == .amx && $0.weightFormat == .i8_pc }?.status, .unverified)
+        XCTAssertEqual(rows.first { $0.variant == .amx && $0.weightFormat == .bf16 }?.missingFeatures, [.amx_bf16])
+        XCTAssertEqual(rows.first { $0.variant == .avx512_vnni }?.missingFeatures, [.avx512_vnni])
         #endif
     }
 
@@ -238,8 +243,8 @@ final class KernelVerificationTests: XCTestCase {
     func testNotBuiltRows_listOtherVariantsOfTheArchitecture() {
         let reg = KernelRegistry(variants: [
             KernelVariant(
-                op: .gemv, weightFormat: "q8_0", activationFormat: "q8_0",
-                variant: "scalar", requires: [], tolerance: .exact)
+                op: .gemv, weightFormat: .q8_0, activationFormat: .q8_0,
+                variant: .scalar, requires: [], tolerance: .exact)
         ])
         let rows = KernelVerifier.notBuilt(registry: reg, arch: "aarch64")
         XCTAssertEqual(Set(rows.map(\.variant)), Set(KernelDispatch.levels(arch: "aarch64").dropFirst()))
@@ -248,7 +253,7 @@ final class KernelVerificationTests: XCTestCase {
 
     func testVerifyingAVariantOfASyntheticRegistry_isNotBuilt() {
         let v = KernelVariant(
-            op: .gemv, weightFormat: "q8_0", activationFormat: "q8_0", variant: "sve2", requires: ["sve2"],
+            op: .gemv, weightFormat: .q8_0, activationFormat: .q8_0, variant: .sve2, requires: [.sve2],
             tolerance: .exact)
         XCTAssertEqual(KernelVerifier.verify(v, features: [.sve2]).status, .notBuilt)
     }

@@ -3,6 +3,7 @@
 import CQBench
 import Foundation
 import QBenchTestSupport
+import QBenchFormats
 import XCTest
 @testable import QBenchKernels
 
@@ -17,10 +18,11 @@ final class ScalarReferenceTests: XCTestCase {
         let reg = KernelRegistry.builtIn
         for (w, x) in pairs {
             let v = try XCTUnwrap(reg.variant("gemm/\(w)/\(x)/scalar"), "scalar gemm \(w) x \(x) missing")
-            let K =
-                KernelFormats.group(of: w) > 0
-                ? 4 * KernelFormats.group(of: w) : (w == "i8_pc" || w.hasPrefix("f") || w == "bf16" ? 301 : 320)
-            let ops = try KernelOperands(weightFormat: w, activationFormat: x, outputs: 7, k: K, tokens: 3, seed: 42)
+            let g = try XCTUnwrap(WeightFormat(rawValue: w)).groupSize
+            let K = g > 0 ? 4 * g : (w == "i8_pc" || w.hasPrefix("f") || w == "bf16" ? 301 : 320)
+            let ops = try KernelOperands(
+                weightFormat: try XCTUnwrap(WeightFormat(rawValue: w)),
+                activationFormat: try XCTUnwrap(ActivationFormat(rawValue: x)), outputs: 7, k: K, tokens: 3, seed: 42)
             let k = try PreparedKernel(variant: v, operands: ops)
             k.run(rows: 0..<7)
             let y = k.y

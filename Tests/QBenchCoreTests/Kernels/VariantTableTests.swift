@@ -10,7 +10,9 @@ import QBenchFormats
 
 final class VariantTableTests: XCTestCase {
     private func family(_ v: KernelVariant) throws -> FormatFamily {
-        try XCTUnwrap(FormatFamily(format: v.weightFormat), "no format family for \(v.key)")
+        try XCTUnwrap(
+            v.weightFormat.flatMap { FormatFamily($0) } ?? FormatFamily(v.activationFormat),
+            "no format family for \(v.key)")
     }
 
     /// Each entry needs exactly the features the table declares for its variant and family.
@@ -28,7 +30,7 @@ final class VariantTableTests: XCTestCase {
                 spec.serves(fam), "\(v.key): the table says \(v.variant) does not serve \(fam)",
                 file: file, line: line)
             XCTAssertEqual(
-                Set(v.requires), Set(spec.requirements(for: fam).map(\.rawValue)), v.key,
+                Set(v.requires), Set(spec.requirements(for: fam)), v.key,
                 file: file, line: line)
         }
     }
@@ -60,7 +62,7 @@ final class VariantTableTests: XCTestCase {
             limits: DispatchLimits(sveVectorBits: sveVectorBits))
         XCTAssertFalse(plan.rows.isEmpty, device)
         for row in plan.rows {
-            let fam = try XCTUnwrap(FormatFamily(format: row.weightFormat))
+            let fam = try XCTUnwrap(row.weightFormat.flatMap { FormatFamily($0) } ?? FormatFamily(row.activationFormat))
             let built = Set(
                 registry.variants.filter {
                     $0.op == row.op && $0.weightFormat == row.weightFormat
@@ -88,7 +90,7 @@ final class VariantTableTests: XCTestCase {
                     features: isa.usable, arch: .x86_64, registry: .builtIn,
                     device: "\(m) xcr0=\(x.map { String($0, radix: 16) } ?? "captured")")
                 if x == 0x60007 {
-                    XCTAssertFalse(isa.dispatchTiers().values.contains { $0.contains { $0.variant == "amx" } }, m)
+                    XCTAssertFalse(isa.dispatchTiers().values.contains { $0.contains { $0.variant == .amx } }, m)
                 }
             }
         }
@@ -143,11 +145,11 @@ enum ARMRegistrySource {
         var out: [KernelVariant] = []
         func add(_ op: String, _ w: String, _ x: String, _ v: String, _ r: String) throws {
             let features = try XCTUnwrap(req[r], "arm_registry.c: unknown \(r)")
-            let op = try XCTUnwrap(KernelOp(rawValue: op), "arm_registry.c: unknown op \(op)")
+            // The registry's own mapping, so arm_registry.c's names are held to the typed vocabulary too.
             out.append(
-                KernelVariant(
-                    op: op, weightFormat: w, activationFormat: x, variant: v, requires: features,
-                    tolerance: .exact))
+                try KernelRegistry.map(
+                    op: op, wfmt: w, afmt: x, variant: v, requires: features.joined(separator: ","), repack: "",
+                    rowAlign: 1, tolerance: "exact"))
         }
         for line in body.split(separator: "\n") {
             let l = line.trimmingCharacters(in: .whitespaces)
@@ -162,6 +164,7 @@ enum ARMRegistrySource {
             case ("FLOAT_SET", 2):
                 for op in ["gemv", "gemm"] { for (w, x) in floatFormats { try add(op, w, x, a[0], a[1]) } }
             case ("MAT", 5): try add(a[0], a[1], a[2], a[3], a[4])
+            case ("MATT", 6): try add(a[0], a[1], a[2], a[3], a[4])  // with its own tolerance text
             case ("QUANT", 3): try add("quantize_row", a[0], a[0], a[1], a[2])
             default: XCTFail("arm_registry.c: unreadable entry line: \(l)")
             }

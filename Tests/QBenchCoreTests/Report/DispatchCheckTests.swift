@@ -33,8 +33,8 @@ final class DispatchCheckTests: XCTestCase {
             .avx512cd, .avx512_vnni, .avx512_bf16,
         ]
         let plan = KernelDispatch.plan(features: zen4, arch: "x86_64", registry: .builtIn)
-        XCTAssertEqual(plan.chosen(op: .gemm, weightFormat: "bf16"), "avx512_bf16")
-        XCTAssertEqual(plan.chosen(op: .gemm, weightFormat: "q8_0"), "avx512_vnni")
+        XCTAssertEqual(plan.chosen(op: .gemm, weightFormat: .bf16), .avx512_bf16)
+        XCTAssertEqual(plan.chosen(op: .gemm, weightFormat: .q8_0), .avx512_vnni)
         let big = MatmulShape(tokens: 512, outputs: 14336, k: 4096),
             small = MatmulShape(tokens: 512, outputs: 1024, k: 4096)
         let rows = [

@@ -1,5 +1,6 @@
 import Foundation
 import QBenchTestSupport
+import QBenchFormats
 import XCTest
 @testable import QBenchModelFiles
 @testable import QBenchDevice
@@ -45,11 +46,11 @@ final class RunPipelineTests: XCTestCase {
     }
 
     func testFamilies_followTheInstructionTheKernelComputesWith() {
-        XCTAssertEqual(RooflineMeasurer.family(weightFormat: "q4_0", variant: "avx2"), "int8")
-        XCTAssertEqual(RooflineMeasurer.family(weightFormat: "f16", variant: "avx512"), "f32")
-        XCTAssertEqual(RooflineMeasurer.family(weightFormat: "f16", variant: "avx512_fp16"), "fp16")
-        XCTAssertEqual(RooflineMeasurer.family(weightFormat: "bf16", variant: "avx512_bf16"), "bf16")
-        XCTAssertEqual(RooflineMeasurer.family(weightFormat: "bf16", variant: "avx2"), "f32")
+        XCTAssertEqual(RooflineMeasurer.family(weightFormat: .q4_0, variant: .avx2), "int8")
+        XCTAssertEqual(RooflineMeasurer.family(weightFormat: .f16, variant: .avx512), "f32")
+        XCTAssertEqual(RooflineMeasurer.family(weightFormat: .f16, variant: .avx512_fp16), "fp16")
+        XCTAssertEqual(RooflineMeasurer.family(weightFormat: .bf16, variant: .avx512_bf16), "bf16")
+        XCTAssertEqual(RooflineMeasurer.family(weightFormat: .bf16, variant: .avx2), "f32")
         XCTAssertEqual(RooflineMeasurer.family(peakKind: "int8_dot"), "int8")
         XCTAssertEqual(RooflineMeasurer.family(peakKind: "fp32_fma"), "f32")
     }
@@ -58,10 +59,10 @@ final class RunPipelineTests: XCTestCase {
     func testKernelBench_coldRotationGivesTheSameOutputsAsTheKernel() throws {
         let reg = KernelRegistry.builtIn
         let v = try XCTUnwrap(
-            reg.variants.first { $0.op == .gemv && $0.weightFormat == "q4_0" && $0.variant == "scalar" })
-        let q = reg.variants.first { $0.op == .quantizeRow && $0.weightFormat == "q8_0" && $0.variant == "scalar" }
+            reg.variants.first { $0.op == .gemv && $0.weightFormat == .q4_0 && $0.variant == .scalar })
+        let q = reg.variants.first { $0.op == .quantizeRow && $0.weightFormat == .q8_0 && $0.variant == .scalar }
         let ops = try KernelOperands(
-            weightFormat: "q4_0", activationFormat: "q8_0", outputs: 64, k: 256, tokens: 1, seed: 7)
+            weightFormat: .q4_0, activationFormat: .q8_0, outputs: 64, k: 256, tokens: 1, seed: 7)
         let kernel = try PreparedKernel(variant: v, operands: ops)
         let pool = KernelThreadPool(threads: 2)
         kernel.run(pool: pool)
@@ -81,14 +82,14 @@ final class RunPipelineTests: XCTestCase {
     /// as the single-threaded encoding did it (bytes, scales, group sums), and the outputs must not change.
     func testKernelBench_parallelQuantizationEncodesEveryRowAsTheSerialOne() throws {
         let reg = KernelRegistry.builtIn
-        for (wfmt, afmt) in [("u4_g32", "i8_pt"), ("q4_1", "q8_1"), ("q8_0", "q8_0")] {
+        for (wfmt, afmt) in [(WeightFormat.u4_g32, ActivationFormat.i8_pt), (.q4_1, .q8_1), (.q8_0, .q8_0)] {
             let v = try XCTUnwrap(
-                reg.variants.first { $0.op == .gemm && $0.weightFormat == wfmt && $0.variant == "scalar" })
+                reg.variants.first { $0.op == .gemm && $0.weightFormat == wfmt && $0.variant == .scalar })
             let q = try XCTUnwrap(
-                reg.variants.first { $0.op == .quantizeRow && $0.weightFormat == afmt && $0.variant == "scalar" })
+                reg.variants.first { $0.op == .quantizeRow && $0.activationFormat == afmt && $0.variant == .scalar })
             let ops = try KernelOperands(
                 weightFormat: wfmt, activationFormat: afmt, outputs: 48, k: 128, tokens: 11, seed: 5)
-            if wfmt == "u4_g32" { XCTAssertEqual(ops.activationSums.count, 11 * 4, "grouped: per-row group sums") }
+            if wfmt == .u4_g32 { XCTAssertEqual(ops.activationSums.count, 11 * 4, "grouped: per-row group sums") }
             let kernel = try PreparedKernel(variant: v, operands: ops)
             let serialBytes = Array(
                 UnsafeRawBufferPointer(start: ops.activations.pointer, count: ops.activationStride * ops.tokens))
@@ -116,9 +117,9 @@ final class RunPipelineTests: XCTestCase {
     func testRotatedSlices_coverEachWorkersRowsInEveryCopy() throws {
         let reg = KernelRegistry.builtIn
         let v = try XCTUnwrap(
-            reg.variants.first { $0.op == .gemv && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
+            reg.variants.first { $0.op == .gemv && $0.weightFormat == .q8_0 && $0.variant == .scalar })
         let ops = try KernelOperands(
-            weightFormat: "q8_0", activationFormat: "q8_0", outputs: 256, k: 512, tokens: 1, seed: 3)
+            weightFormat: .q8_0, activationFormat: .q8_0, outputs: 256, k: 512, tokens: 1, seed: 3)
         let bench = try KernelBench(
             kernel: try PreparedKernel(variant: v, operands: ops), coldBytes: 1 << 20, quantizer: nil)
         let slices = try XCTUnwrap(bench.rotatedSlices(threads: 2))
@@ -154,9 +155,9 @@ final class RunPipelineTests: XCTestCase {
         let features = Set(device.cpu.features)
         let reg = KernelRegistry.builtIn
         let v = try XCTUnwrap(
-            reg.variants.first { $0.op == .gemm && $0.weightFormat == "q8_0" && $0.variant == "scalar" })
+            reg.variants.first { $0.op == .gemm && $0.weightFormat == .q8_0 && $0.variant == .scalar })
         let ops = try KernelOperands(
-            weightFormat: "q8_0", activationFormat: "q8_0", outputs: 64, k: 256, tokens: 8, seed: 5)
+            weightFormat: .q8_0, activationFormat: .q8_0, outputs: 64, k: 256, tokens: 8, seed: 5)
         let pool = KernelThreadPool(threads: 2)
         let peakVariant = try XCTUnwrap(
             LimitKernels.runnablePeaks(features: features).first { $0.kind == "int8_dot" }?.variant)

@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 @testable import QBenchDevice
+import QBenchKernels
 
 final class LiveISATests: XCTestCase {
     /// Canonical names the kernel never prints in /proc/cpuinfo (no quoted name in cpufeatures.h, or a
@@ -73,7 +74,7 @@ final class LiveISATests: XCTestCase {
         let r = ISAProbe.live()
         XCTAssertTrue(r.has(.avx512_vnni))
         XCTAssertTrue(r.has(.avx512_bf16))
-        let expectedFirst = r.has(.amx_tile) && r.has(.amx_int8) ? "amx" : "avx512_vnni"
+        let expectedFirst: KernelVariantName = r.has(.amx_tile) && r.has(.amx_int8) ? .amx : .avx512_vnni
         XCTAssertEqual(r.dispatchTiers()[.int8]?.first?.variant, expectedFirst)
     }
 }
