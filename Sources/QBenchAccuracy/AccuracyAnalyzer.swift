@@ -68,13 +68,17 @@ public enum AccuracyAnalyzer {
                 : "none of the \(selected.count) tensors is a weight matrix (2-D, both sides > 1)"
             throw QBError.badInput(path: model.path, message: "nothing to analyse: \(why)")
         }
-        progress?.begin(phase: "accuracy", total: matrices.count)
-        defer { progress?.finish() }
+        // Progress starts with the first tensor that can be measured, so a model whose matrices are all
+        // non-finite ends in its one error line with nothing printed before it; tensors skipped before that
+        // point get their progress steps then, so the count stays right.
+        var pendingSteps: [String] = []
+        var begun = false
+        defer { if begun { progress?.finish() } }
         var rows: [TensorAccuracy] = []
         var calibrations: [TensorCalibration] = []
         for t in matrices {
             try interrupt?.check(what: "the analysis")
-            progress?.step(t.name)
+            if begun { progress?.step(t.name) } else { pendingSteps.append(t.name) }
             let values = try t.values(threads: threads)
             if let bad = values.withUnsafeBufferPointer({ WeightFormat.firstNonFinite($0) }) {
                 skippedTensors.append(
@@ -82,6 +86,11 @@ public enum AccuracyAnalyzer {
                         name: t.name, shape: t.shape, storedType: t.storedType, kind: .nonFinite,
                         reason: "value \(values[bad]) at index \(bad) is not finite"))
                 continue
+            }
+            if !begun {
+                begun = true
+                progress?.begin(phase: "accuracy", total: matrices.count)
+                for name in pendingSteps { progress?.step(name) }
             }
             let signal = energy(values)
             let cal = calibrated.contains(t.name) ? CalibrationMethod.allCases : []

@@ -81,6 +81,22 @@ final class ProgressOptionTests: XCTestCase {
         XCTAssertEqual(quiet.stderr, "")
     }
 
+    /// Every matrix non-finite: one error line and no progress line before it, even with `--progress plain`.
+    func testAccuracy_allNonFiniteMatrices_isOneLineWithoutProgress() throws {
+        let dir = try TestPaths.scratch()
+        var w = SafetensorsWriter(metadata: [:])
+        let bad = [Float](repeating: .nan, count: 8 * 64).withUnsafeBytes { Data($0) }
+        try w.addTensor(name: "a.weight", dtype: .f32, shape: [8, 64], bytes: bad)
+        try w.addTensor(name: "b.weight", dtype: .f32, shape: [8, 64], bytes: bad)
+        let url = dir.appendingPathComponent("nan.safetensors")
+        try w.write(to: url)
+        let r = try QBenchBinary.run(["accuracy", "--model", url.path, "--formats", "q8_0", "--progress", "plain"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(
+            r.stderr, "qbench: \(url.path): nothing to analyse: every weight matrix holds non-finite values\n")
+        XCTAssertEqual(r.stdout, "")
+    }
+
     /// Two f32 matrices and a norm vector.
     func smallModel(_ dir: URL) throws -> URL {
         var rng = SplitMix64(seed: 7)
