@@ -33,14 +33,14 @@ test-deps: deps
 
 # swift-format (it ships with the toolchain) in lint mode with .swift-format, and no Swift line over 120 columns
 # (string literals included, which the formatter cannot break). The generated BuiltInProfiles.swift is exempt.
-# The C sources and headers of Sources/CQBench and Tests/CKernels are held to the same 120 columns.
+# The C sources and headers of Sources/CQBench, Tests/CKernels and Tests/Fixtures are held to the same 120 columns.
 SWIFT_DIRS := Sources Tests Fuzz Benchmarks/Benchmarks Package.swift Benchmarks/Package.swift
 lint:
 	$(SWIFT) format lint --strict --recursive $(SWIFT_DIRS)
 	@long=$$(find Sources Tests Fuzz Benchmarks/Benchmarks -name '*.swift' ! -name BuiltInProfiles.swift \
 	    -exec awk 'length > 120 { print FILENAME ":" FNR ": " length " columns" }' {} +); \
 	  if [ -n "$$long" ]; then echo "$$long"; echo "lint: Swift lines over 120 columns"; exit 1; fi
-	@long=$$(find Sources/CQBench Tests/CKernels \( -name '*.c' -o -name '*.h' \) \
+	@long=$$(find Sources/CQBench Tests/CKernels Tests/Fixtures \( -name '*.c' -o -name '*.h' \) \
 	    -exec awk 'length > 120 { print FILENAME ":" FNR ": " length " columns" }' {} +); \
 	  if [ -n "$$long" ]; then echo "$$long"; echo "lint: C lines over 120 columns"; exit 1; fi
 

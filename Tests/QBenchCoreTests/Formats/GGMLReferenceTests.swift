@@ -97,6 +97,7 @@ final class GGMLReferenceTests: XCTestCase {
 
     /// gguf.quants has no q4_K/q6_K quantizer, so the bytes are checked against the script's own
     /// scalar f32 transcription of ggml's quantize_row_q4_K_ref / q6_K_ref (an independent port).
+    /// GGMLCReferenceFixtureTests checks them against bytes from ggml's C code itself.
     private func assertKQuantMatchesPort(
         _ format: WeightFormat, file: StaticString = #filePath, line: UInt = #line
     ) throws {
