@@ -24,19 +24,7 @@ private func plantedOneOutputOff(_ a: UnsafePointer<qb_mat_args>?, _ m0: Int32, 
 final class FloatBoundTests: XCTestCase {
     /// The case: gemm 53 x 1003 x 17 (outputs x k x tokens), one output 50% off.
     func testOneOutputWrongByHalf_passesTheMeanBoundButFailsVerification() throws {
-        let reg = KernelRegistry.builtIn
-        let scalar = try XCTUnwrap(reg.entry(XCTUnwrap(reg.variant("gemm/f16/f32/scalar"))))
-        let table = UnsafeMutablePointer<qb_kernel_entry>.allocate(capacity: 2)
-        defer { table.deallocate() }
-        table[0] = scalar.pointee
-        table[1] = scalar.pointee
-        let name = strdup("avx2")!
-        defer { free(name) }
-        table[1].variant = UnsafePointer(name)
-        table[1].mat = { a, m0, m1 in plantedOneOutputOff(a, m0, m1) }
-        let test = KernelRegistry(table: table, count: 2)
-        let v = try XCTUnwrap(test.variant("gemm/f16/f32/avx2"))
-        let r = KernelVerifier.verify(v, features: [.avx2, .fma, .f16c], registry: test)
+        let r = try KernelTestSupport.verifyPlanted("gemm/f16/f32") { a, m0, m1 in plantedOneOutputOff(a, m0, m1) }
         XCTAssertEqual(r.status, .mismatch, r.detail ?? "")
         XCTAssertEqual(r.check, "nmse")
         // The mean bound alone would have passed it...

@@ -1,7 +1,9 @@
 // Shared helpers for the kernel tests: this machine's usable features (from /proc/cpuinfo flags, enough
-// for x86 Linux test hosts), hex bytes, and a double-precision dequantize-and-dot independent of the C code.
+// for x86 Linux test hosts), hex bytes, a test registry holding one deliberately broken kernel, and a
+// double-precision dequantize-and-dot independent of the C code.
 import CQBench
 import Foundation
+import XCTest
 @testable import QBenchDevice
 @testable import QBenchKernels
 
@@ -20,6 +22,24 @@ enum KernelTestSupport {
         }
         return f
     }()
+
+    /// Verifies a deliberately broken kernel: a two-entry test registry holding the scalar entry of `triple`
+    /// ("op/weight/activation") and, as its `avx2` variant, that entry with `kernel` as its function.
+    static func verifyPlanted(_ triple: String, kernel: qb_mat_fn) throws -> KernelVerification {
+        let reg = KernelRegistry.builtIn
+        let scalar = try XCTUnwrap(reg.entry(XCTUnwrap(reg.variant("\(triple)/scalar"))))
+        let table = UnsafeMutablePointer<qb_kernel_entry>.allocate(capacity: 2)
+        defer { table.deallocate() }
+        table[0] = scalar.pointee
+        table[1] = scalar.pointee
+        let name = strdup("avx2")!
+        defer { free(name) }
+        table[1].variant = UnsafePointer(name)
+        table[1].mat = kernel
+        let test = KernelRegistry(table: table, count: 2)
+        let v = try XCTUnwrap(test.variant("\(triple)/avx2"))
+        return KernelVerifier.verify(v, features: [.avx2, .fma, .f16c], registry: test)
+    }
 
     static func hex(_ s: String) -> [UInt8] {
         var out: [UInt8] = []

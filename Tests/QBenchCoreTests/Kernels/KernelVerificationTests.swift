@@ -168,19 +168,7 @@ final class KernelVerificationTests: XCTestCase {
     }
 
     func testAKernelThatRunsButComputesWrong_isAMismatchWithCounts() throws {
-        let reg = KernelRegistry.builtIn
-        let scalar = try XCTUnwrap(reg.entry(XCTUnwrap(reg.variant("gemv/q8_0/q8_0/scalar"))))
-        let table = UnsafeMutablePointer<qb_kernel_entry>.allocate(capacity: 2)
-        defer { table.deallocate() }
-        table[0] = scalar.pointee
-        table[1] = scalar.pointee
-        let name = strdup("avx2")!
-        defer { free(name) }
-        table[1].variant = UnsafePointer(name)
-        table[1].mat = qb_canary_test_zero
-        let test = KernelRegistry(table: table, count: 2)
-        let v = try XCTUnwrap(test.variant("gemv/q8_0/q8_0/avx2"))
-        let r = KernelVerifier.verify(v, features: [.avx2, .fma, .f16c], registry: test)
+        let r = try KernelTestSupport.verifyPlanted("gemv/q8_0/q8_0", kernel: qb_canary_test_zero)
         XCTAssertEqual(r.status, .mismatch, r.detail ?? "")
         XCTAssertEqual(r.bitExact, false, r.detail ?? "")
         XCTAssertGreaterThan(r.mismatchedOutputs ?? 0, 0)
