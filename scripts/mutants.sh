@@ -3,9 +3,9 @@
 # with it into its own scratch folder and the tests that guard against it must FAIL. Not part of `make test`
 # (each mutant is a full rebuild, minutes on two cores). Usage: scripts/mutants.sh [NAME...]
 #   f16-helper   -DQB_PLANT_F16_BUG: the C f16 -> f32 helper the scalar kernels (and the AMX path) share decodes
-#                one mantissa pattern one ulp off; scalar and SIMD agree less, and the exhaustive check fails.
-#   kquant-byte  -DQB_PLANT_KQUANT_BYTE: q4_K quantization flips one bit per block; the ggml C fixture and
-#                gguf-py comparisons fail.
+#                one mantissa pattern one ulp off; the exhaustive check against Swift's Float16 must fail.
+#   kquant-byte  -DQB_PLANT_KQUANT_BYTE: q4_K quantization flips one bit per block; the comparisons with ggml's
+#                C bytes (Tests/Fixtures/ggml-kquants) and with the Python port of ggml must fail.
 # The third planted error of the issue, one gemm output wrong by half, is planted inside an XCTest
 # (FloatBoundTests) through a test registry, so it runs in every `make test`.
 set -u
