@@ -114,15 +114,17 @@ public final class KernelOperands: @unchecked Sendable {
                 for j in 0..<elem { pool[i * elem + j] = UInt8(truncatingIfNeeded: bits >> (8 * UInt32(j))) }
             }
         }
+        // Block formats: the fp16 d (and q4_1's m) start each block of 32 (WeightFormat.blockBytes long).
+        let blockBytes = weightFormat.blockBytes
         for m in 0..<M {
             let row = m * wrow
             switch weightFormat {
-            case .q8_0: for b in 0..<(K / 32) { put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * 34) }
-            case .q4_0: for b in 0..<(K / 32) { put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * 18) }
+            case .q8_0, .q4_0:
+                for b in 0..<(K / 32) { put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * blockBytes) }
             case .q4_1:
                 for b in 0..<(K / 32) {
-                    put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * 20)
-                    put16(Float16(rng.float(-0.2, 0.0)).bitPattern, row + b * 20 + 2)
+                    put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * blockBytes)
+                    put16(Float16(rng.float(-0.2, 0.0)).bitPattern, row + b * blockBytes + 2)
                 }
             case .f32, .f16, .bf16:
                 let start = Int(rng.next() % UInt64(1 << 16))

@@ -37,18 +37,17 @@ public enum KernelTolerance: Codable, Sendable, Hashable, CustomStringConvertibl
     public static func parse(_ text: String) -> KernelTolerance? {
         let t = text.trimmingCharacters(in: .whitespaces)
         if t.hasPrefix("exact") { return .exact }
-        func bound(_ key: String, in s: Substring) -> Double?? {
-            guard s.hasPrefix(key) else { return .some(nil) }
-            let num = s.dropFirst(key.count).prefix { !$0.isWhitespace }
-            guard let v = Double(num), v.isFinite, v >= 0 else { return nil }
-            return .some(v)
+        /// The number of a `key<=N` word: finite and not negative, else nil.
+        func value(_ word: Substring, _ key: String) -> Double? {
+            guard word.hasPrefix(key), let v = Double(word.dropFirst(key.count)), v.isFinite, v >= 0 else { return nil }
+            return v
         }
-        let words = t.split(separator: " ", omittingEmptySubsequences: true)
-        guard let first = words.first, case let .some(n?) = bound("nmse<=", in: first) else { return nil }
+        let words = t.split(separator: " ")
+        guard let first = words.first, let n = value(first, "nmse<=") else { return nil }
         var rel = defaultPerOutput
-        if words.count > 1 {
-            guard case let .some(r) = bound("rel<=", in: words[1]) else { return nil }
-            rel = r ?? rel
+        if words.count > 1, words[1].hasPrefix("rel<=") {
+            guard let r = value(words[1], "rel<=") else { return nil }
+            rel = r
         }
         return .float(nmse: n, perOutput: rel)
     }

@@ -222,27 +222,26 @@ public enum KernelVerifier {
     /// the C helpers the kernels share. Nil for formats other than f32 / f16 / bf16 weights with f32 / bf16
     /// activations.
     public static func absProductSums(_ ops: KernelOperands) -> [Double]? {
-        let M = ops.outputs, K = ops.k, N = ops.tokens
-        let w = UnsafeRawPointer(ops.weights.pointer), x = UnsafeRawPointer(ops.activations.pointer)
-        func decode(_ fmt: String, _ p: UnsafeRawPointer, _ i: Int) -> Double? {
-            switch fmt {
-            case "f32": return Double(Float(bitPattern: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-            case "f16": return Double(Float16(bitPattern: p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-            case "bf16":
-                let h = p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
-                return Double(Float(bitPattern: UInt32(h) << 16))
-            default: return nil
+        // The float element types the verifier decodes itself; any other format has no scale (compared exactly).
+        enum Element: String {
+            case f32, f16, bf16
+            func value(_ row: UnsafeRawPointer, _ i: Int) -> Double {
+                switch self {
+                case .f32: return Double(Float(bitPattern: row.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                case .f16: return Double(Float16(bitPattern: row.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+                case .bf16:
+                    let h = row.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
+                    return Double(Float(bitPattern: UInt32(h) << 16))
+                }
             }
         }
-        let wf = ops.weightFormat.rawValue, xf = ops.activationFormat.rawValue
-        guard decode(wf, w, 0) != nil, decode(xf, x, 0) != nil else { return nil }
-        var wabs = [Double](repeating: 0, count: M * K), xabs = [Double](repeating: 0, count: N * K)
-        for m in 0..<M {
-            for k in 0..<K { wabs[m * K + k] = abs(decode(wf, w + m * ops.weightStride, k)!) }
-        }
-        for n in 0..<N {
-            for k in 0..<K { xabs[n * K + k] = abs(decode(xf, x + n * ops.activationStride, k)!) }
-        }
+        guard let we = Element(rawValue: ops.weightFormat.rawValue),
+            let xe = Element(rawValue: ops.activationFormat.rawValue)
+        else { return nil }
+        let M = ops.outputs, K = ops.k, N = ops.tokens
+        let w = UnsafeRawPointer(ops.weights.pointer), x = UnsafeRawPointer(ops.activations.pointer)
+        let wabs = (0..<M).flatMap { m in (0..<K).map { abs(we.value(w + m * ops.weightStride, $0)) } }
+        let xabs = (0..<N).flatMap { n in (0..<K).map { abs(xe.value(x + n * ops.activationStride, $0)) } }
         var out = [Double](repeating: 0, count: M * N)
         for n in 0..<N {
             for m in 0..<M {
