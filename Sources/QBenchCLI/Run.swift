@@ -1,6 +1,7 @@
 // `qbench run`: verify, benchmark, roofline, energy, estimates and accuracy; writes the report.
 import ArgumentParser
 import Foundation
+import QBenchReport
 import QBenchSupport
 import QBenchHarness
 import QBenchProfiles
@@ -118,6 +119,16 @@ extension QBench {
                 }
                 if let url = outcome.reportURL {
                     ProgressReporter.writeStderr("qbench run: report written to \(url.path)\n")
+                    // The Markdown page next to it (same name), for people; the JSON stays the truth, so a failed
+                    // page is a warning, not a failed run.
+                    let page = url.deletingPathExtension().appendingPathExtension("md")
+                    do {
+                        try AtomicFile.write(
+                            Data(ReportMarkdown.render(outcome.report, path: url.lastPathComponent).utf8), to: page,
+                            replace: false)
+                    } catch let e as QBError {
+                        ProgressReporter.writeStderr("qbench run: warning: no Markdown page written: \(e)\n")
+                    }
                 } else if let e = outcome.writeError {
                     try? printed.get()
                     throw QBError.io(path: options.outDir.path, message: "no report written: \(e.description)")

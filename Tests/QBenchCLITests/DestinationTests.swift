@@ -124,8 +124,12 @@ final class ReportWriteTests: XCTestCase {
         XCTAssertEqual(rs.count, 2)
         XCTAssertEqual(rs.map(\.status), [0, 0], rs.map(\.stderr).joined())
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        XCTAssertEqual(files.count, 2, "\(files)")
-        XCTAssertTrue(files.allSatisfy { $0.hasPrefix("qbench-smoke-") && $0.hasSuffix(".json") }, "\(files)")
+        // Two reports, each with its Markdown page of the same name.
+        XCTAssertEqual(files.count, 4, "\(files)")
+        XCTAssertTrue(files.allSatisfy { $0.hasPrefix("qbench-smoke-") }, "\(files)")
+        XCTAssertEqual(
+            Set(files.filter { $0.hasSuffix(".json") }.map { $0.dropLast(5) }),
+            Set(files.filter { $0.hasSuffix(".md") }.map { $0.dropLast(3) }), "\(files)")
         let paths = rs.compactMap {
             $0.stderr.components(separatedBy: "report written to ").last?.trimmingCharacters(
                 in: .whitespacesAndNewlines)
@@ -190,7 +194,7 @@ final class RunSignalTests: XCTestCase {
         p.waitUntilExit()
         XCTAssertEqual(p.terminationReason, .exit, text)
         XCTAssertEqual(p.terminationStatus, 143, text)
-        let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".json") }
         XCTAssertEqual(files.count, 1, "\(files) \(text)")
         let report = try Report.load(out.appendingPathComponent(try XCTUnwrap(files.first)))
         XCTAssertTrue(report.run.interrupted)

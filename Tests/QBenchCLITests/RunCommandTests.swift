@@ -12,10 +12,15 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
         // The file on disk is the same report, and no temp file is left behind.
-        let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
-        XCTAssertEqual(files.count, 1, "\(files)")
+        // ... with its Markdown page next to it (same name), rendered from that report.
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        XCTAssertEqual(files.count, 2, "\(files)")
+        XCTAssertEqual(files[0].dropLast(5) + ".md", files[1], "\(files)")
         let onDisk = try Report.load(out.appendingPathComponent(files[0]))
         XCTAssertEqual(onDisk, report)
+        XCTAssertEqual(
+            try String(contentsOf: out.appendingPathComponent(files[1]), encoding: .utf8),
+            ReportMarkdown.render(report, path: files[0]))
 
         XCTAssertEqual(report.run.profile, "smoke")
         XCTAssertTrue(report.run.quick)
