@@ -119,15 +119,20 @@ extension QBench {
                 }
                 if let url = outcome.reportURL {
                     ProgressReporter.writeStderr("qbench run: report written to \(url.path)\n")
-                    // The Markdown page next to it (same name), for people; the JSON stays the truth, so a failed
-                    // page is a warning, not a failed run.
-                    let page = url.deletingPathExtension().appendingPathExtension("md")
-                    do {
-                        try AtomicFile.write(
-                            Data(ReportMarkdown.render(outcome.report, path: url.lastPathComponent).utf8), to: page,
-                            replace: false)
-                    } catch let e as QBError {
-                        ProgressReporter.writeStderr("qbench run: warning: no Markdown page written: \(e)\n")
+                    // The Markdown and HTML pages next to it (same name), for people; the JSON stays the truth, so
+                    // a page that cannot be written is a warning, not a failed run.
+                    let name = url.lastPathComponent
+                    for (ext, text) in [
+                        ("md", ReportMarkdown.render(outcome.report, path: name)),
+                        ("html", ReportHTML.render(outcome.report, path: name)),
+                    ] {
+                        do {
+                            try AtomicFile.write(
+                                Data(text.utf8), to: url.deletingPathExtension().appendingPathExtension(ext),
+                                replace: false)
+                        } catch let e as QBError {
+                            ProgressReporter.writeStderr("qbench run: warning: no .\(ext) page written: \(e)\n")
+                        }
                     }
                 } else if let e = outcome.writeError {
                     try? printed.get()

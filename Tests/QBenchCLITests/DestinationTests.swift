@@ -124,12 +124,15 @@ final class ReportWriteTests: XCTestCase {
         XCTAssertEqual(rs.count, 2)
         XCTAssertEqual(rs.map(\.status), [0, 0], rs.map(\.stderr).joined())
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        // Two reports, each with its Markdown page of the same name.
-        XCTAssertEqual(files.count, 4, "\(files)")
+        // Two reports, each with its Markdown and HTML pages of the same name.
+        XCTAssertEqual(files.count, 6, "\(files)")
         XCTAssertTrue(files.allSatisfy { $0.hasPrefix("qbench-smoke-") }, "\(files)")
         XCTAssertEqual(
             Set(files.filter { $0.hasSuffix(".json") }.map { $0.dropLast(5) }),
             Set(files.filter { $0.hasSuffix(".md") }.map { $0.dropLast(3) }), "\(files)")
+        XCTAssertEqual(
+            Set(files.filter { $0.hasSuffix(".json") }.map { $0.dropLast(5) }),
+            Set(files.filter { $0.hasSuffix(".html") }.map { $0.dropLast(5) }), "\(files)")
         let paths = rs.compactMap {
             $0.stderr.components(separatedBy: "report written to ").last?.trimmingCharacters(
                 in: .whitespacesAndNewlines)

@@ -11,7 +11,7 @@ final class ReportCommandTests: XCTestCase {
     /// One real smoke report per test process (about 2 s to make).
     nonisolated(unsafe) static var made: (path: String, report: Report)?
 
-    func smokeReport() throws -> (path: String, report: Report) {
+    static func smokeReport() throws -> (path: String, report: Report) {
         if let made = Self.made { return made }
         let dir = try TestPaths.scratch("reportcommand-smoke")
         let r = try QBenchBinary.run(["run", "--quick", "--profile", "smoke", "--out", dir.path])
@@ -25,7 +25,7 @@ final class ReportCommandTests: XCTestCase {
     }
 
     func testMarkdown_hasEverySectionAndEveryResult() throws {
-        let (path, report) = try smokeReport()
+        let (path, report) = try Self.smokeReport()
         let r = try QBenchBinary.run(["report", path])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stderr, "")
@@ -53,7 +53,7 @@ final class ReportCommandTests: XCTestCase {
     }
 
     func testCSV_oneRecordPerResult_readByPythonsCSV() throws {
-        let (path, report) = try smokeReport()
+        let (path, report) = try Self.smokeReport()
         let r = try QBenchBinary.run(["report", path, "--format", "csv"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let out = try TestPaths.scratch("reportcsv").appendingPathComponent("r.csv")
@@ -83,7 +83,7 @@ final class ReportCommandTests: XCTestCase {
     }
 
     func testOpenMetrics_parsedByPrometheusClient() throws {
-        let (path, report) = try smokeReport()
+        let (path, report) = try Self.smokeReport()
         let r = try QBenchBinary.run(["report", path, "--format", "openmetrics"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.hasSuffix("# EOF\n"))
@@ -128,7 +128,7 @@ final class ReportCommandTests: XCTestCase {
     }
 
     func testGAB_customBiggerIsBetterEntries() throws {
-        let (path, report) = try smokeReport()
+        let (path, report) = try Self.smokeReport()
         let r = try QBenchBinary.run(["report", path, "--format", "gab"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let entries = try JSONDecoder().decode([GABEntry].self, from: Data(r.stdout.utf8))
@@ -146,7 +146,7 @@ final class ReportCommandTests: XCTestCase {
     }
 
     func testJSON_roundTripsTheReport_andOutRefusesToReplace() throws {
-        let (path, report) = try smokeReport()
+        let (path, report) = try Self.smokeReport()
         let dir = try TestPaths.scratch("reportjson")
         let out = dir.appendingPathComponent("copy.json")
         let r = try QBenchBinary.run(["report", path, "--format", "json", "--out", out.path])
@@ -166,7 +166,7 @@ final class ReportCommandTests: XCTestCase {
     }
 
     func testBadInputs_oneLineExit1_badFlagsExit64() throws {
-        let (path, _) = try smokeReport()
+        let (path, _) = try Self.smokeReport()
         let dir = try TestPaths.scratch("reportbad")
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let cases: [(name: String, content: String, message: String)] = [
@@ -195,5 +195,57 @@ final class ReportCommandTests: XCTestCase {
         let own = try QBenchBinary.run(["report", path, "--format", "json", "--out", path, "--force"])
         XCTAssertEqual(own.status, 64)
         XCTAssertTrue(own.stderr.contains("--out: \(path) is an input; write to another file"), own.stderr)
+    }
+}
+
+/// The HTML page: self-contained, balanced, and holding the matrix and a roofline point per result.
+final class ReportHTMLTests: XCTestCase {
+    func testHTML_selfContainedBalancedWithMatrixAndRoofline() throws {
+        let (path, report) = try ReportCommandTests.smokeReport()
+        let r = try QBenchBinary.run(["report", path, "--format", "html"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let html = r.stdout
+        XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
+        // Nothing from the network: no script, no external reference (the SVG namespace URI is a name, not a fetch).
+        XCTAssertFalse(html.lowercased().contains("<script"))
+        for attr in ["src=", "href=", "@import", "url("] { XCTAssertFalse(html.contains(attr), attr) }
+        XCTAssertTrue(html.contains("<table class=\"matrix\">"))
+        XCTAssertTrue(html.contains("<svg class=\"roofline\""))
+        // Every result with a roofline position is a point whose tooltip starts with its key.
+        for x in report.results where x.opsPerCall > 0 && x.bytesPerCall > 0 {
+            XCTAssertTrue(html.contains("<title>\(x.key): "), x.key)
+        }
+        for bw in report.roofline.bandwidth where bw.threads == report.roofline.bandwidth.map(\.threads).max() {
+            XCTAssertTrue(html.contains("\(bw.level) read "), bw.level)
+        }
+        // Balanced tags, checked by python's html.parser (void elements excepted).
+        let file = try TestPaths.scratch("reporthtml").appendingPathComponent("r.html")
+        try Data(html.utf8).write(to: file)
+        let py = try runProcess(
+            "python3",
+            [
+                "-c",
+                """
+                import sys
+                from html.parser import HTMLParser
+                VOID = {'meta', 'br', 'hr', 'img', 'input', 'link'}
+                class P(HTMLParser):
+                    def __init__(self):
+                        super().__init__(); self.stack = []; self.errors = []
+                    def handle_starttag(self, tag, attrs):
+                        if tag not in VOID: self.stack.append(tag)
+                    def handle_startendtag(self, tag, attrs): pass
+                    def handle_endtag(self, tag):
+                        if not self.stack or self.stack[-1] != tag:
+                            self.errors.append(f'</{tag}> at {self.getpos()} closes {self.stack[-1:]}')
+                        else:
+                            self.stack.pop()
+                p = P(); p.feed(open(sys.argv[1]).read()); p.close()
+                print('\\n'.join(p.errors[:5] + ([f'unclosed: {p.stack}'] if p.stack else [])))
+                sys.exit(1 if p.errors or p.stack else 0)
+                """,
+                file.path,
+            ])
+        XCTAssertEqual(py.status, 0, py.stdout + py.stderr)
     }
 }

@@ -14,13 +14,17 @@ final class RunCommandTests: XCTestCase {
         // The file on disk is the same report, and no temp file is left behind.
         // ... with its Markdown page next to it (same name), rendered from that report.
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        XCTAssertEqual(files.count, 2, "\(files)")
-        XCTAssertEqual(files[0].dropLast(5) + ".md", files[1], "\(files)")
-        let onDisk = try Report.load(out.appendingPathComponent(files[0]))
+        XCTAssertEqual(files.count, 3, "\(files)")
+        let base = String(try XCTUnwrap(files.first { $0.hasSuffix(".json") }).dropLast(5))
+        XCTAssertEqual(files, [base + ".html", base + ".json", base + ".md"])
+        let onDisk = try Report.load(out.appendingPathComponent(base + ".json"))
         XCTAssertEqual(onDisk, report)
         XCTAssertEqual(
-            try String(contentsOf: out.appendingPathComponent(files[1]), encoding: .utf8),
-            ReportMarkdown.render(report, path: files[0]))
+            try String(contentsOf: out.appendingPathComponent(base + ".md"), encoding: .utf8),
+            ReportMarkdown.render(report, path: base + ".json"))
+        XCTAssertEqual(
+            try String(contentsOf: out.appendingPathComponent(base + ".html"), encoding: .utf8),
+            ReportHTML.render(report, path: base + ".json"))
 
         XCTAssertEqual(report.run.profile, "smoke")
         XCTAssertTrue(report.run.quick)
