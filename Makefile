@@ -4,7 +4,7 @@ APT_DEPS := libhwloc-dev libnuma-dev pkg-config
 QBENCH := .build/release/qbench
 PREFIX ?= /usr/local
 
-.PHONY: all deps build bench install profiles lint test test-deps mutants clean
+.PHONY: all deps build bench install profiles lint test test-deps mutants screenshots clean
 
 all: build
 
@@ -60,6 +60,11 @@ test: test-deps lint
 # Planted bugs (test-only build flags) that the tests must catch; each is a full rebuild, so not part of `test`.
 mutants: test-deps
 	@scripts/mutants.sh
+
+# The HTML pages opened in headless Chromium (installed when missing): rendered, no console errors, matrix and
+# roofline present; screenshots land in docs/screenshots/. Not part of `test` (Chromium is a large install).
+screenshots: build
+	@scripts/html-screenshots.sh $(QBENCH)
 
 clean:
 	rm -rf .build

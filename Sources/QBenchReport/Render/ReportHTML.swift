@@ -62,7 +62,10 @@ public enum ReportHTML {
     }
 
     static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
-        var out = "<table>\n<tr>" + header.map { "<th>\(esc($0))</th>" }.joined() + "</tr>\n"
+        var out = "<table>\n"
+        if header.contains(where: { !$0.isEmpty }) {
+            out += "<tr>" + header.map { "<th>\(esc($0))</th>" }.joined() + "</tr>\n"
+        }
         for r in rows {
             out += "<tr>"
             for (i, c) in r.enumerated() {
@@ -75,6 +78,7 @@ public enum ReportHTML {
 
     static func deviceCard(_ r: Report) -> String {
         let d = r.device, t = d.topology
+        let quick = r.run.quick ? " (quick)" : ""
         let caches = t.caches.map {
             "L\($0.level)\($0.type == "unified" ? "" : String($0.type.prefix(1))) \(ReportMarkdown.bytes($0.sizeBytes))"
         }
@@ -84,13 +88,8 @@ public enum ReportHTML {
             ["caches", esc(caches.joined(separator: ", "))],
             ["features", esc(d.cpu.features.map(\.rawValue).joined(separator: " "))],
             ["OS", esc("\(d.os.name) \(d.os.kernel)")],
-            [
-                "run",
-                esc(
-                    "qbench \(r.run.qbenchVersion), profile \(r.run.profile)\(r.run.quick ? " (quick)" : ""), \(r.run.startedAt)"
-                ),
-            ],
-            ["energy", esc("\(r.energy.source.rawValue): \(r.energy.detail)")],
+            ["run", esc("qbench \(r.run.qbenchVersion), profile \(r.run.profile)\(quick), \(r.run.startedAt)")],
+            ["energy", esc(r.energy.detail)],
         ]
         return "<h2>Device</h2>\n" + table(["", ""], rows)
     }
@@ -125,7 +124,7 @@ public enum ReportHTML {
     static func cell(_ c: CompatibilityCell) -> String {
         let status = c.status.rawValue
         guard c.status == .verified, let b = c.best else {
-            let why = c.why.map { "<br><span class=\"muted\">\(esc($0))</span>" } ?? ""
+            let why = c.why.map { "<br><span class=\"muted\">\(esc(shortWhy($0)))</span>" } ?? ""
             return "<td class=\"cell s-\(status)\" title=\"\(esc(status + (c.why.map { ": \($0)" } ?? "")))\">"
                 + "\(esc(status))\(why)</td>"
         }
@@ -137,6 +136,15 @@ public enum ReportHTML {
         let roof = b.roofline.map { "<br>\(Fmt.percent($0.fraction)) of roofline" } ?? ""
         return "<td class=\"cell\" style=\"background:\(colour);color:\(text)\" title=\"\(esc(b.key))\">"
             + "\(esc(CompatibilityTable.headlineText(b))) t\(b.threads)\(roof)</td>"
+    }
+
+    /// "needs avx512f avx512bw avx512vl avx512dq avx512_vnni" as "needs avx512_vnni +4" in a cell (the last
+    /// feature is the one that names the variant; the full list is in the cell's tooltip).
+    static func shortWhy(_ why: String) -> String {
+        guard why.hasPrefix("needs ") else { return why }
+        let features = why.dropFirst(6).split(separator: " ")
+        guard features.count > 2, let last = features.last else { return why }
+        return "needs \(last) +\(features.count - 1)"
     }
 
     static let palette = [
@@ -169,51 +177,51 @@ public enum ReportHTML {
             h - bottom - (log10(v) - log10(yLo)) / (log10(yHi) - log10(yLo)) * (h - top - bottom)
         }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
-        var svg =
-            "<svg class=\"roofline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" "
-        svg += "viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"roofline chart\">\n"
-        svg +=
-            "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(w - left - right))\" height=\"\(f(h - top - bottom))\" "
-        svg += "fill=\"#ffffff\" stroke=\"#d0d7de\"/>\n"
+        func line(
+            _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, _ style: String, _ tip: String? = nil
+        )
+            -> String
+        {
+            let end = tip.map { "><title>\(esc($0))</title></line>" } ?? "/>"
+            return "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" \(style)\(end)\n"
+        }
+        func text(_ tx: Double, _ ty: Double, _ content: String, anchor: String = "start") -> String {
+            "<text x=\"\(f(tx))\" y=\"\(f(ty))\" text-anchor=\"\(anchor)\">\(esc(content))</text>\n"
+        }
+        let grid = "stroke=\"#eaeef2\""
+        var svg = "<svg class=\"roofline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" "
+        svg += "height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"roofline chart\">\n"
+        svg += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(w - left - right))\" "
+        svg += "height=\"\(f(h - top - bottom))\" fill=\"#ffffff\" stroke=\"#d0d7de\"/>\n"
         var decade = xLo
         while decade <= xHi * 1.0001 {
-            svg +=
-                "<line x1=\"\(f(x(decade)))\" y1=\"\(f(top))\" x2=\"\(f(x(decade)))\" y2=\"\(f(h - bottom))\" stroke=\"#eaeef2\"/>"
-            svg +=
-                "<text x=\"\(f(x(decade)))\" y=\"\(f(h - bottom + 14))\" text-anchor=\"middle\">\(Fmt.num(decade))</text>\n"
+            svg += line(x(decade), top, x(decade), h - bottom, grid)
+            svg += text(x(decade), h - bottom + 14, Fmt.num(decade), anchor: "middle")
             decade *= 10
         }
         decade = yLo
         while decade <= yHi * 1.0001 {
-            svg +=
-                "<line x1=\"\(f(left))\" y1=\"\(f(y(decade)))\" x2=\"\(f(w - right))\" y2=\"\(f(y(decade)))\" stroke=\"#eaeef2\"/>"
-            svg +=
-                "<text x=\"\(f(left - 4))\" y=\"\(f(y(decade) + 4))\" text-anchor=\"end\">\(Fmt.num(decade))</text>\n"
+            svg += line(left, y(decade), w - right, y(decade), grid)
+            svg += text(left - 4, y(decade) + 4, Fmt.num(decade), anchor: "end")
             decade *= 10
         }
-        svg += "<text x=\"\(f((left + w - right) / 2))\" y=\"\(f(h - 6))\" text-anchor=\"middle\">arithmetic intensity "
-        svg += "(operations per byte)</text>\n"
-        svg +=
-            "<text transform=\"translate(14 \(f((top + h - bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">GOP/s</text>\n"
+        svg += text((left + w - right) / 2, h - 6, "arithmetic intensity (operations per byte)", anchor: "middle")
+        svg += "<text transform=\"translate(14 \(f((top + h - bottom) / 2))) rotate(-90)\" "
+        svg += "text-anchor=\"middle\">GOP/s</text>\n"
         // Bandwidth slopes: GOP/s = intensity x GB/s, from the left edge to where they meet the highest peak.
         for bw in bws.sorted(by: { $0.gbPerS > $1.gbPerS }) {
-            let x0 = xLo, y0 = xLo * bw.gbPerS
             let x1 = min(xHi, maxPeak / bw.gbPerS), y1 = x1 * bw.gbPerS
             guard y1 > yLo else { continue }
-            let sx = max(x0, yLo / bw.gbPerS), sy = sx * bw.gbPerS
-            svg += "<line x1=\"\(f(x(sx)))\" y1=\"\(f(y(max(sy, y0))))\" x2=\"\(f(x(x1)))\" y2=\"\(f(y(y1)))\" "
-            svg +=
-                "stroke=\"#57606a\" stroke-dasharray=\"5 3\"><title>\(esc(bw.level)) read \(Fmt.num(bw.gbPerS)) GB/s, "
-            svg += "\(bw.threads) threads</title></line>\n"
-            svg +=
-                "<text x=\"\(f(x(x1) + 4))\" y=\"\(f(y(y1) + 12))\">\(esc(bw.level)) \(Fmt.num(bw.gbPerS)) GB/s</text>\n"
+            let sx = max(xLo, yLo / bw.gbPerS)
+            let tip = "\(bw.level) read \(Fmt.num(bw.gbPerS)) GB/s, \(bw.threads) threads"
+            svg += line(x(sx), y(sx * bw.gbPerS), x(x1), y(y1), "stroke=\"#57606a\" stroke-dasharray=\"5 3\"", tip)
+            // Labelled at the left end, where the slopes are furthest apart.
+            svg += text(x(sx) + 4, y(sx * bw.gbPerS) - 4, "\(bw.level) \(Fmt.num(bw.gbPerS)) GB/s")
         }
         for p in peaks.values.sorted(by: { $0.gopPerS > $1.gopPerS }) {
-            svg += "<line x1=\"\(f(left))\" y1=\"\(f(y(p.gopPerS)))\" x2=\"\(f(w - right))\" y2=\"\(f(y(p.gopPerS)))\" "
-            svg +=
-                "stroke=\"#8c959f\"><title>\(esc(p.family)) peak \(Fmt.num(p.gopPerS)) GOP/s (\(esc(p.variant)))</title></line>\n"
-            svg +=
-                "<text x=\"\(f(w - right + 4))\" y=\"\(f(y(p.gopPerS) + 4))\">\(esc(p.family)) peak \(Fmt.num(p.gopPerS))</text>\n"
+            let tip = "\(p.family) peak \(Fmt.num(p.gopPerS)) GOP/s (\(p.variant))"
+            svg += line(left, y(p.gopPerS), w - right, y(p.gopPerS), "stroke=\"#8c959f\"", tip)
+            svg += text(w - right + 4, y(p.gopPerS) + 4, "\(p.family) peak \(Fmt.num(p.gopPerS))")
         }
         let formats = Array(Set(points.map(\.weightFormat))).sorted()
         for (p, ai) in zip(points, ais) {
@@ -230,13 +238,12 @@ public enum ReportHTML {
             }
             svg += "fill-opacity=\"0.75\"><title>\(esc(tip))</title></\(shape)>\n"
         }
-        // Legend: formats by colour, shape by op.
-        var ly = top + 8
+        // Legend: formats by colour (circles are gemv, squares gemm).
         for (i, fmt) in formats.enumerated() {
-            svg +=
-                "<circle cx=\"\(f(w - right + 12))\" cy=\"\(f(ly + 120))\" r=\"4\" fill=\"\(palette[i % palette.count])\"/>"
-            svg += "<text x=\"\(f(w - right + 20))\" y=\"\(f(ly + 124))\">\(esc(fmt))</text>\n"
-            ly += 14
+            let ly = top + 128 + Double(i) * 14
+            svg += "<circle cx=\"\(f(w - right + 12))\" cy=\"\(f(ly))\" r=\"4\" "
+            svg += "fill=\"\(palette[i % palette.count])\"/>\n"
+            svg += text(w - right + 20, ly + 4, fmt)
         }
         svg += "</svg>\n"
         return "<h2>Roofline</h2>\n<p class=\"muted\">Ceilings measured in this run at \(threads) thread(s): read "
