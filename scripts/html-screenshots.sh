@@ -12,7 +12,7 @@ scripts/ensure-deps.sh chromium
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$qbench" run --quick --profile smoke --out "$work/reports" --progress none > /dev/null
-json=$(ls "$work"/reports/*.json | head -1)
+json=$(find "$work/reports" -name "*.json" | head -1)
 "$qbench" report "$json" --format html --out "$work/report.html"
 mkdir -p docs/screenshots
 check() {  # check PAGE PNG MARKER...

@@ -9,7 +9,7 @@
 # The third planted error of the issue, one gemm output wrong by half, is planted inside an XCTest
 # (FloatBoundTests) through a test registry, so it runs in every `make test`.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 SWIFT=${SWIFT:-swift}
 venv=$PWD/.build/test-venv
 export PATH="$venv/bin:$PATH"

@@ -21,7 +21,7 @@ skip() {
     exit 0
 }
 root=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 
 QEMU=${QEMU_AARCH64-$(command -v qemu-aarch64 || true)}
 SYSROOT=/usr/aarch64-linux-gnu
@@ -73,9 +73,10 @@ built=""
 have_gcc_cross_rt() { compgen -G "/usr/lib/gcc-cross/aarch64-linux-gnu/*/crtbeginS.o" >/dev/null; }
 if [ "${ARM_KERNELS_CC:-}" != gcc ]; then
     for cc in "${CLANG:-}" "$(command -v clang || true)" /opt/swift/usr/bin/clang; do
-        [ -n "$cc" ] && [ -x "$cc" ] || continue
+        if [ -z "$cc" ] || [ ! -x "$cc" ]; then continue; fi
         # clang needs lld (beside it or on PATH) and gcc's aarch64 crt files and libgcc; without them, try gcc.
-        { [ -x "$(dirname "$cc")/ld.lld" ] || command -v ld.lld >/dev/null 2>&1; } && have_gcc_cross_rt || continue
+        if ! { [ -x "$(dirname "$cc")/ld.lld" ] || command -v ld.lld >/dev/null 2>&1; }; then continue; fi
+        if ! have_gcc_cross_rt; then continue; fi
         if build "$cc" --target=aarch64-linux-gnu --gcc-toolchain=/usr -- -fuse-ld=lld 2>"$work/build.log"; then
             built="$cc"
             break
