@@ -364,6 +364,8 @@ public enum MatrixBuilder {
         if let m = measured, let results = index.results["\(op)/\(format)/\(m.variant)"] {
             let warm = results.filter { $0.cacheState == .warm }
             let pool = warm.isEmpty ? results : warm
+            // The activation format that was benchmarked (a format can verify with several).
+            c.activationFormat = Array(Set(pool.map(\.activationFormat))).sorted().joined(separator: ", ")
             let perOps = op == .gemm
             let totalNs = pool.reduce(0) { $0 + $1.medianNs }
             let amount = pool.reduce(0) { $0 + (perOps ? $1.opsPerCall : $1.bytesPerCall) }

@@ -83,6 +83,7 @@ final class MatrixModelTests: XCTestCase {
         XCTAssertEqual(c.status, .measured)
         XCTAssertEqual(c.variant, "avx2")
         XCTAssertFalse(c.onlyScalar)
+        XCTAssertEqual(c.activationFormat, "q8_0/dynamic")
         XCTAssertEqual(c.threads, 8)
         XCTAssertEqual(c.shapes, 2)
         XCTAssertEqual(c.unit, "GB/s")
