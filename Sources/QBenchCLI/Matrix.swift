@@ -19,9 +19,9 @@ extension QBench {
                 energy source, and tokens per USD with --price. Fields: docs/cli.md (qbench matrix).
 
                 Examples:
-                  qbench matrix qbench-reports/                   # every *.json in the folder, Markdown
+                  qbench matrix qbench-reports/               # every *.json in the folder
                   qbench matrix a.json b.json --format csv --out matrix.csv
-                  qbench matrix reports/ --price prices.yaml      # prices.yaml: `<device id or CPU model>: <USD/h>`
+                  qbench matrix reports/ --price prices.yaml  # `<device id>: <USD/h>` lines
                   qbench matrix reports/ --format json | jq '.rows[] | select(.op == "gemv")'
                 """
         )
