@@ -2,5 +2,7 @@
 import ArgumentParser
 
 extension QBench {
-    static let allSubcommands: [ParsableCommand.Type] = [Probe.self, Run.self, Accuracy.self, ReportCommand.self]
+    static let allSubcommands: [ParsableCommand.Type] = [
+        Probe.self, Run.self, Accuracy.self, ReportCommand.self, Matrix.self,
+    ]
 }

@@ -309,3 +309,54 @@ public enum YAMLDocument {
         return nil
     }
 }
+
+// MARK: - Flat mappings
+
+extension YAMLDocument {
+    /// One `key: value` line of a flat mapping, with the line it is on.
+    public struct ScalarEntry: Sendable, Equatable {
+        public var key: String
+        public var value: String
+        public var line: Int
+    }
+
+    /// The entries of a document that must be one flat mapping of single values (`key: value` lines, as in
+    /// `qbench matrix --price`), in document order. Keys are kept as written (no snake_case conversion).
+    /// - Throws: `QBError.badInput` naming `path` (and the line): larger than `maxBytes`, a YAML syntax error, an
+    ///   empty document, a top level that is not a mapping, a duplicated key, or a key or value that is a list or
+    ///   a mapping.
+    public static func scalarMapping(yaml: String, path: String) throws -> [ScalarEntry] {
+        guard yaml.utf8.count <= maxBytes else {
+            throw QBError.badInput(path: path, message: "\(yaml.utf8.count) bytes: larger than \(maxBytes)")
+        }
+        let root: Node
+        do {
+            guard let n = try Yams.compose(yaml: yaml) else {
+                throw QBError.badInput(path: path, message: "empty document: expected a YAML mapping")
+            }
+            root = n
+        } catch let e as YamlError {
+            throw QBError.badInput(path: path, message: describe(e)).oneLine
+        }
+        guard case .mapping(let m) = root else {
+            throw QBError.badInput(
+                path: path,
+                message: "\(lineText(root.mark))expected a mapping (`key: value` lines), found \(found(root))"
+            ).oneLine
+        }
+        return try m.map { k, v in
+            guard case .scalar(let key) = k else {
+                throw QBError.badInput(
+                    path: path, message: "\(lineText(k.mark))expected a single value as a key, found \(found(k))")
+            }
+            guard case .scalar(let value) = v else {
+                throw QBError.badInput(
+                    path: path,
+                    message: "\(lineText(v.mark ?? k.mark))\(quoted(key.string)): expected a single value, "
+                        + "found \(found(v))"
+                ).oneLine
+            }
+            return ScalarEntry(key: key.string, value: value.string, line: k.mark?.line ?? 0)
+        }
+    }
+}
