@@ -21,6 +21,7 @@ extension QBench {
                 Examples:
                   qbench matrix qbench-reports/               # every *.json in the folder
                   qbench matrix a.json b.json --format csv --out matrix.csv
+                  qbench matrix reports/devices/ --format html --out matrix.html
                   qbench matrix reports/ --price prices.yaml  # `<device id>: <USD/h>` lines
                   qbench matrix reports/ --format json | jq '.rows[] | select(.op == "gemv")'
                 """
@@ -29,7 +30,7 @@ extension QBench {
         @Argument(help: ArgumentHelp("Reports, or folders of reports (their *.json files).", valueName: "report|dir"))
         var reports: [String] = []
 
-        @Option(help: ArgumentHelp("Output format: md, json or csv.", valueName: "md|json|csv"))
+        @Option(help: ArgumentHelp("Output format: md, html, json or csv.", valueName: "md|html|json|csv"))
         var format: String = "md"
 
         @Option(
@@ -56,7 +57,7 @@ extension QBench {
             guard let f = MatrixFormat(rawValue: format) else {
                 throw QBError.badOption(
                     flag: "--format",
-                    message: "expected md, json or csv (html is not available yet), "
+                    message: "expected md, html, json or csv, "
                         + "got \(quoted(format))")
             }
             return f

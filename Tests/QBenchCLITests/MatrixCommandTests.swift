@@ -119,6 +119,20 @@ final class MatrixCommandTests: XCTestCase {
         XCTAssertTrue(md.stdout.contains("scalar only: "), md.stdout)
         XCTAssertTrue(md.stdout.contains("## Token estimates"), md.stdout)
 
+        // HTML: one page, nothing fetched, a heat-map row per (op, format) with one cell per device.
+        let html = try QBenchBinary.run(
+            ["matrix", "--format", "html", dir.path + "/full", scalarReport.path, reports.synthetic.path])
+        XCTAssertEqual(html.status, 0, html.stderr)
+        XCTAssertTrue(html.stdout.hasPrefix("<!DOCTYPE html>"))
+        XCTAssertFalse(html.stdout.contains("<script") || html.stdout.contains("src=") || html.stdout.contains("href="))
+        let table = try XCTUnwrap(html.stdout.components(separatedBy: "<table class=\"matrix\">").last)
+            .components(separatedBy: "</table>")[0]
+        let htmlRows = table.components(separatedBy: "<tr>").dropFirst(2)
+        XCTAssertEqual(htmlRows.count, rows.count)
+        for r in htmlRows { XCTAssertEqual(r.components(separatedBy: "<td class=\"cell").count - 1, 3, r) }
+        XCTAssertTrue(html.stdout.contains("SYNTHETIC test device, &quot;not measured here&quot;"))
+        if fullISA != "scalar" { XCTAssertTrue(html.stdout.contains("scalar only: ")) }
+
         // CSV: one row per (device, op, format) cell; the synthetic model is quoted.
         let csv = try QBenchBinary.run(
             ["matrix", "--format", "csv", dir.path + "/full", scalarReport.path, reports.synthetic.path])
@@ -203,7 +217,7 @@ final class MatrixCommandTests: XCTestCase {
         let report = dir.appendingPathComponent("r.json")
         try Data("{}".utf8).write(to: report)
         assertOneLineError(
-            try QBenchBinary.run(["matrix", report.path, "--format", "html"]), status: 64, "--format", "'html'")
+            try QBenchBinary.run(["matrix", report.path, "--format", "pdf"]), status: 64, "--format", "'pdf'")
         assertOneLineError(try QBenchBinary.run(["matrix"]), status: 64, "at least one report")
         // --out must not overwrite an input, whatever it is called.
         assertOneLineError(
@@ -214,7 +228,7 @@ final class MatrixCommandTests: XCTestCase {
 
     func testMatrixHelp_documentsEveryOptionWithExamples() {
         let help = QBench.helpMessage(for: QBench.Matrix.self)
-        for s in ["<report|dir>", "--format <md|json|csv>", "--price <file.yaml>", "--out <file>", "Examples:"] {
+        for s in ["<report|dir>", "--format <md|html|json|csv>", "--price <file.yaml>", "--out <file>", "Examples:"] {
             XCTAssertTrue(help.contains(s), "missing \(s) in:\n\(help)")
         }
     }

@@ -5,7 +5,7 @@ import QBenchSupport
 
 /// The output formats of `qbench matrix --format`.
 public enum MatrixFormat: String, CaseIterable, Sendable {
-    case md, json, csv
+    case md, html, json, csv
 }
 
 public enum MatrixRender {
@@ -13,6 +13,7 @@ public enum MatrixRender {
     public static func render(_ m: CompatibilityMatrix, as format: MatrixFormat) throws -> Data {
         switch format {
         case .md: return Data(markdown(m).utf8)
+        case .html: return Data(MatrixHTML.render(m).utf8)
         case .csv: return Data(csv(m).utf8)
         case .json: return try QBJSON.encode(m) + Data("\n".utf8)
         }
