@@ -3,6 +3,9 @@
 # screenshot of each and checks it rendered: the page loaded without console errors, the DOM Chromium built holds
 # the compatibility matrix and the roofline chart, and the screenshot is not blank (many distinct byte values in
 # its decompressed pixels). The screenshots go to docs/screenshots/ (committed: they show what a report looks like).
+# The matrix page has three devices: this machine, and the same binary under qemu-x86_64 as a Nehalem (no AVX) and
+# a Haswell (AVX2): emulated CPUs, named by QEMU's CPU model in the report, whose timings mean nothing; what differs
+# between the columns is which kernels run.
 #   scripts/html-screenshots.sh [QBENCH]     (default .build/release/qbench)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,3 +48,13 @@ PY
 }
 check "$work/report.html" docs/screenshots/report-smoke.png '<table class="matrix">' '<svg class="roofline"'
 echo "html-screenshots: docs/screenshots/report-smoke.png"
+if [ "$(uname -m)" = x86_64 ] && scripts/ensure-deps.sh qemu-user && command -v qemu-x86_64 > /dev/null; then
+    for cpu in Nehalem Haswell; do
+        qemu-x86_64 -cpu "$cpu" "$qbench" run --quick --profile smoke --out "$work/reports" --progress none \
+            > /dev/null
+    done
+    "$qbench" matrix "$work/reports" --format html --out "$work/matrix.html"
+    devices=$(grep -c '<code>' "$work/matrix.html" || true)
+    check "$work/matrix.html" docs/screenshots/matrix-3-devices.png '<table class="matrix">' 'Nehalem' 'Haswell'
+    echo "html-screenshots: docs/screenshots/matrix-3-devices.png ($devices device labels)"
+fi
