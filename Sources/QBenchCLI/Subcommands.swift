@@ -2,5 +2,5 @@
 import ArgumentParser
 
 extension QBench {
-    static let allSubcommands: [ParsableCommand.Type] = [Probe.self, Run.self, Accuracy.self]
+    static let allSubcommands: [ParsableCommand.Type] = [Probe.self, Run.self, Accuracy.self, Compare.self, Gate.self]
 }

@@ -200,14 +200,14 @@ public enum Gate {
             return notComparable(
                 baselinePath: baselinePath, candidatePath: candidatePath, candidate: candidate, reasons: reasons)
         }
-        var checks: [GateCheck] = []
-        checks += kernelChecks(base: base, candidate: candidate)
-        checks += accuracyChecks(base: base, candidate: candidate, policy: policy)
-        checks.append(validityCheck(candidate: candidate, allowInvalid: allowInvalid))
+        // Listed in this order within each group (failures, passes): performance, then correctness, validity.
         let perf = throughputChecks(base: base, candidate: candidate, policy: policy)
-        checks += perf
-        checks += energyChecks(base: base, candidate: candidate, policy: policy)
+        var checks = perf
         checks += estimateChecks(base: base, candidate: candidate, policy: policy, throughput: perf)
+        checks += energyChecks(base: base, candidate: candidate, policy: policy)
+        checks += accuracyChecks(base: base, candidate: candidate, policy: policy)
+        checks += kernelChecks(base: base, candidate: candidate)
+        checks.append(validityCheck(candidate: candidate, allowInvalid: allowInvalid))
         var notes: [String] = []
         if !base.validity.valid {
             notes.append("the baseline itself is invalid: \(base.validity.reasons.joined(separator: "; "))")
@@ -406,7 +406,7 @@ public enum Gate {
         guard x.isFinite else { return x > 0 ? "+inf%" : "-inf%" }
         return String(format: sign ? "%+.1f%%" : "%.1f%%", x * 100)
     }
-    static func db(_ x: Double) -> String { x.isFinite ? String(format: "%.2f", x) : (x > 0 ? "inf" : "-inf") }
+    public static func db(_ x: Double) -> String { x.isFinite ? String(format: "%.2f", x) : (x > 0 ? "inf" : "-inf") }
     /// A p-value or level: 3 significant digits.
     public static func num(_ x: Double) -> String { String(format: "%.3g", x) }
 }
