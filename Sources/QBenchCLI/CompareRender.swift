@@ -79,7 +79,8 @@ enum CompareRender {
             out += "\nOnly in the baseline (\(base.count)): " + base.map(Fmt.code).joined(separator: ", ") + "\n"
         }
         if !candidate.isEmpty {
-            out += "\nOnly in the candidate (\(candidate.count)): "
+            out +=
+                "\nOnly in the candidate (\(candidate.count)): "
                 + candidate.map(Fmt.code).joined(separator: ", ") + "\n"
         }
         return out
@@ -92,18 +93,21 @@ enum CompareRender {
     static func csv(_ c: Comparison) -> String {
         var out = ""
         for r in c.rows {
-            out += [
-                c.base, c.candidate, r.key, r.weightFormat, "\(r.baseMedianNs)", "\(r.candidateMedianNs)",
-                "\(r.ratio)", r.p.map { "\($0)" } ?? "", r.withinNoise ? "true" : "false", "\(r.baseSamples)",
-                "\(r.candidateSamples)", "both",
-            ].map(Fmt.csv).joined(separator: ",") + "\n"
+            out +=
+                [
+                    c.base, c.candidate, r.key, r.weightFormat, "\(r.baseMedianNs)", "\(r.candidateMedianNs)",
+                    "\(r.ratio)", r.p.map { "\($0)" } ?? "", r.withinNoise ? "true" : "false", "\(r.baseSamples)",
+                    "\(r.candidateSamples)", "both",
+                ].map(Fmt.csv).joined(separator: ",") + "\n"
         }
         for k in c.onlyInBase {
-            out += [c.base, c.candidate, k, "", "", "", "", "", "", "", "", "base_only"].map(Fmt.csv)
+            out +=
+                [c.base, c.candidate, k, "", "", "", "", "", "", "", "", "base_only"].map(Fmt.csv)
                 .joined(separator: ",") + "\n"
         }
         for k in c.onlyInCandidate {
-            out += [c.base, c.candidate, k, "", "", "", "", "", "", "", "", "candidate_only"].map(Fmt.csv)
+            out +=
+                [c.base, c.candidate, k, "", "", "", "", "", "", "", "", "candidate_only"].map(Fmt.csv)
                 .joined(separator: ",") + "\n"
         }
         return out
@@ -189,8 +193,10 @@ enum GateRender {
             out += MarkdownTable.render(
                 ["exit", "check", "subject", "baseline", "candidate", "change", "evidence"],
                 v.failures.map { c in
-                    ["\(c.failure ?? 0)", c.kind.rawValue, c.subject, value(c, c.base), value(c, c.candidate),
-                        change(c), c.detail]
+                    [
+                        "\(c.failure ?? 0)", c.kind.rawValue, c.subject, value(c, c.base), value(c, c.candidate),
+                        change(c), c.detail,
+                    ]
                 }, right: [0, 3, 4, 5])
         }
         if !v.passes.isEmpty {
@@ -198,10 +204,12 @@ enum GateRender {
             out += MarkdownTable.render(
                 ["check", "subject", "baseline", "candidate", "change", "p", "evidence"],
                 v.passes.map { c in
-                    [c.kind.rawValue, c.subject, value(c, c.base), value(c, c.candidate), change(c),
+                    [
+                        c.kind.rawValue, c.subject, value(c, c.base), value(c, c.candidate), change(c),
                         c.kind == .throughput
                             ? Fmt.p(c.p) + ((c.p ?? 0) >= (v.policy?.significance ?? 0.05) ? " ~" : "") : "",
-                        c.detail]
+                        c.detail,
+                    ]
                 }, right: [2, 3, 4, 5])
             out += "\n</details>\n"
         }

@@ -81,13 +81,16 @@ extension QBench {
                 ])
                 switch (baseline, baselineDir) {
                 case (nil, nil):
-                    throw QBError.badOption(flag: "--baseline", message: "missing; give --baseline F or --baseline-dir DIR")
+                    throw QBError.badOption(
+                        flag: "--baseline", message: "missing; give --baseline F or --baseline-dir DIR")
                 case (_?, _?):
-                    throw QBError.badOption(flag: "--baseline-dir", message: "give --baseline or --baseline-dir, not both")
+                    throw QBError.badOption(
+                        flag: "--baseline-dir", message: "give --baseline or --baseline-dir, not both")
                 default: break
                 }
                 if let a = allowInvalid, allowList(a).isEmpty {
-                    throw QBError.badOption(flag: "--allow-invalid", message: "expected comma-separated reason substrings")
+                    throw QBError.badOption(
+                        flag: "--allow-invalid", message: "expected comma-separated reason substrings")
                 }
             }
         }
@@ -122,9 +125,11 @@ extension QBench {
                 var verdict: GateVerdict
                 var stderrLine: String?
                 if !FileManager.default.fileExists(atPath: basePath) {
-                    let why = "no baseline at \(basePath)"
+                    let why =
+                        "no baseline at \(basePath)"
                         + (baselineDir != nil
-                            ? " (expected for device \(cand.report.device.id), profile \(cand.report.run.profile))" : "")
+                            ? " (expected for device \(cand.report.device.id), profile \(cand.report.run.profile))"
+                            : "")
                     verdict = QBenchReport.Gate.notComparable(
                         baselinePath: basePath, candidatePath: cand.path, candidate: cand.report, reasons: [why])
                     stderrLine = why
@@ -140,7 +145,8 @@ extension QBench {
                         base: base.report, candidate: cand.report, policy: p, allowInvalid: allow,
                         baselinePath: base.path, candidatePath: cand.path)
                     if verdict.exitCode == QBenchReport.Gate.notComparable {
-                        stderrLine = "baseline \(base.path) is not comparable: "
+                        stderrLine =
+                            "baseline \(base.path) is not comparable: "
                             + verdict.notes.joined(separator: "; ")
                     }
                 }

@@ -107,7 +107,9 @@ public final class RunPipeline {
             range: 0...KernelThreadPool.maxSpinMicros)
         let pools = makePools(threadCounts: p.threadCounts, spinMicros: spin)
         let injected = try InjectedSlowdown.fromEnvironment()
-        if let injected { log("qbench run: warning: \(InjectedSlowdown.variable)=\(injected.text): timings are slowed") }
+        if let injected {
+            log("qbench run: warning: \(InjectedSlowdown.variable)=\(injected.text): timings are slowed")
+        }
         note(
             "qbench run: profile \(p.profile.name) (\(p.profileSource)), "
                 + "formats \(p.profile.formats.joined(separator: " ")), "

@@ -66,13 +66,17 @@ public struct GatePolicy: Codable, Sendable, Equatable {
     public static func resolve(file: File?, filePath: String?, baseline: Report) -> GatePolicy {
         let recorded = baseline.run.provenance?.gate
         let base = recorded ?? defaults
-        let fromFile = [file?.maxThroughputRegression, file?.maxEnergyRegression, file?.maxSqnrDropDb,
-            file?.significance].contains { $0 != nil }
+        let fromFile = [
+            file?.maxThroughputRegression, file?.maxEnergyRegression, file?.maxSqnrDropDb,
+            file?.significance,
+        ].contains { $0 != nil }
         let rest = recorded != nil ? "baseline run.provenance.gate" : "built-in defaults"
         let source: String
         if let filePath, fromFile {
-            let all = [file?.maxThroughputRegression, file?.maxEnergyRegression, file?.maxSqnrDropDb,
-                file?.significance].allSatisfy { $0 != nil }
+            let all = [
+                file?.maxThroughputRegression, file?.maxEnergyRegression, file?.maxSqnrDropDb,
+                file?.significance,
+            ].allSatisfy { $0 != nil }
             source = all ? "policy \(filePath)" : "policy \(filePath), the rest from \(rest)"
         } else {
             source = rest
@@ -169,8 +173,9 @@ public enum Gate {
         if out.isEmpty && !base.results.isEmpty && !candidate.results.isEmpty {
             let keys = Set(base.results.map(\.key))
             if !candidate.results.contains(where: { keys.contains($0.key) }) {
-                out.append("no result key in common (\(base.results.count) in the baseline, "
-                    + "\(candidate.results.count) in the candidate)")
+                out.append(
+                    "no result key in common (\(base.results.count) in the baseline, "
+                        + "\(candidate.results.count) in the candidate)")
             }
         } else if out.isEmpty {
             out.append("no result key in common (a report without results)")
@@ -295,7 +300,9 @@ public enum Gate {
 
     /// Is the candidate's slowdown beyond noise? Mann-Whitney at `alpha`, or, when no samples of these sizes
     /// could reach it (the smallest possible p is above alpha), p10-p90 ranges that do not overlap.
-    static func slowdownSignificant(base: ResultRow, candidate: ResultRow, alpha: Double)
+    static func slowdownSignificant(
+        base: ResultRow, candidate: ResultRow, alpha: Double
+    )
         -> (significant: Bool, p: Double?, how: String)
     {
         let n1 = base.samplesNs.count, n2 = candidate.samplesNs.count
@@ -363,13 +370,16 @@ public enum Gate {
     /// Decode and prefill tokens/s per (model, format, threads). An estimate fails when it lost more than the
     /// throughput limit and one of the results it is built from is significantly slower (an estimate has no
     /// samples of its own).
-    static func estimateChecks(base: Report, candidate: Report, policy: GatePolicy, throughput: [GateCheck])
+    static func estimateChecks(
+        base: Report, candidate: Report, policy: GatePolicy, throughput: [GateCheck]
+    )
         -> [GateCheck]
     {
         func id(_ e: TokenEstimate) -> String { "\(e.model)/\(e.format)/t\(e.threads)" }
         let c = Dictionary(candidate.estimates.map { (id($0), $0) }, uniquingKeysWith: { a, _ in a })
-        let slower = Set(throughput.filter { $0.significant == true || ($0.p ?? 1) < policy.significance }
-            .filter { ($0.change ?? 0) > 0 }.map(\.subject))
+        let slower = Set(
+            throughput.filter { $0.significant == true || ($0.p ?? 1) < policy.significance }
+                .filter { ($0.change ?? 0) > 0 }.map(\.subject))
         var out: [GateCheck] = []
         for e in base.estimates {
             guard let x = c[id(e)] else { continue }
