@@ -4,6 +4,7 @@ import Foundation
 import QBenchCore
 import QBenchTestSupport
 import XCTest
+@testable import QBenchCLI
 
 final class GateCommandTests: XCTestCase {
     /// One real smoke report, made once for the class.
@@ -304,6 +305,9 @@ final class GateCommandTests: XCTestCase {
         let cand = try Report.load(URL(fileURLWithPath: candPath))
         XCTAssertEqual(cand.run.injected, "QBENCH_INJECT_SLOWDOWN=^gemv/q8_0/=2.5")
         XCTAssertEqual(cand.kernels.map(\.status), base.kernels.map(\.status), "results unchanged")
+        if let error = try SchemaValidation.reportErrors(Data(contentsOf: URL(fileURLWithPath: candPath))) {
+            XCTFail(error)
+        }
         let r = try gate(basePath, candPath, ["--format", "json"])
         let v = try QBJSON.decoder().decode(GateVerdict.self, from: Data(r.stdout.utf8))
         XCTAssertEqual(v.injected, "QBENCH_INJECT_SLOWDOWN=^gemv/q8_0/=2.5")
@@ -315,5 +319,27 @@ final class GateCommandTests: XCTestCase {
         XCTAssertFalse(slowed.filter { $0.hasPrefix("gemv/q8_0/") }.isEmpty, "\(v.failures)")
         let md = try gate(basePath, candPath)
         XCTAssertTrue(md.stdout.contains("> the candidate was deliberately slowed: QBENCH_INJECT_SLOWDOWN="), md.stdout)
+    }
+
+    func testInjectedSlowdownMustBeWellFormed() throws {
+        let dir = try TestPaths.scratch()
+        for value in ["gemv", "gemv=fast", "gemv=0.5", "(=2"] {
+            setenv("QBENCH_INJECT_SLOWDOWN", value, 1)
+            defer { unsetenv("QBENCH_INJECT_SLOWDOWN") }
+            let r = try QBenchBinary.run(["run", "--quick", "--profile", "smoke", "--out", dir.path])
+            XCTAssertEqual(r.status, 64, "\(value): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("qbench: QBENCH_INJECT_SLOWDOWN: "), "\(value): \(r.stderr)")
+        }
+    }
+
+    func testHelpHasExamples() {
+        let gate = QBench.helpMessage(for: QBench.Gate.self)
+        for s in ["--baseline-dir <dir>", "--update-baseline", "--allow-invalid <reasons>", "Examples:", "then 3"] {
+            XCTAssertTrue(gate.contains(s), "missing \(s) in:\n\(gate)")
+        }
+        let compare = QBench.helpMessage(for: QBench.Compare.self)
+        for s in ["--cross-device", "--format <md|json|csv>", "Examples:", "above 1 the"] {
+            XCTAssertTrue(compare.contains(s), "missing \(s) in:\n\(compare)")
+        }
     }
 }
