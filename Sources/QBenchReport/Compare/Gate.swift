@@ -221,8 +221,7 @@ public enum Gate {
             notes.append("the candidate was deliberately slowed: \(inj)")
         }
         let order: [Int32] = [correctness, invalid, performance]
-        let failures = checks.filter { $0.failure != nil }
-            .sorted { order.firstIndex(of: $0.failure!)! < order.firstIndex(of: $1.failure!)! }
+        let failures = order.flatMap { c in checks.filter { $0.failure == c } }
         let code = order.first { c in failures.contains { $0.failure == c } } ?? pass
         return GateVerdict(
             exitCode: code, verdict: verdictText(code), baseline: baselinePath, candidate: candidatePath,
