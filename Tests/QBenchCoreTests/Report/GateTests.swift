@@ -188,6 +188,27 @@ final class GateTests: XCTestCase {
         XCTAssertEqual(Gate.evaluate(base: b2, candidate: c2, policy: F.policy).exitCode, 0)
     }
 
+    /// An estimate fails when it lost more than the limit and a result it is built from is significantly slower.
+    func testTokenEstimatesNeedASignificantlySlowerBasis() throws {
+        let base = F.report(samples: F.tight)
+        var cand = F.report(samples: F.scaled(F.tight, 1.03))  // significant, but within the 5 % limit
+        let decode = try XCTUnwrap(base.estimates[0].decodeTokensPerS)
+        cand.estimates[0].decodeTokensPerS = decode * 0.9
+        let v = Gate.evaluate(base: base, candidate: cand, policy: F.policy)
+        XCTAssertEqual(v.exitCode, 2)
+        let f = try XCTUnwrap(v.failures.first)
+        XCTAssertEqual(f.kind, .decodeTokensPerS)
+        XCTAssertEqual(f.subject, "tiny/q4_0/t1")
+        XCTAssertEqual(try XCTUnwrap(f.change), 0.1, accuracy: 1e-9)
+        XCTAssertTrue(f.detail.contains(base.results[0].key), f.detail)
+        // The same loss with unchanged samples: no evidence, within noise.
+        var same = base
+        same.estimates[0].decodeTokensPerS = decode * 0.9
+        let w = Gate.evaluate(base: base, candidate: same, policy: F.policy)
+        XCTAssertEqual(w.exitCode, 0)
+        XCTAssertTrue(w.passes.contains { $0.kind == .decodeTokensPerS && $0.detail.contains("(~)") })
+    }
+
     func testPolicyFileOverridesTheBaseline() throws {
         let dir = try TestPaths.scratch()
         let path = dir.appendingPathComponent("gate.yaml").path
