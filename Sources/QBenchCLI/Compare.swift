@@ -31,7 +31,7 @@ extension QBench {
                 Examples:
                   qbench compare base.json cand.json
                   qbench compare base.json cand1.json cand2.json --format csv > ratios.csv
-                  qbench compare base.json reports/ --format json        # every report in the folder
+                  qbench compare base.json reports/ --format json   # a folder: every report
                   qbench compare laptop.json server.json --cross-device
                 """
         )

@@ -36,11 +36,12 @@ extension QBench {
                 comparable baseline yet; an invalid candidate is refused (exit 4).
 
                 Examples:
-                  qbench gate --baseline base.json --candidate qbench-reports/cand.json
-                  qbench gate --baseline-dir baselines --candidate cand.json >> "$GITHUB_STEP_SUMMARY"
-                  qbench gate --baseline base.json --candidate cand.json --policy gate.yaml --format json
-                  qbench gate --baseline base.json --candidate cand.json --allow-invalid 'stopped early'
-                  qbench gate --baseline-dir baselines --candidate cand.json --update-baseline
+                  qbench gate --baseline b.json --candidate c.json
+                  qbench gate --baseline-dir b --candidate c.json >> "$GITHUB_STEP_SUMMARY"
+                  qbench gate --baseline b.json --candidate c.json --format json
+                  qbench gate --baseline b.json --candidate c.json --policy gate.yaml
+                  qbench gate --baseline b.json --candidate c.json --allow-invalid noise
+                  qbench gate --baseline-dir b --candidate c.json --update-baseline
                 """
         )
 
