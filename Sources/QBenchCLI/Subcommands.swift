@@ -3,6 +3,6 @@ import ArgumentParser
 
 extension QBench {
     static let allSubcommands: [ParsableCommand.Type] = [
-        Probe.self, Run.self, Accuracy.self, ReportCommand.self, Matrix.self,
+        Probe.self, Run.self, Accuracy.self, ReportCommand.self, Matrix.self, Compare.self, Gate.self,
     ]
 }

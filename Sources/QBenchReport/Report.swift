@@ -117,6 +117,9 @@ public struct RunInfo: Codable, Sendable, Equatable {
     /// The build, command line, limits and machine state the run was made with (absent in reports made before
     /// it was recorded).
     public var provenance: RunProvenance?
+    /// Fault injection in force, e.g. `QBENCH_INJECT_SLOWDOWN=gemv/q4_0/.*=1.10` (timings deliberately slowed, for
+    /// testing `qbench gate`); absent in a normal run.
+    public var injected: String?
 
     public init(
         qbenchVersion: String = QBenchVersion.string, startedAt: String, finishedAt: String?, profile: String,

@@ -106,6 +106,10 @@ public final class RunPipeline {
             "QBENCH_POOL_SPIN_US", default: 1_000,
             range: 0...KernelThreadPool.maxSpinMicros)
         let pools = makePools(threadCounts: p.threadCounts, spinMicros: spin)
+        let injected = try InjectedSlowdown.fromEnvironment()
+        if let injected {
+            log("qbench run: warning: \(InjectedSlowdown.variable)=\(injected.text): timings are slowed")
+        }
         note(
             "qbench run: profile \(p.profile.name) (\(p.profileSource)), "
                 + "formats \(p.profile.formats.joined(separator: " ")), "
@@ -127,7 +131,7 @@ public final class RunPipeline {
         let results = try benchmark(
             profile: p.profile, formats: p.kernelFormats, pools: pools, device: device,
             plan: p.plan, verified: verified, roofline: roofline, timing: p.timing,
-            energy: energyChoice.meter, resolution: resolution)
+            energy: energyChoice.meter, resolution: resolution, injected: injected)
         let estimates = RunEstimates.make(plan: p, results: results, energySource: energyChoice.info.source)
         let accuracy = try RunAccuracy.measure(
             profile: p.profile, formats: p.profile.formats, quick: options.quick,
@@ -145,6 +149,7 @@ public final class RunPipeline {
             profileSource: p.profileSource, quick: options.quick, interrupted: interrupted,
             timerResolutionNs: resolution.resolutionNs)
         run.warnings = warnings.isEmpty ? nil : warnings
+        run.injected = injected.map { "\(InjectedSlowdown.variable)=\($0.text)" }
         run.provenance = RunProvenance(
             commandLine: options.commandLine, timing: p.timing, gate: p.profile.gate,
             machineAtStart: machineAtStart, machineAtEnd: machineAtEnd)
@@ -274,7 +279,7 @@ public final class RunPipeline {
     func benchmark(
         profile: RunProfile, formats: [String], pools: [KernelThreadPool], device: DeviceProfile,
         plan: DispatchPlan, verified: Set<KernelVariant>, roofline: RooflineSection, timing: TimingProfile,
-        energy: any EnergyMeter, resolution: ClockResolution
+        energy: any EnergyMeter, resolution: ClockResolution, injected: InjectedSlowdown? = nil
     ) throws -> [ResultRow] {
         let shapes = profile.distinctShapes().filter { profile.ops.contains($0.op.rawValue) }
         // One representative shape per op (the largest per-layer one of the first model) also runs every other
@@ -363,10 +368,14 @@ public final class RunPipeline {
                         let reps = options.quick ? 1 : 2
                         var around = probe?.measure(pool, reps) ?? []
                         var l2Around = probe?.cacheRead?(pool, reps) ?? []
+                        let key = ResultKey.make(
+                            op: job.op, weightFormat: job.format, shape: job.shape, threads: pool.threadCount,
+                            variant: v.variant.rawValue, cacheState: state)
+                        var call: () -> Void = { bench.call(pool: pool) }
+                        if let slow = injected, slow.matches(key) { call = slow.slowed(call) }
                         let run = sampler.run(
                             cacheState: state, iterationsPerSample: inner,
-                            energyMeter: energy
-                        ) { bench.call(pool: pool) }
+                            energyMeter: energy, call)
                         around += probe?.measure(pool, reps) ?? []
                         l2Around += probe?.cacheRead?(pool, reps) ?? []
                         var row = ResultRow.make(

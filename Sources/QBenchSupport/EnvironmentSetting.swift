@@ -4,7 +4,7 @@ import Foundation
 
 public enum EnvironmentSetting {
     /// Every variable a run reads, for the report (`run.provenance.environment`).
-    public static let names = ["QBENCH_POOL_SPIN_US", "QBENCH_PROFILES"]
+    public static let names = ["QBENCH_INJECT_SLOWDOWN", "QBENCH_POOL_SPIN_US", "QBENCH_PROFILES"]
 
     /// A whole number from `environment[name]`, `defaultValue` when unset.
     /// - Throws: `QBError.badOption(flag: name, ...)` for an empty value, anything but decimal digits (no sign,
