@@ -300,7 +300,8 @@ final class GateCommandTests: XCTestCase {
         ])
         unsetenv("QBENCH_INJECT_SLOWDOWN")
         XCTAssertTrue([0, 3].contains(run.status), run.stderr)
-        let file = try XCTUnwrap(FileManager.default.contentsOfDirectory(atPath: out.path).first, run.stderr)
+        let file = try XCTUnwrap(
+            FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix(".json") }, run.stderr)
         let candPath = out.appendingPathComponent(file).path
         let cand = try Report.load(URL(fileURLWithPath: candPath))
         XCTAssertEqual(cand.run.injected, "QBENCH_INJECT_SLOWDOWN=^gemv/q8_0/=2.5")
