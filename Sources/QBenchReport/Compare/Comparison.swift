@@ -54,7 +54,8 @@ public enum Compare {
         let b = Dictionary(base.results.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let c = Dictionary(candidate.results.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var rows: [ComparedResult] = []
-        for r in base.results where c[r.key] != nil && !rows.contains(where: { $0.key == r.key }) {
+        var seen = Set<String>()
+        for r in base.results where c[r.key] != nil && seen.insert(r.key).inserted {
             let x = c[r.key]!
             let test = MannWhitney.test(r.samplesNs, x.samplesNs)
             rows.append(

@@ -304,6 +304,12 @@ public enum Gate {
     )
         -> (significant: Bool, p: Double?, how: String)
     {
+        var candidate = candidate
+        if let speed = machineSpeed(base: base, candidate: candidate) {
+            candidate.samplesNs = candidate.samplesNs.map { UInt64((Double($0) * speed).rounded()) }
+            candidate.p10Ns *= speed
+            candidate.p90Ns *= speed
+        }
         let n1 = base.samplesNs.count, n2 = candidate.samplesNs.count
         let minP = MannWhitney.minimumP(n1: n1, n2: n2)
         if n1 == 0 || n2 == 0 || minP > alpha {
@@ -321,12 +327,25 @@ public enum Gate {
         return (t.p < alpha, t.p, "Mann-Whitney p = \(num(t.p)) (\(t.method.rawValue)), alpha \(num(alpha))")
     }
 
+    /// How fast the candidate's machine was against the baseline's at the moments each result was measured: the
+    /// ratio of the ceilings re-measured right next to the two results (`adjacent`: the same DRAM read or peak
+    /// loop), when both have one of the same kind. On a shared host a neighbour can slow everything by a third for
+    /// a while; the kernel and the loop beside it slow together, so candidate times scaled by this ratio compare
+    /// the kernels, not the moments. Nil (no adjustment) when either side lacks the ceiling.
+    static func machineSpeed(base: ResultRow, candidate: ResultRow) -> Double? {
+        guard let a = base.adjacent, let b = candidate.adjacent, a.ceiling == b.ceiling, a.unit == b.unit,
+            a.value > 0, b.value > 0
+        else { return nil }
+        return b.value / a.value
+    }
+
     static func throughputChecks(base: Report, candidate: Report, policy: GatePolicy) -> [GateCheck] {
         let c = Dictionary(candidate.results.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var seen = Set<String>()
         return base.results.compactMap { r -> GateCheck? in
             guard let x = c[r.key], seen.insert(r.key).inserted else { return nil }
-            let ratio = Compare.ratio(base: r.medianNs, candidate: x.medianNs)
+            let speed = machineSpeed(base: r, candidate: x)
+            let ratio = Compare.ratio(base: r.medianNs, candidate: x.medianNs * (speed ?? 1))
             let loss = 1 - ratio
             let sig = slowdownSignificant(base: r, candidate: x, alpha: policy.significance)
             let over = loss > policy.maxThroughputRegression
@@ -343,7 +362,11 @@ public enum Gate {
                 kind: .throughput, subject: r.key, base: r.medianNs, candidate: x.medianNs, change: loss,
                 limit: policy.maxThroughputRegression, p: sig.p, significant: over ? sig.significant : nil,
                 failure: failed ? performance : nil,
-                detail: "\(pct(-loss)) throughput: \(verdict); \(sig.how)")
+                detail: "\(pct(-loss)) throughput"
+                    + (speed.map {
+                        " (machine-adjusted: adjacent \(x.adjacent!.ceiling) \(num(r.adjacent!.value)) -> "
+                            + "\(num(x.adjacent!.value)) \(x.adjacent!.unit), x\(num($0)))"
+                    } ?? "") + ": \(verdict); \(sig.how)")
         }
     }
 

@@ -62,6 +62,33 @@ final class GateTests: XCTestCase {
         XCTAssertEqual(f.significant, true)
     }
 
+    /// A machine that was 30 % slower for the whole candidate run slows the kernel and the ceiling measured beside
+    /// it alike: adjusted by the adjacent ceilings, nothing regressed. The same slowdown with the ceiling unchanged
+    /// (the kernel alone got slower) still fails.
+    func testASlowerMachineIsAdjustedByTheAdjacentCeiling_aSlowerKernelIsNot() throws {
+        func withCeiling(_ r: Report, _ gbPerS: Double) -> Report {
+            var r = r
+            r.results = r.results.map { x in
+                var x = x
+                x.adjacent = AdjacentCeiling(
+                    ceiling: "dram_read", instruction: "vmovdqa ymm", value: gbPerS, unit: "GB/s", repetitions: 2,
+                    fraction: 0.9)
+                return x
+            }
+            return r
+        }
+        let base = withCeiling(F.report(samples: F.tight), 20)
+        let slowMachine = withCeiling(F.report(samples: F.scaled(F.tight, 1 / 0.7)), 14)
+        let v = Gate.evaluate(base: base, candidate: slowMachine, policy: F.policy)
+        XCTAssertEqual(v.exitCode, 0, "\(v.failures.map(\.detail))")
+        let check = try XCTUnwrap(v.passes.first { $0.kind == .throughput })
+        XCTAssertTrue(check.detail.contains("machine-adjusted: adjacent dram_read 20 -> 14 GB/s, x0.7"), check.detail)
+        XCTAssertEqual(try XCTUnwrap(check.change), 0, accuracy: 1e-3)
+
+        let slowKernel = withCeiling(F.report(samples: F.scaled(F.tight, 1 / 0.7)), 20)
+        XCTAssertEqual(Gate.evaluate(base: base, candidate: slowKernel, policy: F.policy).exitCode, 2)
+    }
+
     func testTenPercentSlowerWithinNoisePasses() throws {
         let base = F.report(samples: F.noisy)
         let cand = F.report(samples: F.scaled(F.noisy.reversed(), 1.10))
