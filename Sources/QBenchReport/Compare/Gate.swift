@@ -300,12 +300,12 @@ public enum Gate {
     /// Is the candidate's slowdown beyond noise? Mann-Whitney at `alpha`, or, when no samples of these sizes
     /// could reach it (the smallest possible p is above alpha), p10-p90 ranges that do not overlap.
     static func slowdownSignificant(
-        base: ResultRow, candidate: ResultRow, alpha: Double
+        base: ResultRow, candidate: ResultRow, alpha: Double, speed: Double = 1
     )
         -> (significant: Bool, p: Double?, how: String)
     {
         var candidate = candidate
-        if let speed = machineSpeed(base: base, candidate: candidate) {
+        if speed != 1 {
             candidate.samplesNs = candidate.samplesNs.map { UInt64((Double($0) * speed).rounded()) }
             candidate.p10Ns *= speed
             candidate.p90Ns *= speed
@@ -327,27 +327,37 @@ public enum Gate {
         return (t.p < alpha, t.p, "Mann-Whitney p = \(num(t.p)) (\(t.method.rawValue)), alpha \(num(alpha))")
     }
 
-    /// How fast the candidate's machine was against the baseline's at the moments each result was measured: the
-    /// ratio of the ceilings re-measured right next to the two results (`adjacent`: the same DRAM read or peak
-    /// loop), when both have one of the same kind. On a shared host a neighbour can slow everything by a third for
-    /// a while; the kernel and the loop beside it slow together, so candidate times scaled by this ratio compare
-    /// the kernels, not the moments. Nil (no adjustment) when either side lacks the ceiling.
-    static func machineSpeed(base: ResultRow, candidate: ResultRow) -> Double? {
-        guard let a = base.adjacent, let b = candidate.adjacent, a.ceiling == b.ceiling, a.unit == b.unit,
-            a.value > 0, b.value > 0
-        else { return nil }
-        return b.value / a.value
+    /// How fast the candidate's machine was against the baseline's: the median, over the result keys both
+    /// reports share, of the ratio of the ceilings re-measured right next to each result (`adjacent`: the same
+    /// DRAM read or peak loop), when at least 5 keys have one of the same kind. On a shared host a neighbour can
+    /// slow a whole run by a third; the kernels and the loops beside them slow together, so candidate times scaled
+    /// by this factor compare the builds, not the hours. One factor per run, not per result: a single adjacent
+    /// measurement is two repetitions of a short loop and swings by 2x on its own (measured here), while the median
+    /// of dozens does not.
+    public static func machineSpeed(base: Report, candidate: Report) -> (factor: Double, keys: Int)? {
+        let c = Dictionary(candidate.results.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        var ratios: [Double] = []
+        for r in base.results {
+            guard let x = c[r.key], let a = r.adjacent, let b = x.adjacent, a.ceiling == b.ceiling, a.unit == b.unit,
+                a.value > 0, b.value > 0
+            else { continue }
+            ratios.append(b.value / a.value)
+        }
+        guard ratios.count >= 5 else { return nil }
+        ratios.sort()
+        let n = ratios.count
+        return ((ratios[(n - 1) / 2] + ratios[n / 2]) / 2, n)
     }
 
     static func throughputChecks(base: Report, candidate: Report, policy: GatePolicy) -> [GateCheck] {
+        let speed = machineSpeed(base: base, candidate: candidate)
         let c = Dictionary(candidate.results.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var seen = Set<String>()
         return base.results.compactMap { r -> GateCheck? in
             guard let x = c[r.key], seen.insert(r.key).inserted else { return nil }
-            let speed = machineSpeed(base: r, candidate: x)
-            let ratio = Compare.ratio(base: r.medianNs, candidate: x.medianNs * (speed ?? 1))
+            let ratio = Compare.ratio(base: r.medianNs, candidate: x.medianNs * (speed?.factor ?? 1))
             let loss = 1 - ratio
-            let sig = slowdownSignificant(base: r, candidate: x, alpha: policy.significance)
+            let sig = slowdownSignificant(base: r, candidate: x, alpha: policy.significance, speed: speed?.factor ?? 1)
             let over = loss > policy.maxThroughputRegression
             let failed = over && sig.significant
             let verdict: String
@@ -364,9 +374,9 @@ public enum Gate {
                 failure: failed ? performance : nil,
                 detail: "\(pct(-loss)) throughput"
                     + (speed.map {
-                        " (machine-adjusted: adjacent \(x.adjacent!.ceiling) \(num(r.adjacent!.value)) -> "
-                            + "\(num(x.adjacent!.value)) \(x.adjacent!.unit), x\(num($0)))"
-                    } ?? "") + ": \(verdict); \(sig.how)")
+                        " (machine-adjusted x\(num($0.factor)), the median of \($0.keys) adjacent ceilings)"
+                    }
+                        ?? "") + ": \(verdict); \(sig.how)")
         }
     }
 
