@@ -63,30 +63,31 @@ extension QBench {
             try reportingUserErrors {
                 let b = try ReportLoader.load(base)
                 let cs = try ReportLoader.loadAll(candidates)
-                var text = ""
-                if crossDevice {
-                    let cmp = cs.map {
-                        QBenchReport.Compare.crossDevice(
-                            base: b.report, candidate: $0.report, basePath: b.path, candidatePath: $0.path)
-                    }
+                /// The comparisons rendered in the chosen format (markdown and CSV per comparison, JSON whole).
+                func render<C: Encodable>(
+                    _ cmp: [C], csvHeader: String, markdown: (C) -> String, csv: (C) -> String,
+                    json: ([C]) -> some Encodable
+                ) throws -> String {
                     switch format {
-                    case .md: text = cmp.map(CompareRender.markdown).joined(separator: "\n")
-                    case .csv: text = CompareRender.crossCSVHeader + cmp.map(CompareRender.csv).joined()
-                    case .json:
-                        text = String(decoding: try QBJSON.encode(CrossOutput(comparisons: cmp)), as: UTF8.self) + "\n"
-                    }
-                } else {
-                    let cmp = cs.map {
-                        QBenchReport.Compare.compare(
-                            base: b.report, candidate: $0.report, basePath: b.path, candidatePath: $0.path)
-                    }
-                    switch format {
-                    case .md: text = cmp.map(CompareRender.markdown).joined(separator: "\n")
-                    case .csv: text = CompareRender.csvHeader + cmp.map(CompareRender.csv).joined()
-                    case .json:
-                        text = String(decoding: try QBJSON.encode(Output(comparisons: cmp)), as: UTF8.self) + "\n"
+                    case .md: return cmp.map(markdown).joined(separator: "\n")
+                    case .csv: return csvHeader + cmp.map(csv).joined()
+                    case .json: return String(decoding: try QBJSON.encode(json(cmp)), as: UTF8.self) + "\n"
                     }
                 }
+                let text =
+                    crossDevice
+                    ? try render(
+                        cs.map {
+                            QBenchReport.Compare.crossDevice(
+                                base: b.report, candidate: $0.report, basePath: b.path, candidatePath: $0.path)
+                        }, csvHeader: CompareRender.crossCSVHeader, markdown: CompareRender.markdown,
+                        csv: CompareRender.csv, json: { CrossOutput(comparisons: $0) })
+                    : try render(
+                        cs.map {
+                            QBenchReport.Compare.compare(
+                                base: b.report, candidate: $0.report, basePath: b.path, candidatePath: $0.path)
+                        }, csvHeader: CompareRender.csvHeader, markdown: CompareRender.markdown,
+                        csv: CompareRender.csv, json: { Output(comparisons: $0) })
                 try Stdout.write(text)
             }
         }

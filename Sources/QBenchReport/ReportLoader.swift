@@ -45,15 +45,7 @@ public enum ReportLoader {
     ///   document that is not a report, another schema, or a missing or mistyped field; `QBError.io` when it
     ///   cannot be read.
     public static func load(_ path: String) throws -> LoadedReport {
-        try InputFile.requireRegular(path)
-        guard let h = FileHandle(forReadingAtPath: path) else {
-            throw QBError.io(path: path, message: "cannot open: \(String(cString: strerror(errno)))")
-        }
-        defer { try? h.close() }
-        let data: Data
-        do { data = try h.read(upToCount: maxBytes + 1) ?? Data() } catch {
-            throw QBError.io(path: path, message: "cannot read: \(String(cString: strerror(errno)))")
-        }
+        let data = try InputFile.bytes(path, upTo: maxBytes + 1)
         guard !data.isEmpty else { throw QBError.badInput(path: path, message: "is empty (expected a qbench report)") }
         guard data.count <= maxBytes else {
             throw QBError.badInput(path: path, message: "larger than \(maxBytes >> 20) MiB; not a qbench report")

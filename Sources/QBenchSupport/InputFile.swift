@@ -46,19 +46,25 @@ public enum InputFile {
         if try kind(path) == .directory { throw QBError.badInput(path: path, message: "is a folder, not a file") }
     }
 
-    /// The text of a regular file of at most `maxBytes` bytes.
-    /// - Throws: `QBError.badInput` as `requireRegular`, for a larger file or one that is not UTF-8 text;
-    ///   `QBError.io` when it cannot be read.
-    public static func text(_ path: String, maxBytes: Int) throws -> String {
+    /// The first `limit` bytes of a regular file (all of it when shorter): callers reading `limit` = their maximum
+    /// + 1 learn that a file is too large without reading it all.
+    /// - Throws: `QBError.badInput` as `requireRegular`; `QBError.io` when it cannot be opened or read.
+    public static func bytes(_ path: String, upTo limit: Int) throws -> Data {
         try requireRegular(path)
         guard let h = FileHandle(forReadingAtPath: path) else {
             throw QBError.io(path: path, message: "cannot open: \(String(cString: strerror(errno)))")
         }
         defer { try? h.close() }
-        let data: Data
-        do { data = try h.read(upToCount: maxBytes + 1) ?? Data() } catch {
+        do { return try h.read(upToCount: limit) ?? Data() } catch {
             throw QBError.io(path: path, message: "cannot read: \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// The text of a regular file of at most `maxBytes` bytes.
+    /// - Throws: `QBError.badInput` as `requireRegular`, for a larger file or one that is not UTF-8 text;
+    ///   `QBError.io` when it cannot be read.
+    public static func text(_ path: String, maxBytes: Int) throws -> String {
+        let data = try bytes(path, upTo: maxBytes + 1)
         guard data.count <= maxBytes else {
             throw QBError.badInput(path: path, message: "larger than \(maxBytes) bytes; expected a small text file")
         }

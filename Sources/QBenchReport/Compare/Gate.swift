@@ -300,16 +300,10 @@ public enum Gate {
     /// Is the candidate's slowdown beyond noise? Mann-Whitney at `alpha`, or, when no samples of these sizes
     /// could reach it (the smallest possible p is above alpha), p10-p90 ranges that do not overlap.
     static func slowdownSignificant(
-        base: ResultRow, candidate: ResultRow, alpha: Double, speed: Double = 1
+        base: ResultRow, candidate: ResultRow, alpha: Double
     )
         -> (significant: Bool, p: Double?, how: String)
     {
-        var candidate = candidate
-        if speed != 1 {
-            candidate.samplesNs = candidate.samplesNs.map { UInt64((Double($0) * speed).rounded()) }
-            candidate.p10Ns *= speed
-            candidate.p90Ns *= speed
-        }
         let n1 = base.samplesNs.count, n2 = candidate.samplesNs.count
         let minP = MannWhitney.minimumP(n1: n1, n2: n2)
         if n1 == 0 || n2 == 0 || minP > alpha {
@@ -327,37 +321,14 @@ public enum Gate {
         return (t.p < alpha, t.p, "Mann-Whitney p = \(num(t.p)) (\(t.method.rawValue)), alpha \(num(alpha))")
     }
 
-    /// How fast the candidate's machine was against the baseline's: the median, over the result keys both
-    /// reports share, of the ratio of the ceilings re-measured right next to each result (`adjacent`: the same
-    /// DRAM read or peak loop), when at least 5 keys have one of the same kind. On a shared host a neighbour can
-    /// slow a whole run by a third; the kernels and the loops beside them slow together, so candidate times scaled
-    /// by this factor compare the builds, not the hours. One factor per run, not per result: a single adjacent
-    /// measurement is two repetitions of a short loop and swings by 2x on its own (measured here), while the median
-    /// of dozens does not.
-    public static func machineSpeed(base: Report, candidate: Report) -> (factor: Double, keys: Int)? {
-        let c = Dictionary(candidate.results.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        var ratios: [Double] = []
-        for r in base.results {
-            guard let x = c[r.key], let a = r.adjacent, let b = x.adjacent, a.ceiling == b.ceiling, a.unit == b.unit,
-                a.value > 0, b.value > 0
-            else { continue }
-            ratios.append(b.value / a.value)
-        }
-        guard ratios.count >= 5 else { return nil }
-        ratios.sort()
-        let n = ratios.count
-        return ((ratios[(n - 1) / 2] + ratios[n / 2]) / 2, n)
-    }
-
     static func throughputChecks(base: Report, candidate: Report, policy: GatePolicy) -> [GateCheck] {
-        let speed = machineSpeed(base: base, candidate: candidate)
         let c = Dictionary(candidate.results.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var seen = Set<String>()
         return base.results.compactMap { r -> GateCheck? in
             guard let x = c[r.key], seen.insert(r.key).inserted else { return nil }
-            let ratio = Compare.ratio(base: r.medianNs, candidate: x.medianNs * (speed?.factor ?? 1))
+            let ratio = Compare.ratio(base: r.medianNs, candidate: x.medianNs)
             let loss = 1 - ratio
-            let sig = slowdownSignificant(base: r, candidate: x, alpha: policy.significance, speed: speed?.factor ?? 1)
+            let sig = slowdownSignificant(base: r, candidate: x, alpha: policy.significance)
             let over = loss > policy.maxThroughputRegression
             let failed = over && sig.significant
             let verdict: String
@@ -372,11 +343,7 @@ public enum Gate {
                 kind: .throughput, subject: r.key, base: r.medianNs, candidate: x.medianNs, change: loss,
                 limit: policy.maxThroughputRegression, p: sig.p, significant: over ? sig.significant : nil,
                 failure: failed ? performance : nil,
-                detail: "\(pct(-loss)) throughput"
-                    + (speed.map {
-                        " (machine-adjusted x\(num($0.factor)), the median of \($0.keys) adjacent ceilings)"
-                    }
-                        ?? "") + ": \(verdict); \(sig.how)")
+                detail: "\(pct(-loss)) throughput: \(verdict); \(sig.how)")
         }
     }
 
