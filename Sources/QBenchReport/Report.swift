@@ -61,9 +61,23 @@ public struct Report: Codable, Sendable, Equatable {
 
     /// Decodes report JSON; `path` names the input in errors.
     public static func decode(_ data: Data, path: String) throws -> Report {
+        // One parse when the report is good (a report of 5,000 results is several MB); only a failure is parsed
+        // again, to say why in the order a reader checks: JSON, then the schema, then the fields.
+        let firstError: DecodingError
+        do {
+            let report = try QBJSON.decoder().decode(Report.self, from: data)
+            if report.schema == schemaID { return report }
+            throw QBError.badInput(
+                path: path,
+                message: "report schema \"\(report.schema)\" is not supported (this qbench reads \"\(schemaID)\")")
+        } catch let e as DecodingError {
+            firstError = e
+        }
         struct Header: Decodable { var schema: String? }
         let header: Header
-        do { header = try QBJSON.decoder().decode(Header.self, from: data) } catch {
+        do { header = try QBJSON.decoder().decode(Header.self, from: data) } catch DecodingError.dataCorrupted {
+            throw QBError.badInput(path: path, message: "not valid JSON (a truncated file, or not a qbench report)")
+        } catch {
             throw QBError.badInput(path: path, message: "not a JSON object (expected a qbench report)")
         }
         guard let schema = header.schema else {
@@ -74,11 +88,7 @@ public struct Report: Codable, Sendable, Equatable {
             throw QBError.badInput(
                 path: path, message: "report schema \"\(schema)\" is not supported (this qbench reads \"\(schemaID)\")")
         }
-        do {
-            return try QBJSON.decoder().decode(Report.self, from: data)
-        } catch let e as DecodingError {
-            throw QBError.badInput(path: path, message: describe(e))
-        }
+        throw QBError.badInput(path: path, message: describe(firstError))
     }
 
     static func describe(_ e: DecodingError) -> String {

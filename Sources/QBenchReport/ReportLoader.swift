@@ -50,9 +50,6 @@ public enum ReportLoader {
         guard data.count <= maxBytes else {
             throw QBError.badInput(path: path, message: "larger than \(maxBytes >> 20) MiB; not a qbench report")
         }
-        guard (try? JSONSerialization.jsonObject(with: data)) != nil else {
-            throw QBError.badInput(path: path, message: "not valid JSON (a truncated file, or not a qbench report)")
-        }
         return LoadedReport(path: path, report: try Report.decode(data, path: path))
     }
 

@@ -33,10 +33,10 @@ func reportBenchmarks() {
     }
 
     Benchmark("compare 2 reports of 5,000 results (load, Mann-Whitney per key)", configuration: configuration) {
-        benchmark, paths in
+        (benchmark: Benchmark, paths: [String]) in
         for _ in benchmark.scaledIterations {
-            let base = try ReportLoader.load(paths.0), cand = try ReportLoader.load(paths.1)
-            blackHole(Comparison.compare(base: base.report, candidate: cand.report))
+            let base = try ReportLoader.load(paths[0]), cand = try ReportLoader.load(paths[1])
+            blackHole(Compare.compare(base: base.report, candidate: cand.report))
         }
     } setup: {
         var report = try Report.load(template)
@@ -50,6 +50,6 @@ func reportBenchmarks() {
         let base = dir.appendingPathComponent("base.json"), cand = dir.appendingPathComponent("cand.json")
         try report.write(to: base)
         try report.write(to: cand)
-        return (base.path, cand.path)
+        return [base.path, cand.path]
     }
 }
