@@ -19,19 +19,8 @@ public enum YAMLDocument {
         _ type: T.Type, yaml: String, path: String,
         rejectUnknownKeys: Bool = true, optionalKeys: [String: [String]] = [:]
     ) throws -> T {
-        guard yaml.utf8.count <= maxBytes else {
-            throw QBError.badInput(
-                path: path, message: "\(yaml.utf8.count) bytes: larger than the \(maxBytes) a profile may be")
-        }
-        let root: Node
-        do {
-            guard let n = try Yams.compose(yaml: yaml) else {
-                throw QBError.badInput(path: path, message: "empty document: expected a YAML mapping")
-            }
-            root = n
-        } catch let e as YamlError {
-            throw QBError.badInput(path: path, message: describe(e))
-        }
+        let root = try composeRoot(
+            yaml: yaml, path: path, tooLarge: "larger than the \(maxBytes) a profile may be", oneLine: false)
         // Aliases share nodes, so a small file can stand for an enormous tree ("billion laughs"). Documents here are
         // small: refuse any that expands past `maxNodes` before walking it further.
         if exceeds(root, maxNodes) {
@@ -320,24 +309,30 @@ extension YAMLDocument {
         public var line: Int
     }
 
+    /// The document's root node: refused when larger than `maxBytes` (said with `tooLarge`), empty, or not YAML.
+    /// - Throws: `QBError.badInput` naming `path` (`oneLine`: the syntax error flattened to one line).
+    static func composeRoot(yaml: String, path: String, tooLarge: String, oneLine: Bool) throws -> Node {
+        guard yaml.utf8.count <= maxBytes else {
+            throw QBError.badInput(path: path, message: "\(yaml.utf8.count) bytes: \(tooLarge)")
+        }
+        do {
+            guard let n = try Yams.compose(yaml: yaml) else {
+                throw QBError.badInput(path: path, message: "empty document: expected a YAML mapping")
+            }
+            return n
+        } catch let e as YamlError {
+            let error = QBError.badInput(path: path, message: describe(e))
+            throw oneLine ? error.oneLine : error
+        }
+    }
+
     /// The entries of a document that must be one flat mapping of single values (`key: value` lines, as in
     /// `qbench matrix --price`), in document order. Keys are kept as written (no snake_case conversion).
     /// - Throws: `QBError.badInput` naming `path` (and the line): larger than `maxBytes`, a YAML syntax error, an
     ///   empty document, a top level that is not a mapping, a duplicated key, or a key or value that is a list or
     ///   a mapping.
     public static func scalarMapping(yaml: String, path: String) throws -> [ScalarEntry] {
-        guard yaml.utf8.count <= maxBytes else {
-            throw QBError.badInput(path: path, message: "\(yaml.utf8.count) bytes: larger than \(maxBytes)")
-        }
-        let root: Node
-        do {
-            guard let n = try Yams.compose(yaml: yaml) else {
-                throw QBError.badInput(path: path, message: "empty document: expected a YAML mapping")
-            }
-            root = n
-        } catch let e as YamlError {
-            throw QBError.badInput(path: path, message: describe(e)).oneLine
-        }
+        let root = try composeRoot(yaml: yaml, path: path, tooLarge: "larger than \(maxBytes)", oneLine: true)
         guard case .mapping(let m) = root else {
             throw QBError.badInput(
                 path: path,

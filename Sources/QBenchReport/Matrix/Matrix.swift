@@ -142,6 +142,15 @@ public enum MatrixBuilder {
     /// verified variant by the format family's dispatch preference that has results at the report's largest
     /// thread count (warm cache preferred), else the best verified variant as `not_measured`.
     /// - Parameter prices: USD per hour by device id or CPU model.
+    /// Weight formats in the order `WeightFormat` declares them (names it does not know last, by name).
+    static let formatRank = Dictionary(
+        uniqueKeysWithValues: WeightFormat.allCases.enumerated().map { ($1.rawValue, $0) })
+
+    static func formatPrecedes(_ x: String, _ y: String) -> Bool {
+        let a = formatRank[x] ?? Int.max, b = formatRank[y] ?? Int.max
+        return a != b ? a < b : x < y
+    }
+
     public static func build(_ reports: [LoadedReport], prices: PriceTable? = nil) -> CompatibilityMatrix {
         var notes: [String] = []
         let columns = chooseColumns(reports, notes: &notes)
@@ -290,12 +299,7 @@ public enum MatrixBuilder {
                 keys.append((k.op, k.weightFormat))
             }
         }
-        let formatOrder = Dictionary(uniqueKeysWithValues: WeightFormat.allCases.enumerated().map { ($1.rawValue, $0) })
-        keys.sort {
-            if $0.op != $1.op { return $0.op < $1.op }
-            let a = formatOrder[$0.format] ?? Int.max, b = formatOrder[$1.format] ?? Int.max
-            return a != b ? a < b : $0.format < $1.format
-        }
+        keys.sort { $0.op != $1.op ? $0.op < $1.op : formatPrecedes($0.format, $1.format) }
         return keys.map { key in
             MatrixRow(
                 op: key.op, weightFormat: key.format,
@@ -400,12 +404,7 @@ public enum MatrixBuilder {
             }
             return best
         }
-        let formatOrder = Dictionary(uniqueKeysWithValues: WeightFormat.allCases.enumerated().map { ($1.rawValue, $0) })
-        keys.sort {
-            if $0.model != $1.model { return $0.model < $1.model }
-            let a = formatOrder[$0.format] ?? Int.max, b = formatOrder[$1.format] ?? Int.max
-            return a != b ? a < b : $0.format < $1.format
-        }
+        keys.sort { $0.model != $1.model ? $0.model < $1.model : formatPrecedes($0.format, $1.format) }
         return keys.map { key in
             MatrixEstimateRow(
                 model: key.model, format: key.format,
