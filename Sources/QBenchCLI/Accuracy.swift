@@ -139,13 +139,6 @@ extension QBench {
             return o
         }
 
-        /// True when both paths name one existing file (same device and inode: links and `..` included).
-        static func sameFile(_ a: String, _ b: String) -> Bool {
-            var sa = stat(), sb = stat()
-            guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
-            return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
-        }
-
         /// The --write destination and format, checked before the (possibly long) analysis starts.
         func writeTarget() throws -> (URL, WeightFormat)? {
             switch (write, writeFormat) {
@@ -165,7 +158,7 @@ extension QBench {
                     )
                 }
                 let url = URL(fileURLWithPath: path)
-                if Self.sameFile(url.path, model) {
+                if OutputTarget.sameFile(url.path, model) {
                     throw QBError.badOption(
                         flag: "--write", message: "\(path) is the input model; write to another file")
                 }

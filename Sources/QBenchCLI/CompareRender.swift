@@ -34,11 +34,6 @@ enum Fmt {
         x.map { $0.isFinite ? String(format: "%.\(digits)f", $0) : "-" } ?? "-"
     }
     static func code(_ s: String) -> String { "`" + s.replacingOccurrences(of: "`", with: "'") + "`" }
-    /// CSV field: quoted when it holds a comma, quote or line break.
-    static func csv(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
 }
 
 enum CompareRender {
@@ -98,16 +93,16 @@ enum CompareRender {
                     c.base, c.candidate, r.key, r.weightFormat, "\(r.baseMedianNs)", "\(r.candidateMedianNs)",
                     "\(r.ratio)", r.p.map { "\($0)" } ?? "", r.withinNoise ? "true" : "false", "\(r.baseSamples)",
                     "\(r.candidateSamples)", "both",
-                ].map(Fmt.csv).joined(separator: ",") + "\n"
+                ].map(CSV.field).joined(separator: ",") + "\n"
         }
         for k in c.onlyInBase {
             out +=
-                [c.base, c.candidate, k, "", "", "", "", "", "", "", "", "base_only"].map(Fmt.csv)
+                [c.base, c.candidate, k, "", "", "", "", "", "", "", "", "base_only"].map(CSV.field)
                 .joined(separator: ",") + "\n"
         }
         for k in c.onlyInCandidate {
             out +=
-                [c.base, c.candidate, k, "", "", "", "", "", "", "", "", "candidate_only"].map(Fmt.csv)
+                [c.base, c.candidate, k, "", "", "", "", "", "", "", "", "candidate_only"].map(CSV.field)
                 .joined(separator: ",") + "\n"
         }
         return out
@@ -170,7 +165,7 @@ enum CompareRender {
                 "\(r.base.gopPerS)", r.base.rooflineFraction.map { "\($0)" } ?? "", r.candidate.variant,
                 "\(r.candidate.threads)", "\(r.candidate.gbPerS)", "\(r.candidate.gopPerS)",
                 r.candidate.rooflineFraction.map { "\($0)" } ?? "", "\(r.ratio)",
-            ].map(Fmt.csv).joined(separator: ",") + "\n"
+            ].map(CSV.field).joined(separator: ",") + "\n"
         }.joined()
     }
 }

@@ -66,33 +66,14 @@ extension QBench {
         func run() throws {
             try reportingUserErrors {
                 let files = try ReportLoader.expand(reports)
-                let destination = try out.map { try Self.destination($0, inputs: files + (price.map { [$0] } ?? [])) }
+                // Matrices are regenerated output: --out replaces an earlier one (never an input).
+                let target = OutputTarget(path: out, force: true)
+                try target.check(inputs: files + (price.map { [$0] } ?? []))
                 let prices = try price.map { try PriceTable.load(path: $0) }
                 let loaded = try files.map(ReportLoader.load)
                 let matrix = MatrixBuilder.build(loaded, prices: prices)
-                let data = try MatrixRender.render(matrix, as: try outputFormat())
-                if let destination {
-                    try AtomicFile.write(data, to: destination)
-                } else {
-                    try Stdout.write(data)
-                }
+                try target.write(try MatrixRender.render(matrix, as: try outputFormat()))
             }
-        }
-
-        /// The --out file, checked before any report is read: not one of the inputs, not a folder, in a folder a
-        /// file can be written to.
-        /// - Throws: `QBError.badOption` when it is an input (exit 64); `QBError.io` when it cannot be written.
-        static func destination(_ path: String, inputs: [String]) throws -> URL {
-            if let input = inputs.first(where: { QBench.Accuracy.sameFile(path, $0) }) {
-                throw QBError.badOption(flag: "--out", message: "\(path) is the input \(input); write to another file")
-            }
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-                throw QBError.io(path: path, message: "is a folder; --out takes a file name")
-            }
-            let url = URL(fileURLWithPath: path)
-            try AtomicFile.checkWritableDirectory(url.deletingLastPathComponent())
-            return url
         }
     }
 }

@@ -62,11 +62,7 @@ public enum MatrixHTML {
             let cls = reason.hasPrefix("unsupported") ? "s-unsupported" : "s-mismatch"
             return "<td class=\"cell \(cls)\">\(text)</td>"
         case .measured:
-            let f = min(max(c.rooflineFraction ?? 0, 0), 1)
-            func mix(_ a: Int, _ z: Int) -> Int { a + Int(Double(z - a) * f) }
-            let colour = String(format: "#%02x%02x%02x", mix(0xda, 0x2d), mix(0xfb, 0xa4), mix(0xe1, 0x4e))
-            let ink = f > 0.6 ? "#ffffff" : "#1b1f24"
-            return "<td class=\"cell\" style=\"background:\(colour);color:\(ink)\">\(text)</td>"
+            return "<td class=\"cell\" style=\"\(ReportHTML.heatStyle(c.rooflineFraction))\">\(text)</td>"
         }
     }
 }

@@ -154,14 +154,14 @@ public enum MatrixRender {
 
     /// RFC 4180: CRLF line ends, fields with a comma, quote or line break quoted, quotes doubled.
     public static func csv(_ m: CompatibilityMatrix) -> String {
-        var lines = [csvLine(csvHeader)]
+        var lines = [CSV.record(csvHeader)]
         let devices = Dictionary(m.devices.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         for d in m.devices.map(\.key) {
             for r in m.rows {
                 for c in r.cells where c.device == d {
                     let dev = devices[d]
                     lines.append(
-                        csvLine([
+                        CSV.record([
                             d, dev?.id ?? "", dev?.cpuModel ?? "", dev?.isa ?? "", dev?.limit ?? "", "\(r.op)",
                             r.weightFormat, c.status.rawValue, c.variant ?? "", c.activationFormat ?? "",
                             c.onlyScalar ? "true" : "false", c.reason ?? "", c.throughput.map { "\($0)" } ?? "",
@@ -174,13 +174,4 @@ public enum MatrixRender {
         }
         return lines.joined()
     }
-
-    public static func csvField(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
-            return s
-        }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    static func csvLine(_ fields: [String]) -> String { fields.map(csvField).joined(separator: ",") + "\r\n" }
 }

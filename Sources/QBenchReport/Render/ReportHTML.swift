@@ -128,14 +128,18 @@ public enum ReportHTML {
             return "<td class=\"cell s-\(status)\" title=\"\(esc(status + (c.why.map { ": \($0)" } ?? "")))\">"
                 + "\(esc(status))\(why)</td>"
         }
-        let f = min(max(b.roofline?.fraction ?? 0, 0), 1)
-        // From pale (#dafbe1) to deep (#2da44e) green with the fraction.
+        let roof = b.roofline.map { "<br>\(Fmt.percent($0.fraction)) of roofline" } ?? ""
+        return "<td class=\"cell\" style=\"\(heatStyle(b.roofline?.fraction))\" title=\"\(esc(b.key))\">"
+            + "\(esc(CompatibilityTable.headlineText(b))) t\(b.threads)\(roof)</td>"
+    }
+
+    /// The heat-map colours of a measured cell: from pale (#dafbe1) to deep (#2da44e) green with the roofline
+    /// fraction (clamped to 0...1), white text on the deeper greens.
+    static func heatStyle(_ fraction: Double?) -> String {
+        let f = min(max(fraction ?? 0, 0), 1)
         func mix(_ a: Int, _ z: Int) -> Int { a + Int(Double(z - a) * f) }
         let colour = String(format: "#%02x%02x%02x", mix(0xda, 0x2d), mix(0xfb, 0xa4), mix(0xe1, 0x4e))
-        let text = f > 0.6 ? "#ffffff" : "#1b1f24"
-        let roof = b.roofline.map { "<br>\(Fmt.percent($0.fraction)) of roofline" } ?? ""
-        return "<td class=\"cell\" style=\"background:\(colour);color:\(text)\" title=\"\(esc(b.key))\">"
-            + "\(esc(CompatibilityTable.headlineText(b))) t\(b.threads)\(roof)</td>"
+        return "background:\(colour);color:\(f > 0.6 ? "#ffffff" : "#1b1f24")"
     }
 
     /// "needs avx512f avx512bw avx512vl avx512dq avx512_vnni" as "needs avx512_vnni +4" in a cell (the last

@@ -36,7 +36,10 @@ enum Fmt {
 /// in CRLF.
 public enum CSV {
     public static func field(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        // "\r\n" is one Character in Swift, equal to neither "\r" nor "\n".
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
+            return s
+        }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 

@@ -272,10 +272,10 @@ final class MatrixModelTests: XCTestCase {
     // MARK: CSV
 
     func testCSV_quotesCommasQuotesAndLineBreaks_RFC4180() throws {
-        XCTAssertEqual(MatrixRender.csvField("plain"), "plain")
-        XCTAssertEqual(MatrixRender.csvField("a, b"), "\"a, b\"")
-        XCTAssertEqual(MatrixRender.csvField("say \"hi\""), "\"say \"\"hi\"\"\"")
-        XCTAssertEqual(MatrixRender.csvField("two\nlines"), "\"two\nlines\"")
+        XCTAssertEqual(CSV.field("plain"), "plain")
+        XCTAssertEqual(CSV.field("a, b"), "\"a, b\"")
+        XCTAssertEqual(CSV.field("say \"hi\""), "\"say \"\"hi\"\"\"")
+        XCTAssertEqual(CSV.field("two\nlines"), "\"two\nlines\"")
 
         let r = Self.loaded(
             model: "CPU, \"quoted\" edition",
