@@ -81,7 +81,8 @@ public struct TimingProfile: Codable, Sendable, Equatable {
     public var minTimeMs: Double
     public var minSamples: Int
     public var maxTimeMs: Double
-    /// Largest MAD / median for a valid result.
+    /// Largest relative half-width of the median's 95 % confidence interval for a valid result (0.10: the
+    /// median known to ±10 %); also the sampler's precision target (`SamplingLimits.targetPrecision`).
     public var maxNoise: Double
 
     public init(warmupIterations: Int, minTimeMs: Double, minSamples: Int, maxTimeMs: Double, maxNoise: Double) {
@@ -97,7 +98,7 @@ public struct TimingProfile: Codable, Sendable, Equatable {
     public var samplingLimits: SamplingLimits {
         SamplingLimits(
             warmupIterations: warmupIterations, minTimeNs: TimingProfile.ns(minTimeMs),
-            minSamples: minSamples, maxTimeNs: TimingProfile.ns(maxTimeMs))
+            minSamples: minSamples, maxTimeNs: TimingProfile.ns(maxTimeMs), targetPrecision: maxNoise)
     }
 
     public var validityLimits: ValidityLimits {

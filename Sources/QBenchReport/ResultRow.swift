@@ -113,6 +113,10 @@ public struct ResultRow: Codable, Sendable, Equatable {
     public var meanNs: Double
     /// Indices into `samples_ns` flagged by the modified z-score.
     public var outliers: [Int]
+    /// Distribution-free 95 % confidence interval of the median (order statistics, `Statistics.medianInterval`);
+    /// absent in reports made before it was recorded.
+    public var medianCiLowNs: Double?
+    public var medianCiHighNs: Double?
     public var bytesPerCall: Double
     public var opsPerCall: Double
     public var throughput: Throughput
@@ -133,7 +137,8 @@ public struct ResultRow: Codable, Sendable, Equatable {
         shape: MatmulShape, threads: Int, cacheState: CacheState, samplesNs: [UInt64], iterationsPerSample: Int,
         medianNs: Double, madNs: Double, p10Ns: Double, p90Ns: Double, minNs: Double, maxNs: Double,
         meanNs: Double, outliers: [Int], bytesPerCall: Double, opsPerCall: Double, throughput: Throughput,
-        roofline: RooflinePoint?, energy: ResultEnergy?, validity: Validity, warnings: [MeasurementWarning]
+        roofline: RooflinePoint?, energy: ResultEnergy?, validity: Validity, warnings: [MeasurementWarning],
+        medianCiLowNs: Double? = nil, medianCiHighNs: Double? = nil
     ) {
         self.key = key; self.op = op; self.weightFormat = weightFormat; self.activationFormat = activationFormat
         self.variant = variant; self.shape = shape; self.threads = threads; self.cacheState = cacheState
@@ -141,7 +146,7 @@ public struct ResultRow: Codable, Sendable, Equatable {
         self.madNs = madNs; self.p10Ns = p10Ns; self.p90Ns = p90Ns; self.minNs = minNs; self.maxNs = maxNs
         self.meanNs = meanNs; self.outliers = outliers; self.bytesPerCall = bytesPerCall; self.opsPerCall = opsPerCall
         self.throughput = throughput; self.roofline = roofline; self.energy = energy; self.validity = validity
-        self.warnings = warnings
+        self.warnings = warnings; self.medianCiLowNs = medianCiLowNs; self.medianCiHighNs = medianCiHighNs
     }
 
     /// Builds a row from a sampler run (pure apart from its inputs).
@@ -180,6 +185,7 @@ public struct ResultRow: Codable, Sendable, Equatable {
             energy: (energy ?? run.energy).map {
                 ResultEnergy.make($0, bytesPerCall: bytesPerCall, opsPerCall: opsPerCall)
             },
-            validity: Validity.evaluate(run, limits: limits), warnings: run.warnings)
+            validity: Validity.evaluate(run, limits: limits), warnings: run.warnings,
+            medianCiLowNs: run.summary?.medianCILowNs, medianCiHighNs: run.summary?.medianCIHighNs)
     }
 }

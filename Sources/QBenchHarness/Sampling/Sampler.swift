@@ -1,5 +1,6 @@
 // The sampler: warm-up, then repeat until both a minimum time and a minimum sample count are met
-// (package-benchmark / google-benchmark style), bounded by a maximum time. Every sample is kept.
+// (package-benchmark / google-benchmark style), then on while the median is not yet precise enough (its 95 %
+// confidence interval wider than a target), bounded by a maximum time. Every sample is kept.
 
 /// When to stop sampling.
 public struct SamplingLimits: Codable, Sendable, Equatable {
@@ -13,20 +14,29 @@ public struct SamplingLimits: Codable, Sendable, Equatable {
     public var maxTimeNs: UInt64
     /// Hard stop on count, to bound memory for very fast kernels.
     public var maxSamples: Int
+    /// Adaptive sampling: once the minimums are met, sampling goes on while the relative half-width of the
+    /// median's 95 % confidence interval (`Statistics.medianPrecision`) exceeds this fraction, until it does not
+    /// or a cap is hit. nil: stop as soon as the minimums are met. Runs set it to the profile's `max_noise`,
+    /// the limit `Validity` judges the same figure against.
+    public var targetPrecision: Double?
 
-    /// Defaults: 3 warm-up runs, >= 10 samples and >= 100 ms, at most 5 s or 100 000 samples.
+    /// The smallest sample floor a slow body can get (see `Sampler.sampleFloor`): with 5 samples the
+    /// [min, max] interval covers the median with probability 1 - 2^-4 = 0.9375.
+    public static let smallestSampleFloor = 5
+
+    /// Defaults: 3 warm-up runs, >= 10 samples and >= 100 ms, at most 5 s or 100 000 samples, no precision target.
     public init(
         warmupIterations: Int = 3, minTimeNs: UInt64 = 100_000_000, minSamples: Int = 10,
-        maxTimeNs: UInt64 = 5_000_000_000, maxSamples: Int = 100_000
+        maxTimeNs: UInt64 = 5_000_000_000, maxSamples: Int = 100_000, targetPrecision: Double? = nil
     ) {
         self.warmupIterations = warmupIterations; self.minTimeNs = minTimeNs; self.minSamples = minSamples
-        self.maxTimeNs = maxTimeNs; self.maxSamples = maxSamples
+        self.maxTimeNs = maxTimeNs; self.maxSamples = maxSamples; self.targetPrecision = targetPrecision
     }
 }
 
 /// Why sampling ended.
 public enum StopReason: String, Codable, Sendable {
-    /// Both minimums met.
+    /// Both minimums met (and the precision target, when there is one).
     case satisfied
     /// `maxTimeNs` reached first.
     case maxTime = "max_time"
@@ -69,15 +79,19 @@ public struct SampleRun: Codable, Sendable, Equatable {
     public var energy: EnergyMeasurement?
     /// Why the meter could not be read, when it was given but failed.
     public var energyError: String?
+    /// The minimum sample count lowered for this run because one sample is too slow for `minSamples` of them to
+    /// fit in `maxTimeNs` (`Sampler.sampleFloor`); nil when the limits' `minSamples` applies.
+    public var sampleFloor: Int?
 
     public init(
         samplesNs: [UInt64], warmupNs: [UInt64], iterationsPerSample: Int, measuredNs: UInt64,
         stopReason: StopReason, cacheState: CacheState, summary: SampleSummary?, warnings: [MeasurementWarning],
-        energy: EnergyMeasurement? = nil, energyError: String? = nil
+        energy: EnergyMeasurement? = nil, energyError: String? = nil, sampleFloor: Int? = nil
     ) {
         self.samplesNs = samplesNs; self.warmupNs = warmupNs; self.iterationsPerSample = iterationsPerSample
         self.measuredNs = measuredNs; self.stopReason = stopReason; self.cacheState = cacheState
         self.summary = summary; self.warnings = warnings; self.energy = energy; self.energyError = energyError
+        self.sampleFloor = sampleFloor
     }
 }
 
@@ -105,7 +119,34 @@ public struct Sampler: Sendable {
         return single >= 1_000_000 ? 1 : Int(min(64, 1_000_000 / single))
     }
 
-    /// Warm-up, then samples until both minimums are met or a cap is hit.
+    /// The sample floor for a body whose first timed sample (batch) took `firstSampleNs`: when `minSamples` such
+    /// samples cannot fit in `maxTimeNs`, as many as fit, but never fewer than `SamplingLimits.smallestSampleFloor`
+    /// (max(5, maxTimeNs / firstSampleNs)); nil when `minSamples` fit (or is already at or below that floor).
+    public static func sampleFloor(firstSampleNs dt: UInt64, limits: SamplingLimits) -> Int? {
+        guard dt > 0, limits.minSamples > SamplingLimits.smallestSampleFloor else { return nil }
+        let (need, overflow) = dt.multipliedReportingOverflow(by: UInt64(limits.minSamples))
+        guard overflow || need > limits.maxTimeNs else { return nil }
+        let fit = Int(min(limits.maxTimeNs / dt, UInt64(Int.max)))
+        let floor = max(SamplingLimits.smallestSampleFloor, fit)
+        return floor < limits.minSamples ? floor : nil
+    }
+
+    /// Whether a slow body may sample on past `maxTimeNs` to reach its floor: below `floor` samples and under twice
+    /// `maxTimeNs`. A floor of 5 samples of more than `maxTimeNs` / 5 cannot fit in `maxTimeNs` itself (5 scalar gemm
+    /// calls of 500 ms take 2.5 s against a 2 s cap); the overrun is bounded by the same cap again.
+    static func reachesForFloor(_ count: Int, _ floor: Int?, _ measured: UInt64, _ limits: SamplingLimits) -> Bool {
+        guard let floor, count < floor else { return false }
+        let (twice, overflow) = limits.maxTimeNs.multipliedReportingOverflow(by: 2)
+        return overflow || measured < twice
+    }
+
+    /// Warm-up, then samples until both minimums are met and the median is precise enough
+    /// (`limits.targetPrecision`), or a cap is hit.
+    ///
+    /// The precision is checked once the minimums are met and again each time the sample count has grown by a
+    /// tenth (at least one sample), so sorting the samples costs O(log n) sorts over a run, not one per sample.
+    /// A slow body gets a lower minimum sample count (`sampleFloor`, from its first timed sample), recorded in
+    /// the run; to reach it, it may sample past `maxTimeNs` up to twice that (`reachesForFloor`).
     ///
     /// - Parameters:
     ///   - cacheState: recorded with the samples; for `.cold` the body must rotate buffers itself
@@ -136,16 +177,27 @@ public struct Sampler: Sendable {
         samples.reserveCapacity(min(max(limits.minSamples, 16), 4096))
         var measured: UInt64 = 0
         var stop = StopReason.satisfied
+        var floor: Int?
+        var nextCheck = 0
         while true {
             if interrupt?.isRaised == true { stop = .interrupted; break }
-            if measured >= limits.minTimeNs && samples.count >= limits.minSamples { stop = .satisfied; break }
-            if measured >= limits.maxTimeNs { stop = .maxTime; break }
+            if measured >= limits.minTimeNs && samples.count >= min(limits.minSamples, floor ?? .max) {
+                guard let target = limits.targetPrecision else { stop = .satisfied; break }
+                if samples.count >= nextCheck {
+                    if Statistics.medianPrecision(samples) <= target { stop = .satisfied; break }
+                    nextCheck = samples.count + max(1, samples.count / 10)
+                }
+            }
+            if measured >= limits.maxTimeNs && !Sampler.reachesForFloor(samples.count, floor, measured, limits) {
+                stop = .maxTime; break
+            }
             if samples.count >= limits.maxSamples { stop = .maxSamples; break }
             let t0 = clock.nowNs()
             for _ in 0..<inner { try body() }
             let dt = clock.nowNs() &- t0
             samples.append(dt / UInt64(inner))
             measured = measured.addingReportingOverflow(dt).overflow ? .max : measured + dt
+            if samples.count == 1 { floor = Sampler.sampleFloor(firstSampleNs: dt, limits: limits) }
         }
         var energy: EnergyMeasurement?
         if let m = energyMeter, let start = energyStart {
@@ -160,7 +212,7 @@ public struct Sampler: Sendable {
         return SampleRun(
             samplesNs: samples, warmupNs: warmups, iterationsPerSample: inner, measuredNs: measured,
             stopReason: stop, cacheState: cacheState, summary: summary, warnings: warnings,
-            energy: energy, energyError: energyError)
+            energy: energy, energyError: energyError, sampleFloor: floor)
     }
 
     /// The warnings for a finished run (pure, so tests feed samples directly).
@@ -205,12 +257,18 @@ public struct Sampler: Sendable {
             }
         }
         if stop == .maxTime || stop == .maxSamples {
+            var imprecise = ""
+            if let target = limits.targetPrecision, let s = summary, s.medianCIHalfWidth > target {
+                imprecise =
+                    ", median 95% CI still ±\(Validity.percent(s.medianCIHalfWidth)) "
+                    + "(target \(Validity.percent(target)))"
+            }
             out.append(
                 MeasurementWarning(
                     kind: .stoppedEarly,
                     message:
                         "sampling stopped at the \(stop == .maxTime ? "time" : "sample") cap "
-                        + "with \(samples.count) samples"
+                        + "with \(samples.count) samples" + imprecise
                 ))
         }
         return out

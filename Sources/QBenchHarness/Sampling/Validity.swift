@@ -1,14 +1,16 @@
 // Validity in the MLPerf sense: a run counts only when it met its minimum sample count and duration and
-// its noise stayed within a limit. Invalid runs are still reported, with every reason, never dropped.
+// its median is known precisely enough (its 95 % confidence interval within a limit). Invalid runs are still
+// reported, with every reason, never dropped.
 
 /// The limits a measurement must meet to be valid.
 public struct ValidityLimits: Codable, Sendable, Equatable {
     public var minSamples: Int
     public var minTotalNs: UInt64
-    /// Largest MAD / median accepted.
+    /// Largest relative half-width of the median's 95 % confidence interval accepted,
+    /// (ci high - ci low) / 2 / median (`SampleSummary.medianCIHalfWidth`).
     public var maxNoise: Double
 
-    /// Defaults: 10 samples, 100 ms, noise 10 %.
+    /// Defaults: 10 samples, 100 ms, median known to ±10 %.
     public init(minSamples: Int = 10, minTotalNs: UInt64 = 100_000_000, maxNoise: Double = 0.10) {
         self.minSamples = minSamples; self.minTotalNs = minTotalNs; self.maxNoise = maxNoise
     }
@@ -25,19 +27,26 @@ public struct Validity: Codable, Sendable, Equatable {
 
     /// Judges one run.
     ///
-    /// Reasons, each a sentence naming the figure and the limit: too few samples, too short in total,
-    /// noise above the limit, interrupted.
+    /// Reasons, each a sentence naming the figure and the limit: too few samples (against `minSamples`, or the
+    /// run's lower `sampleFloor` when the sampler set one for a slow body), too short in total, an imprecise
+    /// median (the relative half-width of its 95 % confidence interval above `maxNoise`; MAD / median is named
+    /// alongside), interrupted.
     public static func evaluate(_ run: SampleRun, limits: ValidityLimits) -> Validity {
         var reasons: [String] = []
         let n = run.samplesNs.count
-        if n < limits.minSamples {
-            reasons.append("too few samples: \(n) < \(limits.minSamples)")
+        let required = min(limits.minSamples, run.sampleFloor ?? .max)
+        if n < required {
+            let lowered =
+                required < limits.minSamples ? " (floor for a slow body; min_samples \(limits.minSamples))" : ""
+            reasons.append("too few samples: \(n) < \(required)" + lowered)
         }
         if run.measuredNs < limits.minTotalNs {
             reasons.append("too short: \(formatNs(run.measuredNs)) measured < \(formatNs(limits.minTotalNs)) minimum")
         }
-        if let s = run.summary, s.noise > limits.maxNoise {
-            reasons.append("too noisy: MAD/median \(percent(s.noise)) > \(percent(limits.maxNoise)) limit")
+        if let s = run.summary, s.medianCIHalfWidth > limits.maxNoise {
+            reasons.append(
+                "imprecise median: \(ciLabel(s)) ±\(percent(s.medianCIHalfWidth)) > \(percent(limits.maxNoise)) limit "
+                    + "(MAD/median \(percent(s.noise)))")
         }
         if run.stopReason == .interrupted {
             reasons.append("interrupted before the minimums were met")
@@ -63,6 +72,11 @@ public struct Validity: Codable, Sendable, Equatable {
     }
 
     static func percent(_ x: Double) -> String { String(format2: x * 100) + " %" }
+
+    /// "95% CI", or for fewer than 6 samples the [min, max] interval with its real coverage.
+    static func ciLabel(_ s: SampleSummary) -> String {
+        s.medianCICoverage >= 0.95 ? "95% CI" : "min-max interval (\(percent(s.medianCICoverage)) coverage)"
+    }
 }
 
 extension String {

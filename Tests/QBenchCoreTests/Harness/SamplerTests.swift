@@ -38,13 +38,163 @@ final class SamplerTests: XCTestCase {
         let clock = ManualClock()
         let limits = SamplingLimits(
             warmupIterations: 0, minTimeNs: 100_000_000, minSamples: 10, maxTimeNs: 3_000_000_000)
-        let run = Sampler(limits: limits, clock: clock, resolution: fineClock).run { clock.advance(1_000_000_000) }
+        let run = Sampler(limits: limits, clock: clock, resolution: fineClock).run { clock.advance(2_000_000_000) }
+        // 2 s samples: 10 cannot fit in 3 s, so the floor drops to max(5, 1) = 5; sampling may go on past the 3 s
+        // cap towards it, but not past 6 s: 3 samples, still too few.
         XCTAssertEqual(run.samplesNs.count, 3)
+        XCTAssertEqual(run.measuredNs, 6_000_000_000)
         XCTAssertEqual(run.stopReason, .maxTime)
         XCTAssertTrue(run.warnings.contains { $0.kind == .stoppedEarly })
+        XCTAssertEqual(run.sampleFloor, 5)
         let v = Validity.evaluate(run, limits: ValidityLimits(minSamples: 10, minTotalNs: 100_000_000, maxNoise: 0.1))
         XCTAssertFalse(v.valid)
-        XCTAssertEqual(v.reasons, ["too few samples: 3 < 10"])
+        XCTAssertEqual(v.reasons, ["too few samples: 3 < 5 (floor for a slow body; min_samples 10)"])
+    }
+
+    /// The default profile's timing: >= 10 samples and >= 100 ms, at most 2 s, median to ±10 %.
+    let profileLimits = SamplingLimits(
+        warmupIterations: 1, minTimeNs: 100_000_000, minSamples: 10, maxTimeNs: 2_000_000_000,
+        targetPrecision: 0.10)
+    let profileValidity = ValidityLimits(minSamples: 10, minTotalNs: 100_000_000, maxNoise: 0.10)
+
+    /// A body whose n-th timed call (after `warmup` untimed ones) advances the clock by `script(n)` ns.
+    func scripted(_ clock: ManualClock, warmup: Int, _ script: @escaping (Int) -> UInt64) -> () -> Void {
+        var call = 0
+        return {
+            call += 1
+            clock.advance(call <= warmup ? script(0) : script(call - warmup - 1))
+        }
+    }
+
+    func testSampler_adaptiveSamplingGoesOnPastTheMinimumsWhileTheMedianIsImprecise() {
+        // 10 samples alternating 1 and 3 ms (median 2 ms, 95% CI [x(2), x(9)] = [1, 3] ms: ±50 %), then steady 2 ms.
+        // With n samples the interval's ranks reach past the five 1 ms and five 3 ms only when j >= 6, i.e. n = 20.
+        let script: (Int) -> UInt64 = { i in i < 10 ? (i % 2 == 0 ? 1_000_000 : 3_000_000) : 2_000_000 }
+        let clock = ManualClock()
+        let limits = SamplingLimits(
+            warmupIterations: 1, minTimeNs: 10_000_000, minSamples: 10, maxTimeNs: 2_000_000_000,
+            targetPrecision: 0.10)
+        let run = Sampler(limits: limits, clock: clock, resolution: fineClock)
+            .run(scripted(clock, warmup: 1, script))
+        XCTAssertEqual(run.samplesNs.count, 20)
+        XCTAssertEqual(run.stopReason, .satisfied)
+        XCTAssertNil(run.sampleFloor)
+        XCTAssertEqual(run.summary?.medianCILowNs, 2_000_000)
+        XCTAssertEqual(run.summary?.medianCIHighNs, 2_000_000)
+        let validity = ValidityLimits(minSamples: 10, minTotalNs: 10_000_000, maxNoise: 0.10)
+        XCTAssertEqual(Validity.evaluate(run, limits: validity), .ok)
+
+        // Without a target the sampler stops at the minimums and the result is judged imprecise.
+        let clock2 = ManualClock()
+        var old = limits
+        old.targetPrecision = nil
+        let early = Sampler(limits: old, clock: clock2, resolution: fineClock)
+            .run(scripted(clock2, warmup: 1, script))
+        XCTAssertEqual(early.samplesNs.count, 10)
+        XCTAssertEqual(
+            Validity.evaluate(early, limits: validity).reasons,
+            ["imprecise median: 95% CI ±50.00 % > 10.00 % limit (MAD/median 50.00 %)"])
+    }
+
+    func testSampler_adaptiveSamplingStopsAtTheMinimumsWhenAlreadyPrecise() {
+        // Steady 1 ms samples: precise at once, so adaptive sampling costs nothing (100 samples for the 100 ms).
+        let clock = ManualClock()
+        let run = Sampler(limits: profileLimits, clock: clock, resolution: fineClock).run { clock.advance(1_000_000) }
+        XCTAssertEqual(run.samplesNs.count, 100)
+        XCTAssertEqual(run.stopReason, .satisfied)
+    }
+
+    func testSampler_samplesThatStayWildAreInvalidWithTheNewReason() throws {
+        // Alternating 1 and 3 ms forever: never precise; sampling ends at the 2 s cap (500 pairs = 1000 samples).
+        let clock = ManualClock()
+        let run = Sampler(limits: profileLimits, clock: clock, resolution: fineClock)
+            .run(scripted(clock, warmup: 1) { $0 % 2 == 0 ? 1_000_000 : 3_000_000 })
+        XCTAssertEqual(run.stopReason, .maxTime)
+        XCTAssertEqual(run.samplesNs.count, 1000)
+        XCTAssertNil(run.sampleFloor)
+        let stopped = try XCTUnwrap(run.warnings.first { $0.kind == .stoppedEarly })
+        XCTAssertEqual(
+            stopped.message,
+            "sampling stopped at the time cap with 1000 samples, median 95% CI still ±50.00 % "
+                + "(target 10.00 %)")
+        let v = Validity.evaluate(run, limits: profileValidity)
+        XCTAssertFalse(v.valid)
+        XCTAssertEqual(v.reasons, ["imprecise median: 95% CI ±50.00 % > 10.00 % limit (MAD/median 50.00 %)"])
+    }
+
+    func testSampleFloor_fitsTheSamplesOfASlowBodyInTheMaximumTime() {
+        let limits = profileLimits
+        XCTAssertNil(Sampler.sampleFloor(firstSampleNs: 100_000_000, limits: limits), "10 x 100 ms fit in 2 s")
+        XCTAssertNil(Sampler.sampleFloor(firstSampleNs: 200_000_000, limits: limits), "10 x 200 ms = 2 s exactly")
+        XCTAssertEqual(Sampler.sampleFloor(firstSampleNs: 250_000_000, limits: limits), 8)
+        XCTAssertEqual(Sampler.sampleFloor(firstSampleNs: 300_000_000, limits: limits), 6)
+        XCTAssertEqual(Sampler.sampleFloor(firstSampleNs: 450_000_000, limits: limits), 5)
+        XCTAssertEqual(Sampler.sampleFloor(firstSampleNs: 5_000_000_000, limits: limits), 5, "never below 5")
+        XCTAssertEqual(Sampler.sampleFloor(firstSampleNs: .max, limits: limits), 5)
+        var five = limits
+        five.minSamples = 5
+        XCTAssertNil(Sampler.sampleFloor(firstSampleNs: 1_000_000_000, limits: five), "already at the floor")
+    }
+
+    func testSampler_slowBodyGetsALowerFloorAndIsValidWithFewSamples() {
+        // A scalar prefill gemm: about 300 ms a call, within ±2 %. 10 do not fit in 2 s: the floor is 6, and at
+        // 6 samples the [min, max] interval (coverage 1 - 2/64) is ±2.5 %: valid, and it stops there.
+        let times: [UInt64] = [300, 310, 295, 305, 300, 302, 298, 301].map { $0 * 1_000_000 }
+        let clock = ManualClock()
+        let run = Sampler(limits: profileLimits, clock: clock, resolution: fineClock)
+            .run(scripted(clock, warmup: 1) { times[$0 % times.count] })
+        XCTAssertEqual(run.sampleFloor, 6)
+        XCTAssertEqual(run.samplesNs.count, 6)
+        XCTAssertEqual(run.stopReason, .satisfied)
+        XCTAssertFalse(run.warnings.contains { $0.kind == .stoppedEarly })
+        XCTAssertEqual(Validity.evaluate(run, limits: profileValidity), .ok)
+
+        // 500 ms a call: floor max(5, 4) = 5; 5 samples need 2.5 s, past the 2 s cap (allowed up to 4 s for the floor).
+        let clock4 = ManualClock()
+        let half = Sampler(limits: profileLimits, clock: clock4, resolution: fineClock).run {
+            clock4.advance(500_000_000)
+        }
+        XCTAssertEqual(half.sampleFloor, 5)
+        XCTAssertEqual(half.samplesNs.count, 5)
+        XCTAssertEqual(half.measuredNs, 2_500_000_000)
+        XCTAssertEqual(half.stopReason, .satisfied)
+        XCTAssertEqual(Validity.evaluate(half, limits: profileValidity), .ok)
+
+        // 450 ms a call: floor max(5, 4) = 5, and 5 steady samples are valid.
+        let clock2 = ManualClock()
+        let slower = Sampler(limits: profileLimits, clock: clock2, resolution: fineClock)
+            .run(scripted(clock2, warmup: 1) { 450_000_000 + UInt64($0 % 3) * 5_000_000 })
+        XCTAssertEqual(slower.sampleFloor, 5)
+        XCTAssertEqual(slower.samplesNs.count, 5)
+        XCTAssertEqual(Validity.evaluate(slower, limits: profileValidity), .ok)
+
+        // A first sample that was an outlier lowers the floor too far; the wide interval keeps sampling.
+        let clock3 = ManualClock()
+        let outlierFirst = Sampler(limits: profileLimits, clock: clock3, resolution: fineClock)
+            .run(scripted(clock3, warmup: 1) { $0 == 0 ? 900_000_000 : 100_000_000 })
+        XCTAssertEqual(outlierFirst.sampleFloor, 5)
+        XCTAssertGreaterThan(outlierFirst.samplesNs.count, 5)
+        XCTAssertEqual(Validity.evaluate(outlierFirst, limits: profileValidity), .ok)
+    }
+
+    func testSampler_slowAndNoisyBodyIsStillInvalid() {
+        // 300 / 500 ms alternating: floor 6 (from the first, 300 ms sample); at 6 samples the interval is
+        // [300, 500] ms around a 400 ms median, ±25 %, and the 2 s cap ends sampling there.
+        let clock = ManualClock()
+        let run = Sampler(limits: profileLimits, clock: clock, resolution: fineClock)
+            .run(scripted(clock, warmup: 1) { $0 % 2 == 0 ? 300_000_000 : 500_000_000 })
+        XCTAssertEqual(run.sampleFloor, 6)
+        XCTAssertEqual(run.samplesNs.count, 6)
+        XCTAssertEqual(run.stopReason, .maxTime)
+        let v = Validity.evaluate(run, limits: profileValidity)
+        XCTAssertFalse(v.valid)
+        XCTAssertEqual(v.reasons, ["imprecise median: 95% CI ±25.00 % > 10.00 % limit (MAD/median 25.00 %)"])
+    }
+
+    func testTimingProfile_setsThePrecisionTargetFromMaxNoise() {
+        let t = TimingProfile(warmupIterations: 3, minTimeMs: 100, minSamples: 10, maxTimeMs: 2000, maxNoise: 0.1)
+        XCTAssertEqual(t.samplingLimits.targetPrecision, 0.1)
+        XCTAssertEqual(t.validityLimits.maxNoise, 0.1)
     }
 
     func testSampler_stopsCleanlyWhenInterrupted() {
@@ -165,12 +315,35 @@ final class ValidityTests: XCTestCase {
             run([50, 100, 150, 100, 200], measured: 600),
             limits: ValidityLimits(minSamples: 10, minTotalNs: 100_000_000, maxNoise: 0.1))
         XCTAssertFalse(v.valid)
+        // 5 samples: the interval is [min, max] = [50, 200], ±75 %, with coverage 0.9375 (named, below 95 %).
         XCTAssertEqual(
             v.reasons,
             [
                 "too few samples: 5 < 10", "too short: 600 ns measured < 100.00 ms minimum",
-                "too noisy: MAD/median 50.00 % > 10.00 % limit",
+                "imprecise median: min-max interval (93.75 % coverage) ±75.00 % > 10.00 % limit "
+                    + "(MAD/median 50.00 %)",
             ])
+    }
+
+    func testValidity_widelySpreadSamplesWithAPreciseMedianAreValid() throws {
+        // 1000 + 6 i, i = 0..99: median 1297, MAD 150 (11.6 %, over the old 10 % limit), but the median's 95 % CI
+        // [x(40), x(61)] = [1234, 1360] is ±4.86 %: the median is known well enough.
+        let samples = (0..<100).map { UInt64(1000 + 6 * $0) }
+        let r = run(samples, measured: 200_000_000)
+        let s = try XCTUnwrap(r.summary)
+        XCTAssertEqual(s.noise, 150.0 / 1297, accuracy: 1e-12)
+        XCTAssertEqual(s.medianCILowNs, 1234)
+        XCTAssertEqual(s.medianCIHighNs, 1360)
+        XCTAssertEqual(Validity.evaluate(r, limits: ValidityLimits()), .ok)
+    }
+
+    func testValidity_sampleFloorReplacesMinSamplesOnlyWhenLower() {
+        var r = run([300, 301, 299, 300, 302, 300].map { $0 * 1_000_000 }, measured: 1_802_000_000)
+        XCTAssertFalse(Validity.evaluate(r, limits: ValidityLimits()).valid)
+        r.sampleFloor = 6
+        XCTAssertEqual(Validity.evaluate(r, limits: ValidityLimits()), .ok)
+        r.sampleFloor = 12
+        XCTAssertEqual(Validity.evaluate(r, limits: ValidityLimits()).reasons, ["too few samples: 6 < 10"])
     }
 
     func testValidity_combinePrefixesReasonsWithTheirKeys() {

@@ -21,6 +21,69 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(s.noise, 0.5 / 11.5, accuracy: 1e-12)
     }
 
+    func testMedianCI_tenSamplesUsesRanks2And9() throws {
+        // n = 10: P(B < 2) = 11/1024 = 0.0107 <= 0.025 < P(B < 3) = 56/1024, so j = 2: [x(2), x(9)] = [10, 13],
+        // coverage 1 - 22/1024. Half-width (13 - 10) / 2 / 11.5.
+        let s = try XCTUnwrap(Statistics.summarize(samples))
+        XCTAssertEqual(s.medianCILowNs, 10)
+        XCTAssertEqual(s.medianCIHighNs, 13)
+        XCTAssertEqual(s.medianCICoverage, 1 - 22.0 / 1024, accuracy: 1e-12)
+        XCTAssertEqual(s.medianCIHalfWidth, 1.5 / 11.5, accuracy: 1e-12)
+    }
+
+    func testMedianCI_fiveSamplesIsMinToMaxWithItsRealCoverage() throws {
+        // n = 5: even P(B < 1) = 1/32 > 0.025, so the interval is [min, max], coverage 1 - 2/32 = 0.9375.
+        let s = try XCTUnwrap(Statistics.summarize([50, 100, 150, 100, 200] as [UInt64]))
+        XCTAssertEqual(s.medianCILowNs, 50)
+        XCTAssertEqual(s.medianCIHighNs, 200)
+        XCTAssertEqual(s.medianCICoverage, 0.9375, accuracy: 1e-12)
+        XCTAssertEqual(s.medianCIHalfWidth, 0.75, accuracy: 1e-12)
+    }
+
+    func testMedianCI_ranksAgainstHandComputedBinomialSums() throws {
+        // Hand sums of C(n, k) / 2^n (checked with python's math.comb): the largest j with P(B < j) <= 0.025.
+        // n = 6..8: P(B < 1) = 1/64, 1/128, 1/256 but P(B < 2) = 7/64, 8/128, 9/256 > 0.025 -> j = 1.
+        // n = 9: P(B < 2) = 10/512 = 0.0195, P(B < 3) = 46/512 -> j = 2.
+        // n = 20: P(B < 6) = 21700/2^20 = 0.0207, P(B < 7) = 60460/2^20 = 0.0577 -> j = 6.
+        // n = 100: j = 40 (P(B < 40) = 0.0176), coverage 0.9647997997822952.
+        let expected: [Int: (Int, Int, Double)] = [
+            1: (1, 1, 0), 2: (1, 2, 0.5), 3: (1, 3, 0.75), 4: (1, 4, 0.875), 5: (1, 5, 0.9375),
+            6: (1, 6, 1 - 2.0 / 64), 7: (1, 7, 1 - 2.0 / 128), 8: (1, 8, 1 - 2.0 / 256), 9: (2, 8, 1 - 20.0 / 512),
+            20: (6, 15, 1 - 2 * 21700.0 / 1_048_576), 100: (40, 61, 0.9647997997822952),
+            1000: (469, 532, 0.9537088026395019),
+        ]
+        for (n, e) in expected {
+            let r = try XCTUnwrap(Statistics.medianCIRanks(count: n))
+            XCTAssertEqual(r.lower, e.0, "n = \(n)")
+            XCTAssertEqual(r.upper, e.1, "n = \(n)")
+            XCTAssertEqual(r.coverage, e.2, accuracy: 1e-9, "n = \(n)")
+        }
+        XCTAssertNil(Statistics.medianCIRanks(count: 0))
+        // 20 and 100 samples 1...n, shuffled: the interval is the order statistics themselves.
+        let twenty = try XCTUnwrap(Statistics.summarize((1...20).reversed().map { UInt64($0) }))
+        XCTAssertEqual([twenty.medianCILowNs, twenty.medianCIHighNs], [6, 15])
+        let hundred = try XCTUnwrap(Statistics.summarize((1...100).map { UInt64(($0 * 37) % 100 + 1) }))
+        XCTAssertEqual([hundred.medianCILowNs, hundred.medianCIHighNs], [40, 61])
+        XCTAssertEqual(hundred.medianCIHalfWidth, 21.0 / 2 / 50.5, accuracy: 1e-12)
+    }
+
+    func testMedianCI_normalApproximationAboveTheExactLimit() throws {
+        // At n = 1000 the normal approximation gives the exact rank; above it is used (exact 470 at n = 1001,
+        // normal 469: one rank wider, the conservative side). Exact j for n = 5000 is 2431.
+        XCTAssertEqual(Statistics.normalLowerRank(count: 1000), 469)
+        XCTAssertEqual(Statistics.normalLowerRank(count: 1001), 469)
+        let big = try XCTUnwrap(Statistics.medianCIRanks(count: 5000))
+        XCTAssertEqual(big.lower, 2431)
+        XCTAssertEqual(big.upper, 2570)
+        XCTAssertEqual(big.coverage, 0.95)
+    }
+
+    func testMedianPrecision_isTheRelativeHalfWidth() {
+        XCTAssertEqual(Statistics.medianPrecision([]), .infinity)
+        XCTAssertEqual(Statistics.medianPrecision(samples), 1.5 / 11.5, accuracy: 1e-12)
+        XCTAssertEqual(Statistics.medianPrecision(Array(repeating: 7, count: 12)), 0)
+    }
+
     func testOutliers_flagsOnlyTheWildSampleByModifiedZScore() {
         // z = 0.6745 * (x - 11.5) / 0.5: 100 -> 119.4 (outlier); 13 -> 2.02 and 10 -> -2.02 (not)
         let z = Statistics.modifiedZScores(samples.map { Double($0) })
