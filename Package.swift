@@ -65,9 +65,16 @@ let package = Package(
             dependencies: ["QBenchModelFiles", "QBenchFormats", "QBenchHarness", "QBenchSupport"],
             path: "Sources/QBenchAccuracy"),
         .target(
+            name: "QBenchLLM",
+            dependencies: [
+                "QBenchAccuracy", "QBenchKernels", "QBenchHarness", "QBenchModelFiles", "QBenchFormats",
+                "QBenchSupport", "CQBench",
+            ],
+            path: "Sources/QBenchLLM"),
+        .target(
             name: "QBenchRun",
             dependencies: [
-                "QBenchReport", "QBenchAccuracy", "QBenchProfiles", "QBenchHarness", "QBenchKernels",
+                "QBenchLLM", "QBenchReport", "QBenchAccuracy", "QBenchProfiles", "QBenchHarness", "QBenchKernels",
                 "QBenchDevice", "QBenchModelFiles", "QBenchFormats", "QBenchSupport", "CQBench",
             ],
             path: "Sources/QBenchRun"),
@@ -75,7 +82,7 @@ let package = Package(
         .target(
             name: "QBenchCore",
             dependencies: [
-                "QBenchRun", "QBenchReport", "QBenchAccuracy", "QBenchProfiles", "QBenchHarness",
+                "QBenchRun", "QBenchLLM", "QBenchReport", "QBenchAccuracy", "QBenchProfiles", "QBenchHarness",
                 "QBenchKernels", "QBenchDevice", "QBenchModelFiles", "QBenchFormats", "QBenchSupport",
             ],
             path: "Sources/QBenchCore"),

@@ -4,6 +4,7 @@
 @_exported import QBenchFormats
 @_exported import QBenchHarness
 @_exported import QBenchKernels
+@_exported import QBenchLLM
 @_exported import QBenchModelFiles
 @_exported import QBenchProfiles
 @_exported import QBenchReport
