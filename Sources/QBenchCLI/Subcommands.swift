@@ -3,6 +3,6 @@ import ArgumentParser
 
 extension QBench {
     static let allSubcommands: [ParsableCommand.Type] = [
-        Probe.self, Run.self, Accuracy.self, ReportCommand.self, Matrix.self, Compare.self, Gate.self,
+        Probe.self, Run.self, Accuracy.self, LLM.self, ReportCommand.self, Matrix.self, Compare.self, Gate.self,
     ]
 }

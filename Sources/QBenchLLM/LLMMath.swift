@@ -1,0 +1,129 @@
+// The f32 pieces of the forward pass that are not matrix products: RMSNorm, RoPE, the gated FFN activation, and
+// the dot / axpy loops of attention (SIMD16, so they vectorise to the widest float registers the compiler targets).
+import Foundation
+
+enum LLMMath {
+    /// out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * weight, for `rows` rows of `width` (the sum in Double).
+    static func rmsNorm(_ x: [Float], into out: inout [Float], rows: Int, width: Int, weight: [Float], eps: Float) {
+        x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                weight.withUnsafeBufferPointer { wp in
+                    for r in 0..<rows {
+                        normRow(xp.baseAddress! + r * width, op.baseAddress! + r * width, wp.baseAddress!, width, eps)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `rmsNorm` in place (per-head q/k norms: rows = tokens x heads, width = head dimension).
+    static func rmsNormInPlace(_ x: inout [Float], rows: Int, width: Int, weight: [Float], eps: Float) {
+        x.withUnsafeMutableBufferPointer { xp in
+            weight.withUnsafeBufferPointer { wp in
+                for r in 0..<rows {
+                    let p = xp.baseAddress! + r * width
+                    normRow(p, p, wp.baseAddress!, width, eps)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func normRow(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ n: Int, _ eps: Float
+    ) {
+        var sum = 0.0
+        for i in 0..<n { sum += Double(x[i]) * Double(x[i]) }
+        let scale = 1 / (Float(sum / Double(n)) + eps).squareRoot()
+        for i in 0..<n { y[i] = x[i] * scale * w[i] }
+    }
+
+    /// Rotary position embedding of `rows` tokens (positions start ..< start + rows), each `heads` heads of
+    /// `headDim`: dimension pairs (i, i + d/2) for NeoX style, (2i, 2i + 1) for the normal style, rotated by
+    /// pos x base^(-2i/d).
+    static func rope(_ x: inout [Float], rows: Int, heads: Int, headDim d: Int, start: Int, base: Float, style: RopeStyle) {
+        let half = d / 2
+        var inv = [Double](repeating: 0, count: half)
+        for i in 0..<half { inv[i] = pow(Double(base), -2 * Double(i) / Double(d)) }
+        var cosv = [Float](repeating: 0, count: half), sinv = [Float](repeating: 0, count: half)
+        x.withUnsafeMutableBufferPointer { xp in
+            for t in 0..<rows {
+                let pos = Double(start + t)
+                for i in 0..<half {
+                    let theta = pos * inv[i]
+                    cosv[i] = Float(cos(theta)); sinv[i] = Float(sin(theta))
+                }
+                for h in 0..<heads {
+                    let p = xp.baseAddress! + (t * heads + h) * d
+                    for i in 0..<half {
+                        let (a, b) = style == .neox ? (i, i + half) : (2 * i, 2 * i + 1)
+                        let x0 = p[a], x1 = p[b]
+                        p[a] = x0 * cosv[i] - x1 * sinv[i]
+                        p[b] = x0 * sinv[i] + x1 * cosv[i]
+                    }
+                }
+            }
+        }
+    }
+
+    /// gate = act(gate) * up, elementwise.
+    static func gatedActivation(_ gate: inout [Float], up: [Float], activation: FFNActivation) {
+        gate.withUnsafeMutableBufferPointer { g in
+            up.withUnsafeBufferPointer { u in
+                switch activation {
+                case .silu:
+                    for i in 0..<g.count { let x = g[i]; g[i] = x / (1 + expf(-x)) * u[i] }
+                case .geluTanh:
+                    for i in 0..<g.count { g[i] = gelu(g[i]) * u[i] }
+                }
+            }
+        }
+    }
+
+    /// GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+    @inline(__always) static func gelu(_ x: Float) -> Float {
+        let c: Float = 0.797_884_560_802_865_4
+        return 0.5 * x * (1 + tanhf(c * x * (1 + 0.044_715 * x * x)))
+    }
+
+    /// sum a[i] b[i] over n floats.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD16<Float>()
+        var i = 0
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 16 <= n {
+            let va = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let vb = rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            acc.addProduct(va, vb)
+            i += 16
+        }
+        var s = acc.sum()
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+
+    /// y[i] += alpha x[i] over n floats.
+    @inline(__always)
+    static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+        let va = SIMD16<Float>(repeating: alpha)
+        while i + 16 <= n {
+            var vy = ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            vy.addProduct(va, rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
+            ry.storeBytes(of: vy, toByteOffset: i * 4, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < n { y[i] += alpha * x[i]; i += 1 }
+    }
+
+    /// log(sum(exp(x))) of a row, in Double.
+    static func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
+        var mx = -Float.infinity
+        for i in 0..<n { mx = max(mx, x[i]) }
+        var s = 0.0
+        for i in 0..<n { s += exp(Double(x[i] - mx)) }
+        return Double(mx) + log(s)
+    }
+}

@@ -1,0 +1,297 @@
+// The forward pass: token embedding, per layer RMSNorm -> q/k/v -> (q/k norms) -> RoPE -> grouped-query attention
+// over a KV cache (causal; a sliding window on local layers) -> output projection (-> post norm) -> residual ->
+// RMSNorm -> gated FFN -> (post norm) -> residual; final norm; output projection. Every matrix product runs on
+// an `LLMLinear` (the suite's kernels); attention, norms and activations are f32 in Swift.
+import Foundation
+import QBenchFormats
+import QBenchKernels
+import QBenchSupport
+
+/// One layer's weights.
+struct LLMLayer: Sendable {
+    var attnNorm: [Float]
+    var q: LLMLinear, k: LLMLinear, v: LLMLinear, o: LLMLinear
+    var qNorm: [Float]?, kNorm: [Float]?
+    var postAttnNorm: [Float]?
+    var ffnNorm: [Float]
+    var gate: LLMLinear, up: LLMLinear, down: LLMLinear
+    var postFFNNorm: [Float]?
+}
+
+/// Which weight format each matrix runs in.
+public struct LLMFormatPlan: Sendable {
+    /// The format of the layers' matrices.
+    public var layers: LLMKernelChoice
+    /// The format of the output projection (tied to the embedding in Gemma); the same as `layers` unless kept in
+    /// higher precision.
+    public var output: LLMKernelChoice
+    public init(layers: LLMKernelChoice, output: LLMKernelChoice) { self.layers = layers; self.output = output }
+}
+
+/// A model ready to run: the f32 embedding table for lookups, the norms, and every matrix in its format.
+public final class LLMModel: @unchecked Sendable {
+    public let config: LLMConfig
+    public let plan: LLMFormatPlan
+    /// vocab x embedding, f32 (lookups; shared between models built from the same source).
+    let embedding: SharedFloats
+    let layers: [LLMLayer]
+    let outputNorm: [Float]
+    let output: LLMLinear
+    /// Bytes of every matrix as its kernels read it (embedding lookup table excluded).
+    public let matrixBytes: Int
+    /// Number of weights in those matrices.
+    public let matrixWeights: Int
+
+    /// Builds the model from `source` with each matrix quantized by `plan`'s formats.
+    /// - Parameter embedding: the f32 embedding table of an earlier model of the same source, to share it.
+    /// - Throws: `QBError.badInput` when a tensor is missing or its shape disagrees with `config`;
+    ///   `QBError.other` when a format cannot take a shape.
+    public init(
+        config c: LLMConfig, source: any LLMWeightSource, plan: LLMFormatPlan, sharing other: LLMModel? = nil,
+        threads: Int = 1
+    ) throws {
+        try LLMShapes.check(c, source)
+        config = c
+        self.plan = plan
+        let emb = try other?.embedding ?? SharedFloats(try source.values(of: LLMTensorName.tokenEmbedding, threads: threads))
+        embedding = emb
+        var bytes = 0, weights = 0
+        func linear(_ name: String, _ rows: Int, _ k: Int, _ choice: LLMKernelChoice, bias: String? = nil) throws
+            -> LLMLinear
+        {
+            let w = try source.values(of: name, threads: threads)
+            let b = try bias.map { try source.values(of: $0, threads: threads) } ?? []
+            let l = try w.withUnsafeBufferPointer {
+                try LLMLinear(weights: $0, outputs: rows, k: k, choice: choice, bias: b, threads: threads)
+            }
+            bytes += l.weightBytes; weights += rows * k
+            return l
+        }
+        func norm(_ name: String) throws -> [Float] { try source.values(of: name, threads: threads) }
+        let e = c.embeddingLength, f = c.feedForwardLength
+        let qn = c.headCount * c.headDim, kvn = c.headCountKV * c.headDim, vn = c.headCountKV * c.valueDim
+        var layers: [LLMLayer] = []
+        for il in 0..<c.blockCount {
+            let b = { LLMTensorName.block(il, $0) }
+            let ch = plan.layers
+            layers.append(
+                LLMLayer(
+                    attnNorm: try norm(b("attn_norm.weight")),
+                    q: try linear(b("attn_q.weight"), qn, e, ch, bias: c.hasQKVBias ? b("attn_q.bias") : nil),
+                    k: try linear(b("attn_k.weight"), kvn, e, ch, bias: c.hasQKVBias ? b("attn_k.bias") : nil),
+                    v: try linear(b("attn_v.weight"), vn, e, ch, bias: c.hasQKVBias ? b("attn_v.bias") : nil),
+                    o: try linear(b("attn_output.weight"), e, c.headCount * c.valueDim, ch),
+                    qNorm: c.hasQKNorm ? try norm(b("attn_q_norm.weight")) : nil,
+                    kNorm: c.hasQKNorm ? try norm(b("attn_k_norm.weight")) : nil,
+                    postAttnNorm: c.hasPostNorms ? try norm(b("post_attention_norm.weight")) : nil,
+                    ffnNorm: try norm(b("ffn_norm.weight")),
+                    gate: try linear(b("ffn_gate.weight"), f, e, ch),
+                    up: try linear(b("ffn_up.weight"), f, e, ch),
+                    down: try linear(b("ffn_down.weight"), e, f, ch),
+                    postFFNNorm: c.hasPostNorms ? try norm(b("post_ffw_norm.weight")) : nil))
+        }
+        self.layers = layers
+        outputNorm = try norm(LLMTensorName.outputNorm)
+        if source.shape(of: LLMTensorName.output) != nil {
+            output = try linear(LLMTensorName.output, c.vocabSize, e, plan.output)
+        } else {
+            // Tied: the output projection is the embedding matrix, quantized like the other matrices.
+            let l = try emb.values.withUnsafeBufferPointer {
+                try LLMLinear(weights: $0, outputs: c.vocabSize, k: e, choice: plan.output, threads: threads)
+            }
+            bytes += l.weightBytes; weights += c.vocabSize * e
+            output = l
+        }
+        matrixBytes = bytes
+        matrixWeights = weights
+    }
+
+    /// Bits per weight over every matrix (embedding lookup table excluded).
+    public var bitsPerWeight: Double { matrixWeights > 0 ? Double(matrixBytes) * 8 / Double(matrixWeights) : 0 }
+
+    /// A fresh KV cache for up to `capacity` positions.
+    public func makeCache(capacity: Int) throws -> LLMKVCache { try LLMKVCache(config: config, capacity: capacity) }
+
+    /// Runs `tokens` at positions `cache.count ..< cache.count + tokens.count`, appending their keys and values to
+    /// `cache`, and returns the final-norm hidden states of the rows in `outputRows` (indices into `tokens`),
+    /// `outputRows.count` x embedding, ready for `logits`.
+    /// - Throws: `QBError.other` when the cache is full or a token id is outside the vocabulary.
+    public func forward(
+        _ tokens: [Int32], cache: LLMKVCache, outputRows: Range<Int>, pool: KernelThreadPool
+    ) throws -> [Float] {
+        let c = config
+        let n = tokens.count, e = c.embeddingLength
+        guard n > 0 else { return [] }
+        guard cache.count + n <= cache.capacity else {
+            throw QBError.other(
+                "\(cache.count + n) positions do not fit the KV cache of \(cache.capacity) (the context)")
+        }
+        if let bad = tokens.first(where: { $0 < 0 || Int($0) >= c.vocabSize }) {
+            throw QBError.other("token id \(bad) is outside the vocabulary of \(c.vocabSize)")
+        }
+        let p0 = cache.count
+        var x = [Float](repeating: 0, count: n * e)
+        embedding.values.withUnsafeBufferPointer { table in
+            for (i, t) in tokens.enumerated() {
+                let src = table.baseAddress! + Int(t) * e
+                for j in 0..<e { x[i * e + j] = src[j] * c.embeddingScale }
+            }
+        }
+        let qn = c.headCount * c.headDim, kvn = c.headCountKV * c.headDim, vn = c.headCountKV * c.valueDim
+        let on = c.headCount * c.valueDim, f = c.feedForwardLength
+        var h = [Float](repeating: 0, count: n * e)
+        var q = [Float](repeating: 0, count: n * qn), k = [Float](repeating: 0, count: n * kvn)
+        var v = [Float](repeating: 0, count: n * vn), att = [Float](repeating: 0, count: n * on)
+        var o = [Float](repeating: 0, count: n * e)
+        var g = [Float](repeating: 0, count: n * f), u = [Float](repeating: 0, count: n * f)
+        for (il, L) in layers.enumerated() {
+            LLMMath.rmsNorm(x, into: &h, rows: n, width: e, weight: L.attnNorm, eps: c.rmsEpsilon)
+            h.withUnsafeBufferPointer { hp in
+                q.withUnsafeMutableBufferPointer { L.q.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool) }
+                k.withUnsafeMutableBufferPointer { L.k.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool) }
+                v.withUnsafeMutableBufferPointer { L.v.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool) }
+            }
+            if let qw = L.qNorm, let kw = L.kNorm {
+                LLMMath.rmsNormInPlace(&q, rows: n * c.headCount, width: c.headDim, weight: qw, eps: c.rmsEpsilon)
+                LLMMath.rmsNormInPlace(&k, rows: n * c.headCountKV, width: c.headDim, weight: kw, eps: c.rmsEpsilon)
+            }
+            let local = c.isLocal(layer: il)
+            let base = local ? c.ropeBaseLocal : c.ropeBase
+            LLMMath.rope(&q, rows: n, heads: c.headCount, headDim: c.headDim, start: p0, base: base, style: c.ropeStyle)
+            LLMMath.rope(&k, rows: n, heads: c.headCountKV, headDim: c.headDim, start: p0, base: base, style: c.ropeStyle)
+            cache.store(layer: il, at: p0, keys: k, values: v, rows: n)
+            cache.attend(
+                layer: il, queries: q, rows: n, start: p0, into: &att, scale: c.attentionScale,
+                window: local ? c.slidingWindow : nil, pool: pool)
+            att.withUnsafeBufferPointer { ap in
+                o.withUnsafeMutableBufferPointer { L.o.apply(ap.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool) }
+            }
+            if let w = L.postAttnNorm { LLMMath.rmsNormInPlace(&o, rows: n, width: e, weight: w, eps: c.rmsEpsilon) }
+            for i in 0..<(n * e) { x[i] += o[i] }
+            LLMMath.rmsNorm(x, into: &h, rows: n, width: e, weight: L.ffnNorm, eps: c.rmsEpsilon)
+            h.withUnsafeBufferPointer { hp in
+                g.withUnsafeMutableBufferPointer {
+                    L.gate.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
+                }
+                u.withUnsafeMutableBufferPointer { L.up.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool) }
+            }
+            LLMMath.gatedActivation(&g, up: u, activation: c.activation)
+            g.withUnsafeBufferPointer { gp in
+                o.withUnsafeMutableBufferPointer {
+                    L.down.apply(gp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
+                }
+            }
+            if let w = L.postFFNNorm { LLMMath.rmsNormInPlace(&o, rows: n, width: e, weight: w, eps: c.rmsEpsilon) }
+            for i in 0..<(n * e) { x[i] += o[i] }
+        }
+        cache.count = p0 + n
+        let rows = outputRows.clamped(to: 0..<n)
+        let picked = Array(x[(rows.lowerBound * e)..<(rows.upperBound * e)])
+        var out = [Float](repeating: 0, count: picked.count)
+        LLMMath.rmsNorm(picked, into: &out, rows: rows.count, width: e, weight: outputNorm, eps: c.rmsEpsilon)
+        return out
+    }
+
+    /// Logits (rows x vocabulary) of `rows` final hidden states from `forward`, through the output projection.
+    public func logits(_ hidden: [Float], rows: Int, pool: KernelThreadPool) -> [Float] {
+        var out = [Float](repeating: 0, count: rows * config.vocabSize)
+        guard rows > 0 else { return out }
+        hidden.withUnsafeBufferPointer { hp in
+            out.withUnsafeMutableBufferPointer {
+                output.apply(hp.baseAddress!, tokens: rows, into: $0.baseAddress!, pool: pool)
+            }
+        }
+        return out
+    }
+}
+
+/// An f32 array shared by reference between models (the embedding table is 671 MB for Gemma 3 270M).
+final class SharedFloats: @unchecked Sendable {
+    let values: [Float]
+    init(_ values: [Float]) { self.values = values }
+}
+
+/// Keys and values of every layer for the positions seen so far, f32.
+public final class LLMKVCache: @unchecked Sendable {
+    public let capacity: Int
+    /// Positions filled.
+    public internal(set) var count = 0
+    let kvHeads: Int, headDim: Int, valueDim: Int, groupSize: Int
+    private var keys: [[Float]]
+    private var values: [[Float]]
+
+    init(config c: LLMConfig, capacity: Int) throws {
+        guard capacity > 0 else { throw QBError.other("a KV cache needs at least one position") }
+        self.capacity = capacity
+        kvHeads = c.headCountKV; headDim = c.headDim; valueDim = c.valueDim
+        groupSize = c.headCount / c.headCountKV
+        keys = Array(repeating: [Float](repeating: 0, count: capacity * c.headCountKV * c.headDim), count: c.blockCount)
+        values = Array(
+            repeating: [Float](repeating: 0, count: capacity * c.headCountKV * c.valueDim), count: c.blockCount)
+    }
+
+    /// Forgets every position (the memory stays allocated).
+    public func reset() { count = 0 }
+
+    func store(layer il: Int, at p0: Int, keys k: [Float], values v: [Float], rows n: Int) {
+        let kw = kvHeads * headDim, vw = kvHeads * valueDim
+        keys[il].withUnsafeMutableBufferPointer { dst in
+            k.withUnsafeBufferPointer { dst.baseAddress!.advanced(by: p0 * kw).update(from: $0.baseAddress!, count: n * kw) }
+        }
+        values[il].withUnsafeMutableBufferPointer { dst in
+            v.withUnsafeBufferPointer { dst.baseAddress!.advanced(by: p0 * vw).update(from: $0.baseAddress!, count: n * vw) }
+        }
+    }
+
+    /// Attention of `rows` queries (positions start ..< start + rows, heads x headDim each) over the cached
+    /// positions each may see: 0 ... its own position, or the last `window` of them. Query head h reads KV head
+    /// h / (heads / kvHeads). Splits (query, head) pairs over the pool.
+    func attend(
+        layer il: Int, queries q: [Float], rows n: Int, start p0: Int, into out: inout [Float], scale: Float,
+        window: Int?, pool: KernelThreadPool
+    ) {
+        let heads = kvHeads * groupSize, hd = headDim, vd = valueDim
+        let kw = kvHeads * hd, vw = kvHeads * vd
+        let capacity = self.capacity
+        keys[il].withUnsafeBufferPointer { kp in
+            values[il].withUnsafeBufferPointer { vp in
+                q.withUnsafeBufferPointer { qp in
+                    out.withUnsafeMutableBufferPointer { op in
+                        let K = kp.baseAddress!, V = vp.baseAddress!, Q = qp.baseAddress!, O = op.baseAddress!
+                        let group = groupSize
+                        pool.parallelRows(n * heads, align: 1) { r0, r1 in
+                            var scores = [Float](repeating: 0, count: min(capacity, p0 + n))
+                            scores.withUnsafeMutableBufferPointer { sp in
+                                let S = sp.baseAddress!
+                                for r in r0..<r1 {
+                                    let t = r / heads, h = r % heads, kvh = h / group
+                                    let pos = p0 + t
+                                    let lo = window.map { max(0, pos - $0 + 1) } ?? 0
+                                    let qv = Q + t * heads * hd + h * hd
+                                    var mx = -Float.infinity
+                                    for j in lo...pos {
+                                        let s = LLMMath.dot(qv, K + j * kw + kvh * hd, hd) * scale
+                                        S[j - lo] = s
+                                        mx = max(mx, s)
+                                    }
+                                    var sum: Float = 0
+                                    for j in 0...(pos - lo) {
+                                        let ex = expf(S[j] - mx)
+                                        S[j] = ex
+                                        sum += ex
+                                    }
+                                    let dst = O + t * heads * vd + h * vd
+                                    for d in 0..<vd { dst[d] = 0 }
+                                    let inv = 1 / sum
+                                    for j in lo...pos {
+                                        LLMMath.axpy(S[j - lo] * inv, V + j * vw + kvh * vd, dst, vd)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
