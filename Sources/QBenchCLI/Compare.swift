@@ -61,8 +61,9 @@ extension QBench {
 
         func run() throws {
             try reportingUserErrors {
-                let b = try ReportLoader.load(base)
-                let cs = try ReportLoader.loadAll(candidates)
+                // Base and candidates decoded at once (ReportLoader.load(files:)), the base's error first.
+                let all = try ReportLoader.load(files: [base] + ReportLoader.expand(candidates))
+                let b = all[0], cs = Array(all.dropFirst())
                 /// The comparisons rendered in the chosen format (markdown and CSV per comparison, JSON whole).
                 func render<C: Encodable>(
                     _ cmp: [C], csvHeader: String, markdown: (C) -> String, csv: (C) -> String,

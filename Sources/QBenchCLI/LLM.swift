@@ -37,7 +37,8 @@ extension QBench {
         var model: String
 
         @Option(help: ArgumentHelp("Weight formats (comma separated).", valueName: "list"))
-        var formats: FormatListArgument = FormatListArgument(argument: "f32,f16,bf16,q8_0,q4_0,q4_1,i8_pc,i4_g32,u4_g32")!
+        var formats: FormatListArgument = FormatListArgument(
+            argument: "f32,f16,bf16,q8_0,q4_0,q4_1,i8_pc,i4_g32,u4_g32")!
 
         @Option(help: ArgumentHelp("Thread counts (comma separated; cores = every physical core).", valueName: "list"))
         var threads: ThreadListArgument = ThreadListArgument(argument: "cores")!
@@ -130,8 +131,9 @@ extension QBench {
                 let bos = Int32(file.metadata.int("tokenizer.ggml.bos_token_id") ?? 1)
                 var entries: [LLMEntry] = []
                 let log = { (s: String) in if !json { FileHandle.standardError.write(Data((s + "\n").utf8)) } }
-                log("qbench llm: \(config.architecture.rawValue), \(config.blockCount) layers, embedding "
-                    + "\(config.embeddingLength), vocabulary \(config.vocabSize); building the f32 reference")
+                log(
+                    "qbench llm: \(config.architecture.rawValue), \(config.blockCount) layers, embedding "
+                        + "\(config.embeddingLength), vocabulary \(config.vocabSize); building the f32 reference")
                 let reference = try LLMModel(
                     config: config, source: source, plan: LLMFormatPlan(layers: f32, output: f32),
                     threads: counts.max() ?? 1)
@@ -154,7 +156,8 @@ extension QBench {
                         for n in pp {
                             log("qbench llm: \(f.rawValue) t\(t) pp\(n)")
                             speeds.append(
-                                try LLMBench.promptProcessing(m, length: n, repetitions: repetitions, bos: bos, pool: pool))
+                                try LLMBench.promptProcessing(
+                                    m, length: n, repetitions: repetitions, bos: bos, pool: pool))
                         }
                         for n in tg {
                             log("qbench llm: \(f.rawValue) t\(t) tg\(n)")
@@ -217,7 +220,8 @@ enum LLMTable {
         for e in entries {
             out += "| \(e.format) | \(e.threads) | \(String(format: "%.2f", e.bitsPerWeight)) | "
             out += String(format: "%.0f", Double(e.matrixBytes) / 1e6) + " | "
-            out += e.speeds.map { String(format: "%.1f ± %.1f", $0.tokensPerS, $0.madTokensPerS) }.joined(separator: " | ")
+            out += e.speeds.map { String(format: "%.1f ± %.1f", $0.tokensPerS, $0.madTokensPerS) }.joined(
+                separator: " | ")
             out += " | \(e.gemv) / \(e.gemm) |\n"
         }
         return out

@@ -70,7 +70,7 @@ extension QBench {
                 let target = OutputTarget(path: out, force: true)
                 try target.check(inputs: files + (price.map { [$0] } ?? []))
                 let prices = try price.map { try PriceTable.load(path: $0) }
-                let loaded = try files.map(ReportLoader.load)
+                let loaded = try ReportLoader.load(files: files)
                 let matrix = MatrixBuilder.build(loaded, prices: prices)
                 try target.write(try MatrixRender.render(matrix, as: try outputFormat()))
             }

@@ -64,7 +64,9 @@ final class ActivationScratch: @unchecked Sendable {
         if scales.count < rows { scales = [Float](repeating: 0, count: rows) }
         if sums.count < rows * sumsPerRow { sums = [Int32](repeating: 0, count: rows * sumsPerRow) }
     }
-    func withPointers<R>(_ body: (UnsafeMutableRawPointer, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>) -> R)
+    func withPointers<R>(
+        _ body: (UnsafeMutableRawPointer, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>) -> R
+    )
         -> R
     {
         scales.withUnsafeMutableBufferPointer { s in

@@ -41,7 +41,9 @@ enum LLMMath {
     /// Rotary position embedding of `rows` tokens (positions start ..< start + rows), each `heads` heads of
     /// `headDim`: dimension pairs (i, i + d/2) for NeoX style, (2i, 2i + 1) for the normal style, rotated by
     /// pos x base^(-2i/d).
-    static func rope(_ x: inout [Float], rows: Int, heads: Int, headDim d: Int, start: Int, base: Float, style: RopeStyle) {
+    static func rope(
+        _ x: inout [Float], rows: Int, heads: Int, headDim d: Int, start: Int, base: Float, style: RopeStyle
+    ) {
         let half = d / 2
         var inv = [Double](repeating: 0, count: half)
         for i in 0..<half { inv[i] = pow(Double(base), -2 * Double(i) / Double(d)) }

@@ -53,10 +53,13 @@ public final class LLMModel: @unchecked Sendable {
         try LLMShapes.check(c, source)
         config = c
         self.plan = plan
-        let emb = try other?.embedding ?? SharedFloats(try source.values(of: LLMTensorName.tokenEmbedding, threads: threads))
+        let emb =
+            try other?.embedding ?? SharedFloats(try source.values(of: LLMTensorName.tokenEmbedding, threads: threads))
         embedding = emb
         var bytes = 0, weights = 0
-        func linear(_ name: String, _ rows: Int, _ k: Int, _ choice: LLMKernelChoice, bias: String? = nil) throws
+        func linear(
+            _ name: String, _ rows: Int, _ k: Int, _ choice: LLMKernelChoice, bias: String? = nil
+        ) throws
             -> LLMLinear
         {
             let w = try source.values(of: name, threads: threads)
@@ -147,9 +150,15 @@ public final class LLMModel: @unchecked Sendable {
         for (il, L) in layers.enumerated() {
             LLMMath.rmsNorm(x, into: &h, rows: n, width: e, weight: L.attnNorm, eps: c.rmsEpsilon)
             h.withUnsafeBufferPointer { hp in
-                q.withUnsafeMutableBufferPointer { L.q.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool) }
-                k.withUnsafeMutableBufferPointer { L.k.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool) }
-                v.withUnsafeMutableBufferPointer { L.v.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool) }
+                q.withUnsafeMutableBufferPointer {
+                    L.q.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
+                }
+                k.withUnsafeMutableBufferPointer {
+                    L.k.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
+                }
+                v.withUnsafeMutableBufferPointer {
+                    L.v.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
+                }
             }
             if let qw = L.qNorm, let kw = L.kNorm {
                 LLMMath.rmsNormInPlace(&q, rows: n * c.headCount, width: c.headDim, weight: qw, eps: c.rmsEpsilon)
@@ -158,13 +167,16 @@ public final class LLMModel: @unchecked Sendable {
             let local = c.isLocal(layer: il)
             let base = local ? c.ropeBaseLocal : c.ropeBase
             LLMMath.rope(&q, rows: n, heads: c.headCount, headDim: c.headDim, start: p0, base: base, style: c.ropeStyle)
-            LLMMath.rope(&k, rows: n, heads: c.headCountKV, headDim: c.headDim, start: p0, base: base, style: c.ropeStyle)
+            LLMMath.rope(
+                &k, rows: n, heads: c.headCountKV, headDim: c.headDim, start: p0, base: base, style: c.ropeStyle)
             cache.store(layer: il, at: p0, keys: k, values: v, rows: n)
             cache.attend(
                 layer: il, queries: q, rows: n, start: p0, into: &att, scale: c.attentionScale,
                 window: local ? c.slidingWindow : nil, pool: pool)
             att.withUnsafeBufferPointer { ap in
-                o.withUnsafeMutableBufferPointer { L.o.apply(ap.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool) }
+                o.withUnsafeMutableBufferPointer {
+                    L.o.apply(ap.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
+                }
             }
             if let w = L.postAttnNorm { LLMMath.rmsNormInPlace(&o, rows: n, width: e, weight: w, eps: c.rmsEpsilon) }
             for i in 0..<(n * e) { x[i] += o[i] }
@@ -173,7 +185,9 @@ public final class LLMModel: @unchecked Sendable {
                 g.withUnsafeMutableBufferPointer {
                     L.gate.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
                 }
-                u.withUnsafeMutableBufferPointer { L.up.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool) }
+                u.withUnsafeMutableBufferPointer {
+                    L.up.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
+                }
             }
             LLMMath.gatedActivation(&g, up: u, activation: c.activation)
             g.withUnsafeBufferPointer { gp in
@@ -236,10 +250,14 @@ public final class LLMKVCache: @unchecked Sendable {
     func store(layer il: Int, at p0: Int, keys k: [Float], values v: [Float], rows n: Int) {
         let kw = kvHeads * headDim, vw = kvHeads * valueDim
         keys[il].withUnsafeMutableBufferPointer { dst in
-            k.withUnsafeBufferPointer { dst.baseAddress!.advanced(by: p0 * kw).update(from: $0.baseAddress!, count: n * kw) }
+            k.withUnsafeBufferPointer {
+                dst.baseAddress!.advanced(by: p0 * kw).update(from: $0.baseAddress!, count: n * kw)
+            }
         }
         values[il].withUnsafeMutableBufferPointer { dst in
-            v.withUnsafeBufferPointer { dst.baseAddress!.advanced(by: p0 * vw).update(from: $0.baseAddress!, count: n * vw) }
+            v.withUnsafeBufferPointer {
+                dst.baseAddress!.advanced(by: p0 * vw).update(from: $0.baseAddress!, count: n * vw)
+            }
         }
     }
 

@@ -56,7 +56,9 @@ public struct MemoryWeightSource: LLMWeightSource {
     }
     public func shape(of tensor: String) -> [Int]? { tensors[tensor]?.shape }
     public func values(of tensor: String, threads: Int) throws -> [Float] {
-        guard let t = tensors[tensor] else { throw QBError.badInput(path: name, message: "no tensor \(quoted(tensor))") }
+        guard let t = tensors[tensor] else {
+            throw QBError.badInput(path: name, message: "no tensor \(quoted(tensor))")
+        }
         return t.values
     }
 }
@@ -108,7 +110,8 @@ public enum LLMShapes {
             guard let got = s.shape(of: name) else {
                 if required {
                     throw QBError.badInput(
-                        path: s.name, message: "tensor \(quoted(name)) is missing (\(c.architecture.rawValue) needs it)")
+                        path: s.name, message: "tensor \(quoted(name)) is missing (\(c.architecture.rawValue) needs it)"
+                    )
                 }
                 continue
             }

@@ -53,8 +53,29 @@ public enum ReportLoader {
         return LoadedReport(path: path, report: try Report.decode(data, path: path))
     }
 
-    /// `expand` then `load` for each file, stopping at the first that fails.
+    /// `expand` then `load` for each file; the error is the first failing file's in command-line order.
     public static func loadAll(_ paths: [String]) throws -> [LoadedReport] {
-        try expand(paths).map(load)
+        try load(files: expand(paths))
     }
+
+    /// `load` for each file, decoded on all cores at once (decoding dominates `compare` and `matrix`: a report of
+    /// 5,000 results is about 0.5 s of JSON decoding on one core); results in the order given. When several files
+    /// fail, the error is the first one's in that order, as a one-by-one load would have reported it.
+    public static func load(files: [String]) throws -> [LoadedReport] {
+        guard files.count > 1 else { return try files.map(load) }
+        let slots = LoadSlots(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: files.count) { i in
+            slots.set(i, Result { try load(files[i]) })
+        }
+        return try slots.results().map { try $0.get() }
+    }
+}
+
+/// One result slot per file, written by `concurrentPerform` workers under a lock.
+private final class LoadSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<LoadedReport, Error>?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<LoadedReport, Error>) { lock.withLock { slots[i] = r } }
+    func results() -> [Result<LoadedReport, Error>] { lock.withLock { slots.map { $0! } } }
 }

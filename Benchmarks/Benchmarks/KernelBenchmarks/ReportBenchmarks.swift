@@ -35,8 +35,8 @@ func reportBenchmarks() {
     Benchmark("compare 2 reports of 5,000 results (load, Mann-Whitney per key)", configuration: configuration) {
         (benchmark: Benchmark, paths: [String]) in
         for _ in benchmark.scaledIterations {
-            let base = try ReportLoader.load(paths[0]), cand = try ReportLoader.load(paths[1])
-            blackHole(Compare.compare(base: base.report, candidate: cand.report))
+            let both = try ReportLoader.load(files: paths)  // as `qbench compare` loads them
+            blackHole(Compare.compare(base: both[0].report, candidate: both[1].report))
         }
     } setup: {
         var report = try Report.load(template)
