@@ -194,7 +194,7 @@ final class MatrixCommandTests: XCTestCase {
         assertOneLineError(
             try QBenchBinary.run(["matrix", noReports.path]), noReports.path, "a folder without *.json reports")
         // Reports are decoded concurrently; the error is still the first bad file's in command-line order.
-        let good = TestPaths.fixtures.appendingPathComponent("reports/smoke-quick-zen3.json").path
+        let good = TestPaths.packageRoot.appendingPathComponent("Tests/Fixtures/reports/smoke-quick-zen3.json").path
         assertOneLineError(
             try QBenchBinary.run(["matrix", good, truncated.path, empty.path]), truncated.path, "not valid JSON")
         assertOneLineError(try QBenchBinary.run(["matrix", good, empty.path, truncated.path]), empty.path, "empty")
