@@ -99,10 +99,11 @@ public enum LLMBench {
         let cache = try model.makeCache(capacity: length)
         var rng = SplitMix64(seed: 0x11a)
         let tokens = [bos] + (1..<length).map { _ in Int32(rng.next() % UInt64(model.config.vocabSize)) }
+        var logits: [Float] = []
         func once() throws {
             cache.reset()
             let h = try model.forward(tokens, cache: cache, outputRows: (length - 1)..<length, pool: pool)
-            _ = model.logits(h, rows: 1, pool: pool)
+            model.logits(h, rows: 1, into: &logits, pool: pool)
         }
         try once()
         var samples: [Double] = []
@@ -117,12 +118,13 @@ public enum LLMBench {
     ) throws -> LLMSpeed {
         let cache = try model.makeCache(capacity: length)
         var rng = SplitMix64(seed: 0x7e)
+        var logits: [Float] = []
         func once(_ n: Int) throws {
             cache.reset()
             var t = bos
             for _ in 0..<n {
                 let h = try model.forward([t], cache: cache, outputRows: 0..<1, pool: pool)
-                _ = model.logits(h, rows: 1, pool: pool)
+                model.logits(h, rows: 1, into: &logits, pool: pool)
                 t = Int32(rng.next() % UInt64(model.config.vocabSize))
             }
         }

@@ -97,7 +97,7 @@ enum LLMMath {
         while i + 16 <= n {
             let va = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
             let vb = rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            acc.addProduct(va, vb)
+            acc += va * vb  // not addProduct: without FMA in the target's baseline it is a libm call per lane
             i += 16
         }
         var s = acc.sum()
@@ -113,7 +113,7 @@ enum LLMMath {
         let va = SIMD16<Float>(repeating: alpha)
         while i + 16 <= n {
             var vy = ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            vy.addProduct(va, rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
+            vy += va * rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
             ry.storeBytes(of: vy, toByteOffset: i * 4, as: SIMD16<Float>.self)
             i += 16
         }

@@ -133,7 +133,9 @@ public final class LLMModel: @unchecked Sendable {
             throw QBError.other("token id \(bad) is outside the vocabulary of \(c.vocabSize)")
         }
         let p0 = cache.count
-        var x = [Float](repeating: 0, count: n * e)
+        // Activations live in the cache's workspace between calls: fresh megabyte arrays on every token would be
+        // zeroed pages from the kernel each time.
+        var x = cache.take("x", n * e)
         embedding.values.withUnsafeBufferPointer { table in
             for (i, t) in tokens.enumerated() {
                 let src = table.baseAddress! + Int(t) * e
@@ -142,11 +144,18 @@ public final class LLMModel: @unchecked Sendable {
         }
         let qn = c.headCount * c.headDim, kvn = c.headCountKV * c.headDim, vn = c.headCountKV * c.valueDim
         let on = c.headCount * c.valueDim, f = c.feedForwardLength
-        var h = [Float](repeating: 0, count: n * e)
-        var q = [Float](repeating: 0, count: n * qn), k = [Float](repeating: 0, count: n * kvn)
-        var v = [Float](repeating: 0, count: n * vn), att = [Float](repeating: 0, count: n * on)
-        var o = [Float](repeating: 0, count: n * e)
-        var g = [Float](repeating: 0, count: n * f), u = [Float](repeating: 0, count: n * f)
+        var h = cache.take("h", n * e)
+        var q = cache.take("q", n * qn), k = cache.take("k", n * kvn)
+        var v = cache.take("v", n * vn), att = cache.take("att", n * on)
+        var o = cache.take("o", n * e)
+        var g = cache.take("g", n * f), u = cache.take("u", n * f)
+        defer {
+            for (key, a) in [
+                ("x", x), ("h", h), ("q", q), ("k", k), ("v", v), ("att", att), ("o", o), ("g", g), ("u", u),
+            ] {
+                cache.give(key, a)
+            }
+        }
         for (il, L) in layers.enumerated() {
             LLMMath.rmsNorm(x, into: &h, rows: n, width: e, weight: L.attnNorm, eps: c.rmsEpsilon)
             h.withUnsafeBufferPointer { hp in
@@ -209,13 +218,20 @@ public final class LLMModel: @unchecked Sendable {
     /// Logits (rows x vocabulary) of `rows` final hidden states from `forward`, through the output projection.
     public func logits(_ hidden: [Float], rows: Int, pool: KernelThreadPool) -> [Float] {
         var out = [Float](repeating: 0, count: rows * config.vocabSize)
-        guard rows > 0 else { return out }
+        logits(hidden, rows: rows, into: &out, pool: pool)
+        return out
+    }
+
+    /// `logits` into a caller's array (resized to rows x vocabulary only when its size differs), so a generation
+    /// loop does not allocate a fresh megabyte per token.
+    public func logits(_ hidden: [Float], rows: Int, into out: inout [Float], pool: KernelThreadPool) {
+        if out.count != rows * config.vocabSize { out = [Float](repeating: 0, count: rows * config.vocabSize) }
+        guard rows > 0 else { return }
         hidden.withUnsafeBufferPointer { hp in
             out.withUnsafeMutableBufferPointer {
                 output.apply(hp.baseAddress!, tokens: rows, into: $0.baseAddress!, pool: pool)
             }
         }
-        return out
     }
 }
 
@@ -246,6 +262,17 @@ public final class LLMKVCache: @unchecked Sendable {
 
     /// Forgets every position (the memory stays allocated).
     public func reset() { count = 0 }
+
+    /// Activation arrays reused by `forward` from call to call, by name.
+    private var workspace: [String: [Float]] = [:]
+
+    /// The workspace array `key` when it has `count` elements (contents unspecified), else a new zeroed one.
+    func take(_ key: String, _ count: Int) -> [Float] {
+        if let a = workspace.removeValue(forKey: key), a.count == count { return a }
+        return [Float](repeating: 0, count: count)
+    }
+
+    func give(_ key: String, _ a: [Float]) { workspace[key] = a }
 
     func store(layer il: Int, at p0: Int, keys k: [Float], values v: [Float], rows n: Int) {
         let kw = kvHeads * headDim, vw = kvHeads * valueDim
