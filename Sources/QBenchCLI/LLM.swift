@@ -56,6 +56,18 @@ extension QBench {
         @Option(help: ArgumentHelp("Timed repetitions of each speed test.", valueName: "n"))
         var repetitions = 3
 
+        @Option(
+            help: ArgumentHelp(
+                "Score accuracy over this UTF-8 text (the repository ships Tests/Fixtures/llm/text/"
+                    + "alice-in-wonderland.txt); without it only speed is measured.", valueName: "file"))
+        var text: String?
+
+        @Option(help: ArgumentHelp("Tokens per accuracy chunk (as llama-perplexity -c).", valueName: "n"))
+        var chunkSize = 512
+
+        @Option(help: ArgumentHelp("Score at most this many chunks of the text.", valueName: "n"))
+        var chunks = 16
+
         @Flag(help: "Keep the output projection in f32 (it is quantized like the other matrices by default).")
         var outputF32 = false
 
@@ -69,6 +81,14 @@ extension QBench {
                 _ = try threads.counts()
                 _ = try Self.lengths(promptLengths, flag: "--prompt-length")
                 _ = try Self.lengths(genLengths, flag: "--gen")
+                if let text { try requireNonEmptyPaths([("--text", text)]) }
+                guard (4...65536).contains(chunkSize) else {
+                    throw QBError.badOption(
+                        flag: "--chunk-size", message: "expected 4 to 65536 tokens, got \(chunkSize)")
+                }
+                guard (1...100_000).contains(chunks) else {
+                    throw QBError.badOption(flag: "--chunks", message: "expected 1 to 100000, got \(chunks)")
+                }
                 guard (1...1000).contains(repetitions) else {
                     throw QBError.badOption(flag: "--repetitions", message: "expected 1 to 1000, got \(repetitions)")
                 }
@@ -98,6 +118,27 @@ extension QBench {
                 try LLMShapes.check(config, source)
                 let pp = try Self.lengths(promptLengths, flag: "--prompt-length")
                 let tg = try Self.lengths(genLengths, flag: "--gen")
+                // The text is read and tokenized before anything is measured, so a bad file fails at once.
+                var textTokens: [Int32]?
+                if let text {
+                    let data = try InputFile.bytes(text, upTo: 64 << 20)
+                    guard let s = String(data: data, encoding: .utf8) else {
+                        throw QBError.badInput(path: text, message: "not UTF-8 text")
+                    }
+                    let tokenizer = try LLMTokenizer(gguf: file)
+                    let ids = tokenizer.encode(s, parseSpecial: false)
+                    guard ids.count >= chunkSize else {
+                        throw QBError.badInput(
+                            path: text,
+                            message: "\(ids.count) tokens, fewer than one chunk of \(chunkSize) (--chunk-size)")
+                    }
+                    guard chunkSize <= config.contextLength else {
+                        throw QBError.badOption(
+                            flag: "--chunk-size",
+                            message: "\(chunkSize) tokens exceed the model's context of \(config.contextLength)")
+                    }
+                    textTokens = ids
+                }
                 let longest = max(pp.max() ?? 0, tg.max() ?? 0)
                 guard longest <= config.contextLength else {
                     throw QBError.badOption(
@@ -137,6 +178,15 @@ extension QBench {
                 let reference = try LLMModel(
                     config: config, source: source, plan: LLMFormatPlan(layers: f32, output: f32),
                     threads: counts.max() ?? 1)
+                let bigPool = KernelThreadPool(threads: counts.max() ?? 1)
+                var pass: LLMBench.ReferencePass?
+                if let textTokens {
+                    let addsBOS = file.metadata.bool("tokenizer.ggml.add_bos_token") ?? true
+                    let cs = LLMBench.chunks(
+                        textTokens, chunk: chunkSize, maxChunks: chunks, bos: addsBOS ? bos : nil)
+                    log("qbench llm: reference over \(cs.count) chunks of \(chunkSize) tokens")
+                    pass = try LLMBench.reference(reference, chunks: cs, pool: bigPool)
+                }
                 for f in wanted {
                     let ch: LLMKernelChoice
                     do { ch = try choice(f) } catch {
@@ -150,6 +200,13 @@ extension QBench {
                             config: config, source: source,
                             plan: LLMFormatPlan(layers: ch, output: outputF32 ? f32 : ch), sharing: reference,
                             threads: counts.max() ?? 1)
+                    var accuracy: LLMAccuracy?
+                    if let pass {
+                        log("qbench llm: \(f.rawValue) accuracy")
+                        accuracy =
+                            f == .f32
+                            ? pass.accuracy : try LLMBench.accuracy(m, reference: reference, pass: pass, pool: bigPool)
+                    }
                     for t in counts {
                         let pool = KernelThreadPool(threads: t)
                         var speeds: [LLMSpeed] = []
@@ -168,7 +225,8 @@ extension QBench {
                             LLMEntry(
                                 model: URL(fileURLWithPath: model).lastPathComponent, format: f.rawValue, threads: t,
                                 gemv: ch.gemv.variant.rawValue, gemm: ch.gemm.variant.rawValue,
-                                bitsPerWeight: m.bitsPerWeight, matrixBytes: m.matrixBytes, speeds: speeds))
+                                bitsPerWeight: m.bitsPerWeight, matrixBytes: m.matrixBytes, speeds: speeds,
+                                accuracy: accuracy, referencePerplexity: pass?.accuracy.perplexity))
                     }
                 }
                 if json {
@@ -193,10 +251,11 @@ struct LLMEntry: Encodable {
     var matrixBytes: Int
     var speeds: [LLMSpeed]
     var accuracy: LLMAccuracy?
+    var referencePerplexity: Double?
 
     enum CodingKeys: String, CodingKey {
         case model, format, threads, gemv, gemm, bitsPerWeight, matrixBytes, speeds, accuracy
-        case ppTokensPerS, tgTokensPerS
+        case ppTokensPerS, tgTokensPerS, perplexity, kldMean, kldP99, top1Agreement, referencePerplexity
     }
 
     func encode(to encoder: Encoder) throws {
@@ -209,19 +268,36 @@ struct LLMEntry: Encodable {
         if let p = speeds.first(where: { $0.test == "pp" }) { try c.encode(p.tokensPerS, forKey: .ppTokensPerS) }
         if let g = speeds.first(where: { $0.test == "tg" }) { try c.encode(g.tokensPerS, forKey: .tgTokensPerS) }
         try c.encodeIfPresent(accuracy, forKey: .accuracy)
+        if let a = accuracy {
+            try c.encode(a.perplexity, forKey: .perplexity); try c.encode(a.kldMean, forKey: .kldMean)
+            try c.encode(a.kldP99, forKey: .kldP99); try c.encode(a.top1Agreement, forKey: .top1Agreement)
+        }
+        try c.encodeIfPresent(referencePerplexity, forKey: .referencePerplexity)
     }
 }
 
 enum LLMTable {
     static func markdown(_ entries: [LLMEntry]) -> String {
         let tests = entries.first?.speeds.map { "\($0.test)\($0.tokens)" } ?? []
+        let acc = entries.contains { $0.accuracy != nil }
         var out = "| format | threads | bits/weight | MB | " + tests.map { "\($0) t/s" }.joined(separator: " | ")
-        out += " | gemv / gemm |\n|---|---:|---:|---:|" + tests.map { _ in "---:|" }.joined() + "---|\n"
+        if acc { out += " | PPL | mean KLD | p99 KLD | top-1 %" }
+        out += " | gemv / gemm |\n|---|---:|---:|---:|" + tests.map { _ in "---:|" }.joined()
+        out += (acc ? "---:|---:|---:|---:|" : "") + "---|\n"
         for e in entries {
             out += "| \(e.format) | \(e.threads) | \(String(format: "%.2f", e.bitsPerWeight)) | "
             out += String(format: "%.0f", Double(e.matrixBytes) / 1e6) + " | "
             out += e.speeds.map { String(format: "%.1f ± %.1f", $0.tokensPerS, $0.madTokensPerS) }.joined(
                 separator: " | ")
+            if acc {
+                if let a = e.accuracy {
+                    out += String(
+                        format: " | %.3f | %.2e | %.2e | %.2f", a.perplexity, a.kldMean, a.kldP99, 100 * a.top1Agreement
+                    )
+                } else {
+                    out += " | | | |"
+                }
+            }
             out += " | \(e.gemv) / \(e.gemm) |\n"
         }
         return out

@@ -48,12 +48,18 @@ struct AccuracyAccumulator {
     var count = 0
     var chunks = 0
 
-    /// Scores `rows` positions: `ref` and `model` logits (rows x vocab), `targets` the next token of each.
+    /// Scores `rows` positions: `ref` and `model` logits (rows x vocab), `targets` the next token of each. Rows are
+    /// scored on all cores (a row is 262,144 exponentials per model for Gemma), then summed in row order.
     mutating func add(ref: [Float], model: [Float], rows: Int, vocab: Int, targets: ArraySlice<Int32>) {
+        struct Row { var kl = 0.0, agree = false, nll = 0.0 }
+        let out = UnsafeMutableBufferPointer<Row>.allocate(capacity: rows)
+        defer { out.deallocate() }
+        let targetIDs = Array(targets)
         ref.withUnsafeBufferPointer { rp in
             model.withUnsafeBufferPointer { mp in
-                for r in 0..<rows {
-                    let a = rp.baseAddress! + r * vocab, b = mp.baseAddress! + r * vocab
+                let rbase = rp.baseAddress!, mbase = mp.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: rows) { r in
+                    let a = rbase + r * vocab, b = mbase + r * vocab
                     let la = LLMMath.logSumExp(a, vocab), lb = LLMMath.logSumExp(b, vocab)
                     var kl = 0.0
                     var ia = 0, ib = 0
@@ -63,13 +69,16 @@ struct AccuracyAccumulator {
                         if a[i] > a[ia] { ia = i }
                         if b[i] > b[ib] { ib = i }
                     }
-                    klds.append(max(0, kl))
-                    if ia == ib { agree += 1 }
-                    let t = Int(targets[targets.startIndex + r])
-                    nll -= Double(b[t]) - lb
-                    count += 1
+                    let t = Int(targetIDs[r])
+                    (out.baseAddress! + r).initialize(to: Row(kl: max(0, kl), agree: ia == ib, nll: lb - Double(b[t])))
                 }
             }
+        }
+        for r in 0..<rows {
+            klds.append(out[r].kl)
+            if out[r].agree { agree += 1 }
+            nll += out[r].nll
+            count += 1
         }
     }
 
