@@ -240,7 +240,8 @@ public struct LLMTokenizer: Sendable {
         }
         vocab = Vocabulary(
             tokens: tokens, scores: scores, types: types, merges: merges, model: model, unknownID: unknownID,
-            fimRolesFromMetadata: fimKeysPresent)
+            fimRolesFromMetadata: fimKeysPresent, modelName: m.string("general.name") ?? "", preName: preName,
+            architecture: gguf.architecture ?? "")
     }
 
     // MARK: encoding

