@@ -133,17 +133,19 @@ extension QBench {
                             message: "\(ids.count) tokens, fewer than one chunk of \(chunkSize) (--chunk-size)")
                     }
                     guard chunkSize <= config.contextLength else {
-                        throw QBError.badOption(
-                            flag: "--chunk-size",
-                            message: "\(chunkSize) tokens exceed the model's context of \(config.contextLength)")
+                        throw QBError.badInput(
+                            path: model,
+                            message: "\(chunkSize) tokens (--chunk-size) exceed the model's context of "
+                                + "\(config.contextLength)")
                     }
                     textTokens = ids
                 }
                 let longest = max(pp.max() ?? 0, tg.max() ?? 0)
                 guard longest <= config.contextLength else {
-                    throw QBError.badOption(
-                        flag: longest == pp.max() ? "--prompt-length" : "--gen",
-                        message: "\(longest) tokens exceed the model's context of \(config.contextLength)")
+                    throw QBError.badInput(
+                        path: model,
+                        message: "\(longest) tokens (\(longest == pp.max() ? "--prompt-length" : "--gen")) exceed the "
+                            + "model's context of \(config.contextLength)")
                 }
                 let device = try DeviceProbe.probe()
                 let features = Set(device.cpu.features)

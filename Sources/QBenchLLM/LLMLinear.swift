@@ -82,7 +82,7 @@ public final class LLMLinear: @unchecked Sendable {
     public let outputs: Int
     public let k: Int
     public let choice: LLMKernelChoice
-    /// Weight bytes as the kernels read them (data, scales, zero points; the repacked size when repacked).
+    /// Weight bytes in the format's stored layout (data, f32 scales, zero points); a repacked copy may pad rows.
     public let weightBytes: Int
     /// The weights as stored, kept only when a variant reads them unrepacked.
     private let data: AlignedBuffer?
@@ -178,7 +178,7 @@ public final class LLMLinear: @unchecked Sendable {
         }
         scratch = try ActivationScratch()
         gemvPacked = packedV; gemmPacked = packedM; data = copy
-        weightBytes = (packedV?.count ?? byteCount) + 4 * scales.count + zeros.count
+        weightBytes = byteCount + 4 * scales.count + zeros.count
     }
 
     /// The repacked weights of each variant (one buffer when gemv and gemm share the repack) and, when a variant

@@ -37,7 +37,7 @@ public final class LLMModel: @unchecked Sendable {
     let layers: [LLMLayer]
     let outputNorm: [Float]
     let output: LLMLinear
-    /// Bytes of every matrix as its kernels read it (embedding lookup table excluded).
+    /// Bytes of every matrix in its format's stored layout (embedding lookup table excluded).
     public let matrixBytes: Int
     /// Number of weights in those matrices.
     public let matrixWeights: Int
