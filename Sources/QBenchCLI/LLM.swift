@@ -28,20 +28,28 @@ extension QBench {
 
                 Examples:
                   qbench llm --model gemma-3-270m-q4_k_m.gguf
-                  qbench llm --model model.gguf --formats q8_0,q4_0 --threads 1,2 -p 128,512 -n 32,128
-                  qbench llm --model model.gguf --formats q4_0 --no-accuracy --json > llm.json
+                  qbench llm --model m.gguf --formats q8_0,q4_0 --threads 1,2 \\
+                      -p 128,512 -n 32,128
+                  qbench llm --model m.gguf --text alice-in-wonderland.txt
+                  qbench llm --model m.gguf --formats q4_0 --json > llm.json
                 """
         )
 
         @Option(help: ArgumentHelp("The model (GGUF: llama, qwen2 or gemma3).", valueName: "file.gguf"))
         var model: String
 
-        @Option(help: ArgumentHelp("Weight formats (comma separated).", valueName: "list"))
-        var formats: FormatListArgument = FormatListArgument(
-            argument: "f32,f16,bf16,q8_0,q4_0,q4_1,i8_pc,i4_g32,u4_g32")!
+        static let defaultFormats = "f32,f16,bf16,q8_0,q4_0,q4_1,i8_pc,i4_g32,u4_g32"
 
-        @Option(help: ArgumentHelp("Thread counts (comma separated; cores = every physical core).", valueName: "list"))
-        var threads: ThreadListArgument = ThreadListArgument(argument: "cores")!
+        @Option(
+            help: ArgumentHelp(
+                "Weight formats (comma separated; default: every format with kernels, \(defaultFormats)).",
+                valueName: "list"))
+        var formats: FormatListArgument?
+
+        @Option(
+            help: ArgumentHelp(
+                "Thread counts (comma separated; cores = every physical core, the default).", valueName: "list"))
+        var threads: ThreadListArgument?
 
         @Option(
             name: [.customShort("p"), .customLong("prompt-length")],
@@ -77,8 +85,8 @@ extension QBench {
         func validate() throws {
             try validating {
                 try requireNonEmptyPaths([("--model", model)])
-                _ = try formats.formats()
-                _ = try threads.counts()
+                _ = try formatList.formats()
+                _ = try threadList.counts()
                 _ = try Self.lengths(promptLengths, flag: "--prompt-length")
                 _ = try Self.lengths(genLengths, flag: "--gen")
                 if let text { try requireNonEmptyPaths([("--text", text)]) }
@@ -94,6 +102,9 @@ extension QBench {
                 }
             }
         }
+
+        var formatList: FormatListArgument { formats ?? FormatListArgument(argument: Self.defaultFormats)! }
+        var threadList: ThreadListArgument { threads ?? ThreadListArgument(argument: "cores")! }
 
         static func lengths(_ text: String, flag: String) throws -> [Int] {
             let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -149,9 +160,9 @@ extension QBench {
                 }
                 let device = try DeviceProbe.probe()
                 let features = Set(device.cpu.features)
-                let wanted = try formats.formats()
+                let wanted = try formatList.formats()
                 let cores = device.topology.cores, pus = device.topology.pus
-                let counts = try threads.counts().map { $0.resolve(cores: cores, pus: pus) }
+                let counts = try threadList.counts().map { $0.resolve(cores: cores, pus: pus) }
                     .reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
                 // Verify the variants the formats could use (and the f32 ones of the reference).
                 let registry = KernelRegistry.builtIn
