@@ -184,7 +184,19 @@ extension QBench {
                 let f32 = try choice(.f32)
                 let bos = Int32(file.metadata.int("tokenizer.ggml.bos_token_id") ?? 1)
                 var entries: [LLMEntry] = []
+                // Which formats can run is known before any work: a format without verified kernels here is
+                // skipped with a line, and a run where none can is an error.
+                var choices: [WeightFormat: LLMKernelChoice] = [:]
+                var skipped: [String] = []
+                for f in wanted {
+                    do { choices[f] = try choice(f) } catch { skipped.append("\(f.rawValue) (\(error))") }
+                }
+                guard !choices.isEmpty else {
+                    throw QBError.badOption(
+                        flag: "--formats", message: "nothing could run: " + skipped.joined(separator: "; "))
+                }
                 let log = { (s: String) in if !json { FileHandle.standardError.write(Data((s + "\n").utf8)) } }
+                for line in skipped { log("qbench llm: skipped \(line)") }
                 log(
                     "qbench llm: \(config.architecture.rawValue), \(config.blockCount) layers, embedding "
                         + "\(config.embeddingLength), vocabulary \(config.vocabSize); building the f32 reference")
@@ -202,10 +214,8 @@ extension QBench {
                 }
                 for f in wanted {
                     let ch: LLMKernelChoice
-                    do { ch = try choice(f) } catch {
-                        log("qbench llm: \(f.rawValue): skipped: \(error)")
-                        continue
-                    }
+                    guard let c = choices[f] else { continue }
+                    ch = c
                     let m =
                         f == .f32
                         ? reference

@@ -82,9 +82,10 @@ final class LLMCommandTests: XCTestCase {
             (["--model", lying.path], "'blk.2.attn_norm.weight' is missing"),
             (["--model", tiny.path, "-p", "64"], "exceed the model's context of 32"),
             (["--model", tiny.path, "--text", alice], "tokenizer"),  // no tokenizer in the file
+            (["--model", tiny.path, "--formats", "q4_k", "-p", "8", "-n", "4"], "nothing could run: q4_k"),  // exit 64
         ] {
             let r = try QBenchBinary.run(["llm"] + args)
-            XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.status, args.contains("--formats") ? 64 : 1, "\(args): \(r.stderr)")
             XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, "one line: \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(fragment), "\(args): '\(r.stderr)' lacks '\(fragment)'")
             XCTAssertEqual(r.stdout, "")
