@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "QBenchLLM",
             dependencies: [
-                "QBenchAccuracy", "QBenchKernels", "QBenchHarness", "QBenchModelFiles", "QBenchFormats",
+                "QBenchReport", "QBenchAccuracy", "QBenchKernels", "QBenchHarness", "QBenchModelFiles", "QBenchFormats",
                 "QBenchSupport", "CQBench",
             ],
             path: "Sources/QBenchLLM"),

@@ -123,206 +123,41 @@ extension QBench {
 
         func run() throws {
             try reportingUserErrors {
-                let file = try GGUFFile(path: model)
-                let config = try LLMConfig(gguf: file)
-                let source = GGUFWeightSource(gguf: file)
-                try LLMShapes.check(config, source)
-                let pp = try Self.lengths(promptLengths, flag: "--prompt-length")
-                let tg = try Self.lengths(genLengths, flag: "--gen")
-                // The text is read and tokenized before anything is measured, so a bad file fails at once.
-                var textTokens: [Int32]?
+                // The text is read before anything is measured, so a bad file fails at once.
+                var textInput: (content: String, name: String)?
                 if let text {
                     let data = try InputFile.bytes(text, upTo: 64 << 20)
                     guard let s = String(data: data, encoding: .utf8) else {
                         throw QBError.badInput(path: text, message: "not UTF-8 text")
                     }
-                    let tokenizer = try LLMTokenizer(gguf: file)
-                    let ids = tokenizer.encode(s, parseSpecial: false)
-                    guard ids.count >= chunkSize else {
-                        throw QBError.badInput(
-                            path: text,
-                            message: "\(ids.count) tokens, fewer than one chunk of \(chunkSize) (--chunk-size)")
-                    }
-                    guard chunkSize <= config.contextLength else {
-                        throw QBError.badInput(
-                            path: model,
-                            message: "\(chunkSize) tokens (--chunk-size) exceed the model's context of "
-                                + "\(config.contextLength)")
-                    }
-                    textTokens = ids
-                }
-                let longest = max(pp.max() ?? 0, tg.max() ?? 0)
-                guard longest <= config.contextLength else {
-                    throw QBError.badInput(
-                        path: model,
-                        message: "\(longest) tokens (\(longest == pp.max() ? "--prompt-length" : "--gen")) exceed the "
-                            + "model's context of \(config.contextLength)")
+                    textInput = (s, text)
                 }
                 let device = try DeviceProbe.probe()
-                let features = Set(device.cpu.features)
-                let wanted = try formatList.formats()
                 let cores = device.topology.cores, pus = device.topology.pus
                 let counts = try threadList.counts().map { $0.resolve(cores: cores, pus: pus) }
                     .reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
-                // Verify the variants the formats could use (and the f32 ones of the reference).
-                let registry = KernelRegistry.builtIn
-                let needed = Set(wanted + [.f32])
-                let acts = Set(needed.map(\.activationFormat))
-                var verified = Set<KernelVariant>()
-                for v in registry.variants
-                where (v.weightFormat.map(needed.contains) ?? false)
-                    || (v.op == .quantizeRow && acts.contains(v.activationFormat))
-                {
-                    if KernelVerifier.verify(v, features: features, registry: registry).status == .verified {
-                        verified.insert(v)
-                    }
+                let runner = try LLMRunner(
+                    options: LLMRunOptions(
+                        model: model, formats: try formatList.formats(), threads: counts,
+                        promptLengths: try Self.lengths(promptLengths, flag: "--prompt-length"),
+                        genLengths: try Self.lengths(genLengths, flag: "--gen"), repetitions: repetitions,
+                        text: textInput, chunkSize: chunkSize, chunks: chunks, outputF32: outputF32),
+                    device: device)
+                let log = { (s: String) in
+                    if !json { FileHandle.standardError.write(Data(("qbench llm: " + s + "\n").utf8)) }
                 }
-                func choice(_ f: WeightFormat) throws -> LLMKernelChoice {
-                    try LLMKernelChoice.choose(
-                        format: f, verified: verified, arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
-                }
-                let f32 = try choice(.f32)
-                let bos = Int32(file.metadata.int("tokenizer.ggml.bos_token_id") ?? 1)
-                var entries: [LLMEntry] = []
-                // Which formats can run is known before any work: a format without verified kernels here is
-                // skipped with a line, and a run where none can is an error.
-                var choices: [WeightFormat: LLMKernelChoice] = [:]
-                var skipped: [String] = []
-                for f in wanted {
-                    do { choices[f] = try choice(f) } catch { skipped.append("\(f.rawValue) (\(error))") }
-                }
-                guard !choices.isEmpty else {
-                    throw QBError.badOption(
-                        flag: "--formats", message: "nothing could run: " + skipped.joined(separator: "; "))
-                }
-                let log = { (s: String) in if !json { FileHandle.standardError.write(Data((s + "\n").utf8)) } }
-                for line in skipped { log("qbench llm: skipped \(line)") }
-                log(
-                    "qbench llm: \(config.architecture.rawValue), \(config.blockCount) layers, embedding "
-                        + "\(config.embeddingLength), vocabulary \(config.vocabSize); building the f32 reference")
-                let reference = try LLMModel(
-                    config: config, source: source, plan: LLMFormatPlan(layers: f32, output: f32),
-                    threads: counts.max() ?? 1)
-                let bigPool = KernelThreadPool(threads: counts.max() ?? 1)
-                var pass: LLMBench.ReferencePass?
-                if let textTokens {
-                    let addsBOS = file.metadata.bool("tokenizer.ggml.add_bos_token") ?? true
-                    let cs = LLMBench.chunks(
-                        textTokens, chunk: chunkSize, maxChunks: chunks, bos: addsBOS ? bos : nil)
-                    log("qbench llm: reference over \(cs.count) chunks of \(chunkSize) tokens")
-                    pass = try LLMBench.reference(reference, chunks: cs, pool: bigPool)
-                }
-                for f in wanted {
-                    let ch: LLMKernelChoice
-                    guard let c = choices[f] else { continue }
-                    ch = c
-                    let m =
-                        f == .f32
-                        ? reference
-                        : try LLMModel(
-                            config: config, source: source,
-                            plan: LLMFormatPlan(layers: ch, output: outputF32 ? f32 : ch), sharing: reference,
-                            threads: counts.max() ?? 1)
-                    var accuracy: LLMAccuracy?
-                    if let pass {
-                        log("qbench llm: \(f.rawValue) accuracy")
-                        accuracy =
-                            f == .f32
-                            ? pass.accuracy : try LLMBench.accuracy(m, reference: reference, pass: pass, pool: bigPool)
-                    }
-                    for t in counts {
-                        let pool = KernelThreadPool(threads: t)
-                        var speeds: [LLMSpeed] = []
-                        for n in pp {
-                            log("qbench llm: \(f.rawValue) t\(t) pp\(n)")
-                            speeds.append(
-                                try LLMBench.promptProcessing(
-                                    m, length: n, repetitions: repetitions, bos: bos, pool: pool))
-                        }
-                        for n in tg {
-                            log("qbench llm: \(f.rawValue) t\(t) tg\(n)")
-                            speeds.append(
-                                try LLMBench.generation(m, length: n, repetitions: repetitions, bos: bos, pool: pool))
-                        }
-                        entries.append(
-                            LLMEntry(
-                                model: URL(fileURLWithPath: model).lastPathComponent, format: f.rawValue, threads: t,
-                                gemv: ch.gemv.variant.rawValue, gemm: ch.gemm.variant.rawValue,
-                                bitsPerWeight: m.bitsPerWeight, matrixBytes: m.matrixBytes, speeds: speeds,
-                                accuracy: accuracy, referencePerplexity: pass?.accuracy.perplexity))
-                    }
-                }
+                for line in runner.skipped { log("skipped \(line)") }
+                log(runner.summary)
+                let meter = EnergyMeters.select(.live(cpuModel: device.cpu.model, cores: max(1, cores)))
+                log("energy: \(meter.meter.source.rawValue) (\(meter.meter.detail))")
+                let results = try runner.run(meter: meter.meter, log: log)
                 if json {
-                    struct Out: Encodable { var llm: [LLMEntry] }
-                    try Stdout.write(String(decoding: try QBJSON.encode(Out(llm: entries)), as: UTF8.self) + "\n")
+                    struct Out: Encodable { var llm: [LLMResult] }
+                    try Stdout.write(String(decoding: try QBJSON.encode(Out(llm: results)), as: UTF8.self) + "\n")
                 } else {
-                    try Stdout.write(LLMTable.markdown(entries))
+                    try Stdout.write(LLMTable.markdown(results))
                 }
             }
         }
-    }
-}
-
-/// One (format, threads) row of `qbench llm`.
-struct LLMEntry: Encodable {
-    var model: String
-    var format: String
-    var threads: Int
-    var gemv: String
-    var gemm: String
-    var bitsPerWeight: Double
-    var matrixBytes: Int
-    var speeds: [LLMSpeed]
-    var accuracy: LLMAccuracy?
-    var referencePerplexity: Double?
-
-    enum CodingKeys: String, CodingKey {
-        case model, format, threads, gemv, gemm, bitsPerWeight, matrixBytes, speeds, accuracy
-        case ppTokensPerS, tgTokensPerS, perplexity, kldMean, kldP99, top1Agreement, referencePerplexity
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(model, forKey: .model); try c.encode(format, forKey: .format)
-        try c.encode(threads, forKey: .threads); try c.encode(gemv, forKey: .gemv); try c.encode(gemm, forKey: .gemm)
-        try c.encode(bitsPerWeight, forKey: .bitsPerWeight); try c.encode(matrixBytes, forKey: .matrixBytes)
-        try c.encode(speeds, forKey: .speeds)
-        // The first pp and tg medians under the names llama-bench users look for.
-        if let p = speeds.first(where: { $0.test == "pp" }) { try c.encode(p.tokensPerS, forKey: .ppTokensPerS) }
-        if let g = speeds.first(where: { $0.test == "tg" }) { try c.encode(g.tokensPerS, forKey: .tgTokensPerS) }
-        try c.encodeIfPresent(accuracy, forKey: .accuracy)
-        if let a = accuracy {
-            try c.encode(a.perplexity, forKey: .perplexity); try c.encode(a.kldMean, forKey: .kldMean)
-            try c.encode(a.kldP99, forKey: .kldP99); try c.encode(a.top1Agreement, forKey: .top1Agreement)
-        }
-        try c.encodeIfPresent(referencePerplexity, forKey: .referencePerplexity)
-    }
-}
-
-enum LLMTable {
-    static func markdown(_ entries: [LLMEntry]) -> String {
-        let tests = entries.first?.speeds.map { "\($0.test)\($0.tokens)" } ?? []
-        let acc = entries.contains { $0.accuracy != nil }
-        var out = "| format | threads | bits/weight | MB | " + tests.map { "\($0) t/s" }.joined(separator: " | ")
-        if acc { out += " | PPL | mean KLD | p99 KLD | top-1 %" }
-        out += " | gemv / gemm |\n|---|---:|---:|---:|" + tests.map { _ in "---:|" }.joined()
-        out += (acc ? "---:|---:|---:|---:|" : "") + "---|\n"
-        for e in entries {
-            out += "| \(e.format) | \(e.threads) | \(String(format: "%.2f", e.bitsPerWeight)) | "
-            out += String(format: "%.0f", Double(e.matrixBytes) / 1e6) + " | "
-            out += e.speeds.map { String(format: "%.1f ± %.1f", $0.tokensPerS, $0.madTokensPerS) }.joined(
-                separator: " | ")
-            if acc {
-                if let a = e.accuracy {
-                    out += String(
-                        format: " | %.3f | %.2e | %.2e | %.2f", a.perplexity, a.kldMean, a.kldP99, 100 * a.top1Agreement
-                    )
-                } else {
-                    out += " | | | |"
-                }
-            }
-            out += " | \(e.gemv) / \(e.gemm) |\n"
-        }
-        return out
     }
 }

@@ -24,7 +24,7 @@ extension QBench {
                   qbench run                                  # the embedded default profile
                   qbench run --quick --profile smoke          # seconds; for CI
                   qbench run --profile profiles/llama3-8b.yaml --formats q4_0,q8_0 --threads 1,cores
-                  qbench run --model model.gguf --out reports/  # shapes from a real GGUF header
+                  qbench run --model model.gguf --out reports/  # its shapes, and the model run
                   qbench run --max-isa avx2                   # what an AVX2-only build of the plan would do
                 """
         )
@@ -35,7 +35,8 @@ extension QBench {
 
         @Option(
             help: ArgumentHelp(
-                "Derive the model shapes from a GGUF file's header (weights are not read).", valueName: "file.gguf"))
+                "Derive the model shapes from a GGUF file's header; a llama, qwen2 or gemma3 model also runs end to end "
+                    + "(pp128, tg32, KLD over 1,024 tokens) into the report's llm section.", valueName: "file.gguf"))
         var model: String?
 
         @Option(help: ArgumentHelp("Folder for the report.", valueName: "dir"))

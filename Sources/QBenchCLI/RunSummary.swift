@@ -92,6 +92,22 @@ enum RunSummary {
                 "  energy source: \(r.energy.source.rawValue)"
                 + "\(r.energy.source == .modeled ? " (a model, not a measurement)" : "")\n\n"
         }
+        if let llm = r.llm, !llm.isEmpty {
+            out += "Model run end to end (measured; KLD against the f32 reference)\n"
+            var table = TextTable(
+                ["model", "format", "threads", "pp tok/s", "tg tok/s", "J/token (tg)", "mean KLD", "top-1"],
+                rightAligned: [2, 3, 4, 5, 6, 7], indent: "  ")
+            for e in llm {
+                table.append([
+                    e.model, e.format, "\(e.threads)", e.pp.map { f1($0.tokensPerS) } ?? "-",
+                    e.tg.map { f1($0.tokensPerS) } ?? "-",
+                    e.tg?.joulesPerToken.map { String(format: "%.3g", $0) } ?? "-",
+                    e.accuracy.map { String(format: "%.2e", $0.kldMean) } ?? "-",
+                    e.accuracy.map { String(format: "%.1f%%", 100 * $0.top1Agreement) } ?? "-",
+                ])
+            }
+            out += table.render() + "\n"
+        }
 
         // Verification.
         let byStatus = Dictionary(grouping: r.kernels, by: \.status)

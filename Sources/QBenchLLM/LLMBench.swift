@@ -4,41 +4,8 @@
 import Foundation
 import QBenchHarness
 import QBenchKernels
+import QBenchReport
 import QBenchSupport
-
-/// One speed test: `tokens` tokens per repetition, the seconds of each repetition, and the median rate.
-public struct LLMSpeed: Codable, Sendable, Equatable {
-    /// "pp" (one batch of `tokens` prompt tokens, logits of the last) or "tg" (`tokens` single-token steps).
-    public var test: String
-    public var tokens: Int
-    public var samplesS: [Double]
-    /// Median tokens per second over the repetitions.
-    public var tokensPerS: Double
-    /// Median absolute deviation of the per-repetition tokens/s.
-    public var madTokensPerS: Double
-
-    public init(test: String, tokens: Int, samplesS: [Double]) {
-        self.test = test; self.tokens = tokens; self.samplesS = samplesS
-        let rates = samplesS.map { $0 > 0 ? Double(tokens) / $0 : 0 }
-        let s = Statistics.summarize(rates)
-        tokensPerS = s?.medianNs ?? 0
-        madTokensPerS = s?.madNs ?? 0
-    }
-}
-
-/// How far a model's next-token distributions are from the reference's over a text.
-public struct LLMAccuracy: Codable, Sendable, Equatable {
-    /// Tokens scored (each chunk's second half, the last position excluded).
-    public var tokensScored: Int
-    public var chunks: Int
-    public var perplexity: Double
-    /// KL(reference || model) per scored position, in nats: mean, 99th percentile, maximum.
-    public var kldMean: Double
-    public var kldP99: Double
-    public var kldMax: Double
-    /// Fraction of positions where the model's most likely token is the reference's.
-    public var top1Agreement: Double
-}
 
 /// The running sums of `LLMAccuracy`.
 struct AccuracyAccumulator {
@@ -100,10 +67,23 @@ public enum LLMBench {
         return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     }
 
+    /// The seconds of each of `repetitions` calls of `body`, and the meter's energy over all of them (nil without a
+    /// meter, or when it could not be read: a speed figure is not lost to an energy counter).
+    static func timed(
+        repetitions: Int, meter: (any EnergyMeter)?, _ body: () throws -> Void
+    ) throws -> ([Double], EnergyMeasurement?) {
+        let before = try? meter?.read()
+        var samples: [Double] = []
+        for _ in 0..<repetitions { samples.append(try seconds(body)) }
+        guard let meter, let before, let after = try? meter.read() else { return (samples, nil) }
+        return (samples, meter.measurement(from: before, to: after, calls: repetitions))
+    }
+
     /// pp: `repetitions` times, one forward of `length` tokens from an empty cache and the logits of the last
     /// (as llama-bench's pp test), after one untimed warm-up. Tokens are pseudo-random ids, BOS first.
     public static func promptProcessing(
-        _ model: LLMModel, length: Int, repetitions: Int, bos: Int32, pool: KernelThreadPool
+        _ model: LLMModel, length: Int, repetitions: Int, bos: Int32, pool: KernelThreadPool,
+        meter: (any EnergyMeter)? = nil
     ) throws -> LLMSpeed {
         let cache = try model.makeCache(capacity: length)
         var rng = SplitMix64(seed: 0x11a)
@@ -115,15 +95,16 @@ public enum LLMBench {
             model.logits(h, rows: 1, into: &logits, pool: pool)
         }
         try once()
-        var samples: [Double] = []
-        for _ in 0..<repetitions { samples.append(try seconds(once)) }
-        return LLMSpeed(test: "pp", tokens: length, samplesS: samples)
+        let (samples, energy) = try timed(repetitions: repetitions, meter: meter, once)
+        return LLMSpeed(
+            test: "pp", tokens: length, samplesS: samples, energy: energy, minRepetitions: repetitions)
     }
 
     /// tg: `repetitions` times, `length` single-token steps from an empty cache, each with its logits (as
     /// llama-bench's tg test), after one untimed warm-up step sequence of 1 token.
     public static func generation(
-        _ model: LLMModel, length: Int, repetitions: Int, bos: Int32, pool: KernelThreadPool
+        _ model: LLMModel, length: Int, repetitions: Int, bos: Int32, pool: KernelThreadPool,
+        meter: (any EnergyMeter)? = nil
     ) throws -> LLMSpeed {
         let cache = try model.makeCache(capacity: length)
         var rng = SplitMix64(seed: 0x7e)
@@ -138,9 +119,9 @@ public enum LLMBench {
             }
         }
         try once(1)
-        var samples: [Double] = []
-        for _ in 0..<repetitions { samples.append(try seconds { try once(length) }) }
-        return LLMSpeed(test: "tg", tokens: length, samplesS: samples)
+        let (samples, energy) = try timed(repetitions: repetitions, meter: meter) { try once(length) }
+        return LLMSpeed(
+            test: "tg", tokens: length, samplesS: samples, energy: energy, minRepetitions: repetitions)
     }
 
     /// The reference's final hidden states of each chunk's scored positions, so the reference runs once for

@@ -32,6 +32,9 @@ public struct Report: Codable, Sendable, Equatable {
     /// The static plan against measurement, where several variants were timed on one shape (absent in reports
     /// made before 2026-11-29).
     public var dispatchCheck: [DispatchCheck]?
+    /// A real model run end to end on the kernels (`qbench run --model` with a llama, qwen2 or gemma3 GGUF):
+    /// measured tokens/s, joules per token and accuracy per format; absent otherwise.
+    public var llm: [LLMResult]?
 
     public init(
         run: RunInfo, device: DeviceProfile, energy: EnergyMeterInfo, kernels: [KernelRow], results: [ResultRow],

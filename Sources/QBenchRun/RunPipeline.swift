@@ -9,6 +9,7 @@ import QBenchKernels
 import QBenchHarness
 import QBenchProfiles
 import QBenchReport
+import QBenchLLM
 
 /// What `qbench run` was asked to do.
 public struct RunOptions: Sendable {
@@ -118,6 +119,8 @@ public final class RunPipeline {
 
         // 2. Verify every variant; 3. the roofline, energy meter and timer.
         let (kernelRows, verified) = verify(plan: p.plan, features: Set(device.cpu.features))
+        // A model the forward pass runs is checked (shapes, tokenizer, text) before anything is measured.
+        let llm = try llmRunner(plan: p, device: device, verified: verified)
         let roofline = RooflineMeasurer.measure(
             device: device, pools: pools, quick: options.quick, progress: progress,
             interrupt: interrupt)
@@ -136,6 +139,18 @@ public final class RunPipeline {
         let accuracy = try RunAccuracy.measure(
             profile: p.profile, formats: p.profile.formats, quick: options.quick,
             interrupt: interrupt, progress: progress)
+        var llmResults: [LLMResult]?
+        if let llm, interrupt?.isRaised != true {
+            progress?.begin(phase: "llm", total: 1)
+            do {
+                llmResults = try llm.run(meter: energyChoice.meter, interrupt: interrupt) {
+                    note("qbench run: llm: \($0)")
+                }
+            } catch QBError.interrupted(_, _) {
+                llmResults = nil
+            }
+            progress?.finish()
+        }
         let machineAtEnd = machineProbe?.snapshot()
         // Warnings about the figures (validity is not changed by them).
         let late = RunWarnings.busyMachine(start: machineAtStart, end: machineAtEnd) + RunWarnings.aboveCeiling(results)
@@ -158,6 +173,7 @@ public final class RunPipeline {
             roofline: roofline, accuracy: accuracy, estimates: estimates,
             validity: RunAssembly.validity(results: results, interrupted: interrupted))
         report.dispatchCheck = DispatchCheck.compare(plan: p.plan, results: results)
+        report.llm = llmResults
         if interrupted && results.isEmpty { return RunOutcome(report: report, reportURL: nil) }
         // A report that cannot be written still leaves the summary to print: the caller says where nothing went.
         do {
@@ -165,6 +181,38 @@ public final class RunPipeline {
         } catch let e as QBError {
             return RunOutcome(report: report, reportURL: nil, writeError: e)
         }
+    }
+
+    /// The short model run of `--model` (pp128, tg32, KLD over 1,024 tokens of the built-in text, each capped at the
+    /// model's context) at the run's largest thread count, for the profile's formats the forward pass has kernels
+    /// for; nil without `--model`, or when its architecture is not one `qbench llm` runs (the run then measures the
+    /// model's shapes only, as before).
+    func llmRunner(plan p: RunPlan, device: DeviceProfile, verified: Set<KernelVariant>) throws -> LLMRunner? {
+        guard let url = options.modelFile else { return nil }
+        let file = try GGUFFile(path: url.path)
+        guard LLMRunner.supports(file) else {
+            log(
+                "qbench run: \(url.path): architecture \(file.architecture ?? "?") is not one qbench llm runs "
+                    + "(\(LLMArchitecture.allCases.map(\.rawValue).joined(separator: ", "))); no measured tokens/s")
+            return nil
+        }
+        let context = try LLMConfig(gguf: file).contextLength
+        let chunk = min(512, context)
+        let formats = p.profile.formats.compactMap(WeightFormat.init(rawValue:))
+        // Accuracy needs the model's tokenizer; a file without one is timed only.
+        let hasTokenizer = file.metadata["tokenizer.ggml.model"] != nil
+        if !hasTokenizer { log("qbench run: llm: \(url.path) has no tokenizer: speed only, no KLD") }
+        let runner = try LLMRunner(
+            options: LLMRunOptions(
+                model: url.path, formats: formats, threads: [p.threadCounts.max() ?? 1],
+                promptLengths: [min(128, context)], genLengths: [min(32, context)],
+                repetitions: options.quick ? 2 : 3,
+                text: hasTokenizer ? (LLMBuiltInText.text, LLMBuiltInText.name) : nil, chunkSize: chunk,
+                chunks: max(1, 1024 / chunk),
+                outputF32: false),
+            device: device, verified: verified)
+        for s in runner.skipped { log("qbench run: llm: skipped \(s)") }
+        return runner
     }
 
     /// One pinned pool per thread count (hwloc placement when this machine's topology loads).

@@ -6,14 +6,24 @@ import QBenchTestSupport
 import XCTest
 
 final class LLMCommandTests: XCTestCase {
-    /// A tiny random llama model (64 wide, 2 layers, 50 tokens, context 32) as F32 GGUF, no tokenizer.
-    static func writeTinyLlama(to url: URL, architecture: String = "llama", blockCount: UInt32 = 2) throws {
+    /// A tiny random llama model (64 wide, 2 layers, 50 tokens, context 32) as F32 GGUF, no tokenizer; with
+    /// `tokenizerFrom`, every `tokenizer.*` key of that GGUF and its vocabulary size.
+    static func writeTinyLlama(
+        to url: URL, architecture: String = "llama", blockCount: UInt32 = 2, tokenizerFrom: URL? = nil
+    ) throws {
         var w = try GGUFWriter()
         let a = architecture
         try w.add("general.architecture", .string(a))
+        var vocab = 50
+        if let tokenizerFrom {
+            let g = try GGUFFile(path: tokenizerFrom.path)
+            for e in g.metadata.entries where e.key.hasPrefix("tokenizer.") { try w.add(e.key, e.value) }
+            vocab = try XCTUnwrap(g.metadata.array("tokenizer.ggml.tokens")).count
+        }
         for (k, v) in [
             ("embedding_length", 64), ("block_count", Int(blockCount)), ("feed_forward_length", 96),
-            ("attention.head_count", 4), ("attention.head_count_kv", 2), ("context_length", 32), ("vocab_size", 50),
+            ("attention.head_count", 4), ("attention.head_count_kv", 2), ("context_length", 32),
+            ("vocab_size", vocab),
         ] {
             try w.add("\(a).\(k)", .uint32(UInt32(v)))
         }
@@ -26,7 +36,7 @@ final class LLMCommandTests: XCTestCase {
             }
             try w.addTensor(name: name, shape: shape, type: .f32, bytes: values.withUnsafeBytes { Data($0) })
         }
-        try add("token_embd.weight", [64, 50])
+        try add("token_embd.weight", [64, vocab])
         try add("output_norm.weight", [64], norm: true)
         for il in 0..<2 {
             let b = { (r: String) in "blk.\(il).\(r)" }
@@ -43,6 +53,79 @@ final class LLMCommandTests: XCTestCase {
         try w.write(to: url)
     }
 
+    /// `qbench run --model` with a model the forward pass runs: the report gains an `llm` section (measured pp and tg,
+    /// joules per token, KLD of each format against the f32 reference over the built-in text), valid against the
+    /// schema, shown in the Markdown page and in `qbench matrix`.
+    func testRunWithModel_addsTheMeasuredLLMSectionToTheReportAndTheMatrix() throws {
+        let dir = try TestPaths.scratch()
+        let model = dir.appendingPathComponent("tiny-spm.gguf")
+        // Llama 2's SentencePiece vocabulary (llama.cpp's test fixture), so the text can be tokenized and scored.
+        try Self.writeTinyLlama(
+            to: model,
+            tokenizerFrom: TestPaths.packageRoot.appendingPathComponent("Tests/Fixtures/llm/ggml-vocab-llama-spm.gguf"))
+        let out = dir.appendingPathComponent("reports")
+        let r = try QBenchBinary.run([
+            "run", "--quick", "--profile", "smoke", "--model", model.path, "--formats", "f32,q8_0", "--threads", "1",
+            "--out", out.path, "--json",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        if let error = try SchemaValidation.reportErrors(Data(r.stdout.utf8)) { XCTFail(error) }
+        let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
+        let llm = try XCTUnwrap(report.llm, "no llm section: \(r.stderr)")
+        XCTAssertEqual(llm.map(\.format), ["f32", "q8_0"])
+        for e in llm {
+            XCTAssertEqual(e.model, "tiny-spm")
+            XCTAssertEqual(e.threads, 1)
+            // Capped at the model's context of 32: pp32 and tg32, 2 repetitions under --quick.
+            XCTAssertEqual(e.speeds.map(\.label), ["pp32", "tg32"])
+            for s in e.speeds {
+                XCTAssertEqual(s.samplesS.count, 2)
+                XCTAssertGreaterThan(s.tokensPerS, 0)
+                XCTAssertEqual(s.energySource, report.energy.source, "joules from the run's meter")
+                XCTAssertGreaterThan(s.joulesPerToken ?? 0, 0)
+                XCTAssertNotNil(s.validity)
+            }
+            let a = try XCTUnwrap(e.accuracy)
+            // 1,024 tokens in chunks of the context (32): 32 chunks, 15 positions scored in each.
+            XCTAssertEqual(a.chunks, 32)
+            XCTAssertEqual(a.tokensScored, 32 * 15)
+            XCTAssertEqual(e.referencePerplexity.map { $0.isFinite && $0 > 1 }, true)
+            XCTAssertEqual(e.text, LLMBuiltInText.name)
+        }
+        // The reference scored against itself has no divergence; q8_0 drifts a little.
+        XCTAssertEqual(llm[0].accuracy?.kldMean, 0)
+        XCTAssertEqual(llm[0].accuracy?.perplexity, llm[0].referencePerplexity)
+        let q8 = try XCTUnwrap(llm[1].accuracy)
+        XCTAssertGreaterThan(q8.kldMean, 0)
+        XCTAssertLessThan(q8.kldMean, 0.05)
+        XCTAssertGreaterThan(q8.top1Agreement, 0.8)
+
+        let report0 = try XCTUnwrap(
+            try FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix(".json") })
+        let md = try String(
+            contentsOf: out.appendingPathComponent(String(report0.dropLast(5)) + ".md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("## Model runs (measured)"), md)
+        XCTAssertTrue(md.contains("| q8_0 | 1 |"), md)
+
+        let m = try QBenchBinary.run(["matrix", out.appendingPathComponent(report0).path, "--format", "json"])
+        XCTAssertEqual(m.status, 0, m.stderr)
+        let matrix = try QBJSON.decoder().decode(CompatibilityMatrix.self, from: Data(m.stdout.utf8))
+        let measured = try XCTUnwrap(matrix.measured)
+        XCTAssertEqual(measured.map(\.format), ["f32", "q8_0"])
+        XCTAssertEqual(measured[1].cells.first??.tg?.tokensPerS, llm[1].tg?.tokensPerS)
+        let text = try QBenchBinary.run(["matrix", out.appendingPathComponent(report0).path])
+        XCTAssertTrue(text.stdout.contains("## Model runs (measured)"), text.stdout)
+    }
+
+    /// The built-in text of `qbench run --model` is the start of the shipped accuracy text, not another text.
+    func testBuiltInText_isTheStartOfTheShippedText() throws {
+        let shipped = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent("Tests/Fixtures/llm/text/alice-in-wonderland.txt"),
+            encoding: .utf8)
+        XCTAssertGreaterThan(LLMBuiltInText.text.count, 8000)
+        XCTAssertTrue(shipped.hasPrefix(LLMBuiltInText.text))
+    }
+
     func testLLM_tinyModel_printsTheIssuesJSONFields() throws {
         let url = try TestPaths.scratch().appendingPathComponent("tiny.gguf")
         try Self.writeTinyLlama(to: url)
@@ -55,7 +138,7 @@ final class LLMCommandTests: XCTestCase {
         let rows = try XCTUnwrap(obj["llm"] as? [[String: Any]])
         XCTAssertEqual(rows.map { $0["format"] as? String }, ["f32", "q8_0"])
         for row in rows {
-            XCTAssertEqual(row["model"] as? String, "tiny.gguf")
+            XCTAssertEqual(row["model"] as? String, "tiny")
             XCTAssertEqual(row["threads"] as? Int, 1)
             XCTAssertGreaterThan(row["pp_tokens_per_s"] as? Double ?? 0, 0)
             XCTAssertGreaterThan(row["tg_tokens_per_s"] as? Double ?? 0, 0)

@@ -19,6 +19,9 @@ public struct CompatibilityMatrix: Codable, Sendable, Equatable {
     public var rows: [MatrixRow]
     /// Per model profile and format: one cell per device, in `devices` order.
     public var estimates: [MatrixEstimateRow]
+    /// Per model and format run end to end (reports made with `qbench run --model`): one cell per device, in
+    /// `devices` order. Measured, unlike `estimates`; absent when no report has an `llm` section.
+    public var measured: [MatrixMeasuredRow]?
     /// What a reader needs to know: reports left out as older duplicates, prices matching no device, mixed
     /// profiles or quick runs.
     public var notes: [String]
@@ -116,6 +119,14 @@ public struct MatrixEstimateRow: Codable, Sendable, Equatable {
     public var cells: [MatrixEstimateCell]
 }
 
+/// One model and format run end to end, across the devices.
+public struct MatrixMeasuredRow: Codable, Sendable, Equatable {
+    public var model: String
+    public var format: String
+    /// One per device, in `devices` order; nil where the device's report has no run of this model and format.
+    public var cells: [LLMResult?]
+}
+
 /// One device's projection for a model and format (the report's estimate at its largest thread count).
 public struct MatrixEstimateCell: Codable, Sendable, Equatable {
     public var device: String
@@ -186,7 +197,10 @@ public enum MatrixBuilder {
         let rows = matrixRows(devices: devices, indexes: indexes)
         let estimates = estimateRows(devices: devices, reports: columns.map(\.chosen.report))
         if !estimates.isEmpty { notes.append(Estimates.exclusionNote) }
-        return CompatibilityMatrix(devices: devices, rows: rows, estimates: estimates, notes: notes)
+        let measured = measuredRows(devices: devices, reports: columns.map(\.chosen.report))
+        return CompatibilityMatrix(
+            devices: devices, rows: rows, estimates: estimates, measured: measured.isEmpty ? nil : measured,
+            notes: notes)
     }
 
     // MARK: columns
@@ -422,6 +436,27 @@ public enum MatrixBuilder {
                         decodeTokensPerS: e.decodeTokensPerS, usdPerHour: device.pricePerHour)
                     return c
                 })
+        }
+    }
+
+    /// Per (model, format): each device's `llm` result at its largest thread count.
+    static func measuredRows(devices: [MatrixDevice], reports: [Report]) -> [MatrixMeasuredRow] {
+        var keys: [(model: String, format: String)] = []
+        var seen = Set<String>()
+        let chosen: [[String: LLMResult]] = reports.map { r in
+            var best: [String: LLMResult] = [:]
+            for e in r.llm ?? [] {
+                let k = "\(e.model)\u{0}\(e.format)"
+                if seen.insert(k).inserted { keys.append((e.model, e.format)) }
+                if let b = best[k], b.threads >= e.threads { continue }
+                best[k] = e
+            }
+            return best
+        }
+        keys.sort { $0.model != $1.model ? $0.model < $1.model : formatPrecedes($0.format, $1.format) }
+        return keys.map { key in
+            MatrixMeasuredRow(
+                model: key.model, format: key.format, cells: chosen.map { $0["\(key.model)\u{0}\(key.format)"] })
         }
     }
 

@@ -46,6 +46,17 @@ public enum MatrixHTML {
             }
             body += "</table>\n"
         }
+        if let measured = m.measured, !measured.isEmpty {
+            body += "<h2>Model runs (measured)</h2>\n<table>\n<tr><th>model</th><th>format</th>"
+            body += m.devices.map { "<th>\(esc($0.cpuModel)) <code>\(esc($0.shortId))</code></th>" }.joined()
+            body += "</tr>\n"
+            for e in measured {
+                body += "<tr><td>\(esc(e.model))</td><td>\(esc(e.format))</td>"
+                body += e.cells.map { "<td class=\"cell\">\(esc(MatrixRender.measuredText($0)))</td>" }.joined()
+                body += "</tr>\n"
+            }
+            body += "</table>\n"
+        }
         if !m.notes.isEmpty {
             body += "<h2>Notes</h2>\n<ul>\n" + m.notes.map { "<li>\(esc($0))</li>\n" }.joined() + "</ul>\n"
         }

@@ -62,6 +62,20 @@ public enum MatrixRender {
                 out += table(["format"] + columns, rows.map { [$0.format] + $0.cells.map(estimateText) })
             }
         }
+        if let measured = m.measured, !measured.isEmpty {
+            out += "\n## Model runs (measured)\n\n"
+            out +=
+                "Per model run end to end on the kernels (`qbench run --model`): prompt and generation tokens/s "
+                + "(medians), generation J/token, and mean KL divergence from the f32 reference, at each device's "
+                + "largest thread count.\n"
+            var models: [String] = []
+            for r in measured where models.last != r.model { models.append(r.model) }
+            for model in models {
+                out += "\n### \(escape(model))\n\n"
+                let rows = measured.filter { $0.model == model }
+                out += table(["format"] + columns, rows.map { [$0.format] + $0.cells.map(measuredText) })
+            }
+        }
         if !m.notes.isEmpty {
             out += "\n## Notes\n\n" + m.notes.map { "- \(escape($0))\n" }.joined()
         }
@@ -112,6 +126,21 @@ public enum MatrixRender {
         ]
         if let j = c.joulesPerToken { parts.append("\(number(j)) J/tok (\(c.energySource ?? "unknown"))") }
         if let t = c.tokensPerDollar { parts.append("\(compact(t)) tok/USD") }
+        return parts.joined(separator: " · ")
+    }
+
+    /// `pp128 512 · tg32 80.1 tok/s · 0.12 J/tok (rapl) · KLD 2.5e-3 · t2`.
+    public static func measuredText(_ r: LLMResult?) -> String {
+        guard let r else { return "-" }
+        var parts: [String] = []
+        if let p = r.pp { parts.append("\(p.label) \(number(p.tokensPerS))") }
+        if let g = r.tg { parts.append("\(g.label) \(number(g.tokensPerS)) tok/s") }
+        if let j = r.tg?.joulesPerToken {
+            parts.append("\(number(j)) J/tok (\(r.tg?.energySource?.rawValue ?? "unknown"))")
+        }
+        if let a = r.accuracy { parts.append("KLD " + String(format: "%.2e", a.kldMean)) }
+        if r.speeds.contains(where: { $0.validity?.valid == false }) { parts.append("invalid") }
+        parts.append("t\(r.threads)")
         return parts.joined(separator: " · ")
     }
 

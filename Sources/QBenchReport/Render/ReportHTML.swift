@@ -14,7 +14,7 @@ public enum ReportHTML {
         body += report.run.interrupted ? " (interrupted: the run was stopped early)" : ""
         body += "</p>\n"
         body += deviceCard(report) + compatibility(report) + rooflineChart(report) + throughputByFormat(report)
-        body += estimates(report) + accuracy(report) + validity(report)
+        body += estimates(report) + llm(report) + accuracy(report) + validity(report)
         return page(title: title, body: body)
     }
 
@@ -295,6 +295,17 @@ public enum ReportHTML {
                 ["model", "format", "threads", "decode tok/s", "prefill tok/s (prompt)", "J/token", "energy"], rows,
                 numeric: [2, 3, 4, 5])
             + "<p class=\"muted\">\(esc(r.estimates[0].note))</p>\n"
+    }
+
+    static func llm(_ r: Report) -> String {
+        guard let results = r.llm, !results.isEmpty else { return "" }
+        let (header, rows) = LLMTable.cells(results)
+        let numeric = Set(header.indices.filter { header[$0].hasSuffix("t/s") || header[$0] == "threads" })
+        var out = "<h2>Model runs (measured)</h2>\n" + table(header, rows.map { $0.map(esc) }, numeric: numeric)
+        if let line = LLMTable.referenceLine(results) { out += "<p class=\"muted\">\(esc(line))</p>\n" }
+        let invalid = LLMTable.invalidReasons(results)
+        if !invalid.isEmpty { out += "<ul>\n" + invalid.map { "<li>\(esc($0))</li>\n" }.joined() + "</ul>\n" }
+        return out
     }
 
     static func accuracy(_ r: Report) -> String {

@@ -11,7 +11,7 @@ public enum ReportMarkdown {
         if report.run.interrupted { out += " (interrupted: the run was stopped early)" }
         out += "\n\n"
         out += run(report) + device(report) + compatibility(report) + roofline(report) + results(report)
-        out += estimates(report) + energy(report) + accuracy(report) + validity(report)
+        out += estimates(report) + llm(report) + energy(report) + accuracy(report) + validity(report)
         return out
     }
 
@@ -106,6 +106,11 @@ public enum ReportMarkdown {
             ["model", "format", "threads", "decode tok/s", "prefill tok/s", "J/token", "energy", "note"], rows)
         if let note = r.estimates.first?.note { out += "\n" + note + "\n" }
         return out + "\n"
+    }
+
+    static func llm(_ r: Report) -> String {
+        guard let results = r.llm, !results.isEmpty else { return "" }
+        return "## Model runs (measured)\n\n" + LLMTable.markdown(results) + "\n"
     }
 
     static func energy(_ r: Report) -> String {

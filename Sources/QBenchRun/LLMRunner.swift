@@ -1,0 +1,201 @@
+// A real model end to end on the suite's kernels, shared by `qbench llm` and `qbench run --model`: per weight
+// format and thread count, pp and tg tokens/s with joules per token (as llama-bench measures speed), and over a
+// text, perplexity, KL divergence and top-1 agreement against the f32 reference (as llama-perplexity scores them).
+import Foundation
+import QBenchSupport
+import QBenchFormats
+import QBenchModelFiles
+import QBenchDevice
+import QBenchKernels
+import QBenchHarness
+import QBenchLLM
+import QBenchReport
+
+/// What to measure.
+public struct LLMRunOptions: Sendable {
+    public var model: String
+    public var formats: [WeightFormat]
+    /// Thread counts, resolved.
+    public var threads: [Int]
+    public var promptLengths: [Int]
+    public var genLengths: [Int]
+    public var repetitions: Int
+    /// The text to score accuracy over, and how it is named in the results; nil measures speed only.
+    public var text: (content: String, name: String)?
+    public var chunkSize: Int
+    public var chunks: Int
+    public var outputF32: Bool
+
+    public init(
+        model: String, formats: [WeightFormat], threads: [Int], promptLengths: [Int], genLengths: [Int],
+        repetitions: Int, text: (content: String, name: String)?, chunkSize: Int, chunks: Int, outputF32: Bool
+    ) {
+        self.model = model; self.formats = formats; self.threads = threads; self.promptLengths = promptLengths
+        self.genLengths = genLengths; self.repetitions = repetitions; self.text = text; self.chunkSize = chunkSize
+        self.chunks = chunks; self.outputF32 = outputF32
+    }
+}
+
+/// A checked model and the kernels each format will run on: everything that can be refused is refused when this
+/// is made, before any measuring.
+public struct LLMRunner {
+    public let options: LLMRunOptions
+    let file: GGUFFile
+    let config: LLMConfig
+    let source: GGUFWeightSource
+    let textTokens: [Int32]?
+    let f32: LLMKernelChoice
+    let choices: [WeightFormat: LLMKernelChoice]
+    /// Formats that cannot run here, each with why ("q4_k (no verified gemv ...)").
+    public let skipped: [String]
+
+    /// Reads and checks the model, tokenizes the text, and picks each format's verified kernels.
+    /// - Parameter verified: the variants verified on this device (all of the registry's that the formats could
+    ///   use are verified here when nil).
+    /// - Throws: `QBError` naming the model, text or flag: an unsupported architecture, a missing key or tensor, a
+    ///   shape that disagrees with the hyperparameters, a text shorter than one chunk, lengths beyond the context,
+    ///   no format that can run.
+    public init(options: LLMRunOptions, device: DeviceProfile, verified: Set<KernelVariant>? = nil) throws {
+        self.options = options
+        file = try GGUFFile(path: options.model)
+        config = try LLMConfig(gguf: file)
+        source = GGUFWeightSource(gguf: file)
+        try LLMShapes.check(config, source)
+        if let text = options.text {
+            let tokenizer = try LLMTokenizer(gguf: file)
+            let ids = tokenizer.encode(text.content, parseSpecial: false)
+            guard ids.count >= options.chunkSize else {
+                throw QBError.badInput(
+                    path: text.name,
+                    message: "\(ids.count) tokens, fewer than one chunk of \(options.chunkSize) (--chunk-size)")
+            }
+            guard options.chunkSize <= config.contextLength else {
+                throw QBError.badInput(
+                    path: options.model,
+                    message: "\(options.chunkSize) tokens (--chunk-size) exceed the model's context of "
+                        + "\(config.contextLength)")
+            }
+            textTokens = ids
+        } else {
+            textTokens = nil
+        }
+        let pp = options.promptLengths.max() ?? 0, tg = options.genLengths.max() ?? 0
+        if max(pp, tg) > config.contextLength {
+            throw QBError.badInput(
+                path: options.model,
+                message: "\(max(pp, tg)) tokens (\(pp >= tg ? "--prompt-length" : "--gen")) exceed the model's "
+                    + "context of \(config.contextLength)")
+        }
+        let features = Set(device.cpu.features)
+        let registry = KernelRegistry.builtIn
+        let needed = Set(options.formats + [.f32])
+        var ok = verified ?? []
+        if verified == nil {
+            let acts = Set(needed.map(\.activationFormat))
+            for v in registry.variants
+            where (v.weightFormat.map(needed.contains) ?? false)
+                || (v.op == .quantizeRow && acts.contains(v.activationFormat))
+            {
+                if KernelVerifier.verify(v, features: features, registry: registry).status == .verified {
+                    ok.insert(v)
+                }
+            }
+        }
+        func choice(_ f: WeightFormat) throws -> LLMKernelChoice {
+            try LLMKernelChoice.choose(
+                format: f, verified: ok, arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
+        }
+        f32 = try choice(.f32)
+        var choices: [WeightFormat: LLMKernelChoice] = [:]
+        var skipped: [String] = []
+        for f in options.formats {
+            do { choices[f] = try choice(f) } catch { skipped.append("\(f.rawValue) (\(error))") }
+        }
+        guard !choices.isEmpty else {
+            throw QBError.badOption(flag: "--formats", message: "nothing could run: " + skipped.joined(separator: "; "))
+        }
+        self.choices = choices
+        self.skipped = skipped
+    }
+
+    /// One line about the model, for the log.
+    public var summary: String {
+        "\(config.architecture.rawValue), \(config.blockCount) layers, embedding \(config.embeddingLength), "
+            + "vocabulary \(config.vocabSize)"
+    }
+
+    /// Measures every format that can run, in the order given, at every thread count.
+    /// - Parameters:
+    ///   - meter: joules per token of each speed test (nil: none).
+    ///   - log: one line per step.
+    /// - Throws: `QBError.interrupted` when `interrupt` is raised between steps.
+    public func run(
+        meter: (any EnergyMeter)?, interrupt: InterruptFlag? = nil, log: (String) -> Void
+    ) throws -> [LLMResult] {
+        let maxThreads = options.threads.max() ?? 1
+        let bos = Int32(file.metadata.int("tokenizer.ggml.bos_token_id") ?? 1)
+        log("building the f32 reference")
+        let reference = try LLMModel(
+            config: config, source: source, plan: LLMFormatPlan(layers: f32, output: f32), threads: maxThreads)
+        let bigPool = KernelThreadPool(threads: maxThreads)
+        var pass: LLMBench.ReferencePass?
+        if let textTokens {
+            let addsBOS = file.metadata.bool("tokenizer.ggml.add_bos_token") ?? true
+            let cs = LLMBench.chunks(
+                textTokens, chunk: options.chunkSize, maxChunks: options.chunks, bos: addsBOS ? bos : nil)
+            log("reference over \(cs.count) chunks of \(options.chunkSize) tokens")
+            pass = try LLMBench.reference(reference, chunks: cs, pool: bigPool)
+        }
+        let pools = options.threads.map { KernelThreadPool(threads: $0) }
+        var out: [LLMResult] = []
+        for f in options.formats {
+            guard let ch = choices[f] else { continue }
+            try interrupt?.check(what: "the llm measurements")
+            let m =
+                f == .f32
+                ? reference
+                : try LLMModel(
+                    config: config, source: source,
+                    plan: LLMFormatPlan(layers: ch, output: options.outputF32 ? f32 : ch), sharing: reference,
+                    threads: maxThreads)
+            var accuracy: LLMAccuracy?
+            if let pass {
+                log("\(f.rawValue) accuracy")
+                accuracy =
+                    f == .f32
+                    ? pass.accuracy : try LLMBench.accuracy(m, reference: reference, pass: pass, pool: bigPool)
+            }
+            for (t, pool) in zip(options.threads, pools) {
+                var speeds: [LLMSpeed] = []
+                for n in options.promptLengths {
+                    try interrupt?.check(what: "the llm measurements")
+                    log("\(f.rawValue) t\(t) pp\(n)")
+                    speeds.append(
+                        try LLMBench.promptProcessing(
+                            m, length: n, repetitions: options.repetitions, bos: bos, pool: pool, meter: meter))
+                }
+                for n in options.genLengths {
+                    try interrupt?.check(what: "the llm measurements")
+                    log("\(f.rawValue) t\(t) tg\(n)")
+                    speeds.append(
+                        try LLMBench.generation(
+                            m, length: n, repetitions: options.repetitions, bos: bos, pool: pool, meter: meter))
+                }
+                out.append(
+                    LLMResult(
+                        model: URL(fileURLWithPath: options.model).deletingPathExtension().lastPathComponent,
+                        format: f.rawValue, threads: t,
+                        gemv: ch.gemv.variant.rawValue, gemm: ch.gemm.variant.rawValue,
+                        bitsPerWeight: m.bitsPerWeight, matrixBytes: m.matrixBytes, speeds: speeds,
+                        accuracy: accuracy, referencePerplexity: pass?.accuracy.perplexity,
+                        text: pass == nil ? nil : options.text?.name))
+            }
+        }
+        return out
+    }
+
+    /// True when `file`'s architecture is one the forward pass runs (llama, qwen2, gemma3).
+    public static func supports(_ file: GGUFFile) -> Bool {
+        file.architecture.flatMap(LLMArchitecture.init(rawValue:)) != nil
+    }
+}
