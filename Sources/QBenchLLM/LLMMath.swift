@@ -1,5 +1,6 @@
 // The f32 pieces of the forward pass that are not matrix products: RMSNorm, RoPE, the gated FFN activation, and
 // the dot / axpy loops of attention (SIMD16, so they vectorise to the widest float registers the compiler targets).
+import CQBench
 import Foundation
 
 enum LLMMath {
@@ -68,24 +69,35 @@ enum LLMMath {
         }
     }
 
-    /// gate = act(gate) * up, elementwise.
-    static func gatedActivation(_ gate: inout [Float], up: [Float], activation: FFNActivation) {
-        gate.withUnsafeMutableBufferPointer { g in
-            up.withUnsafeBufferPointer { u in
-                switch activation {
-                case .silu:
-                    for i in 0..<g.count { let x = g[i]; g[i] = x / (1 + expf(-x)) * u[i] }
-                case .geluTanh:
-                    for i in 0..<g.count { g[i] = gelu(g[i]) * u[i] }
+    /// out = act(gate) * up per row, from the stacked gate-and-up output (each row: f gate values, then f up values).
+    static func gatedActivation(
+        _ gateUp: [Float], rows: Int, width f: Int, into out: inout [Float], activation: FFNActivation
+    ) {
+        gateUp.withUnsafeBufferPointer { gu in
+            out.withUnsafeMutableBufferPointer { o in
+                for r in 0..<rows {
+                    let g = gu.baseAddress! + r * 2 * f, u = g + f, y = o.baseAddress! + r * f
+                    switch activation {
+                    case .silu: qb_llm_silu_mul(g, u, y, f)
+                    case .geluTanh: qb_llm_gelu_tanh_mul(g, u, y, f)
+                    }
                 }
             }
         }
     }
 
-    /// GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-    @inline(__always) static func gelu(_ x: Float) -> Float {
-        let c: Float = 0.797_884_560_802_865_4
-        return 0.5 * x * (1 + tanhf(c * x * (1 + 0.044_715 * x * x)))
+    /// Columns `offset ..< offset + count` of `rows` rows of `width` (one part of a stacked projection's output) into
+    /// `dst`, rows x count.
+    static func columns(
+        _ src: [Float], rows: Int, width: Int, offset: Int, count: Int, into dst: inout [Float]
+    ) {
+        src.withUnsafeBufferPointer { s in
+            dst.withUnsafeMutableBufferPointer { d in
+                for r in 0..<rows {
+                    (d.baseAddress! + r * count).update(from: s.baseAddress! + r * width + offset, count: count)
+                }
+            }
+        }
     }
 
     /// sum a[i] b[i] over n floats.

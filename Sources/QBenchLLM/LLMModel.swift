@@ -10,11 +10,14 @@ import QBenchSupport
 /// One layer's weights.
 struct LLMLayer: Sendable {
     var attnNorm: [Float]
-    var q: LLMLinear, k: LLMLinear, v: LLMLinear, o: LLMLinear
+    /// q, k and v stacked into one matrix (rows q, then k, then v), and gate over up: the projections that read the
+    /// same input run as one call, so the input is quantized once and the pool is woken once (each output row
+    /// depends only on its own weight row, so the figures are those of separate calls).
+    var qkv: LLMLinear, o: LLMLinear
     var qNorm: [Float]?, kNorm: [Float]?
     var postAttnNorm: [Float]?
     var ffnNorm: [Float]
-    var gate: LLMLinear, up: LLMLinear, down: LLMLinear
+    var gateUp: LLMLinear, down: LLMLinear
     var postFFNNorm: [Float]?
 }
 
@@ -57,18 +60,22 @@ public final class LLMModel: @unchecked Sendable {
             try other?.embedding ?? SharedFloats(try source.values(of: LLMTensorName.tokenEmbedding, threads: threads))
         embedding = emb
         var bytes = 0, weights = 0
-        func linear(
-            _ name: String, _ rows: Int, _ k: Int, _ choice: LLMKernelChoice, bias: String? = nil
-        ) throws
-            -> LLMLinear
-        {
-            let w = try source.values(of: name, threads: threads)
-            let b = try bias.map { try source.values(of: $0, threads: threads) } ?? []
+        /// The matrices `parts` (name, rows, bias name) stacked in order into one, all `k` wide.
+        func linear(_ parts: [(String, Int, String?)], _ k: Int, _ choice: LLMKernelChoice) throws -> LLMLinear {
+            var w: [Float] = [], b: [Float] = []
+            for (name, _, bias) in parts {
+                w += try source.values(of: name, threads: threads)
+                if let bias { b += try source.values(of: bias, threads: threads) }
+            }
+            let rows = parts.reduce(0) { $0 + $1.1 }
             let l = try w.withUnsafeBufferPointer {
                 try LLMLinear(weights: $0, outputs: rows, k: k, choice: choice, bias: b, threads: threads)
             }
             bytes += l.weightBytes; weights += rows * k
             return l
+        }
+        func linear(_ name: String, _ rows: Int, _ k: Int, _ choice: LLMKernelChoice) throws -> LLMLinear {
+            try linear([(name, rows, nil)], k, choice)
         }
         func norm(_ name: String) throws -> [Float] { try source.values(of: name, threads: threads) }
         let e = c.embeddingLength, f = c.feedForwardLength
@@ -80,16 +87,18 @@ public final class LLMModel: @unchecked Sendable {
             layers.append(
                 LLMLayer(
                     attnNorm: try norm(b("attn_norm.weight")),
-                    q: try linear(b("attn_q.weight"), qn, e, ch, bias: c.hasQKVBias ? b("attn_q.bias") : nil),
-                    k: try linear(b("attn_k.weight"), kvn, e, ch, bias: c.hasQKVBias ? b("attn_k.bias") : nil),
-                    v: try linear(b("attn_v.weight"), vn, e, ch, bias: c.hasQKVBias ? b("attn_v.bias") : nil),
+                    qkv: try linear(
+                        [
+                            (b("attn_q.weight"), qn, c.hasQKVBias ? b("attn_q.bias") : nil),
+                            (b("attn_k.weight"), kvn, c.hasQKVBias ? b("attn_k.bias") : nil),
+                            (b("attn_v.weight"), vn, c.hasQKVBias ? b("attn_v.bias") : nil),
+                        ], e, ch),
                     o: try linear(b("attn_output.weight"), e, c.headCount * c.valueDim, ch),
                     qNorm: c.hasQKNorm ? try norm(b("attn_q_norm.weight")) : nil,
                     kNorm: c.hasQKNorm ? try norm(b("attn_k_norm.weight")) : nil,
                     postAttnNorm: c.hasPostNorms ? try norm(b("post_attention_norm.weight")) : nil,
                     ffnNorm: try norm(b("ffn_norm.weight")),
-                    gate: try linear(b("ffn_gate.weight"), f, e, ch),
-                    up: try linear(b("ffn_up.weight"), f, e, ch),
+                    gateUp: try linear([(b("ffn_gate.weight"), f, nil), (b("ffn_up.weight"), f, nil)], e, ch),
                     down: try linear(b("ffn_down.weight"), e, f, ch),
                     postFFNNorm: c.hasPostNorms ? try norm(b("post_ffw_norm.weight")) : nil))
         }
@@ -148,10 +157,12 @@ public final class LLMModel: @unchecked Sendable {
         var q = cache.take("q", n * qn), k = cache.take("k", n * kvn)
         var v = cache.take("v", n * vn), att = cache.take("att", n * on)
         var o = cache.take("o", n * e)
-        var g = cache.take("g", n * f), u = cache.take("u", n * f)
+        var g = cache.take("g", n * f), gu = cache.take("gu", n * 2 * f)
+        var qkv = cache.take("qkv", n * (qn + kvn + vn))
         defer {
             for (key, a) in [
-                ("x", x), ("h", h), ("q", q), ("k", k), ("v", v), ("att", att), ("o", o), ("g", g), ("u", u),
+                ("x", x), ("h", h), ("q", q), ("k", k), ("v", v), ("att", att), ("o", o), ("g", g), ("gu", gu),
+                ("qkv", qkv),
             ] {
                 cache.give(key, a)
             }
@@ -159,16 +170,14 @@ public final class LLMModel: @unchecked Sendable {
         for (il, L) in layers.enumerated() {
             LLMMath.rmsNorm(x, into: &h, rows: n, width: e, weight: L.attnNorm, eps: c.rmsEpsilon)
             h.withUnsafeBufferPointer { hp in
-                q.withUnsafeMutableBufferPointer {
-                    L.q.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
-                }
-                k.withUnsafeMutableBufferPointer {
-                    L.k.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
-                }
-                v.withUnsafeMutableBufferPointer {
-                    L.v.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
+                qkv.withUnsafeMutableBufferPointer {
+                    L.qkv.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
                 }
             }
+            let w = qn + kvn + vn
+            LLMMath.columns(qkv, rows: n, width: w, offset: 0, count: qn, into: &q)
+            LLMMath.columns(qkv, rows: n, width: w, offset: qn, count: kvn, into: &k)
+            LLMMath.columns(qkv, rows: n, width: w, offset: qn + kvn, count: vn, into: &v)
             if let qw = L.qNorm, let kw = L.kNorm {
                 LLMMath.rmsNormInPlace(&q, rows: n * c.headCount, width: c.headDim, weight: qw, eps: c.rmsEpsilon)
                 LLMMath.rmsNormInPlace(&k, rows: n * c.headCountKV, width: c.headDim, weight: kw, eps: c.rmsEpsilon)
@@ -191,14 +200,11 @@ public final class LLMModel: @unchecked Sendable {
             for i in 0..<(n * e) { x[i] += o[i] }
             LLMMath.rmsNorm(x, into: &h, rows: n, width: e, weight: L.ffnNorm, eps: c.rmsEpsilon)
             h.withUnsafeBufferPointer { hp in
-                g.withUnsafeMutableBufferPointer {
-                    L.gate.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
-                }
-                u.withUnsafeMutableBufferPointer {
-                    L.up.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
+                gu.withUnsafeMutableBufferPointer {
+                    L.gateUp.apply(hp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)
                 }
             }
-            LLMMath.gatedActivation(&g, up: u, activation: c.activation)
+            LLMMath.gatedActivation(gu, rows: n, width: f, into: &g, activation: c.activation)
             g.withUnsafeBufferPointer { gp in
                 o.withUnsafeMutableBufferPointer {
                     L.down.apply(gp.baseAddress!, tokens: n, into: $0.baseAddress!, pool: pool)

@@ -90,6 +90,8 @@ typedef struct {
     int row0;            /* first row of the vector */
     const float *sf;     /* gemm, q8_0/q4_0/q4_1: this vector's block scales for the current K chunk, widened to
                             f32 (QB_SF_K(fmt) x QV_L floats per group, from the chunk's first group); else NULL */
+    const uint8_t *next; /* gemv: start of the unit this stream reads in the next step (prefetched while this
+                            unit's last groups are read), or NULL */
 } qb_vrow;
 
 QB_INLINE qb_vrow qb_vrow_at(const qb_mat_args *a, const qb_x16_geom *G, int fmt, int vr, int m0, int m1) {
@@ -102,6 +104,7 @@ QB_INLINE qb_vrow qb_vrow_at(const qb_mat_args *a, const qb_x16_geom *G, int fmt
     v.data = c + G->data_off + (size_t)h * (64 / QV_HALVES);
     v.row0 = vr * QV_L;
     v.sf = NULL;
+    v.next = NULL;
     int lo = qb_imax(m0, v.row0) - v.row0, hi = qb_imin(qb_imin(m1, a->M), v.row0 + QV_L) - v.row0;
     if (hi < lo) hi = lo;
     v.mask = qv_mask(lo, hi);
@@ -214,10 +217,23 @@ QB_INLINE void qb_block_tile(const qb_mat_args *a, const qb_x16_geom *G, const i
         qvi acc[QB_MAXMV][QB_MAXNR];
         /* gemv streams each unit once: ask for the group ~QB_PF_BYTES ahead now (the hardware prefetcher
            alone left q4_0 at ~75% of the read loop's bandwidth with four interleaved streams). */
-        if (NR == 1 && gi + pf < g1)
+        if (NR == 1 && gi + pf < g1) {
             for (int i = 0; i < MV; i++)
                 for (size_t o = 0; o < G->group_bytes; o += 64)
                     _mm_prefetch((const char *)vv[i].data + (size_t)(gi + pf) * G->group_bytes + o, _MM_HINT_T0);
+        } else if (NR == 1 && g0 == 0 && g1 == G->ngroups) {
+            /* The last pf groups of a unit: the stream would stop here and restart cold at its next unit (every
+               5.7 KB for q4_0 at K = 640: a 262144-row lm_head ran at half the DRAM read rate). Prefetch the next
+               unit's side data and first pf groups instead, a slice per group. */
+            const size_t prefix = G->data_off + (size_t)pf * G->group_bytes;
+            const size_t slice = (prefix + (size_t)pf - 1) / (size_t)pf;
+            const int t = gi + pf - g1, t0 = gi == g0 ? 0 : t;
+            for (int i = 0; i < MV; i++)
+                if (vv[i].next)
+                    for (size_t o = (size_t)t0 * slice & ~(size_t)63; o < (size_t)(t + 1) * slice && o < prefix;
+                         o += 64)
+                        _mm_prefetch((const char *)vv[i].next + o, _MM_HINT_T0);
+        }
         for (int j = 0; j < NR; j++) {
             const qb_side *s = &side[(size_t)j * side_stride + (gi - g0)];
             for (int i = 0; i < MV; i++) acc[i][j] = qb_acc_init(fmt, &vv[i], gi, s);
@@ -291,7 +307,11 @@ QB_INLINE void qb_block_gemv(const qb_mat_args *a, int m0, int m1, const int fmt
             for (int vr = vr0; vr < vr1; vr += QB_GEMV_MV) {
                 const int mv = qb_imin(QB_GEMV_MV, vr1 - vr);
                 qb_vrow vv[QB_MAXMV];
-                for (int i = 0; i < mv; i++) vv[i] = qb_vrow_at(a, &G, fmt, vr + i, m0, m1);
+                for (int i = 0; i < mv; i++) {
+                    vv[i] = qb_vrow_at(a, &G, fmt, vr + i, m0, m1);
+                    const int nv = vr + QB_GEMV_MV + i;
+                    if (nv < vr1) vv[i].next = (const uint8_t *)a->w + (size_t)(nv / QV_HALVES) * G.chunk;
+                }
                 qb_block_tile_dispatch(a, &G, fmt, mv, 1, vv, xp, yp, side, 0, g0, g1, g0 == 0, NULL, 0);
             }
         }
