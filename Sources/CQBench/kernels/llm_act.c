@@ -53,3 +53,66 @@ QB_CLONES void qb_llm_silu_mul(const float *g, const float *u, float *y, size_t 
 QB_CLONES void qb_llm_exp(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = qb_expf_poly(x[i]);
 }
+
+typedef float qb_v16 __attribute__((ext_vector_type(16)));
+
+/* Macros, not functions: a 64-byte vector passed or returned by value would change the ABI between the clones. */
+#define QB_LD16(p)                                                                                                \
+    ({                                                                                                            \
+        qb_v16 v_;                                                                                                \
+        memcpy(&v_, (p), sizeof v_);                                                                              \
+        v_;                                                                                                       \
+    })
+
+/// Lanes of `vec` summed pairwise (8 + 8, 4 + 4, 2 + 2, 1 + 1) into float `dst`: a fixed order.
+#define QB_HSUM16(dst, vec)                                                                                       \
+    do {                                                                                                          \
+        float h_[16];                                                                                             \
+        memcpy(h_, &(vec), sizeof h_);                                                                            \
+        for (int w_ = 8; w_ >= 1; w_ /= 2)                                                                        \
+            for (int i_ = 0; i_ < w_; i_++) h_[i_] += h_[i_ + w_];                                                \
+        (dst) = h_[0];                                                                                            \
+    } while (0)
+
+QB_CLONES void qb_llm_attend(const float *q, int nq, const float *k, size_t k_stride, const float *v, size_t v_stride,
+                             int lo, int hi, int head_dim, int value_dim, float scale, float *scores, float *out) {
+    const int n = hi - lo + 1, hc = head_dim / 16, vc = value_dim / 16;
+    if (nq < 1 || nq > 8 || n < 1) return;
+    /* scores: each key is loaded once for all nq queries */
+    for (int j = 0; j < n; j++) {
+        const float *kj = k + (size_t)(lo + j) * k_stride;
+        qb_v16 acc[8];
+        for (int g = 0; g < nq; g++) acc[g] = (qb_v16)0.0f;
+        for (int c = 0; c < hc; c++) {
+            const qb_v16 kv = QB_LD16(kj + c * 16);
+            for (int g = 0; g < nq; g++) acc[g] += QB_LD16(q + (size_t)g * head_dim + c * 16) * kv;
+        }
+        for (int g = 0; g < nq; g++) {
+            float d;
+            QB_HSUM16(d, acc[g]);
+            scores[(size_t)g * n + j] = d * scale;
+        }
+    }
+    /* softmax per query: max, exp, sum in index order */
+    for (int g = 0; g < nq; g++) {
+        float *s = scores + (size_t)g * n;
+        float mx = s[0];
+        for (int j = 1; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+        for (int j = 0; j < n; j++) s[j] -= mx;
+        for (int j = 0; j < n; j++) s[j] = qb_expf_poly(s[j]);
+        float sum = 0;
+        for (int j = 0; j < n; j++) sum += s[j];
+        const float inv = 1.0f / sum;
+        for (int j = 0; j < n; j++) s[j] *= inv;
+    }
+    /* out = P V, 16 columns at a time: each value chunk is loaded once for all nq queries */
+    for (int c = 0; c < vc; c++) {
+        qb_v16 acc[8];
+        for (int g = 0; g < nq; g++) acc[g] = (qb_v16)0.0f;
+        for (int j = 0; j < n; j++) {
+            const qb_v16 vv = QB_LD16(v + (size_t)(lo + j) * v_stride + c * 16);
+            for (int g = 0; g < nq; g++) acc[g] += scores[(size_t)g * n + j] * vv;
+        }
+        for (int g = 0; g < nq; g++) memcpy(out + (size_t)g * value_dim + c * 16, &acc[g], sizeof acc[g]);
+    }
+}
