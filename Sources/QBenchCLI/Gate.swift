@@ -31,6 +31,10 @@ extension QBench {
                 and exit code, failures first, passing checks folded in <details>; fit for $GITHUB_STEP_SUMMARY) \
                 or JSON (schema qbench.gate/1).
 
+                A shared host shifts between runs more than samples within one run show. --history gives earlier \
+                runs of the baseline's code (same device and profile): each result's limit becomes the larger of \
+                max_throughput_regression and the spread of its medians over those runs and the baseline.
+
                 --baseline-dir DIR uses DIR/<device id>/<profile>.json for the candidate's device and profile. \
                 --update-baseline writes the candidate there (atomically) when the gate passes or there is no \
                 comparable baseline yet; an invalid candidate is refused (exit 4).
@@ -41,6 +45,7 @@ extension QBench {
                   qbench gate --baseline b.json --candidate c.json --format json
                   qbench gate --baseline b.json --candidate c.json --policy gate.yaml
                   qbench gate --baseline b.json --candidate c.json --allow-invalid noise
+                  qbench gate --baseline b.json --history runs/ --candidate c.json
                   qbench gate --baseline-dir b --candidate c.json --update-baseline
                 """
         )
@@ -65,6 +70,13 @@ extension QBench {
                 "Accept an invalid candidate when each of its validity reasons contains one of these "
                     + "comma-separated substrings.", valueName: "reasons"))
         var allowInvalid: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Earlier runs of the baseline's code on this device and profile (reports or directories of them; "
+                    + "repeatable): a result fails only when it is also slower than the spread of their medians.",
+                valueName: "file|dir"))
+        var history: [String] = []
 
         @Option(help: ArgumentHelp("Output: md (default) or json.", valueName: "md|json"))
         var format: GateFormat = .md
@@ -142,9 +154,17 @@ extension QBench {
                 } else {
                     let base = try ReportLoader.load(basePath)
                     let p = GatePolicy.resolve(file: policyFile, filePath: policy, baseline: base.report)
+                    // The baseline and candidate files are not their own history (a directory may hold them).
+                    let same = Set([base.path, cand.path].map { URL(fileURLWithPath: $0).standardizedFileURL.path })
+                    let past =
+                        history.isEmpty
+                        ? []
+                        : try ReportLoader.loadAll(history).filter {
+                            !same.contains(URL(fileURLWithPath: $0.path).standardizedFileURL.path)
+                        }
                     verdict = QBenchReport.Gate.evaluate(
                         base: base.report, candidate: cand.report, policy: p, allowInvalid: allow,
-                        baselinePath: base.path, candidatePath: cand.path)
+                        baselinePath: base.path, candidatePath: cand.path, history: past.map(\.report))
                     if verdict.exitCode == QBenchReport.Gate.notComparable {
                         stderrLine =
                             "baseline \(base.path) is not comparable: "

@@ -42,7 +42,8 @@ extension QBench {
 
         @Option(
             help: ArgumentHelp(
-                "Weight formats (comma separated; default: every format with kernels, \(defaultFormats)).",
+                "Weight formats (comma separated; default: every format with kernels, \(defaultFormats)); "
+                    + "as-stored runs the file's own matrix type when all its matrices share one with kernels here.",
                 valueName: "list"))
         var formats: FormatListArgument?
 
@@ -85,7 +86,7 @@ extension QBench {
         func validate() throws {
             try validating {
                 try requireNonEmptyPaths([("--model", model)])
-                _ = try formatList.formats()
+                _ = try Self.formats(formatList)
                 _ = try threadList.counts()
                 _ = try Self.lengths(promptLengths, flag: "--prompt-length")
                 _ = try Self.lengths(genLengths, flag: "--gen")
@@ -105,6 +106,16 @@ extension QBench {
 
         var formatList: FormatListArgument { formats ?? FormatListArgument(argument: Self.defaultFormats)! }
         var threadList: ThreadListArgument { threads ?? ThreadListArgument(argument: "cores")! }
+
+        /// The weight formats of `--formats`, and whether `as-stored` was among them.
+        static func formats(_ list: FormatListArgument) throws -> (formats: [WeightFormat], asStored: Bool) {
+            let items = list.text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let rest = items.filter { $0 != "as-stored" }
+            if rest.count == items.count { return (try list.formats(), false) }
+            return (
+                rest.isEmpty ? [] : try WeightFormat.parseList(rest.joined(separator: ","), flag: "--formats"), true
+            )
+        }
 
         static func lengths(_ text: String, flag: String) throws -> [Int] {
             let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -138,10 +149,11 @@ extension QBench {
                     .reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
                 let runner = try LLMRunner(
                     options: LLMRunOptions(
-                        model: model, formats: try formatList.formats(), threads: counts,
+                        model: model, formats: try Self.formats(formatList).formats, threads: counts,
                         promptLengths: try Self.lengths(promptLengths, flag: "--prompt-length"),
                         genLengths: try Self.lengths(genLengths, flag: "--gen"), repetitions: repetitions,
-                        text: textInput, chunkSize: chunkSize, chunks: chunks, outputF32: outputF32),
+                        text: textInput, chunkSize: chunkSize, chunks: chunks, outputF32: outputF32,
+                        asStored: try Self.formats(formatList).asStored),
                     device: device)
                 let log = { (s: String) in
                     if !json { FileHandle.standardError.write(Data(("qbench llm: " + s + "\n").utf8)) }

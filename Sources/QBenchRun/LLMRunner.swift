@@ -25,14 +25,17 @@ public struct LLMRunOptions: Sendable {
     public var chunkSize: Int
     public var chunks: Int
     public var outputF32: Bool
+    /// Also run the model as stored: every matrix in its file's type, on that type's kernels.
+    public var asStored: Bool
 
     public init(
         model: String, formats: [WeightFormat], threads: [Int], promptLengths: [Int], genLengths: [Int],
-        repetitions: Int, text: (content: String, name: String)?, chunkSize: Int, chunks: Int, outputF32: Bool
+        repetitions: Int, text: (content: String, name: String)?, chunkSize: Int, chunks: Int, outputF32: Bool,
+        asStored: Bool = false
     ) {
         self.model = model; self.formats = formats; self.threads = threads; self.promptLengths = promptLengths
         self.genLengths = genLengths; self.repetitions = repetitions; self.text = text; self.chunkSize = chunkSize
-        self.chunks = chunks; self.outputF32 = outputF32
+        self.chunks = chunks; self.outputF32 = outputF32; self.asStored = asStored
     }
 }
 
@@ -46,6 +49,8 @@ public struct LLMRunner {
     let textTokens: [Int32]?
     let f32: LLMKernelChoice
     let choices: [WeightFormat: LLMKernelChoice]
+    /// The formats to run, in order: the options' formats, then the stored type when `asStored` can run.
+    let formats: [WeightFormat]
     /// Formats that cannot run here, each with why ("q4_k (no verified gemv ...)").
     public let skipped: [String]
 
@@ -86,9 +91,18 @@ public struct LLMRunner {
                 message: "\(max(pp, tg)) tokens (\(pp >= tg ? "--prompt-length" : "--gen")) exceed the model's "
                     + "context of \(config.contextLength)")
         }
+        // The file's matrix types, each with how many matrices use it (for `asStored`).
+        var storedCount: [String: Int] = [:]
+        if options.asStored {
+            let tied = file.tensors.first { $0.name == LLMTensorName.output } == nil
+            for t in file.tensors where t.shape.count == 2 && (tied || t.name != LLMTensorName.tokenEmbedding) {
+                storedCount[t.type.name.lowercased(), default: 0] += 1
+            }
+        }
+        let storedFormats = storedCount.keys.compactMap(WeightFormat.init(rawValue:))
         let features = Set(device.cpu.features)
         let registry = KernelRegistry.builtIn
-        let needed = Set(options.formats + [.f32])
+        let needed = Set(options.formats + storedFormats + [.f32])
         var ok = verified ?? []
         if verified == nil {
             let acts = Set(needed.map(\.activationFormat))
@@ -108,7 +122,29 @@ public struct LLMRunner {
         f32 = try choice(.f32)
         var choices: [WeightFormat: LLMKernelChoice] = [:]
         var skipped: [String] = []
-        for f in options.formats {
+        var formats = options.formats
+        if options.asStored {
+            // The file's matrix types, each with how many matrices use it. Only a file whose matrices all share
+            // one type with kernels here runs as stored (then it is that format, re-quantized from the stored
+            // values); per-tensor plans for mixed files (Q4_K_M) need the K-quant and q5_0 kernels.
+            let count = storedCount
+            let types = count.keys.sorted()
+            let missing = types.filter { name in
+                guard let f = WeightFormat(rawValue: name) else { return true }
+                return (try? choice(f)) == nil
+            }
+            let listing = types.map { "\($0) (\(count[$0]!) matrices)" }.joined(separator: ", ")
+            if !missing.isEmpty {
+                skipped.append(
+                    "as-stored (the file's matrices are \(listing); no verified kernels here for "
+                        + missing.joined(separator: ", ") + ")")
+            } else if types.count > 1 {
+                skipped.append("as-stored (the file mixes \(listing); per-tensor plans are not built yet)")
+            } else if let f = types.first.flatMap(WeightFormat.init(rawValue:)), !formats.contains(f) {
+                formats.append(f)
+            }
+        }
+        for f in formats {
             do { choices[f] = try choice(f) } catch { skipped.append("\(f.rawValue) (\(error))") }
         }
         guard !choices.isEmpty else {
@@ -116,6 +152,7 @@ public struct LLMRunner {
         }
         self.choices = choices
         self.skipped = skipped
+        self.formats = formats
     }
 
     /// One line about the model, for the log.
@@ -148,7 +185,7 @@ public struct LLMRunner {
         }
         let pools = options.threads.map { KernelThreadPool(threads: $0) }
         var out: [LLMResult] = []
-        for f in options.formats {
+        for f in formats {
             guard let ch = choices[f] else { continue }
             try interrupt?.check(what: "the llm measurements")
             let m =

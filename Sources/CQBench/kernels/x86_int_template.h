@@ -216,11 +216,13 @@ QB_INLINE void qb_block_tile(const qb_mat_args *a, const qb_x16_geom *G, const i
     for (int gi = g0; gi < g1; gi++) {
         qvi acc[QB_MAXMV][QB_MAXNR];
         /* gemv streams each unit once: ask for the group ~QB_PF_BYTES ahead now (the hardware prefetcher
-           alone left q4_0 at ~75% of the read loop's bandwidth with four interleaved streams). */
+           alone left q4_0 at ~75% of the read loop's bandwidth with four interleaved streams). Into L2 (T1): the
+           L1's few miss buffers capped two cores near 21 GB/s; L2's deeper queue reached 27-35 GB/s on the same
+           Zen 4 shapes (2026-12-03, 30 of 32 gemv shapes faster). */
         if (NR == 1 && gi + pf < g1) {
             for (int i = 0; i < MV; i++)
                 for (size_t o = 0; o < G->group_bytes; o += 64)
-                    _mm_prefetch((const char *)vv[i].data + (size_t)(gi + pf) * G->group_bytes + o, _MM_HINT_T0);
+                    _mm_prefetch((const char *)vv[i].data + (size_t)(gi + pf) * G->group_bytes + o, _MM_HINT_T1);
         } else if (NR == 1 && g0 == 0 && g1 == G->ngroups) {
             /* The last pf groups of a unit: the stream would stop here and restart cold at its next unit (every
                5.7 KB for q4_0 at K = 640: a 262144-row lm_head ran at half the DRAM read rate). Prefetch the next
@@ -232,7 +234,7 @@ QB_INLINE void qb_block_tile(const qb_mat_args *a, const qb_x16_geom *G, const i
                 if (vv[i].next)
                     for (size_t o = (size_t)t0 * slice & ~(size_t)63; o < (size_t)(t + 1) * slice && o < prefix;
                          o += 64)
-                        _mm_prefetch((const char *)vv[i].next + o, _MM_HINT_T0);
+                        _mm_prefetch((const char *)vv[i].next + o, _MM_HINT_T1);
         }
         for (int j = 0; j < NR; j++) {
             const qb_side *s = &side[(size_t)j * side_stride + (gi - g0)];

@@ -113,6 +113,11 @@ public struct GateCheck: Codable, Sendable, Equatable {
     public var p: Double?
     /// Throughput rows: the slowdown is beyond noise.
     public var significant: Bool?
+    /// Throughput rows gated with a history (`qbench gate --history`): the largest slowdown seen between the
+    /// medians of the baseline and the history's runs of this key (0.2 = the slowest run 20 % below the fastest),
+    /// and how many runs it is taken over. The limit is then the larger of the policy's and this.
+    public var betweenRuns: Double?
+    public var runs: Int?
     /// The exit code this check fails with; absent when it passed.
     public var failure: Int32?
     /// What was compared and why it passed or failed, one line.
@@ -196,9 +201,13 @@ public enum Gate {
     /// Evaluates every check (pure).
     /// - Parameter allowInvalid: substrings; an invalid candidate passes validity when each of its reasons
     ///   contains one of them.
+    /// - Parameter history: earlier runs of the baseline's code on the same device and profile (others are left
+    ///   out with a note): their medians, with the baseline's, give each key's between-run spread, and a result
+    ///   fails only when it is slower than that spread too. Samples within one run cannot show how far a shared
+    ///   host shifts between runs; a history can.
     public static func evaluate(
         base: Report, candidate: Report, policy: GatePolicy, allowInvalid: [String] = [],
-        baselinePath: String = "baseline", candidatePath: String = "candidate"
+        baselinePath: String = "baseline", candidatePath: String = "candidate", history: [Report] = []
     ) -> GateVerdict {
         let reasons = notComparableReasons(base: base, candidate: candidate)
         if !reasons.isEmpty {
@@ -206,7 +215,8 @@ public enum Gate {
                 baselinePath: baselinePath, candidatePath: candidatePath, candidate: candidate, reasons: reasons)
         }
         // Listed in this order within each group (failures, passes): performance, then correctness, validity.
-        let perf = throughputChecks(base: base, candidate: candidate, policy: policy)
+        let usable = history.filter { notComparableReasons(base: base, candidate: $0).isEmpty }
+        let perf = throughputChecks(base: base, candidate: candidate, policy: policy, history: usable)
         var checks = perf
         checks += estimateChecks(base: base, candidate: candidate, policy: policy, throughput: perf)
         checks += energyChecks(base: base, candidate: candidate, policy: policy)
@@ -219,6 +229,12 @@ public enum Gate {
         }
         if let inj = candidate.run.injected {
             notes.append("the candidate was deliberately slowed: \(inj)")
+        }
+        if !history.isEmpty {
+            notes.append(
+                "between-run spread from \(usable.count + 1) runs (the baseline and \(usable.count) of "
+                    + "\(history.count) history reports"
+                    + (usable.count < history.count ? "; the rest are of another device or profile" : "") + ")")
         }
         let order: [Int32] = [correctness, invalid, performance]
         let failures = order.flatMap { c in checks.filter { $0.failure == c } }
@@ -321,29 +337,48 @@ public enum Gate {
         return (t.p < alpha, t.p, "Mann-Whitney p = \(num(t.p)) (\(t.method.rawValue)), alpha \(num(alpha))")
     }
 
-    static func throughputChecks(base: Report, candidate: Report, policy: GatePolicy) -> [GateCheck] {
+    /// The largest throughput loss between the medians of `medians` (1 - fastest / slowest); 0 for one run.
+    public static func betweenRunSpread(_ medians: [Double]) -> Double {
+        guard let lo = medians.min(), let hi = medians.max(), lo > 0 else { return 0 }
+        return 1 - lo / hi
+    }
+
+    static func throughputChecks(
+        base: Report, candidate: Report, policy: GatePolicy, history: [Report] = []
+    ) -> [GateCheck] {
         let c = Dictionary(candidate.results.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let past = history.map { h in
+            Dictionary(h.results.map { ($0.key, $0.medianNs) }, uniquingKeysWith: { a, _ in a })
+        }
         var seen = Set<String>()
         return base.results.compactMap { r -> GateCheck? in
             guard let x = c[r.key], seen.insert(r.key).inserted else { return nil }
             let ratio = Compare.ratio(base: r.medianNs, candidate: x.medianNs)
             let loss = 1 - ratio
             let sig = slowdownSignificant(base: r, candidate: x, alpha: policy.significance)
-            let over = loss > policy.maxThroughputRegression
+            let medians = [r.medianNs] + past.compactMap { $0[r.key] }
+            let spread = history.isEmpty ? nil : betweenRunSpread(medians)
+            let limit = max(policy.maxThroughputRegression, spread ?? 0)
+            let over = loss > limit
             let failed = over && sig.significant
             let verdict: String
             if failed {
                 verdict = "slower beyond the limit and beyond noise"
             } else if over {
                 verdict = "slower beyond the limit but within noise (~)"
+            } else if loss > policy.maxThroughputRegression {
+                verdict = "within the between-run spread (\(pct(-(spread ?? 0))) over \(medians.count) runs)"
             } else {
                 verdict = "within the limit"
             }
-            return GateCheck(
+            var check = GateCheck(
                 kind: .throughput, subject: r.key, base: r.medianNs, candidate: x.medianNs, change: loss,
-                limit: policy.maxThroughputRegression, p: sig.p, significant: over ? sig.significant : nil,
+                limit: limit, p: sig.p, significant: over ? sig.significant : nil,
                 failure: failed ? performance : nil,
                 detail: "\(pct(-loss)) throughput: \(verdict); \(sig.how)")
+            check.betweenRuns = spread
+            check.runs = spread == nil ? nil : medians.count
+            return check
         }
     }
 

@@ -62,6 +62,42 @@ final class GateTests: XCTestCase {
         XCTAssertEqual(f.significant, true)
     }
 
+    /// A history of earlier runs raises a key's limit to the spread of its medians between runs: a 12 % slowdown
+    /// with tight samples fails against one baseline, passes when the history shows runs 20 % apart, and a 30 %
+    /// slowdown still fails.
+    func testHistoryRaisesTheLimitToTheBetweenRunSpread() throws {
+        let base = F.report(samples: F.tight)
+        let history = [F.report(samples: F.scaled(F.tight, 1.25)), F.report(samples: F.scaled(F.tight, 1.05))]
+        let key = base.results[0].key
+        let slower = F.report(samples: F.scaled(F.tight, 1.12))
+
+        let alone = Gate.evaluate(base: base, candidate: slower, policy: F.policy)
+        XCTAssertEqual(alone.exitCode, 2)
+        let a = try XCTUnwrap(alone.failures.first { $0.subject == key })
+        XCTAssertNil(a.betweenRuns)
+
+        let withHistory = Gate.evaluate(base: base, candidate: slower, policy: F.policy, history: history)
+        XCTAssertEqual(withHistory.exitCode, 0, "\(withHistory.failures.map(\.detail))")
+        let p = try XCTUnwrap(withHistory.passes.first { $0.subject == key })
+        XCTAssertEqual(try XCTUnwrap(p.betweenRuns), 1 - 1 / 1.25, accuracy: 1e-3)
+        XCTAssertEqual(p.runs, 3)
+        XCTAssertEqual(try XCTUnwrap(p.limit), 1 - 1 / 1.25, accuracy: 1e-3)
+        XCTAssertTrue(p.detail.contains("within the between-run spread"), p.detail)
+        XCTAssertTrue(withHistory.notes.contains { $0.contains("3 runs") }, "\(withHistory.notes)")
+
+        let muchSlower = F.report(samples: F.scaled(F.tight, 1.30))
+        let v = Gate.evaluate(base: base, candidate: muchSlower, policy: F.policy, history: history)
+        XCTAssertEqual(v.exitCode, 2)
+        XCTAssertEqual(v.failures.first { $0.subject == key }?.runs, 3)
+
+        // A history report of another device is left out, and the note says so.
+        var other = F.report(samples: F.scaled(F.tight, 2))
+        other.device.id = "0000000000000000"
+        let mixed = Gate.evaluate(base: base, candidate: slower, policy: F.policy, history: [other])
+        XCTAssertEqual(mixed.exitCode, 2, "the other device's 2x spread must not widen the limit")
+        XCTAssertTrue(mixed.notes.contains { $0.contains("another device or profile") }, "\(mixed.notes)")
+    }
+
     func testTenPercentSlowerWithinNoisePasses() throws {
         let base = F.report(samples: F.noisy)
         let cand = F.report(samples: F.scaled(F.noisy.reversed(), 1.10))
