@@ -344,10 +344,7 @@ public final class RunPipeline {
                 representative[s.op] = s.shape
             }
         }
-        struct Job {
-            var op: KernelOp; var shape: MatmulShape; var format: String; var variants: [KernelVariant]
-            var best: KernelVariant
-        }
+        struct Job { var op: KernelOp; var shape: MatmulShape; var format: String; var variants: [KernelVariant] }
         var jobs: [Job] = []
         for (op, shape) in shapes {
             for f in formats {
@@ -359,23 +356,12 @@ public final class RunPipeline {
                 let extra =
                     representative[op] == shape ? c.filter { $0.variant != .scalar || shape.ops <= 2e9 } : [best]
                 jobs.append(
-                    Job(
-                        op: op, shape: shape, format: f, variants: extra.contains(best) ? extra : [best] + extra,
-                        best: best))
+                    Job(op: op, shape: shape, format: f, variants: extra.contains(best) ? extra : [best] + extra))
             }
         }
         // Decode runs in each of the profile's cache states (cold by default); prefill reuses weights: warm.
         let states: (KernelOp) -> [CacheState] = { $0 == .gemv ? profile.resolvedCacheStates : [.warm] }
-        // The scalar reference, where it is only compared (not the best variant), is timed at the fewest threads:
-        // its speed-up over the vector variants is a one-thread figure, and at seconds per call on 2 vCPUs its
-        // 2-thread samples were the main source of imprecise medians in default-profile runs.
-        let fewest = pools.map(\.threadCount).min() ?? 1
-        func timedPools(_ job: Job, _ v: KernelVariant) -> [KernelThreadPool] {
-            v.variant == .scalar && v != job.best ? pools.filter { $0.threadCount == fewest } : pools
-        }
-        let total = jobs.reduce(0) { sum, job in
-            sum + job.variants.reduce(0) { $0 + timedPools(job, $1).count } * states(job.op).count
-        }
+        let total = jobs.reduce(0) { $0 + $1.variants.count * pools.count * states($1.op).count }
         progress?.begin(phase: "benchmark", total: total)
         let sampler = Sampler(limits: timing.samplingLimits, resolution: resolution, interrupt: interrupt)
         let adjacent = AdjacentCeilings(
@@ -412,7 +398,7 @@ public final class RunPipeline {
                         log("qbench run: skipped \(v.key) \(job.shape): \(error)")
                         continue
                     }
-                    for pool in timedPools(job, v) {
+                    for pool in pools {
                         if interrupt?.isRaised == true { break }
                         progress?.step(
                             "\(job.op) \(job.format) \(job.shape) \(v.variant) "

@@ -114,24 +114,6 @@ final class RunCommandTests: XCTestCase {
         if let error = try SchemaValidation.reportErrors(Data(r.stdout.utf8)) { XCTFail(error) }
     }
 
-    /// The scalar reference, compared on the representative shapes, is timed at the fewest threads only; the
-    /// best variant is timed at every thread count.
-    func testScalarComparison_isTimedAtTheFewestThreadsOnly() throws {
-        let out = try TestPaths.scratch()
-        let r = try QBenchBinary.run([
-            "run", "--quick", "--profile", "smoke", "--formats", "q8_0", "--threads", "1,2", "--out", out.path,
-            "--json",
-        ])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
-        let scalar = report.results.filter { $0.variant == "scalar" }
-        let others = report.results.filter { $0.variant != "scalar" }
-        try XCTSkipIf(others.isEmpty, "only the scalar reference runs here (no vector variant verified)")
-        XCTAssertFalse(scalar.isEmpty, "the scalar reference is still compared")
-        XCTAssertEqual(Set(scalar.map(\.threads)), [1], scalar.map(\.key).joined(separator: " "))
-        XCTAssertEqual(Set(others.map(\.threads)), [1, 2])
-    }
-
     func testRun_badOptionsGiveOneLineAndExit64_badFilesExit1() throws {
         for (args, needle, status) in [
             (["run", "--formats", "q9_9"], "--formats", Int32(64)),
