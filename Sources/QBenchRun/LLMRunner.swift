@@ -204,19 +204,13 @@ public struct LLMRunner {
             }
             for (t, pool) in zip(options.threads, pools) {
                 var speeds: [LLMSpeed] = []
-                for n in options.promptLengths {
+                let tests = options.promptLengths.map { ("pp", $0) } + options.genLengths.map { ("tg", $0) }
+                for (test, n) in tests {
                     try interrupt?.check(what: "the llm measurements")
-                    log("\(f.rawValue) t\(t) pp\(n)")
+                    log("\(f.rawValue) t\(t) \(test)\(n)")
+                    let measure = test == "pp" ? LLMBench.promptProcessing : LLMBench.generation
                     speeds.append(
-                        try LLMBench.promptProcessing(
-                            m, length: n, repetitions: options.repetitions, bos: bos, pool: pool, meter: meter))
-                }
-                for n in options.genLengths {
-                    try interrupt?.check(what: "the llm measurements")
-                    log("\(f.rawValue) t\(t) tg\(n)")
-                    speeds.append(
-                        try LLMBench.generation(
-                            m, length: n, repetitions: options.repetitions, bos: bos, pool: pool, meter: meter))
+                        try measure(m, n, options.repetitions, bos, pool, meter))
                 }
                 out.append(
                     LLMResult(

@@ -404,21 +404,30 @@ public enum MatrixBuilder {
 
     // MARK: estimates
 
-    static func estimateRows(devices: [MatrixDevice], reports: [Report]) -> [MatrixEstimateRow] {
+    /// Per (model, format), in model then format order: each report's item at its largest thread count.
+    static func bestPerModelAndFormat<T>(
+        _ reports: [Report], _ items: (Report) -> [T], model: (T) -> String, format: (T) -> String,
+        threads: (T) -> Int
+    ) -> (keys: [(model: String, format: String)], chosen: [[String: T]]) {
         var keys: [(model: String, format: String)] = []
         var seen = Set<String>()
-        // Per device: (model, format) -> the estimate at the largest thread count.
-        let chosen: [[String: TokenEstimate]] = reports.map { r in
-            var best: [String: TokenEstimate] = [:]
-            for e in r.estimates {
-                let k = "\(e.model)\u{0}\(e.format)"
-                if seen.insert(k).inserted { keys.append((e.model, e.format)) }
-                if let b = best[k], b.threads >= e.threads { continue }
+        let chosen: [[String: T]] = reports.map { r in
+            var best: [String: T] = [:]
+            for e in items(r) {
+                let k = "\(model(e))\u{0}\(format(e))"
+                if seen.insert(k).inserted { keys.append((model(e), format(e))) }
+                if let b = best[k], threads(b) >= threads(e) { continue }
                 best[k] = e
             }
             return best
         }
         keys.sort { $0.model != $1.model ? $0.model < $1.model : formatPrecedes($0.format, $1.format) }
+        return (keys, chosen)
+    }
+
+    static func estimateRows(devices: [MatrixDevice], reports: [Report]) -> [MatrixEstimateRow] {
+        let (keys, chosen) = bestPerModelAndFormat(
+            reports, \.estimates, model: \.model, format: \.format, threads: \.threads)
         return keys.map { key in
             MatrixEstimateRow(
                 model: key.model, format: key.format,
@@ -441,19 +450,8 @@ public enum MatrixBuilder {
 
     /// Per (model, format): each device's `llm` result at its largest thread count.
     static func measuredRows(devices: [MatrixDevice], reports: [Report]) -> [MatrixMeasuredRow] {
-        var keys: [(model: String, format: String)] = []
-        var seen = Set<String>()
-        let chosen: [[String: LLMResult]] = reports.map { r in
-            var best: [String: LLMResult] = [:]
-            for e in r.llm ?? [] {
-                let k = "\(e.model)\u{0}\(e.format)"
-                if seen.insert(k).inserted { keys.append((e.model, e.format)) }
-                if let b = best[k], b.threads >= e.threads { continue }
-                best[k] = e
-            }
-            return best
-        }
-        keys.sort { $0.model != $1.model ? $0.model < $1.model : formatPrecedes($0.format, $1.format) }
+        let (keys, chosen) = bestPerModelAndFormat(
+            reports, { $0.llm ?? [] }, model: \.model, format: \.format, threads: \.threads)
         return keys.map { key in
             MatrixMeasuredRow(
                 model: key.model, format: key.format, cells: chosen.map { $0["\(key.model)\u{0}\(key.format)"] })
