@@ -196,6 +196,17 @@ public final class RunPipeline {
                     + "(\(LLMArchitecture.allCases.map(\.rawValue).joined(separator: ", "))); no measured tokens/s")
             return nil
         }
+        // The reference holds every weight in f32 and each format a copy of the matrices: a model whose f32
+        // weights take more than 40 % of the memory would not fit beside a quantized copy and the run.
+        let params = file.tensors.reduce(0) { $0 + $1.elementCount }
+        let memory = Double(ProcessInfo.processInfo.physicalMemory)
+        if Double(params) * 4 > 0.4 * memory {
+            log(
+                "qbench run: llm: \(url.path) needs about \(String(format: "%.1f", Double(params) * 6 / 1e9)) GB for "
+                    + "its f32 reference and a quantized copy, more than this machine's "
+                    + "\(String(format: "%.1f", memory / 1e9)) GB allow; no measured tokens/s (shapes only)")
+            return nil
+        }
         let context = try LLMConfig(gguf: file).contextLength
         let chunk = min(512, context)
         let formats = p.profile.formats.compactMap(WeightFormat.init(rawValue:))
