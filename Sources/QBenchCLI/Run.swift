@@ -35,8 +35,9 @@ extension QBench {
 
         @Option(
             help: ArgumentHelp(
-                "Derive the model shapes from a GGUF file's header; a llama, qwen2 or gemma3 model also runs end to end "
-                    + "(pp128, tg32, KLD over 1,024 tokens) into the report's llm section.", valueName: "file.gguf"))
+                "Derive the model shapes from a GGUF file's header; a llama, qwen2 or gemma3 model also runs end "
+                    + "to end (pp128, tg32, KLD over 1,024 tokens) into the report's llm section.",
+                valueName: "file.gguf"))
         var model: String?
 
         @Option(help: ArgumentHelp("Folder for the report.", valueName: "dir"))

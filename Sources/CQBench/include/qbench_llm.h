@@ -1,7 +1,7 @@
 // Elementwise activations of the LLM forward pass (QBenchLLM): gated FFN activations over whole rows. Vectorised
-// C with a polynomial exp (relative error below 5e-7 over the float range, checked by a test), so prefill does not spend a fifth of
-// its time in libm's scalar tanhf/expf. On x86-64 Linux each function is cloned for AVX-512, AVX2 and the
-// baseline, chosen at load time by the CPU's features (the clones compute the same polynomial).
+// C with a polynomial exp (relative error below 5e-7 over the float range, checked by a test), so prefill does
+// not spend a fifth of its time in libm's scalar tanhf/expf. On x86-64 Linux each function is cloned for AVX-512,
+// AVX2 and the baseline, chosen at load time by the CPU's features (the clones compute the same polynomial).
 #ifndef QBENCH_LLM_H
 #define QBENCH_LLM_H
 
