@@ -148,6 +148,10 @@ public final class RunPipeline {
                 }
             } catch QBError.interrupted(_, _) {
                 llmResults = nil
+            } catch {
+                // The kernel results are kept: a model that cannot run end to end costs its section, not the report.
+                log("qbench run: warning: llm: \(error); the report has no llm section")
+                llmResults = nil
             }
             progress?.finish()
         }
