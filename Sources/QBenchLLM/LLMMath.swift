@@ -1,5 +1,5 @@
-// The f32 pieces of the forward pass that are not matrix products: RMSNorm, RoPE, the gated FFN activation, and
-// the dot / axpy loops of attention (SIMD16, so they vectorise to the widest float registers the compiler targets).
+// The f32 pieces of the forward pass that are not matrix products or attention: RMSNorm, RoPE, the gated FFN
+// activation (through the C kernels of qbench_llm.h), splitting stacked outputs, and the log-sum-exp of scoring.
 import CQBench
 import Foundation
 
@@ -98,38 +98,6 @@ enum LLMMath {
                 }
             }
         }
-    }
-
-    /// sum a[i] b[i] over n floats.
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = SIMD16<Float>()
-        var i = 0
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        while i + 16 <= n {
-            let va = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            let vb = rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            acc += va * vb  // not addProduct: without FMA in the target's baseline it is a libm call per lane
-            i += 16
-        }
-        var s = acc.sum()
-        while i < n { s += a[i] * b[i]; i += 1 }
-        return s
-    }
-
-    /// y[i] += alpha x[i] over n floats.
-    @inline(__always)
-    static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        var i = 0
-        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
-        let va = SIMD16<Float>(repeating: alpha)
-        while i + 16 <= n {
-            var vy = ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            vy += va * rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            ry.storeBytes(of: vy, toByteOffset: i * 4, as: SIMD16<Float>.self)
-            i += 16
-        }
-        while i < n { y[i] += alpha * x[i]; i += 1 }
     }
 
     /// log(sum(exp(x))) of a row, in Double.

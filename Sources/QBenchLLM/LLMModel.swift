@@ -1,7 +1,8 @@
 // The forward pass: token embedding, per layer RMSNorm -> q/k/v -> (q/k norms) -> RoPE -> grouped-query attention
 // over a KV cache (causal; a sliding window on local layers) -> output projection (-> post norm) -> residual ->
 // RMSNorm -> gated FFN -> (post norm) -> residual; final norm; output projection. Every matrix product runs on
-// an `LLMLinear` (the suite's kernels); attention, norms and activations are f32 in Swift.
+// an `LLMLinear` (the suite's kernels); norms and RoPE are f32 in Swift, attention and the gated activations f32 in
+// C (qbench_llm.h).
 import CQBench
 import Foundation
 import QBenchFormats
@@ -311,56 +312,23 @@ public final class LLMKVCache: @unchecked Sendable {
                     out.withUnsafeMutableBufferPointer { op in
                         let K = kp.baseAddress!, V = vp.baseAddress!, Q = qp.baseAddress!, O = op.baseAddress!
                         let group = groupSize
-                        if hd % 16 == 0, vd % 16 == 0, group <= 8 {
-                            // The C kernel: one call per (token, KV head) for all the query heads sharing it (each key
-                            // and value read once for the group), or per query head when that leaves too few calls
-                            // to keep the pool busy (decode of a single token).
-                            let perGroup = n * kvHeads >= 2 * pool.threadCount
-                            let nq = perGroup ? group : 1
-                            pool.parallelRows(perGroup ? n * kvHeads : n * heads, align: 1) { r0, r1 in
-                                var scores = [Float](repeating: 0, count: nq * min(capacity, p0 + n))
-                                scores.withUnsafeMutableBufferPointer { sp in
-                                    for r in r0..<r1 {
-                                        let t = perGroup ? r / kvHeads : r / heads
-                                        let h = perGroup ? (r % kvHeads) * group : r % heads, kvh = h / group
-                                        let pos = p0 + t
-                                        let lo = window.map { max(0, pos - $0 + 1) } ?? 0
-                                        qb_llm_attend(
-                                            Q + t * heads * hd + h * hd, Int32(nq), K + kvh * hd, kw, V + kvh * vd, vw,
-                                            Int32(lo), Int32(pos), Int32(hd), Int32(vd), scale, sp.baseAddress!,
-                                            O + t * heads * vd + h * vd)
-                                    }
-                                }
-                            }
-                            return
-                        }
-                        pool.parallelRows(n * heads, align: 1) { r0, r1 in
-                            var scores = [Float](repeating: 0, count: min(capacity, p0 + n))
+                        // One call per (token, KV head) for all the query heads sharing it (each key and value read
+                        // once for the group), or per query head when that leaves too few calls to keep the pool
+                        // busy (decode of a single token) or the group is larger than the kernel takes.
+                        let perGroup = group <= 8 && n * kvHeads >= 2 * pool.threadCount
+                        let nq = perGroup ? group : 1
+                        pool.parallelRows(perGroup ? n * kvHeads : n * heads, align: 1) { r0, r1 in
+                            var scores = [Float](repeating: 0, count: nq * min(capacity, p0 + n))
                             scores.withUnsafeMutableBufferPointer { sp in
-                                let S = sp.baseAddress!
                                 for r in r0..<r1 {
-                                    let t = r / heads, h = r % heads, kvh = h / group
+                                    let t = perGroup ? r / kvHeads : r / heads
+                                    let h = perGroup ? (r % kvHeads) * group : r % heads, kvh = h / group
                                     let pos = p0 + t
                                     let lo = window.map { max(0, pos - $0 + 1) } ?? 0
-                                    let qv = Q + t * heads * hd + h * hd
-                                    var mx = -Float.infinity
-                                    for j in lo...pos {
-                                        let s = LLMMath.dot(qv, K + j * kw + kvh * hd, hd) * scale
-                                        S[j - lo] = s
-                                        mx = max(mx, s)
-                                    }
-                                    var sum: Float = 0
-                                    for j in 0...(pos - lo) {
-                                        let ex = expf(S[j] - mx)
-                                        S[j] = ex
-                                        sum += ex
-                                    }
-                                    let dst = O + t * heads * vd + h * vd
-                                    for d in 0..<vd { dst[d] = 0 }
-                                    let inv = 1 / sum
-                                    for j in lo...pos {
-                                        LLMMath.axpy(S[j - lo] * inv, V + j * vw + kvh * vd, dst, vd)
-                                    }
+                                    qb_llm_attend(
+                                        Q + t * heads * hd + h * hd, Int32(nq), K + kvh * hd, kw, V + kvh * vd, vw,
+                                        Int32(lo), Int32(pos), Int32(hd), Int32(vd), scale, sp.baseAddress!,
+                                        O + t * heads * vd + h * vd)
                                 }
                             }
                         }

@@ -23,8 +23,8 @@ void qb_llm_exp(const float *x, float *y, size_t n);
 /// Causal attention of `nq` query heads that share one key/value head, over the cached positions lo...hi:
 /// out[g] = softmax_j(scale * q[g] . K[j]) V[j] for g < nq. q[g] starts at q + g * head_dim; K[j] at
 /// k + j * k_stride, V[j] at v + j * v_stride; out[g] at out + g * value_dim. `scores` holds nq * (hi - lo + 1)
-/// floats of scratch. head_dim and value_dim must be multiples of 16 (16-float vectors; the caller checks), and
-/// nq at most 8. The sums run in a fixed order, so every clone gives the same bits.
+/// floats of scratch. nq is 1 to 8 (nothing is written otherwise). Dimensions run 16 at a time, then the rest one
+/// by one; the sums run in a fixed order, so every clone gives the same bits.
 void qb_llm_attend(const float *q, int nq, const float *k, size_t k_stride, const float *v, size_t v_stride, int lo,
                    int hi, int head_dim, int value_dim, float scale, float *scores, float *out);
 

@@ -78,7 +78,7 @@ QB_CLONES void qb_llm_attend(const float *q, int nq, const float *k, size_t k_st
                              int lo, int hi, int head_dim, int value_dim, float scale, float *scores, float *out) {
     const int n = hi - lo + 1, hc = head_dim / 16, vc = value_dim / 16;
     if (nq < 1 || nq > 8 || n < 1) return;
-    /* scores: each key is loaded once for all nq queries */
+    /* scores: each key is loaded once for all nq queries; 16 dimensions at a time, then the rest one by one */
     for (int j = 0; j < n; j++) {
         const float *kj = k + (size_t)(lo + j) * k_stride;
         qb_v16 acc[8];
@@ -90,6 +90,7 @@ QB_CLONES void qb_llm_attend(const float *q, int nq, const float *k, size_t k_st
         for (int g = 0; g < nq; g++) {
             float d;
             QB_HSUM16(d, acc[g]);
+            for (int i = hc * 16; i < head_dim; i++) d += q[(size_t)g * head_dim + i] * kj[i];
             scores[(size_t)g * n + j] = d * scale;
         }
     }
@@ -98,14 +99,13 @@ QB_CLONES void qb_llm_attend(const float *q, int nq, const float *k, size_t k_st
         float *s = scores + (size_t)g * n;
         float mx = s[0];
         for (int j = 1; j < n; j++) mx = s[j] > mx ? s[j] : mx;
-        for (int j = 0; j < n; j++) s[j] -= mx;
-        for (int j = 0; j < n; j++) s[j] = qb_expf_poly(s[j]);
+        for (int j = 0; j < n; j++) s[j] = qb_expf_poly(s[j] - mx);
         float sum = 0;
         for (int j = 0; j < n; j++) sum += s[j];
         const float inv = 1.0f / sum;
         for (int j = 0; j < n; j++) s[j] *= inv;
     }
-    /* out = P V, 16 columns at a time: each value chunk is loaded once for all nq queries */
+    /* out = P V, 16 columns at a time (each value chunk loaded once for all nq queries), then the rest */
     for (int c = 0; c < vc; c++) {
         qb_v16 acc[8];
         for (int g = 0; g < nq; g++) acc[g] = (qb_v16)0.0f;
@@ -115,4 +115,10 @@ QB_CLONES void qb_llm_attend(const float *q, int nq, const float *k, size_t k_st
         }
         for (int g = 0; g < nq; g++) memcpy(out + (size_t)g * value_dim + c * 16, &acc[g], sizeof acc[g]);
     }
+    for (int i = vc * 16; i < value_dim; i++)
+        for (int g = 0; g < nq; g++) {
+            float a = 0;
+            for (int j = 0; j < n; j++) a += scores[(size_t)g * n + j] * v[(size_t)(lo + j) * v_stride + i];
+            out[(size_t)g * value_dim + i] = a;
+        }
 }

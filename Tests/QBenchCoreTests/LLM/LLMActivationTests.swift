@@ -2,6 +2,7 @@
 // activations take and beyond, including the clamped ends.
 import CQBench
 import Foundation
+import QBenchSupport
 import XCTest
 
 final class LLMActivationTests: XCTestCase {
@@ -46,6 +47,35 @@ final class LLMActivationTests: XCTestCase {
             let x = Double(g[i])
             let ref = x / (1 + exp(-x)) * Double(u[i])
             XCTAssertEqual(Double(y[i]), ref, accuracy: 1e-6 * max(1, abs(ref)), "silu(\(x))")
+        }
+    }
+
+    /// Attention against its definition in Double, on dimensions that are not multiples of 16 (the kernel's vector
+    /// width) and a window that starts after position 0, for 1 and 3 query heads sharing the keys.
+    func testAttention_matchesTheDefinition_onRaggedDimensions() {
+        let headDim = 20, valueDim = 37, positions = 9, lo = 2, hi = 7, kStride = 23, vStride = 41
+        var rng = SplitMix64(seed: 0xa77)
+        func random(_ n: Int) -> [Float] { (0..<n).map { _ in Float(rng.next() >> 40) / Float(1 << 24) - 0.5 } }
+        let k = random(positions * kStride), v = random(positions * vStride)
+        for nq in [1, 3] {
+            let q = random(nq * headDim)
+            var scores = [Float](repeating: 0, count: nq * (hi - lo + 1))
+            var out = [Float](repeating: .nan, count: nq * valueDim)
+            qb_llm_attend(
+                q, Int32(nq), k, kStride, v, vStride, Int32(lo), Int32(hi), Int32(headDim), Int32(valueDim), 0.3,
+                &scores, &out)
+            for g in 0..<nq {
+                let s = (lo...hi).map { j in
+                    0.3 * (0..<headDim).reduce(0.0) { $0 + Double(q[g * headDim + $1]) * Double(k[j * kStride + $1]) }
+                }
+                let e = s.map { exp($0 - s.max()!) }, total = e.reduce(0, +)
+                for d in 0..<valueDim {
+                    let ref = (lo...hi).enumerated().reduce(0.0) {
+                        $0 + e[$1.offset] / total * Double(v[$1.element * vStride + d])
+                    }
+                    XCTAssertEqual(Double(out[g * valueDim + d]), ref, accuracy: 1e-6, "nq \(nq) head \(g) column \(d)")
+                }
+            }
         }
     }
 }
