@@ -147,13 +147,14 @@ extension QBench {
                 let cores = device.topology.cores, pus = device.topology.pus
                 let counts = try threadList.counts().map { $0.resolve(cores: cores, pus: pus) }
                     .reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
+                let (formats, asStored) = try Self.formats(formatList)
                 let runner = try LLMRunner(
                     options: LLMRunOptions(
-                        model: model, formats: try Self.formats(formatList).formats, threads: counts,
+                        model: model, formats: formats, threads: counts,
                         promptLengths: try Self.lengths(promptLengths, flag: "--prompt-length"),
                         genLengths: try Self.lengths(genLengths, flag: "--gen"), repetitions: repetitions,
                         text: textInput, chunkSize: chunkSize, chunks: chunks, outputF32: outputF32,
-                        asStored: try Self.formats(formatList).asStored),
+                        asStored: asStored),
                     device: device)
                 let log = { (s: String) in
                     if !json { FileHandle.standardError.write(Data(("qbench llm: " + s + "\n").utf8)) }

@@ -155,6 +155,14 @@ public struct LLMRunner {
         self.formats = formats
     }
 
+    /// How many lines `run` logs: one per step (the reference, its pass over the text, each format's accuracy,
+    /// each speed test), for a progress bar.
+    public var stepCount: Int {
+        let runnable = formats.filter { choices[$0] != nil }.count
+        let tests = options.promptLengths.count + options.genLengths.count
+        return 1 + (textTokens == nil ? 0 : 1 + runnable) + runnable * options.threads.count * tests
+    }
+
     /// One line about the model, for the log.
     public var summary: String {
         "\(config.architecture.rawValue), \(config.blockCount) layers, embedding \(config.embeddingLength), "

@@ -141,10 +141,10 @@ public final class RunPipeline {
             interrupt: interrupt, progress: progress)
         var llmResults: [LLMResult]?
         if let llm, interrupt?.isRaised != true {
-            progress?.begin(phase: "llm", total: 1)
+            progress?.begin(phase: "llm", total: llm.stepCount)
             do {
-                llmResults = try llm.run(meter: energyChoice.meter, interrupt: interrupt) {
-                    note("qbench run: llm: \($0)")
+                llmResults = try llm.run(meter: energyChoice.meter, interrupt: interrupt) { step in
+                    if let progress { progress.step(step) } else { log("qbench run: llm: \(step)") }
                 }
             } catch QBError.interrupted(_, _) {
                 llmResults = nil

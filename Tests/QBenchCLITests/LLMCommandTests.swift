@@ -126,6 +126,12 @@ final class LLMCommandTests: XCTestCase {
         XCTAssertTrue(shipped.hasPrefix(LLMBuiltInText.text))
     }
 
+    /// The `llm` array of `qbench llm --json`'s output.
+    static func llmRows(_ r: CommandResult) throws -> [[String: Any]] {
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stderr)
+        return try XCTUnwrap(obj["llm"] as? [[String: Any]])
+    }
+
     func testLLM_tinyModel_printsTheIssuesJSONFields() throws {
         let url = try TestPaths.scratch().appendingPathComponent("tiny.gguf")
         try Self.writeTinyLlama(to: url)
@@ -134,8 +140,7 @@ final class LLMCommandTests: XCTestCase {
             "--repetitions", "2", "--json",
         ])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        let rows = try XCTUnwrap(obj["llm"] as? [[String: Any]])
+        let rows = try Self.llmRows(r)
         XCTAssertEqual(rows.map { $0["format"] as? String }, ["f32", "q8_0"])
         for row in rows {
             XCTAssertEqual(row["model"] as? String, "tiny")
@@ -185,8 +190,7 @@ final class LLMCommandTests: XCTestCase {
             "--repetitions", "2", "--json",
         ])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        let rows = try XCTUnwrap(obj["llm"] as? [[String: Any]])
+        let rows = try Self.llmRows(r)
         XCTAssertEqual(rows.map { $0["format"] as? String }, ["q8_0", "f32"], "the tiny model's matrices are F32")
 
         let gemma = try AccuracyCommandTests.gemmaPath()

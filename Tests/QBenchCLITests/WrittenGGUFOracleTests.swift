@@ -43,16 +43,9 @@ final class WrittenGGUFOracleTests: XCTestCase {
         }
 
         // gguf-py: the same comparison on its parse of both files.
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import gguf"]
-        probe.standardError = FileHandle.nullDevice
-        var available = false
-        if (try? probe.run()) != nil {
-            probe.waitUntilExit()
-            available = probe.terminationStatus == 0
-        }
-        try Oracle.require("gguf", available, "python3 cannot import gguf (make test installs it in the test venv)")
+        let probe = try? runProcess("python3", ["-c", "import gguf"])
+        try Oracle.require(
+            "gguf", probe?.status == 0, "python3 cannot import gguf (make test installs it in the test venv)")
         let script = """
             import sys, json, numpy as np
             from gguf import GGUFReader
@@ -81,18 +74,10 @@ final class WrittenGGUFOracleTests: XCTestCase {
             print(json.dumps({"bad": bad, "keys": keys, "unchanged": same, "tensors": len(a.tensors),
                               "arch": str(b.fields["general.architecture"].contents())}))
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, src.path, out.path, Self.rewritten.sorted().joined(separator: ",")]
-        let pipe = Pipe(), err = Pipe()
-        p.standardOutput = pipe
-        p.standardError = err
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, errText)
-        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any], errText)
+        let py = try runProcess(
+            "python3", ["-c", script, src.path, out.path, Self.rewritten.sorted().joined(separator: ",")])
+        XCTAssertEqual(py.status, 0, py.stderr)
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any], py.stderr)
         XCTAssertEqual(obj["bad"] as? [String], [])
         XCTAssertEqual(obj["keys"] as? Int, kept.count, "gguf-py sees every key our reader does")
         // 1 output norm + 2 norms per layer x 2 layers are carried over; the 15 matrices are q4_0.
