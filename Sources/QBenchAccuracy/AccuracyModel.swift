@@ -190,6 +190,7 @@ extension WeightFormat {
         case .q4_1: self = .q4_1
         case .q5_0: self = .q5_0
         case .q4_k: self = .q4_k
+        case .q5_k: self = .q5_k
         case .q6_k: self = .q6_k
         case .mxfp4: self = .mxfp4
         default: return nil
@@ -207,6 +208,7 @@ extension WeightFormat {
         case .q4_1: return .q4_1
         case .q5_0: return .q5_0
         case .q4_k: return .q4_k
+        case .q5_k: return .q5_k
         case .q6_k: return .q6_k
         case .mxfp4: return .mxfp4
         default: return nil

@@ -1,5 +1,5 @@
-// ggml's 256-element "k-quant" super-blocks (q4_k, q6_k) and the q8_k activation block.
-// Ported from ggml's quantize_row_{q4_K,q6_K,q8_K}_ref with the scale searches make_qkx2_quants and
+// ggml's 256-element "k-quant" super-blocks (q4_k, q5_k, q6_k) and the q8_k activation block.
+// Ported from ggml's quantize_row_{q4_K,q5_K,q6_K,q8_K}_ref with the scale searches make_qkx2_quants and
 // make_qx_quants, step by step in f32 and in the same summation order, so the bytes match a ggml
 // build that does not contract a*b+c into FMA (see docs/formats.md for why that caveat exists).
 
@@ -231,6 +231,105 @@ public extension GGMLRef {
                 }
             }
             x += 256; y += 144
+        }
+    }
+
+    // MARK: q5_k {f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]} = 176 bytes per 256
+
+    /// ggml's quantize_row_q5_K_ref: q4_k's scheme with 5-bit quants (nmax 31, the search from rmin -0.5 in
+    /// 15 steps); bit 4 of sub-block j's quant l is bit j of qh[l].
+    static func quantizeQ5_K(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256 + 32) { lbuf in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + 8 + 8) { fbuf in
+                let L = lbuf.baseAddress!, Laux = L + 256
+                let weights = fbuf.baseAddress!, mins = weights + 32, scales = mins + 8
+                var x = x, y = y
+                for _ in 0..<nBlocks {
+                    var maxScale: Float = 0, maxMin: Float = 0
+                    for j in 0..<8 {
+                        let xb = x + 32 * j
+                        var sumX2: Float = 0
+                        for l in 0..<32 { sumX2 += xb[l] * xb[l] }
+                        let avX = (sumX2 / 32).squareRoot()
+                        for l in 0..<32 { weights[l] = avX + abs(xb[l]) }
+                        var theMin: Float = 0
+                        scales[j] = makeQKX2Quants(
+                            n: 32, nmax: 31, x: xb, weights: weights, L: L + 32 * j, theMin: &theMin,
+                            Laux: Laux, rmin: -0.5, rdelta: 0.1, nstep: 15, useMad: false)
+                        mins[j] = theMin
+                        if scales[j] > maxScale { maxScale = scales[j] }
+                        if mins[j] > maxMin { maxMin = mins[j] }
+                    }
+                    let invScale: Float = maxScale > 0 ? 63 / maxScale : 0
+                    let invMin: Float = maxMin > 0 ? 63 / maxMin : 0
+                    let sc = (y + 4).assumingMemoryBound(to: UInt8.self)
+                    for j in 0..<12 { sc[j] = 0 }
+                    for j in 0..<8 {
+                        var ls = UInt8(truncatingIfNeeded: Rounding.nearestInt(invScale * scales[j]))
+                        var lm = UInt8(truncatingIfNeeded: Rounding.nearestInt(invMin * mins[j]))
+                        ls = min(63, ls); lm = min(63, lm)
+                        if j < 4 {
+                            sc[j] = ls
+                            sc[j + 4] = lm
+                        } else {
+                            sc[j + 4] = (ls & 0xF) | ((lm & 0xF) << 4)
+                            sc[j - 4] |= (ls >> 4) << 6
+                            sc[j] |= (lm >> 4) << 6
+                        }
+                    }
+                    storeF16(maxScale / 63, y, 0)
+                    storeF16(maxMin / 63, y, 2)
+                    let d = loadF16(y, 0), dmin = loadF16(y, 2)
+                    for j in 0..<8 {
+                        let (s, m) = scaleMinK4(j, UnsafePointer(sc))
+                        let dd = d * Float(s)
+                        if dd == 0 { continue }
+                        let dm = dmin * Float(m)
+                        for ii in 0..<32 {
+                            let l = Rounding.clamp(Rounding.nearestInt((x[32 * j + ii] + dm) / dd), 0, 31)
+                            L[32 * j + ii] = UInt8(truncatingIfNeeded: l)
+                        }
+                    }
+                    let qh = (y + 16).assumingMemoryBound(to: UInt8.self)
+                    let ql = (y + 48).assumingMemoryBound(to: UInt8.self)
+                    for j in 0..<32 { qh[j] = 0 }
+                    var m1: UInt8 = 1, m2: UInt8 = 2
+                    for n in stride(from: 0, to: 256, by: 64) {
+                        let qn = ql + n / 2
+                        for j in 0..<32 {
+                            var l1 = L[n + j], l2 = L[n + j + 32]
+                            if l1 > 15 { l1 -= 16; qh[j] |= m1 }
+                            if l2 > 15 { l2 -= 16; qh[j] |= m2 }
+                            qn[j] = l1 | (l2 << 4)
+                        }
+                        m1 <<= 2; m2 <<= 2
+                    }
+                    x += 256; y += 176
+                }
+            }
+        }
+    }
+
+    static func dequantizeQ5_K(_ y: UnsafeRawPointer, _ x: UnsafeMutablePointer<Float>, nBlocks: Int) {
+        var x = x, y = y
+        for _ in 0..<nBlocks {
+            let d = loadF16(y, 0), dmin = loadF16(y, 2)
+            let sc = (y + 4).assumingMemoryBound(to: UInt8.self)
+            let qh = (y + 16).assumingMemoryBound(to: UInt8.self)
+            let q = (y + 48).assumingMemoryBound(to: UInt8.self)
+            for blk in 0..<4 {
+                let (s1, m1) = scaleMinK4(2 * blk, sc)
+                let (s2, m2) = scaleMinK4(2 * blk + 1, sc)
+                let d1 = d * Float(s1), dm1 = dmin * Float(m1)
+                let d2 = d * Float(s2), dm2 = dmin * Float(m2)
+                let qb = q + 32 * blk, xb = x + 64 * blk
+                let u1 = UInt8(1) << (2 * blk), u2 = UInt8(2) << (2 * blk)
+                for l in 0..<32 {
+                    xb[l] = d1 * Float((qb[l] & 0xF) + (qh[l] & u1 != 0 ? 16 : 0)) - dm1
+                    xb[l + 32] = d2 * Float((qb[l] >> 4) + (qh[l] & u2 != 0 ? 16 : 0)) - dm2
+                }
+            }
+            x += 256; y += 176
         }
     }
 

@@ -186,6 +186,7 @@ extension WeightFormat {
         case .q4_1: GGMLRef.quantizeQ4_1(x, y, nBlocks: nb)
         case .q5_0: GGMLRef.quantizeQ5_0(x, y, nBlocks: nb)
         case .q4_k: GGMLRef.quantizeQ4_K(x, y, nBlocks: nb)
+        case .q5_k: GGMLRef.quantizeQ5_K(x, y, nBlocks: nb)
         case .q6_k: GGMLRef.quantizeQ6_K(x, y, nBlocks: nb)
         case .mxfp4: GGMLRef.quantizeMXFP4(x, y, nBlocks: nb)
         case .i8_pc:
@@ -223,6 +224,7 @@ extension WeightFormat {
         case .q4_1: GGMLRef.dequantizeQ4_1(y, x, nBlocks: nb)
         case .q5_0: GGMLRef.dequantizeQ5_0(y, x, nBlocks: nb)
         case .q4_k: GGMLRef.dequantizeQ4_K(y, x, nBlocks: nb)
+        case .q5_k: GGMLRef.dequantizeQ5_K(y, x, nBlocks: nb)
         case .q6_k: GGMLRef.dequantizeQ6_K(y, x, nBlocks: nb)
         case .mxfp4: GGMLRef.dequantizeMXFP4(y, x, nBlocks: nb)
         case .i8_pc:

@@ -5,7 +5,7 @@ import QBenchSupport
 /// A weight format. Raw values are the canonical names used in profiles, reports and flags.
 public enum WeightFormat: String, CaseIterable, Codable, Sendable {
     case f32, f16, bf16
-    case q8_0, q4_0, q4_1, q5_0, q4_k, q6_k
+    case q8_0, q4_0, q4_1, q5_0, q4_k, q5_k, q6_k
     case i8_pc
     case i4_g32, i4_g64, i4_g128
     case u4_g32, u4_g64, u4_g128
@@ -20,7 +20,7 @@ public enum WeightFormat: String, CaseIterable, Codable, Sendable {
         case .q8_0, .q4_0, .q4_1, .q5_0, .mxfp4, .i4_g32, .u4_g32: return 32
         case .i4_g64, .u4_g64: return 64
         case .i4_g128, .u4_g128: return 128
-        case .q4_k, .q6_k: return 256
+        case .q4_k, .q5_k, .q6_k: return 256
         }
     }
 
@@ -47,6 +47,7 @@ public enum WeightFormat: String, CaseIterable, Codable, Sendable {
         case .q5_0: return 22
         case .mxfp4: return 17
         case .q4_k: return 144
+        case .q5_k: return 176
         case .q6_k: return 210
         case .i4_g32, .u4_g32: return 16
         case .i4_g64, .u4_g64: return 32
@@ -57,7 +58,7 @@ public enum WeightFormat: String, CaseIterable, Codable, Sendable {
     /// True for the formats whose bytes are ggml's (and GGUF's) block layout.
     public var isGGML: Bool {
         switch self {
-        case .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_k, .q6_k, .mxfp4: return true
+        case .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_k, .q5_k, .q6_k, .mxfp4: return true
         default: return false
         }
     }
@@ -96,7 +97,7 @@ public enum WeightFormat: String, CaseIterable, Codable, Sendable {
         case .bf16: return .bf16
         case .q8_0, .q4_0, .q5_0, .mxfp4: return .q8_0
         case .q4_1: return .q8_1
-        case .q4_k, .q6_k: return .q8_k
+        case .q4_k, .q5_k, .q6_k: return .q8_k
         case .i8_pc, .i4_g32, .i4_g64, .i4_g128, .u4_g32, .u4_g64, .u4_g128: return .i8_pt
         }
     }

@@ -17,6 +17,17 @@ typedef struct { uint16_t d; uint16_t s; int8_t qs[32]; } qb_block_q8_1; /* 36 b
 typedef struct { uint16_t d; uint8_t qs[16]; } qb_block_q4_0;           /* 18 bytes: x = d*((nib)-8);
                                                                            byte j: elem j low, j+16 high */
 typedef struct { uint16_t d; uint16_t m; uint8_t qs[16]; } qb_block_q4_1; /* 20 bytes: x = d*nib + m */
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[16]; } qb_block_q5_0; /* 22 bytes: x = d*(q-16), q = nibble
+                                                                           as q4_0 | bit j of qh (LE u32) << 4 */
+/* 256-element k-quant super-blocks. q4_k/q5_k: 8 sub-blocks of 32, 6-bit scale and min each packed in scales[12]
+   (qb_scale_min_k4), x = d*sc*q - dmin*m; qs byte l of pair p holds sub-block 2p (low) and 2p+1 (high), q5_k's
+   bit 4 of sub-block j is bit j of qh[l]. q6_k: 16 sub-blocks of 16, x = d*scales[j]*(q-32), q = 4 bits of ql |
+   2 bits of qh << 4 (qb_unpack_q6_k). q8_k: the activations, f32 d, per-16 sums of qs. */
+#define QB_QKK 256
+typedef struct { uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qs[128]; } qb_block_q4_k;       /* 144 */
+typedef struct { uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; } qb_block_q5_k;
+typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } qb_block_q6_k;        /* 210 */
+typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } qb_block_q8_k;                           /* 292 */
 
 /// Arguments of a matrix kernel: Y[n][m] = sum_k W[m][k] * X[n][k] for rows m in [m0, m1).
 /// `w` holds the weights in the format's layout (row-major by output row m; see docs/layouts.md), with the
@@ -49,9 +60,9 @@ typedef void (*qb_quant_fn)(const float *x, void *out, float *scale, int32_t *su
 /// CPU features (canonical names, comma separated) it requires; dispatch never runs one the device lacks.
 typedef struct qb_kernel_entry {
     const char *op;         /* "gemv" | "gemm" | "quantize_row" */
-    const char *wfmt;       /* weight format: q8_0 q4_0 q4_1 i8_pc i4_g32 u4_g32 f16 bf16 f32
+    const char *wfmt;       /* weight format: q8_0 q4_0 q4_1 q5_0 q4_k q5_k q6_k i8_pc i4_g32 u4_g32 f16 bf16 f32
                                (activation format for quantize_row) */
-    const char *afmt;       /* activation format: q8_0 q8_1 i8_pt (per-token int8) f32 bf16 */
+    const char *afmt;       /* activation format: q8_0 q8_1 q8_k i8_pt (per-token int8) f32 bf16 */
     const char *variant;    /* scalar avx2 avx512 avx512_vnni avx_vnni avx512_bf16 avx512_fp16 amx neon neon_dotprod
                                neon_i8mm neon_fp16 neon_bf16 sve */
     const char *requires;   /* e.g. "avx512f,avx512bw,avx512vl,avx512_vnni"; "" for scalar */
@@ -132,6 +143,7 @@ void qb_quantize_row_q8_0_scalar(const float *x, void *out, float *scale, int32_
 void qb_quantize_row_q8_1_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
 void qb_quantize_row_i8_pt_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
 void qb_quantize_row_bf16_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
+void qb_quantize_row_q8_k_scalar(const float *x, void *out, float *scale, int32_t *sums, int group, int K);
 /// The AMX kernels run over a plain-C emulation of the tile registers (kernels/amx_emul.c), so their tiling,
 /// packing and epilogue are verifiable on machines without AMX. Same contract as the registry entries.
 void qb_gemm_i8_pc_i8_pt_amx_emulated(const qb_mat_args *a, int m0, int m1);

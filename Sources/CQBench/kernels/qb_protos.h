@@ -24,7 +24,17 @@
     QB_MAT_PROTO(op, bf16, bf16, v)   \
     QB_MAT_PROTO(op, bf16, f32, v)
 
+/* k-quants (q8_k activations) and q5_0 (q8_0 activations): scalar_kquant.c and x86_kquant_template.h */
+#define QB_KQ_PROTOS(op, v)           \
+    QB_MAT_PROTO(op, q4_k, q8_k, v)   \
+    QB_MAT_PROTO(op, q5_k, q8_k, v)   \
+    QB_MAT_PROTO(op, q6_k, q8_k, v)   \
+    QB_MAT_PROTO(op, q5_0, q8_0, v)
+
 /* scalar: everything */
+QB_KQ_PROTOS(gemv, scalar)
+QB_KQ_PROTOS(gemm, scalar)
+QB_QUANT_PROTO(q8_k, scalar)
 QB_INT_PROTOS(gemv, scalar)
 QB_INT_PROTOS(gemm, scalar)
 QB_FLOAT_PROTOS(gemv, scalar)
@@ -56,6 +66,9 @@ QB_INT_PROTOS(gemv, avx_vnni)
 QB_INT_PROTOS(gemm, avx_vnni)
 QB_INT_PROTOS(gemv, avx512)
 QB_INT_PROTOS(gemm, avx512)
+QB_KQ_PROTOS(gemv, avx2)
+QB_KQ_PROTOS(gemm, avx2)
+QB_QUANT_PROTO(q8_k, avx2)
 QB_INT_PROTOS(gemv, avx2)
 QB_INT_PROTOS(gemm, avx2)
 QB_FLOAT_PROTOS(gemv, avx2)

@@ -65,6 +65,33 @@ static inline float qb_load_f16(const void *p) { return qb_f16_to_f32(qb_load_u1
 static inline int qb_imin(int a, int b) { return a < b ? a : b; }
 static inline int qb_imax(int a, int b) { return a > b ? a : b; }
 
+/// The 6-bit scale and min of sub-block j (0..7) of a q4_k/q5_k super-block from its packed scales[12]
+/// (ggml's get_scale_min_k4): j < 4 in the low 6 bits of bytes j and j+4; else 4 bits of byte j+4 and the top
+/// 2 bits of bytes j-4 (scale) and j (min).
+static inline void qb_scale_min_k4(int j, const uint8_t *q, uint8_t *sc, uint8_t *mn) {
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *mn = q[j + 4] & 63;
+    } else {
+        *sc = (uint8_t)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+        *mn = (uint8_t)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
+
+/// The 256 signed quants (-32..31) of a q6_k super-block in element order.
+static inline void qb_unpack_q6_k(const qb_block_q6_k *w, int8_t *q) {
+    for (int h = 0; h < 2; h++) {
+        const uint8_t *ql = w->ql + 64 * h, *qh = w->qh + 32 * h;
+        int8_t *o = q + 128 * h;
+        for (int l = 0; l < 32; l++) {
+            o[l] = (int8_t)(((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32);
+            o[l + 32] = (int8_t)(((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32);
+            o[l + 64] = (int8_t)(((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
+            o[l + 96] = (int8_t)(((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
+        }
+    }
+}
+
 /// Format codes shared by the x86 kernels and the repack routines.
 enum { QB_F_Q8_0, QB_F_Q4_0, QB_F_Q4_1, QB_F_I8_PC, QB_F_I4, QB_F_U4, QB_F_F16, QB_F_BF16, QB_F_F32 };
 

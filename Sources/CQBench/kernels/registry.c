@@ -32,6 +32,11 @@ static const qb_kernel_entry qb_scalar_entries[] = {
     SCALAR_MAT("f16", "f32", f16, f32),
     SCALAR_MAT("bf16", "bf16", bf16, bf16),
     SCALAR_MAT("bf16", "f32", bf16, f32),
+    SCALAR_MAT("q5_0", "q8_0", q5_0, q8_0),
+    SCALAR_MAT("q4_k", "q8_k", q4_k, q8_k),
+    SCALAR_MAT("q5_k", "q8_k", q5_k, q8_k),
+    SCALAR_MAT("q6_k", "q8_k", q6_k, q8_k),
+    QUANT("q8_k", "scalar", qb_quantize_row_q8_k_scalar, ""),
     QUANT("q8_0", "scalar", qb_quantize_row_q8_0_scalar, ""),
     QUANT("q8_1", "scalar", qb_quantize_row_q8_1_scalar, ""),
     QUANT("i8_pt", "scalar", qb_quantize_row_i8_pt_scalar, ""),
@@ -86,8 +91,22 @@ static const qb_kernel_entry qb_scalar_entries[] = {
     MAT("gemv", "bf16", "f32", #v, qb_gemv_bf16_f32_##v, req, N_BF16, X16(bf16), 16, NULL),                     \
     MAT("gemm", "bf16", "f32", #v, qb_gemm_bf16_f32_##v, req, N_BF16, X16(bf16), 16, NULL)
 
+/* k-quants and q5_0: weights as stored (ggml's blocks), one variant per ISA that has its own code */
+#define N_KQ ""
+#define KQ_SET(v, req)                                                                                         \
+    MAT("gemv", "q5_0", "q8_0", #v, qb_gemv_q5_0_q8_0_##v, req, N_KQ, NOREP, 4, NULL),                          \
+    MAT("gemm", "q5_0", "q8_0", #v, qb_gemm_q5_0_q8_0_##v, req, N_KQ, NOREP, 4, NULL),                          \
+    MAT("gemv", "q4_k", "q8_k", #v, qb_gemv_q4_k_q8_k_##v, req, N_KQ, NOREP, 1, NULL),                          \
+    MAT("gemm", "q4_k", "q8_k", #v, qb_gemm_q4_k_q8_k_##v, req, N_KQ, NOREP, 1, NULL),                          \
+    MAT("gemv", "q5_k", "q8_k", #v, qb_gemv_q5_k_q8_k_##v, req, N_KQ, NOREP, 1, NULL),                          \
+    MAT("gemm", "q5_k", "q8_k", #v, qb_gemm_q5_k_q8_k_##v, req, N_KQ, NOREP, 1, NULL),                          \
+    MAT("gemv", "q6_k", "q8_k", #v, qb_gemv_q6_k_q8_k_##v, req, N_KQ, NOREP, 1, NULL),                          \
+    MAT("gemm", "q6_k", "q8_k", #v, qb_gemm_q6_k_q8_k_##v, req, N_KQ, NOREP, 1, NULL)
+
 static const qb_kernel_entry qb_x86_entries[] = {
     INT_SET(avx2, R_AVX2),
+    KQ_SET(avx2, R_AVX2),
+    QUANT("q8_k", "avx2", qb_quantize_row_q8_k_avx2, R_AVX2),
     FLOAT_SET(avx2, R_AVX2),
     INT_SET(avx_vnni, R_AVXVNNI),
     INT_SET(avx512, R_AVX512),

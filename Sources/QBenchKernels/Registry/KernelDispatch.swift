@@ -185,22 +185,22 @@ extension FormatFamily {
     /// formats without kernels.
     public init?(_ w: WeightFormat) {
         switch w {
-        case .q8_0, .q4_0, .q4_1, .i8_pc: self = .int8
+        // q5_0 and the k-quants run the int8 instruction paths (int8 activations: q8_0, q8_k).
+        case .q8_0, .q4_0, .q4_1, .q5_0, .q4_k, .q5_k, .q6_k, .i8_pc: self = .int8
         case .i4_g32, .i4_g64, .i4_g128, .u4_g32, .u4_g64, .u4_g128: self = .int4
         case .f16: self = .fp16
         case .bf16: self = .bf16
         case .f32: self = .f32
-        case .q5_0, .q4_k, .q6_k, .fp8_e4m3, .fp8_e5m2, .mxfp4: return nil
+        case .fp8_e4m3, .fp8_e5m2, .mxfp4: return nil
         }
     }
 
     /// The family of an activation format's quantize_row (the integer kernels' activations are int8).
     public init?(_ a: ActivationFormat) {
         switch a {
-        case .q8_0, .q8_1, .i8_pt: self = .int8
+        case .q8_0, .q8_1, .q8_k, .i8_pt: self = .int8
         case .bf16: self = .bf16
         case .f32: self = .f32
-        case .q8_k: return nil
         }
     }
 }

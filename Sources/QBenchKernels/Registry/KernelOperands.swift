@@ -114,13 +114,23 @@ public final class KernelOperands: @unchecked Sendable {
                 for j in 0..<elem { pool[i * elem + j] = UInt8(truncatingIfNeeded: bits >> (8 * UInt32(j))) }
             }
         }
-        // Block formats: the fp16 d (and q4_1's m) start each block of 32 (WeightFormat.blockBytes long).
+        // Block formats: the fp16 d (and q4_1's m) start each block of 32 (WeightFormat.blockBytes long); the k-quants
+        // keep theirs at fixed offsets of each 256-element super-block.
         let blockBytes = weightFormat.blockBytes
         for m in 0..<M {
             let row = m * wrow
             switch weightFormat {
-            case .q8_0, .q4_0:
+            case .q8_0, .q4_0, .q5_0:
                 for b in 0..<(K / 32) { put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * blockBytes) }
+            case .q4_k, .q5_k:  // d and dmin; the packed 6-bit scales and mins may be any bytes
+                for b in 0..<(K / 256) {
+                    put16(Float16(rng.float(0.0002, 0.002)).bitPattern, row + b * blockBytes)
+                    put16(Float16(rng.float(0.0, 0.004)).bitPattern, row + b * blockBytes + 2)
+                }
+            case .q6_k:  // d is the last field; the int8 sub-block scales may be any bytes
+                for b in 0..<(K / 256) {
+                    put16(Float16(rng.float(0.00005, 0.0005)).bitPattern, row + b * blockBytes + 208)
+                }
             case .q4_1:
                 for b in 0..<(K / 32) {
                     put16(Float16(rng.float(0.001, 0.03)).bitPattern, row + b * blockBytes)

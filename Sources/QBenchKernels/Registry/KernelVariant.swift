@@ -130,7 +130,7 @@ extension WeightFormat {
     /// Integer weight formats (their kernels are verified bit-exact by default).
     public var isInteger: Bool {
         switch self {
-        case .q8_0, .q4_0, .q4_1, .q5_0, .q4_k, .q6_k, .i8_pc: return true
+        case .q8_0, .q4_0, .q4_1, .q5_0, .q4_k, .q5_k, .q6_k, .i8_pc: return true
         case .i4_g32, .i4_g64, .i4_g128, .u4_g32, .u4_g64, .u4_g128: return true
         case .f32, .f16, .bf16, .fp8_e4m3, .fp8_e5m2, .mxfp4: return false
         }

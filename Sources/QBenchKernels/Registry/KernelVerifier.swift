@@ -96,7 +96,8 @@ public enum KernelVerifier {
         let g = v.group
         let ks: [Int]
         switch v.weightFormat {
-        case .q8_0, .q4_0, .q4_1: ks = [96, 1184]
+        case .q8_0, .q4_0, .q4_1, .q5_0: ks = [96, 1184]
+        case .q4_k, .q5_k, .q6_k: ks = [256, 1280]
         case .i8_pc, .f32, .f16, .bf16: ks = [97, 1003]
         default: ks = g > 0 ? [3 * g, max(1024, 8 * g) + g] : [96]
         }
@@ -268,11 +269,16 @@ public enum KernelVerifier {
         }
         var rng = KernelRNG(seed: seed)
         var mismatched = 0
-        for K in [32, 40, 96, 1000, 1184] {  // 40 and 1000: a partial last q8 block
+        // 40, 1000 and 300: a partial last block (q8_0/q8_1 blocks of 32; q8_k super-blocks of 256)
+        let ks = v.activationFormat == .q8_k ? [256, 300, 1000, 1280] : [32, 40, 96, 1000, 1184]
+        let af = v.activationFormat
+        for K in ks {
             r.shapes.append("1x\(K)")
             var x = (0..<K).map { _ in rng.float(-3, 3) }
             x[K / 2] = 0.5  // an exact tie for roundf at some scale is likely; keep a value on a half step
-            let bytes = K * 4 + 64, group = K % 32 == 0 ? 32 : 0
+            // room for every block the routine writes (a partial last block is written whole)
+            let blocks = (K + af.blockSize - 1) / af.blockSize
+            let bytes = max(K * 4, blocks * af.blockBytes) + 64, group = K % 32 == 0 ? 32 : 0
             var a = [UInt8](repeating: 0, count: bytes), b = a
             var sa: Float = 0, sb: Float = 0
             var suma = [Int32](repeating: 0, count: max(1, K / 32)), sumb = suma

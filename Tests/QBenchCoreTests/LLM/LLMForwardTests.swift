@@ -223,7 +223,10 @@ final class LLMForwardTests: XCTestCase {
             errors[f] = Self.maxRelativeError(
                 ref, try Self.allLogits(Self.model(c, s, Self.bestChoice(f)), Self.tokens, pool: pool))
         }
-        XCTAssertLessThan(errors[.f16]!, 2e-3, "\(errors)")
+        // f16 through the default float path stays within 2e-3 of f32; a path that multiplies in fp16 and states a
+        // looser bound (avx512_fp16: per output 2e-2 of sum|w*x|) gets 1e-2 (measured 4.1e-3 on a Xeon with it).
+        let f16Bound: Float = try Self.bestChoice(.f16).gemm.tolerance == KernelTolerance.defaultFloat ? 2e-3 : 1e-2
+        XCTAssertLessThan(errors[.f16]!, f16Bound, "\(errors)")
         XCTAssertGreaterThan(errors[.q8_0]!, errors[.f16]!, "\(errors)")
         XCTAssertGreaterThan(errors[.q4_0]!, errors[.q8_0]!, "\(errors)")
         XCTAssertLessThan(errors[.q4_0]!, 0.5, "\(errors)")
