@@ -83,6 +83,13 @@ public struct AccuracySourceTensor: Sendable {
         }
     }
 
+    /// A GGUF matrix's bytes as stored and the weight format they are in (nil for safetensors, 1-D tensors and
+    /// types the suite has no format for).
+    public func storedBytes() -> (WeightFormat, [UInt8])? {
+        guard isMatrix, case .gguf(let t) = backing, let f = WeightFormat(ggml: t.type) else { return nil }
+        return (f, t.withUnsafeBytes { [UInt8]($0) })
+    }
+
     static func readF32(_ raw: UnsafeRawBufferPointer, count: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { out, n in
             for i in 0..<count {

@@ -252,9 +252,11 @@ public final class LLMLinear: @unchecked Sendable {
     /// Activations are quantized first when the format's kernels take quantized ones (split by rows across the
     /// pool for several tokens); a single token runs the gemv variant, several the gemm variant.
     public func apply(
-        _ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, pool: KernelThreadPool
+        _ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, pool: KernelThreadPool,
+        ldy: Int? = nil
     ) {
         guard tokens > 0 else { return }
+        let ldy = ldy ?? outputs
         let isGemv = tokens == 1
         let entry = isGemv ? gemvEntry : gemmEntry
         let variant = isGemv ? choice.gemv : choice.gemm
@@ -280,14 +282,14 @@ public final class LLMLinear: @unchecked Sendable {
                 }
                 withArgs(
                     weights: w, x: UnsafeRawPointer(out), xScales: sc, xSums: ng > 0 ? sums : nil, y: y,
-                    tokens: tokens, ldy: outputs
+                    tokens: tokens, ldy: ldy
                 ) { a in
                     pool.parallelRows(outputs, align: variant.rowAlign) { m0, m1 in fn(a, Int32(m0), Int32(m1)) }
                 }
             }
         } else {
             withArgs(
-                weights: w, x: UnsafeRawPointer(x), xScales: nil, xSums: nil, y: y, tokens: tokens, ldy: outputs
+                weights: w, x: UnsafeRawPointer(x), xScales: nil, xSums: nil, y: y, tokens: tokens, ldy: ldy
             ) { a in
                 pool.parallelRows(outputs, align: variant.rowAlign) { m0, m1 in fn(a, Int32(m0), Int32(m1)) }
             }
@@ -295,10 +297,38 @@ public final class LLMLinear: @unchecked Sendable {
         if !bias.isEmpty {
             bias.withUnsafeBufferPointer { b in
                 for n in 0..<tokens {
-                    let row = y + n * outputs
+                    let row = y + n * ldy
                     for m in 0..<outputs { row[m] += b[m] }
                 }
             }
+        }
+    }
+}
+
+/// One projection of the forward pass: a single matrix, or matrices stacked by rows that read the same input (q, k
+/// and v; gate and up). Stacked parts of one format are one `LLMLinear` (the input quantized once, the pool woken
+/// once); parts stored in different formats (a Q4_K_M file run as stored keeps v in q6_k beside q/k in q4_k) are
+/// separate linears writing their columns of the same output rows.
+public final class LLMProjection: @unchecked Sendable {
+    public let parts: [LLMLinear]
+    /// Output rows of all parts.
+    public let outputs: Int
+
+    public init(_ parts: [LLMLinear]) {
+        self.parts = parts
+        outputs = parts.reduce(0) { $0 + $1.outputs }
+    }
+
+    public var weightBytes: Int { parts.reduce(0) { $0 + $1.weightBytes } }
+
+    /// y (tokens x outputs) = x (tokens x k) times the stacked matrices, transposed.
+    public func apply(
+        _ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, pool: KernelThreadPool
+    ) {
+        var offset = 0
+        for p in parts {
+            p.apply(x, tokens: tokens, into: y + offset, pool: pool, ldy: outputs)
+            offset += p.outputs
         }
     }
 }

@@ -15,11 +15,11 @@ struct LLMLayer: Sendable {
     /// q, k and v stacked into one matrix (rows q, then k, then v), and gate over up: the projections that read the
     /// same input run as one call, so the input is quantized once and the pool is woken once (each output row
     /// depends only on its own weight row, so the figures are those of separate calls).
-    var qkv: LLMLinear, o: LLMLinear
+    var qkv: LLMProjection, o: LLMProjection
     var qNorm: [Float]?, kNorm: [Float]?
     var postAttnNorm: [Float]?
     var ffnNorm: [Float]
-    var gateUp: LLMLinear, down: LLMLinear
+    var gateUp: LLMProjection, down: LLMProjection
     var postFFNNorm: [Float]?
 }
 
@@ -30,7 +30,26 @@ public struct LLMFormatPlan: Sendable {
     /// The format of the output projection (tied to the embedding in Gemma); the same as `layers` unless kept in
     /// higher precision.
     public var output: LLMKernelChoice
+    /// When set, every matrix runs as its file stores it: the stored bytes, on the choice for the stored format
+    /// (`layers` and `output` are then unused). A matrix whose stored format has no choice here is refused.
+    public var stored: [WeightFormat: LLMKernelChoice]?
     public init(layers: LLMKernelChoice, output: LLMKernelChoice) { self.layers = layers; self.output = output }
+
+    /// The plan that runs every matrix as stored, on `choices` (one per stored format).
+    public static func asStored(_ choices: [WeightFormat: LLMKernelChoice], fallback: LLMKernelChoice) -> Self {
+        var p = LLMFormatPlan(layers: fallback, output: fallback)
+        p.stored = choices
+        return p
+    }
+
+    /// The kernel variants the plan runs, by op ("avx2", or "avx2+avx512_vnni" when stored formats differ).
+    public var variantNames: (gemv: String, gemm: String) {
+        let cs = stored.map { Array($0.values) } ?? [layers, output]
+        func names(_ pick: (LLMKernelChoice) -> KernelVariant) -> String {
+            Array(Set(cs.map { pick($0).variant.rawValue })).sorted().joined(separator: "+")
+        }
+        return (names(\.gemv), names(\.gemm))
+    }
 }
 
 /// A model ready to run: the f32 embedding table for lookups, the norms, and every matrix in its format.
@@ -41,7 +60,7 @@ public final class LLMModel: @unchecked Sendable {
     let embedding: SharedFloats
     let layers: [LLMLayer]
     let outputNorm: [Float]
-    let output: LLMLinear
+    let output: LLMProjection
     /// Bytes of every matrix in its format's stored layout (embedding lookup table excluded).
     public let matrixBytes: Int
     /// Number of weights in those matrices.
@@ -63,7 +82,8 @@ public final class LLMModel: @unchecked Sendable {
         embedding = emb
         var bytes = 0, weights = 0
         /// The matrices `parts` (name, rows, bias name) stacked in order into one, all `k` wide.
-        func linear(_ parts: [(String, Int, String?)], _ k: Int, _ choice: LLMKernelChoice) throws -> LLMLinear {
+        func linear(_ parts: [(String, Int, String?)], _ k: Int, _ choice: LLMKernelChoice) throws -> LLMProjection {
+            if let stored = plan.stored { return try storedLinear(parts, k, stored) }
             var w: [Float] = [], b: [Float] = []
             for (name, _, bias) in parts {
                 w += try source.values(of: name, threads: threads)
@@ -74,9 +94,39 @@ public final class LLMModel: @unchecked Sendable {
                 try LLMLinear(weights: $0, outputs: rows, k: k, choice: choice, bias: b, threads: threads)
             }
             bytes += l.weightBytes; weights += rows * k
-            return l
+            return LLMProjection([l])
         }
-        func linear(_ name: String, _ rows: Int, _ k: Int, _ choice: LLMKernelChoice) throws -> LLMLinear {
+        /// As stored: runs of consecutive parts in one stored format become one linear over their bytes.
+        func storedLinear(
+            _ parts: [(String, Int, String?)], _ k: Int, _ choices: [WeightFormat: LLMKernelChoice]
+        ) throws -> LLMProjection {
+            var out: [LLMLinear] = []
+            var i = 0
+            while i < parts.count {
+                guard let first = source.storedMatrix(of: parts[i].0) else {
+                    throw QBError.badInput(
+                        path: source.name, message: "\(quoted(parts[i].0)) is not stored in a format with kernels")
+                }
+                var data = first.data, rows = first.rows, b: [Float] = []
+                if let bias = parts[i].2 { b += try source.values(of: bias, threads: threads) }
+                var j = i + 1
+                while j < parts.count, let next = source.storedMatrix(of: parts[j].0), next.format == first.format {
+                    data += next.data; rows += next.rows
+                    if let bias = parts[j].2 { b += try source.values(of: bias, threads: threads) }
+                    j += 1
+                }
+                guard let choice = choices[first.format] else {
+                    throw QBError.other("no kernels chosen for the stored format \(first.format.rawValue)")
+                }
+                let q = try QuantizedMatrix(format: first.format, rows: rows, k: k, data: data)
+                let l = try LLMLinear(matrix: q, choice: choice, bias: b)
+                bytes += l.weightBytes; weights += rows * k
+                out.append(l)
+                i = j
+            }
+            return LLMProjection(out)
+        }
+        func linear(_ name: String, _ rows: Int, _ k: Int, _ choice: LLMKernelChoice) throws -> LLMProjection {
             try linear([(name, rows, nil)], k, choice)
         }
         func norm(_ name: String) throws -> [Float] { try source.values(of: name, threads: threads) }
@@ -108,13 +158,16 @@ public final class LLMModel: @unchecked Sendable {
         outputNorm = try norm(LLMTensorName.outputNorm)
         if source.shape(of: LLMTensorName.output) != nil {
             output = try linear(LLMTensorName.output, c.vocabSize, e, plan.output)
+        } else if plan.stored != nil {
+            // Tied and run as stored: the embedding matrix's own bytes on its format's kernels, as llama.cpp runs it.
+            output = try linear(LLMTensorName.tokenEmbedding, c.vocabSize, e, plan.output)
         } else {
             // Tied: the output projection is the embedding matrix, quantized like the other matrices.
             let l = try emb.values.withUnsafeBufferPointer {
                 try LLMLinear(weights: $0, outputs: c.vocabSize, k: e, choice: plan.output, threads: threads)
             }
             bytes += l.weightBytes; weights += c.vocabSize * e
-            output = l
+            output = LLMProjection([l])
         }
         matrixBytes = bytes
         matrixWeights = weights

@@ -1,6 +1,7 @@
 // The model's tensors by role, read from a GGUF file as f32 (every stored type the suite can dequantize), with
 // every shape checked against the hyperparameters before anything is computed.
 import QBenchAccuracy
+import QBenchFormats
 import QBenchModelFiles
 import QBenchSupport
 
@@ -12,6 +13,12 @@ public protocol LLMWeightSource: Sendable {
     func shape(of tensor: String) -> [Int]?
     /// The tensor's values, row-major (rows x row length).
     func values(of tensor: String, threads: Int) throws -> [Float]
+    /// The matrix as stored (its bytes in a weight format the suite has), nil when absent or in another type.
+    func storedMatrix(of tensor: String) -> QuantizedMatrix?
+}
+
+extension LLMWeightSource {
+    public func storedMatrix(of tensor: String) -> QuantizedMatrix? { nil }
 }
 
 /// A GGUF file's tensors as f32 (F32 as stored, F16/BF16 widened, block types dequantized with the suite's
@@ -37,6 +44,12 @@ public struct GGUFWeightSource: LLMWeightSource {
         do { return try model.tensors[i].values(threads: threads) } catch let QBError.other(message) {
             throw QBError.badInput(path: model.path, message: message)
         }
+    }
+
+    public func storedMatrix(of tensor: String) -> QuantizedMatrix? {
+        guard let i = index[tensor], let (format, bytes) = model.tensors[i].storedBytes() else { return nil }
+        let t = model.tensors[i]
+        return try? QuantizedMatrix(format: format, rows: t.rows, k: t.cols, data: bytes)
     }
 
     /// The stored type of every tensor (e.g. "Q4_K"), for the "as stored" format and the report.

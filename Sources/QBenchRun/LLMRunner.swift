@@ -48,9 +48,9 @@ public struct LLMRunner {
     let source: GGUFWeightSource
     let textTokens: [Int32]?
     let f32: LLMKernelChoice
-    let choices: [WeightFormat: LLMKernelChoice]
-    /// The formats to run, in order: the options' formats, then the stored type when `asStored` can run.
-    let formats: [WeightFormat]
+    /// What to run, in order: the options' formats (each matrix re-quantized from the reference), then `as-stored`
+    /// (every matrix's own bytes on its stored format's kernels) when every stored format has kernels here.
+    let runs: [(name: String, plan: LLMFormatPlan)]
     /// Formats that cannot run here, each with why ("q4_k (no verified gemv ...)").
     public let skipped: [String]
 
@@ -120,45 +120,45 @@ public struct LLMRunner {
                 format: f, verified: ok, arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
         }
         f32 = try choice(.f32)
-        var choices: [WeightFormat: LLMKernelChoice] = [:]
+        var runs: [(name: String, plan: LLMFormatPlan)] = []
         var skipped: [String] = []
-        var formats = options.formats
+        for f in options.formats {
+            do {
+                let ch = try choice(f)
+                runs.append((f.rawValue, LLMFormatPlan(layers: ch, output: options.outputF32 ? f32 : ch)))
+            } catch { skipped.append("\(f.rawValue) (\(error))") }
+        }
         if options.asStored {
-            // The file's matrix types, each with how many matrices use it. Only a file whose matrices all share
-            // one type with kernels here runs as stored (then it is that format, re-quantized from the stored
-            // values); per-tensor plans for mixed files (Q4_K_M) need the K-quant and q5_0 kernels.
+            // Every matrix on its stored type's kernels (a Q4_K_M file mixes q4_k, q6_k, q5_0 and q8_0 matrices);
+            // runnable when each stored type has verified kernels here.
             let count = storedCount
             let types = count.keys.sorted()
+            var stored: [WeightFormat: LLMKernelChoice] = [:]
             let missing = types.filter { name in
-                guard let f = WeightFormat(rawValue: name) else { return true }
-                return (try? choice(f)) == nil
+                guard let f = WeightFormat(rawValue: name), let ch = try? choice(f) else { return true }
+                stored[f] = ch
+                return false
             }
             let listing = types.map { "\($0) (\(count[$0]!) matrices)" }.joined(separator: ", ")
             if !missing.isEmpty {
                 skipped.append(
                     "as-stored (the file's matrices are \(listing); no verified kernels here for "
                         + missing.joined(separator: ", ") + ")")
-            } else if types.count > 1 {
-                skipped.append("as-stored (the file mixes \(listing); per-tensor plans are not built yet)")
-            } else if let f = types.first.flatMap(WeightFormat.init(rawValue:)), !formats.contains(f) {
-                formats.append(f)
+            } else {
+                runs.append(("as-stored", LLMFormatPlan.asStored(stored, fallback: f32)))
             }
         }
-        for f in formats {
-            do { choices[f] = try choice(f) } catch { skipped.append("\(f.rawValue) (\(error))") }
-        }
-        guard !choices.isEmpty else {
+        guard !runs.isEmpty else {
             throw QBError.badOption(flag: "--formats", message: "nothing could run: " + skipped.joined(separator: "; "))
         }
-        self.choices = choices
+        self.runs = runs
         self.skipped = skipped
-        self.formats = formats
     }
 
     /// How many lines `run` logs: one per step (the reference, its pass over the text, each format's accuracy,
     /// each speed test), for a progress bar.
     public var stepCount: Int {
-        let runnable = formats.filter { choices[$0] != nil }.count
+        let runnable = runs.count
         let tests = options.promptLengths.count + options.genLengths.count
         return 1 + (textTokens == nil ? 0 : 1 + runnable) + runnable * options.threads.count * tests
     }
@@ -193,21 +193,18 @@ public struct LLMRunner {
         }
         let pools = options.threads.map { KernelThreadPool(threads: $0) }
         var out: [LLMResult] = []
-        for f in formats {
-            guard let ch = choices[f] else { continue }
+        for (name, plan) in runs {
             try interrupt?.check(what: "the llm measurements")
+            let isReference = name == WeightFormat.f32.rawValue
             let m =
-                f == .f32
+                isReference
                 ? reference
-                : try LLMModel(
-                    config: config, source: source,
-                    plan: LLMFormatPlan(layers: ch, output: options.outputF32 ? f32 : ch), sharing: reference,
-                    threads: maxThreads)
+                : try LLMModel(config: config, source: source, plan: plan, sharing: reference, threads: maxThreads)
             var accuracy: LLMAccuracy?
             if let pass {
-                log("\(f.rawValue) accuracy")
+                log("\(name) accuracy")
                 accuracy =
-                    f == .f32
+                    isReference
                     ? pass.accuracy : try LLMBench.accuracy(m, reference: reference, pass: pass, pool: bigPool)
             }
             for (t, pool) in zip(options.threads, pools) {
@@ -215,7 +212,7 @@ public struct LLMRunner {
                 let tests = options.promptLengths.map { ("pp", $0) } + options.genLengths.map { ("tg", $0) }
                 for (test, n) in tests {
                     try interrupt?.check(what: "the llm measurements")
-                    log("\(f.rawValue) t\(t) \(test)\(n)")
+                    log("\(name) t\(t) \(test)\(n)")
                     let measure = test == "pp" ? LLMBench.promptProcessing : LLMBench.generation
                     speeds.append(
                         try measure(m, n, options.repetitions, bos, pool, meter))
@@ -223,8 +220,8 @@ public struct LLMRunner {
                 out.append(
                     LLMResult(
                         model: URL(fileURLWithPath: options.model).deletingPathExtension().lastPathComponent,
-                        format: f.rawValue, threads: t,
-                        gemv: ch.gemv.variant.rawValue, gemm: ch.gemm.variant.rawValue,
+                        format: name, threads: t,
+                        gemv: plan.variantNames.gemv, gemm: plan.variantNames.gemm,
                         bitsPerWeight: m.bitsPerWeight, matrixBytes: m.matrixBytes, speeds: speeds,
                         accuracy: accuracy, referencePerplexity: pass?.accuracy.perplexity,
                         text: pass == nil ? nil : options.text?.name))

@@ -1,8 +1,8 @@
-// AVX2 kernels for the k-quants (q4_k, q5_k, q6_k with q8_k activations) and q5_0 (q8_0 activations), over the
-// weights as stored (ggml's blocks, no repack). Products of u8 weights and s8 activations through vpmaddubsw
+// AVX2 kernels for the k-quants (q4_k, q5_k, q6_k with q8_k activations) over the weights as stored (ggml's
+// blocks, no repack), and the q8_k activation routine. (q5_0 runs on the x16 q8_0 kernels: x86_repack.c.) Products of u8 weights and s8 activations through vpmaddubsw
 // (no saturation is possible: at most 2*63*128), sub-block scales applied exactly by vpmaddwd, so each super-block
-// (each block for q5_0) ends as the same int32 the scalar reference computes; the f32 epilogue of qbench_kernels.h
-// follows in increasing k, vectorised across activation rows (k-quants) or weight rows (q5_0), never reassociated:
+// ends as the same int32 the scalar reference computes; the f32 epilogue of qbench_kernels.h follows in increasing
+// k, vectorised across activation rows, never reassociated:
 // every entry here is bit-exact with scalar_kquant.c.
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -206,68 +206,6 @@ void qb_gemm_q6_k_q8_k_avx2(const qb_mat_args *a, int m0, int m1) { kq_drive(a, 
 void qb_gemv_q4_k_q8_k_avx2(const qb_mat_args *a, int m0, int m1) { kq_drive(a, m0, m1, 4); }
 void qb_gemv_q5_k_q8_k_avx2(const qb_mat_args *a, int m0, int m1) { kq_drive(a, m0, m1, 5); }
 void qb_gemv_q6_k_q8_k_avx2(const qb_mat_args *a, int m0, int m1) { kq_drive(a, m0, m1, 6); }
-
-/* ------------------------------------------------------------------ q5_0 */
-
-/// The 32 signed quants (-16..15) of a q5_0 block.
-QB_INLINE __m256i q50_quants(const qb_block_q5_0 *w) {
-    const __m128i qs = _mm_loadu_si128((const __m128i *)w->qs);
-    const __m256i nib = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(qs, 4), qs), _mm256_set1_epi8(0x0f));
-    uint32_t qh;
-    memcpy(&qh, w->qh, 4);
-    /* byte e of the result is 0xff when bit e of qh is set */
-    __m256i bits = _mm256_shuffle_epi8(_mm256_set1_epi32((int)qh),
-                                       _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202,
-                                                         0x0101010101010101, 0x0000000000000000));
-    bits = _mm256_cmpeq_epi8(_mm256_or_si256(bits, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe)), _mm256_set1_epi8(-1));
-    const __m256i q = _mm256_or_si256(nib, _mm256_and_si256(bits, _mm256_set1_epi8(16)));
-    return _mm256_sub_epi8(q, _mm256_set1_epi8(16));
-}
-
-/// Exact per-lane int32 sums of w*x for signed bytes with |w| <= 16.
-QB_INLINE __m256i q50_dot(__m256i w, __m256i x) {
-    const __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(x, w));
-    return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
-}
-
-/// Four weight rows (r[0..3], repeated pointers for a short group) against one q8_0 activation row: lanes are
-/// rows, so each lane's f32 chain is the scalar's, block by block.
-QB_INLINE __m128 q50_rows4(const qb_block_q5_0 *const *r, const qb_block_q8_0 *x, int nb) {
-    __m128 acc = _mm_setzero_ps();
-    for (int b = 0; b < nb; b++) {
-        const __m256i xv = _mm256_loadu_si256((const __m256i *)x[b].qs);
-        const __m128i isum = kq_hsum4(q50_dot(q50_quants(&r[0][b]), xv), q50_dot(q50_quants(&r[1][b]), xv),
-                                      q50_dot(q50_quants(&r[2][b]), xv), q50_dot(q50_quants(&r[3][b]), xv));
-        const __m128 dw = _mm_cvtph_ps(_mm_setr_epi16((short)r[0][b].d, (short)r[1][b].d, (short)r[2][b].d,
-                                                      (short)r[3][b].d, 0, 0, 0, 0));
-        acc = _mm_fmadd_ps(_mm_cvtepi32_ps(isum), _mm_mul_ps(dw, _mm_set1_ps(_cvtsh_ss(x[b].d))), acc);
-    }
-    return acc;
-}
-
-QB_INLINE void q50_drive(const qb_mat_args *a, int m0, int m1) {
-    if (a->K % QB_QK != 0) { qb_fill_nan(a, m0, m1); return; }
-    const int nb = a->K / QB_QK;
-    for (int p0 = m0; p0 < m1; p0 += KQ_PANEL) {
-        const int p1 = qb_imin(p0 + KQ_PANEL, m1);
-        for (int n = 0; n < a->N; n++) {
-            const qb_block_q8_0 *x = (const qb_block_q8_0 *)((const uint8_t *)a->x + (size_t)n * a->x_stride);
-            for (int m = p0; m < p1; m += 4) {
-                const int mr = qb_imin(4, p1 - m);
-                const qb_block_q5_0 *r[4];
-                for (int i = 0; i < 4; i++)
-                    r[i] = (const qb_block_q5_0 *)((const uint8_t *)a->w +
-                                                   (size_t)(m + (i < mr ? i : 0)) * a->w_stride);
-                float out[4];
-                _mm_storeu_ps(out, q50_rows4(r, x, nb));
-                for (int i = 0; i < mr; i++) a->y[(size_t)n * a->ldy + m + i] = out[i];
-            }
-        }
-    }
-}
-
-void qb_gemm_q5_0_q8_0_avx2(const qb_mat_args *a, int m0, int m1) { q50_drive(a, m0, m1); }
-void qb_gemv_q5_0_q8_0_avx2(const qb_mat_args *a, int m0, int m1) { q50_drive(a, m0, m1); }
 
 /// q8_k activations: ggml's reference rounding (nearest, ties to even, via the 1.5*2^23 trick) on 8 lanes.
 void qb_quantize_row_q8_k_avx2(const float *x, void *out, float *scale, int32_t *sums, int group, int K) {

@@ -24,7 +24,8 @@
     QB_MAT_PROTO(op, bf16, bf16, v)   \
     QB_MAT_PROTO(op, bf16, f32, v)
 
-/* k-quants (q8_k activations) and q5_0 (q8_0 activations): scalar_kquant.c and x86_kquant_template.h */
+/* k-quants (q8_k activations) and q5_0 (q8_0 activations): scalar_kquant.c; x86: avx2_kquant.c (k-quants) and the
+   x16 q8_0 kernels over a widening repack (q5_0) */
 #define QB_KQ_PROTOS(op, v)           \
     QB_MAT_PROTO(op, q4_k, q8_k, v)   \
     QB_MAT_PROTO(op, q5_k, q8_k, v)   \
@@ -51,6 +52,7 @@ QB_QUANT_PROTO(f32, scalar)
     size_t qb_x16_size_##name(int M, int K, int group);           \
     void qb_x16_repack_##name(const qb_mat_args *s, void *dst);
 QB_X16_PROTO(q8_0)
+QB_X16_PROTO(q5_0)
 QB_X16_PROTO(q4_0)
 QB_X16_PROTO(q4_1)
 QB_X16_PROTO(i8_pc)
@@ -66,8 +68,12 @@ QB_INT_PROTOS(gemv, avx_vnni)
 QB_INT_PROTOS(gemm, avx_vnni)
 QB_INT_PROTOS(gemv, avx512)
 QB_INT_PROTOS(gemm, avx512)
-QB_KQ_PROTOS(gemv, avx2)
-QB_KQ_PROTOS(gemm, avx2)
+QB_MAT_PROTO(gemv, q4_k, q8_k, avx2)
+QB_MAT_PROTO(gemm, q4_k, q8_k, avx2)
+QB_MAT_PROTO(gemv, q5_k, q8_k, avx2)
+QB_MAT_PROTO(gemm, q5_k, q8_k, avx2)
+QB_MAT_PROTO(gemv, q6_k, q8_k, avx2)
+QB_MAT_PROTO(gemm, q6_k, q8_k, avx2)
 QB_QUANT_PROTO(q8_k, avx2)
 QB_INT_PROTOS(gemv, avx2)
 QB_INT_PROTOS(gemm, avx2)

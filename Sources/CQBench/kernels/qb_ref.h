@@ -93,13 +93,13 @@ static inline void qb_unpack_q6_k(const qb_block_q6_k *w, int8_t *q) {
 }
 
 /// Format codes shared by the x86 kernels and the repack routines.
-enum { QB_F_Q8_0, QB_F_Q4_0, QB_F_Q4_1, QB_F_I8_PC, QB_F_I4, QB_F_U4, QB_F_F16, QB_F_BF16, QB_F_F32 };
+enum { QB_F_Q8_0, QB_F_Q4_0, QB_F_Q4_1, QB_F_I8_PC, QB_F_I4, QB_F_U4, QB_F_F16, QB_F_BF16, QB_F_F32, QB_F_Q5_0 };
 
 /// Whether the shape fits the format: blocks need K % 32 == 0, groups a multiple of 32 dividing K.
 static inline int qb_shape_ok(int fmt, int K, int group) {
     if (K < 0) return 0;
     switch (fmt) {
-    case QB_F_Q8_0: case QB_F_Q4_0: case QB_F_Q4_1: return K % QB_QK == 0;
+    case QB_F_Q8_0: case QB_F_Q4_0: case QB_F_Q4_1: case QB_F_Q5_0: return K % QB_QK == 0;
     case QB_F_I4: case QB_F_U4: return group > 0 && group % QB_QK == 0 && K % group == 0;
     default: return 1;
     }

@@ -8,6 +8,7 @@
 // Rows are taken 16 at a time ("unit" u holds rows 16u..16u+15, rows past M are zero); each unit is one
 // contiguous chunk of `chunk` bytes (a multiple of 64) at w + u*chunk, holding a side-data region then the data:
 //   q8_0  : d[nb][16] f16 (pad 64)            | qs[nb][8 quads][16 rows][4]  u8 = w ^ 0x80
+//   q5_0  : as q8_0, each quant widened to w = q - 16 (the q8_0 kernels run it)
 //   q4_0  : d[nb][16] f16 (pad 64)            | qs[nb][4][16 rows][4 bytes]  (the stored nibble bytes, 4 at a time)
 //   q4_1  : (d[16], m[16])[nb] f16            | as q4_0
 //   i8_pc : s[16] f32                          | q[K4/4][16 rows][4]          u8 = w ^ 0x80, k >= K padded with w = 0
@@ -40,11 +41,11 @@ static inline int qb_x16_geometry(int fmt, int M, int K, int group, qb_x16_geom 
     if (M < 0 || K < 0 || !qb_shape_ok(fmt, K, group)) return 0;
     g->units = (M + 15) / 16;
     switch (fmt) {
-    case QB_F_Q8_0: case QB_F_Q4_0: case QB_F_Q4_1:
+    case QB_F_Q8_0: case QB_F_Q5_0: case QB_F_Q4_0: case QB_F_Q4_1:
         g->ngroups = K / QB_QK; g->sub = 1;
         g->side_stride = fmt == QB_F_Q4_1 ? 64 : 32;
         g->data_off = qb_round_up((size_t)g->ngroups * g->side_stride, 64);
-        g->group_bytes = fmt == QB_F_Q8_0 ? 512 : 256;
+        g->group_bytes = fmt == QB_F_Q8_0 || fmt == QB_F_Q5_0 ? 512 : 256;
         break;
     case QB_F_I4: case QB_F_U4:
         g->ngroups = K / group; g->sub = group / QB_QK;

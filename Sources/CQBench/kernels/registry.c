@@ -67,7 +67,11 @@ static const qb_kernel_entry qb_scalar_entries[] = {
 
 #define X16(fmt) qb_x16_size_##fmt, qb_x16_repack_##fmt
 
+#define N_Q50 "x16 q8_0 layout: the 5-bit quants widened to int8 (q - 16) at load, then the q8_0 kernels (exact: " \
+              "the same int32 per block and epilogue); reads 34 bytes per 32 weights where the file holds 22"
 #define INT_SET(v, req)                                                                                        \
+    MAT("gemv", "q5_0", "q8_0", #v, qb_gemv_q8_0_q8_0_##v, req, N_Q50, X16(q5_0), 16, NULL),                    \
+    MAT("gemm", "q5_0", "q8_0", #v, qb_gemm_q8_0_q8_0_##v, req, N_Q50, X16(q5_0), 16, NULL),                    \
     MAT("gemv", "q8_0", "q8_0", #v, qb_gemv_q8_0_q8_0_##v, req, N_Q8, X16(q8_0), 16, NULL),                     \
     MAT("gemm", "q8_0", "q8_0", #v, qb_gemm_q8_0_q8_0_##v, req, N_Q8, X16(q8_0), 16, NULL),                     \
     MAT("gemv", "q4_0", "q8_0", #v, qb_gemv_q4_0_q8_0_##v, req, N_Q4, X16(q4_0), 16, NULL),                     \
@@ -91,11 +95,9 @@ static const qb_kernel_entry qb_scalar_entries[] = {
     MAT("gemv", "bf16", "f32", #v, qb_gemv_bf16_f32_##v, req, N_BF16, X16(bf16), 16, NULL),                     \
     MAT("gemm", "bf16", "f32", #v, qb_gemm_bf16_f32_##v, req, N_BF16, X16(bf16), 16, NULL)
 
-/* k-quants and q5_0: weights as stored (ggml's blocks), one variant per ISA that has its own code */
+/* k-quants: weights as stored (ggml's blocks), one variant per ISA that has its own code */
 #define N_KQ ""
 #define KQ_SET(v, req)                                                                                         \
-    MAT("gemv", "q5_0", "q8_0", #v, qb_gemv_q5_0_q8_0_##v, req, N_KQ, NOREP, 4, NULL),                          \
-    MAT("gemm", "q5_0", "q8_0", #v, qb_gemm_q5_0_q8_0_##v, req, N_KQ, NOREP, 4, NULL),                          \
     MAT("gemv", "q4_k", "q8_k", #v, qb_gemv_q4_k_q8_k_##v, req, N_KQ, NOREP, 1, NULL),                          \
     MAT("gemm", "q4_k", "q8_k", #v, qb_gemm_q4_k_q8_k_##v, req, N_KQ, NOREP, 1, NULL),                          \
     MAT("gemv", "q5_k", "q8_k", #v, qb_gemv_q5_k_q8_k_##v, req, N_KQ, NOREP, 1, NULL),                          \

@@ -27,7 +27,7 @@ static void qb_x16_repack(int fmt, const qb_mat_args *s, void *dstv) {
         uint8_t *c = dst + (size_t)u * g.chunk;
         uint8_t *data = c + g.data_off;
         /* int8 data of padded rows must still mean w = 0, which is 0x80 after the xor. */
-        if (fmt == QB_F_Q8_0 || fmt == QB_F_I8_PC) memset(data, 0x80, g.chunk - g.data_off);
+        if (fmt == QB_F_Q8_0 || fmt == QB_F_Q5_0 || fmt == QB_F_I8_PC) memset(data, 0x80, g.chunk - g.data_off);
         for (int r = 0; r < 16; r++) {
             const int m = u * 16 + r;
             if (m >= s->M) break;
@@ -40,6 +40,19 @@ static void qb_x16_repack(int fmt, const qb_mat_args *s, void *dstv) {
                     for (int q = 0; q < 8; q++)
                         for (int j = 0; j < 4; j++)
                             data[(size_t)b * 512 + q * 64 + r * 4 + j] = (uint8_t)blk->qs[q * 4 + j] ^ 0x80u;
+                }
+                break;
+            case QB_F_Q5_0:
+                for (int b = 0; b < g.ngroups; b++) {
+                    const qb_block_q5_0 *blk = (const qb_block_q5_0 *)w + b;
+                    uint32_t qh;
+                    memcpy(&qh, blk->qh, 4);
+                    memcpy(c + (size_t)b * 32 + r * 2, &blk->d, 2);
+                    for (int e = 0; e < 32; e++) {
+                        const int nib = e < 16 ? blk->qs[e] & 15 : blk->qs[e - 16] >> 4;
+                        const int q = (nib | (int)(((qh >> e) & 1) << 4)) - 16;
+                        data[(size_t)b * 512 + (e / 4) * 64 + r * 4 + e % 4] = (uint8_t)(int8_t)q ^ 0x80u;
+                    }
                 }
                 break;
             case QB_F_Q4_0:
@@ -89,6 +102,9 @@ static void qb_x16_repack(int fmt, const qb_mat_args *s, void *dstv) {
     void qb_x16_repack_##name(const qb_mat_args *s, void *dst) { qb_x16_repack(fmt, s, dst); }
 
 QB_X16_PAIR(q8_0, QB_F_Q8_0)
+
+/* q5_0 packs into the q8_0 layout: each block widened (same d, qs = q - 16), so the q8_0 kernels run it. */
+QB_X16_PAIR(q5_0, QB_F_Q5_0)
 QB_X16_PAIR(q4_0, QB_F_Q4_0)
 QB_X16_PAIR(q4_1, QB_F_Q4_1)
 QB_X16_PAIR(i8_pc, QB_F_I8_PC)
