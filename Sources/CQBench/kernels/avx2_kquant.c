@@ -1,9 +1,10 @@
 // AVX2 kernels for the k-quants (q4_k, q5_k, q6_k with q8_k activations) over the weights as stored (ggml's
-// blocks, no repack), and the q8_k activation routine. (q5_0 runs on the x16 q8_0 kernels: x86_repack.c.) Products of u8 weights and s8 activations through vpmaddubsw
-// (no saturation is possible: at most 2*63*128), sub-block scales applied exactly by vpmaddwd, so each super-block
-// ends as the same int32 the scalar reference computes; the f32 epilogue of qbench_kernels.h follows in increasing
-// k, vectorised across activation rows, never reassociated:
-// every entry here is bit-exact with scalar_kquant.c.
+// blocks, no repack), and the q8_k activation routine. These are the gemv of every x86 level (the gemm of the
+// wider levels is x86_kquant_template.h; q5_0 runs on the x16 q8_0 kernels). Products of u8 weights and s8
+// activations through vpmaddubsw (no saturation is possible: at most 2*63*128), sub-block scales applied exactly
+// by vpmaddwd, so each super-block ends as the same int32 the scalar reference computes; the f32 epilogue of
+// qbench_kernels.h follows in increasing k, vectorised across activation rows, never reassociated: every entry
+// here is bit-exact with scalar_kquant.c.
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <math.h>

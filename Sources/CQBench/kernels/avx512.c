@@ -33,6 +33,7 @@ QB_INLINE qvi qv_dot_big(qvi acc, qvi wu, qvi x) {
 }
 
 #include "x86_int_template.h"
+#include "x86_kquant_template.h"
 
 #define QB_FGEMV_MV 4
 #ifndef QB_FGEMM_MV

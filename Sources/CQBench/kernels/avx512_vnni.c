@@ -37,6 +37,7 @@ QB_INLINE qvi qv_dot_big(qvi acc, qvi w, qvi x) { return _mm512_dpbusd_epi32(acc
 QB_INLINE qvi qv_dot_small(qvi acc, qvi w, qvi x) { return _mm512_dpbusd_epi32(acc, w, x); }
 
 #include "x86_int_template.h"
+#include "x86_kquant_template.h"
 
 #pragma clang attribute pop
 #endif

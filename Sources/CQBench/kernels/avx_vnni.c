@@ -21,6 +21,7 @@ QB_INLINE qvi qv_dot_big(qvi acc, qvi w, qvi x) { return _mm256_dpbusd_avx_epi32
 QB_INLINE qvi qv_dot_small(qvi acc, qvi w, qvi x) { return _mm256_dpbusd_avx_epi32(acc, w, x); }
 
 #include "x86_int_template.h"
+#include "x86_kquant_template.h"
 
 #pragma clang attribute pop
 #endif

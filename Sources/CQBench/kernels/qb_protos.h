@@ -52,6 +52,19 @@ QB_QUANT_PROTO(f32, scalar)
     size_t qb_x16_size_##name(int M, int K, int group);           \
     void qb_x16_repack_##name(const qb_mat_args *s, void *dst);
 QB_X16_PROTO(q8_0)
+#define QB_KX16_PROTO(name)                                        \
+    size_t qb_kx16_size_##name(int M, int K, int group);           \
+    void qb_kx16_repack_##name(const qb_mat_args *s, void *dst);
+QB_KX16_PROTO(q4_k)
+QB_KX16_PROTO(q5_k)
+QB_KX16_PROTO(q6_k)
+#define QB_KX_PROTOS(v)                 \
+    QB_MAT_PROTO(gemm, q4_k, q8_k, v)   \
+    QB_MAT_PROTO(gemm, q5_k, q8_k, v)   \
+    QB_MAT_PROTO(gemm, q6_k, q8_k, v)
+QB_KX_PROTOS(avx512_vnni)
+QB_KX_PROTOS(avx512)
+QB_KX_PROTOS(avx_vnni)
 QB_X16_PROTO(q5_0)
 QB_X16_PROTO(q4_0)
 QB_X16_PROTO(q4_1)

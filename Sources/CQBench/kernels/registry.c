@@ -105,15 +105,26 @@ static const qb_kernel_entry qb_scalar_entries[] = {
     MAT("gemv", "q6_k", "q8_k", #v, qb_gemv_q6_k_q8_k_##v, req, N_KQ, NOREP, 1, NULL),                          \
     MAT("gemm", "q6_k", "q8_k", #v, qb_gemm_q6_k_q8_k_##v, req, N_KQ, NOREP, 1, NULL)
 
+#define N_KX "kx16: 16 rows interleaved 4 bytes at a time, quants widened to u8, per-row sub-block scales and " \
+             "mins as int32 lanes, d/dmin as f32 (qb_kx16.h)"
+#define KX(fmt) qb_kx16_size_##fmt, qb_kx16_repack_##fmt
+#define KX_SET(v, req)                                                                                         \
+    MAT("gemm", "q4_k", "q8_k", #v, qb_gemm_q4_k_q8_k_##v, req, N_KX, KX(q4_k), 16, NULL),                      \
+    MAT("gemm", "q5_k", "q8_k", #v, qb_gemm_q5_k_q8_k_##v, req, N_KX, KX(q5_k), 16, NULL),                      \
+    MAT("gemm", "q6_k", "q8_k", #v, qb_gemm_q6_k_q8_k_##v, req, N_KX, KX(q6_k), 16, NULL)
+
 static const qb_kernel_entry qb_x86_entries[] = {
     INT_SET(avx2, R_AVX2),
     KQ_SET(avx2, R_AVX2),
     QUANT("q8_k", "avx2", qb_quantize_row_q8_k_avx2, R_AVX2),
     FLOAT_SET(avx2, R_AVX2),
     INT_SET(avx_vnni, R_AVXVNNI),
+    KX_SET(avx_vnni, R_AVXVNNI),
     INT_SET(avx512, R_AVX512),
+    KX_SET(avx512, R_AVX512),
     FLOAT_SET(avx512, R_AVX512),
     INT_SET(avx512_vnni, R_AVX512VNNI),
+    KX_SET(avx512_vnni, R_AVX512VNNI),
     MAT("gemv", "bf16", "bf16", "avx512_bf16", qb_gemv_bf16_bf16_avx512_bf16, R_AVX512BF16, N_BF16, X16(bf16), 16,
         NULL),
     MAT("gemm", "bf16", "bf16", "avx512_bf16", qb_gemm_bf16_bf16_avx512_bf16, R_AVX512BF16, N_BF16, X16(bf16), 16,

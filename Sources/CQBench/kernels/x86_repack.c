@@ -5,6 +5,7 @@
 
 #include "qb_protos.h"
 #include "qb_x16.h"
+#include "qb_kx16.h"
 
 static size_t qb_x16_size(int fmt, int M, int K, int group) {
     qb_x16_geom g;
@@ -113,4 +114,72 @@ QB_X16_PAIR(u4_gN, QB_F_U4)
 QB_X16_PAIR(f16, QB_F_F16)
 QB_X16_PAIR(bf16, QB_F_BF16)
 QB_X16_PAIR(f32, QB_F_F32)
+
+/* ---- kx16: the k-quants for the x86 gemm (qb_kx16.h) ---- */
+
+static size_t qb_kx16_size(int fmt, int M, int K) {
+    qb_kx16_geom g;
+    if (!qb_kx16_geometry(fmt, M, K, &g)) return 0;
+    return (size_t)g.units * g.chunk;
+}
+
+/// The unsigned quants (q4_k 0..15, q5_k 0..31) of one q4_k/q5_k super-block, in element order.
+static void qb_kx16_q45(const uint8_t *blk, int five, uint8_t *q) {
+    const uint8_t *qh = blk + 16, *qs = blk + (five ? 48 : 16);
+    for (int j = 0; j < 8; j++)
+        for (int l = 0; l < 32; l++) {
+            const uint8_t byte = qs[32 * (j / 2) + l];
+            q[32 * j + l] = (uint8_t)(((j & 1) ? byte >> 4 : byte & 15) | (five && ((qh[l] >> j) & 1) ? 16 : 0));
+        }
+}
+
+static void qb_kx16_repack(int fmt, const qb_mat_args *s, void *dstv) {
+    qb_kx16_geom g;
+    if (!qb_kx16_geometry(fmt, s->M, s->K, &g)) return;
+    uint8_t *dst = (uint8_t *)dstv;
+    memset(dst, 0, (size_t)g.units * g.chunk);
+    const size_t bb = fmt == 6 ? sizeof(qb_block_q6_k) : fmt == 5 ? sizeof(qb_block_q5_k) : sizeof(qb_block_q4_k);
+    for (int m = 0; m < s->M; m++) {
+        const int u = m / 16, r = m % 16;
+        const uint8_t *row = (const uint8_t *)s->w + (size_t)m * s->w_stride;
+        for (int b = 0; b < g.nb; b++) {
+            const uint8_t *blk = row + (size_t)b * bb;
+            uint8_t *sb = dst + (size_t)u * g.chunk + (size_t)b * g.sb_bytes;
+            uint8_t q[QB_QKK];
+            int32_t sc[16];
+            float d, dmin = 0.0f;
+            if (fmt == 6) {
+                const qb_block_q6_k *w = (const qb_block_q6_k *)blk;
+                int8_t sq[QB_QKK];
+                qb_unpack_q6_k(w, sq);
+                for (int e = 0; e < QB_QKK; e++) q[e] = (uint8_t)(sq[e] + 32);
+                for (int j = 0; j < 16; j++) sc[j] = w->scales[j];
+                d = qb_f16_to_f32(w->d);
+            } else {
+                qb_kx16_q45(blk, fmt == 5, q);
+                for (int j = 0; j < 8; j++) {
+                    uint8_t scj, mnj;
+                    qb_scale_min_k4(j, blk + 4, &scj, &mnj);
+                    sc[j] = scj;
+                    const int16_t m16 = mnj;
+                    memcpy(sb + g.mn_off + (size_t)(j / 2) * 64 + r * 4 + (j % 2) * 2, &m16, 2);
+                }
+                d = qb_load_f16(blk);
+                dmin = qb_load_f16(blk + 2);
+                memcpy(sb + 64 + r * 4, &dmin, 4);
+            }
+            memcpy(sb + r * 4, &d, 4);
+            for (int j = 0; j < g.nsub; j++) memcpy(sb + g.sc_off + (size_t)j * 64 + r * 4, &sc[j], 4);
+            for (int e = 0; e < QB_QKK; e++) sb[g.data_off + (size_t)(e / 4) * 64 + r * 4 + e % 4] = q[e];
+        }
+    }
+}
+
+#define QB_KX16_PAIR(name, fmt)                                                                        \
+    size_t qb_kx16_size_##name(int M, int K, int group) { (void)group; return qb_kx16_size(fmt, M, K); } \
+    void qb_kx16_repack_##name(const qb_mat_args *s, void *dst) { qb_kx16_repack(fmt, s, dst); }
+
+QB_KX16_PAIR(q4_k, 4)
+QB_KX16_PAIR(q5_k, 5)
+QB_KX16_PAIR(q6_k, 6)
 #endif
