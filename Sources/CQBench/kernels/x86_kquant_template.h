@@ -43,7 +43,8 @@ QB_INLINE void kx_tile(const qb_kx16_geom *G, const int fmt, const int MV, const
             if (fmt != 6) {
                 const qb_block_q8_k *x = (const qb_block_q8_k *)xb[t];
                 for (int p = 0; p < 4; p++) {
-                    const int lo = x->bsums[4 * p] + x->bsums[4 * p + 1], hi = x->bsums[4 * p + 2] + x->bsums[4 * p + 3];
+                    const int lo = x->bsums[4 * p] + x->bsums[4 * p + 1];
+                    const int hi = x->bsums[4 * p + 2] + x->bsums[4 * p + 3];
                     pairs[t][p] = (int32_t)(((uint32_t)(uint16_t)hi << 16) | (uint16_t)lo);
                 }
             }
