@@ -102,6 +102,7 @@ QB_INLINE void kx_tile(const qb_kx16_geom *G, const int fmt, const int MV, const
 QB_INLINE void kx_gemm(const qb_mat_args *a, int m0, int m1, const int fmt) {
     qb_kx16_geom G;
     if (m1 <= m0) return;
+    if (a->K == 0) { qb_fill_zero(a, m0, m1); return; } /* the empty sum */
     if (!qb_kx16_geometry(fmt, a->M, a->K, &G)) { qb_fill_nan(a, m0, m1); return; }
     const int vr0 = m0 / QV_L, vr1 = (qb_imin(m1, a->M) + QV_L - 1) / QV_L;
     for (int vr = vr0; vr < vr1; vr += QB_KQ_MV) {

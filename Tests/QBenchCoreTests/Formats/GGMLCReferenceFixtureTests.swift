@@ -22,12 +22,13 @@ struct GGMLCFixture {
 
     static let directory = TestPaths.packageRoot.appendingPathComponent("Tests/Fixtures/ggml-kquants")
 
-    /// ggml type name -> our format. q5_K is in the fixture too, but QuantBench has no q5_K quantizer, so it is
+    /// ggml type name -> our format: every file of the fixture is compared.
     /// not compared (its bytes are there for when one is added).
     static let checked: [(ggml: String, format: WeightFormat)] = [
-        ("q4_0", .q4_0), ("q4_1", .q4_1), ("q5_0", .q5_0), ("q8_0", .q8_0), ("q4_K", .q4_k), ("q6_K", .q6_k),
+        ("q4_0", .q4_0), ("q4_1", .q4_1), ("q5_0", .q5_0), ("q8_0", .q8_0), ("q4_K", .q4_k), ("q5_K", .q5_k),
+        ("q6_K", .q6_k),
     ]
-    static let unchecked = ["q5_K"]
+    static let unchecked: [String] = []
 
     let rows: [Row]
 
@@ -116,6 +117,7 @@ final class GGMLCReferenceFixtureTests: XCTestCase {
     }
 
     func testQ4_K_isByteIdenticalToGGMLCReference() throws { try assertMatchesGGMLC(.q4_k) }
+    func testQ5_K_isByteIdenticalToGGMLCReference() throws { try assertMatchesGGMLC(.q5_k) }
     func testQ6_K_isByteIdenticalToGGMLCReference() throws { try assertMatchesGGMLC(.q6_k) }
     func testQ5_0_isByteIdenticalToGGMLCReference() throws { try assertMatchesGGMLC(.q5_0) }
     func testQ8_0_isByteIdenticalToGGMLCReference() throws { try assertMatchesGGMLC(.q8_0) }

@@ -3,6 +3,7 @@
 // double-precision dequantize-and-dot independent of the C code.
 import CQBench
 import Foundation
+import QBenchFormats
 import XCTest
 @testable import QBenchDevice
 @testable import QBenchKernels
@@ -71,6 +72,11 @@ enum KernelTestSupport {
                 let nib = Double(j < 16 ? byte & 15 : byte >> 4)
                 w[k] = o.weightFormat == .q4_0 ? f16(p, b * bs) * (nib - 8) : f16(p, b * bs) * nib + f16(p, b * bs + 2)
             }
+        case .q5_0, .q4_k, .q5_k, .q6_k:
+            // the Swift dequantizers (checked against gguf-py and ggml elsewhere), not the C code under test
+            let bytes = [UInt8](UnsafeBufferPointer(start: p, count: o.weightStride))
+            let f = try! QuantizedMatrix(format: o.weightFormat, rows: 1, k: K, data: bytes).dequantize()
+            for k in 0..<K { w[k] = Double(f[k]) }
         case .i8_pc:
             for k in 0..<K { w[k] = Double(o.weightScales[m]) * Double(Int8(bitPattern: p[k])) }
         case .f32:
@@ -120,6 +126,13 @@ enum KernelTestSupport {
             return (0..<K).map { k in f16(p, k / 32 * 34) * Double(Int8(bitPattern: p[k / 32 * 34 + 2 + k % 32])) }
         case .q8_1:
             return (0..<K).map { k in f16(p, k / 32 * 36) * Double(Int8(bitPattern: p[k / 32 * 36 + 4 + k % 32])) }
+        case .q8_k:
+            return (0..<K).map { k in
+                let b = k / 256 * 292
+                let d = Float(
+                    bitPattern: UInt32(p[b]) | UInt32(p[b + 1]) << 8 | UInt32(p[b + 2]) << 16 | UInt32(p[b + 3]) << 24)
+                return Double(d) * Double(Int8(bitPattern: p[b + 4 + k % 256]))
+            }
         case .i8_pt: return (0..<K).map { k in Double(o.activationScales[n]) * Double(Int8(bitPattern: p[k])) }
         case .bf16:
             return (0..<K).map { k in Double(Float(bitPattern: (UInt32(p[2 * k]) | UInt32(p[2 * k + 1]) << 8) << 16)) }

@@ -4,6 +4,7 @@ import CQBench
 import Foundation
 import QBenchTestSupport
 import QBenchFormats
+import QBenchSupport
 import XCTest
 @testable import QBenchKernels
 
@@ -11,7 +12,7 @@ final class ScalarReferenceTests: XCTestCase {
     private let pairs: [(String, String)] = [
         ("q8_0", "q8_0"), ("q4_0", "q8_0"), ("q4_1", "q8_1"), ("i8_pc", "i8_pt"), ("i4_g32", "i8_pt"),
         ("i4_g128", "i8_pt"), ("u4_g32", "i8_pt"), ("u4_g64", "i8_pt"), ("f32", "f32"), ("f16", "f32"),
-        ("bf16", "bf16"), ("bf16", "f32"),
+        ("bf16", "bf16"), ("bf16", "f32"), ("q5_0", "q8_0"), ("q4_k", "q8_k"), ("q5_k", "q8_k"), ("q6_k", "q8_k"),
     ]
 
     func testScalarReference_matchesDoublePrecisionDequantizeAndDot() throws {
@@ -19,7 +20,8 @@ final class ScalarReferenceTests: XCTestCase {
         for (w, x) in pairs {
             let v = try XCTUnwrap(reg.variant("gemm/\(w)/\(x)/scalar"), "scalar gemm \(w) x \(x) missing")
             let g = try XCTUnwrap(WeightFormat(rawValue: w)).groupSize
-            let K = g > 0 ? 4 * g : (w == "i8_pc" || w.hasPrefix("f") || w == "bf16" ? 301 : 320)
+            let K =
+                g > 0 ? 4 * g : (w == "i8_pc" || w.hasPrefix("f") || w == "bf16" ? 301 : w.hasSuffix("_k") ? 768 : 320)
             let ops = try KernelOperands(
                 weightFormat: try XCTUnwrap(WeightFormat(rawValue: w)),
                 activationFormat: try XCTUnwrap(ActivationFormat(rawValue: x)), outputs: 7, k: K, tokens: 3, seed: 42)
@@ -67,6 +69,26 @@ final class ScalarReferenceTests: XCTestCase {
             var out = [UInt8](repeating: 0xAA, count: 34)
             x.withUnsafeBufferPointer { qb_quantize_row_q8_0_scalar($0.baseAddress, &out, nil, nil, 0, 32) }
             XCTAssertEqual(out, KernelTestSupport.hex(want), "row starting \(x[0])")
+        }
+    }
+
+    /// The C q8_k routine (scalar_kquant.c) writes the bytes of the Swift port of ggml's quantize_row_q8_K_ref
+    /// (GGMLKQuants.swift: d, qs, bsums), on random rows, a row whose largest magnitude is negative, an all-zero
+    /// super-block and one where +max and -max tie (the first wins, as ggml's scan keeps it).
+    func testQuantizeRowQ8_K_matchesTheSwiftPortOfGGML() throws {
+        var rng = SplitMix64(seed: 0x8b)
+        var rows: [[Float]] = (0..<6).map { _ in (0..<768).map { _ in Float(rng.uniform() * 8 - 4) } }
+        rows[1][300] = -50
+        for j in 256..<512 { rows[2][j] = 0 }
+        rows[3][10] = 9; rows[3][20] = -9
+        for x in rows {
+            var c = [UInt8](repeating: 0xAA, count: 3 * 292)
+            var swift = [UInt8](repeating: 0x55, count: 3 * 292)
+            x.withUnsafeBufferPointer { qb_quantize_row_q8_k_scalar($0.baseAddress, &c, nil, nil, 0, 768) }
+            x.withUnsafeBufferPointer { xp in
+                swift.withUnsafeMutableBytes { GGMLRef.quantizeQ8_K(xp.baseAddress!, $0.baseAddress!, nBlocks: 3) }
+            }
+            XCTAssertEqual(c, swift, "row starting \(x[0])")
         }
     }
 
