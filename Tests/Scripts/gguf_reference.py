@@ -5,7 +5,7 @@ Usage: gguf_reference.py MANIFEST.json
 
 The manifest is a JSON list of jobs; each job is an object with
   op:   "quantize" | "dequantize" | "port-quantize"
-  type: ggml type name (q8_0 q4_0 q4_1 q5_0 q4_k q6_k mxfp4 bf16 f16)
+  type: ggml type name (q8_0 q4_0 q4_1 q5_0 q4_k q5_k q6_k mxfp4 bf16 f16)
   rows, k: the matrix shape in elements
   in, out: file paths (little-endian f32 rows, or raw block bytes)
 
@@ -29,7 +29,7 @@ except Exception as e:  # noqa: BLE001 - report any import failure as "unavailab
 
 TYPES = {
     "f16": T.F16, "bf16": T.BF16, "q8_0": T.Q8_0, "q4_0": T.Q4_0, "q4_1": T.Q4_1,
-    "q5_0": T.Q5_0, "q4_k": T.Q4_K, "q6_k": T.Q6_K, "mxfp4": T.MXFP4,
+    "q5_0": T.Q5_0, "q4_k": T.Q4_K, "q5_k": T.Q5_K, "q6_k": T.Q6_K, "mxfp4": T.MXFP4,
 }
 
 F = np.float32
