@@ -122,7 +122,14 @@ public struct LLMRunner {
         f32 = try choice(.f32)
         var runs: [(name: String, plan: LLMFormatPlan)] = []
         var skipped: [String] = []
+        // Row lengths of the matrices (embedding, attention output, FFN down): a format whose block does not divide
+        // one cannot hold the model (Gemma 3 270M's 640 is no multiple of the k-quants' 256).
+        let rowLengths = [config.embeddingLength, config.headCount * config.valueDim, config.feedForwardLength]
         for f in options.formats {
+            if let bad = rowLengths.first(where: { $0 % f.blockSize != 0 }) {
+                skipped.append("\(f.rawValue) (row length \(bad) is not a multiple of its block of \(f.blockSize))")
+                continue
+            }
             do {
                 let ch = try choice(f)
                 runs.append((f.rawValue, LLMFormatPlan(layers: ch, output: options.outputF32 ? f32 : ch)))
