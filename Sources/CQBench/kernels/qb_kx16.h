@@ -32,4 +32,34 @@ static inline int qb_kx16_geometry(int fmt, int M, int K, qb_kx16_geom *g) {
     return 1;
 }
 
+
+/* "kn16": the gemv layout of q4_k and q6_k, the stored bits interleaved 16 rows x 4 bytes at a time (no widening),
+   so a gemv streams about the stored bytes (148 per 256 weights for q4_k, 212 for q6_k; the file has 144 and 210).
+   Per 16-row unit and super-block:
+     q4_k: d[16] f16 | dmin[16] f16 | sc[8][16] u8 | mn[8][16] u8 | qs[pair 4][quad 8][16 rows][4]
+           (byte l of pair p of a row is its stored qs[32p + l]: elements 64p + l (low) and 64p + 32 + l (high))
+     q6_k: d[16] f16 (pad 64) | sc[16][16] i8 | ql[half 2][quad 16][16 rows][4] | qh[half 2][quad 8][16 rows][4]
+           (the stored ql and qh bytes, moved) */
+typedef struct {
+    int units, nb;
+    size_t sc_off, mn_off, ql_off, qh_off, sb_bytes, chunk;
+} qb_kn16_geom;
+
+/// fmt: 4 (q4_k) or 6 (q6_k). Returns 0 when K is not a positive multiple of 256.
+static inline int qb_kn16_geometry(int fmt, int M, int K, qb_kn16_geom *g) {
+    memset(g, 0, sizeof(*g));
+    if (M < 0 || K <= 0 || K % QB_QKK != 0 || (fmt != 4 && fmt != 6)) return 0;
+    g->units = (M + 15) / 16;
+    g->nb = K / QB_QKK;
+    if (fmt == 4) {
+        g->sc_off = 64; g->mn_off = 64 + 128; g->ql_off = 64 + 256; g->qh_off = 0;
+        g->sb_bytes = g->ql_off + 2048;
+    } else {
+        g->sc_off = 64; g->mn_off = 0; g->ql_off = 64 + 256; g->qh_off = g->ql_off + 2048;
+        g->sb_bytes = g->qh_off + 1024;
+    }
+    g->chunk = g->sb_bytes * (size_t)g->nb;
+    return 1;
+}
+
 #endif

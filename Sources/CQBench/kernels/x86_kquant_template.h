@@ -17,10 +17,20 @@
 #endif
 
 #if QV_L == 16
+QB_INLINE qvi kx_load_i8_i32(const void *p) { return _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)p)); }
+QB_INLINE qvi kx_srli16_2(qvi a) { return _mm512_srli_epi16(a, 2); }
+QB_INLINE qvi kx_slli16_2(qvi a) { return _mm512_slli_epi16(a, 2); }
+QB_INLINE qvi kx_slli16_4(qvi a) { return _mm512_slli_epi16(a, 4); }
+QB_INLINE qvi kx_or(qvi a, qvi b) { return _mm512_or_si512(a, b); }
 QB_INLINE qvi kx_madd16(qvi acc, qvi a, qvi b) { return _mm512_add_epi32(acc, _mm512_madd_epi16(a, b)); }
 QB_INLINE qvi _qv_add_i32(qvi a, qvi b) { return _mm512_add_epi32(a, b); }
 QB_INLINE qvi _qv_sub_i32(qvi a, qvi b) { return _mm512_sub_epi32(a, b); }
 #else
+QB_INLINE qvi kx_load_i8_i32(const void *p) { return _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)p)); }
+QB_INLINE qvi kx_srli16_2(qvi a) { return _mm256_srli_epi16(a, 2); }
+QB_INLINE qvi kx_slli16_2(qvi a) { return _mm256_slli_epi16(a, 2); }
+QB_INLINE qvi kx_slli16_4(qvi a) { return _mm256_slli_epi16(a, 4); }
+QB_INLINE qvi kx_or(qvi a, qvi b) { return _mm256_or_si256(a, b); }
 QB_INLINE qvi kx_madd16(qvi acc, qvi a, qvi b) { return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b)); }
 QB_INLINE qvi _qv_add_i32(qvi a, qvi b) { return _mm256_add_epi32(a, b); }
 QB_INLINE qvi _qv_sub_i32(qvi a, qvi b) { return _mm256_sub_epi32(a, b); }
@@ -136,3 +146,142 @@ QB_INLINE void kx_gemm(const qb_mat_args *a, int m0, int m1, const int fmt) {
 void QB_EXPORT(qb_gemm_q4_k_q8_k_)(const qb_mat_args *a, int m0, int m1) { kx_gemm(a, m0, m1, 4); }
 void QB_EXPORT(qb_gemm_q5_k_q8_k_)(const qb_mat_args *a, int m0, int m1) { kx_gemm(a, m0, m1, 5); }
 void QB_EXPORT(qb_gemm_q6_k_q8_k_)(const qb_mat_args *a, int m0, int m1) { kx_gemm(a, m0, m1, 6); }
+
+/* ------------------------------------------------------------------ gemv over kn16 (q4_k, q6_k) */
+
+#ifndef QB_KN_MV
+#define QB_KN_MV 4
+#endif
+#ifndef QB_KN_PF
+#define QB_KN_PF 1024 /* bytes ahead each stream prefetches into L2 */
+#endif
+
+/// One row vector (16 or 8 rows) of a kn16 unit: its super-block records start at `base` (+ the half's offsets).
+typedef struct { const uint8_t *base; size_t hd, hf, hb; int row0; qvm mask; } kn_vrow;
+
+/// MV row vectors against one activation row `x` (q8_k), over every super-block; lanes are output rows.
+QB_INLINE void kn_tile(const qb_kn16_geom *G, const int fmt, const int MV, const kn_vrow *vv, const uint8_t *x,
+                       float *y) {
+    qvf facc[QB_KN_MV];
+    for (int i = 0; i < MV; i++) facc[i] = qv_zero_ps();
+    const qvi m4 = qv_set1_i8(0x0F);
+    for (int b = 0; b < G->nb; b++) {
+        const qb_block_q8_k *xb = (const qb_block_q8_k *)(x + (size_t)b * sizeof(qb_block_q8_k));
+        const uint8_t *qs = (const uint8_t *)xb->qs;
+        const uint8_t *sb[QB_KN_MV];
+        for (int i = 0; i < MV; i++) {
+            sb[i] = vv[i].base + (size_t)b * G->sb_bytes;
+            for (size_t o = 0; o < G->sb_bytes; o += 64)
+                _mm_prefetch((const char *)sb[i] + QB_KN_PF + o, _MM_HINT_T1);
+        }
+        qvi isum[QB_KN_MV];
+        for (int i = 0; i < MV; i++) isum[i] = qv_set1_i32(0);
+        if (fmt == 4) {
+            qvi msum[QB_KN_MV];
+            for (int i = 0; i < MV; i++) msum[i] = qv_set1_i32(0);
+            for (int p = 0; p < 4; p++) {
+                qvi al[QB_KN_MV], ah[QB_KN_MV];
+                for (int i = 0; i < MV; i++) { al[i] = qv_set1_i32(0); ah[i] = qv_set1_i32(0); }
+                for (int v = 0; v < 8; v++) {
+                    const qvi xl = qv_bcast4(qs + 64 * p + 4 * v), xh = qv_bcast4(qs + 64 * p + 32 + 4 * v);
+                    for (int i = 0; i < MV; i++) {
+                        const qvi raw = qv_loadw(sb[i] + G->ql_off + (size_t)(p * 8 + v) * 64 + vv[i].hd);
+                        al[i] = qv_dot_small(al[i], qv_and(raw, m4), xl);
+                        ah[i] = qv_dot_small(ah[i], qv_and(qv_srli16_4(raw), m4), xh);
+                    }
+                }
+                for (int i = 0; i < MV; i++) {
+                    const uint8_t *sc = sb[i] + G->sc_off + vv[i].hb;
+                    isum[i] = _qv_add_i32(isum[i], qv_mullo(al[i], qv_load_u8_i32(sc + (size_t)(2 * p) * 16)));
+                    isum[i] = _qv_add_i32(isum[i], qv_mullo(ah[i], qv_load_u8_i32(sc + (size_t)(2 * p + 1) * 16)));
+                }
+            }
+            for (int j = 0; j < 8; j++) {
+                const qvi bs = qv_set1_i32(xb->bsums[2 * j] + xb->bsums[2 * j + 1]);
+                for (int i = 0; i < MV; i++)
+                    msum[i] = _qv_add_i32(
+                        msum[i], qv_mullo(qv_load_u8_i32(sb[i] + G->mn_off + vv[i].hb + (size_t)j * 16), bs));
+            }
+            const qvf dx = qv_set1_ps(xb->d);
+            for (int i = 0; i < MV; i++) {
+                const qvf d = qv_load_ph(sb[i] + vv[i].hf), dmin = qv_load_ph(sb[i] + 32 + vv[i].hf);
+                const qvf inner = qv_fma(qv_cvt(_qv_sub_i32(qv_set1_i32(0), msum[i])), qv_mul(dmin, dx), facc[i]);
+                facc[i] = qv_fma(qv_cvt(isum[i]), qv_mul(d, dx), inner);
+            }
+        } else {
+            for (int h = 0; h < 2; h++) {
+                for (int s2 = 0; s2 < 2; s2++) {
+                    /* sub-blocks 8h + s2 + {0, 2, 4, 6}: quads 4*s2 .. 4*s2+3 of ql (low, high nibbles) and ql + 8 */
+                    qvi acc[QB_KN_MV][4];
+                    for (int g = 0; g < 4; g++) {
+                        const qvi start = qv_set1_i32(-32 * xb->bsums[8 * h + s2 + 2 * g]);
+                        for (int i = 0; i < MV; i++) acc[i][g] = start;
+                    }
+                    for (int v = 4 * s2; v < 4 * s2 + 4; v++) {
+                        const uint8_t *xe = qs + 128 * h + 4 * v;
+                        const qvi x0 = qv_bcast4(xe), x1 = qv_bcast4(xe + 32), x2 = qv_bcast4(xe + 64),
+                                  x3 = qv_bcast4(xe + 96);
+                        for (int i = 0; i < MV; i++) {
+                            const uint8_t *d0 = sb[i] + G->ql_off + vv[i].hd;
+                            const qvi r1 = qv_loadw(d0 + (size_t)(h * 16 + v) * 64);
+                            const qvi r2 = qv_loadw(d0 + (size_t)(h * 16 + v + 8) * 64);
+                            const qvi hb = qv_loadw(sb[i] + G->qh_off + vv[i].hd + (size_t)(h * 8 + v) * 64);
+                            const qvi qa = kx_or(qv_and(r1, m4), kx_slli16_4(qv_and(hb, qv_set1_i8(0x03))));
+                            const qvi qb = kx_or(qv_and(r2, m4), kx_slli16_2(qv_and(hb, qv_set1_i8(0x0C))));
+                            const qvi qc = kx_or(qv_and(qv_srli16_4(r1), m4), qv_and(hb, qv_set1_i8(0x30)));
+                            const qvi qd = kx_or(qv_and(qv_srli16_4(r2), m4),
+                                                 kx_srli16_2(qv_and(hb, qv_set1_i8((char)0xC0))));
+                            acc[i][0] = qv_dot_small(acc[i][0], qa, x0);
+                            acc[i][1] = qv_dot_small(acc[i][1], qb, x1);
+                            acc[i][2] = qv_dot_small(acc[i][2], qc, x2);
+                            acc[i][3] = qv_dot_small(acc[i][3], qd, x3);
+                        }
+                    }
+                    for (int i = 0; i < MV; i++) {
+                        const uint8_t *sc = sb[i] + G->sc_off + vv[i].hb;
+                        for (int g = 0; g < 4; g++)
+                            isum[i] = _qv_add_i32(
+                                isum[i], qv_mullo(acc[i][g], kx_load_i8_i32(sc + (size_t)(8 * h + s2 + 2 * g) * 16)));
+                    }
+                }
+            }
+            const qvf dx = qv_set1_ps(xb->d);
+            for (int i = 0; i < MV; i++)
+                facc[i] = qv_fma(qv_cvt(isum[i]), qv_mul(qv_load_ph(sb[i] + vv[i].hf), dx), facc[i]);
+        }
+    }
+    for (int i = 0; i < MV; i++) qv_maskstore_f(y + vv[i].row0, vv[i].mask, facc[i]);
+}
+
+#define KN_CASE(mvc, nrc) kn_tile(&G, fmt, mvc, vv, xr, yr)
+
+QB_INLINE void kn_gemv(const qb_mat_args *a, int m0, int m1, const int fmt) {
+    qb_kn16_geom G;
+    if (m1 <= m0) return;
+    if (a->K == 0) { qb_fill_zero(a, m0, m1); return; } /* the empty sum */
+    if (!qb_kn16_geometry(fmt, a->M, a->K, &G)) { qb_fill_nan(a, m0, m1); return; }
+    const int vr0 = m0 / QV_L, vr1 = (qb_imin(m1, a->M) + QV_L - 1) / QV_L;
+    for (int n = 0; n < a->N; n++) {
+        const uint8_t *xr = (const uint8_t *)a->x + (size_t)n * a->x_stride;
+        float *yr = a->y + (size_t)n * a->ldy;
+        for (int vr = vr0; vr < vr1; vr += QB_KN_MV) {
+            const int mv = qb_imin(QB_KN_MV, vr1 - vr);
+            kn_vrow vv[QB_KN_MV];
+            for (int i = 0; i < mv; i++) {
+                const int v = vr + i, u = v / QV_HALVES, h = v % QV_HALVES;
+                vv[i].base = (const uint8_t *)a->w + (size_t)u * G.chunk;
+                vv[i].hd = (size_t)h * 32; vv[i].hf = (size_t)h * 16; vv[i].hb = (size_t)h * 8;
+                vv[i].row0 = v * QV_L;
+                int lo = qb_imax(m0, vv[i].row0) - vv[i].row0;
+                int hi = qb_imin(qb_imin(m1, a->M), vv[i].row0 + QV_L) - vv[i].row0;
+                if (hi < lo) hi = lo;
+                vv[i].mask = qv_mask(lo, hi);
+            }
+            QB_SW_MV1(KN_CASE, QB_KN_MV)
+        }
+    }
+}
+#undef KN_CASE
+
+void QB_EXPORT(qb_gemv_q4_k_q8_k_)(const qb_mat_args *a, int m0, int m1) { kn_gemv(a, m0, m1, 4); }
+void QB_EXPORT(qb_gemv_q6_k_q8_k_)(const qb_mat_args *a, int m0, int m1) { kn_gemv(a, m0, m1, 6); }

@@ -182,4 +182,57 @@ static void qb_kx16_repack(int fmt, const qb_mat_args *s, void *dstv) {
 QB_KX16_PAIR(q4_k, 4)
 QB_KX16_PAIR(q5_k, 5)
 QB_KX16_PAIR(q6_k, 6)
+
+/* ---- kn16: the k-quant gemv layout (qb_kx16.h) ---- */
+
+static size_t qb_kn16_size(int fmt, int M, int K) {
+    qb_kn16_geom g;
+    if (!qb_kn16_geometry(fmt, M, K, &g)) return 0;
+    return (size_t)g.units * g.chunk;
+}
+
+static void qb_kn16_repack(int fmt, const qb_mat_args *s, void *dstv) {
+    qb_kn16_geom g;
+    if (!qb_kn16_geometry(fmt, s->M, s->K, &g)) return;
+    uint8_t *dst = (uint8_t *)dstv;
+    memset(dst, 0, (size_t)g.units * g.chunk);
+    for (int m = 0; m < s->M; m++) {
+        const int u = m / 16, r = m % 16;
+        const uint8_t *row = (const uint8_t *)s->w + (size_t)m * s->w_stride;
+        for (int b = 0; b < g.nb; b++) {
+            uint8_t *sb = dst + (size_t)u * g.chunk + (size_t)b * g.sb_bytes;
+            if (fmt == 4) {
+                const qb_block_q4_k *w = (const qb_block_q4_k *)row + b;
+                memcpy(sb + r * 2, &w->d, 2);
+                memcpy(sb + 32 + r * 2, &w->dmin, 2);
+                for (int j = 0; j < 8; j++) {
+                    uint8_t scj, mnj;
+                    qb_scale_min_k4(j, w->scales, &scj, &mnj);
+                    sb[g.sc_off + (size_t)j * 16 + r] = scj;
+                    sb[g.mn_off + (size_t)j * 16 + r] = mnj;
+                }
+                for (int p = 0; p < 4; p++)
+                    for (int v = 0; v < 8; v++)
+                        memcpy(sb + g.ql_off + (size_t)(p * 8 + v) * 64 + r * 4, w->qs + 32 * p + 4 * v, 4);
+            } else {
+                const qb_block_q6_k *w = (const qb_block_q6_k *)row + b;
+                memcpy(sb + r * 2, &w->d, 2);
+                for (int j = 0; j < 16; j++) sb[g.sc_off + (size_t)j * 16 + r] = (uint8_t)w->scales[j];
+                for (int h = 0; h < 2; h++) {
+                    for (int v = 0; v < 16; v++)
+                        memcpy(sb + g.ql_off + (size_t)(h * 16 + v) * 64 + r * 4, w->ql + 64 * h + 4 * v, 4);
+                    for (int v = 0; v < 8; v++)
+                        memcpy(sb + g.qh_off + (size_t)(h * 8 + v) * 64 + r * 4, w->qh + 32 * h + 4 * v, 4);
+                }
+            }
+        }
+    }
+}
+
+#define QB_KN16_PAIR(name, fmt)                                                                        \
+    size_t qb_kx16_size_##name##_kn(int M, int K, int group) { (void)group; return qb_kn16_size(fmt, M, K); } \
+    void qb_kx16_repack_##name##_kn(const qb_mat_args *s, void *dst) { qb_kn16_repack(fmt, s, dst); }
+
+QB_KN16_PAIR(q4_k, 4)
+QB_KN16_PAIR(q6_k, 6)
 #endif
