@@ -80,6 +80,12 @@ extension QBench {
         @Flag(help: "Keep the output projection in f32 (it is quantized like the other matrices by default).")
         var outputF32 = false
 
+        @Option(
+            help: ArgumentHelp(
+                "Kernel plan: static (a function of CPU features, the default), measured (this device's file from "
+                    + "`qbench tune`) or a dispatch file.", valueName: "static|measured|file"))
+        var dispatch = "static"
+
         @Flag(help: "Print the results as JSON (an object with an llm array) instead of a table.")
         var json = false
 
@@ -148,13 +154,28 @@ extension QBench {
                 let counts = try threadList.counts().map { $0.resolve(cores: cores, pus: pus) }
                     .reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
                 let (formats, asStored) = try Self.formats(formatList)
+                var measured: (plan: MeasuredDispatch, path: String)?
+                if dispatch != "static" {
+                    let path = dispatch == "measured" ? MeasuredDispatch.defaultPath(deviceID: device.id) : dispatch
+                    guard dispatch != "measured" || FileManager.default.fileExists(atPath: path) else {
+                        throw QBError.badOption(
+                            flag: "--dispatch",
+                            message: "no measured plan for this device at \(path); make one with `qbench tune REPORT`")
+                    }
+                    let plan = try MeasuredDispatch.load(path)
+                    guard plan.deviceId == device.id else {
+                        throw QBError.badInput(
+                            path: path, message: "a plan for device \(plan.deviceId); this device is \(device.id)")
+                    }
+                    measured = (plan, path)
+                }
                 let runner = try LLMRunner(
                     options: LLMRunOptions(
                         model: model, formats: formats, threads: counts,
                         promptLengths: try Self.lengths(promptLengths, flag: "--prompt-length"),
                         genLengths: try Self.lengths(genLengths, flag: "--gen"), repetitions: repetitions,
                         text: textInput, chunkSize: chunkSize, chunks: chunks, outputF32: outputF32,
-                        asStored: asStored),
+                        asStored: asStored, dispatch: measured),
                     device: device)
                 let log = { (s: String) in
                     if !json { FileHandle.standardError.write(Data(("qbench llm: " + s + "\n").utf8)) }

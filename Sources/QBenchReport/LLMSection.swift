@@ -86,15 +86,18 @@ public struct LLMResult: Codable, Sendable, Equatable {
     public var referencePerplexity: Double?
     /// What was scored: "text FILE" or the built-in excerpt's name.
     public var text: String?
+    /// The kernel plan: "static", or "measured PATH" (a `qbench tune` file); absent in reports made before it.
+    public var dispatch: String?
 
     public init(
         model: String, format: String, threads: Int, gemv: String, gemm: String, bitsPerWeight: Double,
         matrixBytes: Int, speeds: [LLMSpeed], accuracy: LLMAccuracy?, referencePerplexity: Double?,
-        text: String? = nil
+        text: String? = nil, dispatch: String? = nil
     ) {
         self.model = model; self.format = format; self.threads = threads; self.gemv = gemv; self.gemm = gemm
         self.bitsPerWeight = bitsPerWeight; self.matrixBytes = matrixBytes; self.speeds = speeds
         self.accuracy = accuracy; self.referencePerplexity = referencePerplexity; self.text = text
+        self.dispatch = dispatch
     }
 
     /// The first pp and tg tests (the ones llama-bench users look for under these names).
@@ -102,7 +105,7 @@ public struct LLMResult: Codable, Sendable, Equatable {
     public var tg: LLMSpeed? { speeds.first { $0.test == "tg" } }
 
     enum CodingKeys: String, CodingKey {
-        case model, format, threads, gemv, gemm, bitsPerWeight, matrixBytes, speeds, accuracy, text
+        case model, format, threads, gemv, gemm, bitsPerWeight, matrixBytes, speeds, accuracy, text, dispatch
         case ppTokensPerS, tgTokensPerS, perplexity, kldMean, kldP99, top1Agreement, referencePerplexity
     }
 
@@ -119,6 +122,7 @@ public struct LLMResult: Codable, Sendable, Equatable {
         accuracy = try c.decodeIfPresent(LLMAccuracy.self, forKey: .accuracy)
         referencePerplexity = try c.decodeIfPresent(Double.self, forKey: .referencePerplexity)
         text = try c.decodeIfPresent(String.self, forKey: .text)
+        dispatch = try c.decodeIfPresent(String.self, forKey: .dispatch)
     }
 
     /// The stored fields, plus the headline figures flat under the names the issue and llama.cpp users expect
@@ -139,5 +143,6 @@ public struct LLMResult: Codable, Sendable, Equatable {
         }
         try c.encodeIfPresent(referencePerplexity, forKey: .referencePerplexity)
         try c.encodeIfPresent(text, forKey: .text)
+        try c.encodeIfPresent(dispatch, forKey: .dispatch)
     }
 }

@@ -27,15 +27,17 @@ public struct LLMRunOptions: Sendable {
     public var outputF32: Bool
     /// Also run the model as stored: every matrix in its file's type, on that type's kernels.
     public var asStored: Bool
+    /// A measured plan (`qbench tune`) and its file: its verified choices replace the static plan's.
+    public var dispatch: (plan: MeasuredDispatch, path: String)?
 
     public init(
         model: String, formats: [WeightFormat], threads: [Int], promptLengths: [Int], genLengths: [Int],
         repetitions: Int, text: (content: String, name: String)?, chunkSize: Int, chunks: Int, outputF32: Bool,
-        asStored: Bool = false
+        asStored: Bool = false, dispatch: (plan: MeasuredDispatch, path: String)? = nil
     ) {
         self.model = model; self.formats = formats; self.threads = threads; self.promptLengths = promptLengths
         self.genLengths = genLengths; self.repetitions = repetitions; self.text = text; self.chunkSize = chunkSize
-        self.chunks = chunks; self.outputF32 = outputF32; self.asStored = asStored
+        self.chunks = chunks; self.outputF32 = outputF32; self.asStored = asStored; self.dispatch = dispatch
     }
 }
 
@@ -115,9 +117,26 @@ public struct LLMRunner {
                 }
             }
         }
+        let threadsMax = options.threads.max() ?? 1
         func choice(_ f: WeightFormat) throws -> LLMKernelChoice {
-            try LLMKernelChoice.choose(
+            var ch = try LLMKernelChoice.choose(
                 format: f, verified: ok, arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
+            // A measured plan replaces gemv and gemm by its choices, when they are verified here.
+            if let d = options.dispatch?.plan {
+                let act = f.activationFormat
+                for op in [KernelOp.gemv, .gemm] {
+                    guard
+                        let name = d.variant(
+                            op: op, weightFormat: f.rawValue, activationFormat: act.rawValue, threads: threadsMax),
+                        let v = ok.first(where: {
+                            $0.op == op && $0.weightFormat == f && $0.activationFormat == act
+                                && $0.variant.rawValue == name
+                        })
+                    else { continue }
+                    if op == .gemv { ch.gemv = v } else { ch.gemm = v }
+                }
+            }
+            return ch
         }
         f32 = try choice(.f32)
         var runs: [(name: String, plan: LLMFormatPlan)] = []
@@ -231,7 +250,8 @@ public struct LLMRunner {
                         gemv: plan.variantNames.gemv, gemm: plan.variantNames.gemm,
                         bitsPerWeight: m.bitsPerWeight, matrixBytes: m.matrixBytes, speeds: speeds,
                         accuracy: accuracy, referencePerplexity: pass?.accuracy.perplexity,
-                        text: pass == nil ? nil : options.text?.name))
+                        text: pass == nil ? nil : options.text?.name,
+                        dispatch: options.dispatch.map { "measured \($0.path)" } ?? "static"))
             }
         }
         return out
