@@ -56,7 +56,8 @@ extension QBench {
                     // The cache file is ours to replace; its folder is made on first use.
                     let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
                     do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
-                        throw QBError.io(path: dir.path, message: "cannot create the folder: \(error.localizedDescription)")
+                        throw QBError.io(
+                            path: dir.path, message: "cannot create the folder: \(error.localizedDescription)")
                     }
                     try AtomicFile.write(data, to: URL(fileURLWithPath: path), replace: true)
                 } else {

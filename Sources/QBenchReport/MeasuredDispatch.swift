@@ -49,7 +49,9 @@ public struct MeasuredDispatch: Codable, Sendable, Equatable {
         struct Key: Hashable { var op: KernelOp; var wf: String; var af: String; var threads: Int }
         let rows = r.results.filter { verified.contains("\($0.op.rawValue)/\($0.weightFormat)/\($0.variant)") }
         var entries: [Entry] = []
-        for (key, group) in Dictionary(grouping: rows, by: { Key(op: $0.op, wf: $0.weightFormat, af: $0.activationFormat, threads: $0.threads) }) {
+        for (key, group) in Dictionary(
+            grouping: rows, by: { Key(op: $0.op, wf: $0.weightFormat, af: $0.activationFormat, threads: $0.threads) })
+        {
             // Per variant and shape the best median (a shape may be timed cold and warm).
             var best: [String: [String: Double]] = [:]
             for row in group {
@@ -72,7 +74,11 @@ public struct MeasuredDispatch: Codable, Sendable, Equatable {
                     op: key.op, weightFormat: key.wf, activationFormat: key.af, threads: key.threads, variant: pick.key,
                     planned: planned, shapes: shapes.sorted(), totalsNs: totals))
         }
-        entries.sort { ($0.op.rawValue, $0.weightFormat, $0.activationFormat, $0.threads) < ($1.op.rawValue, $1.weightFormat, $1.activationFormat, $1.threads) }
+        entries.sort {
+            ($0.op.rawValue, $0.weightFormat, $0.activationFormat, $0.threads) < (
+                $1.op.rawValue, $1.weightFormat, $1.activationFormat, $1.threads
+            )
+        }
         return MeasuredDispatch(
             schema: schemaName, deviceId: r.device.id, qbenchVersion: r.run.qbenchVersion, createdAt: createdAt,
             source: source, profile: r.run.profile, entries: entries)
@@ -81,7 +87,9 @@ public struct MeasuredDispatch: Codable, Sendable, Equatable {
     /// The measured variant for (op, weight format, activation format) at `threads`, or at the nearest thread count
     /// measured (ties: the lower); nil when the plan has no entry for the (op, format).
     public func variant(op: KernelOp, weightFormat: String, activationFormat: String, threads: Int) -> String? {
-        let es = entries.filter { $0.op == op && $0.weightFormat == weightFormat && $0.activationFormat == activationFormat }
+        let es = entries.filter {
+            $0.op == op && $0.weightFormat == weightFormat && $0.activationFormat == activationFormat
+        }
         return es.min { (abs($0.threads - threads), $0.threads) < (abs($1.threads - threads), $1.threads) }?.variant
     }
 

@@ -9,7 +9,8 @@ final class LLMCommandTests: XCTestCase {
     /// A tiny random llama model (64 wide, 2 layers, 50 tokens, context 32) as F32 GGUF, no tokenizer; with
     /// `tokenizerFrom`, every `tokenizer.*` key of that GGUF and its vocabulary size.
     static func writeTinyLlama(
-        to url: URL, architecture: String = "llama", blockCount: UInt32 = 2, tokenizerFrom: URL? = nil
+        to url: URL, architecture: String = "llama", blockCount: UInt32 = 2, tokenizerFrom: URL? = nil,
+        mxfp4: String? = nil
     ) throws {
         var w = try GGUFWriter()
         let a = architecture
@@ -33,6 +34,10 @@ final class LLMCommandTests: XCTestCase {
             let n = shape.reduce(1, *)
             let values = (0..<n).map { _ in
                 (norm ? 1 : 0) + 0.2 * (Float(rng.next() >> 40) / Float(1 << 24) - 0.5)
+            }
+            if name == mxfp4 {  // a stored type the suite has no kernels for
+                let q = try WeightFormat.mxfp4.quantize(values, rows: shape[1], k: shape[0])
+                return try w.addTensor(name: name, shape: shape, type: .mxfp4, bytes: Data(q.data))
             }
             try w.addTensor(name: name, shape: shape, type: .f32, bytes: values.withUnsafeBytes { Data($0) })
         }
@@ -191,14 +196,25 @@ final class LLMCommandTests: XCTestCase {
         ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let rows = try Self.llmRows(r)
-        XCTAssertEqual(rows.map { $0["format"] as? String }, ["q8_0", "f32"], "the tiny model's matrices are F32")
+        XCTAssertEqual(rows.map { $0["format"] as? String }, ["q8_0", "as-stored"])
+        XCTAssertEqual(rows.last?["bits_per_weight"] as? Double, 32, "the tiny model's matrices are F32, run as such")
 
-        let gemma = try AccuracyCommandTests.gemmaPath()
-        let m = try QBenchBinary.run(["llm", "--model", gemma, "--formats", "as-stored", "-p", "8", "-n", "4"])
+        // A file with one matrix in a type the suite has no kernels for: as-stored is refused, naming that type.
+        let mixed = tiny.deletingLastPathComponent().appendingPathComponent("tiny-mxfp4.gguf")
+        try Self.writeTinyLlama(to: mixed, mxfp4: "blk.1.attn_output.weight")
+        let m = try QBenchBinary.run([
+            "llm", "--model", mixed.path, "--formats", "as-stored", "--threads", "1", "-p", "8", "-n", "4",
+        ])
         XCTAssertEqual(m.status, 64, m.stderr)
         XCTAssertEqual(m.stderr.filter { $0 == "\n" }.count, 1, m.stderr)
         XCTAssertTrue(
             m.stderr.contains("nothing could run: as-stored")
-                && m.stderr.contains("no verified kernels here for q4_k, q5_0, q6_k"), m.stderr)
+                && m.stderr.contains("no verified kernels here for mxfp4"), m.stderr)
+        // 64-wide rows cannot hold a 256-element k-quant super-block: said before anything is measured.
+        let k = try QBenchBinary.run([
+            "llm", "--model", tiny.path, "--formats", "q4_k", "--threads", "1", "-p", "8", "-n", "4",
+        ])
+        XCTAssertEqual(k.status, 64, k.stderr)
+        XCTAssertTrue(k.stderr.contains("q4_k (row length 64 is not a multiple of its block of 256)"), k.stderr)
     }
 }

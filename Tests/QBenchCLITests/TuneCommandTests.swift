@@ -1,0 +1,68 @@
+// `qbench tune` through the real binary: a dispatch file from a report, refused for another device by
+// `qbench llm --dispatch`, and used (and recorded) when it is this device's.
+import Foundation
+import QBenchCore
+import QBenchTestSupport
+import XCTest
+
+final class TuneCommandTests: XCTestCase {
+    static let fixture = TestPaths.packageRoot.appendingPathComponent("Tests/Fixtures/reports/smoke-quick-zen3.json")
+
+    func testTune_writesOneVerifiedChoicePerOpFormatAndThreads_theFastestInTotal() throws {
+        let out = try TestPaths.scratch().appendingPathComponent("dispatch.json")
+        let r = try QBenchBinary.run(["tune", Self.fixture.path, "--out", out.path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        XCTAssertEqual(json["schema"] as? String, "qbench.dispatch/1")
+        XCTAssertEqual(json["device_id"] as? String, "f413c9202cd2dcec")
+        let entries = try XCTUnwrap(json["entries"] as? [[String: Any]])
+        // the fixture times gemv and gemm of f32, q8_0 and q4_0 at one thread count
+        XCTAssertEqual(entries.count, 6)
+        for e in entries {
+            let totals = try XCTUnwrap(e["totals_ns"] as? [String: Double])
+            let pick = try XCTUnwrap(e["variant"] as? String)
+            XCTAssertEqual(totals[pick], totals.values.min(), "\(e)")
+            XCTAssertFalse((e["shapes"] as? [String] ?? []).isEmpty)
+        }
+        // An existing --out is not replaced without --force.
+        let again = try QBenchBinary.run(["tune", Self.fixture.path, "--out", out.path])
+        XCTAssertNotEqual(again.status, 0)
+    }
+
+    func testLLMDispatch_refusesAnotherDevicesPlan_andRecordsItsOwn() throws {
+        let dir = try TestPaths.scratch()
+        let foreign = dir.appendingPathComponent("foreign.json")
+        XCTAssertEqual(try QBenchBinary.run(["tune", Self.fixture.path, "--out", foreign.path]).status, 0)
+        let tiny = dir.appendingPathComponent("tiny.gguf")
+        try LLMCommandTests.writeTinyLlama(to: tiny)
+        let base = ["llm", "--model", tiny.path, "--formats", "q8_0", "--threads", "1", "-p", "8", "-n", "4"]
+        let bad = try QBenchBinary.run(base + ["--dispatch", foreign.path])
+        XCTAssertEqual(bad.status, 1, bad.stderr)
+        XCTAssertEqual(bad.stderr.filter { $0 == "\n" }.count, 1, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("a plan for device f413c9202cd2dcec"), bad.stderr)
+
+        // This device: a quick run, its plan, and the model on it.
+        let run = try QBenchBinary.run([
+            "run", "--quick", "--profile", "smoke", "--formats", "q8_0", "--out", dir.path, "--progress", "none",
+        ])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try XCTUnwrap(
+            FileManager.default.contentsOfDirectory(atPath: dir.path).first {
+                $0.hasPrefix("qbench-smoke") && $0.hasSuffix(".json")
+            })
+        let own = dir.appendingPathComponent("own.json")
+        XCTAssertEqual(
+            try QBenchBinary.run(["tune", dir.appendingPathComponent(report).path, "--out", own.path]).status, 0)
+        let plan = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: own)) as? [String: Any])
+        let entries = try XCTUnwrap(plan["entries"] as? [[String: Any]])
+        let gemv = try XCTUnwrap(
+            entries.first { $0["op"] as? String == "gemv" && $0["weight_format"] as? String == "q8_0" })
+        let ok = try QBenchBinary.run(base + ["--dispatch", own.path, "--repetitions", "1", "--json"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        let rows = try LLMCommandTests.llmRows(ok)
+        XCTAssertEqual(rows.first?["dispatch"] as? String, "measured \(own.path)")
+        XCTAssertEqual(rows.first?["gemv"] as? String, gemv["variant"] as? String)
+        let plain = try QBenchBinary.run(base + ["--repetitions", "1", "--json"])
+        XCTAssertEqual(try LLMCommandTests.llmRows(plain).first?["dispatch"] as? String, "static")
+    }
+}
