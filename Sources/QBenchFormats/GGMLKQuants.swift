@@ -142,6 +142,63 @@ public extension GGMLRef {
         return ((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4), (q[j + 4] >> 4) | ((q[j] >> 6) << 4))
     }
 
+    /// The part of ggml's quantize_row_q4_K_ref and quantize_row_q5_K_ref they share, for one super-block at
+    /// `x`: per sub-block of 32 the weighted (scale, min) search (`make_qkx2_quants` with `nmax`, `rmin`, `nstep`),
+    /// the 6-bit scales and mins packed into `y + 4`, `d`/`dmin` stored, and every element's code against the
+    /// stored scales into `L` (0...nmax). `L` holds 256 + 32 codes (the tail is the search's scratch), `f` 48 floats.
+    private static func quantizeK45Block(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, L: UnsafeMutablePointer<UInt8>,
+        f: UnsafeMutablePointer<Float>, nmax: Int32, rmin: Float, nstep: Int
+    ) {
+        let Laux = L + 256
+        let weights = f, mins = f + 32, scales = mins + 8
+        var maxScale: Float = 0, maxMin: Float = 0
+        for j in 0..<8 {
+            let xb = x + 32 * j
+            var sumX2: Float = 0
+            for l in 0..<32 { sumX2 += xb[l] * xb[l] }
+            let avX = (sumX2 / 32).squareRoot()
+            for l in 0..<32 { weights[l] = avX + abs(xb[l]) }
+            var theMin: Float = 0
+            scales[j] = makeQKX2Quants(
+                n: 32, nmax: nmax, x: xb, weights: weights, L: L + 32 * j, theMin: &theMin,
+                Laux: Laux, rmin: rmin, rdelta: 0.1, nstep: nstep, useMad: false)
+            mins[j] = theMin
+            if scales[j] > maxScale { maxScale = scales[j] }
+            if mins[j] > maxMin { maxMin = mins[j] }
+        }
+        let invScale: Float = maxScale > 0 ? 63 / maxScale : 0
+        let invMin: Float = maxMin > 0 ? 63 / maxMin : 0
+        let sc = (y + 4).assumingMemoryBound(to: UInt8.self)
+        for j in 0..<12 { sc[j] = 0 }
+        for j in 0..<8 {
+            var ls = UInt8(truncatingIfNeeded: Rounding.nearestInt(invScale * scales[j]))
+            var lm = UInt8(truncatingIfNeeded: Rounding.nearestInt(invMin * mins[j]))
+            ls = min(63, ls); lm = min(63, lm)
+            if j < 4 {
+                sc[j] = ls
+                sc[j + 4] = lm
+            } else {
+                sc[j + 4] = (ls & 0xF) | ((lm & 0xF) << 4)
+                sc[j - 4] |= (ls >> 4) << 6
+                sc[j] |= (lm >> 4) << 6
+            }
+        }
+        storeF16(maxScale / 63, y, 0)
+        storeF16(maxMin / 63, y, 2)
+        let d = loadF16(y, 0), dmin = loadF16(y, 2)
+        for j in 0..<8 {
+            let (s, m) = scaleMinK4(j, UnsafePointer(sc))
+            let dd = d * Float(s)
+            if dd == 0 { continue }
+            let dm = dmin * Float(m)
+            for ii in 0..<32 {
+                let l = Rounding.clamp(Rounding.nearestInt((x[32 * j + ii] + dm) / dd), 0, nmax)
+                L[32 * j + ii] = UInt8(truncatingIfNeeded: l)
+            }
+        }
+    }
+
     static func quantizeQ4_K(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
         #if QB_PLANT_KQUANT_BYTE  // test-only mutant (`make mutants`): the last quant byte of every block, one bit off
         defer {
@@ -153,55 +210,10 @@ public extension GGMLRef {
         #endif
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256 + 32) { lbuf in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + 8 + 8) { fbuf in
-                let L = lbuf.baseAddress!, Laux = L + 256
-                let weights = fbuf.baseAddress!, mins = weights + 32, scales = mins + 8
+                let L = lbuf.baseAddress!
                 var x = x, y = y
                 for _ in 0..<nBlocks {
-                    var maxScale: Float = 0, maxMin: Float = 0
-                    for j in 0..<8 {
-                        let xb = x + 32 * j
-                        var sumX2: Float = 0
-                        for l in 0..<32 { sumX2 += xb[l] * xb[l] }
-                        let avX = (sumX2 / 32).squareRoot()
-                        for l in 0..<32 { weights[l] = avX + abs(xb[l]) }
-                        var theMin: Float = 0
-                        scales[j] = makeQKX2Quants(
-                            n: 32, nmax: 15, x: xb, weights: weights, L: L + 32 * j, theMin: &theMin,
-                            Laux: Laux, rmin: -1, rdelta: 0.1, nstep: 20, useMad: false)
-                        mins[j] = theMin
-                        if scales[j] > maxScale { maxScale = scales[j] }
-                        if mins[j] > maxMin { maxMin = mins[j] }
-                    }
-                    let invScale: Float = maxScale > 0 ? 63 / maxScale : 0
-                    let invMin: Float = maxMin > 0 ? 63 / maxMin : 0
-                    let sc = (y + 4).assumingMemoryBound(to: UInt8.self)
-                    for j in 0..<12 { sc[j] = 0 }
-                    for j in 0..<8 {
-                        var ls = UInt8(truncatingIfNeeded: Rounding.nearestInt(invScale * scales[j]))
-                        var lm = UInt8(truncatingIfNeeded: Rounding.nearestInt(invMin * mins[j]))
-                        ls = min(63, ls); lm = min(63, lm)
-                        if j < 4 {
-                            sc[j] = ls
-                            sc[j + 4] = lm
-                        } else {
-                            sc[j + 4] = (ls & 0xF) | ((lm & 0xF) << 4)
-                            sc[j - 4] |= (ls >> 4) << 6
-                            sc[j] |= (lm >> 4) << 6
-                        }
-                    }
-                    storeF16(maxScale / 63, y, 0)
-                    storeF16(maxMin / 63, y, 2)
-                    let d = loadF16(y, 0), dmin = loadF16(y, 2)
-                    for j in 0..<8 {
-                        let (s, m) = scaleMinK4(j, UnsafePointer(sc))
-                        let dd = d * Float(s)
-                        if dd == 0 { continue }
-                        let dm = dmin * Float(m)
-                        for ii in 0..<32 {
-                            let l = Rounding.clamp(Rounding.nearestInt((x[32 * j + ii] + dm) / dd), 0, 15)
-                            L[32 * j + ii] = UInt8(truncatingIfNeeded: l)
-                        }
-                    }
+                    quantizeK45Block(x, y, L: L, f: fbuf.baseAddress!, nmax: 15, rmin: -1, nstep: 20)
                     let q = (y + 16).assumingMemoryBound(to: UInt8.self)
                     for j in stride(from: 0, to: 256, by: 64) {
                         let qj = q + j / 2
@@ -241,55 +253,10 @@ public extension GGMLRef {
     static func quantizeQ5_K(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, nBlocks: Int) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256 + 32) { lbuf in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + 8 + 8) { fbuf in
-                let L = lbuf.baseAddress!, Laux = L + 256
-                let weights = fbuf.baseAddress!, mins = weights + 32, scales = mins + 8
+                let L = lbuf.baseAddress!
                 var x = x, y = y
                 for _ in 0..<nBlocks {
-                    var maxScale: Float = 0, maxMin: Float = 0
-                    for j in 0..<8 {
-                        let xb = x + 32 * j
-                        var sumX2: Float = 0
-                        for l in 0..<32 { sumX2 += xb[l] * xb[l] }
-                        let avX = (sumX2 / 32).squareRoot()
-                        for l in 0..<32 { weights[l] = avX + abs(xb[l]) }
-                        var theMin: Float = 0
-                        scales[j] = makeQKX2Quants(
-                            n: 32, nmax: 31, x: xb, weights: weights, L: L + 32 * j, theMin: &theMin,
-                            Laux: Laux, rmin: -0.5, rdelta: 0.1, nstep: 15, useMad: false)
-                        mins[j] = theMin
-                        if scales[j] > maxScale { maxScale = scales[j] }
-                        if mins[j] > maxMin { maxMin = mins[j] }
-                    }
-                    let invScale: Float = maxScale > 0 ? 63 / maxScale : 0
-                    let invMin: Float = maxMin > 0 ? 63 / maxMin : 0
-                    let sc = (y + 4).assumingMemoryBound(to: UInt8.self)
-                    for j in 0..<12 { sc[j] = 0 }
-                    for j in 0..<8 {
-                        var ls = UInt8(truncatingIfNeeded: Rounding.nearestInt(invScale * scales[j]))
-                        var lm = UInt8(truncatingIfNeeded: Rounding.nearestInt(invMin * mins[j]))
-                        ls = min(63, ls); lm = min(63, lm)
-                        if j < 4 {
-                            sc[j] = ls
-                            sc[j + 4] = lm
-                        } else {
-                            sc[j + 4] = (ls & 0xF) | ((lm & 0xF) << 4)
-                            sc[j - 4] |= (ls >> 4) << 6
-                            sc[j] |= (lm >> 4) << 6
-                        }
-                    }
-                    storeF16(maxScale / 63, y, 0)
-                    storeF16(maxMin / 63, y, 2)
-                    let d = loadF16(y, 0), dmin = loadF16(y, 2)
-                    for j in 0..<8 {
-                        let (s, m) = scaleMinK4(j, UnsafePointer(sc))
-                        let dd = d * Float(s)
-                        if dd == 0 { continue }
-                        let dm = dmin * Float(m)
-                        for ii in 0..<32 {
-                            let l = Rounding.clamp(Rounding.nearestInt((x[32 * j + ii] + dm) / dd), 0, 31)
-                            L[32 * j + ii] = UInt8(truncatingIfNeeded: l)
-                        }
-                    }
+                    quantizeK45Block(x, y, L: L, f: fbuf.baseAddress!, nmax: 31, rmin: -0.5, nstep: 15)
                     let qh = (y + 16).assumingMemoryBound(to: UInt8.self)
                     let ql = (y + 48).assumingMemoryBound(to: UInt8.self)
                     for j in 0..<32 { qh[j] = 0 }

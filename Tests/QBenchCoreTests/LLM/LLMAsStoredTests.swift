@@ -23,33 +23,8 @@ final class LLMAsStoredTests: XCTestCase {
 
     /// Writes the tiny model with every matrix quantized to its stored format; returns the bytes of the matrices.
     static func writeMixed(to url: URL) throws -> Int {
-        let c = config
-        let s = LLMForwardTests.tinyWeights(c, seed: 21)
-        var w = try GGUFWriter()
-        let a = "llama"
-        try w.add("general.architecture", .string(a))
-        try w.add("\(a).embedding_length", .uint32(UInt32(c.embeddingLength)))
-        try w.add("\(a).block_count", .uint32(UInt32(c.blockCount)))
-        try w.add("\(a).feed_forward_length", .uint32(UInt32(c.feedForwardLength)))
-        try w.add("\(a).attention.head_count", .uint32(UInt32(c.headCount)))
-        try w.add("\(a).attention.head_count_kv", .uint32(UInt32(c.headCountKV)))
-        try w.add("\(a).context_length", .uint32(UInt32(c.contextLength)))
-        try w.add("\(a).attention.layer_norm_rms_epsilon", .float32(c.rmsEpsilon))
-        try w.add("\(a).rope.freq_base", .float32(c.ropeBase))
-        try w.add("\(a).vocab_size", .uint32(UInt32(c.vocabSize)))
-        var matrixBytes = 0
-        for name in s.tensors.keys.sorted() {
-            let t = s.tensors[name]!
-            if let f = storedFormat(name), let ggml = f.ggmlType {
-                let q = try f.quantize(t.values, rows: t.shape[1], k: t.shape[0])
-                try w.addTensor(name: name, shape: t.shape, type: ggml, bytes: Data(q.data))
-                matrixBytes += q.data.count
-            } else {
-                try w.addTensor(name: name, shape: t.shape, type: .f32, bytes: t.values.withUnsafeBytes { Data($0) })
-            }
-        }
-        try w.write(to: url)
-        return matrixBytes
+        try LLMForwardTests.writeTinyGGUF(
+            config, LLMForwardTests.tinyWeights(config, seed: 21), to: url, stored: storedFormat)
     }
 
     static func choices(_ pick: (WeightFormat) throws -> LLMKernelChoice) throws -> [WeightFormat: LLMKernelChoice] {

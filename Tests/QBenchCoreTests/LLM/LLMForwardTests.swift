@@ -234,8 +234,13 @@ final class LLMForwardTests: XCTestCase {
 
     // MARK: GGUF
 
-    /// The tiny model as a GGUF file (F32 tensors, the metadata llama.cpp's loader reads).
-    static func writeTinyGGUF(_ c: LLMConfig, _ s: MemoryWeightSource, to url: URL, archName: String? = nil) throws {
+    /// The tiny model as a GGUF file (the metadata llama.cpp's loader reads): F32 tensors, or the matrices `stored`
+    /// names a format for quantized to it. Returns the bytes of those quantized matrices.
+    @discardableResult
+    static func writeTinyGGUF(
+        _ c: LLMConfig, _ s: MemoryWeightSource, to url: URL, archName: String? = nil,
+        stored: (String) -> WeightFormat? = { _ in nil }
+    ) throws -> Int {
         var w = try GGUFWriter()
         let a = archName ?? c.architecture.rawValue
         try w.add("general.architecture", .string(a))
@@ -250,12 +255,19 @@ final class LLMForwardTests: XCTestCase {
         try w.add("\(a).attention.layer_norm_rms_epsilon", .float32(c.rmsEpsilon))
         try w.add("\(a).rope.freq_base", .float32(c.ropeBase))
         try w.add("\(a).vocab_size", .uint32(UInt32(c.vocabSize)))
+        var quantizedBytes = 0
         for name in s.tensors.keys.sorted() {
             let t = s.tensors[name]!
-            let data = t.values.withUnsafeBytes { Data($0) }
-            try w.addTensor(name: name, shape: t.shape, type: .f32, bytes: data)
+            if let f = stored(name), let ggml = f.ggmlType {
+                let q = try f.quantize(t.values, rows: t.shape[1], k: t.shape[0])
+                try w.addTensor(name: name, shape: t.shape, type: ggml, bytes: Data(q.data))
+                quantizedBytes += q.data.count
+            } else {
+                try w.addTensor(name: name, shape: t.shape, type: .f32, bytes: t.values.withUnsafeBytes { Data($0) })
+            }
         }
         try w.write(to: url)
+        return quantizedBytes
     }
 
     func testTinyLlamaGGUF_writtenBySuite_runsThroughTheSameCode() throws {
