@@ -52,34 +52,35 @@ final class RunProfileContractTests: XCTestCase {
     }
 
     func testProfileWithOnlyFormatsWithoutKernels_namesThemAndExitsNonZeroBeforeMeasuring() throws {
-        let file = try smokeVariant("q4k") {
-            $0.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [q4_k]")
+        // mxfp4: a format with a quantizer (accuracy) and no kernels
+        let file = try smokeVariant("mxfp4") {
+            $0.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [mxfp4]")
         }
-        let out = try TestPaths.scratch("q4kOut")
+        let out = try TestPaths.scratch("mxfp4Out")
         let r = try QBenchBinary.run(["run", "--quick", "--profile", file.path, "--out", out.path])
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("nothing to measure"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("q4_k"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("mxfp4"), r.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [], "no report for an empty run")
     }
 
     func testProfileWithSomeFormatsWithoutKernels_warnsNamingThemInSummaryAndReport() throws {
         let file = try smokeVariant("mixed") {
-            $0.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [q8_0, q6_k]")
+            $0.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [q8_0, fp8_e4m3]")
         }
         let r = try QBenchBinary.run([
             "run", "--quick", "--profile", file.path, "--out", try TestPaths.scratch("mixedOut").path,
             "--json",
         ])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("warning: no kernel in this build for q6_k"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: no kernel in this build for fp8_e4m3"), r.stderr)
         let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
         // Other warnings (a busy machine, a ceiling measured low) may come too on a shared host.
-        let named = (report.run.warnings ?? []).filter { $0.contains("q6_k") }
-        XCTAssertEqual(named, ["no kernel in this build for q6_k: accuracy only, no throughput or estimates"])
+        let named = (report.run.warnings ?? []).filter { $0.contains("fp8_e4m3") }
+        XCTAssertEqual(named, ["no kernel in this build for fp8_e4m3: accuracy only, no throughput or estimates"])
         XCTAssertFalse(report.results.isEmpty)
-        XCTAssertFalse(report.results.contains { $0.weightFormat == "q6_k" })
-        XCTAssertTrue(report.accuracy.contains { $0.format == "q6_k" }, "q6_k is still measured for accuracy")
+        XCTAssertFalse(report.results.contains { $0.weightFormat == "fp8_e4m3" })
+        XCTAssertTrue(report.accuracy.contains { $0.format == "fp8_e4m3" }, "fp8_e4m3 is still measured for accuracy")
     }
 
     func testCacheStatesWarm_measuresDecodeWarm() throws {

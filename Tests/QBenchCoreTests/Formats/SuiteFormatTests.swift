@@ -145,14 +145,15 @@ final class SuiteFormatTests: XCTestCase {
         XCTAssertEqual(
             WeightFormat.allCases.map(\.rawValue),
             [
-                "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q4_k", "q6_k", "i8_pc",
+                "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q4_k", "q5_k", "q6_k", "i8_pc",
                 "i4_g32", "i4_g64", "i4_g128", "u4_g32", "u4_g64", "u4_g128", "fp8_e4m3", "fp8_e5m2", "mxfp4",
             ])
     }
 
     func testWeightFormat_bitsPerWeightAndRowBytes() throws {
         let expected: [WeightFormat: Double] = [
-            .f32: 32, .f16: 16, .bf16: 16, .q8_0: 8.5, .q4_0: 4.5, .q4_1: 5, .q5_0: 5.5, .q4_k: 4.5, .q6_k: 6.5625,
+            .f32: 32, .f16: 16, .bf16: 16, .q8_0: 8.5, .q4_0: 4.5, .q4_1: 5, .q5_0: 5.5, .q4_k: 4.5, .q5_k: 5.5,
+            .q6_k: 6.5625,
             .i8_pc: 8, .i4_g32: 5, .i4_g64: 4.5, .i4_g128: 4.25, .u4_g32: 5.25, .u4_g64: 4.625, .u4_g128: 4.3125,
             .fp8_e4m3: 8, .fp8_e5m2: 8, .mxfp4: 4.25,
         ]
