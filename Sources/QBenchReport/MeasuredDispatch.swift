@@ -87,8 +87,10 @@ public struct MeasuredDispatch: Codable, Sendable, Equatable {
     /// The measured variant for (op, weight format, activation format) at `threads`, or at the nearest thread count
     /// measured (ties: the lower); nil when the plan has no entry for the (op, format).
     public func variant(op: KernelOp, weightFormat: String, activationFormat: String, threads: Int) -> String? {
+        // Results name the activation format plainly ("q8_0"); kernel rows add the handling ("q8_0/dynamic").
+        let plain = { (a: String) in a.split(separator: "/").first.map(String.init) ?? a }
         let es = entries.filter {
-            $0.op == op && $0.weightFormat == weightFormat && $0.activationFormat == activationFormat
+            $0.op == op && $0.weightFormat == weightFormat && plain($0.activationFormat) == plain(activationFormat)
         }
         return es.min { (abs($0.threads - threads), $0.threads) < (abs($1.threads - threads), $1.threads) }?.variant
     }

@@ -628,7 +628,7 @@ int main(void) {
     printf("\n");
 
     g_reg = qb_kernel_registry(&g_nreg);
-    int verified = 0, mismatched = 0, unsupported = 0, broken = 0, nscalar = 0;
+    int verified = 0, mismatched = 0, unsupported = 0, broken = 0, nscalar = 0, unchecked = 0;
     for (int i = 0; i < g_nreg; i++) nscalar += !strcmp(g_reg[i].variant, "scalar");
     // The shared registry must carry every ARM entry, once, after the scalar ones.
     int arm_ok = g_nreg == nscalar + qb_arm_kernel_entry_count;
@@ -646,6 +646,15 @@ int main(void) {
         const int is_quant = e->op && !strcmp(e->op, "quantize_row");
         printf("%s %s %s %s: ", e->op ? e->op : "?", e->wfmt ? e->wfmt : "?", e->afmt ? e->afmt : "?",
                e->variant ? e->variant : "?");
+        /* q5_0 and the k-quants (q8_k activations) have only their scalar entries on AArch64, and ref.c has no
+           model of them yet: they are built and registered here, and checked on x86 (the Swift verifier, a
+           double-precision dot and gguf-py), not by this driver. */
+        if (e->variant && !strcmp(e->variant, "scalar") && e->wfmt && e->afmt &&
+            (!strcmp(e->afmt, "q8_k") || !strcmp(e->wfmt, "q5_0"))) {
+            printf("unchecked (ref.c has no model of %s yet)\n", e->wfmt);
+            unchecked++;
+            continue;
+        }
         const char *bad = (e->op && e->wfmt && e->afmt && !is_quant && !parse_fmt(e, &f)) ? "unknown format pair"
                                                                                          : malformed(i, &f, &b);
         if (bad) {
@@ -694,7 +703,7 @@ int main(void) {
             printf("verified (%d cases, nmse %.2g <= %.2g vs scalar, worst |d|/sum|wx| %.2g <= %.2g)\n", st.cases,
                    st.nmse, b.nmse, st.rel, b.rel);
     }
-    printf("summary: %d verified, %d mismatch, %d unsupported, %d malformed\n",
-           verified, mismatched, unsupported, broken);
+    printf("summary: %d verified, %d mismatch, %d unsupported, %d malformed, %d unchecked\n",
+           verified, mismatched, unsupported, broken, unchecked);
     return (mismatched || broken) ? 1 : 0;
 }

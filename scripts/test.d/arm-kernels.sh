@@ -40,7 +40,7 @@ trap '[ -n "${KEEP_DRIVER:-}" ] && cp "$work/driver" "$KEEP_DRIVER"; rm -rf "$wo
 # `#pragma STDC FP_CONTRACT OFF` (gcc gets -ffp-contract=off instead). Optimisation flags: Package.swift's
 # cqbenchFlags, the one list the kernels are built with.
 own=(Tests/CKernels/arm_driver.c Tests/CKernels/ref.c Sources/CQBench/kernels/arm_*.c)
-shared=(Sources/CQBench/kernels/scalar.c Sources/CQBench/kernels/registry.c)
+shared=(Sources/CQBench/kernels/scalar.c Sources/CQBench/kernels/scalar_kquant.c Sources/CQBench/kernels/registry.c)
 read -r -a cflags <<< "$(sed -n 's/^let cqbenchFlags = \[\(.*\)\]$/\1/p' Package.swift | tr -d '",')"
 if [ ${#cflags[@]} -eq 0 ]; then echo "arm-kernels: no cqbenchFlags line in Package.swift" >&2; exit 1; fi
 common=(-std=gnu11 "${cflags[@]}" -Wall -Wextra -Werror -I "$root/Sources/CQBench/include")
@@ -134,7 +134,8 @@ run() {
     for pair in $expect; do
         local v=${pair%%=*} want=${pair#*=} total bad
         total=$(printf '%s\n' "$out" | awk -v v="$v:" '$4 == v' | wc -l)
-        bad=$(printf '%s\n' "$out" | awk -v v="$v:" -v s="$want" '$4 == v && $5 != s' | wc -l)
+        # "unchecked": scalar entries of formats ref.c has no model of yet (the driver says which)
+        bad=$(printf '%s\n' "$out" | awk -v v="$v:" -v s="$want" '$4 == v && $5 != s && $5 != "unchecked"' | wc -l)
         if [ "$total" -eq 0 ] || [ "$bad" -ne 0 ]; then
             echo "arm-kernels:   expected every $v entry $want, got $total entries, $bad otherwise"
             ok=0
