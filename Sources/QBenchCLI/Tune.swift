@@ -11,7 +11,8 @@ extension QBench {
             discussion: """
                 `qbench run` times every verified variant of each (op, format) on the profile's shapes. For each \
                 (op, weight format, activation format, thread count), tune picks the variant with the least total \
-                median time over the shapes every candidate was timed on, and writes the choices to a dispatch \
+                median time over the shapes every candidate was timed on (keeping the static plan's variant unless \
+                another beats it by more than 5 %), and writes the choices to a dispatch \
                 file (qbench.dispatch/1): by default the device's file in the user's cache folder \
                 ($XDG_CACHE_HOME/qbench/dispatch/<device id>-<version>.json), which `qbench llm --dispatch \
                 measured` reads. Only variants the run verified are candidates; the static plan (a function of \

@@ -1,8 +1,9 @@
 // Dispatch chosen by measurement (`qbench tune`): from a run that timed every verified variant of an (op, format)
 // on the same shapes, per (op, weight format, activation format, threads) the variant with the least total median
-// time over the shapes every candidate was measured on. Written per device (its id and the qbench version) to the
-// user's cache folder or a chosen file; `qbench llm --dispatch measured|FILE` runs on it. The static plan stays the
-// default and the reference; a measured plan only ever names variants the run verified.
+// time over the shapes every candidate was measured on, when it beats the static plan's by more than 5 %. Written
+// per device (its id and the qbench version) to the user's cache folder or a chosen file; `qbench llm --dispatch
+// measured|FILE` runs on it. The static plan stays the default and the reference; a measured plan only ever names
+// variants the run verified.
 import Foundation
 import QBenchFormats
 import QBenchKernels
@@ -10,6 +11,8 @@ import QBenchSupport
 
 public struct MeasuredDispatch: Codable, Sendable, Equatable {
     public static let schemaName = "qbench.dispatch/1"
+    /// How much faster (in total) a variant must be than the planned one to replace it: 5 %.
+    public static let switchMargin = 0.05
 
     public struct Entry: Codable, Sendable, Equatable {
         public var op: KernelOp
@@ -63,12 +66,17 @@ public struct MeasuredDispatch: Codable, Sendable, Equatable {
             guard let shapes = common, !shapes.isEmpty else { continue }
             var totals: [String: Double] = [:]
             for (v, m) in best { totals[v] = shapes.reduce(0) { $0 + m[$1]! } }
-            guard let pick = totals.min(by: { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }) else {
+            guard var pick = totals.min(by: { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }) else {
                 continue
             }
-            let planned = (r.dispatchCheck ?? []).first {
+            // The plan's choice for the (op, format), when it is a candidate of this activation format.
+            let check = (r.dispatchCheck ?? []).first {
                 $0.op == key.op && $0.weightFormat == key.wf && $0.threads == key.threads
-            }?.planned
+            }
+            let planned = check.flatMap { totals[$0.planned] == nil ? nil : $0.planned }
+            // The static plan keeps its choice unless another variant beats it by more than the margin: a 2 % edge
+            // on one run is noise on a shared host, not a reason to leave the reference plan.
+            if let p = planned, let tp = totals[p], tp <= pick.value * (1 + switchMargin) { pick = (p, tp) }
             entries.append(
                 Entry(
                     op: key.op, weightFormat: key.wf, activationFormat: key.af, threads: key.threads, variant: pick.key,
