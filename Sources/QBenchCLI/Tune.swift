@@ -65,23 +65,20 @@ extension QBench {
                     try OutputTarget(path: out, force: force).write(data)
                 }
                 if json { return try Stdout.write(data) }
-                var lines = ["op    format  act    threads  static        measured      static/measured  shapes"]
+                var table = TextTable(
+                    ["op", "format", "act", "threads", "static", "measured", "static/measured", "shapes"],
+                    rightAligned: [3, 6, 7])
                 for e in plan.entries {
-                    let ratio = e.speedup.map { String(format: "%.2f", $0) } ?? "-"
-                    lines.append(
-                        e.op.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
-                            + e.weightFormat.padding(toLength: 8, withPad: " ", startingAt: 0)
-                            + e.activationFormat.padding(toLength: 7, withPad: " ", startingAt: 0)
-                            + String(e.threads).padding(toLength: 9, withPad: " ", startingAt: 0)
-                            + (e.planned ?? "-").padding(toLength: 14, withPad: " ", startingAt: 0)
-                            + e.variant.padding(toLength: 14, withPad: " ", startingAt: 0)
-                            + ratio.padding(toLength: 17, withPad: " ", startingAt: 0) + String(e.shapes.count))
+                    table.append([
+                        e.op.rawValue, e.weightFormat, e.activationFormat, String(e.threads), e.planned ?? "-",
+                        e.variant, e.speedup.map { String(format: "%.2f", $0) } ?? "-", String(e.shapes.count),
+                    ])
                 }
-                let differ = plan.entries.filter { ($0.speedup ?? 1) > 1 }.count
-                lines.append("")
-                lines.append(
-                    "\(plan.entries.count) choices, \(differ) differ from the static plan; written to \(path)")
-                try Stdout.write(lines.joined(separator: "\n") + "\n")
+                let differ = plan.entries.filter { $0.planned != nil && $0.planned != $0.variant }.count
+                try Stdout.write(
+                    table.render()
+                        + "\n\(plan.entries.count) choices, \(differ) differ from the static plan; written to \(path)\n"
+                )
             }
         }
     }

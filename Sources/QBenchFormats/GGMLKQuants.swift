@@ -226,23 +226,35 @@ public extension GGMLRef {
     }
 
     static func dequantizeQ4_K(_ y: UnsafeRawPointer, _ x: UnsafeMutablePointer<Float>, nBlocks: Int) {
+        dequantizeK45(y, x, nBlocks: nBlocks, five: false)
+    }
+
+    /// q4_k and q5_k values: `d*sc*q - dmin*m` per sub-block of 32; q5_k adds bit 4 of each code from qh (bit 2p
+    /// of qh[l] for element 64p + l, bit 2p + 1 for 64p + 32 + l) and has its quants after those 32 bytes.
+    private static func dequantizeK45(
+        _ y: UnsafeRawPointer, _ x: UnsafeMutablePointer<Float>, nBlocks: Int, five: Bool
+    ) {
+        let bb = five ? 176 : 144
         var x = x, y = y
         for _ in 0..<nBlocks {
             let d = loadF16(y, 0), dmin = loadF16(y, 2)
             let sc = (y + 4).assumingMemoryBound(to: UInt8.self)
-            let q = (y + 16).assumingMemoryBound(to: UInt8.self)
+            let qh = (y + 16).assumingMemoryBound(to: UInt8.self)
+            let q = (y + (five ? 48 : 16)).assumingMemoryBound(to: UInt8.self)
             for blk in 0..<4 {
                 let (s1, m1) = scaleMinK4(2 * blk, sc)
                 let (s2, m2) = scaleMinK4(2 * blk + 1, sc)
                 let d1 = d * Float(s1), dm1 = dmin * Float(m1)
                 let d2 = d * Float(s2), dm2 = dmin * Float(m2)
                 let qb = q + 32 * blk, xb = x + 64 * blk
+                let u1 = UInt8(1) << (2 * blk), u2 = UInt8(2) << (2 * blk)
                 for l in 0..<32 {
-                    xb[l] = d1 * Float(qb[l] & 0xF) - dm1
-                    xb[l + 32] = d2 * Float(qb[l] >> 4) - dm2
+                    let h1: UInt8 = five && qh[l] & u1 != 0 ? 16 : 0, h2: UInt8 = five && qh[l] & u2 != 0 ? 16 : 0
+                    xb[l] = d1 * Float((qb[l] & 0xF) + h1) - dm1
+                    xb[l + 32] = d2 * Float((qb[l] >> 4) + h2) - dm2
                 }
             }
-            x += 256; y += 144
+            x += 256; y += bb
         }
     }
 
@@ -278,26 +290,7 @@ public extension GGMLRef {
     }
 
     static func dequantizeQ5_K(_ y: UnsafeRawPointer, _ x: UnsafeMutablePointer<Float>, nBlocks: Int) {
-        var x = x, y = y
-        for _ in 0..<nBlocks {
-            let d = loadF16(y, 0), dmin = loadF16(y, 2)
-            let sc = (y + 4).assumingMemoryBound(to: UInt8.self)
-            let qh = (y + 16).assumingMemoryBound(to: UInt8.self)
-            let q = (y + 48).assumingMemoryBound(to: UInt8.self)
-            for blk in 0..<4 {
-                let (s1, m1) = scaleMinK4(2 * blk, sc)
-                let (s2, m2) = scaleMinK4(2 * blk + 1, sc)
-                let d1 = d * Float(s1), dm1 = dmin * Float(m1)
-                let d2 = d * Float(s2), dm2 = dmin * Float(m2)
-                let qb = q + 32 * blk, xb = x + 64 * blk
-                let u1 = UInt8(1) << (2 * blk), u2 = UInt8(2) << (2 * blk)
-                for l in 0..<32 {
-                    xb[l] = d1 * Float((qb[l] & 0xF) + (qh[l] & u1 != 0 ? 16 : 0)) - dm1
-                    xb[l + 32] = d2 * Float((qb[l] >> 4) + (qh[l] & u2 != 0 ? 16 : 0)) - dm2
-                }
-            }
-            x += 256; y += 176
-        }
+        dequantizeK45(y, x, nBlocks: nBlocks, five: true)
     }
 
     // MARK: q6_k {u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d} = 210 bytes per 256

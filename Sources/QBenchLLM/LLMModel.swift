@@ -100,18 +100,23 @@ public final class LLMModel: @unchecked Sendable {
         func storedLinear(
             _ parts: [(String, Int, String?)], _ k: Int, _ choices: [WeightFormat: LLMKernelChoice]
         ) throws -> LLMProjection {
+            // Each part's bytes are read once.
+            let stored = try parts.map { part in
+                guard let m = source.storedMatrix(of: part.0) else {
+                    throw QBError.badInput(
+                        path: source.name, message: "\(quoted(part.0)) is not stored in a format with kernels")
+                }
+                return m
+            }
             var out: [LLMLinear] = []
             var i = 0
             while i < parts.count {
-                guard let first = source.storedMatrix(of: parts[i].0) else {
-                    throw QBError.badInput(
-                        path: source.name, message: "\(quoted(parts[i].0)) is not stored in a format with kernels")
-                }
+                let first = stored[i]
                 var data = first.data, rows = first.rows, b: [Float] = []
                 if let bias = parts[i].2 { b += try source.values(of: bias, threads: threads) }
                 var j = i + 1
-                while j < parts.count, let next = source.storedMatrix(of: parts[j].0), next.format == first.format {
-                    data += next.data; rows += next.rows
+                while j < parts.count, stored[j].format == first.format {
+                    data += stored[j].data; rows += stored[j].rows
                     if let bias = parts[j].2 { b += try source.values(of: bias, threads: threads) }
                     j += 1
                 }
