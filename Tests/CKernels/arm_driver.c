@@ -134,7 +134,7 @@ static const qb_kernel_entry *find_scalar(const char *op, const char *wfmt, cons
 static const qb_kernel_entry *scalar_quant(const char *afmt) { return find_scalar("quantize_row", afmt, afmt); }
 
 /* ---- matrix formats ---- */
-enum Kind { K_Q8_0, K_Q4_0, K_Q4_1, K_I8PC, K_I4G, K_U4G, K_FLOAT };
+enum Kind { K_Q8_0, K_Q4_0, K_Q4_1, K_Q5_0, K_Q4K, K_Q5K, K_Q6K, K_I8PC, K_I4G, K_U4G, K_FLOAT };
 typedef struct { enum Kind kind; int wfloat, xfloat, group; } Fmt;
 
 /// "i4_g64" -> 64; 0 when the name is not <prefix><digits>.
@@ -156,6 +156,10 @@ static int parse_fmt(const qb_kernel_entry *e, Fmt *f) {
     if (!strcmp(w, "q8_0") && !strcmp(x, "q8_0")) f->kind = K_Q8_0;
     else if (!strcmp(w, "q4_0") && !strcmp(x, "q8_0")) f->kind = K_Q4_0;
     else if (!strcmp(w, "q4_1") && !strcmp(x, "q8_1")) f->kind = K_Q4_1;
+    else if (!strcmp(w, "q5_0") && !strcmp(x, "q8_0")) f->kind = K_Q5_0;
+    else if (!strcmp(w, "q4_k") && !strcmp(x, "q8_k")) f->kind = K_Q4K;
+    else if (!strcmp(w, "q5_k") && !strcmp(x, "q8_k")) f->kind = K_Q5K;
+    else if (!strcmp(w, "q6_k") && !strcmp(x, "q8_k")) f->kind = K_Q6K;
     else if (!strcmp(w, "i8_pc") && !strcmp(x, "i8_pt")) f->kind = K_I8PC;
     else if ((f->group = group_of(w, "i4_g")) > 0 && !strcmp(x, "i8_pt")) f->kind = K_I4G;
     else if ((f->group = group_of(w, "u4_g")) > 0 && !strcmp(x, "i8_pt")) f->kind = K_U4G;
@@ -230,11 +234,15 @@ static int make_case(Case *c, const Fmt *f, const char *afmt, int M, int K, int 
         return 0;
     }
     const int nb = (K + 31) / 32, ng = (G > 0 && K % G == 0) ? K / G : 0;
+    const int nbk = (K + 255) / 256; // k-quant super-blocks (and q8_k blocks)
+    const size_t kbytes = f->kind == K_Q4K ? 144 : f->kind == K_Q5K ? 176 : 210;
     size_t wrow, xrow;
     switch (f->kind) {
     case K_Q8_0: wrow = (size_t)nb * 34; xrow = (size_t)nb * 34; break;
     case K_Q4_0: wrow = (size_t)nb * 18; xrow = (size_t)nb * 34; break;
     case K_Q4_1: wrow = (size_t)nb * 20; xrow = (size_t)nb * 36; break;
+    case K_Q5_0: wrow = (size_t)nb * 22; xrow = (size_t)nb * 34; break;
+    case K_Q4K: case K_Q5K: case K_Q6K: wrow = (size_t)nbk * kbytes; xrow = (size_t)nbk * 292; break;
     case K_I8PC: wrow = (size_t)K; xrow = (size_t)K; break;
     case K_I4G: case K_U4G: wrow = (size_t)nb * 16; xrow = (size_t)K; break;
     default:
@@ -253,8 +261,8 @@ static int make_case(Case *c, const Fmt *f, const char *afmt, int M, int K, int 
     for (int m = 0; m < M; m++) {
         uint8_t *r = c->w + (size_t)m * ws;
         switch (f->kind) {
-        case K_Q8_0: case K_Q4_0: case K_Q4_1: {
-            const size_t bs = f->kind == K_Q8_0 ? 34 : f->kind == K_Q4_0 ? 18 : 20;
+        case K_Q8_0: case K_Q4_0: case K_Q4_1: case K_Q5_0: {
+            const size_t bs = f->kind == K_Q8_0 ? 34 : f->kind == K_Q4_0 ? 18 : f->kind == K_Q5_0 ? 22 : 20;
             for (int b = 0; b < nb; b++) {
                 uint8_t *blk = r + b * bs;
                 rand_bytes(blk, bs);
@@ -264,6 +272,15 @@ static int make_case(Case *c, const Fmt *f, const char *afmt, int M, int K, int 
             }
             break;
         }
+        case K_Q4K: case K_Q5K: case K_Q6K: // random quants, scales and mins; finite fp16 d (and dmin)
+            for (int b = 0; b < nbk; b++) {
+                uint8_t *blk = r + b * kbytes;
+                rand_bytes(blk, kbytes);
+                const float d = urand(0.0005f, 0.01f) * ((rnd32() & 1) ? -1.0f : 1.0f);
+                put16(blk + (f->kind == K_Q6K ? 208 : 0), ref_f32_to_f16(d));
+                if (f->kind != K_Q6K) put16(blk + 2, ref_f32_to_f16(urand(-0.01f, 0.01f)));
+            }
+            break;
         case K_I8PC: case K_I4G: case K_U4G: rand_bytes(r, wrow); break;
         default:
             for (int k = 0; k < K; k++) {
@@ -310,6 +327,10 @@ static void run_ref(const Fmt *f, const qb_mat_args *a, float *y, float *absy) {
     case K_Q8_0: ref_mat_q8_0(&r, 0, a->M); break;
     case K_Q4_0: ref_mat_q4_0(&r, 0, a->M); break;
     case K_Q4_1: ref_mat_q4_1(&r, 0, a->M); break;
+    case K_Q5_0: ref_mat_q5_0(&r, 0, a->M); break;
+    case K_Q4K: ref_mat_q4_k(&r, 0, a->M); break;
+    case K_Q5K: ref_mat_q5_k(&r, 0, a->M); break;
+    case K_Q6K: ref_mat_q6_k(&r, 0, a->M); break;
     case K_I8PC: ref_mat_i8_pc(&r, 0, a->M); break;
     case K_I4G: ref_mat_i4_g(&r, 0, a->M); break;
     case K_U4G: ref_mat_u4_g(&r, 0, a->M); break;
@@ -405,12 +426,15 @@ static int shapes_for(const Fmt *f, KShape *ks, int *nbad) {
     // One long K each (as the Swift verifier's 1184 / 1003 / 8g+g): many fp16 chunks, long f32 sums.
     static const KShape block[] = {{32, 0}, {96, 0}, {160, 0}, {1184, 0}, {33, 0}, {100, 0}};
     static const KShape ragged[] = {{1, 0}, {7, 0}, {33, 0}, {100, 0}, {1003, 0}};
+    // k-quants: 1, 2 and 5 super-blocks; a multiple of 32 that is not of 256, and a ragged K, must give NaN
+    static const KShape super[] = {{256, 0}, {512, 0}, {1280, 0}, {32, 0}, {300, 0}};
     static const KShape grouped[] = {{32, 32}, {96, 32}, {160, 32}, {128, 64}, {192, 64}, {256, 128}, {1152, 128},
                                      {48, 32}, {96, 48}, {64, 0}};
     const KShape *s;
     int n;
     switch (f->kind) {
-    case K_Q8_0: case K_Q4_0: case K_Q4_1: s = block; n = 6; *nbad = 2; break;
+    case K_Q8_0: case K_Q4_0: case K_Q4_1: case K_Q5_0: s = block; n = 6; *nbad = 2; break;
+    case K_Q4K: case K_Q5K: case K_Q6K: s = super; n = 5; *nbad = 2; break;
     case K_I4G: case K_U4G: s = grouped; n = 10; *nbad = 3; break;
     default: s = ragged; n = 5; *nbad = 0;
     }
@@ -479,19 +503,23 @@ static void rq_i8_pt(const float *x, void *o, float *s, int32_t *u, int g, int K
 static void rq_bf16(const float *x, void *o, float *s, int32_t *u, int g, int K) {
     (void)s; (void)u; (void)g; ref_quantize_bf16(x, o, K);
 }
+static void rq_q8_k(const float *x, void *o, float *s, int32_t *u, int g, int K) {
+    (void)s; (void)u; (void)g; ref_quantize_q8_k(x, o, K);
+}
 static void rq_f32(const float *x, void *o, float *s, int32_t *u, int g, int K) {
     (void)s; (void)u; (void)g; memcpy(o, x, sizeof(float) * (size_t)K);
 }
 static ref_quant_fn ref_quant(const char *fmt) {
     return !strcmp(fmt, "q8_0") ? rq_q8_0 : !strcmp(fmt, "q8_1") ? rq_q8_1 : !strcmp(fmt, "i8_pt") ? rq_i8_pt
-         : !strcmp(fmt, "bf16") ? rq_bf16 : !strcmp(fmt, "f32") ? rq_f32 : NULL;
+         : !strcmp(fmt, "bf16") ? rq_bf16 : !strcmp(fmt, "f32") ? rq_f32 : !strcmp(fmt, "q8_k") ? rq_q8_k : NULL;
 }
 
-/// Output bytes for K elements: q8 blocks cover K rounded up to 32 (a partial block is zero-padded).
+/// Output bytes for K elements: q8 blocks cover K rounded up to 32, q8_k to 256 (a partial block is zero-padded).
 static size_t quant_bytes(const char *fmt, int K) {
     const size_t nb = (size_t)(K + 31) / 32;
     if (!strcmp(fmt, "q8_0")) return nb * sizeof(qb_block_q8_0);
     if (!strcmp(fmt, "q8_1")) return nb * sizeof(qb_block_q8_1);
+    if (!strcmp(fmt, "q8_k")) return (size_t)(K + 255) / 256 * sizeof(qb_block_q8_k);
     if (!strcmp(fmt, "i8_pt")) return (size_t)K;
     if (!strcmp(fmt, "bf16")) return 2 * (size_t)K;
     if (!strcmp(fmt, "f32")) return 4 * (size_t)K;
@@ -548,7 +576,9 @@ static int test_quant(const qb_kernel_entry *e, const qb_kernel_entry *ref, Stat
         snprintf(why, cap, "no layout known for quantize_row %s", fmt);
         return 0;
     }
-    static const int Ks[] = {1, 7, 8, 32, 33, 64, 100, 160};
+    static const int Ks32[] = {1, 7, 8, 32, 33, 64, 100, 160};
+    static const int Ks256[] = {1, 33, 160, 256, 257, 300, 512, 1000}; // q8_k: whole, partial and several blocks
+    const int *Ks = strcmp(fmt, "q8_k") ? Ks32 : Ks256;
     const int is_pt = !strcmp(fmt, "i8_pt"), is_bf16 = !strcmp(fmt, "bf16");
     for (int ki = 0; ki < 8; ki++)
         for (int style = 0; style < kQuantStyles; style++) {
@@ -628,7 +658,7 @@ int main(void) {
     printf("\n");
 
     g_reg = qb_kernel_registry(&g_nreg);
-    int verified = 0, mismatched = 0, unsupported = 0, broken = 0, nscalar = 0, unchecked = 0;
+    int verified = 0, mismatched = 0, unsupported = 0, broken = 0, nscalar = 0;
     for (int i = 0; i < g_nreg; i++) nscalar += !strcmp(g_reg[i].variant, "scalar");
     // The shared registry must carry every ARM entry, once, after the scalar ones.
     int arm_ok = g_nreg == nscalar + qb_arm_kernel_entry_count;
@@ -646,15 +676,6 @@ int main(void) {
         const int is_quant = e->op && !strcmp(e->op, "quantize_row");
         printf("%s %s %s %s: ", e->op ? e->op : "?", e->wfmt ? e->wfmt : "?", e->afmt ? e->afmt : "?",
                e->variant ? e->variant : "?");
-        /* q5_0 and the k-quants (q8_k activations) have only their scalar entries on AArch64, and ref.c has no
-           model of them yet: they are built and registered here, and checked on x86 (the Swift verifier, a
-           double-precision dot and gguf-py), not by this driver. */
-        if (e->variant && !strcmp(e->variant, "scalar") && e->wfmt && e->afmt &&
-            (!strcmp(e->afmt, "q8_k") || !strcmp(e->wfmt, "q5_0"))) {
-            printf("unchecked (ref.c has no model of %s yet)\n", e->wfmt);
-            unchecked++;
-            continue;
-        }
         const char *bad = (e->op && e->wfmt && e->afmt && !is_quant && !parse_fmt(e, &f)) ? "unknown format pair"
                                                                                          : malformed(i, &f, &b);
         if (bad) {
@@ -703,7 +724,7 @@ int main(void) {
             printf("verified (%d cases, nmse %.2g <= %.2g vs scalar, worst |d|/sum|wx| %.2g <= %.2g)\n", st.cases,
                    st.nmse, b.nmse, st.rel, b.rel);
     }
-    printf("summary: %d verified, %d mismatch, %d unsupported, %d malformed, %d unchecked\n",
-           verified, mismatched, unsupported, broken, unchecked);
+    printf("summary: %d verified, %d mismatch, %d unsupported, %d malformed\n", verified, mismatched, unsupported,
+           broken);
     return (mismatched || broken) ? 1 : 0;
 }

@@ -157,6 +157,19 @@ QB_ARM_INT_PROTOS(gemm, neon_i8mm)
 QB_ARM_INT_PROTOS(gemv, sve)
 QB_ARM_INT_PROTOS(gemm, sve)
 
+/* k-quants (q8_k activations) and q5_0 (q8_0 activations): arm_kquant.c */
+#define QB_ARM_KQ_PROTOS(op, v)                                             \
+    void qb_##op##_q4_k_q8_k_##v(const qb_mat_args *a, int m0, int m1);     \
+    void qb_##op##_q5_k_q8_k_##v(const qb_mat_args *a, int m0, int m1);     \
+    void qb_##op##_q6_k_q8_k_##v(const qb_mat_args *a, int m0, int m1);     \
+    void qb_##op##_q5_0_q8_0_##v(const qb_mat_args *a, int m0, int m1);
+
+QB_ARM_KQ_PROTOS(gemv, neon)
+QB_ARM_KQ_PROTOS(gemm, neon)
+QB_ARM_KQ_PROTOS(gemv, neon_dotprod)
+QB_ARM_KQ_PROTOS(gemm, neon_dotprod)
+QB_ARM_KQ_PROTOS(gemm, neon_i8mm)
+
 #define QB_ARM_FLOAT_PROTOS(op, v)                                          \
     void qb_##op##_f32_f32_##v(const qb_mat_args *a, int m0, int m1);       \
     void qb_##op##_f16_f32_##v(const qb_mat_args *a, int m0, int m1);       \

@@ -42,6 +42,13 @@
     MATG(op, u4, 64, i8_pt, v, req),              \
     MATG(op, u4, 128, i8_pt, v, req)
 
+/* The k-quants (q8_k activations) and q5_0 (q8_0 activations), arm_kquant.c. */
+#define KQ_SET(op, v, req)                        \
+    MAT(op, q4_k, q8_k, v, req),                  \
+    MAT(op, q5_k, q8_k, v, req),                  \
+    MAT(op, q6_k, q8_k, v, req),                  \
+    MAT(op, q5_0, q8_0, v, req)
+
 /* The float formats computed in f32 (f16 and bf16 weights widened), gemv and gemm. */
 #define FLOAT_SET(v, req)                         \
     MAT(gemv, f32, f32, v, req),                  \
@@ -56,6 +63,8 @@
 const qb_kernel_entry qb_arm_kernel_entries[] = {
     INT_SET(gemv, neon, REQ_NEON),
     INT_SET(gemm, neon, REQ_NEON),
+    KQ_SET(gemv, neon, REQ_NEON),
+    KQ_SET(gemm, neon, REQ_NEON),
     FLOAT_SET(neon, REQ_NEON),
     QUANT(q8_0, neon, REQ_NEON),
     QUANT(q8_1, neon, REQ_NEON),
@@ -64,8 +73,11 @@ const qb_kernel_entry qb_arm_kernel_entries[] = {
 
     INT_SET(gemv, neon_dotprod, REQ_DOTPROD),
     INT_SET(gemm, neon_dotprod, REQ_DOTPROD),
+    KQ_SET(gemv, neon_dotprod, REQ_DOTPROD),
+    KQ_SET(gemm, neon_dotprod, REQ_DOTPROD),
 
     INT_SET(gemm, neon_i8mm, REQ_I8MM),
+    KQ_SET(gemm, neon_i8mm, REQ_I8MM),
 
     MATT(gemv, f16, f32, neon_fp16, REQ_FP16, FP16_TOL),
     MATT(gemm, f16, f32, neon_fp16, REQ_FP16, FP16_TOL),
