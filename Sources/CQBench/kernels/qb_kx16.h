@@ -38,8 +38,10 @@ static inline int qb_kx16_geometry(int fmt, int M, int K, qb_kx16_geom *g) {
    Per 16-row unit and super-block:
      q4_k: d[16] f16 | dmin[16] f16 | sc[8][16] u8 | mn[8][16] u8 | qs[pair 4][quad 8][16 rows][4]
            (byte l of pair p of a row is its stored qs[32p + l]: elements 64p + l (low) and 64p + 32 + l (high))
-     q6_k: d[16] f16 (pad 64) | sc[16][16] i8 | ql[half 2][quad 16][16 rows][4] | qh[half 2][quad 8][16 rows][4]
-           (the stored ql and qh bytes, moved) */
+     q6_k: d[16] f16 (pad 64) | sc[16][16] i8 | q[sub-block 16][line 3][16 rows][4]: line k of sub-block j holds
+           the unsigned 6-bit quant (0..63) of element 16j + 4k + e in bits 5..0 of byte e, and bits 2k+1..2k of
+           element 16j + 12 + e's quant in bits 7..6, so three lines carry the sub-block's 16 quants (the stored
+           ql and qh bits, rearranged: 192 bytes per row and super-block as stored) */
 typedef struct {
     int units, nb;
     size_t sc_off, mn_off, ql_off, qh_off, sb_bytes, chunk;
@@ -55,8 +57,8 @@ static inline int qb_kn16_geometry(int fmt, int M, int K, qb_kn16_geom *g) {
         g->sc_off = 64; g->mn_off = 64 + 128; g->ql_off = 64 + 256; g->qh_off = 0;
         g->sb_bytes = g->ql_off + 2048;
     } else {
-        g->sc_off = 64; g->mn_off = 0; g->ql_off = 64 + 256; g->qh_off = g->ql_off + 2048;
-        g->sb_bytes = g->qh_off + 1024;
+        g->sc_off = 64; g->mn_off = 0; g->ql_off = 64 + 256; g->qh_off = 0;
+        g->sb_bytes = g->ql_off + 3072;
     }
     g->chunk = g->sb_bytes * (size_t)g->nb;
     return 1;

@@ -19,6 +19,14 @@
 #if QV_L == 16
 QB_INLINE qvi kx_load_i8_i32(const void *p) { return _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)p)); }
 QB_INLINE qvi kx_srli16_2(qvi a) { return _mm512_srli_epi16(a, 2); }
+/* q6_k kn16: the quant that lines a, b, c carry in their bits 7..6 (low bits in a); 16-bit shifts, the bits they
+   pull across bytes masked off. Two bitwise selects (vpternlogd: m ? x : y) and a mask. */
+QB_INLINE qvi kx_q6_top(qvi a, qvi b, qvi c) {
+    const qvi t = _mm512_ternarylogic_epi32(_mm512_set1_epi8(0x03), _mm512_srli_epi16(a, 6), _mm512_srli_epi16(b, 4),
+                                            0xCA);
+    const qvi u = _mm512_ternarylogic_epi32(_mm512_set1_epi8(0x0F), t, _mm512_srli_epi16(c, 2), 0xCA);
+    return _mm512_and_si512(u, _mm512_set1_epi8(0x3F));
+}
 QB_INLINE qvi kx_slli16_2(qvi a) { return _mm512_slli_epi16(a, 2); }
 QB_INLINE qvi kx_slli16_4(qvi a) { return _mm512_slli_epi16(a, 4); }
 QB_INLINE qvi kx_or(qvi a, qvi b) { return _mm512_or_si512(a, b); }
@@ -28,6 +36,12 @@ QB_INLINE qvi _qv_sub_i32(qvi a, qvi b) { return _mm512_sub_epi32(a, b); }
 #else
 QB_INLINE qvi kx_load_i8_i32(const void *p) { return _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)p)); }
 QB_INLINE qvi kx_srli16_2(qvi a) { return _mm256_srli_epi16(a, 2); }
+QB_INLINE qvi kx_q6_top(qvi a, qvi b, qvi c) {
+    const __m256i lo = _mm256_and_si256(_mm256_srli_epi16(a, 6), _mm256_set1_epi8(0x03));
+    const __m256i mid = _mm256_and_si256(_mm256_srli_epi16(b, 4), _mm256_set1_epi8(0x0C));
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(c, 2), _mm256_set1_epi8(0x30));
+    return _mm256_or_si256(_mm256_or_si256(lo, mid), hi);
+}
 QB_INLINE qvi kx_slli16_2(qvi a) { return _mm256_slli_epi16(a, 2); }
 QB_INLINE qvi kx_slli16_4(qvi a) { return _mm256_slli_epi16(a, 4); }
 QB_INLINE qvi kx_or(qvi a, qvi b) { return _mm256_or_si256(a, b); }
@@ -153,7 +167,10 @@ void QB_EXPORT(qb_gemm_q6_k_q8_k_)(const qb_mat_args *a, int m0, int m1) { kx_ge
 #define QB_KN_MV 4
 #endif
 #ifndef QB_KN_PF
-#define QB_KN_PF 1024 /* bytes ahead each stream prefetches into L2 */
+#define QB_KN_PF 2 /* super-blocks ahead each row vector prefetches into L2 */
+#endif
+#ifndef QB_KN_HINT
+#define QB_KN_HINT _MM_HINT_T1
 #endif
 
 /// One row vector (16 or 8 rows) of a kn16 unit: its super-block records start at `base` (+ the half's offsets).
@@ -169,10 +186,10 @@ QB_INLINE void kn_tile(const qb_kn16_geom *G, const int fmt, const int MV, const
         const qb_block_q8_k *xb = (const qb_block_q8_k *)(x + (size_t)b * sizeof(qb_block_q8_k));
         const uint8_t *qs = (const uint8_t *)xb->qs;
         const uint8_t *sb[QB_KN_MV];
+        const uint8_t *pf[QB_KN_MV];
         for (int i = 0; i < MV; i++) {
             sb[i] = vv[i].base + (size_t)b * G->sb_bytes;
-            for (size_t o = 0; o < G->sb_bytes; o += 64)
-                _mm_prefetch((const char *)sb[i] + QB_KN_PF + o, _MM_HINT_T1);
+            pf[i] = sb[i] + (size_t)QB_KN_PF * G->sb_bytes;
         }
         qvi isum[QB_KN_MV];
         for (int i = 0; i < MV; i++) isum[i] = qv_set1_i32(0);
@@ -183,6 +200,10 @@ QB_INLINE void kn_tile(const qb_kn16_geom *G, const int fmt, const int MV, const
                 qvi al[QB_KN_MV], ah[QB_KN_MV];
                 for (int i = 0; i < MV; i++) { al[i] = qv_set1_i32(0); ah[i] = qv_set1_i32(0); }
                 for (int v = 0; v < 8; v++) {
+                    for (int i = 0; i < MV; i++) {
+                        _mm_prefetch((const char *)pf[i] + (size_t)(p * 8 + v) * 128, QB_KN_HINT);
+                        _mm_prefetch((const char *)pf[i] + (size_t)(p * 8 + v) * 128 + 64, QB_KN_HINT);
+                    }
                     const qvi xl = qv_bcast4(qs + 64 * p + 4 * v), xh = qv_bcast4(qs + 64 * p + 32 + 4 * v);
                     for (int i = 0; i < MV; i++) {
                         const qvi raw = qv_loadw(sb[i] + G->ql_off + (size_t)(p * 8 + v) * 64 + vv[i].hd);
@@ -209,40 +230,24 @@ QB_INLINE void kn_tile(const qb_kn16_geom *G, const int fmt, const int MV, const
                 facc[i] = qv_fma(qv_cvt(isum[i]), qv_mul(d, dx), inner);
             }
         } else {
-            for (int h = 0; h < 2; h++) {
-                for (int s2 = 0; s2 < 2; s2++) {
-                    /* sub-blocks 8h + s2 + {0, 2, 4, 6}: quads 4*s2 .. 4*s2+3 of ql (low, high nibbles) and ql + 8 */
-                    qvi acc[QB_KN_MV][4];
-                    for (int g = 0; g < 4; g++) {
-                        const qvi start = qv_set1_i32(-32 * xb->bsums[8 * h + s2 + 2 * g]);
-                        for (int i = 0; i < MV; i++) acc[i][g] = start;
-                    }
-                    for (int v = 4 * s2; v < 4 * s2 + 4; v++) {
-                        const uint8_t *xe = qs + 128 * h + 4 * v;
-                        const qvi x0 = qv_bcast4(xe), x1 = qv_bcast4(xe + 32), x2 = qv_bcast4(xe + 64),
-                                  x3 = qv_bcast4(xe + 96);
-                        for (int i = 0; i < MV; i++) {
-                            const uint8_t *d0 = sb[i] + G->ql_off + vv[i].hd;
-                            const qvi r1 = qv_loadw(d0 + (size_t)(h * 16 + v) * 64);
-                            const qvi r2 = qv_loadw(d0 + (size_t)(h * 16 + v + 8) * 64);
-                            const qvi hb = qv_loadw(sb[i] + G->qh_off + vv[i].hd + (size_t)(h * 8 + v) * 64);
-                            const qvi qa = kx_or(qv_and(r1, m4), kx_slli16_4(qv_and(hb, qv_set1_i8(0x03))));
-                            const qvi qb = kx_or(qv_and(r2, m4), kx_slli16_2(qv_and(hb, qv_set1_i8(0x0C))));
-                            const qvi qc = kx_or(qv_and(qv_srli16_4(r1), m4), qv_and(hb, qv_set1_i8(0x30)));
-                            const qvi qd = kx_or(qv_and(qv_srli16_4(r2), m4),
-                                                 kx_srli16_2(qv_and(hb, qv_set1_i8((char)0xC0))));
-                            acc[i][0] = qv_dot_small(acc[i][0], qa, x0);
-                            acc[i][1] = qv_dot_small(acc[i][1], qb, x1);
-                            acc[i][2] = qv_dot_small(acc[i][2], qc, x2);
-                            acc[i][3] = qv_dot_small(acc[i][3], qd, x3);
-                        }
-                    }
-                    for (int i = 0; i < MV; i++) {
-                        const uint8_t *sc = sb[i] + G->sc_off + vv[i].hb;
-                        for (int g = 0; g < 4; g++)
-                            isum[i] = _qv_add_i32(
-                                isum[i], qv_mullo(acc[i][g], kx_load_i8_i32(sc + (size_t)(8 * h + s2 + 2 * g) * 16)));
-                    }
+            /* per sub-block j, three lines: quads 0..2 are their bits 5..0, quad 3 gathers their bits 7..6 */
+            const qvi m6 = qv_set1_i8(0x3F);
+            for (int j = 0; j < 16; j++) {
+                const qvi start = qv_set1_i32(-32 * xb->bsums[j]);
+                const qvi x0 = qv_bcast4(qs + 16 * j), x1 = qv_bcast4(qs + 16 * j + 4), x2 = qv_bcast4(qs + 16 * j + 8),
+                          x3 = qv_bcast4(qs + 16 * j + 12);
+                for (int i = 0; i < MV; i++) {
+                    for (int l = 0; l < 4; l++)
+                        _mm_prefetch((const char *)pf[i] + (size_t)(4 * j + l) * 64, QB_KN_HINT);
+                    const uint8_t *d0 = sb[i] + G->ql_off + vv[i].hd + (size_t)(3 * j) * 64;
+                    const qvi la = qv_loadw(d0), lb = qv_loadw(d0 + 64), lc = qv_loadw(d0 + 128);
+                    const qvi q3 = kx_q6_top(la, lb, lc);
+                    qvi acc = qv_dot_small(start, qv_and(la, m6), x0);
+                    acc = qv_dot_small(acc, qv_and(lb, m6), x1);
+                    acc = qv_dot_small(acc, qv_and(lc, m6), x2);
+                    acc = qv_dot_small(acc, q3, x3);
+                    isum[i] = _qv_add_i32(isum[i], qv_mullo(acc, kx_load_i8_i32(sb[i] + G->sc_off + vv[i].hb +
+                                                                                 (size_t)j * 16)));
                 }
             }
             const qvf dx = qv_set1_ps(xb->d);

@@ -218,11 +218,18 @@ static void qb_kn16_repack(int fmt, const qb_mat_args *s, void *dstv) {
                 const qb_block_q6_k *w = (const qb_block_q6_k *)row + b;
                 memcpy(sb + r * 2, &w->d, 2);
                 for (int j = 0; j < 16; j++) sb[g.sc_off + (size_t)j * 16 + r] = (uint8_t)w->scales[j];
-                for (int h = 0; h < 2; h++) {
-                    for (int v = 0; v < 16; v++)
-                        memcpy(sb + g.ql_off + (size_t)(h * 16 + v) * 64 + r * 4, w->ql + 64 * h + 4 * v, 4);
-                    for (int v = 0; v < 8; v++)
-                        memcpy(sb + g.qh_off + (size_t)(h * 8 + v) * 64 + r * 4, w->qh + 32 * h + 4 * v, 4);
+                int8_t q[QB_QKK];
+                qb_unpack_q6_k(w, q);
+                /* sub-block j: quads 0..2 as 6-bit values in bits 5..0 of lines 3j..3j+2, quad 3's value in their
+                   bits 7..6 (two bits per line, low bits first) */
+                for (int j = 0; j < 16; j++) {
+                    for (int k = 0; k < 3; k++) {
+                        uint8_t *line = sb + g.ql_off + (size_t)(3 * j + k) * 64 + r * 4;
+                        for (int e = 0; e < 4; e++) {
+                            const int v = q[16 * j + 4 * k + e] + 32, top = q[16 * j + 12 + e] + 32;
+                            line[e] = (uint8_t)(v | ((top >> (2 * k)) & 3) << 6);
+                        }
+                    }
                 }
             }
         }
