@@ -12,6 +12,7 @@
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avxvnni"))), apply_to = function)
 
 #define QB_VARIANT avx_vnni
+#define QB_KX_DPWSSD 1 /* vpdpwssd applies the k-quant sub-block scales (x86_kquant_template.h) */
 #define QB_GEMV_MV 4
 #define QB_GEMM_MV 2
 #define QB_GEMM_NR 3

@@ -1,7 +1,8 @@
 // Geometry of the "kx16" layout of the k-quants (q4_k, q5_k, q6_k) for the x86 gemm (x86_kquant_template.h).
 // Rows are taken 16 at a time (unit u: rows 16u..16u+15, rows past M zero); each unit is `chunk` bytes at
 // w + u*chunk, one `sb_bytes` record per 256-element super-block, each 64-byte line holding 16 rows x 4 bytes:
-//   d[16] f32 | dmin[16] f32 (q4_k/q5_k) | sc[nsub][16] i32 | mn pairs[4][16] (2 x i16: mins 2p, 2p+1; q4_k/q5_k)
+//   d[16] f32 | dmin[16] f32 (q4_k/q5_k) | sc[nsub][16] (2 x i16: sc, 256 sc)
+//   | mn pairs[4][16] (2 x i16: mins 2p, 2p+1; q4_k/q5_k)
 //   | q[64 quads][16 rows][4] u8 (unsigned quants: q4_k 0..15, q5_k 0..31, q6_k 0..63; element 4*quad + j)
 // d and dmin are the stored f16 values widened (exact); q6_k has 16 sub-blocks of 16 (4 quads), q4_k/q5_k 8 of 32.
 #ifndef QBENCH_QB_KX16_H

@@ -2,9 +2,11 @@
 // per ISA by the including file, after x86_int_template.h (it uses the same qv_* primitives, QV_L and
 // qv_dot_small, which must take u8 weights up to 63). Lanes are output rows: per 16-row unit and super-block the
 // quants are widened to u8 (q4_k 0..15, q5_k 0..31, q6_k 0..63) 16 rows x 4 bytes at a time, so each sub-block's
-// dot product lands whole in a lane; the lane is multiplied by the row's sub-block scale (exact int32), the mins
-// term comes from the activation's per-sub-block sums through vpmaddwd, q6_k's offset 32 starts each sub-block's
-// accumulator at -32 * sum x. The f32 epilogue is the scalar reference's, per lane, super-block by super-block:
+// dot product lands whole in a lane; the lane is multiplied by the row's sub-block scale (exact int32: the sum's
+// bytes shuffled to the words {low byte, sum >> 8}, which vpmaddwd / vpdpwssd takes against {sc, 256 sc}; one
+// shuffle and one multiply-add where vpmulld is two multiply uops on Intel and needs an add), the mins term comes
+// from the activation's per-sub-block sums through vpmaddwd, q6_k's offset 32 starts each sub-block's accumulator
+// at -32 * sum x. The f32 epilogue is the scalar reference's, per lane, super-block by super-block:
 // every entry is bit-exact with scalar_kquant.c. Only gemm uses it: widening more than doubles the bytes a gemv
 // would stream (gemv runs the stored blocks, avx2_kquant.c).
 #include "qb_kx16.h"
@@ -33,6 +35,17 @@ QB_INLINE qvi kx_or(qvi a, qvi b) { return _mm512_or_si512(a, b); }
 QB_INLINE qvi kx_madd16(qvi acc, qvi a, qvi b) { return _mm512_add_epi32(acc, _mm512_madd_epi16(a, b)); }
 QB_INLINE qvi _qv_add_i32(qvi a, qvi b) { return _mm512_add_epi32(a, b); }
 QB_INLINE qvi _qv_sub_i32(qvi a, qvi b) { return _mm512_sub_epi32(a, b); }
+/* int32 lanes (|a| < 2^23) as two int16 words {a & 255, a >> 8}: a = lo + 256 * hi, so vpmaddwd against the row's
+   {sc, 256 sc} gives sc * a exactly */
+QB_INLINE qvi kx_split(qvi a) {
+    const __m128i c = _mm_setr_epi8(0, -128, 1, 2, 4, -128, 5, 6, 8, -128, 9, 10, 12, -128, 13, 14);
+    return _mm512_shuffle_epi8(a, _mm512_broadcast_i32x4(c));
+}
+#if defined(QB_KX_DPWSSD)
+QB_INLINE qvi kx_dotw(qvi acc, qvi a, qvi b) { return _mm512_dpwssd_epi32(acc, a, b); }
+#else
+QB_INLINE qvi kx_dotw(qvi acc, qvi a, qvi b) { return _mm512_add_epi32(acc, _mm512_madd_epi16(a, b)); }
+#endif
 #else
 QB_INLINE qvi kx_load_i8_i32(const void *p) { return _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)p)); }
 QB_INLINE qvi kx_srli16_2(qvi a) { return _mm256_srli_epi16(a, 2); }
@@ -48,6 +61,15 @@ QB_INLINE qvi kx_or(qvi a, qvi b) { return _mm256_or_si256(a, b); }
 QB_INLINE qvi kx_madd16(qvi acc, qvi a, qvi b) { return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b)); }
 QB_INLINE qvi _qv_add_i32(qvi a, qvi b) { return _mm256_add_epi32(a, b); }
 QB_INLINE qvi _qv_sub_i32(qvi a, qvi b) { return _mm256_sub_epi32(a, b); }
+QB_INLINE qvi kx_split(qvi a) {
+    const __m128i c = _mm_setr_epi8(0, -128, 1, 2, 4, -128, 5, 6, 8, -128, 9, 10, 12, -128, 13, 14);
+    return _mm256_shuffle_epi8(a, _mm256_broadcastsi128_si256(c));
+}
+#if defined(QB_KX_DPWSSD)
+QB_INLINE qvi kx_dotw(qvi acc, qvi a, qvi b) { return _mm256_dpwssd_avx_epi32(acc, a, b); }
+#else
+QB_INLINE qvi kx_dotw(qvi acc, qvi a, qvi b) { return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b)); }
+#endif
 #endif
 
 /// MV row vectors x NR activation rows over every super-block. `w[i]` is row vector i's unit, already offset to
@@ -95,7 +117,7 @@ QB_INLINE void kx_tile(const qb_kx16_geom *G, const int fmt, const int MV, const
             }
             for (int i = 0; i < MV; i++) {
                 const qvi sc = qv_loadw(sb[i] + G->sc_off + (size_t)j * 64);
-                for (int t = 0; t < NR; t++) isum[i][t] = _qv_add_i32(isum[i][t], qv_mullo(acc[i][t], sc));
+                for (int t = 0; t < NR; t++) isum[i][t] = kx_dotw(isum[i][t], kx_split(acc[i][t]), sc);
             }
         }
         if (fmt != 6) {

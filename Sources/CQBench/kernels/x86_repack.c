@@ -169,7 +169,10 @@ static void qb_kx16_repack(int fmt, const qb_mat_args *s, void *dstv) {
                 memcpy(sb + 64 + r * 4, &dmin, 4);
             }
             memcpy(sb + r * 4, &d, 4);
-            for (int j = 0; j < g.nsub; j++) memcpy(sb + g.sc_off + (size_t)j * 64 + r * 4, &sc[j], 4);
+            for (int j = 0; j < g.nsub; j++) {
+                const int16_t pair[2] = {(int16_t)sc[j], (int16_t)(sc[j] * 256)};
+                memcpy(sb + g.sc_off + (size_t)j * 64 + r * 4, pair, 4);
+            }
             for (int e = 0; e < QB_QKK; e++) sb[g.data_off + (size_t)(e / 4) * 64 + r * 4 + e % 4] = q[e];
         }
     }
