@@ -91,7 +91,7 @@ extension QBench {
 
         func validate() throws {
             try validating {
-                try requireNonEmptyPaths([("--model", model)])
+                try requireNonEmptyPaths([("--model", model), ("--dispatch", dispatch)])
                 _ = try Self.formats(formatList)
                 _ = try threadList.counts()
                 _ = try Self.lengths(promptLengths, flag: "--prompt-length")
@@ -154,21 +154,7 @@ extension QBench {
                 let counts = try threadList.counts().map { $0.resolve(cores: cores, pus: pus) }
                     .reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
                 let (formats, asStored) = try Self.formats(formatList)
-                var measured: (plan: MeasuredDispatch, path: String)?
-                if dispatch != "static" {
-                    let path = dispatch == "measured" ? MeasuredDispatch.defaultPath(deviceID: device.id) : dispatch
-                    guard dispatch != "measured" || FileManager.default.fileExists(atPath: path) else {
-                        throw QBError.badOption(
-                            flag: "--dispatch",
-                            message: "no measured plan for this device at \(path); make one with `qbench tune REPORT`")
-                    }
-                    let plan = try MeasuredDispatch.load(path)
-                    guard plan.deviceId == device.id else {
-                        throw QBError.badInput(
-                            path: path, message: "a plan for device \(plan.deviceId); this device is \(device.id)")
-                    }
-                    measured = (plan, path)
-                }
+                let measured = try MeasuredDispatch.forOption(dispatch, deviceID: device.id)
                 let runner = try LLMRunner(
                     options: LLMRunOptions(
                         model: model, formats: formats, threads: counts,

@@ -26,6 +26,7 @@ extension QBench {
                   qbench run --profile profiles/llama3-8b.yaml --formats q4_0,q8_0 --threads 1,cores
                   qbench run --model model.gguf --out reports/  # its shapes, and the model run
                   qbench run --max-isa avx2                   # what an AVX2-only build of the plan would do
+                  qbench tune qbench-reports/qbench-default-*.json && qbench run --dispatch measured
                 """
         )
 
@@ -71,6 +72,13 @@ extension QBench {
             help: ArgumentHelp("Watts for the modeled energy proxy when no counter is readable.", valueName: "watts"))
         var tdp: Double?
 
+        @Option(
+            help: ArgumentHelp(
+                "Kernel plan: static (a function of CPU features, the default), measured (this device's file from "
+                    + "`qbench tune`) or a dispatch file. It picks the variant timed on every shape and the one "
+                    + "--model runs on; the report records it.", valueName: "static|measured|file"))
+        var dispatch = "static"
+
         @Flag(name: .customLong("per-pu"), help: "One thread per hardware thread (PU) instead of one per core.")
         var perPU = false
 
@@ -85,7 +93,9 @@ extension QBench {
 
         func validate() throws {
             try validating {
-                try requireNonEmptyPaths([("--profile", profile), ("--model", model), ("--out", out)])
+                try requireNonEmptyPaths([
+                    ("--profile", profile), ("--model", model), ("--out", out), ("--dispatch", dispatch),
+                ])
                 if let tdp, !(tdp > 0 && tdp < 10_000) {
                     throw QBError.badOption(flag: "--tdp", message: "expected watts between 0 and 10000, got \(tdp)")
                 }
@@ -103,7 +113,7 @@ extension QBench {
                     profile: profile, modelFile: model.map { URL(fileURLWithPath: $0) },
                     outDir: URL(fileURLWithPath: out), maxISA: maxISA?.name,
                     variants: variants?.names, formats: try formats?.formats().map(\.rawValue),
-                    threads: try threads?.counts(), quick: quick, tdpWatts: tdp, perPU: perPU)
+                    threads: try threads?.counts(), quick: quick, tdpWatts: tdp, perPU: perPU, dispatch: dispatch)
                 let interrupt = InterruptFlag()
                 interrupt.installHandler()
                 defer { interrupt.uninstallHandler() }

@@ -12,7 +12,9 @@ enum RunSummary {
         let d = r.device
         out +=
             "QuantBench run: \(r.run.profile) on \(d.cpu.model) (\(d.topology.cores) cores, device \(d.id))"
-            + "\(r.run.quick ? " [quick]" : "")\n\n"
+            + "\(r.run.quick ? " [quick]" : "")\n"
+        if let plan = r.run.dispatch, plan != "static" { out += "Kernel plan: \(plan)\n" }
+        out += "\n"
 
         // Ceilings.
         let threadCounts = Array(Set(r.roofline.bandwidth.map(\.threads) + r.roofline.peaks.map(\.threads))).sorted()

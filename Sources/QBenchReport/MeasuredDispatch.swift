@@ -113,6 +113,26 @@ public struct MeasuredDispatch: Codable, Sendable, Equatable {
         return base + "/qbench/dispatch/\(deviceID)-\(version).json"
     }
 
+    /// The plan a `--dispatch static|measured|FILE` option names for the device `deviceID`: nil for `static`;
+    /// `measured` is this device's file in the cache folder (`defaultPath`), anything else a file.
+    /// - Throws: `QBError.badOption` (`--dispatch`) when `measured` has no file yet; `QBError.badInput` naming the
+    ///   file when it cannot be read or is another device's plan.
+    public static func forOption(_ value: String, deviceID: String) throws -> (plan: MeasuredDispatch, path: String)? {
+        if value == "static" { return nil }
+        let path = value == "measured" ? defaultPath(deviceID: deviceID) : value
+        guard value != "measured" || FileManager.default.fileExists(atPath: path) else {
+            throw QBError.badOption(
+                flag: "--dispatch",
+                message: "no measured plan for this device at \(path); make one with `qbench tune REPORT`")
+        }
+        let plan = try load(path)
+        guard plan.deviceId == deviceID else {
+            throw QBError.badInput(
+                path: path, message: "a plan for device \(plan.deviceId); this device is \(deviceID)")
+        }
+        return (plan, path)
+    }
+
     /// Reads a dispatch file.
     /// - Throws: `QBError.badInput` naming the file: unreadable, not JSON, another schema, or a missing field.
     public static func load(_ path: String) throws -> MeasuredDispatch {

@@ -133,6 +133,9 @@ public struct RunInfo: Codable, Sendable, Equatable {
     /// Fault injection in force, e.g. `QBENCH_INJECT_SLOWDOWN=gemv/q4_0/.*=1.10` (timings deliberately slowed, for
     /// testing `qbench gate`); absent in a normal run.
     public var injected: String?
+    /// The kernel plan: `static`, or `measured PATH` (a `qbench tune` file, `--dispatch`); absent in reports made
+    /// before it was recorded.
+    public var dispatch: String?
 
     public init(
         qbenchVersion: String = QBenchVersion.string, startedAt: String, finishedAt: String?, profile: String,

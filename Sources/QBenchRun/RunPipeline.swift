@@ -24,17 +24,22 @@ public struct RunOptions: Sendable {
     public var tdpWatts: Double?
     /// One thread per PU instead of one per core.
     public var perPU: Bool
+    /// `--dispatch`: `static` (the plan a function of CPU features), `measured` (this device's `qbench tune` file)
+    /// or a dispatch file; it picks the variant timed on every shape (the representative shapes time them all) and
+    /// the one the model run uses.
+    public var dispatch: String
     /// The command line recorded in the report (`run.provenance.command_line`).
     public var commandLine: [String]
 
     public init(
         profile: String = "default", modelFile: URL? = nil, outDir: URL, maxISA: String? = nil,
         variants: [String]? = nil, formats: [String]? = nil, threads: [ThreadCount]? = nil, quick: Bool = false,
-        tdpWatts: Double? = nil, perPU: Bool = false, commandLine: [String] = CommandLine.arguments
+        tdpWatts: Double? = nil, perPU: Bool = false, dispatch: String = "static",
+        commandLine: [String] = CommandLine.arguments
     ) {
         self.profile = profile; self.modelFile = modelFile; self.outDir = outDir; self.maxISA = maxISA
         self.variants = variants; self.formats = formats; self.threads = threads; self.quick = quick
-        self.tdpWatts = tdpWatts; self.perPU = perPU; self.commandLine = commandLine
+        self.tdpWatts = tdpWatts; self.perPU = perPU; self.dispatch = dispatch; self.commandLine = commandLine
     }
 }
 
@@ -102,6 +107,8 @@ public final class RunPipeline {
         let machineAtStart = machineProbe?.snapshot()
         let device = try DeviceProbe.probe()
         // 1. Plan: everything that can be refused is refused here, before any measuring.
+        // The plan file is read before RunPlan checks (and creates) the output folder: a refused run leaves nothing.
+        let measured = try MeasuredDispatch.forOption(options.dispatch, deviceID: device.id)
         let p = try RunPlan.make(options: options, registry: registry, device: device)
         let spin = try EnvironmentSetting.integer(
             "QBENCH_POOL_SPIN_US", default: 1_000,
@@ -120,7 +127,7 @@ public final class RunPipeline {
         // 2. Verify every variant; 3. the roofline, energy meter and timer.
         let (kernelRows, verified) = verify(plan: p.plan, features: Set(device.cpu.features))
         // A model the forward pass runs is checked (shapes, tokenizer, text) before anything is measured.
-        let llm = try llmRunner(plan: p, device: device, verified: verified)
+        let llm = try llmRunner(plan: p, device: device, verified: verified, dispatch: measured)
         let roofline = RooflineMeasurer.measure(
             device: device, pools: pools, quick: options.quick, progress: progress,
             interrupt: interrupt)
@@ -134,7 +141,7 @@ public final class RunPipeline {
         let results = try benchmark(
             profile: p.profile, formats: p.kernelFormats, pools: pools, device: device,
             plan: p.plan, verified: verified, roofline: roofline, timing: p.timing,
-            energy: energyChoice.meter, resolution: resolution, injected: injected)
+            energy: energyChoice.meter, resolution: resolution, injected: injected, dispatch: measured?.plan)
         let estimates = RunEstimates.make(plan: p, results: results, energySource: energyChoice.info.source)
         let accuracy = try RunAccuracy.measure(
             profile: p.profile, formats: p.profile.formats, quick: options.quick,
@@ -169,6 +176,7 @@ public final class RunPipeline {
             timerResolutionNs: resolution.resolutionNs)
         run.warnings = warnings.isEmpty ? nil : warnings
         run.injected = injected.map { "\(InjectedSlowdown.variable)=\($0.text)" }
+        run.dispatch = measured.map { "measured \($0.path)" } ?? "static"
         run.provenance = RunProvenance(
             commandLine: options.commandLine, timing: p.timing, gate: p.profile.gate,
             machineAtStart: machineAtStart, machineAtEnd: machineAtEnd)
@@ -191,7 +199,10 @@ public final class RunPipeline {
     /// model's context) at the run's largest thread count, for the profile's formats the forward pass has kernels
     /// for; nil without `--model`, or when its architecture is not one `qbench llm` runs (the run then measures the
     /// model's shapes only, as before).
-    func llmRunner(plan p: RunPlan, device: DeviceProfile, verified: Set<KernelVariant>) throws -> LLMRunner? {
+    func llmRunner(
+        plan p: RunPlan, device: DeviceProfile, verified: Set<KernelVariant>,
+        dispatch: (plan: MeasuredDispatch, path: String)? = nil
+    ) throws -> LLMRunner? {
         guard let url = options.modelFile else { return nil }
         let file = try GGUFFile(path: url.path)
         guard LLMRunner.supports(file) else {
@@ -224,7 +235,7 @@ public final class RunPipeline {
                 repetitions: options.quick ? 2 : 3,
                 text: hasTokenizer ? (LLMBuiltInText.text, LLMBuiltInText.name) : nil, chunkSize: chunk,
                 chunks: max(1, 1024 / chunk),
-                outputF32: false),
+                outputF32: false, dispatch: dispatch),
             device: device, verified: verified)
         for s in runner.skipped { log("qbench run: llm: skipped \(s)") }
         return runner
@@ -342,7 +353,8 @@ public final class RunPipeline {
     func benchmark(
         profile: RunProfile, formats: [String], pools: [KernelThreadPool], device: DeviceProfile,
         plan: DispatchPlan, verified: Set<KernelVariant>, roofline: RooflineSection, timing: TimingProfile,
-        energy: any EnergyMeter, resolution: ClockResolution, injected: InjectedSlowdown? = nil
+        energy: any EnergyMeter, resolution: ClockResolution, injected: InjectedSlowdown? = nil,
+        dispatch: MeasuredDispatch? = nil
     ) throws -> [ResultRow] {
         let shapes = profile.distinctShapes().filter { profile.ops.contains($0.op.rawValue) }
         // One representative shape per op (the largest per-layer one of the first model) also runs every other
@@ -360,11 +372,20 @@ public final class RunPipeline {
             }
         }
         struct Job { var op: KernelOp; var shape: MatmulShape; var format: String; var variants: [KernelVariant] }
+        let maxThreads = pools.map(\.threadCount).max() ?? 1
         var jobs: [Job] = []
         for (op, shape) in shapes {
             for f in formats {
                 guard let w = WeightFormat(rawValue: f) else { continue }
-                let c = candidates(op: op, weightFormat: w, verified: verified, device: device)
+                var c = candidates(op: op, weightFormat: w, verified: verified, device: device)
+                // A measured plan's choice (at the run's largest thread count) goes first; it is one of the
+                // verified candidates or it is not used.
+                let chosen = { (v: KernelVariant) in
+                    let a = v.activationFormat.rawValue
+                    return dispatch?.variant(op: op, weightFormat: f, activationFormat: a, threads: maxThreads)
+                        == v.variant.rawValue
+                }
+                if let i = c.firstIndex(where: chosen) { c.insert(c.remove(at: i), at: 0) }
                 guard let best = c.first else { continue }
                 // The scalar reference is in the comparison only where it finishes in reasonable time (it runs
                 // at a few GOP/s; a prefill gemm of a 7B projection would take minutes).

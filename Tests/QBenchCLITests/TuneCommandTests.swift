@@ -1,5 +1,5 @@
 // `qbench tune` through the real binary: a dispatch file from a report, refused for another device by
-// `qbench llm --dispatch`, and used (and recorded) when it is this device's.
+// `qbench llm --dispatch` and `qbench run --dispatch`, and used (and recorded) when it is this device's.
 import Foundation
 import QBenchCore
 import QBenchTestSupport
@@ -70,5 +70,45 @@ final class TuneCommandTests: XCTestCase {
         XCTAssertEqual(rows.first?["gemv"] as? String, gemv["variant"] as? String)
         let plain = try QBenchBinary.run(base + ["--repetitions", "1", "--json"])
         XCTAssertEqual(try LLMCommandTests.llmRows(plain).first?["dispatch"] as? String, "static")
+    }
+
+    /// `qbench run --dispatch FILE`: the plan's variant is the one timed on the shapes that time one variant (the
+    /// representative shape of each op still times every verified one), and the report records the plan. The plan
+    /// here is written by hand so that it differs from the static one: gemv q8_0 on `scalar`.
+    func testRunDispatch_timesThePlansVariant_andRecordsIt() throws {
+        let dir = try TestPaths.scratch()
+        let device = try DeviceProbe.probe()
+        func plan(deviceID: String) -> String {
+            """
+            {"schema": "qbench.dispatch/1", "device_id": "\(deviceID)", "qbench_version": "test",
+             "created_at": "2026-12-04T00:00:00Z", "source": "hand-written", "profile": "smoke",
+             "entries": [{"op": "gemv", "weight_format": "q8_0", "activation_format": "q8_0", "threads": 1,
+                          "variant": "scalar", "shapes": [], "totals_ns": {}}]}
+            """
+        }
+        let own = dir.appendingPathComponent("own.json"), foreign = dir.appendingPathComponent("foreign.json")
+        try Data(plan(deviceID: device.id).utf8).write(to: own)
+        try Data(plan(deviceID: "0000000000000000").utf8).write(to: foreign)
+        let base = ["run", "--quick", "--profile", "smoke", "--formats", "q8_0", "--progress", "none"]
+
+        let badOut = dir.appendingPathComponent("bad").path
+        let bad = try QBenchBinary.run(base + ["--out", badOut, "--dispatch", foreign.path])
+        XCTAssertEqual(bad.status, 1, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("a plan for device 0000000000000000"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: badOut))
+
+        let r = try QBenchBinary.run(base + ["--out", dir.path, "--dispatch", own.path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
+        XCTAssertEqual(report.run.dispatch, "measured \(own.path)")
+        let gemv = report.results.filter { $0.op == .gemv && $0.weightFormat == "q8_0" }
+        let byShape = Dictionary(grouping: gemv, by: \.shape)
+        let single = byShape.values.filter { Set($0.map(\.variant)).count == 1 }
+        XCTAssertFalse(single.isEmpty, "the smoke model has decode shapes besides the representative one")
+        for rows in single { XCTAssertEqual(rows.first?.variant, "scalar", "\(rows.map(\.key))") }
+
+        let plain = try QBenchBinary.run(base + ["--out", dir.appendingPathComponent("plain").path, "--json"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(try Report.decode(Data(plain.stdout.utf8), path: "stdout").run.dispatch, "static")
     }
 }
