@@ -23,6 +23,10 @@ public struct SamplingLimits: Codable, Sendable, Equatable {
     /// The smallest sample floor a slow body can get (see `Sampler.sampleFloor`): with 5 samples the
     /// [min, max] interval covers the median with probability 1 - 2^-4 = 0.9375.
     public static let smallestSampleFloor = 5
+    /// The floor a slow body aims for when it fits in twice `maxTimeNs`: from 9 samples the median's 95 %
+    /// interval is [x(2), x(n-1)] or narrower, so one sample slowed by a busy neighbour no longer sets its width
+    /// (with 5 to 8 samples it is [min, max]).
+    public static let slowBodySampleTarget = 9
 
     /// Defaults: 3 warm-up runs, >= 10 samples and >= 100 ms, at most 5 s or 100 000 samples, no precision target.
     public init(
@@ -120,24 +124,34 @@ public struct Sampler: Sendable {
     }
 
     /// The sample floor for a body whose first timed sample (batch) took `firstSampleNs`: when `minSamples` such
-    /// samples cannot fit in `maxTimeNs`, as many as fit, but never fewer than `SamplingLimits.smallestSampleFloor`
-    /// (max(5, maxTimeNs / firstSampleNs)); nil when `minSamples` fit (or is already at or below that floor).
+    /// samples cannot fit in `maxTimeNs`, as many as fit in twice `maxTimeNs` (the most a slow body may sample,
+    /// `reachesForFloor`), at most `SamplingLimits.slowBodySampleTarget` (9) and never fewer than
+    /// `SamplingLimits.smallestSampleFloor` (5): max(5, min(9, 2 maxTimeNs / firstSampleNs)); nil when
+    /// `minSamples` fit (or is already at or below that floor).
     public static func sampleFloor(firstSampleNs dt: UInt64, limits: SamplingLimits) -> Int? {
         guard dt > 0, limits.minSamples > SamplingLimits.smallestSampleFloor else { return nil }
         let (need, overflow) = dt.multipliedReportingOverflow(by: UInt64(limits.minSamples))
         guard overflow || need > limits.maxTimeNs else { return nil }
-        let fit = Int(min(limits.maxTimeNs / dt, UInt64(Int.max)))
-        let floor = max(SamplingLimits.smallestSampleFloor, fit)
+        let (twice, big) = limits.maxTimeNs.multipliedReportingOverflow(by: 2)
+        let fit = Int(min((big ? .max : twice) / dt, UInt64(Int.max)))
+        let floor = max(SamplingLimits.smallestSampleFloor, min(SamplingLimits.slowBodySampleTarget, fit))
         return floor < limits.minSamples ? floor : nil
     }
 
-    /// Whether a slow body may sample on past `maxTimeNs` to reach its floor: below `floor` samples and under twice
-    /// `maxTimeNs`. A floor of 5 samples of more than `maxTimeNs` / 5 cannot fit in `maxTimeNs` itself (5 scalar gemm
-    /// calls of 500 ms take 2.5 s against a 2 s cap); the overrun is bounded by the same cap again.
-    static func reachesForFloor(_ count: Int, _ floor: Int?, _ measured: UInt64, _ limits: SamplingLimits) -> Bool {
-        guard let floor, count < floor else { return false }
+    /// Whether a slow body (one with a floor) may sample on past `maxTimeNs`: under twice `maxTimeNs`, and either
+    /// below its floor or, with the floor met, while its median is not yet within `targetPrecision` (one disturbed
+    /// sample among a few is then averaged out instead of failing the result). A floor of 5 samples of more than
+    /// `maxTimeNs` / 5 cannot fit in `maxTimeNs` itself (5 scalar gemm calls of 500 ms take 2.5 s against a 2 s
+    /// cap); the overrun is bounded by the same cap again.
+    static func reachesForFloor(_ samples: [UInt64], _ floor: Int?, _ measured: UInt64, _ limits: SamplingLimits)
+        -> Bool
+    {
+        guard let floor else { return false }
         let (twice, overflow) = limits.maxTimeNs.multipliedReportingOverflow(by: 2)
-        return overflow || measured < twice
+        guard overflow || measured < twice else { return false }
+        if samples.count < floor { return true }
+        guard let target = limits.targetPrecision else { return false }
+        return Statistics.medianPrecision(samples) > target
     }
 
     /// Warm-up, then samples until both minimums are met and the median is precise enough
@@ -188,7 +202,7 @@ public struct Sampler: Sendable {
                     nextCheck = samples.count + max(1, samples.count / 10)
                 }
             }
-            if measured >= limits.maxTimeNs && !Sampler.reachesForFloor(samples.count, floor, measured, limits) {
+            if measured >= limits.maxTimeNs && !Sampler.reachesForFloor(samples, floor, measured, limits) {
                 stop = .maxTime; break
             }
             if samples.count >= limits.maxSamples { stop = .maxSamples; break }
