@@ -143,7 +143,9 @@ public struct Sampler: Sendable {
     /// sample among a few is then averaged out instead of failing the result). A floor of 5 samples of more than
     /// `maxTimeNs` / 5 cannot fit in `maxTimeNs` itself (5 scalar gemm calls of 500 ms take 2.5 s against a 2 s
     /// cap); the overrun is bounded by the same cap again.
-    static func reachesForFloor(_ samples: [UInt64], _ floor: Int?, _ measured: UInt64, _ limits: SamplingLimits)
+    static func reachesForFloor(
+        _ samples: [UInt64], _ floor: Int?, _ measured: UInt64, _ limits: SamplingLimits
+    )
         -> Bool
     {
         guard let floor else { return false }
