@@ -68,6 +68,37 @@ static inline float32x4_t qb_arm_hsum4_f32(float32x4_t v0, float32x4_t v1, float
 
 static inline int qb_arm_min(int a, int b) { return a < b ? a : b; }
 
+/* smmla tiles (neon_i8mm gemm of the block formats and the k-quants) */
+
+/// 8-byte halves of two rows side by side, as smmla wants its 2x8 operands: (a[0:8], b[0:8]) and (a[8:16], b[8:16]).
+static inline int8x16_t qb_arm_zip_lo(int8x16_t a, int8x16_t b) {
+    return vreinterpretq_s8_s64(vzip1q_s64(vreinterpretq_s64_s8(a), vreinterpretq_s64_s8(b)));
+}
+static inline int8x16_t qb_arm_zip_hi(int8x16_t a, int8x16_t b) {
+    return vreinterpretq_s8_s64(vzip2q_s64(vreinterpretq_s64_s8(a), vreinterpretq_s64_s8(b)));
+}
+
+/// Lanes of a 2x2 tile are (row 2p, act 2q), (2p, 2q+1), (2p+1, 2q), (2p+1, 2q+1): spread per-row values over
+/// them ([r0 r0 r1 r1]) and per-activation values ([c0 c1 c0 c1]).
+static inline float32x4_t qb_arm_rows_f(float32x4_t v, int p) { return p ? vzip2q_f32(v, v) : vzip1q_f32(v, v); }
+static inline float32x4_t qb_arm_cols_f(float32x4_t v, int q) {
+    return q ? vcombine_f32(vget_high_f32(v), vget_high_f32(v)) : vcombine_f32(vget_low_f32(v), vget_low_f32(v));
+}
+
+/// Stores a 4x4 tile held as 2x2 tiles of 2x2 (lanes as above) at rows m.., activation rows n..; rows from m1 and
+/// activation rows from N on are not stored.
+static inline void qb_arm_store_tile(const qb_mat_args *a, float32x4_t v[2][2], int m, int m1, int n) {
+    for (int p = 0; p < 2; p++)
+        for (int q = 0; q < 2; q++) {
+            float out[4];
+            vst1q_f32(out, v[p][q]);
+            for (int l = 0; l < 4; l++) {
+                const int mi = m + 2 * p + (l >> 1), nj = n + 2 * q + (l & 1);
+                if (mi < m1 && nj < a->N) a->y[(size_t)nj * a->ldy + mi] = out[l];
+            }
+        }
+}
+
 /* ---- Integer weight formats: block geometry and decoding to int8 (shared by every int variant) ---- */
 
 enum { QF_Q8_0, QF_Q4_0, QF_Q4_1, QF_I4, QF_U4 };

@@ -9,35 +9,9 @@
 
 QB_ARM_NO_CONTRACT
 
-/// 8-byte halves of two rows side by side, as smmla wants its 2x8 operands: (a[0:8], b[0:8]) and (a[8:16], b[8:16]).
-QB_ARM_INLINE int8x16_t zlo(int8x16_t a, int8x16_t b) {
-    return vreinterpretq_s8_s64(vzip1q_s64(vreinterpretq_s64_s8(a), vreinterpretq_s64_s8(b)));
-}
-QB_ARM_INLINE int8x16_t zhi(int8x16_t a, int8x16_t b) {
-    return vreinterpretq_s8_s64(vzip2q_s64(vreinterpretq_s64_s8(a), vreinterpretq_s64_s8(b)));
-}
-
-/// Lanes of a 2x2 tile are (row 2p, act 2q), (2p, 2q+1), (2p+1, 2q), (2p+1, 2q+1): spread per-row values
-/// over them ([r0 r0 r1 r1]) and per-activation values ([c0 c1 c0 c1]).
-QB_ARM_INLINE float32x4_t rows_f(float32x4_t v, int p) { return p ? vzip2q_f32(v, v) : vzip1q_f32(v, v); }
-QB_ARM_INLINE float32x4_t cols_f(float32x4_t v, int q) {
-    return q ? vcombine_f32(vget_high_f32(v), vget_high_f32(v)) : vcombine_f32(vget_low_f32(v), vget_low_f32(v));
-}
 QB_ARM_INLINE int32x4_t rows_s(int32x4_t v, int p) { return p ? vzip2q_s32(v, v) : vzip1q_s32(v, v); }
 QB_ARM_INLINE int32x4_t cols_s(int32x4_t v, int q) {
     return q ? vcombine_s32(vget_high_s32(v), vget_high_s32(v)) : vcombine_s32(vget_low_s32(v), vget_low_s32(v));
-}
-
-QB_ARM_INLINE void store_tile(const qb_mat_args *a, float32x4_t v[2][2], int m, int m1, int n) {
-    for (int p = 0; p < 2; p++)
-        for (int q = 0; q < 2; q++) {
-            float out[4];
-            vst1q_f32(out, v[p][q]);
-            for (int l = 0; l < 4; l++) {
-                const int mi = m + 2 * p + (l >> 1), nj = n + 2 * q + (l & 1);
-                if (mi < m1 && nj < a->N) a->y[(size_t)nj * a->ldy + mi] = out[l];
-            }
-        }
 }
 
 QB_ARM_INLINE QB_ARM_I8MM void mm_block_kernel(const int fmt, const qb_mat_args *a, int m0, int m1) {
@@ -83,14 +57,14 @@ QB_ARM_INLINE QB_ARM_I8MM void mm_block_kernel(const int fmt, const qb_mat_args 
                     }
                     int8x16_t wz[2][4], xz[2][4];
                     for (int p = 0; p < 2; p++) {
-                        wz[p][0] = zlo(wl[2 * p], wl[2 * p + 1]);
-                        wz[p][1] = zhi(wl[2 * p], wl[2 * p + 1]);
-                        wz[p][2] = zlo(wh[2 * p], wh[2 * p + 1]);
-                        wz[p][3] = zhi(wh[2 * p], wh[2 * p + 1]);
-                        xz[p][0] = zlo(xl[2 * p], xl[2 * p + 1]);
-                        xz[p][1] = zhi(xl[2 * p], xl[2 * p + 1]);
-                        xz[p][2] = zlo(xh[2 * p], xh[2 * p + 1]);
-                        xz[p][3] = zhi(xh[2 * p], xh[2 * p + 1]);
+                        wz[p][0] = qb_arm_zip_lo(wl[2 * p], wl[2 * p + 1]);
+                        wz[p][1] = qb_arm_zip_hi(wl[2 * p], wl[2 * p + 1]);
+                        wz[p][2] = qb_arm_zip_lo(wh[2 * p], wh[2 * p + 1]);
+                        wz[p][3] = qb_arm_zip_hi(wh[2 * p], wh[2 * p + 1]);
+                        xz[p][0] = qb_arm_zip_lo(xl[2 * p], xl[2 * p + 1]);
+                        xz[p][1] = qb_arm_zip_hi(xl[2 * p], xl[2 * p + 1]);
+                        xz[p][2] = qb_arm_zip_lo(xh[2 * p], xh[2 * p + 1]);
+                        xz[p][3] = qb_arm_zip_hi(xh[2 * p], xh[2 * p + 1]);
                     }
                     for (int p = 0; p < 2; p++)
                         for (int q = 0; q < 2; q++)
@@ -128,12 +102,13 @@ QB_ARM_INLINE QB_ARM_I8MM void mm_block_kernel(const int fmt, const qb_mat_args 
                     for (int q = 0; q < 2; q++) {
                         int32x4_t isum = is[p][q];
                         if (fmt == QF_U4) isum = vsubq_s32(isum, vmulq_s32(rows_s(wz4, p), cols_s(xsum4, q)));
-                        if (fmt == QF_Q4_1) acc[p][q] = vfmaq_f32(acc[p][q], rows_f(wm4, p), cols_f(xs4, q));
+                        if (fmt == QF_Q4_1)
+                            acc[p][q] = vfmaq_f32(acc[p][q], qb_arm_rows_f(wm4, p), qb_arm_cols_f(xs4, q));
                         acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(isum),
-                                              vmulq_f32(rows_f(wd4, p), cols_f(xd4, q)));
+                                              vmulq_f32(qb_arm_rows_f(wd4, p), qb_arm_cols_f(xd4, q)));
                     }
             }
-            store_tile(a, acc, m, m1, n);
+            qb_arm_store_tile(a, acc, m, m1, n);
         }
     }
 }
@@ -181,10 +156,11 @@ QB_ARM_INLINE QB_ARM_I8MM void mm_i8pc_kernel(const qb_mat_args *a, int m0, int 
                     }
                 }
                 for (int p = 0; p < 2; p++) {
-                    const int8x16_t w0 = zlo(w[2 * p], w[2 * p + 1]), w1 = zhi(w[2 * p], w[2 * p + 1]);
+                    const int8x16_t w0 = qb_arm_zip_lo(w[2 * p], w[2 * p + 1]);
+                    const int8x16_t w1 = qb_arm_zip_hi(w[2 * p], w[2 * p + 1]);
                     for (int q = 0; q < 2; q++) {
-                        is[p][q] = vmmlaq_s32(is[p][q], w0, zlo(x[2 * q], x[2 * q + 1]));
-                        is[p][q] = vmmlaq_s32(is[p][q], w1, zhi(x[2 * q], x[2 * q + 1]));
+                        is[p][q] = vmmlaq_s32(is[p][q], w0, qb_arm_zip_lo(x[2 * q], x[2 * q + 1]));
+                        is[p][q] = vmmlaq_s32(is[p][q], w1, qb_arm_zip_hi(x[2 * q], x[2 * q + 1]));
                     }
                 }
             }
@@ -194,9 +170,10 @@ QB_ARM_INLINE QB_ARM_I8MM void mm_i8pc_kernel(const qb_mat_args *a, int m0, int 
             float32x4_t r[2][2];
             for (int p = 0; p < 2; p++)
                 for (int q = 0; q < 2; q++)
-                    r[p][q] = vaddq_f32(vdupq_n_f32(0.0f), vmulq_f32(vcvtq_f32_s32(is[p][q]),
-                                                                     vmulq_f32(rows_f(wd4, p), cols_f(xd4, q))));
-            store_tile(a, r, m, m1, n);
+                    r[p][q] = vaddq_f32(vdupq_n_f32(0.0f),
+                                        vmulq_f32(vcvtq_f32_s32(is[p][q]),
+                                                  vmulq_f32(qb_arm_rows_f(wd4, p), qb_arm_cols_f(xd4, q))));
+            qb_arm_store_tile(a, r, m, m1, n);
         }
     }
 }

@@ -174,38 +174,12 @@ static inline int32x4_t kq_neon_dot16(int32x4_t c, int8x16_t a, int8x16_t b) {
 
 /* ---- neon_i8mm: gemm by smmla, 4 weight rows by 4 activation rows as 2x2 tiles of 2x2 ---- */
 
-/// 8-byte halves of two rows side by side, as smmla wants its 2x8 operands: (a[0:8], b[0:8]) and (a[8:16], b[8:16]).
-QB_ARM_INLINE int8x16_t kq_zlo(int8x16_t a, int8x16_t b) {
-    return vreinterpretq_s8_s64(vzip1q_s64(vreinterpretq_s64_s8(a), vreinterpretq_s64_s8(b)));
-}
-QB_ARM_INLINE int8x16_t kq_zhi(int8x16_t a, int8x16_t b) {
-    return vreinterpretq_s8_s64(vzip2q_s64(vreinterpretq_s64_s8(a), vreinterpretq_s64_s8(b)));
-}
-
-/// Lanes of a 2x2 tile are (row 2p, act 2q), (2p, 2q+1), (2p+1, 2q), (2p+1, 2q+1): spread per-row values over
-/// them ([r0 r0 r1 r1]) and per-activation values ([c0 c1 c0 c1]).
-QB_ARM_INLINE float32x4_t kq_rows_f(float32x4_t v, int p) { return p ? vzip2q_f32(v, v) : vzip1q_f32(v, v); }
-QB_ARM_INLINE float32x4_t kq_cols_f(float32x4_t v, int q) {
-    return q ? vcombine_f32(vget_high_f32(v), vget_high_f32(v)) : vcombine_f32(vget_low_f32(v), vget_low_f32(v));
-}
 QB_ARM_INLINE int32x4_t kq_rows_s(int32_t r0, int32_t r1) { return vcombine_s32(vdup_n_s32(r0), vdup_n_s32(r1)); }
 
 /// 16 elements of 2 rows (a, b) by the same 16 of 2 activations (c, e): the 2x2 int32 dot products.
 QB_ARM_INLINE QB_ARM_I8MM int32x4_t kq_mm16(int32x4_t t, int8x16_t a, int8x16_t b, int8x16_t c, int8x16_t e) {
-    t = vmmlaq_s32(t, kq_zlo(a, b), kq_zlo(c, e));
-    return vmmlaq_s32(t, kq_zhi(a, b), kq_zhi(c, e));
-}
-
-QB_ARM_INLINE void kq_store_tile(const qb_mat_args *a, float32x4_t v[2][2], int m, int m1, int n) {
-    for (int p = 0; p < 2; p++)
-        for (int q = 0; q < 2; q++) {
-            float out[4];
-            vst1q_f32(out, v[p][q]);
-            for (int l = 0; l < 4; l++) {
-                const int mi = m + 2 * p + (l >> 1), nj = n + 2 * q + (l & 1);
-                if (mi < m1 && nj < a->N) a->y[(size_t)nj * a->ldy + mi] = out[l];
-            }
-        }
+    t = vmmlaq_s32(t, qb_arm_zip_lo(a, b), qb_arm_zip_lo(c, e));
+    return vmmlaq_s32(t, qb_arm_zip_hi(a, b), qb_arm_zip_hi(c, e));
 }
 
 /// Rows and activation rows of a 4x4 tile; tails reuse the last valid one (computed, not stored).
@@ -273,12 +247,12 @@ QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q45k(const int five, const qb_mat_args *a, 
                         const int32x4_t msum = qb_arm_hsum4_s32(mv[2 * p][2 * q], mv[2 * p][2 * q + 1],
                                                                 mv[2 * p + 1][2 * q], mv[2 * p + 1][2 * q + 1]);
                         acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(vnegq_s32(msum)),
-                                              vmulq_f32(kq_rows_f(dm4, p), kq_cols_f(dx4, q)));
+                                              vmulq_f32(qb_arm_rows_f(dm4, p), qb_arm_cols_f(dx4, q)));
                         acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(is[p][q]),
-                                              vmulq_f32(kq_rows_f(d4, p), kq_cols_f(dx4, q)));
+                                              vmulq_f32(qb_arm_rows_f(d4, p), qb_arm_cols_f(dx4, q)));
                     }
             }
-            kq_store_tile(a, acc, m, m1, n);
+            qb_arm_store_tile(a, acc, m, m1, n);
         }
 }
 
@@ -324,9 +298,9 @@ QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q6k(const qb_mat_args *a, int m0, int m1) {
                 for (int p = 0; p < 2; p++)
                     for (int q = 0; q < 2; q++)
                         acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(is[p][q]),
-                                              vmulq_f32(kq_rows_f(d4, p), kq_cols_f(dx4, q)));
+                                              vmulq_f32(qb_arm_rows_f(d4, p), qb_arm_cols_f(dx4, q)));
             }
-            kq_store_tile(a, acc, m, m1, n);
+            qb_arm_store_tile(a, acc, m, m1, n);
         }
 }
 
@@ -357,10 +331,10 @@ QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q50(const qb_mat_args *a, int m0, int m1) {
                         int32x4_t t = kq_mm16(vdupq_n_s32(0), wl[2 * p], wl[2 * p + 1], xl[2 * q], xl[2 * q + 1]);
                         t = kq_mm16(t, wh[2 * p], wh[2 * p + 1], xh[2 * q], xh[2 * q + 1]);
                         acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(t),
-                                              vmulq_f32(kq_rows_f(dw4, p), kq_cols_f(dx4, q)));
+                                              vmulq_f32(qb_arm_rows_f(dw4, p), qb_arm_cols_f(dx4, q)));
                     }
             }
-            kq_store_tile(a, acc, m, m1, n);
+            qb_arm_store_tile(a, acc, m, m1, n);
         }
 }
 

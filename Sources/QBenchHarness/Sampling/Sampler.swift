@@ -161,8 +161,9 @@ public struct Sampler: Sendable {
     ///
     /// The precision is checked once the minimums are met and again each time the sample count has grown by a
     /// tenth (at least one sample), so sorting the samples costs O(log n) sorts over a run, not one per sample.
-    /// A slow body gets a lower minimum sample count (`sampleFloor`, from its first timed sample), recorded in
-    /// the run; to reach it, it may sample past `maxTimeNs` up to twice that (`reachesForFloor`).
+    /// A slow body gets a lower minimum sample count (`sampleFloor`, from its first timed sample, or from the mean
+    /// sample when `maxTimeNs` arrives before `minSamples` did), recorded in the run; to reach it, it may sample past
+    /// `maxTimeNs` up to twice that (`reachesForFloor`).
     ///
     /// - Parameters:
     ///   - cacheState: recorded with the samples; for `.cold` the body must rotate buffers itself
@@ -203,6 +204,11 @@ public struct Sampler: Sendable {
                     if Statistics.medianPrecision(samples) <= target { stop = .satisfied; break }
                     nextCheck = samples.count + max(1, samples.count / 10)
                 }
+            }
+            if measured >= limits.maxTimeNs && floor == nil && !samples.isEmpty && samples.count < limits.minSamples {
+                // Slower than its first sample said (a neighbour arrived): the floor from the mean sample so far.
+                floor = Sampler.sampleFloor(firstSampleNs: measured / UInt64(samples.count), limits: limits)
+                if floor != nil { continue }
             }
             if measured >= limits.maxTimeNs && !Sampler.reachesForFloor(samples, floor, measured, limits) {
                 stop = .maxTime; break

@@ -196,6 +196,20 @@ final class SamplerTests: XCTestCase {
         XCTAssertLessThan(try XCTUnwrap(run.summary).medianCIHalfWidth, 0.02)
     }
 
+    func testSampler_bodyThatSlowsDownAfterItsFirstSample_getsItsFloorAtTheCap() {
+        // make bench's scalar q4_1 gemm: a first sample of 150 ms (10 fit in 2 s: no floor), then 300 ms each. At the
+        // 2 s cap it has 8 samples; the floor then comes from the mean (2.25 s / 8): 9, reached at 2.55 s, where
+        // [x(2), x(8)] = [300, 300] ms: valid. (Before, it stopped at 8 < 10 samples: invalid.)
+        let clock = ManualClock()
+        let run = Sampler(limits: profileLimits, clock: clock, resolution: fineClock)
+            .run(scripted(clock, warmup: 1) { $0 == 0 ? 150_000_000 : 300_000_000 })
+        XCTAssertEqual(run.sampleFloor, 9)
+        XCTAssertEqual(run.samplesNs.count, 9)
+        XCTAssertEqual(run.measuredNs, 2_550_000_000)
+        XCTAssertEqual(run.stopReason, .satisfied)
+        XCTAssertEqual(Validity.evaluate(run, limits: profileValidity), .ok)
+    }
+
     func testSampler_slowAndNoisyBodyIsStillInvalid() {
         // 300 / 500 ms alternating: floor 9 (from the first, 300 ms sample); the median stays imprecise, so the slow
         // body samples on to twice the 2 s cap: 10 samples in 4 s, whose interval [x(2), x(9)] is [300, 500] ms
