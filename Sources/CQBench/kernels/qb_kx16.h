@@ -34,11 +34,13 @@ static inline int qb_kx16_geometry(int fmt, int M, int K, qb_kx16_geom *g) {
 }
 
 
-/* "kn16": the gemv layout of q4_k and q6_k, the stored bits interleaved 16 rows x 4 bytes at a time (no widening),
-   so a gemv streams about the stored bytes (148 per 256 weights for q4_k, 212 for q6_k; the file has 144 and 210).
+/* "kn16": the gemv layout of q4_k, q5_k and q6_k, the stored bits interleaved 16 rows x 4 bytes at a time (no widening),
+   so a gemv streams about the stored bytes (148 per 256 weights for q4_k, 180 for q5_k, 212 for q6_k; the file has
+   144, 176 and 210).
    Per 16-row unit and super-block:
      q4_k: d[16] f16 | dmin[16] f16 | sc[8][16] u8 | mn[8][16] u8 | qs[pair 4][quad 8][16 rows][4]
            (byte l of pair p of a row is its stored qs[32p + l]: elements 64p + l (low) and 64p + 32 + l (high))
+     q5_k: as q4_k, then qh[quad 8][16 rows][4] (the stored qh bytes: bit j of byte l is element 32j + l's fifth)
      q6_k: d[16] f16 (pad 64) | sc[16][16] i8 | q[sub-block 16][line 3][16 rows][4]: line k of sub-block j holds
            the unsigned 6-bit quant (0..63) of element 16j + 4k + e in bits 5..0 of byte e, and bits 2k+1..2k of
            element 16j + 12 + e's quant in bits 7..6, so three lines carry the sub-block's 16 quants (the stored
@@ -48,15 +50,15 @@ typedef struct {
     size_t sc_off, mn_off, ql_off, qh_off, sb_bytes, chunk;
 } qb_kn16_geom;
 
-/// fmt: 4 (q4_k) or 6 (q6_k). Returns 0 when K is not a positive multiple of 256.
+/// fmt: 4 (q4_k), 5 (q5_k) or 6 (q6_k). Returns 0 when K is not a positive multiple of 256.
 static inline int qb_kn16_geometry(int fmt, int M, int K, qb_kn16_geom *g) {
     memset(g, 0, sizeof(*g));
-    if (M < 0 || K <= 0 || K % QB_QKK != 0 || (fmt != 4 && fmt != 6)) return 0;
+    if (M < 0 || K <= 0 || K % QB_QKK != 0 || fmt < 4 || fmt > 6) return 0;
     g->units = (M + 15) / 16;
     g->nb = K / QB_QKK;
-    if (fmt == 4) {
-        g->sc_off = 64; g->mn_off = 64 + 128; g->ql_off = 64 + 256; g->qh_off = 0;
-        g->sb_bytes = g->ql_off + 2048;
+    if (fmt != 6) {
+        g->sc_off = 64; g->mn_off = 64 + 128; g->ql_off = 64 + 256; g->qh_off = fmt == 5 ? g->ql_off + 2048 : 0;
+        g->sb_bytes = g->ql_off + 2048 + (fmt == 5 ? 512 : 0);
     } else {
         g->sc_off = 64; g->mn_off = 0; g->ql_off = 64 + 256; g->qh_off = 0;
         g->sb_bytes = g->ql_off + 3072;

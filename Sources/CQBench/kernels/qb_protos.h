@@ -59,9 +59,11 @@ QB_KX16_PROTO(q4_k)
 QB_KX16_PROTO(q5_k)
 QB_KX16_PROTO(q6_k)
 QB_KX16_PROTO(q4_k_kn)
+QB_KX16_PROTO(q5_k_kn)
 QB_KX16_PROTO(q6_k_kn)
 #define QB_KX_PROTOS(v)                 \
     QB_MAT_PROTO(gemv, q4_k, q8_k, v)   \
+    QB_MAT_PROTO(gemv, q5_k, q8_k, v)   \
     QB_MAT_PROTO(gemv, q6_k, q8_k, v)   \
     QB_MAT_PROTO(gemm, q4_k, q8_k, v)   \
     QB_MAT_PROTO(gemm, q5_k, q8_k, v)   \

@@ -108,11 +108,12 @@ static const qb_kernel_entry qb_scalar_entries[] = {
 #define N_KX "kx16: 16 rows interleaved 4 bytes at a time, quants widened to u8, per-row sub-block scales and " \
              "mins as int32 lanes, d/dmin as f32 (qb_kx16.h)"
 #define KX(fmt) qb_kx16_size_##fmt, qb_kx16_repack_##fmt
-#define N_KN "kn16: the stored q4_k/q6_k bits 16 rows x 4 bytes at a time (q6_k as three 6-bit lines per " \
+#define N_KN "kn16: the stored q4_k/q5_k/q6_k bits 16 rows x 4 bytes at a time (q6_k as three 6-bit lines per " \
              "sub-block), sub-block scales and mins as u8 per row, d/dmin f16 (qb_kx16.h); about the stored size"
 #define KN(fmt) qb_kx16_size_##fmt##_kn, qb_kx16_repack_##fmt##_kn
 #define KX_SET(v, req)                                                                                         \
     MAT("gemv", "q4_k", "q8_k", #v, qb_gemv_q4_k_q8_k_##v, req, N_KN, KN(q4_k), 16, NULL),                      \
+    MAT("gemv", "q5_k", "q8_k", #v, qb_gemv_q5_k_q8_k_##v, req, N_KN, KN(q5_k), 16, NULL),                      \
     MAT("gemv", "q6_k", "q8_k", #v, qb_gemv_q6_k_q8_k_##v, req, N_KN, KN(q6_k), 16, NULL),                      \
     MAT("gemm", "q4_k", "q8_k", #v, qb_gemm_q4_k_q8_k_##v, req, N_KX, KX(q4_k), 16, NULL),                      \
     MAT("gemm", "q5_k", "q8_k", #v, qb_gemm_q5_k_q8_k_##v, req, N_KX, KX(q5_k), 16, NULL),                      \

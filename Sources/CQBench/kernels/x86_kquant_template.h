@@ -21,6 +21,8 @@
 #if QV_L == 16
 QB_INLINE qvi kx_load_i8_i32(const void *p) { return _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)p)); }
 QB_INLINE qvi kx_srli16_2(qvi a) { return _mm512_srli_epi16(a, 2); }
+QB_INLINE qvi kx_sl16(qvi a, int n) { return _mm512_slli_epi16(a, (unsigned)n); }
+QB_INLINE qvi kx_sr16(qvi a, int n) { return _mm512_srli_epi16(a, (unsigned)n); }
 /* q6_k kn16: the quant that lines a, b, c carry in their bits 7..6 (low bits in a); 16-bit shifts, the bits they
    pull across bytes masked off. Two bitwise selects (vpternlogd: m ? x : y) and a mask. */
 QB_INLINE qvi kx_q6_top(qvi a, qvi b, qvi c) {
@@ -49,6 +51,8 @@ QB_INLINE qvi kx_dotw(qvi acc, qvi a, qvi b) { return _mm512_add_epi32(acc, _mm5
 #else
 QB_INLINE qvi kx_load_i8_i32(const void *p) { return _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)p)); }
 QB_INLINE qvi kx_srli16_2(qvi a) { return _mm256_srli_epi16(a, 2); }
+QB_INLINE qvi kx_sl16(qvi a, int n) { return _mm256_slli_epi16(a, n); }
+QB_INLINE qvi kx_sr16(qvi a, int n) { return _mm256_srli_epi16(a, n); }
 QB_INLINE qvi kx_q6_top(qvi a, qvi b, qvi c) {
     const __m256i lo = _mm256_and_si256(_mm256_srli_epi16(a, 6), _mm256_set1_epi8(0x03));
     const __m256i mid = _mm256_and_si256(_mm256_srli_epi16(b, 4), _mm256_set1_epi8(0x0C));
@@ -183,7 +187,7 @@ void QB_EXPORT(qb_gemm_q4_k_q8_k_)(const qb_mat_args *a, int m0, int m1) { kx_ge
 void QB_EXPORT(qb_gemm_q5_k_q8_k_)(const qb_mat_args *a, int m0, int m1) { kx_gemm(a, m0, m1, 5); }
 void QB_EXPORT(qb_gemm_q6_k_q8_k_)(const qb_mat_args *a, int m0, int m1) { kx_gemm(a, m0, m1, 6); }
 
-/* ------------------------------------------------------------------ gemv over kn16 (q4_k, q6_k) */
+/* ------------------------------------------------------------------ gemv over kn16 (q4_k, q5_k, q6_k) */
 
 #ifndef QB_KN_MV
 #define QB_KN_MV 4
@@ -194,6 +198,13 @@ void QB_EXPORT(qb_gemm_q6_k_q8_k_)(const qb_mat_args *a, int m0, int m1) { kx_ge
 #ifndef QB_KN_HINT
 #define QB_KN_HINT _MM_HINT_T1
 #endif
+
+/// Bit `s` (0..7) of each byte of `h` moved to bit 4, every other bit clear (q5_k's fifth bit; `s` folds to a
+/// constant once the pair loop is unrolled).
+QB_INLINE qvi kn_bit4(qvi h, int s) {
+    const qvi m = qv_set1_i8(0x10);
+    return qv_and(s <= 4 ? kx_sl16(h, 4 - s) : kx_sr16(h, s - 4), m);
+}
 
 /// One row vector (16 or 8 rows) of a kn16 unit: its super-block records start at `base` (+ the half's offsets).
 typedef struct { const uint8_t *base; size_t hd, hf, hb; int row0; qvm mask; } kn_vrow;
@@ -215,7 +226,7 @@ QB_INLINE void kn_tile(const qb_kn16_geom *G, const int fmt, const int MV, const
         }
         qvi isum[QB_KN_MV];
         for (int i = 0; i < MV; i++) isum[i] = qv_set1_i32(0);
-        if (fmt == 4) {
+        if (fmt != 6) {
             qvi msum[QB_KN_MV];
             for (int i = 0; i < MV; i++) msum[i] = qv_set1_i32(0);
             for (int p = 0; p < 4; p++) {
@@ -229,8 +240,14 @@ QB_INLINE void kn_tile(const qb_kn16_geom *G, const int fmt, const int MV, const
                     const qvi xl = qv_bcast4(qs + 64 * p + 4 * v), xh = qv_bcast4(qs + 64 * p + 32 + 4 * v);
                     for (int i = 0; i < MV; i++) {
                         const qvi raw = qv_loadw(sb[i] + G->ql_off + (size_t)(p * 8 + v) * 64 + vv[i].hd);
-                        al[i] = qv_dot_small(al[i], qv_and(raw, m4), xl);
-                        ah[i] = qv_dot_small(ah[i], qv_and(qv_srli16_4(raw), m4), xh);
+                        qvi lo = qv_and(raw, m4), hi = qv_and(qv_srli16_4(raw), m4);
+                        if (fmt == 5) { /* element 64p + l's fifth bit is bit 2p of qh[l], 64p + 32 + l's bit 2p+1 */
+                            const qvi h = qv_loadw(sb[i] + G->qh_off + (size_t)v * 64 + vv[i].hd);
+                            lo = kx_or(lo, kn_bit4(h, 2 * p));
+                            hi = kx_or(hi, kn_bit4(h, 2 * p + 1));
+                        }
+                        al[i] = qv_dot_small(al[i], lo, xl);
+                        ah[i] = qv_dot_small(ah[i], hi, xh);
                     }
                 }
                 for (int i = 0; i < MV; i++) {
@@ -311,4 +328,5 @@ QB_INLINE void kn_gemv(const qb_mat_args *a, int m0, int m1, const int fmt) {
 #undef KN_CASE
 
 void QB_EXPORT(qb_gemv_q4_k_q8_k_)(const qb_mat_args *a, int m0, int m1) { kn_gemv(a, m0, m1, 4); }
+void QB_EXPORT(qb_gemv_q5_k_q8_k_)(const qb_mat_args *a, int m0, int m1) { kn_gemv(a, m0, m1, 5); }
 void QB_EXPORT(qb_gemv_q6_k_q8_k_)(const qb_mat_args *a, int m0, int m1) { kn_gemv(a, m0, m1, 6); }

@@ -204,19 +204,23 @@ static void qb_kn16_repack(int fmt, const qb_mat_args *s, void *dstv) {
         const uint8_t *row = (const uint8_t *)s->w + (size_t)m * s->w_stride;
         for (int b = 0; b < g.nb; b++) {
             uint8_t *sb = dst + (size_t)u * g.chunk + (size_t)b * g.sb_bytes;
-            if (fmt == 4) {
-                const qb_block_q4_k *w = (const qb_block_q4_k *)row + b;
-                memcpy(sb + r * 2, &w->d, 2);
-                memcpy(sb + 32 + r * 2, &w->dmin, 2);
+            if (fmt != 6) {
+                /* q4_k and q5_k share {d, dmin, scales[12]}; q5_k then has qh[32] before qs[128] */
+                const size_t bb = fmt == 5 ? sizeof(qb_block_q5_k) : sizeof(qb_block_q4_k);
+                const uint8_t *w = row + (size_t)b * bb, *qs = w + (fmt == 5 ? 48 : 16);
+                memcpy(sb + r * 2, w, 2);
+                memcpy(sb + 32 + r * 2, w + 2, 2);
                 for (int j = 0; j < 8; j++) {
                     uint8_t scj, mnj;
-                    qb_scale_min_k4(j, w->scales, &scj, &mnj);
+                    qb_scale_min_k4(j, w + 4, &scj, &mnj);
                     sb[g.sc_off + (size_t)j * 16 + r] = scj;
                     sb[g.mn_off + (size_t)j * 16 + r] = mnj;
                 }
                 for (int p = 0; p < 4; p++)
                     for (int v = 0; v < 8; v++)
-                        memcpy(sb + g.ql_off + (size_t)(p * 8 + v) * 64 + r * 4, w->qs + 32 * p + 4 * v, 4);
+                        memcpy(sb + g.ql_off + (size_t)(p * 8 + v) * 64 + r * 4, qs + 32 * p + 4 * v, 4);
+                if (fmt == 5)
+                    for (int v = 0; v < 8; v++) memcpy(sb + g.qh_off + (size_t)v * 64 + r * 4, w + 16 + 4 * v, 4);
             } else {
                 const qb_block_q6_k *w = (const qb_block_q6_k *)row + b;
                 memcpy(sb + r * 2, &w->d, 2);
@@ -244,5 +248,6 @@ static void qb_kn16_repack(int fmt, const qb_mat_args *s, void *dstv) {
     void qb_kx16_repack_##name##_kn(const qb_mat_args *s, void *dst) { qb_kn16_repack(fmt, s, dst); }
 
 QB_KN16_PAIR(q4_k, 4)
+QB_KN16_PAIR(q5_k, 5)
 QB_KN16_PAIR(q6_k, 6)
 #endif

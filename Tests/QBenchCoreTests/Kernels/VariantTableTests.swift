@@ -126,7 +126,7 @@ final class VariantTableTests: XCTestCase {
 }
 
 /// The entries of Sources/CQBench/kernels/arm_registry.c, read from its source: on an x86 host that file is not
-/// compiled, yet its declared features must still agree with the table. Knows the file's four macros.
+/// compiled, yet its declared features must still agree with the table. Knows the file's macros.
 enum ARMRegistrySource {
     static func registry() throws -> KernelRegistry {
         let url = TestPaths.packageRoot.appendingPathComponent("Sources/CQBench/kernels/arm_registry.c")
@@ -141,6 +141,7 @@ enum ARMRegistrySource {
             ("i4_g32", "i8_pt"), ("i4_g64", "i8_pt"), ("i4_g128", "i8_pt"),
             ("u4_g32", "i8_pt"), ("u4_g64", "i8_pt"), ("u4_g128", "i8_pt"),
         ]
+        let kquantFormats = [("q4_k", "q8_k"), ("q5_k", "q8_k"), ("q6_k", "q8_k"), ("q5_0", "q8_0")]
         let floatFormats = [("f32", "f32"), ("f16", "f32"), ("bf16", "f32"), ("bf16", "bf16")]
         var out: [KernelVariant] = []
         func add(_ op: String, _ w: String, _ x: String, _ v: String, _ r: String) throws {
@@ -161,6 +162,7 @@ enum ARMRegistrySource {
             }
             switch (name, a.count) {
             case ("INT_SET", 3): for (w, x) in intFormats { try add(a[0], w, x, a[1], a[2]) }
+            case ("KQ_SET", 3): for (w, x) in kquantFormats { try add(a[0], w, x, a[1], a[2]) }
             case ("FLOAT_SET", 2):
                 for op in ["gemv", "gemm"] { for (w, x) in floatFormats { try add(op, w, x, a[0], a[1]) } }
             case ("MAT", 5): try add(a[0], a[1], a[2], a[3], a[4])
