@@ -34,9 +34,9 @@ static inline int qb_kx16_geometry(int fmt, int M, int K, qb_kx16_geom *g) {
 }
 
 
-/* "kn16": the gemv layout of q4_k, q5_k and q6_k, the stored bits interleaved 16 rows x 4 bytes at a time (no widening),
-   so a gemv streams about the stored bytes (148 per 256 weights for q4_k, 180 for q5_k, 212 for q6_k; the file has
-   144, 176 and 210).
+/* "kn16": the gemv layout of q4_k, q5_k and q6_k, the stored bits interleaved 16 rows x 4 bytes at a time (no
+   widening), so a gemv streams about the stored bytes (148 per 256 weights for q4_k, 180 for q5_k, 212 for q6_k;
+   the file has 144, 176 and 210).
    Per 16-row unit and super-block:
      q4_k: d[16] f16 | dmin[16] f16 | sc[8][16] u8 | mn[8][16] u8 | qs[pair 4][quad 8][16 rows][4]
            (byte l of pair p of a row is its stored qs[32p + l]: elements 64p + l (low) and 64p + 32 + l (high))
