@@ -138,21 +138,24 @@ public struct Sampler: Sendable {
         return floor < limits.minSamples ? floor : nil
     }
 
-    /// Whether a slow body (one with a floor) may sample on past `maxTimeNs`: under twice `maxTimeNs`, and either
-    /// below its floor or, with the floor met, while its median is not yet within `targetPrecision` (one disturbed
-    /// sample among a few is then averaged out instead of failing the result). A floor of 5 samples of more than
-    /// `maxTimeNs` / 5 cannot fit in `maxTimeNs` itself (5 scalar gemm calls of 500 ms take 2.5 s against a 2 s
-    /// cap); the overrun is bounded by the same cap again.
+    /// Whether a result may sample on past `maxTimeNs`: under twice `maxTimeNs`, and either below its floor (a slow
+    /// body) or, with a floor or fewer than 2 x `minSamples` samples, while its median is not yet within
+    /// `targetPrecision` (one or two disturbed samples among a few are then outvoted instead of failing the
+    /// result). A floor of 5 samples of more than `maxTimeNs` / 5 cannot fit in `maxTimeNs` itself (5 scalar gemm
+    /// calls of 500 ms take 2.5 s against a 2 s cap); the overrun is bounded by the same cap again.
     static func reachesForFloor(
         _ samples: [UInt64], _ floor: Int?, _ measured: UInt64, _ limits: SamplingLimits
     )
         -> Bool
     {
-        guard let floor else { return false }
         let (twice, overflow) = limits.maxTimeNs.multipliedReportingOverflow(by: 2)
         guard overflow || measured < twice else { return false }
-        if samples.count < floor { return true }
-        guard let target = limits.targetPrecision else { return false }
+        if let floor, samples.count < floor { return true }
+        // Few samples at the cap (a slow body, or one whose 10-20 samples a neighbour disturbed late): on while the
+        // median is imprecise, up to the same cap again.
+        guard floor != nil || samples.count < 2 * limits.minSamples, let target = limits.targetPrecision else {
+            return false
+        }
         return Statistics.medianPrecision(samples) > target
     }
 

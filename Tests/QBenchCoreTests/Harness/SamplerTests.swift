@@ -210,6 +210,20 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(Validity.evaluate(run, limits: profileValidity), .ok)
     }
 
+    func testSampler_fewSamplesDisturbedLateAtTheCap_sampleOnToTwiceTheCap() {
+        // make bench's scalar bf16 gemm: 196 ms a call (10 fit in 2 s: no floor), the last two slowed to 250 ms by a
+        // neighbour. At the 2 s cap [x(2), x(9)] reaches 250 ms (±13 %); with fewer than 2 x min_samples samples it
+        // samples on (the neighbour gone) and the interval closes: valid, well before 4 s.
+        let clock = ManualClock()
+        let run = Sampler(limits: profileLimits, clock: clock, resolution: fineClock)
+            .run(scripted(clock, warmup: 1) { $0 == 8 || $0 == 9 ? 250_000_000 : 196_000_000 })
+        XCTAssertNil(run.sampleFloor)
+        XCTAssertGreaterThan(run.samplesNs.count, 10)
+        XCTAssertLessThan(run.measuredNs, 4_000_000_000)
+        XCTAssertEqual(run.stopReason, .satisfied)
+        XCTAssertEqual(Validity.evaluate(run, limits: profileValidity), .ok)
+    }
+
     func testSampler_slowAndNoisyBodyIsStillInvalid() {
         // 300 / 500 ms alternating: floor 9 (from the first, 300 ms sample); the median stays imprecise, so the slow
         // body samples on to twice the 2 s cap: 10 samples in 4 s, whose interval [x(2), x(9)] is [300, 500] ms
