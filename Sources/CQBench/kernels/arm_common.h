@@ -68,6 +68,13 @@ static inline float32x4_t qb_arm_hsum4_f32(float32x4_t v0, float32x4_t v1, float
 
 static inline int qb_arm_min(int a, int b) { return a < b ? a : b; }
 
+/// Baseline 4-lane int8 dot product (`neon`, where sdot is missing): smull into int16 (one product per lane, so even
+/// -128*-128 fits), then pairwise-accumulate into int32. Lane sums differ from sdot's grouping; only totals are used.
+static inline int32x4_t qb_neon_dot16(int32x4_t c, int8x16_t a, int8x16_t b) {
+    c = vpadalq_s16(c, vmull_s8(vget_low_s8(a), vget_low_s8(b)));
+    return vpadalq_s16(c, vmull_high_s8(a, b));
+}
+
 /* smmla tiles (neon_i8mm gemm of the block formats and the k-quants) */
 
 /// 8-byte halves of two rows side by side, as smmla wants its 2x8 operands: (a[0:8], b[0:8]) and (a[8:16], b[8:16]).

@@ -149,16 +149,9 @@ QB_ARM_INLINE void kq_store4(const qb_mat_args *a, float32x4_t v, int n, int m, 
 #define KQ_FN(base) KQ_CAT(base##_, QB_V)
 #define KQ_NAME(op, fmt) KQ_CAT(KQ_CAT(qb_, op), KQ_CAT(_##fmt##_, QB_V))
 
-/// Baseline 4-lane int8 dot product: smull into int16 (q4_k/q5_k/q6_k/q5_0 quants times int8 fit), then
-/// pairwise-accumulate into int32. Lane sums differ from sdot's grouping; only totals are used.
-static inline int32x4_t kq_neon_dot16(int32x4_t c, int8x16_t a, int8x16_t b) {
-    c = vpadalq_s16(c, vmull_s8(vget_low_s8(a), vget_low_s8(b)));
-    return vpadalq_s16(c, vmull_high_s8(a, b));
-}
-
 #define QB_V neon
 #define QB_VATTR
-#define QB_DOT16(c, a, b) kq_neon_dot16(c, a, b)
+#define QB_DOT16(c, a, b) qb_neon_dot16(c, a, b)
 #include "arm_kquant_template.h"
 #undef QB_V
 #undef QB_VATTR

@@ -6,13 +6,6 @@
 
 QB_ARM_NO_CONTRACT
 
-/// Baseline 4-lane int8 dot product: smull into int16 (one product per lane, so even -128*-128 fits),
-/// then pairwise-accumulate into int32. Lane sums differ from sdot's grouping; only totals are used.
-static inline int32x4_t qb_neon_dot16(int32x4_t c, int8x16_t a, int8x16_t b) {
-    c = vpadalq_s16(c, vmull_s8(vget_low_s8(a), vget_low_s8(b)));
-    return vpadalq_s16(c, vmull_high_s8(a, b));
-}
-
 #define QB_V neon
 #define QB_VATTR
 #define QB_DOT16(c, a, b) qb_neon_dot16(c, a, b)

@@ -125,7 +125,7 @@ public struct Sampler: Sendable {
 
     /// The sample floor for a body whose first timed sample (batch) took `firstSampleNs`: when `minSamples` such
     /// samples cannot fit in `maxTimeNs`, as many as fit in twice `maxTimeNs` (the most a slow body may sample,
-    /// `reachesForFloor`), at most `SamplingLimits.slowBodySampleTarget` (9) and never fewer than
+    /// `samplesPastCap`), at most `SamplingLimits.slowBodySampleTarget` (9) and never fewer than
     /// `SamplingLimits.smallestSampleFloor` (5): max(5, min(9, 2 maxTimeNs / firstSampleNs)); nil when
     /// `minSamples` fit (or is already at or below that floor).
     public static func sampleFloor(firstSampleNs dt: UInt64, limits: SamplingLimits) -> Int? {
@@ -143,7 +143,7 @@ public struct Sampler: Sendable {
     /// `targetPrecision` (one or two disturbed samples among a few are then outvoted instead of failing the
     /// result). A floor of 5 samples of more than `maxTimeNs` / 5 cannot fit in `maxTimeNs` itself (5 scalar gemm
     /// calls of 500 ms take 2.5 s against a 2 s cap); the overrun is bounded by the same cap again.
-    static func reachesForFloor(
+    static func samplesPastCap(
         _ samples: [UInt64], _ floor: Int?, _ measured: UInt64, _ limits: SamplingLimits
     )
         -> Bool
@@ -166,7 +166,7 @@ public struct Sampler: Sendable {
     /// tenth (at least one sample), so sorting the samples costs O(log n) sorts over a run, not one per sample.
     /// A slow body gets a lower minimum sample count (`sampleFloor`, from its first timed sample, or from the mean
     /// sample when `maxTimeNs` arrives before `minSamples` did), recorded in the run; to reach it, it may sample past
-    /// `maxTimeNs` up to twice that (`reachesForFloor`).
+    /// `maxTimeNs` up to twice that (`samplesPastCap`).
     ///
     /// - Parameters:
     ///   - cacheState: recorded with the samples; for `.cold` the body must rotate buffers itself
@@ -213,7 +213,7 @@ public struct Sampler: Sendable {
                 floor = Sampler.sampleFloor(firstSampleNs: measured / UInt64(samples.count), limits: limits)
                 if floor != nil { continue }
             }
-            if measured >= limits.maxTimeNs && !Sampler.reachesForFloor(samples, floor, measured, limits) {
+            if measured >= limits.maxTimeNs && !Sampler.samplesPastCap(samples, floor, measured, limits) {
                 stop = .maxTime; break
             }
             if samples.count >= limits.maxSamples { stop = .maxSamples; break }
