@@ -5,6 +5,24 @@ import Foundation
 import QBenchFormats
 import QBenchKernels
 
+/// The buffer that cold benches copy their weights into, kept from one bench to the next: a run's decode results
+/// each need about twice the last-level cache of copies (hundreds of MB), and faulting in a fresh buffer for every
+/// one cost a default run about 45 s of its 145 s benchmark phase on a 260 MB-L3 host (page faults, kernel time).
+public final class ColdArenas: @unchecked Sendable {
+    private var buffer: AlignedBuffer?
+    public init() {}
+
+    /// A buffer of at least `bytes`: the kept one when it is large enough and no bench holds it any more, else a
+    /// new one (kept from then on). Not for concurrent use.
+    public func take(bytes: Int) throws -> AlignedBuffer {
+        if isKnownUniquelyReferenced(&buffer), let b = buffer, b.count >= bytes { return b }
+        buffer = nil  // free the old one first: two arenas of 2 x LLC need not coexist
+        let b = try AlignedBuffer(count: bytes)
+        buffer = b
+        return b
+    }
+}
+
 /// A prepared (variant, shape) ready to be timed.
 public final class KernelBench: @unchecked Sendable {
     public let kernel: PreparedKernel
@@ -34,8 +52,11 @@ public final class KernelBench: @unchecked Sendable {
     ///   - coldBytes: when non-nil, weights are replicated so that more than this many bytes are read between two
     ///     uses of the same copy (pass 2 x the last-level cache). Decode shapes use it.
     ///   - quantizer: the activation `quantize_row` variant timed with each call (dynamic quantization).
+    ///   - arenas: where the cold copies go; a run passes one `ColdArenas` so that its benches reuse one buffer
+    ///     instead of faulting in a fresh 2 x LLC one each (nil: a buffer of this bench's own).
     public init(
-        kernel: PreparedKernel, coldBytes: Int?, quantizer: KernelVariant?, registry: KernelRegistry = .builtIn
+        kernel: PreparedKernel, coldBytes: Int?, quantizer: KernelVariant?, registry: KernelRegistry = .builtIn,
+        arenas: ColdArenas? = nil
     ) throws {
         self.kernel = kernel
         let w = kernel.packed.map { UnsafeRawPointer($0.pointer) } ?? UnsafeRawPointer(kernel.operands.weights.pointer)
@@ -44,7 +65,7 @@ public final class KernelBench: @unchecked Sendable {
             // Enough copies that cycling through them reads more than `cold` bytes before a copy comes back.
             let n = cold / max(1, bytes) + 2
             let stride = (bytes + 4095) / 4096 * 4096
-            let a = try AlignedBuffer(count: stride * n)
+            let a = try arenas?.take(bytes: stride * n) ?? AlignedBuffer(count: stride * n)
             for i in 0..<n { (a.pointer + i * stride).copyMemory(from: w, byteCount: bytes) }
             arena = a; copyStride = stride; copies = n
         } else {

@@ -406,6 +406,7 @@ public final class RunPipeline {
         let coldBytes = RooflineMeasurer.coldBytes(topology: device.topology, quick: options.quick)
         var rows: [ResultRow] = []
         var seed: UInt64 = 1
+        let arenas = ColdArenas()
         for job in jobs {
             for v in job.variants {
                 if interrupt?.isRaised == true { break }
@@ -429,7 +430,8 @@ public final class RunPipeline {
                         let kernel = try PreparedKernel(variant: v, operands: operands, registry: registry)
                         bench = try KernelBench(
                             kernel: kernel, coldBytes: cold ? coldBytes : nil,
-                            quantizer: v.activationFormat == .f32 ? nil : quantizer, registry: registry)
+                            quantizer: v.activationFormat == .f32 ? nil : quantizer, registry: registry,
+                            arenas: arenas)
                     } catch {
                         log("qbench run: skipped \(v.key) \(job.shape): \(error)")
                         continue

@@ -194,6 +194,42 @@ final class RunPipelineTests: XCTestCase {
         XCTAssertNil(m.probe(family: "bf16", bench: cold, pool: pool), "no ceiling of that family in the roofline")
     }
 
+    func testColdArenas_reuseTheBufferOnlyWhenNoBenchHoldsItAndItIsLargeEnough() throws {
+        let arenas = ColdArenas()
+        var a: AlignedBuffer? = try arenas.take(bytes: 1 << 16)
+        let first = ObjectIdentifier(try XCTUnwrap(a))
+        // Held by a bench: a second take must not hand out the same memory.
+        let held = try arenas.take(bytes: 1 << 12)
+        XCTAssertNotEqual(ObjectIdentifier(held), first)
+        XCTAssertGreaterThanOrEqual(held.count, 1 << 12)
+        a = nil
+        // The kept buffer is now `held`'s; once released it comes back, and a larger request gets a new one.
+        let heldID = ObjectIdentifier(held)
+        _ = consume held
+        XCTAssertEqual(ObjectIdentifier(try arenas.take(bytes: 1 << 10)), heldID)
+        let big = try arenas.take(bytes: 1 << 20)
+        XCTAssertGreaterThanOrEqual(big.count, 1 << 20, "too small to reuse: a new buffer")
+        // A cold bench built on the arenas (which hold another bench's bytes) computes what the kernel computes.
+        memset(big.pointer, 0x5a, big.count)
+        _ = consume big
+        let reg = KernelRegistry.builtIn
+        let v = try XCTUnwrap(
+            reg.variants.first { $0.op == .gemv && $0.weightFormat == .q4_0 && $0.variant == .scalar })
+        let ops = try KernelOperands(
+            weightFormat: .q4_0, activationFormat: .q8_0, outputs: 64, k: 256, tokens: 1, seed: 7)
+        let kernel = try PreparedKernel(variant: v, operands: ops)
+        let pool = KernelThreadPool(threads: 1)
+        kernel.run(pool: pool)
+        let expected = kernel.y.map(\.bitPattern)
+        let bench = try KernelBench(kernel: kernel, coldBytes: 1 << 16, quantizer: nil, arenas: arenas)
+        XCTAssertGreaterThan(bench.copies, 1)
+        for _ in 0..<(bench.copies + 1) {
+            kernel.poisonOutput()
+            bench.call(pool: pool)
+            XCTAssertEqual(kernel.y.map(\.bitPattern), expected)
+        }
+    }
+
     func testResolveProfile_rejectsUnknownFormatsNamingTheFlag() {
         let o = RunOptions(profile: "smoke", outDir: URL(fileURLWithPath: "/tmp"), formats: ["q4_0", "q9_9"])
         XCTAssertThrowsError(try RunPipeline.resolveProfile(o)) { e in
