@@ -23,6 +23,7 @@ timing:
   min_samples: 10
   max_time_ms: 2000
   max_noise: 0.10
+  rounds: 3   # each result sampled in 3 passes over the list, a minute or so apart (docs/report.md, rounds)
 quick:
   warmup_iterations: 1
   min_time_ms: 10

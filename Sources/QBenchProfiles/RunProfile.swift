@@ -84,11 +84,20 @@ public struct TimingProfile: Codable, Sendable, Equatable {
     /// Largest relative half-width of the median's 95 % confidence interval for a valid result (0.10: the
     /// median known to ±10 %); also the sampler's precision target (`SamplingLimits.targetPrecision`).
     public var maxNoise: Double
+    /// How many rounds over the whole benchmark list measure each result (`SamplingRound`): the limits above are
+    /// for the result, spread over its rounds. Absent: 1, every result in one burst.
+    public var rounds: Int?
 
-    public init(warmupIterations: Int, minTimeMs: Double, minSamples: Int, maxTimeMs: Double, maxNoise: Double) {
+    public init(
+        warmupIterations: Int, minTimeMs: Double, minSamples: Int, maxTimeMs: Double, maxNoise: Double,
+        rounds: Int? = nil
+    ) {
         self.warmupIterations = warmupIterations; self.minTimeMs = minTimeMs; self.minSamples = minSamples
-        self.maxTimeMs = maxTimeMs; self.maxNoise = maxNoise
+        self.maxTimeMs = maxTimeMs; self.maxNoise = maxNoise; self.rounds = rounds
     }
+
+    /// `rounds`, 1 when absent.
+    public var roundCount: Int { rounds ?? 1 }
 
     static func ns(_ ms: Double) -> UInt64 {
         guard ms.isFinite, ms > 0 else { return 0 }
@@ -117,6 +126,9 @@ public struct TimingProfile: Codable, Sendable, Equatable {
             out.append(("\(prefix).max_time_ms", "\(maxTimeMs) is below min_time_ms \(minTimeMs)"))
         }
         if !(maxNoise > 0) { out.append(("\(prefix).max_noise", "must be a positive fraction, found \(maxNoise)")) }
+        if let r = rounds, !(1...10).contains(r) {
+            out.append(("\(prefix).rounds", "must be 1 to 10, found \(r)"))
+        }
         return out
     }
 }
@@ -208,7 +220,7 @@ public struct RunProfile: Codable, Sendable, Equatable {
     /// The optional keys of a profile, per mapping ("" is the document): absent from a decoded value that left them
     /// nil, yet a typo's message must list them. ProfileTests checks this against the types.
     public static let optionalYAMLKeys: [String: [String]] = [
-        "": ["cache_states", "quick"], "models[]": ["head_dim", "source"],
+        "": ["cache_states", "quick"], "models[]": ["head_dim", "source"], "timing": ["rounds"], "quick": ["rounds"],
     ]
 
     /// A name that is safe in a file name: ASCII letters, digits, '.', '_', '-', at most 64, not starting with '.'.

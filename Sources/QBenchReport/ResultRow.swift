@@ -51,14 +51,22 @@ public struct RooflinePoint: Codable, Sendable, Equatable {
     }
 }
 
-/// Stable comparison keys: op/format/shape/threads/variant (+ "/cold" for cold-cache results).
+/// Stable comparison keys: op/format/shape/threads/variant (+ "/cold" for cold-cache results). A variant on an
+/// activation format other than its weight format's own (`WeightFormat.activationFormat`), e.g. bf16 weights with f32
+/// activations, carries it after an `@`, so the two bf16 avx512 gemvs are two keys.
 public enum ResultKey {
-    /// e.g. "gemv/q4_0/1x4096x4096/t8/avx512_vnni".
+    /// e.g. "gemv/q4_0/1x4096x4096/t8/avx512_vnni", "gemv/bf16/1x4864x896/t2/avx512@f32/cold".
     public static func make(
         op: KernelOp, weightFormat: String, shape: MatmulShape, threads: Int, variant: String,
-        cacheState: CacheState = .warm
+        cacheState: CacheState = .warm, activationFormat: String? = nil
     ) -> String {
-        "\(op)/\(weightFormat)/\(shape)/t\(threads)/\(variant)" + (cacheState == .cold ? "/cold" : "")
+        var v = variant
+        if let a = activationFormat.flatMap(ActivationFormat.init(rawValue:)),
+            let w = WeightFormat(rawValue: weightFormat), w.activationFormat != a
+        {
+            v += "@\(a.rawValue)"
+        }
+        return "\(op)/\(weightFormat)/\(shape)/t\(threads)/\(v)" + (cacheState == .cold ? "/cold" : "")
     }
 }
 
@@ -131,6 +139,10 @@ public struct ResultRow: Codable, Sendable, Equatable {
     public var weightPlacement: String?
     /// The result's ceiling re-measured around it (absent when no ceiling applies or it was not measured).
     public var adjacent: AdjacentCeiling?
+    /// Measured in rounds (`timing.rounds` > 1): the samples of each round, in `samples_ns` order, and each round's
+    /// median. Absent for one round.
+    public var roundSamples: [Int]?
+    public var roundMediansNs: [Double]?
 
     public init(
         key: String, op: KernelOp, weightFormat: String, activationFormat: String, variant: String,
@@ -171,10 +183,10 @@ public struct ResultRow: Codable, Sendable, Equatable {
                 opsPerCall: opsPerCall, bytesPerCall: bytesPerCall, medianNs: s.medianNs,
                 peakGopPerS: $0.peakGopPerS, bandwidthGbPerS: $0.bandwidthGbPerS)
         }
-        return ResultRow(
+        var row = ResultRow(
             key: ResultKey.make(
                 op: op, weightFormat: weightFormat, shape: shape, threads: threads, variant: variant,
-                cacheState: run.cacheState),
+                cacheState: run.cacheState, activationFormat: activationFormat),
             op: op, weightFormat: weightFormat, activationFormat: activationFormat, variant: variant, shape: shape,
             threads: threads, cacheState: run.cacheState, samplesNs: run.samplesNs,
             iterationsPerSample: run.iterationsPerSample, medianNs: s.medianNs, madNs: s.madNs, p10Ns: s.p10Ns,
@@ -187,5 +199,10 @@ public struct ResultRow: Codable, Sendable, Equatable {
             },
             validity: Validity.evaluate(run, limits: limits), warnings: run.warnings,
             medianCiLowNs: run.summary?.medianCILowNs, medianCiHighNs: run.summary?.medianCIHighNs)
+        if let m = run.roundMediansNs {
+            row.roundSamples = run.roundSamples
+            row.roundMediansNs = m
+        }
+        return row
     }
 }

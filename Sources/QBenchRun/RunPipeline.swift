@@ -350,6 +350,11 @@ public final class RunPipeline {
         }
     }
 
+    /// A variant whose operands and bench take longer than this to prepare (the 8B model's lm-head gemvs: 1-14 s
+    /// each here, half of a round's preparation) is measured in the first of a profile's `rounds` only, in one go
+    /// with the whole result's limits, rather than prepared again for every round.
+    static let maxRepeatedSetupNs: UInt64 = 1_000_000_000
+
     func benchmark(
         profile: RunProfile, formats: [String], pools: [KernelThreadPool], device: DeviceProfile,
         plan: DispatchPlan, verified: Set<KernelVariant>, roofline: RooflineSection, timing: TimingProfile,
@@ -397,89 +402,150 @@ public final class RunPipeline {
         }
         // Decode runs in each of the profile's cache states (cold by default); prefill reuses weights: warm.
         let states: (KernelOp) -> [CacheState] = { $0 == .gemv ? profile.resolvedCacheStates : [.warm] }
-        let total = jobs.reduce(0) { $0 + $1.variants.count * pools.count * states($1.op).count }
-        progress?.begin(phase: "benchmark", total: total)
+        // Each result is measured in `rounds` rounds over the whole list (SamplingRound): its operands and benches
+        // are prepared again each round, its samples and adjacent ceilings accumulate, and its row is built once
+        // the last round (or an interrupt) has ended, from all of them.
+        let rounds = max(1, timing.roundCount)
+        let perRound = jobs.reduce(0) { $0 + $1.variants.count * pools.count * states($1.op).count }
+        progress?.begin(phase: "benchmark", total: perRound * rounds)
         let sampler = Sampler(limits: timing.samplingLimits, resolution: resolution, interrupt: interrupt)
+        var laterRounds = sampler
+        laterRounds.limits.warmupIterations = 0
         let adjacent = AdjacentCeilings(
             features: Set(device.cpu.features), roofline: roofline, quick: options.quick,
             topology: device.topology)
         let coldBytes = RooflineMeasurer.coldBytes(topology: device.topology, quick: options.quick)
-        var rows: [ResultRow] = []
-        var seed: UInt64 = 1
+        // What a result has gathered over its rounds.
+        struct Unit {
+            var op: KernelOp, format: String, variant: KernelVariant, shape: MatmulShape, threads: Int
+            var run: SampleRun? = nil
+            var around: [Double] = [], l2Around: [Double] = []
+            var placement = "", family = "", bytesPerCall = 0.0, opsPerCall = 0.0
+            var bound: RooflineBound? = nil, instruction = ""
+        }
+        var units: [String: Unit] = [:]
+        var order: [String] = []
+        // Variants (per job) whose preparation is too slow to repeat: measured in the first round only, in one go.
+        var oneRound = Set<String>()
         let arenas = ColdArenas()
-        for job in jobs {
-            for v in job.variants {
-                if interrupt?.isRaised == true { break }
-                seed &+= 1
-                let operands: KernelOperands
-                do {
-                    guard let w = v.weightFormat else { continue }  // candidates() returns matrix variants only
-                    operands = try KernelOperands(
-                        weightFormat: w, activationFormat: v.activationFormat,
-                        outputs: job.shape.outputs, k: job.shape.k, tokens: job.shape.tokens, seed: seed,
-                        registry: registry)
-                } catch {
-                    log("qbench run: skipped \(v.key) \(job.shape): \(error)")
-                    continue
-                }
-                let quantizer = quantizers(for: v.activationFormat, verified: verified, device: device).first
-                for state in states(job.op) {
-                    let cold = state == .cold
-                    let bench: KernelBench
-                    do {
-                        let kernel = try PreparedKernel(variant: v, operands: operands, registry: registry)
-                        bench = try KernelBench(
-                            kernel: kernel, coldBytes: cold ? coldBytes : nil,
-                            quantizer: v.activationFormat == .f32 ? nil : quantizer, registry: registry,
-                            arenas: arenas)
-                    } catch {
-                        log("qbench run: skipped \(v.key) \(job.shape): \(error)")
+        roundLoop: for r in 1...rounds {
+            let round = SamplingRound(index: r, of: rounds)
+            var seed: UInt64 = 1  // the same operands every round
+            for job in jobs {
+                for v in job.variants {
+                    if interrupt?.isRaised == true { break roundLoop }
+                    seed &+= 1
+                    let id = "\(job.op) \(job.format) \(job.shape) \(v.key)"
+                    if r > 1, oneRound.contains(id) {
+                        for _ in 0..<(states(job.op).count * pools.count) {
+                            progress?.step("\(job.op) \(job.format) \(job.shape) \(v.variant) (round 1 only)")
+                        }
                         continue
                     }
-                    for pool in pools {
-                        if interrupt?.isRaised == true { break }
-                        progress?.step(
-                            "\(job.op) \(job.format) \(job.shape) \(v.variant) "
-                                + "t\(pool.threadCount)\(cold ? " cold" : "")"
-                        )
-                        let placement = bench.placeWeights(pool: pool, placer: placer)
-                        let clock = MonotonicClock()
-                        bench.call(pool: pool)
-                        let t0 = clock.nowNs()
-                        bench.call(pool: pool)
-                        let inner = Sampler.iterationsPerSample(singleCallNs: clock.nowNs() &- t0)
-                        let family = RooflineMeasurer.family(weightFormat: v.weightFormat, variant: v.variant)
-                        // The ceiling again, right before and right after the samples (see AdjacentCeiling).
-                        let probe = adjacent.probe(family: family, bench: bench, pool: pool)
-                        let reps = options.quick ? 1 : 2
-                        var around = probe?.measure(pool, reps) ?? []
-                        var l2Around = probe?.cacheRead?(pool, reps) ?? []
-                        let key = ResultKey.make(
-                            op: job.op, weightFormat: job.format, shape: job.shape, threads: pool.threadCount,
-                            variant: v.variant.rawValue, cacheState: state)
-                        var call: () -> Void = { bench.call(pool: pool) }
-                        if let slow = injected, slow.matches(key) { call = slow.slowed(call) }
-                        let run = sampler.run(
-                            cacheState: state, iterationsPerSample: inner,
-                            energyMeter: energy, call)
-                        around += probe?.measure(pool, reps) ?? []
-                        l2Around += probe?.cacheRead?(pool, reps) ?? []
-                        var row = ResultRow.make(
-                            op: job.op, weightFormat: job.format,
-                            activationFormat: v.activationFormat.rawValue, variant: v.variant.rawValue,
-                            shape: job.shape, threads: pool.threadCount, run: run,
-                            bytesPerCall: bench.bytesPerCall, opsPerCall: bench.opsPerCall,
-                            ceilings: roofline.ceilings(family: family, threads: pool.threadCount),
-                            limits: timing.validityLimits)
-                        row.weightPlacement = placement.description
-                        let runL2 =
-                            roofline.bandwidth.first { $0.level == "l2" && $0.threads == pool.threadCount }?
-                            .gbPerS ?? 0
-                        row.adjacent = probe?.ceiling(for: row, around: around, l2Around: l2Around, runL2: runL2)
-                        rows.append(row)
+                    let setupStart = MonotonicClock().nowNs()
+                    let operands: KernelOperands
+                    do {
+                        guard let w = v.weightFormat else { continue }  // candidates() returns matrix variants only
+                        operands = try KernelOperands(
+                            weightFormat: w, activationFormat: v.activationFormat,
+                            outputs: job.shape.outputs, k: job.shape.k, tokens: job.shape.tokens, seed: seed,
+                            registry: registry)
+                    } catch {
+                        if r == 1 { log("qbench run: skipped \(v.key) \(job.shape): \(error)") }
+                        continue
+                    }
+                    let quantizer = quantizers(for: v.activationFormat, verified: verified, device: device).first
+                    var decided = false
+                    for state in states(job.op) {
+                        let cold = state == .cold
+                        let bench: KernelBench
+                        do {
+                            let kernel = try PreparedKernel(variant: v, operands: operands, registry: registry)
+                            bench = try KernelBench(
+                                kernel: kernel, coldBytes: cold ? coldBytes : nil,
+                                quantizer: v.activationFormat == .f32 ? nil : quantizer, registry: registry,
+                                arenas: arenas)
+                        } catch {
+                            if r == 1 { log("qbench run: skipped \(v.key) \(job.shape): \(error)") }
+                            continue
+                        }
+                        // Decided once, at the first cache state's bench: every state of the variant then agrees.
+                        if r == 1, rounds > 1, !decided,
+                            MonotonicClock().nowNs() &- setupStart > RunPipeline.maxRepeatedSetupNs
+                        {
+                            oneRound.insert(id)
+                        }
+                        decided = true
+                        let round = oneRound.contains(id) ? SamplingRound.only : round
+                        for pool in pools {
+                            if interrupt?.isRaised == true { break roundLoop }
+                            progress?.step(
+                                "\(job.op) \(job.format) \(job.shape) \(v.variant) "
+                                    + "t\(pool.threadCount)\(cold ? " cold" : "")"
+                                    + (rounds > 1 ? " (round \(r)/\(rounds))" : "")
+                            )
+                            let key = ResultKey.make(
+                                op: job.op, weightFormat: job.format, shape: job.shape, threads: pool.threadCount,
+                                variant: v.variant.rawValue, cacheState: state,
+                                activationFormat: v.activationFormat.rawValue)
+                            var unit =
+                                units[key]
+                                ?? Unit(
+                                    op: job.op, format: job.format, variant: v, shape: job.shape,
+                                    threads: pool.threadCount)
+                            if units[key] == nil { order.append(key) }
+                            unit.placement = bench.placeWeights(pool: pool, placer: placer).description
+                            // One untimed call (page faults, caches), a timed one for the batch size; later rounds
+                            // keep the first round's batch size and warm up with one call (the sampler's
+                            // `warmup_iterations` are for the first round).
+                            let clock = MonotonicClock()
+                            bench.call(pool: pool)
+                            let inner: Int
+                            if let earlier = unit.run {
+                                inner = earlier.iterationsPerSample
+                            } else {
+                                let t0 = clock.nowNs()
+                                bench.call(pool: pool)
+                                inner = Sampler.iterationsPerSample(singleCallNs: clock.nowNs() &- t0)
+                            }
+                            unit.family = RooflineMeasurer.family(weightFormat: v.weightFormat, variant: v.variant)
+                            // The ceiling again, right before and right after the samples (see AdjacentCeiling).
+                            let probe = adjacent.probe(family: unit.family, bench: bench, pool: pool)
+                            let reps = options.quick || rounds > 1 ? 1 : 2
+                            unit.around += probe?.measure(pool, reps) ?? []
+                            unit.l2Around += probe?.cacheRead?(pool, reps) ?? []
+                            var call: () -> Void = { bench.call(pool: pool) }
+                            if let slow = injected, slow.matches(key) { call = slow.slowed(call) }
+                            unit.run = (r == 1 ? sampler : laterRounds).run(
+                                cacheState: state, iterationsPerSample: inner, energyMeter: energy,
+                                resuming: unit.run, round: round, call)
+                            unit.around += probe?.measure(pool, reps) ?? []
+                            unit.l2Around += probe?.cacheRead?(pool, reps) ?? []
+                            unit.bytesPerCall = bench.bytesPerCall
+                            unit.opsPerCall = bench.opsPerCall
+                            if let probe { unit.bound = probe.bound; unit.instruction = probe.instruction }
+                            units[key] = unit
+                        }
                     }
                 }
             }
+        }
+        var rows: [ResultRow] = []
+        for key in order {
+            guard let u = units[key], let run = u.run else { continue }
+            var row = ResultRow.make(
+                op: u.op, weightFormat: u.format, activationFormat: u.variant.activationFormat.rawValue,
+                variant: u.variant.variant.rawValue, shape: u.shape, threads: u.threads, run: run,
+                bytesPerCall: u.bytesPerCall, opsPerCall: u.opsPerCall,
+                ceilings: roofline.ceilings(family: u.family, threads: u.threads), limits: timing.validityLimits)
+            row.weightPlacement = u.placement
+            let runL2 = roofline.bandwidth.first { $0.level == "l2" && $0.threads == u.threads }?.gbPerS ?? 0
+            if let bound = u.bound {
+                row.adjacent = AdjacentCeilings.ceiling(
+                    bound: bound, instruction: u.instruction, for: row, around: u.around, l2Around: u.l2Around,
+                    runL2: runL2)
+            }
+            rows.append(row)
         }
         progress?.finish()
         return rows
@@ -518,20 +584,31 @@ struct AdjacentCeilings {
         /// The adjacent ceiling of `row` from the values measured around its samples (medians), against the run's
         /// L2 read ceiling `runL2`; nil when nothing was measured or the row's roofline bound is not this probe's.
         func ceiling(for row: ResultRow, around: [Double], l2Around: [Double], runL2: Double) -> AdjacentCeiling? {
-            guard let value = Statistics.median(sorted: around.sorted()), row.roofline?.bound == bound else {
-                return nil
-            }
-            let achieved = bound == .memory ? row.throughput.gbPerS : row.throughput.gopPerS
-            var c = AdjacentCeiling(
-                ceiling: bound == .memory ? "dram_read" : "peak", instruction: instruction,
-                value: value, unit: bound == .memory ? "GB/s" : "GOP/s", repetitions: around.count,
-                fraction: value > 0 ? achieved / value : 0)
-            if let l2 = Statistics.median(sorted: l2Around.sorted()) {
-                c.l2ReadGbPerS = l2
-                c.l2ReadVsRun = runL2 > 0 ? l2 / runL2 : nil
-            }
-            return c
+            AdjacentCeilings.ceiling(
+                bound: bound, instruction: instruction, for: row, around: around, l2Around: l2Around, runL2: runL2)
         }
+    }
+
+    /// The adjacent ceiling of `row` from the values a probe of `bound` measured around its samples (medians),
+    /// against the run's L2 read ceiling `runL2`; nil when nothing was measured or the row's roofline bound is
+    /// another.
+    static func ceiling(
+        bound: RooflineBound, instruction: String, for row: ResultRow, around: [Double], l2Around: [Double],
+        runL2: Double
+    ) -> AdjacentCeiling? {
+        guard let value = Statistics.median(sorted: around.sorted()), row.roofline?.bound == bound else {
+            return nil
+        }
+        let achieved = bound == .memory ? row.throughput.gbPerS : row.throughput.gopPerS
+        var c = AdjacentCeiling(
+            ceiling: bound == .memory ? "dram_read" : "peak", instruction: instruction,
+            value: value, unit: bound == .memory ? "GB/s" : "GOP/s", repetitions: around.count,
+            fraction: value > 0 ? achieved / value : 0)
+        if let l2 = Statistics.median(sorted: l2Around.sorted()) {
+            c.l2ReadGbPerS = l2
+            c.l2ReadVsRun = runL2 > 0 ? l2 / runL2 : nil
+        }
+        return c
     }
 
     /// What to measure for a result of `family` run by `bench` on `pool`: its memory ceiling when the bench

@@ -114,6 +114,37 @@ final class RunCommandTests: XCTestCase {
         if let error = try SchemaValidation.reportErrors(Data(r.stdout.utf8)) { XCTFail(error) }
     }
 
+    /// `timing.rounds`: every result is sampled in each round and its row pools them; bf16 weights run with both
+    /// activation formats and each gets its own key.
+    func testRunInRounds_poolsEachResultsSamplesAndKeysAreUnique() throws {
+        let out = try TestPaths.scratch()
+        var yaml = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent("profiles/smoke.yaml"), encoding: .utf8)
+        yaml = yaml.replacingOccurrences(of: "formats: [f32, q8_0, q4_0]", with: "formats: [bf16, q4_0]")
+        yaml = yaml.replacingOccurrences(of: "  max_noise: 0.50\n", with: "  max_noise: 0.50\n  rounds: 2\n")
+        XCTAssertTrue(yaml.contains("rounds: 2") && yaml.contains("[bf16, q4_0]"), "smoke.yaml changed: adapt this")
+        let profile = out.appendingPathComponent("rounds.yaml")
+        try yaml.write(to: profile, atomically: true, encoding: .utf8)
+        let r = try QBenchBinary.run(
+            ["run", "--quick", "--profile", profile.path, "--out", out.appendingPathComponent("r").path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        if let error = try SchemaValidation.reportErrors(Data(r.stdout.utf8)) { XCTFail(error) }
+        let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
+        XCTAssertFalse(report.results.isEmpty)
+        XCTAssertEqual(Set(report.results.map(\.key)).count, report.results.count, "result keys must be unique")
+        for row in report.results {
+            let counts = try XCTUnwrap(row.roundSamples, row.key)
+            XCTAssertEqual(counts.count, 2, row.key)
+            XCTAssertTrue(counts.allSatisfy { $0 >= 1 }, "\(row.key): \(counts)")
+            XCTAssertEqual(counts.reduce(0, +), row.samplesNs.count, row.key)
+            XCTAssertEqual(row.roundMediansNs?.count, 2, row.key)
+        }
+        // The scalar reference runs bf16 weights with bf16 and with f32 activations: two rows, two keys.
+        let bf16Scalar = report.results.filter { $0.weightFormat == "bf16" && $0.variant == "scalar" }
+        XCTAssertTrue(bf16Scalar.contains { $0.activationFormat == "f32" && $0.key.contains("/scalar@f32") })
+        XCTAssertTrue(bf16Scalar.contains { $0.activationFormat == "bf16" && $0.key.contains("/scalar") })
+    }
+
     func testRun_badOptionsGiveOneLineAndExit64_badFilesExit1() throws {
         for (args, needle, status) in [
             (["run", "--formats", "q9_9"], "--formats", Int32(64)),

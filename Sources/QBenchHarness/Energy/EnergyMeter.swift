@@ -54,6 +54,13 @@ public struct EnergyMeasurement: Codable, Sendable, Equatable {
     }
     /// Average power over the interval (0 when the interval is empty).
     public var watts: Double { seconds > 0 ? joules / seconds : 0 }
+
+    /// Two intervals of the same meter taken as one (a result measured in rounds).
+    public func adding(_ other: EnergyMeasurement) -> EnergyMeasurement {
+        EnergyMeasurement(
+            source: source, joules: joules + other.joules, seconds: seconds + other.seconds,
+            calls: calls + other.calls)
+    }
 }
 
 /// The energy block of a result row: per call of the kernel.

@@ -50,6 +50,24 @@ public enum StopReason: String, Codable, Sendable {
     case interrupted
 }
 
+/// Which of a result's sampling rounds one `Sampler.run` is. A run can measure each result in several rounds spread
+/// over the whole run (`TimingProfile.rounds`): on a shared host a slow spell lasts tens of seconds and slows every
+/// sample taken in it alike, so samples from one burst cannot show it, while with three rounds one slow spell
+/// reaches a third of a result's samples and the median of them all stays with the other two.
+public struct SamplingRound: Sendable, Equatable {
+    /// 1-based.
+    public var index: Int
+    public var count: Int
+    public init(index: Int, of count: Int) {
+        self.count = max(1, count); self.index = min(max(1, index), self.count)
+    }
+    /// One round: the whole result at once.
+    public static let only = SamplingRound(index: 1, of: 1)
+    public var isLast: Bool { index == count }
+    /// The part of the result's limits this round ends at: index / count.
+    public var share: Double { Double(index) / Double(count) }
+}
+
 /// A remark about a measurement that does not by itself make the run invalid.
 public struct MeasurementWarning: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
@@ -86,16 +104,32 @@ public struct SampleRun: Codable, Sendable, Equatable {
     /// The minimum sample count lowered for this run because one sample is too slow for `minSamples` of them to
     /// fit in `maxTimeNs` (`Sampler.sampleFloor`); nil when the limits' `minSamples` applies.
     public var sampleFloor: Int?
+    /// Samples taken in each round, in order, when the result was measured in more than one
+    /// (`SamplingRound`); nil for one round. They sum to `samplesNs.count`.
+    public var roundSamples: [Int]?
 
     public init(
         samplesNs: [UInt64], warmupNs: [UInt64], iterationsPerSample: Int, measuredNs: UInt64,
         stopReason: StopReason, cacheState: CacheState, summary: SampleSummary?, warnings: [MeasurementWarning],
-        energy: EnergyMeasurement? = nil, energyError: String? = nil, sampleFloor: Int? = nil
+        energy: EnergyMeasurement? = nil, energyError: String? = nil, sampleFloor: Int? = nil,
+        roundSamples: [Int]? = nil
     ) {
         self.samplesNs = samplesNs; self.warmupNs = warmupNs; self.iterationsPerSample = iterationsPerSample
         self.measuredNs = measuredNs; self.stopReason = stopReason; self.cacheState = cacheState
         self.summary = summary; self.warnings = warnings; self.energy = energy; self.energyError = energyError
-        self.sampleFloor = sampleFloor
+        self.sampleFloor = sampleFloor; self.roundSamples = roundSamples
+    }
+
+    /// The median of each round's samples (`roundSamples`); nil for one round.
+    public var roundMediansNs: [Double]? {
+        guard let counts = roundSamples, counts.count > 1, counts.reduce(0, +) == samplesNs.count else { return nil }
+        var out: [Double] = []
+        var i = 0
+        for n in counts {
+            out.append(Statistics.median(sorted: samplesNs[i..<(i + n)].map { Double($0) }.sorted()) ?? 0)
+            i += n
+        }
+        return out
     }
 }
 
@@ -168,55 +202,79 @@ public struct Sampler: Sendable {
     /// sample when `maxTimeNs` arrives before `minSamples` did), recorded in the run; to reach it, it may sample past
     /// `maxTimeNs` up to twice that (`samplesPastCap`).
     ///
+    /// In rounds (`round` of `SamplingRound.count`, each call resuming from the previous round's `earlier` run):
+    /// a round before the last stops once the samples so far meet its share of the minimums (round i of n: i/n of
+    /// `minTimeNs` and of the minimum count) or reach i/n of `maxTimeNs`, with no precision check; the last round
+    /// applies every rule above to all the samples. Every round takes at least one sample (unless interrupted or
+    /// past twice `maxTimeNs`), and warms up again (a round runs on freshly prepared buffers).
+    ///
     /// - Parameters:
     ///   - cacheState: recorded with the samples; for `.cold` the body must rotate buffers itself
     ///     (`KernelBench` rotates weight copies), the sampler only labels.
     ///   - iterationsPerSample: calls per timed sample; the stored sample is the batch time divided by this.
-    ///   - energyMeter: read after warm-up and after the last sample; the measurement covers every timed call.
-    ///     A meter that fails to read leaves `energy` nil and says why in `energyError` (sampling goes on).
+    ///   - energyMeter: read after warm-up and after the last sample; the measurement covers every timed call
+    ///     (of every round). A meter that fails to read leaves `energy` nil and says why in `energyError`.
+    ///   - earlier: the run so far, from the previous rounds (nil for the first).
+    ///   - round: which round this is.
     ///   - body: one call of the code under test.
     /// - Throws: whatever `body` throws (sampling stops at the first error).
     public func run(
         cacheState: CacheState = .warm, iterationsPerSample: Int = 1, energyMeter: (any EnergyMeter)? = nil,
-        _ body: () throws -> Void
+        resuming earlier: SampleRun? = nil, round: SamplingRound = .only, _ body: () throws -> Void
     ) rethrows -> SampleRun {
         let inner = max(iterationsPerSample, 1)
-        var warmups: [UInt64] = []
+        var warmups: [UInt64] = earlier?.warmupNs ?? []
         for _ in 0..<max(limits.warmupIterations, 0) {
             if interrupt?.isRaised == true { break }
             let t0 = clock.nowNs()
             try body()
             warmups.append(clock.nowNs() &- t0)
         }
-        var energyError: String?
+        var energyError: String? = earlier?.energyError
         var energyStart: EnergyReading?
         if let m = energyMeter {
             do { energyStart = try m.read() } catch { energyError = "\(m.source.rawValue): \(error)" }
         }
-        var samples: [UInt64] = []
+        var samples: [UInt64] = earlier?.samplesNs ?? []
         samples.reserveCapacity(min(max(limits.minSamples, 16), 4096))
-        var measured: UInt64 = 0
+        var measured: UInt64 = earlier?.measuredNs ?? 0
         var stop = StopReason.satisfied
-        var floor: Int?
+        var floor: Int? = earlier?.sampleFloor
         var nextCheck = 0
+        let before = samples.count
+        let (twiceCap, capOverflow) = limits.maxTimeNs.multipliedReportingOverflow(by: 2)
         while true {
             if interrupt?.isRaised == true { stop = .interrupted; break }
-            if measured >= limits.minTimeNs && samples.count >= min(limits.minSamples, floor ?? .max) {
-                guard let target = limits.targetPrecision else { stop = .satisfied; break }
-                if samples.count >= nextCheck {
-                    if Statistics.medianPrecision(samples) <= target { stop = .satisfied; break }
-                    nextCheck = samples.count + max(1, samples.count / 10)
+            if samples.count == before {
+                // This round's first sample: always taken (below the count and twice the time cap).
+                if samples.count >= limits.maxSamples { stop = .maxSamples; break }
+                if !capOverflow && measured >= twiceCap { stop = .maxTime; break }
+            } else if !round.isLast {
+                let share = round.share
+                let need = Int((Double(min(limits.minSamples, floor ?? .max)) * share).rounded(.up))
+                if Double(measured) >= Double(limits.minTimeNs) * share && samples.count >= need { break }
+                if Double(measured) >= Double(limits.maxTimeNs) * share { stop = .maxTime; break }
+                if Double(samples.count) >= Double(limits.maxSamples) * share { stop = .maxSamples; break }
+            } else {
+                if measured >= limits.minTimeNs && samples.count >= min(limits.minSamples, floor ?? .max) {
+                    guard let target = limits.targetPrecision else { stop = .satisfied; break }
+                    if samples.count >= nextCheck {
+                        if Statistics.medianPrecision(samples) <= target { stop = .satisfied; break }
+                        nextCheck = samples.count + max(1, samples.count / 10)
+                    }
                 }
+                if measured >= limits.maxTimeNs && floor == nil && !samples.isEmpty
+                    && samples.count < limits.minSamples
+                {
+                    // Slower than its first sample said (a neighbour arrived): the floor from the mean sample so far.
+                    floor = Sampler.sampleFloor(firstSampleNs: measured / UInt64(samples.count), limits: limits)
+                    if floor != nil { continue }
+                }
+                if measured >= limits.maxTimeNs && !Sampler.samplesPastCap(samples, floor, measured, limits) {
+                    stop = .maxTime; break
+                }
+                if samples.count >= limits.maxSamples { stop = .maxSamples; break }
             }
-            if measured >= limits.maxTimeNs && floor == nil && !samples.isEmpty && samples.count < limits.minSamples {
-                // Slower than its first sample said (a neighbour arrived): the floor from the mean sample so far.
-                floor = Sampler.sampleFloor(firstSampleNs: measured / UInt64(samples.count), limits: limits)
-                if floor != nil { continue }
-            }
-            if measured >= limits.maxTimeNs && !Sampler.samplesPastCap(samples, floor, measured, limits) {
-                stop = .maxTime; break
-            }
-            if samples.count >= limits.maxSamples { stop = .maxSamples; break }
             let t0 = clock.nowNs()
             for _ in 0..<inner { try body() }
             let dt = clock.nowNs() &- t0
@@ -227,9 +285,15 @@ public struct Sampler: Sendable {
         var energy: EnergyMeasurement?
         if let m = energyMeter, let start = energyStart {
             do {
-                energy = m.measurement(from: start, to: try m.read(), calls: samples.count * inner)
+                energy = m.measurement(from: start, to: try m.read(), calls: (samples.count - before) * inner)
             } catch { energyError = "\(m.source.rawValue): \(error)" }
         }
+        if let e = energy, earlier != nil {
+            // Every round's energy, or none: a round that could not read the meter leaves the result without one.
+            energy = earlier?.energy.flatMap { $0.source == e.source ? $0.adding(e) : nil }
+        }
+        var roundSamples: [Int]?
+        if round.count > 1 { roundSamples = (earlier?.roundSamples ?? []) + [samples.count - before] }
         let summary = Statistics.summarize(samples)
         let warnings = Sampler.warnings(
             samples: samples, summary: summary, iterationsPerSample: inner,
@@ -237,7 +301,7 @@ public struct Sampler: Sendable {
         return SampleRun(
             samplesNs: samples, warmupNs: warmups, iterationsPerSample: inner, measuredNs: measured,
             stopReason: stop, cacheState: cacheState, summary: summary, warnings: warnings,
-            energy: energy, energyError: energyError, sampleFloor: floor)
+            energy: energy, energyError: energyError, sampleFloor: floor, roundSamples: roundSamples)
     }
 
     /// The warnings for a finished run (pure, so tests feed samples directly).

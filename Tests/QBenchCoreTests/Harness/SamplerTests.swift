@@ -196,6 +196,85 @@ final class SamplerTests: XCTestCase {
         XCTAssertLessThan(try XCTUnwrap(run.summary).medianCIHalfWidth, 0.02)
     }
 
+    /// Three rounds of one result, as `qbench run` takes them with `timing.rounds: 3`.
+    func threeRounds(
+        _ limits: SamplingLimits, _ clock: ManualClock, _ body: @escaping (Int) -> () -> Void
+    ) -> [SampleRun] {
+        var runs: [SampleRun] = []
+        for r in 1...3 {
+            let sampler = Sampler(limits: limits, clock: clock, resolution: fineClock)
+            runs.append(sampler.run(resuming: runs.last, round: SamplingRound(index: r, of: 3), body(r)))
+        }
+        return runs
+    }
+
+    func testSampler_roundsSplitTheMinimumsAndPoolEverySample() throws {
+        // 1 ms calls, 100 ms and 10 samples minimum: rounds 1 and 2 stop at a third and two thirds of the 100 ms
+        // (34 and 67 samples), the last at 100 with the precision check; warm-ups run each round.
+        let clock = ManualClock()
+        let limits = SamplingLimits(
+            warmupIterations: 2, minTimeNs: 100_000_000, minSamples: 10, maxTimeNs: 2_000_000_000,
+            targetPrecision: 0.1)
+        let runs = threeRounds(limits, clock) { _ in { clock.advance(1_000_000) } }
+        XCTAssertEqual(runs.map(\.samplesNs.count), [34, 67, 100])
+        XCTAssertEqual(runs[2].roundSamples, [34, 33, 33])
+        XCTAssertEqual(runs[2].warmupNs.count, 6)
+        XCTAssertEqual(runs[2].measuredNs, 100_000_000)
+        XCTAssertEqual(runs[2].stopReason, .satisfied)
+        XCTAssertEqual(runs[2].roundMediansNs, [1_000_000, 1_000_000, 1_000_000])
+        let one = Sampler(limits: limits, clock: clock, resolution: fineClock).run { clock.advance(1_000_000) }
+        XCTAssertNil(one.roundSamples, "one round records none")
+        XCTAssertNil(one.roundMediansNs)
+    }
+
+    func testSampler_oneSlowRoundOfThreeLeavesTheMedianWithTheOtherTwo() throws {
+        // The shared-VM case: a slow spell makes every sample of round 2 1.5x slower, tight within the round. The
+        // pooled median stays at the 1 ms of rounds 1 and 3; round 2 shows only in its own median.
+        let clock = ManualClock()
+        let limits = SamplingLimits(
+            warmupIterations: 1, minTimeNs: 30_000_000, minSamples: 10, maxTimeNs: 2_000_000_000,
+            targetPrecision: 0.1)
+        let runs = threeRounds(limits, clock) { r in { clock.advance(r == 2 ? 1_500_000 : 1_000_000) } }
+        let last = try XCTUnwrap(runs.last)
+        XCTAssertEqual(last.summary?.medianNs, 1_000_000)
+        XCTAssertEqual(last.roundMediansNs, [1_000_000, 1_500_000, 1_000_000])
+        XCTAssertEqual(
+            Validity.evaluate(last, limits: ValidityLimits(minSamples: 10, minTotalNs: 30_000_000, maxNoise: 0.1)), .ok)
+    }
+
+    func testSampler_roundsOfASlowBodyTakeOneSampleEachAndReachTheFloorInTheLast() throws {
+        // 400 ms calls against a 2 s cap: the floor is 9 (from the first sample). Rounds 1 and 2 stop at their share
+        // of the cap (2 samples by 0.8 s > 0.67 s; 4 by 1.6 s > 1.33 s); the last samples on to the floor.
+        let clock = ManualClock()
+        let runs = threeRounds(profileLimits, clock) { _ in { clock.advance(400_000_000) } }
+        XCTAssertEqual(runs.map(\.samplesNs.count), [2, 4, 9])
+        XCTAssertEqual(runs[2].sampleFloor, 9)
+        XCTAssertEqual(runs[2].roundSamples, [2, 2, 5])
+        XCTAssertEqual(Validity.evaluate(runs[2], limits: profileValidity), .ok)
+    }
+
+    func testSampler_roundsAddTheEnergyOfEveryRound() throws {
+        // A modeled meter whose CPU time follows the manual clock (2 W): 4 samples over two rounds of 0.5 ms calls
+        // with untimed time between the rounds, which must not count.
+        let clock = ManualClock()
+        let meter = ModeledEnergyMeter(wattsPerThread: 2, basis: "test", cpuTimeNs: { clock.nowNs() }, clock: clock)
+        let limits = SamplingLimits(warmupIterations: 1, minTimeNs: 0, minSamples: 4, maxTimeNs: 1_000_000_000)
+        var runs: [SampleRun] = []
+        for r in 1...2 {
+            clock.advance(7_000_000)  // other results' rounds
+            runs.append(
+                Sampler(limits: limits, clock: clock, resolution: fineClock)
+                    .run(energyMeter: meter, resuming: runs.last, round: SamplingRound(index: r, of: 2)) {
+                        clock.advance(500_000)
+                    })
+        }
+        let e = try XCTUnwrap(runs[1].energy)
+        XCTAssertEqual(runs.map(\.samplesNs.count), [2, 4])
+        XCTAssertEqual(e.calls, 4)
+        XCTAssertEqual(e.joules, 0.004, accuracy: 1e-12)  // 2 ms of timed calls at 2 W
+        XCTAssertEqual(e.seconds, 0.002, accuracy: 1e-12)
+    }
+
     func testSampler_bodyThatSlowsDownAfterItsFirstSample_getsItsFloorAtTheCap() {
         // make bench's scalar q4_1 gemm: a first sample of 150 ms (10 fit in 2 s: no floor), then 300 ms each. At the
         // 2 s cap it has 8 samples; the floor then comes from the mean (2.25 s / 8): 9, reached at 2.55 s, where

@@ -129,6 +129,23 @@ final class ReportTests: XCTestCase {
         }
     }
 
+    func testResultKey_namesAnActivationFormatOtherThanTheWeightFormatsOwn() {
+        let shape = MatmulShape(tokens: 1, outputs: 4864, k: 896)
+        func key(_ w: String, _ a: String?, _ state: CacheState = .cold) -> String {
+            ResultKey.make(
+                op: .gemv, weightFormat: w, shape: shape, threads: 2, variant: "avx512", cacheState: state,
+                activationFormat: a)
+        }
+        XCTAssertEqual(key("bf16", "bf16"), "gemv/bf16/1x4864x896/t2/avx512/cold")
+        XCTAssertEqual(key("bf16", "f32"), "gemv/bf16/1x4864x896/t2/avx512@f32/cold")
+        XCTAssertEqual(key("bf16", "f32", .warm), "gemv/bf16/1x4864x896/t2/avx512@f32")
+        // Formats on their own activation keep the key they always had; so do unknown strings.
+        XCTAssertEqual(key("f16", "f32"), "gemv/f16/1x4864x896/t2/avx512/cold")
+        XCTAssertEqual(key("q4_0", "q8_0"), "gemv/q4_0/1x4864x896/t2/avx512/cold")
+        XCTAssertEqual(key("q4_0", nil), "gemv/q4_0/1x4864x896/t2/avx512/cold")
+        XCTAssertEqual(key("q4_0", "q8_0/dynamic"), "gemv/q4_0/1x4864x896/t2/avx512/cold")
+    }
+
     func testSampleResult_figuresFollowFromTheSamples() throws {
         let row = try XCTUnwrap(SampleReport.make().results.first)
         XCTAssertEqual(row.key, "gemv/q4_0/1x4096x4096/t1/avx512_vnni")
