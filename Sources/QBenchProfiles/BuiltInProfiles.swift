@@ -31,7 +31,7 @@ quick:
   max_time_ms: 300
   max_noise: 0.25
 gate:
-  max_throughput_regression: 0.05
+  max_throughput_regression: 0.10   # a shared 2-vCPU VM moves whole runs by 5-13 % on some keys (docs/gate.md)
   max_energy_regression: 0.10
   max_sqnr_drop_db: 0.5
   significance: 0.01

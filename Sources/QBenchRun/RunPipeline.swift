@@ -350,10 +350,11 @@ public final class RunPipeline {
         }
     }
 
-    /// A variant whose operands and bench take longer than this to prepare (the 8B model's lm-head gemvs: 1-14 s
-    /// each here, half of a round's preparation) is measured in the first of a profile's `rounds` only, in one go
-    /// with the whole result's limits, rather than prepared again for every round.
-    static let maxRepeatedSetupNs: UInt64 = 1_000_000_000
+    /// A variant whose operands and bench take longer than this to prepare (the 8B model's f32 lm-head gemv: 14 s
+    /// here, a third of a round's preparation) is measured in the first of a profile's `rounds` only, in one go
+    /// with the whole result's limits, rather than prepared again for every round; so is a slow body, one that
+    /// gets a sample floor (`Sampler.sampleFloor`).
+    static let maxRepeatedSetupNs: UInt64 = 3_000_000_000
 
     func benchmark(
         profile: RunProfile, formats: [String], pools: [KernelThreadPool], device: DeviceProfile,
@@ -469,14 +470,12 @@ public final class RunPipeline {
                             if r == 1 { log("qbench run: skipped \(v.key) \(job.shape): \(error)") }
                             continue
                         }
-                        // Decided once, at the first cache state's bench: every state of the variant then agrees.
+                        // Decided once, before the variant's first result samples: its other results then agree.
                         if r == 1, rounds > 1, !decided,
                             MonotonicClock().nowNs() &- setupStart > RunPipeline.maxRepeatedSetupNs
                         {
                             oneRound.insert(id)
                         }
-                        decided = true
-                        let round = oneRound.contains(id) ? SamplingRound.only : round
                         for pool in pools {
                             if interrupt?.isRaised == true { break roundLoop }
                             progress?.step(
@@ -506,8 +505,18 @@ public final class RunPipeline {
                             } else {
                                 let t0 = clock.nowNs()
                                 bench.call(pool: pool)
-                                inner = Sampler.iterationsPerSample(singleCallNs: clock.nowNs() &- t0)
+                                let single = clock.nowNs() &- t0
+                                inner = Sampler.iterationsPerSample(singleCallNs: single)
+                                // A slow body (the scalar reference gemms, 0.1-0.5 s a call) has a few samples in
+                                // all; split over rounds, one slow spell sets the width of its median's interval.
+                                if r == 1, rounds > 1, !decided,
+                                    Sampler.sampleFloor(firstSampleNs: single, limits: timing.samplingLimits) != nil
+                                {
+                                    oneRound.insert(id)
+                                }
                             }
+                            decided = true
+                            let round = oneRound.contains(id) ? SamplingRound.only : round
                             unit.family = RooflineMeasurer.family(weightFormat: v.weightFormat, variant: v.variant)
                             // The ceiling again, right before and right after the samples (see AdjacentCeiling).
                             let probe = adjacent.probe(family: unit.family, bench: bench, pool: pool)

@@ -337,6 +337,22 @@ public enum Gate {
         return (t.p < alpha, t.p, "Mann-Whitney p = \(num(t.p)) (\(t.method.rawValue)), alpha \(num(alpha))")
     }
 
+    /// For two results measured in rounds (`round_medians_ns` on both): is every candidate round slower than every
+    /// baseline round? A slow spell of a shared host reaches some rounds of a run, a slower kernel all of them; so
+    /// with rounds a throughput failure needs this as well as the sample test. nil when either side has no rounds.
+    static func roundsSeparate(base: ResultRow, candidate: ResultRow) -> (separate: Bool, how: String)? {
+        guard let b = base.roundMediansNs, let c = candidate.roundMediansNs, b.count > 1, c.count > 1,
+            let bMax = b.max(), let cMin = c.min()
+        else { return nil }
+        let list = { (m: [Double]) in m.map { num($0 / 1000) }.joined(separator: "/") + " us" }
+        let separate = cMin > bMax
+        return (
+            separate,
+            "round medians \(list(b)) -> \(list(c))"
+                + (separate ? ", every round slower" : ", the rounds overlap")
+        )
+    }
+
     /// The largest throughput loss between the medians of `medians` (1 - fastest / slowest); 0 for one run.
     public static func betweenRunSpread(_ medians: [Double]) -> Double {
         guard let lo = medians.min(), let hi = medians.max(), lo > 0 else { return 0 }
@@ -360,10 +376,15 @@ public enum Gate {
             let spread = history.isEmpty ? nil : betweenRunSpread(medians)
             let limit = max(policy.maxThroughputRegression, spread ?? 0)
             let over = loss > limit
-            let failed = over && sig.significant
+            // Measured in rounds on both sides: the slowdown must be there at every moment both runs sampled.
+            let rounds = roundsSeparate(base: r, candidate: x)
+            let beyondNoise = sig.significant && (rounds?.separate ?? true)
+            let failed = over && beyondNoise
             let verdict: String
             if failed {
                 verdict = "slower beyond the limit and beyond noise"
+            } else if over, sig.significant, let rounds {
+                verdict = "slower beyond the limit, but not in every round (~): \(rounds.how)"
             } else if over {
                 verdict = "slower beyond the limit but within noise (~)"
             } else if loss > policy.maxThroughputRegression {
@@ -373,9 +394,10 @@ public enum Gate {
             }
             var check = GateCheck(
                 kind: .throughput, subject: r.key, base: r.medianNs, candidate: x.medianNs, change: loss,
-                limit: limit, p: sig.p, significant: over ? sig.significant : nil,
+                limit: limit, p: sig.p, significant: over ? beyondNoise : nil,
                 failure: failed ? performance : nil,
-                detail: "\(pct(-loss)) throughput: \(verdict); \(sig.how)")
+                detail: "\(pct(-loss)) throughput: \(verdict); \(sig.how)"
+                    + (failed || !over ? rounds.map { "; \($0.how)" } ?? "" : ""))
             check.betweenRuns = spread
             check.runs = spread == nil ? nil : medians.count
             return check
@@ -411,9 +433,18 @@ public enum Gate {
     {
         func id(_ e: TokenEstimate) -> String { "\(e.model)/\(e.format)/t\(e.threads)" }
         let c = Dictionary(candidate.estimates.map { (id($0), $0) }, uniquingKeysWith: { a, _ in a })
+        // A basis result backs the estimate when it is slower beyond noise: significant, and (measured in rounds on
+        // both sides) slower in every round.
+        let bRows = Dictionary(base.results.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let cRows = Dictionary(candidate.results.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let slower = Set(
-            throughput.filter { $0.significant == true || ($0.p ?? 1) < policy.significance }
-                .filter { ($0.change ?? 0) > 0 }.map(\.subject))
+            throughput.filter { t in
+                guard (t.change ?? 0) > 0, t.significant == true || (t.p ?? 1) < policy.significance else {
+                    return false
+                }
+                guard let b = bRows[t.subject], let x = cRows[t.subject] else { return true }
+                return roundsSeparate(base: b, candidate: x)?.separate ?? true
+            }.map(\.subject))
         var out: [GateCheck] = []
         for e in base.estimates {
             guard let x = c[id(e)] else { continue }

@@ -62,6 +62,40 @@ final class GateTests: XCTestCase {
         XCTAssertEqual(f.significant, true)
     }
 
+    /// Results measured in rounds (`timing.rounds`): a slowdown in some rounds only (a slow spell of the host) is not
+    /// a regression, while one in every round is, as an injected 1.3x slowdown of the kernel would be.
+    func testRoundsMustAllBeSlowerForAThroughputFailure() throws {
+        func inRounds(_ factors: [Double]) -> Report {
+            // 3 rounds of 20 tight samples each, round i scaled by factors[i].
+            let samples = factors.flatMap { F.scaled(F.tight, $0) }
+            var r = F.report(samples: samples)
+            r.results = r.results.map { row in
+                var x = row
+                x.roundSamples = factors.map { _ in F.tight.count }
+                x.roundMediansNs = factors.map { F.with(row, samples: F.scaled(F.tight, $0)).medianNs }
+                return x
+            }
+            return r
+        }
+        let base = inRounds([1.0, 1.02, 1.0])
+        // A spell over two of the candidate's three rounds: its pooled median is 30 % slower and Mann-Whitney calls
+        // that significant, but its first round is as fast as the baseline's rounds: not a regression (~).
+        let spell = Gate.evaluate(base: base, candidate: inRounds([1.0, 1.3, 1.3]), policy: F.policy)
+        XCTAssertEqual(spell.exitCode, 0, "\(spell.failures)")
+        let row = try XCTUnwrap(spell.passes.first { $0.kind == .throughput })
+        XCTAssertEqual(row.significant, false)
+        XCTAssertTrue(row.detail.contains("not in every round"), row.detail)
+        // Every round 1.3x slower: a regression, and the verdict says the rounds agree.
+        let slower = Gate.evaluate(base: base, candidate: inRounds([1.3, 1.3, 1.31]), policy: F.policy)
+        XCTAssertEqual(slower.exitCode, 2)
+        let f = try XCTUnwrap(slower.failures.first { $0.kind == .throughput })
+        XCTAssertTrue(f.detail.contains("every round slower"), f.detail)
+        // One side without rounds: the sample test alone, as before.
+        let plain = Gate.evaluate(
+            base: F.report(samples: F.tight), candidate: inRounds([1.0, 1.3, 1.3]), policy: F.policy)
+        XCTAssertEqual(plain.exitCode, 2)
+    }
+
     /// A history of earlier runs raises a key's limit to the spread of its medians between runs: a 12 % slowdown
     /// with tight samples fails against one baseline, passes when the history shows runs 20 % apart, and a 30 %
     /// slowdown still fails.
