@@ -7,7 +7,7 @@ enum BuiltInProfiles {
     static let yaml: [String: String] = [
         "default": #"""
 # The default profile of `qbench run` (built into the binary like every profile here; `--profile default`).
-# Aim: under three minutes on a 2-core machine (make bench). Two real models bracket the sizes that matter on CPUs: a small one whose weights
+# Aim: about three minutes on a 2-core machine (make bench; 3 min 0-20 s with 3 rounds per result). Two real models bracket the sizes that matter on CPUs: a small one whose weights
 # fit in a large L3 (Qwen2.5 0.5B) and an 8B one that streams from DRAM (Llama 3 8B). Prompt length 128 keeps the
 # prefill gemms short; profiles/<model>.yaml use 512 (llama-bench's pp512).
 # Model dimensions are the same as profiles/qwen2.5-0.5b.yaml and profiles/llama3-8b.yaml (a test checks that).
