@@ -487,12 +487,15 @@ public final class RunPipeline {
                                 op: job.op, weightFormat: job.format, shape: job.shape, threads: pool.threadCount,
                                 variant: v.variant.rawValue, cacheState: state,
                                 activationFormat: v.activationFormat.rawValue)
-                            var unit =
-                                units[key]
-                                ?? Unit(
+                            var unit: Unit
+                            if let u = units[key] {
+                                unit = u
+                            } else {
+                                unit = Unit(
                                     op: job.op, format: job.format, variant: v, shape: job.shape,
                                     threads: pool.threadCount)
-                            if units[key] == nil { order.append(key) }
+                                order.append(key)
+                            }
                             unit.placement = bench.placeWeights(pool: pool, placer: placer).description
                             // One untimed call (page faults, caches), a timed one for the batch size; later rounds
                             // keep the first round's batch size and warm up with one call (the sampler's
@@ -589,13 +592,6 @@ struct AdjacentCeilings {
         let measure: (KernelThreadPool, Int) -> [Double]
         /// Compute-bound probes: `n` L2 read repetitions (GB/s), the cache-disturbance indicator.
         var cacheRead: ((KernelThreadPool, Int) -> [Double])? = nil
-
-        /// The adjacent ceiling of `row` from the values measured around its samples (medians), against the run's
-        /// L2 read ceiling `runL2`; nil when nothing was measured or the row's roofline bound is not this probe's.
-        func ceiling(for row: ResultRow, around: [Double], l2Around: [Double], runL2: Double) -> AdjacentCeiling? {
-            AdjacentCeilings.ceiling(
-                bound: bound, instruction: instruction, for: row, around: around, l2Around: l2Around, runL2: runL2)
-        }
     }
 
     /// The adjacent ceiling of `row` from the values a probe of `bound` measured around its samples (medians),

@@ -206,7 +206,8 @@ public struct Sampler: Sendable {
     /// a round before the last stops once the samples so far meet its share of the minimums (round i of n: i/n of
     /// `minTimeNs` and of the minimum count) or reach i/n of `maxTimeNs`, with no precision check; the last round
     /// applies every rule above to all the samples. Every round takes at least one sample (unless interrupted or
-    /// past twice `maxTimeNs`), and warms up again (a round runs on freshly prepared buffers).
+    /// past twice `maxTimeNs`) and runs `warmupIterations` first (`qbench run` gives later rounds 0: it makes one
+    /// untimed call on each round's fresh buffers itself).
     ///
     /// - Parameters:
     ///   - cacheState: recorded with the samples; for `.cold` the body must rotate buffers itself
