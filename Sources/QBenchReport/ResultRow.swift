@@ -143,6 +143,9 @@ public struct ResultRow: Codable, Sendable, Equatable {
     /// median. Absent for one round.
     public var roundSamples: [Int]?
     public var roundMediansNs: [Double]?
+    /// Present when the result was measured again, in one go at the end of the run, because its first attempt was
+    /// not valid (`FirstAttempt`); every other figure of the row is then the retake's, valid or not.
+    public var firstAttempt: FirstAttempt?
 
     public init(
         key: String, op: KernelOp, weightFormat: String, activationFormat: String, variant: String,
@@ -204,5 +207,29 @@ public struct ResultRow: Codable, Sendable, Equatable {
             row.roundMediansNs = m
         }
         return row
+    }
+}
+
+/// The first measurement of a result that was measured again (a retake, `qbench run` docs): kept whole, so a reader
+/// sees what was set aside and why. On a shared host a slow spell of tens of seconds can slow every sample of one
+/// round of a slow body (the scalar reference gemms, 0.1-0.4 s a call); measured again minutes later, its median is
+/// known again, while a result whose samples really are that noisy is noisy in the retake too and stays invalid.
+public struct FirstAttempt: Codable, Sendable, Equatable {
+    /// Every sample of the first attempt, ns per call, in measurement order.
+    public var samplesNs: [UInt64]
+    public var roundSamples: [Int]?
+    public var medianNs: Double
+    /// Why it was not valid (`Validity.reasons`).
+    public var reasons: [String]
+
+    public init(samplesNs: [UInt64], roundSamples: [Int]?, medianNs: Double, reasons: [String]) {
+        self.samplesNs = samplesNs; self.roundSamples = roundSamples; self.medianNs = medianNs
+        self.reasons = reasons
+    }
+
+    public init(_ run: SampleRun, limits: ValidityLimits) {
+        self.init(
+            samplesNs: run.samplesNs, roundSamples: run.roundSamples, medianNs: run.summary?.medianNs ?? 0,
+            reasons: Validity.evaluate(run, limits: limits).reasons)
     }
 }

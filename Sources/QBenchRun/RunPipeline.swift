@@ -356,6 +356,18 @@ public final class RunPipeline {
     /// gets a sample floor (`Sampler.sampleFloor`).
     static let maxRepeatedSetupNs: UInt64 = 3_000_000_000
 
+    /// The results measured again, once each, in one go at the end of the run: those whose measurement is not valid
+    /// (`Validity`), unless interrupted, at most a tenth of the results (at least 4), in run order. A slow spell on a
+    /// shared host can slow one round of a result's samples and leave its median imprecise; minutes later it is
+    /// measured again. The retake stands in the row whether it is valid or not, with the first attempt kept in it
+    /// (`FirstAttempt`), so a result whose samples really are noisy stays marked.
+    static func retakes(_ runs: [(key: String, run: SampleRun)], limits: ValidityLimits) -> Set<String> {
+        let budget = max(4, runs.count / 10)
+        let keys = runs.filter { $0.run.stopReason != .interrupted && !Validity.evaluate($0.run, limits: limits).valid }
+            .prefix(budget).map(\.key)
+        return Set(keys)
+    }
+
     func benchmark(
         profile: RunProfile, formats: [String], pools: [KernelThreadPool], device: DeviceProfile,
         plan: DispatchPlan, verified: Set<KernelVariant>, roofline: RooflineSection, timing: TimingProfile,
@@ -418,8 +430,9 @@ public final class RunPipeline {
         let coldBytes = RooflineMeasurer.coldBytes(topology: device.topology, quick: options.quick)
         // What a result has gathered over its rounds.
         struct Unit {
-            var op: KernelOp, format: String, variant: KernelVariant, shape: MatmulShape, threads: Int
+            var op: KernelOp, format: String, variant: KernelVariant, shape: MatmulShape, threads: Int, id: String
             var run: SampleRun? = nil
+            var firstAttempt: FirstAttempt? = nil
             var around: [Double] = [], l2Around: [Double] = []
             var placement = "", family = "", bytesPerCall = 0.0, opsPerCall = 0.0
             var bound: RooflineBound? = nil, instruction = ""
@@ -429,15 +442,28 @@ public final class RunPipeline {
         // Variants (per job) whose preparation is too slow to repeat: measured in the first round only, in one go.
         var oneRound = Set<String>()
         let arenas = ColdArenas()
-        roundLoop: for r in 1...rounds {
-            let round = SamplingRound(index: r, of: rounds)
+        // After the rounds, one more pass retakes the results that are not valid (`RunPipeline.retakes`).
+        var retakeKeys = Set<String>()
+        roundLoop: for r in 1...(rounds + 1) {
+            let retaking = r > rounds
+            if retaking {
+                if interrupt?.isRaised == true { break }
+                progress?.finish()
+                retakeKeys = RunPipeline.retakes(
+                    order.compactMap { k in units[k]?.run.map { (k, $0) } }, limits: timing.validityLimits)
+                if retakeKeys.isEmpty { break }
+                progress?.begin(phase: "retake", total: retakeKeys.count)
+            }
+            let retakeIDs = Set(retakeKeys.compactMap { units[$0]?.id })
+            let round = SamplingRound(index: min(r, rounds), of: rounds)
             var seed: UInt64 = 1  // the same operands every round
             for job in jobs {
                 for v in job.variants {
                     if interrupt?.isRaised == true { break roundLoop }
                     seed &+= 1
                     let id = "\(job.op) \(job.format) \(job.shape) \(v.key)"
-                    if r > 1, oneRound.contains(id) {
+                    if retaking, !retakeIDs.contains(id) { continue }
+                    if r > 1, !retaking, oneRound.contains(id) {
                         for _ in 0..<(states(job.op).count * pools.count) {
                             progress?.step("\(job.op) \(job.format) \(job.shape) \(v.variant) (round 1 only)")
                         }
@@ -478,23 +504,31 @@ public final class RunPipeline {
                         }
                         for pool in pools {
                             if interrupt?.isRaised == true { break roundLoop }
-                            progress?.step(
-                                "\(job.op) \(job.format) \(job.shape) \(v.variant) "
-                                    + "t\(pool.threadCount)\(cold ? " cold" : "")"
-                                    + (rounds > 1 ? " (round \(r)/\(rounds))" : "")
-                            )
                             let key = ResultKey.make(
                                 op: job.op, weightFormat: job.format, shape: job.shape, threads: pool.threadCount,
                                 variant: v.variant.rawValue, cacheState: state,
                                 activationFormat: v.activationFormat.rawValue)
+                            if retaking, !retakeKeys.contains(key) { continue }
+                            progress?.step(
+                                "\(job.op) \(job.format) \(job.shape) \(v.variant) "
+                                    + "t\(pool.threadCount)\(cold ? " cold" : "")"
+                                    + (retaking ? " (retake)" : rounds > 1 ? " (round \(r)/\(rounds))" : "")
+                            )
                             var unit: Unit
                             if let u = units[key] {
                                 unit = u
                             } else {
                                 unit = Unit(
                                     op: job.op, format: job.format, variant: v, shape: job.shape,
-                                    threads: pool.threadCount)
+                                    threads: pool.threadCount, id: id)
                                 order.append(key)
+                            }
+                            if retaking, let first = unit.run {
+                                // Set aside whole (kept in the row); the retake starts afresh, ceilings included.
+                                unit.firstAttempt = FirstAttempt(first, limits: timing.validityLimits)
+                                unit.run = nil
+                                unit.around = []
+                                unit.l2Around = []
                             }
                             unit.placement = bench.placeWeights(pool: pool, placer: placer).description
                             // One untimed call (page faults, caches), a timed one for the batch size; later rounds
@@ -519,7 +553,7 @@ public final class RunPipeline {
                                 }
                             }
                             decided = true
-                            let round = oneRound.contains(id) ? SamplingRound.only : round
+                            let round = retaking || oneRound.contains(id) ? SamplingRound.only : round
                             unit.family = RooflineMeasurer.family(weightFormat: v.weightFormat, variant: v.variant)
                             // The ceiling again, right before and right after the samples (see AdjacentCeiling).
                             let probe = adjacent.probe(family: unit.family, bench: bench, pool: pool)
@@ -528,7 +562,7 @@ public final class RunPipeline {
                             unit.l2Around += probe?.cacheRead?(pool, reps) ?? []
                             var call: () -> Void = { bench.call(pool: pool) }
                             if let slow = injected, slow.matches(key) { call = slow.slowed(call) }
-                            unit.run = (r == 1 ? sampler : laterRounds).run(
+                            unit.run = (r == 1 || retaking ? sampler : laterRounds).run(
                                 cacheState: state, iterationsPerSample: inner, energyMeter: energy,
                                 resuming: unit.run, round: round, call)
                             unit.around += probe?.measure(pool, reps) ?? []
@@ -551,6 +585,7 @@ public final class RunPipeline {
                 bytesPerCall: u.bytesPerCall, opsPerCall: u.opsPerCall,
                 ceilings: roofline.ceilings(family: u.family, threads: u.threads), limits: timing.validityLimits)
             row.weightPlacement = u.placement
+            row.firstAttempt = u.firstAttempt
             let runL2 = roofline.bandwidth.first { $0.level == "l2" && $0.threads == u.threads }?.gbPerS ?? 0
             if let bound = u.bound {
                 row.adjacent = AdjacentCeilings.ceiling(
@@ -560,6 +595,12 @@ public final class RunPipeline {
             rows.append(row)
         }
         progress?.finish()
+        let retaken = rows.filter { $0.firstAttempt != nil }
+        if !retaken.isEmpty {
+            note(
+                "qbench run: measured \(retaken.count) result(s) again whose first measurement was not valid; "
+                    + "\(retaken.filter(\.validity.valid).count) valid now (first attempts kept in the report)")
+        }
         return rows
     }
 }

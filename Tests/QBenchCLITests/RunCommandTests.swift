@@ -145,6 +145,43 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(bf16Scalar.contains { $0.activationFormat == "bf16" && $0.key.contains("/scalar") })
     }
 
+    /// Retakes through the real command: with a precision limit no measurement meets, every result is invalid; the
+    /// first max(4, n/10) in run order are measured again, each row keeping its first attempt, and the report, its
+    /// schema and its Markdown say so.
+    func testRun_retakesInvalidResultsKeepingTheFirstAttempt() throws {
+        let out = try TestPaths.scratch()
+        var yaml = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent("profiles/smoke.yaml"), encoding: .utf8)
+        yaml = yaml.replacingOccurrences(of: "  max_noise: 0.50\n", with: "  max_noise: 0.000001\n")
+        XCTAssertTrue(yaml.contains("max_noise: 0.000001"), "smoke.yaml changed: adapt this")
+        let profile = out.appendingPathComponent("strict.yaml")
+        try yaml.write(to: profile, atomically: true, encoding: .utf8)
+        let dir = out.appendingPathComponent("r")
+        let r = try QBenchBinary.run(["run", "--quick", "--profile", profile.path, "--out", dir.path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        if let error = try SchemaValidation.reportErrors(Data(r.stdout.utf8)) { XCTFail(error) }
+        let report = try Report.decode(Data(r.stdout.utf8), path: "stdout")
+        let n = report.results.count
+        let budget = max(4, n / 10)
+        XCTAssertGreaterThan(n, budget, "the smoke profile has more results than the retake budget")
+        let retaken = report.results.filter { $0.firstAttempt != nil }
+        XCTAssertEqual(retaken.map(\.key), report.results.prefix(budget).map(\.key), "the first invalid ones")
+        for row in retaken {
+            let first = try XCTUnwrap(row.firstAttempt)
+            XCTAssertTrue(first.reasons.contains { $0.hasPrefix("imprecise median") }, "\(row.key): \(first.reasons)")
+            XCTAssertGreaterThanOrEqual(first.samplesNs.count, 1)
+            XCTAssertGreaterThanOrEqual(row.samplesNs.count, 1)
+            XCTAssertNil(row.roundSamples, "a retake is one go")
+        }
+        XCTAssertFalse(report.validity.valid, "retakes cannot meet an impossible limit")
+        XCTAssertTrue(r.stderr.contains("measured \(budget) result(s) again"), r.stderr)
+        let mdName = try XCTUnwrap(
+            try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasSuffix(".md") })
+        let md = try String(contentsOf: dir.appendingPathComponent(mdName), encoding: .utf8)
+        XCTAssertTrue(md.contains("Measured again at the end of the run"), md)
+        XCTAssertTrue(md.contains("`\(retaken[0].key)`: first attempt"), md)
+    }
+
     func testRun_badOptionsGiveOneLineAndExit64_badFilesExit1() throws {
         for (args, needle, status) in [
             (["run", "--formats", "q9_9"], "--formats", Int32(64)),

@@ -318,7 +318,20 @@ public enum ReportHTML {
     }
 
     static func validity(_ r: Report) -> String {
-        guard !r.validity.valid else { return "<h2>Validity</h2>\n<p class=\"ok\">Every result is valid.</p>\n" }
-        return "<h2>Validity</h2>\n<ul>\n" + r.validity.reasons.map { "<li>\(esc($0))</li>\n" }.joined() + "</ul>\n"
+        var out =
+            r.validity.valid
+            ? "<h2>Validity</h2>\n<p class=\"ok\">Every result is valid.</p>\n"
+            : "<h2>Validity</h2>\n<ul>\n" + r.validity.reasons.map { "<li>\(esc($0))</li>\n" }.joined() + "</ul>\n"
+        let again = r.results.compactMap { x -> String? in
+            guard let f = x.firstAttempt else { return nil }
+            return "<li><code>\(esc(x.key))</code>: first attempt \(esc(Fmt.duration(ns: f.medianNs))) "
+                + "(\(esc(f.reasons.joined(separator: "; ")))); retake \(esc(Fmt.duration(ns: x.medianNs))), "
+                + "\(x.validity.valid ? "valid" : "not valid")</li>\n"
+        }
+        if !again.isEmpty {
+            out += "<p>Measured again at the end of the run (first attempt not valid):</p>\n<ul>\n" + again.joined()
+                + "</ul>\n"
+        }
+        return out
     }
 }

@@ -128,8 +128,22 @@ public enum ReportMarkdown {
     }
 
     static func validity(_ r: Report) -> String {
-        guard !r.validity.valid else { return "## Validity\n\nEvery result is valid.\n" }
-        return "## Validity\n\nINVALID:\n\n" + r.validity.reasons.map { "- \($0)\n" }.joined()
+        let head =
+            r.validity.valid
+            ? "## Validity\n\nEvery result is valid.\n"
+            : "## Validity\n\nINVALID:\n\n" + r.validity.reasons.map { "- \($0)\n" }.joined()
+        return head + retaken(r).map { "\nMeasured again at the end of the run (first attempt not valid):\n\n" + $0 }
+            .joined()
+    }
+
+    /// One line per result measured again: its key, the first attempt's median and reasons, the retake's verdict.
+    static func retaken(_ r: Report) -> [String] {
+        let lines = r.results.compactMap { x -> String? in
+            guard let f = x.firstAttempt else { return nil }
+            return "- `\(x.key)`: first attempt \(Fmt.duration(ns: f.medianNs)) (\(f.reasons.joined(separator: "; "))); "
+                + "retake \(Fmt.duration(ns: x.medianNs)), \(x.validity.valid ? "valid" : "not valid")\n"
+        }
+        return lines.isEmpty ? [] : [lines.joined()]
     }
 
     static func bytes(_ n: Int) -> String {

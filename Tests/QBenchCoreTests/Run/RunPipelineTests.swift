@@ -1,6 +1,7 @@
 import Foundation
 import QBenchTestSupport
 import QBenchFormats
+import QBenchHarness
 import XCTest
 @testable import QBenchModelFiles
 @testable import QBenchDevice
@@ -192,6 +193,32 @@ final class RunPipelineTests: XCTestCase {
         XCTAssertTrue(pm.measure(pool, 1).allSatisfy { $0 > 0 })
         XCTAssertNil(m.probe(family: "int8", bench: warm, pool: pool))
         XCTAssertNil(m.probe(family: "bf16", bench: cold, pool: pool), "no ceiling of that family in the roofline")
+    }
+
+    /// Retakes: the invalid results in run order, not an interrupted one, at most a tenth of the results (at
+    /// least 4).
+    func testRetakes_pickTheInvalidResultsInRunOrderWithinTheBudget() {
+        let limits = ValidityLimits(minSamples: 10, minTotalNs: 1_000, maxNoise: 0.10)
+        func run(_ samples: [UInt64], _ stop: StopReason = .satisfied) -> SampleRun {
+            SampleRun(
+                samplesNs: samples, warmupNs: [], iterationsPerSample: 1, measuredNs: samples.reduce(0, +),
+                stopReason: stop, cacheState: .warm, summary: Statistics.summarize(samples), warnings: [])
+        }
+        let tight = run(Array(repeating: 1_000_000, count: 12))
+        // Half the samples 1.5x slower: the median's interval spans both, far past 10 %.
+        let spell = run(Array(repeating: 1_000_000, count: 6) + Array(repeating: 1_500_000, count: 6))
+        XCTAssertTrue(Validity.evaluate(tight, limits: limits).valid)
+        XCTAssertFalse(Validity.evaluate(spell, limits: limits).valid)
+        let few = run([1_000_000, 1_000_000], .maxTime)
+        let cut = run([1_000_000, 1_000_000], .interrupted)
+        XCTAssertEqual(
+            RunPipeline.retakes([("a", tight), ("b", spell), ("c", cut), ("d", few)], limits: limits), ["b", "d"])
+        // 50 results, 30 invalid: the budget is 5 (a tenth), the first five invalid ones.
+        let many = (0..<50).map { i in (key: "k\(i)", run: i % 5 < 3 ? spell : tight) }
+        let expected = Set(many.filter { !Validity.evaluate($0.run, limits: limits).valid }.prefix(5).map(\.key))
+        XCTAssertEqual(RunPipeline.retakes(many, limits: limits), expected)
+        XCTAssertEqual(expected, ["k0", "k1", "k2", "k5", "k6"])
+        XCTAssertEqual(RunPipeline.retakes(Array(many.prefix(10)), limits: limits).count, 4, "at least 4")
     }
 
     func testColdArenas_reuseTheBufferOnlyWhenNoBenchHoldsItAndItIsLargeEnough() throws {
