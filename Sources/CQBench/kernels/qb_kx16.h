@@ -1,10 +1,13 @@
 // Geometry of the "kx16" layout of the k-quants (q4_k, q5_k, q6_k) for the x86 gemm (x86_kquant_template.h).
 // Rows are taken 16 at a time (unit u: rows 16u..16u+15, rows past M zero); each unit is `chunk` bytes at
 // w + u*chunk, one `sb_bytes` record per 256-element super-block, each 64-byte line holding 16 rows x 4 bytes:
-//   d[16] f32 | dmin[16] f32 (q4_k/q5_k) | sc[nsub][16] (2 x i16: sc, 256 sc)
+//   d[16] f32 | dmin[16] f32 (q4_k/q5_k) or corr[16] i32 (q6_k) | sc[nsub][16] (2 x i16: sc, 256 sc)
 //   | mn pairs[4][16] (2 x i16: mins 2p, 2p+1; q4_k/q5_k)
-//   | q[64 quads][16 rows][4] u8 (unsigned quants: q4_k 0..15, q5_k 0..31, q6_k 0..63; element 4*quad + j)
+//   | q[64 quads][16 rows][4] (element 4*quad + j): q4_k/q5_k the unsigned quants (u8 0..15, 0..31), q6_k the
+//     signed ones (i8 q - 32, -32..31)
 // d and dmin are the stored f16 values widened (exact); q6_k has 16 sub-blocks of 16 (4 quads), q4_k/q5_k 8 of 32.
+// q6_k's gemm multiplies its signed quants with the activations made unsigned (x + 128, u8): corr is the row's
+// 128 * sum_j sc_j * sum_{e in j} (q_e - 32), subtracted once per super-block, so no sub-block needs an offset.
 #ifndef QBENCH_QB_KX16_H
 #define QBENCH_QB_KX16_H
 
@@ -12,7 +15,7 @@
 
 typedef struct {
     int units, nb, nsub, quads; /* quads per sub-block */
-    size_t sc_off, mn_off, data_off, sb_bytes, chunk;
+    size_t sc_off, mn_off, corr_off, data_off, sb_bytes, chunk;
 } qb_kx16_geom;
 
 /// fmt: 4 (q4_k), 5 (q5_k) or 6 (q6_k). Returns 0 when K is not a multiple of 256.
@@ -23,7 +26,7 @@ static inline int qb_kx16_geometry(int fmt, int M, int K, qb_kx16_geom *g) {
     g->nb = K / QB_QKK;
     if (fmt == 6) {
         g->nsub = 16; g->quads = 4;
-        g->sc_off = 64; g->mn_off = 0; g->data_off = 64 + 16 * 64;
+        g->corr_off = 64; g->sc_off = 128; g->mn_off = 0; g->data_off = 128 + 16 * 64;
     } else {
         g->nsub = 8; g->quads = 8;
         g->sc_off = 128; g->mn_off = 128 + 8 * 64; g->data_off = g->mn_off + 4 * 64;

@@ -1,14 +1,18 @@
 // The x86 k-quant gemm (q4_k, q5_k, q6_k with q8_k activations) over the "kx16" layout (x86_repack.c), stamped out
 // per ISA by the including file, after x86_int_template.h (it uses the same qv_* primitives, QV_L and
-// qv_dot_small, which must take u8 weights up to 63). Lanes are output rows: per 16-row unit and super-block the
-// quants are widened to u8 (q4_k 0..15, q5_k 0..31, q6_k 0..63) 16 rows x 4 bytes at a time, so each sub-block's
-// dot product lands whole in a lane; the lane is multiplied by the row's sub-block scale (exact int32: the sum's
-// bytes shuffled to the words {low byte, sum >> 8}, which vpmaddwd / vpdpwssd takes against {sc, 256 sc}; one
-// shuffle and one multiply-add where vpmulld is two multiply uops on Intel and needs an add), the mins term comes
-// from the activation's per-sub-block sums through vpmaddwd, q6_k's offset 32 starts each sub-block's accumulator
-// at -32 * sum x. The f32 epilogue is the scalar reference's, per lane, super-block by super-block:
-// every entry is bit-exact with scalar_kquant.c. Only gemm uses it: widening more than doubles the bytes a gemv
-// would stream (gemv runs the stored blocks, avx2_kquant.c).
+// qv_dot_small, which must take u8 up to 31 against s8, and u8 up to 255 against s8 in -32..31). Lanes are output
+// rows: per 16-row unit and super-block the quants are widened to bytes (q4_k 0..15, q5_k 0..31, q6_k -32..31)
+// 16 rows x 4 bytes at a time, so each sub-block's dot product lands whole in a lane; the lane is multiplied by the
+// row's sub-block scale (exact int32: the sum's bytes shuffled to the words {low byte, sum >> 8}, which vpmaddwd /
+// vpdpwssd takes against {sc, 256 sc}; one shuffle and one multiply-add where vpmulld is two multiply uops on Intel
+// and needs an add), the mins term comes from the activation's per-sub-block sums through vpmaddwd. q6_k swaps the
+// operands' signs: its quants are stored signed (q - 32) and the activations are made unsigned (x + 128, one xor per
+// 16 bytes of a super-block, into a buffer the tile's rows share), so a sub-block's accumulator starts at zero (a
+// zeroing idiom, where a start of -32 * sum x cost a broadcast and a copy per accumulator) and the row's
+// 128 * sum_j sc_j sum (q - 32), stored with the weights, comes off once per super-block: the same int32 exactly.
+// The f32 epilogue is the scalar reference's, per lane, super-block by super-block: every entry is bit-exact with
+// scalar_kquant.c. Only gemm uses it: widening more than doubles the bytes a gemv would stream (gemv runs the stored
+// blocks, avx2_kquant.c).
 #include "qb_kx16.h"
 
 #ifndef QB_KQ_MV
@@ -88,9 +92,16 @@ QB_INLINE void kx_tile(const qb_kx16_geom *G, const int fmt, const int MV, const
         /* q4_k/q5_k: the activation sums of sub-blocks 2p and 2p+1 (of 32) as two int16 in one int32, the operand
            vpmaddwd pairs with the row's two mins (int32 storage: qv_bcast4 reads it as int32) */
         int32_t pairs[QB_KQ_NR][4];
+        /* q6_k: the super-block's activation quants as u8 (x + 128 = x ^ 0x80) */
+        _Alignas(64) uint8_t xu[QB_KQ_NR][QB_QKK];
         for (int t = 0; t < NR; t++) {
             xb[t] = xp[t] + (size_t)b * sizeof(qb_block_q8_k);
-            if (fmt != 6) {
+            if (fmt == 6) {
+                const __m128i flip = _mm_set1_epi8((char)0x80);
+                for (int c = 0; c < QB_QKK; c += 16)
+                    _mm_store_si128((__m128i *)(xu[t] + c),
+                                    _mm_xor_si128(_mm_loadu_si128((const __m128i *)(xb[t] + 4 + c)), flip));
+            } else {
                 const qb_block_q8_k *x = (const qb_block_q8_k *)xb[t];
                 for (int p = 0; p < 4; p++) {
                     const int lo = x->bsums[4 * p] + x->bsums[4 * p + 1];
@@ -106,17 +117,21 @@ QB_INLINE void kx_tile(const qb_kx16_geom *G, const int fmt, const int MV, const
         for (int i = 0; i < MV; i++) sb[i] = w[i] + (size_t)b * G->sb_bytes;
         for (int j = 0; j < G->nsub; j++) {
             qvi acc[QB_KQ_MV][QB_KQ_NR];
-            for (int t = 0; t < NR; t++) {
-                const int32_t start = fmt == 6 ? -32 * ((const qb_block_q8_k *)xb[t])->bsums[j] : 0;
-                for (int i = 0; i < MV; i++) acc[i][t] = qv_set1_i32(start);
-            }
+            for (int t = 0; t < NR; t++)
+                for (int i = 0; i < MV; i++) acc[i][t] = qv_set1_i32(0);
             for (int q = 0; q < G->quads; q++) {
                 const int quad = j * G->quads + q;
                 qvi wv[QB_KQ_MV];
                 for (int i = 0; i < MV; i++) wv[i] = qv_loadw(sb[i] + G->data_off + (size_t)quad * 64);
                 for (int t = 0; t < NR; t++) {
-                    const qvi xv = qv_bcast4(xb[t] + 4 + quad * 4);
-                    for (int i = 0; i < MV; i++) acc[i][t] = qv_dot_small(acc[i][t], wv[i], xv);
+                    if (fmt == 6) {
+                        /* u8 activations x s8 quants */
+                        const qvi xv = qv_bcast4(xu[t] + quad * 4);
+                        for (int i = 0; i < MV; i++) acc[i][t] = qv_dot_small(acc[i][t], xv, wv[i]);
+                    } else {
+                        const qvi xv = qv_bcast4(xb[t] + 4 + quad * 4);
+                        for (int i = 0; i < MV; i++) acc[i][t] = qv_dot_small(acc[i][t], wv[i], xv);
+                    }
                 }
             }
             for (int i = 0; i < MV; i++) {
@@ -124,7 +139,12 @@ QB_INLINE void kx_tile(const qb_kx16_geom *G, const int fmt, const int MV, const
                 for (int t = 0; t < NR; t++) isum[i][t] = kx_dotw(isum[i][t], kx_split(acc[i][t]), sc);
             }
         }
-        if (fmt != 6) {
+        if (fmt == 6) {
+            for (int i = 0; i < MV; i++) {
+                const qvi corr = qv_loadw(sb[i] + G->corr_off);
+                for (int t = 0; t < NR; t++) isum[i][t] = _qv_sub_i32(isum[i][t], corr);
+            }
+        } else {
             for (int p = 0; p < 4; p++) {
                 for (int i = 0; i < MV; i++) {
                     const qvi mn = qv_loadw(sb[i] + G->mn_off + (size_t)p * 64);

@@ -152,8 +152,15 @@ static void qb_kx16_repack(int fmt, const qb_mat_args *s, void *dstv) {
                 const qb_block_q6_k *w = (const qb_block_q6_k *)blk;
                 int8_t sq[QB_QKK];
                 qb_unpack_q6_k(w, sq);
-                for (int e = 0; e < QB_QKK; e++) q[e] = (uint8_t)(sq[e] + 32);
-                for (int j = 0; j < 16; j++) sc[j] = w->scales[j];
+                int32_t corr = 0;
+                for (int j = 0; j < 16; j++) {
+                    sc[j] = w->scales[j];
+                    int32_t sum = 0;
+                    for (int e = 16 * j; e < 16 * j + 16; e++) sum += sq[e];
+                    corr += 128 * sc[j] * sum;
+                }
+                for (int e = 0; e < QB_QKK; e++) q[e] = (uint8_t)sq[e]; /* signed, two's complement */
+                memcpy(sb + g.corr_off + r * 4, &corr, 4);
                 d = qb_f16_to_f32(w->d);
             } else {
                 qb_kx16_q45(blk, fmt == 5, q);
