@@ -338,18 +338,24 @@ public enum Gate {
     }
 
     /// For two results measured in rounds (`round_medians_ns` on both): is every candidate round slower than every
-    /// baseline round? A slow spell of a shared host reaches some rounds of a run, a slower kernel all of them; so
-    /// with rounds a throughput failure needs this as well as the sample test. nil when either side has no rounds.
-    static func roundsSeparate(base: ResultRow, candidate: ResultRow) -> (separate: Bool, how: String)? {
+    /// baseline round by more than `limit` (1 - slowest baseline round / fastest candidate round > limit)? A slow
+    /// spell of a shared host reaches some rounds of a run, a slower kernel all of them, each by about its own size;
+    /// so with rounds a throughput failure needs this as well as the sample test. nil when either side has no rounds.
+    static func roundsSeparate(base: ResultRow, candidate: ResultRow, limit: Double) -> (separate: Bool, how: String)? {
         guard let b = base.roundMediansNs, let c = candidate.roundMediansNs, b.count > 1, c.count > 1,
-            let bMax = b.max(), let cMin = c.min()
+            let bMax = b.max(), let cMin = c.min(), cMin > 0
         else { return nil }
         let list = { (m: [Double]) in m.map { num($0 / 1000) }.joined(separator: "/") + " us" }
-        let separate = cMin > bMax
+        let apart = 1 - bMax / cMin
+        let separate = apart > limit
         return (
             separate,
             "round medians \(list(b)) -> \(list(c))"
-                + (separate ? ", every round slower" : ", the rounds overlap")
+                + (separate
+                    ? ", every round slower by more than \(pct(limit, sign: false))"
+                    : apart > 0
+                        ? ", every round slower but the closest rounds only \(pct(-apart))"
+                        : ", the rounds overlap")
         )
     }
 
@@ -376,8 +382,9 @@ public enum Gate {
             let spread = history.isEmpty ? nil : betweenRunSpread(medians)
             let limit = max(policy.maxThroughputRegression, spread ?? 0)
             let over = loss > limit
-            // Measured in rounds on both sides: the slowdown must be there at every moment both runs sampled.
-            let rounds = roundsSeparate(base: r, candidate: x)
+            // Measured in rounds on both sides: the slowdown, beyond the limit, must be there at every moment both runs
+            // sampled.
+            let rounds = roundsSeparate(base: r, candidate: x, limit: limit)
             let beyondNoise = sig.significant && (rounds?.separate ?? true)
             let failed = over && beyondNoise
             let verdict: String
@@ -443,7 +450,8 @@ public enum Gate {
                     return false
                 }
                 guard let b = bRows[t.subject], let x = cRows[t.subject] else { return true }
-                return roundsSeparate(base: b, candidate: x)?.separate ?? true
+                return roundsSeparate(base: b, candidate: x, limit: t.limit ?? policy.maxThroughputRegression)?
+                    .separate ?? true
             }.map(\.subject))
         var out: [GateCheck] = []
         for e in base.estimates {

@@ -62,8 +62,9 @@ final class GateTests: XCTestCase {
         XCTAssertEqual(f.significant, true)
     }
 
-    /// Results measured in rounds (`timing.rounds`): a slowdown in some rounds only (a slow spell of the host) is not
-    /// a regression, while one in every round is, as an injected 1.3x slowdown of the kernel would be.
+    /// Results measured in rounds (`timing.rounds`): a slowdown in some rounds only (a slow spell of the host), or one
+    /// whose closest rounds are within the limit, is not a regression, while one beyond the limit in every round is,
+    /// as an injected 1.3x slowdown of the kernel would be.
     func testRoundsMustAllBeSlowerForAThroughputFailure() throws {
         func inRounds(_ factors: [Double]) -> Report {
             // 3 rounds of 20 tight samples each, round i scaled by factors[i].
@@ -85,11 +86,17 @@ final class GateTests: XCTestCase {
         let row = try XCTUnwrap(spell.passes.first { $0.kind == .throughput })
         XCTAssertEqual(row.significant, false)
         XCTAssertTrue(row.detail.contains("not in every round"), row.detail)
+        // Every round slower, but the first only 1 - 1.02 / 1.06 (3.8 %) against the 5 % limit: a host that was slower
+        // for the whole run, most in two rounds, not a loss every round shows (~).
+        let drift = Gate.evaluate(base: base, candidate: inRounds([1.06, 1.3, 1.3]), policy: F.policy)
+        XCTAssertEqual(drift.exitCode, 0, "\(drift.failures)")
+        let d = try XCTUnwrap(drift.passes.first { $0.kind == .throughput })
+        XCTAssertTrue(d.detail.contains("closest rounds only -3."), d.detail)
         // Every round 1.3x slower: a regression, and the verdict says the rounds agree.
         let slower = Gate.evaluate(base: base, candidate: inRounds([1.3, 1.3, 1.31]), policy: F.policy)
         XCTAssertEqual(slower.exitCode, 2)
         let f = try XCTUnwrap(slower.failures.first { $0.kind == .throughput })
-        XCTAssertTrue(f.detail.contains("every round slower"), f.detail)
+        XCTAssertTrue(f.detail.contains("every round slower by more than 5"), f.detail)
         // One side without rounds: the sample test alone, as before.
         let plain = Gate.evaluate(
             base: F.report(samples: F.tight), candidate: inRounds([1.0, 1.3, 1.3]), policy: F.policy)
