@@ -329,7 +329,8 @@ public enum ReportHTML {
                 + "\(x.validity.valid ? "valid" : "not valid")</li>\n"
         }
         if !again.isEmpty {
-            out += "<p>Measured again at the end of the run (first attempt not valid):</p>\n<ul>\n" + again.joined()
+            out +=
+                "<p>Measured again at the end of the run (first attempt not valid):</p>\n<ul>\n" + again.joined()
                 + "</ul>\n"
         }
         return out

@@ -132,18 +132,20 @@ public enum ReportMarkdown {
             r.validity.valid
             ? "## Validity\n\nEvery result is valid.\n"
             : "## Validity\n\nINVALID:\n\n" + r.validity.reasons.map { "- \($0)\n" }.joined()
-        return head + retaken(r).map { "\nMeasured again at the end of the run (first attempt not valid):\n\n" + $0 }
-            .joined()
+        guard let again = retaken(r) else { return head }
+        return head + "\nMeasured again at the end of the run (first attempt not valid):\n\n" + again
     }
 
-    /// One line per result measured again: its key, the first attempt's median and reasons, the retake's verdict.
-    static func retaken(_ r: Report) -> [String] {
+    /// One line per result measured again: its key, the first attempt's median and reasons, the retake's verdict;
+    /// nil when there was no retake.
+    static func retaken(_ r: Report) -> String? {
         let lines = r.results.compactMap { x -> String? in
             guard let f = x.firstAttempt else { return nil }
-            return "- `\(x.key)`: first attempt \(Fmt.duration(ns: f.medianNs)) (\(f.reasons.joined(separator: "; "))); "
-                + "retake \(Fmt.duration(ns: x.medianNs)), \(x.validity.valid ? "valid" : "not valid")\n"
+            let first = "\(Fmt.duration(ns: f.medianNs)) (\(f.reasons.joined(separator: "; ")))"
+            let verdict = x.validity.valid ? "valid" : "not valid"
+            return "- `\(x.key)`: first attempt \(first); retake \(Fmt.duration(ns: x.medianNs)), \(verdict)\n"
         }
-        return lines.isEmpty ? [] : [lines.joined()]
+        return lines.isEmpty ? nil : lines.joined()
     }
 
     static func bytes(_ n: Int) -> String {
