@@ -1,6 +1,7 @@
 // Fault injection for testing `qbench gate` end to end: QBENCH_INJECT_SLOWDOWN='<key regex>=<factor>' makes every
 // timed call of the results whose key matches the regex take `factor` times as long, by spinning after the call
-// for (factor - 1) times its duration. The kernel's outputs are untouched; the report records the setting in
+// (until factor times its own time, or factor times its time back to back without the slowdown, whichever is
+// later; `InjectedSlowdown.slowed`). The kernel's outputs are untouched; the report records the setting in
 // `run.injected`, and `qbench gate` names it in its verdict.
 import Foundation
 import QBenchSupport
@@ -48,15 +49,34 @@ public struct InjectedSlowdown: Sendable {
         return key.contains(re)
     }
 
-    /// `call` followed by a spin of (factor - 1) times the time it took.
-    public func slowed(_ call: @escaping () -> Void, clock: any BenchClock = MonotonicClock()) -> () -> Void {
-        let extra = factor - 1
+    /// `call` followed by a spin until `factor` times the time it took has passed since it began, or `factor` times
+    /// `referenceNs` (the call's time measured back to back without the slowdown), whichever is later. Without the
+    /// reference a DRAM-bound kernel escapes part of the slowdown: spaced out by the spins its calls run faster
+    /// (a 1.3x spin measured 1.11x on a cold q4_0 gemv), so the spin, a share of its own time, shrinks with it.
+    public func slowed(
+        _ call: @escaping () -> Void, clock: any BenchClock = MonotonicClock(), referenceNs: UInt64? = nil
+    ) -> () -> Void {
+        let factor = factor
+        let floor = referenceNs.map { UInt64(Double($0) * factor) } ?? 0
         return {
             let t0 = clock.nowNs()
             call()
-            let t1 = clock.nowNs()
-            let until = t1 &+ UInt64(Double(t1 &- t0) * extra)
+            let own = clock.nowNs() &- t0
+            let until = t0 &+ max(UInt64(Double(own) * factor), floor)
             while clock.nowNs() < until {}
         }
+    }
+
+    /// The median time of `calls` back-to-back calls of `call` (the reference of `slowed`).
+    public static func reference(
+        _ call: () -> Void, calls: Int = 5, clock: any BenchClock = MonotonicClock()
+    ) -> UInt64 {
+        var times: [UInt64] = []
+        for _ in 0..<max(1, calls) {
+            let t0 = clock.nowNs()
+            call()
+            times.append(clock.nowNs() &- t0)
+        }
+        return times.sorted()[times.count / 2]
     }
 }

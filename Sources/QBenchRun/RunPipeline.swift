@@ -561,7 +561,10 @@ public final class RunPipeline {
                             unit.around += probe?.measure(pool, reps) ?? []
                             unit.l2Around += probe?.cacheRead?(pool, reps) ?? []
                             var call: () -> Void = { bench.call(pool: pool) }
-                            if let slow = injected, slow.matches(key) { call = slow.slowed(call) }
+                            if let slow = injected, slow.matches(key) {
+                                let reference = InjectedSlowdown.reference { bench.call(pool: pool) }
+                                call = slow.slowed(call, referenceNs: reference)
+                            }
                             unit.run = (r == 1 || retaking ? sampler : laterRounds).run(
                                 cacheState: state, iterationsPerSample: inner, energyMeter: energy,
                                 resuming: unit.run, round: round, call)

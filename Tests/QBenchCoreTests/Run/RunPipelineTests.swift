@@ -221,6 +221,43 @@ final class RunPipelineTests: XCTestCase {
         XCTAssertEqual(RunPipeline.retakes(Array(many.prefix(10)), limits: limits).count, 4, "at least 4")
     }
 
+    /// QBENCH_INJECT_SLOWDOWN: a slowed call lasts factor x its own time, or factor x the reference (its time back to
+    /// back without the slowdown) when that is longer, so a kernel that runs faster between the spins cannot escape
+    /// part of the slowdown; the reference is the median of back-to-back calls.
+    func testInjectedSlowdown_lastsFactorTimesTheLongerOfItsOwnTimeAndTheReference() throws {
+        final class TickingClock: BenchClock, @unchecked Sendable {
+            var now: UInt64 = 0
+            func nowNs() -> UInt64 {
+                now += 1
+                return now
+            }
+        }
+        let clock = TickingClock()
+        let slow = try InjectedSlowdown.parse("gemv/.*=1.5")
+        var duration: UInt64 = 1000
+        let call = { clock.now += duration }
+        func elapsed(_ f: () -> Void) -> UInt64 {
+            let t0 = clock.now
+            f()
+            return clock.now - t0
+        }
+        // Own time only: 1000 ns -> 1500 ns (within the clock's own ticks).
+        let plain = elapsed(slow.slowed(call, clock: clock))
+        XCTAssertTrue((1500...1505).contains(plain), "\(plain)")
+        // The call got faster (800 ns) than its reference (1000 ns): still 1.5 x 1000.
+        duration = 800
+        let floored = elapsed(slow.slowed(call, clock: clock, referenceNs: 1000))
+        XCTAssertTrue((1500...1505).contains(floored), "\(floored)")
+        // Slower than the reference (1200 ns): 1.5 x its own time.
+        duration = 1200
+        let own = elapsed(slow.slowed(call, clock: clock, referenceNs: 1000))
+        XCTAssertTrue((1800...1805).contains(own), "\(own)")
+        // The reference: the median of back-to-back calls.
+        var times: [UInt64] = [900, 5000, 1000, 1100, 950]
+        let ref = InjectedSlowdown.reference({ clock.now += times.removeFirst() }, calls: 5, clock: clock)
+        XCTAssertEqual(ref, 1000 + 1, "median call plus the clock's tick")
+    }
+
     func testColdArenas_reuseTheBufferOnlyWhenNoBenchHoldsItAndItIsLargeEnough() throws {
         let arenas = ColdArenas()
         var a: AlignedBuffer? = try arenas.take(bytes: 1 << 16)
