@@ -180,6 +180,11 @@ final class RunCommandTests: XCTestCase {
         let md = try String(contentsOf: dir.appendingPathComponent(mdName), encoding: .utf8)
         XCTAssertTrue(md.contains("Measured again at the end of the run"), md)
         XCTAssertTrue(md.contains("`\(retaken[0].key)`: first attempt"), md)
+        let htmlName = try XCTUnwrap(
+            try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasSuffix(".html") })
+        let html = try String(contentsOf: dir.appendingPathComponent(htmlName), encoding: .utf8)
+        XCTAssertTrue(html.contains("Measured again at the end of the run"), "HTML lists the retakes")
+        XCTAssertTrue(html.contains("<code>\(retaken[0].key)</code>: first attempt"), "HTML names the first retake")
     }
 
     func testRun_badOptionsGiveOneLineAndExit64_badFilesExit1() throws {
