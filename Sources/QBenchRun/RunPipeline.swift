@@ -482,8 +482,16 @@ public final class RunPipeline {
                         continue
                     }
                     let quantizer = quantizers(for: v.activationFormat, verified: verified, device: device).first
+                    let keyOf = { (state: CacheState, pool: KernelThreadPool) in
+                        ResultKey.make(
+                            op: job.op, weightFormat: job.format, shape: job.shape, threads: pool.threadCount,
+                            variant: v.variant.rawValue, cacheState: state,
+                            activationFormat: v.activationFormat.rawValue)
+                    }
                     var decided = false
                     for state in states(job.op) {
+                        // A retake prepares only the benches of the results it measures again.
+                        if retaking, !pools.contains(where: { retakeKeys.contains(keyOf(state, $0)) }) { continue }
                         let cold = state == .cold
                         let bench: KernelBench
                         do {
@@ -504,10 +512,7 @@ public final class RunPipeline {
                         }
                         for pool in pools {
                             if interrupt?.isRaised == true { break roundLoop }
-                            let key = ResultKey.make(
-                                op: job.op, weightFormat: job.format, shape: job.shape, threads: pool.threadCount,
-                                variant: v.variant.rawValue, cacheState: state,
-                                activationFormat: v.activationFormat.rawValue)
+                            let key = keyOf(state, pool)
                             if retaking, !retakeKeys.contains(key) { continue }
                             progress?.step(
                                 "\(job.op) \(job.format) \(job.shape) \(v.variant) "

@@ -441,7 +441,7 @@ public enum Gate {
         func id(_ e: TokenEstimate) -> String { "\(e.model)/\(e.format)/t\(e.threads)" }
         let c = Dictionary(candidate.estimates.map { (id($0), $0) }, uniquingKeysWith: { a, _ in a })
         // A basis result backs the estimate when it is slower beyond noise: significant, and (measured in rounds on
-        // both sides) slower in every round.
+        // both sides) slower in every round by more than its limit.
         let bRows = Dictionary(base.results.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let cRows = Dictionary(candidate.results.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let slower = Set(

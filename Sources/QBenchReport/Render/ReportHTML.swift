@@ -322,11 +322,8 @@ public enum ReportHTML {
             r.validity.valid
             ? "<h2>Validity</h2>\n<p class=\"ok\">Every result is valid.</p>\n"
             : "<h2>Validity</h2>\n<ul>\n" + r.validity.reasons.map { "<li>\(esc($0))</li>\n" }.joined() + "</ul>\n"
-        let again = r.results.compactMap { x -> String? in
-            guard let f = x.firstAttempt else { return nil }
-            return "<li><code>\(esc(x.key))</code>: first attempt \(esc(Fmt.duration(ns: f.medianNs))) "
-                + "(\(esc(f.reasons.joined(separator: "; ")))); retake \(esc(Fmt.duration(ns: x.medianNs))), "
-                + "\(x.validity.valid ? "valid" : "not valid")</li>\n"
+        let again = r.results.compactMap { x in
+            Fmt.retake(x).map { "<li><code>\(esc(x.key))</code>: \(esc($0))</li>\n" }
         }
         if !again.isEmpty {
             out +=

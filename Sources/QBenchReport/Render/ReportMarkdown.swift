@@ -136,15 +136,9 @@ public enum ReportMarkdown {
         return head + "\nMeasured again at the end of the run (first attempt not valid):\n\n" + again
     }
 
-    /// One line per result measured again: its key, the first attempt's median and reasons, the retake's verdict;
-    /// nil when there was no retake.
+    /// One line per result measured again (`Fmt.retake`); nil when there was no retake.
     static func retaken(_ r: Report) -> String? {
-        let lines = r.results.compactMap { x -> String? in
-            guard let f = x.firstAttempt else { return nil }
-            let first = "\(Fmt.duration(ns: f.medianNs)) (\(f.reasons.joined(separator: "; ")))"
-            let verdict = x.validity.valid ? "valid" : "not valid"
-            return "- `\(x.key)`: first attempt \(first); retake \(Fmt.duration(ns: x.medianNs)), \(verdict)\n"
-        }
+        let lines = r.results.compactMap { x in Fmt.retake(x).map { "- `\(x.key)`: \($0)\n" } }
         return lines.isEmpty ? nil : lines.joined()
     }
 

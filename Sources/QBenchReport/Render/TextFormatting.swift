@@ -23,6 +23,14 @@ enum Fmt {
         return String(format: "%.0f%%", fraction * 100)
     }
 
+    /// A result measured again (`ResultRow.firstAttempt`) as plain text after its key: the first attempt's median and
+    /// reasons, the retake's median and verdict; nil for a result measured once. Markdown and HTML both list these.
+    static func retake(_ x: ResultRow) -> String? {
+        guard let f = x.firstAttempt else { return nil }
+        return "first attempt \(duration(ns: f.medianNs)) (\(f.reasons.joined(separator: "; "))); "
+            + "retake \(duration(ns: x.medianNs)), \(x.validity.valid ? "valid" : "not valid")"
+    }
+
     /// Nanoseconds in the unit that keeps the figure readable ("813 ns", "12.3 us", "4.56 ms", "1.20 s").
     static func duration(ns: Double) -> String {
         if ns >= 1e9 { return String(format: "%.2f s", ns / 1e9) }
