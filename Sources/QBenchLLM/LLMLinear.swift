@@ -27,7 +27,7 @@ public struct LLMKernelChoice: Sendable, Equatable {
         format: WeightFormat, verified: Set<KernelVariant>, arch: String, sveVectorBits: Int?
     ) throws -> LLMKernelChoice {
         func best(_ op: KernelOp, _ family: FormatFamily?, _ match: (KernelVariant) -> Bool) -> KernelVariant? {
-            let pref = KernelDispatch.preference(family: family, arch: arch, sveVectorBits: sveVectorBits)
+            let pref = KernelDispatch.preference(family: family, op: op, arch: arch, sveVectorBits: sveVectorBits)
             return verified.filter { $0.op == op && match($0) }.min { a, b in
                 let ia = pref.firstIndex(of: a.variant) ?? Int.max, ib = pref.firstIndex(of: b.variant) ?? Int.max
                 return ia != ib ? ia < ib : a.activationFormat.rawValue < b.activationFormat.rawValue

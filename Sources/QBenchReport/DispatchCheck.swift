@@ -43,7 +43,8 @@ public struct DispatchCheck: Codable, Sendable, Equatable {
             // Report rows carry the schema's strings; the plan is typed.
             let variants = Array(Set(rows.map(\.variant))).sorted()
             guard let format = WeightFormat(rawValue: key.format) else { continue }
-            let pref = KernelDispatch.preference(family: FormatFamily(format), arch: plan.arch, sveVectorBits: nil)
+            let pref = KernelDispatch.preference(
+                family: FormatFamily(format), op: key.op, arch: plan.arch, sveVectorBits: nil)
             let chosen = plan.rows.filter { $0.op == key.op && $0.weightFormat == format }.compactMap(\.chosen)
             let planned = chosen.min { (pref.firstIndex(of: $0) ?? Int.max) < (pref.firstIndex(of: $1) ?? Int.max) }
             guard variants.count >= 2, let planned = planned?.rawValue else { continue }

@@ -329,7 +329,8 @@ public final class RunPipeline {
     func candidates(
         op: KernelOp, weightFormat: WeightFormat, verified: Set<KernelVariant>, device: DeviceProfile
     ) -> [KernelVariant] {
-        ranked(verified.filter { $0.op == op && $0.weightFormat == weightFormat }, FormatFamily(weightFormat), device)
+        ranked(
+            verified.filter { $0.op == op && $0.weightFormat == weightFormat }, FormatFamily(weightFormat), op, device)
     }
 
     /// The verified quantize_row variants writing `activationFormat`, best first.
@@ -338,12 +339,14 @@ public final class RunPipeline {
     ) -> [KernelVariant] {
         ranked(
             verified.filter { $0.op == .quantizeRow && $0.activationFormat == activationFormat },
-            FormatFamily(activationFormat), device)
+            FormatFamily(activationFormat), .quantizeRow, device)
     }
 
-    private func ranked(_ vs: Set<KernelVariant>, _ family: FormatFamily?, _ device: DeviceProfile) -> [KernelVariant] {
+    private func ranked(
+        _ vs: Set<KernelVariant>, _ family: FormatFamily?, _ op: KernelOp, _ device: DeviceProfile
+    ) -> [KernelVariant] {
         let pref = KernelDispatch.preference(
-            family: family, arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
+            family: family, op: op, arch: device.cpu.arch, sveVectorBits: device.cpu.sveVectorBits)
         return vs.sorted { a, b in
             let ia = pref.firstIndex(of: a.variant) ?? Int.max, ib = pref.firstIndex(of: b.variant) ?? Int.max
             return ia != ib ? ia < ib : a.activationFormat.rawValue < b.activationFormat.rawValue

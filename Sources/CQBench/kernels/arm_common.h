@@ -75,7 +75,7 @@ static inline int32x4_t qb_neon_dot16(int32x4_t c, int8x16_t a, int8x16_t b) {
     return vpadalq_s16(c, vmull_high_s8(a, b));
 }
 
-/* smmla tiles (neon_i8mm gemm of the block formats and the k-quants) */
+/* smmla tiles (neon_i8mm gemm of the block formats and the k-quants, gemv of the k-quants) */
 
 /// 8-byte halves of two rows side by side, as smmla wants its 2x8 operands: (a[0:8], b[0:8]) and (a[8:16], b[8:16]).
 static inline int8x16_t qb_arm_zip_lo(int8x16_t a, int8x16_t b) {
@@ -206,6 +206,7 @@ QB_ARM_KQ_PROTOS(gemv, neon)
 QB_ARM_KQ_PROTOS(gemm, neon)
 QB_ARM_KQ_PROTOS(gemv, neon_dotprod)
 QB_ARM_KQ_PROTOS(gemm, neon_dotprod)
+QB_ARM_KQ_PROTOS(gemv, neon_i8mm)
 QB_ARM_KQ_PROTOS(gemm, neon_i8mm)
 
 #define QB_ARM_FLOAT_PROTOS(op, v)                                          \

@@ -1,6 +1,6 @@
 // AArch64 kernels for ggml's 256-element k-quants (q4_k, q5_k, q6_k with q8_k activations) and for q5_0 (with
 // q8_0 activations), on the blocks as stored: `neon` (smull/sadalp) and `neon_dotprod` (sdot), gemv and gemm,
-// stamped out of arm_kquant_template.h, and `neon_i8mm` gemm (smmla, 2x2 row/token tiles) below. Quants are
+// stamped out of arm_kquant_template.h, and `neon_i8mm` gemv and gemm (smmla, 2x2 row/token tiles) below. Quants are
 // unpacked in registers (and, shift, or, and a bit test for q5_0's fifth bits) into int8 vectors; q4_k/q5_k stay
 // unsigned (0..31 fits int8), q6_k and q5_0 become q - 32 and q - 16.
 // Exactness (docs/kernels.md): the int32 per super-block (q5_0: per block) is the scalar reference's
@@ -165,7 +165,11 @@ QB_ARM_INLINE void kq_store4(const qb_mat_args *a, float32x4_t v, int n, int m, 
 #undef QB_VATTR
 #undef QB_DOT16
 
-/* ---- neon_i8mm: gemm by smmla, 4 weight rows by 4 activation rows as 2x2 tiles of 2x2 ---- */
+/* ---- neon_i8mm: smmla, 4 weight rows by 4 activation rows as 2x2 tiles of 2x2 (gemm), or by one (gemv) ----
+   smmla multiplies a 2x8 tile of two weight rows by a 2x8 tile of two activation rows. gemv has one activation row,
+   so it passes it as both (x, x): lanes 0-1 hold row 2p's dot product twice and lanes 2-3 row 2p+1's, 16 useful
+   products of each smmla's 32, as many as sdot gives per instruction. Only the p tiles are computed (the q loop
+   runs once) and lanes 0 and 2 stored. A gemm with N = 1 would compute both q tiles of the same row. */
 
 QB_ARM_INLINE int32x4_t kq_rows_s(int32_t r0, int32_t r1) { return vcombine_s32(vdup_n_s32(r0), vdup_n_s32(r1)); }
 
@@ -175,24 +179,42 @@ QB_ARM_INLINE QB_ARM_I8MM int32x4_t kq_mm16(int32x4_t t, int8x16_t a, int8x16_t 
     return vmmlaq_s32(t, qb_arm_zip_hi(a, b), qb_arm_zip_hi(c, e));
 }
 
-/// Rows and activation rows of a 4x4 tile; tails reuse the last valid one (computed, not stored).
-QB_ARM_INLINE void kq_tile_rows(const qb_mat_args *a, int m, int m1, int n, const uint8_t *wr[4],
+/// Rows and activation rows of a 4x4 tile (gemv: all four activation rows are row n); tails reuse the last valid
+/// one (computed, not stored).
+QB_ARM_INLINE void kq_tile_rows(const int gemv, const qb_mat_args *a, int m, int m1, int n, const uint8_t *wr[4],
                                 const uint8_t *xr[4]) {
     for (int i = 0; i < 4; i++) {
         wr[i] = (const uint8_t *)a->w + (size_t)qb_arm_min(m + i, m1 - 1) * a->w_stride;
-        xr[i] = (const uint8_t *)a->x + (size_t)qb_arm_min(n + i, a->N - 1) * a->x_stride;
+        xr[i] = (const uint8_t *)a->x + (size_t)qb_arm_min(n + (gemv ? 0 : i), a->N - 1) * a->x_stride;
     }
 }
 
-QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q45k(const int five, const qb_mat_args *a, int m0, int m1) {
+/// Stores a tile: gemm the 4x4 tile (`qb_arm_store_tile`); gemv lanes 0 and 2 of the two p tiles (rows m..m+3 of
+/// activation row n), the rows below m1 only.
+QB_ARM_INLINE void kq_store(const int gemv, const qb_mat_args *a, float32x4_t acc[2][2], int m, int m1, int n) {
+    if (!gemv) {
+        qb_arm_store_tile(a, acc, m, m1, n);
+        return;
+    }
+    float *y = a->y + (size_t)n * a->ldy;
+    for (int p = 0; p < 2; p++) {
+        float out[4];
+        vst1q_f32(out, acc[p][0]);
+        for (int r = 0; r < 2; r++)
+            if (m + 2 * p + r < m1) y[m + 2 * p + r] = out[2 * r];
+    }
+}
+
+QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q45k(const int gemv, const int five, const qb_mat_args *a, int m0, int m1) {
     if (!kq_begin(a, m0, m1, QB_QKK)) return;
     const int nb = a->K / QB_QKK;
     const size_t bb = five ? sizeof(qb_block_q5_k) : sizeof(qb_block_q4_k);
     const size_t qso = five ? offsetof(qb_block_q5_k, qs) : offsetof(qb_block_q4_k, qs);
-    for (int n = 0; n < a->N; n += 4)
+    const int nq = gemv ? 1 : 2, nx = gemv ? 1 : 4; // activation tiles and distinct activation rows
+    for (int n = 0; n < a->N; n += nx)
         for (int m = m0; m < m1; m += 4) {
             const uint8_t *wr[4], *xr[4];
-            kq_tile_rows(a, m, m1, n, wr, xr);
+            kq_tile_rows(gemv, a, m, m1, n, wr, xr);
             float32x4_t acc[2][2];
             for (int p = 0; p < 2; p++)
                 for (int q = 0; q < 2; q++) acc[p][q] = vdupq_n_f32(0.0f);
@@ -215,19 +237,22 @@ QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q45k(const int five, const qb_mat_args *a, 
                         for (int i = 0; i < 4; i++) {
                             wq[i][0] = kq_q45_vec(w[i] + qso, qh[i], j, 0);
                             wq[i][1] = kq_q45_vec(w[i] + qso, qh[i], j, 1);
+                        }
+                        for (int i = 0; i < nx; i++) {
                             xq[i][0] = vld1q_s8(x[i]->qs + 32 * j);
                             xq[i][1] = vld1q_s8(x[i]->qs + 32 * j + 16);
                         }
                         for (int p = 0; p < 2; p++)
-                            for (int q = 0; q < 2; q++) {
+                            for (int q = 0; q < nq; q++) {
+                                const int c0 = gemv ? 0 : 2 * q, c1 = gemv ? 0 : 2 * q + 1;
                                 int32x4_t t = vdupq_n_s32(0);
                                 for (int u = 0; u < 2; u++)
-                                    t = kq_mm16(t, wq[2 * p][u], wq[2 * p + 1][u], xq[2 * q][u], xq[2 * q + 1][u]);
+                                    t = kq_mm16(t, wq[2 * p][u], wq[2 * p + 1][u], xq[c0][u], xq[c1][u]);
                                 is[p][q] = vmlaq_s32(is[p][q], t, kq_rows_s(sc[2 * p][j], sc[2 * p + 1][j]));
                             }
                     }
                 int32x4_t mv[4][4]; // [row][activation row]
-                for (int j = 0; j < 4; j++) {
+                for (int j = 0; j < nx; j++) {
                     const int16x8_t bs = kq_bsums32(x[j]);
                     for (int i = 0; i < 4; i++) mv[i][j] = kq_mins_dot(mn[i], bs);
                 }
@@ -236,26 +261,28 @@ QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q45k(const int five, const qb_mat_args *a, 
                 const float xs[4] = {x[0]->d, x[1]->d, x[2]->d, x[3]->d};
                 const float32x4_t dx4 = vld1q_f32(xs);
                 for (int p = 0; p < 2; p++)
-                    for (int q = 0; q < 2; q++) {
-                        const int32x4_t msum = qb_arm_hsum4_s32(mv[2 * p][2 * q], mv[2 * p][2 * q + 1],
-                                                                mv[2 * p + 1][2 * q], mv[2 * p + 1][2 * q + 1]);
+                    for (int q = 0; q < nq; q++) {
+                        const int c0 = gemv ? 0 : 2 * q, c1 = gemv ? 0 : 2 * q + 1;
+                        const int32x4_t msum = qb_arm_hsum4_s32(mv[2 * p][c0], mv[2 * p][c1], mv[2 * p + 1][c0],
+                                                                mv[2 * p + 1][c1]);
                         acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(vnegq_s32(msum)),
                                               vmulq_f32(qb_arm_rows_f(dm4, p), qb_arm_cols_f(dx4, q)));
                         acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(is[p][q]),
                                               vmulq_f32(qb_arm_rows_f(d4, p), qb_arm_cols_f(dx4, q)));
                     }
             }
-            qb_arm_store_tile(a, acc, m, m1, n);
+            kq_store(gemv, a, acc, m, m1, n);
         }
 }
 
-QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q6k(const qb_mat_args *a, int m0, int m1) {
+QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q6k(const int gemv, const qb_mat_args *a, int m0, int m1) {
     if (!kq_begin(a, m0, m1, QB_QKK)) return;
     const int nb = a->K / QB_QKK;
-    for (int n = 0; n < a->N; n += 4)
+    const int nq = gemv ? 1 : 2, nx = gemv ? 1 : 4; // activation tiles and distinct activation rows
+    for (int n = 0; n < a->N; n += nx)
         for (int m = m0; m < m1; m += 4) {
             const uint8_t *wr[4], *xr[4];
-            kq_tile_rows(a, m, m1, n, wr, xr);
+            kq_tile_rows(gemv, a, m, m1, n, wr, xr);
             float32x4_t acc[2][2];
             for (int p = 0; p < 2; p++)
                 for (int q = 0; q < 2; q++) acc[p][q] = vdupq_n_f32(0.0f);
@@ -273,14 +300,12 @@ QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q6k(const qb_mat_args *a, int m0, int m1) {
                     for (int q = 0; q < 2; q++) is[p][q] = vdupq_n_s32(0);
                 for (int s = 0; s < 16; s++) { // sub-blocks of 16
                     int8x16_t wq[4], xq[4];
-                    for (int i = 0; i < 4; i++) {
-                        wq[i] = kq_q6_vec(w[i], s >> 3, s & 7);
-                        xq[i] = vld1q_s8(x[i]->qs + 16 * s);
-                    }
+                    for (int i = 0; i < 4; i++) wq[i] = kq_q6_vec(w[i], s >> 3, s & 7);
+                    for (int i = 0; i < nx; i++) xq[i] = vld1q_s8(x[i]->qs + 16 * s);
                     for (int p = 0; p < 2; p++)
-                        for (int q = 0; q < 2; q++) {
-                            const int32x4_t t = kq_mm16(vdupq_n_s32(0), wq[2 * p], wq[2 * p + 1], xq[2 * q],
-                                                        xq[2 * q + 1]);
+                        for (int q = 0; q < nq; q++) {
+                            const int c0 = gemv ? 0 : 2 * q, c1 = gemv ? 0 : 2 * q + 1;
+                            const int32x4_t t = kq_mm16(vdupq_n_s32(0), wq[2 * p], wq[2 * p + 1], xq[c0], xq[c1]);
                             is[p][q] = vmlaq_s32(is[p][q], t, kq_rows_s(sc[2 * p][s], sc[2 * p + 1][s]));
                         }
                 }
@@ -289,21 +314,22 @@ QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q6k(const qb_mat_args *a, int m0, int m1) {
                 const float xs[4] = {x[0]->d, x[1]->d, x[2]->d, x[3]->d};
                 const float32x4_t dx4 = vld1q_f32(xs);
                 for (int p = 0; p < 2; p++)
-                    for (int q = 0; q < 2; q++)
+                    for (int q = 0; q < nq; q++)
                         acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(is[p][q]),
                                               vmulq_f32(qb_arm_rows_f(d4, p), qb_arm_cols_f(dx4, q)));
             }
-            qb_arm_store_tile(a, acc, m, m1, n);
+            kq_store(gemv, a, acc, m, m1, n);
         }
 }
 
-QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q50(const qb_mat_args *a, int m0, int m1) {
+QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q50(const int gemv, const qb_mat_args *a, int m0, int m1) {
     if (!kq_begin(a, m0, m1, QB_QK)) return;
     const int nb = a->K / QB_QK;
-    for (int n = 0; n < a->N; n += 4)
+    const int nq = gemv ? 1 : 2, nx = gemv ? 1 : 4; // activation tiles and distinct activation rows
+    for (int n = 0; n < a->N; n += nx)
         for (int m = m0; m < m1; m += 4) {
             const uint8_t *wr[4], *xr[4];
-            kq_tile_rows(a, m, m1, n, wr, xr);
+            kq_tile_rows(gemv, a, m, m1, n, wr, xr);
             float32x4_t acc[2][2];
             for (int p = 0; p < 2; p++)
                 for (int q = 0; q < 2; q++) acc[p][q] = vdupq_n_f32(0.0f);
@@ -314,25 +340,32 @@ QB_ARM_INLINE QB_ARM_I8MM void kq_mm_q50(const qb_mat_args *a, int m0, int m1) {
                     w[i] = wr[i] + (size_t)b * sizeof(qb_block_q5_0);
                     x[i] = xr[i] + (size_t)b * sizeof(qb_block_q8_0);
                     kq_q50_decode(w[i], &wl[i], &wh[i]);
+                }
+                for (int i = 0; i < nx; i++) {
                     xl[i] = vld1q_s8((const int8_t *)x[i] + offsetof(qb_block_q8_0, qs));
                     xh[i] = vld1q_s8((const int8_t *)x[i] + offsetof(qb_block_q8_0, qs) + 16);
                 }
                 const float32x4_t dw4 = qb_arm_f16x4(w[0], w[1], w[2], w[3]);
                 const float32x4_t dx4 = qb_arm_f16x4(x[0], x[1], x[2], x[3]);
                 for (int p = 0; p < 2; p++)
-                    for (int q = 0; q < 2; q++) {
-                        int32x4_t t = kq_mm16(vdupq_n_s32(0), wl[2 * p], wl[2 * p + 1], xl[2 * q], xl[2 * q + 1]);
-                        t = kq_mm16(t, wh[2 * p], wh[2 * p + 1], xh[2 * q], xh[2 * q + 1]);
+                    for (int q = 0; q < nq; q++) {
+                        const int c0 = gemv ? 0 : 2 * q, c1 = gemv ? 0 : 2 * q + 1;
+                        int32x4_t t = kq_mm16(vdupq_n_s32(0), wl[2 * p], wl[2 * p + 1], xl[c0], xl[c1]);
+                        t = kq_mm16(t, wh[2 * p], wh[2 * p + 1], xh[c0], xh[c1]);
                         acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(t),
                                               vmulq_f32(qb_arm_rows_f(dw4, p), qb_arm_cols_f(dx4, q)));
                     }
             }
-            qb_arm_store_tile(a, acc, m, m1, n);
+            kq_store(gemv, a, acc, m, m1, n);
         }
 }
 
-QB_ARM_I8MM void qb_gemm_q4_k_q8_k_neon_i8mm(const qb_mat_args *a, int m0, int m1) { kq_mm_q45k(0, a, m0, m1); }
-QB_ARM_I8MM void qb_gemm_q5_k_q8_k_neon_i8mm(const qb_mat_args *a, int m0, int m1) { kq_mm_q45k(1, a, m0, m1); }
-QB_ARM_I8MM void qb_gemm_q6_k_q8_k_neon_i8mm(const qb_mat_args *a, int m0, int m1) { kq_mm_q6k(a, m0, m1); }
-QB_ARM_I8MM void qb_gemm_q5_0_q8_0_neon_i8mm(const qb_mat_args *a, int m0, int m1) { kq_mm_q50(a, m0, m1); }
+QB_ARM_I8MM void qb_gemm_q4_k_q8_k_neon_i8mm(const qb_mat_args *a, int m0, int m1) { kq_mm_q45k(0, 0, a, m0, m1); }
+QB_ARM_I8MM void qb_gemm_q5_k_q8_k_neon_i8mm(const qb_mat_args *a, int m0, int m1) { kq_mm_q45k(0, 1, a, m0, m1); }
+QB_ARM_I8MM void qb_gemm_q6_k_q8_k_neon_i8mm(const qb_mat_args *a, int m0, int m1) { kq_mm_q6k(0, a, m0, m1); }
+QB_ARM_I8MM void qb_gemm_q5_0_q8_0_neon_i8mm(const qb_mat_args *a, int m0, int m1) { kq_mm_q50(0, a, m0, m1); }
+QB_ARM_I8MM void qb_gemv_q4_k_q8_k_neon_i8mm(const qb_mat_args *a, int m0, int m1) { kq_mm_q45k(1, 0, a, m0, m1); }
+QB_ARM_I8MM void qb_gemv_q5_k_q8_k_neon_i8mm(const qb_mat_args *a, int m0, int m1) { kq_mm_q45k(1, 1, a, m0, m1); }
+QB_ARM_I8MM void qb_gemv_q6_k_q8_k_neon_i8mm(const qb_mat_args *a, int m0, int m1) { kq_mm_q6k(1, a, m0, m1); }
+QB_ARM_I8MM void qb_gemv_q5_0_q8_0_neon_i8mm(const qb_mat_args *a, int m0, int m1) { kq_mm_q50(1, a, m0, m1); }
 #endif

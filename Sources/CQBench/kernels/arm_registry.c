@@ -77,6 +77,7 @@ const qb_kernel_entry qb_arm_kernel_entries[] = {
     KQ_SET(gemm, neon_dotprod, REQ_DOTPROD),
 
     INT_SET(gemm, neon_i8mm, REQ_I8MM),
+    KQ_SET(gemv, neon_i8mm, REQ_I8MM),
     KQ_SET(gemm, neon_i8mm, REQ_I8MM),
 
     MATT(gemv, f16, f32, neon_fp16, REQ_FP16, FP16_TOL),

@@ -3,6 +3,7 @@
 // those of docs/cli.md; `scalar` (the reference) always closes the list. Ordering encodes which instruction
 // path is expected to be fastest for that family.
 import QBenchDevice
+import QBenchFormats
 
 /// A family of weight formats that share an inner-product instruction path.
 /// `CodingKeyRepresentable` makes `[FormatFamily: ...]` encode as a JSON object keyed by the raw name.
@@ -26,21 +27,25 @@ public struct DispatchTier: Codable, Sendable, Equatable {
 
 public enum DispatchTiers {
     /// The full ladder for a family on an architecture, best first, before any feature check: the variant
-    /// table's order (`VariantTable.ladder`) with each variant's requirements for the family.
-    public static func ladder(_ family: FormatFamily, arch: ISAArch, sveVectorBits: Int? = nil) -> [DispatchTier] {
-        VariantTable.ladder(family, arch: arch, sveVectorBits: sveVectorBits).map {
+    /// table's order (`VariantTable.ladder`, for `op` where it depends on it) with each variant's requirements for
+    /// the family.
+    public static func ladder(
+        _ family: FormatFamily, op: KernelOp? = nil, arch: ISAArch, sveVectorBits: Int? = nil
+    ) -> [DispatchTier] {
+        VariantTable.ladder(family, op: op, arch: arch, sveVectorBits: sveVectorBits).map {
             DispatchTier(variant: $0.name, requires: $0.requirements(for: family))
         }
     }
 
-    /// The tiers a device qualifies for, per family, best first; `scalar` is always last.
+    /// The tiers a device qualifies for, per family, best first (for `op`; nil: the gemm order `qbench probe`
+    /// prints); `scalar` is always last.
     public static func tiers(
         features: Set<CPUFeature>, arch: ISAArch,
-        sveVectorBits: Int? = nil
+        sveVectorBits: Int? = nil, op: KernelOp? = nil
     ) -> [FormatFamily: [DispatchTier]] {
         var out: [FormatFamily: [DispatchTier]] = [:]
         for family in FormatFamily.allCases {
-            out[family] = ladder(family, arch: arch, sveVectorBits: sveVectorBits).filter {
+            out[family] = ladder(family, op: op, arch: arch, sveVectorBits: sveVectorBits).filter {
                 $0.isSatisfied(by: features)
             }
         }

@@ -3,6 +3,7 @@
 // and "best verified variant" all derive from it; the C registries (registry.c, arm_registry.c) declare each
 // entry's features beside its code, and VariantTableTests checks every entry against this table.
 import QBenchDevice
+import QBenchFormats
 
 /// A kernel variant's name: every variant the C registries (registry.c, arm_registry.c) and the table below
 /// declare. Raw values are the names the C entries, reports, `--max-isa` and `--variants` use; the registry maps
@@ -95,13 +96,15 @@ public enum VariantTable {
         variants(arch).first { $0.name == name }
     }
 
-    /// A family's ladder, best first, ending with scalar.
-    public static func ladder(_ family: FormatFamily, arch: ISAArch, sveVectorBits: Int? = nil) -> [VariantSpec] {
+    /// A family's ladder, best first, ending with scalar; `op` when the order depends on it (ARM gemv).
+    public static func ladder(
+        _ family: FormatFamily, op: KernelOp? = nil, arch: ISAArch, sveVectorBits: Int? = nil
+    ) -> [VariantSpec] {
         switch arch {
         case .x86_64, .other:
             return variants(arch).reversed().filter { $0.serves(family) }
         case .aarch64:
-            return aarch64Ladder(family, sveVectorBits: sveVectorBits).compactMap { spec($0, arch: .aarch64) }
+            return aarch64Ladder(family, op: op, sveVectorBits: sveVectorBits).compactMap { spec($0, arch: .aarch64) }
         }
     }
 
@@ -111,14 +114,16 @@ public enum VariantTable {
     /// fp16 (8 lanes per 128 bits) while sve widens to f32, so sve leads only when wider than 256 bits (A64FX's
     /// 512), follows neon_fp16 but leads neon when wider than 128, and comes last at 128. bf16: neon_bf16
     /// (bfdot/bfmmla) first, then sve before neon when wider than 128.
-    static func aarch64Ladder(_ family: FormatFamily, sveVectorBits: Int?) -> [KernelVariantName] {
+    /// gemv (one activation row) puts neon_dotprod before neon_i8mm: smmla's 2x2 tile has one activation row to
+    /// work on, so half its products are thrown away, 16 useful per instruction as sdot gives, plus the
+    /// interleaving of rows; every i8mm CPU has dotprod. `qbench tune` measures both where it matters.
+    static func aarch64Ladder(_ family: FormatFamily, op: KernelOp? = nil, sveVectorBits: Int?) -> [KernelVariantName] {
         let bits = sveVectorBits ?? 0
         let wide = bits > 128
         switch family {
         case .int8, .int4:
-            return wide
-                ? [.sve2, .sve, .neon_i8mm, .neon_dotprod, .neon, .scalar]
-                : [.neon_i8mm, .neon_dotprod, .sve2, .sve, .neon, .scalar]
+            let dot: [KernelVariantName] = op == .gemv ? [.neon_dotprod, .neon_i8mm] : [.neon_i8mm, .neon_dotprod]
+            return wide ? [.sve2, .sve] + dot + [.neon, .scalar] : dot + [.sve2, .sve, .neon, .scalar]
         case .fp16:
             if bits > 256 { return [.sve, .neon_fp16, .neon, .scalar] }
             return wide ? [.neon_fp16, .sve, .neon, .scalar] : [.neon_fp16, .neon, .sve, .scalar]

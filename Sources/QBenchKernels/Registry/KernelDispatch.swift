@@ -99,15 +99,18 @@ public enum KernelDispatch {
         for triple: KernelTriple, arch: String, sveVectorBits: Int?
     ) -> [KernelVariantName] {
         let family = triple.weightFormat.map { FormatFamily($0) } ?? FormatFamily(triple.activationFormat)
-        return preference(family: family, arch: arch, sveVectorBits: sveVectorBits)
+        return preference(family: family, op: triple.op, arch: arch, sveVectorBits: sveVectorBits)
     }
 
-    /// `preference(for:)` by family; nil (a format without kernels) gives the architecture's levels, highest first.
-    public static func preference(family: FormatFamily?, arch: String, sveVectorBits: Int?) -> [KernelVariantName] {
+    /// `preference(for:)` by family (and op, where the ladder depends on it: ARM gemv); nil (a format without
+    /// kernels) gives the architecture's levels, highest first.
+    public static func preference(
+        family: FormatFamily?, op: KernelOp? = nil, arch: String, sveVectorBits: Int?
+    ) -> [KernelVariantName] {
         let isa = VariantTable.arch(named: arch)
         let base = Array(levels(arch: arch).reversed())
         guard let family else { return base }
-        let ladder = VariantTable.ladder(family, arch: isa, sveVectorBits: sveVectorBits).map(\.name)
+        let ladder = VariantTable.ladder(family, op: op, arch: isa, sveVectorBits: sveVectorBits).map(\.name)
         return ladder + base.filter { !ladder.contains($0) }
     }
 

@@ -357,7 +357,8 @@ public enum MatrixBuilder {
         }
         let family = WeightFormat(rawValue: format).flatMap { FormatFamily($0) }
         let d = index.report.device
-        let rank = rank(KernelDispatch.preference(family: family, arch: d.cpu.arch, sveVectorBits: d.cpu.sveVectorBits))
+        let rank = rank(
+            KernelDispatch.preference(family: family, op: op, arch: d.cpu.arch, sveVectorBits: d.cpu.sveVectorBits))
         let verified = rows.filter { $0.status == .verified }.sorted { ordered($0.variant, $1.variant, rank) }
         guard let best = verified.first else {
             let w = worst(rows, rank)

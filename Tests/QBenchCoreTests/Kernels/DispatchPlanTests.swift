@@ -124,6 +124,25 @@ final class DispatchPlanTests: XCTestCase {
         XCTAssertLessThan(wide.firstIndex(of: .sve)!, wide.firstIndex(of: .neon_i8mm)!)
     }
 
+    func testARMGemv_prefersDotprodOverI8MMWhileGemmPrefersI8MM() {
+        func v(_ op: KernelOp, _ name: KernelVariantName, _ req: [CPUFeature]) -> KernelVariant {
+            KernelVariant(
+                op: op, weightFormat: .q4_k, activationFormat: .q8_k, variant: name, requires: req, tolerance: .exact)
+        }
+        let reg = KernelRegistry(
+            variants: [KernelOp.gemv, .gemm].flatMap { op in
+                [v(op, .scalar, []), v(op, .neon_dotprod, [.asimd, .asimddp]), v(op, .neon_i8mm, [.asimd, .i8mm])]
+            })
+        let p = KernelDispatch.plan(features: [.asimd, .asimddp, .i8mm], arch: "aarch64", registry: reg)
+        XCTAssertEqual(p.chosen(op: .gemv, weightFormat: .q4_k), .neon_dotprod)
+        XCTAssertEqual(
+            p.row(op: .gemv, weightFormat: .q4_k, activationFormat: .q8_k)!.fallbacks, [.neon_i8mm, .scalar])
+        XCTAssertEqual(p.chosen(op: .gemm, weightFormat: .q4_k), .neon_i8mm)
+        // Without dotprod (no such CPU ships, but the plan must still run what is there), gemv takes i8mm.
+        let noDot = KernelDispatch.plan(features: [.asimd, .i8mm], arch: "aarch64", registry: reg)
+        XCTAssertEqual(noDot.chosen(op: .gemv, weightFormat: .q4_k), .neon_i8mm)
+    }
+
     func testBuiltInRegistry_planForThisHostChoosesOnlyRunnableVariants() {
         let f = KernelTestSupport.hostFeatures
         #if arch(x86_64)

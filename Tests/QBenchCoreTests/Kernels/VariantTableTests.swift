@@ -50,13 +50,12 @@ final class VariantTableTests: XCTestCase {
         try assertEntriesMatchTable(try ARMRegistrySource.registry(), arch: .aarch64)
     }
 
-    /// On one device: per plan row, the runnable variants in plan order equal the family's tiers restricted to
-    /// the variants the registry holds for that row.
+    /// On one device: per plan row, the runnable variants in plan order equal the family's tiers for the row's op
+    /// restricted to the variants the registry holds for that row.
     private func assertPlanFollowsTiers(
         features: Set<CPUFeature>, arch: ISAArch, sveVectorBits: Int? = nil,
         registry: KernelRegistry, device: String
     ) throws {
-        let tiers = DispatchTiers.tiers(features: features, arch: arch, sveVectorBits: sveVectorBits)
         let plan = KernelDispatch.plan(
             features: features, arch: arch.rawValue, registry: registry,
             limits: DispatchLimits(sveVectorBits: sveVectorBits))
@@ -68,6 +67,7 @@ final class VariantTableTests: XCTestCase {
                     $0.op == row.op && $0.weightFormat == row.weightFormat
                         && $0.activationFormat == row.activationFormat
                 }.map(\.variant))
+            let tiers = DispatchTiers.tiers(features: features, arch: arch, sveVectorBits: sveVectorBits, op: row.op)
             let expected = (tiers[fam] ?? []).map(\.variant).filter(built.contains)
             let runnable = (row.chosen.map { [$0] } ?? []) + row.fallbacks
             XCTAssertEqual(runnable, expected, "\(device): \(row.op)/\(row.weightFormat)/\(row.activationFormat)")

@@ -112,6 +112,13 @@ final class DispatchTiersTests: XCTestCase {
         XCTAssertEqual(narrow[.int8], [.neon_i8mm, .neon_dotprod, .sve2, .sve, .neon, .scalar])
         XCTAssertEqual(narrow[.fp16], [.neon_fp16, .neon, .sve, .scalar])
         XCTAssertEqual(narrow[.bf16], [.neon_bf16, .neon, .sve, .scalar])
+        // gemv (one token) puts sdot before smmla, whose 2x2 tile would waste half its products; gemm keeps i8mm first.
+        let gemvWide = DispatchTiers.tiers(features: graviton3, arch: .aarch64, sveVectorBits: 256, op: .gemv)
+        XCTAssertEqual(gemvWide[.int4]?.map(\.variant), [.sve, .neon_dotprod, .neon_i8mm, .neon, .scalar])
+        let gemvNarrow = DispatchTiers.tiers(features: graviton3, arch: .aarch64, sveVectorBits: 128, op: .gemv)
+        XCTAssertEqual(gemvNarrow[.int8]?.map(\.variant), [.neon_dotprod, .neon_i8mm, .sve, .neon, .scalar])
+        let gemmNarrow = DispatchTiers.tiers(features: graviton3, arch: .aarch64, sveVectorBits: 128, op: .gemm)
+        XCTAssertEqual(gemmNarrow[.int8]?.map(\.variant), [.neon_i8mm, .neon_dotprod, .sve, .neon, .scalar])
     }
 
     func testTiers_a64fxPutsSVEFirstForFloats() {
